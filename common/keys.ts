@@ -1,0 +1,41 @@
+/**
+ * The one Redis key builder. Every key of an event is shaped `cu:{<eventId>}:<what>`
+ * so that all of an event's keys share one Redis Cluster hash slot and any script
+ * may touch them together. Lua scripts never build keys: callers pass them in KEYS.
+ */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function eventKeys(eventId: string) {
+  if (!EVENT_ID_PATTERN.test(eventId)) throw new Error(`invalid event id: ${JSON.stringify(eventId)}`);
+  const p = `cu:{${eventId}}:`;
+  return {
+    /** string: the hold id holding this seat; set NX with PX = hold expiry */
+    seat: (seatId: string) => `${p}seat:${seatId}`,
+    /** hash: { sid, seats, expiresAt } of one hold; same expiry as its seat keys */
+    hold: (holdId: string) => `${p}hold:${holdId}`,
+    /** zset: seatId -> hold expiry (ms) for one session; enforces the per-session seat limit */
+    sessionSeats: (sessionId: string) => `${p}sess:${sessionId}:seats`,
+    /** set: seat ids sold in MySQL (rebuilt from MySQL at start) */
+    sold: `${p}sold`,
+    /** zset: sessionId -> session expiry (ms); a session is active while its score is in the future */
+    active: `${p}active`,
+    /** hash: event settings the hot path needs (perOrderLimit, holdSeconds, ...) */
+    config: `${p}config`,
+    /** string: monotonic ticket counter (INCR) */
+    seq: `${p}seq`,
+    /** zset: waiting ticketId -> queue number (arrival order) */
+    queue: `${p}queue`,
+    /** zset: waiting ticketId -> last seen (ms); tickets not seen within the grace period have left */
+    seen: `${p}seen`,
+    /** string: highest queue number the scheduler has passed (the serving pointer) */
+    serving: `${p}serving`,
+    /** zset: admitted ticketId -> claim deadline (ms); a claim removes the ticket (single use) */
+    admitted: `${p}admitted`,
+    /** hash: queue status and counters shared by edge and scheduler (status, rate, maxActive, ...) */
+    queueState: `${p}queue:state`,
+    /** string: idempotency record of a purchase, per session and key */
+    idempotency: (sessionId: string, key: string) => `${p}idem:${sessionId}:${key}`,
+  };
+}
+
+export type EventKeys = ReturnType<typeof eventKeys>;

@@ -1,0 +1,84 @@
+/**
+ * Token formats shared by edge (signs) and origin (verifies). Runs on Workers and Bun.
+ *
+ * - Queue ticket: HS256, signed and verified by the edge only (`typ: "queue"`).
+ * - Active token: ES256 with a `kid`, signed by the edge's private key; the origin
+ *   holds only public keys, so it can verify but never mint one.
+ */
+import { SignJWT, jwtVerify, importJWK, type JWK, type JWTVerifyGetKey, type CryptoKey } from "jose";
+
+export const TOKEN_ISSUER = "concert-u-edge";
+export const ACTIVE_ALG = "ES256";
+export const TICKET_ALG = "HS256";
+/** Clock skew tolerated between edge and origin, in seconds. */
+export const CLOCK_LEEWAY_SECONDS = 5;
+
+export interface QueueTicketClaims {
+  typ: "queue";
+  /** event id */
+  evt: string;
+  /** ticket id (random, unique) */
+  tid: string;
+  /** queue number at join (arrival order); 0 while in a pre-queue lottery */
+  num: number;
+  iat: number;
+  exp: number;
+}
+
+export interface ActiveTokenClaims {
+  typ: "active";
+  evt: string;
+  /** session id, registered in Redis `cu:{evt}:active` while the session lives */
+  sid: string;
+  iat: number;
+  exp: number;
+}
+
+/** A signing key: a private EC P-256 JWK with its kid. */
+export type SigningJwk = JWK & { kid: string };
+
+export function publicJwk(jwk: SigningJwk): JWK {
+  const { d: _d, ...pub } = jwk;
+  return { ...pub, alg: ACTIVE_ALG, use: "sig" };
+}
+
+export async function signActiveToken(
+  claims: Omit<ActiveTokenClaims, "typ" | "iat" | "exp">,
+  ttlSeconds: number,
+  key: SigningJwk,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<string> {
+  const privateKey = await importJWK(key, ACTIVE_ALG);
+  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid })
+    .setProtectedHeader({ alg: ACTIVE_ALG, kid: key.kid, typ: "JWT" })
+    .setIssuer(TOKEN_ISSUER)
+    .setIssuedAt(nowSeconds)
+    .setNotBefore(nowSeconds)
+    .setExpirationTime(nowSeconds + ttlSeconds)
+    .sign(privateKey);
+}
+
+/**
+ * Verifies an active token for one event. Returns null for anything that is not a
+ * valid, current active token of that event (forged, expired, other event, wrong typ).
+ */
+export async function verifyActiveToken(
+  token: string,
+  keys: JWTVerifyGetKey | CryptoKey | Uint8Array,
+  eventId: string,
+  currentDate?: Date,
+): Promise<ActiveTokenClaims | null> {
+  try {
+    const { payload } = await jwtVerify(token, keys as JWTVerifyGetKey, {
+      algorithms: [ACTIVE_ALG],
+      issuer: TOKEN_ISSUER,
+      clockTolerance: CLOCK_LEEWAY_SECONDS,
+      requiredClaims: ["exp", "iat", "evt", "sid", "typ"],
+      currentDate,
+    });
+    if (payload.typ !== "active" || payload.evt !== eventId || typeof payload.sid !== "string") return null;
+    return payload as unknown as ActiveTokenClaims;
+  } catch {
+    return null;
+  }
+}
