@@ -1,0 +1,76 @@
+/**
+ * `bun run dev`: the whole stack on one machine. Uses the Redis and MySQL at
+ * REDIS_URL / DATABASE_URL when they answer, otherwise starts private ones under
+ * .data/; applies migrations, seeds the demo event, starts the origin and the
+ * edge (wrangler dev, offline), prints the edge URL, and stops everything on Ctrl-C.
+ */
+import { join } from "node:path";
+import { ensureDevSecrets } from "./dev-secrets.ts";
+import { ensureMysql, ensureRedis, MissingServerError, type LocalService } from "./lib/local-services.ts";
+import { startOrigin } from "./lib/origin-process.ts";
+import { startEdge } from "./edge.ts";
+
+const root = join(import.meta.dir, "..");
+const dataDir = join(root, ".data");
+const stops: Array<() => Promise<void>> = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log("\nstopping...");
+    for (const stop of stops.reverse()) await stop().catch((e) => console.error(String(e)));
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+function step(what: string) {
+  console.log(`- ${what}`);
+}
+
+async function run(cmd: string[], env: Record<string, string>) {
+  const proc = Bun.spawn(cmd, { cwd: root, env: { ...process.env, ...env }, stdout: "inherit", stderr: "inherit" });
+  if ((await proc.exited) !== 0) throw new Error(`\`${cmd.join(" ")}\` failed`);
+}
+
+try {
+  const started = Date.now();
+  const secrets = await ensureDevSecrets();
+
+  step("redis");
+  const redis: LocalService & { started: boolean } = await ensureRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", dataDir);
+  stops.push(redis.stop);
+  step(redis.started ? `started a private redis-server at ${redis.url} (data in .data/redis)` : `using ${redis.url}`);
+
+  step("mysql");
+  const mysql = await ensureMysql(process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", dataDir);
+  stops.push(mysql.stop);
+  step(mysql.started ? `started a private database server at ${mysql.url} (data in .data/mysql)` : `using ${mysql.url}`);
+
+  const env = { ...secrets, REDIS_URL: redis.url, DATABASE_URL: mysql.url };
+  step("migrations and demo event");
+  await run(["bun", "origin/src/db/migrate.ts"], env);
+  await run(["bun", "origin/src/db/seed.ts"], env);
+
+  step("origin");
+  const origin = await startOrigin({ env, port: Number(process.env.ORIGIN_PORT ?? 3000) });
+  stops.push(origin.stop);
+
+  step("edge");
+  const edge = await startEdge({ port: Number(process.env.EDGE_PORT ?? 8787), originUrl: origin.url, redisUrl: redis.url, env });
+  stops.push(edge.stop);
+
+  console.log(`
+Concert-U is running (${((Date.now() - started) / 1000).toFixed(1)}s):
+  edge (open this):  ${edge.url}/events/demo
+  edge URL:          ${edge.url}
+  origin Swagger:    ${origin.url}/swagger   (OpenAPI JSON: ${origin.url}/swagger/json)
+Ctrl-C stops everything.`);
+  await new Promise(() => {});
+} catch (error) {
+  console.error(`\nbun run dev failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof MissingServerError) console.error("Set REDIS_URL / DATABASE_URL to servers that answer, or install the servers as said above.");
+  await shutdown(1);
+}
