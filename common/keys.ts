@@ -33,6 +33,10 @@ export function eventKeys(eventId: string) {
     admitted: `${p}admitted`,
     /** hash: queue status and counters shared by edge and scheduler (status, rate, maxActive, ...) */
     queueState: `${p}queue:state`,
+    /** zset: queue numbers of tickets that left while waiting (score = member = number); trimmed below the serving pointer */
+    gone: `${p}gone`,
+    /** prefix of the @upstash/ratelimit keys of one limiter (`join`, `ticket`) */
+    rateLimit: (kind: string) => `${p}rl:${kind}`,
     /** string: idempotency record of a purchase, per session and key */
     idempotency: (sessionId: string, key: string) => `${p}idem:${sessionId}:${key}`,
   };

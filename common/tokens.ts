@@ -82,3 +82,51 @@ export async function verifyActiveToken(
     return null;
   }
 }
+
+/**
+ * Signs a queue ticket with the first of the ticket secrets (HS256). Verification accepts
+ * any of them, so a secret can be rotated by prepending the new one.
+ */
+export async function signQueueTicket(
+  claims: Omit<QueueTicketClaims, "typ" | "iat" | "exp">,
+  ttlSeconds: number,
+  secret: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<string> {
+  return new SignJWT({ typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num })
+    .setProtectedHeader({ alg: TICKET_ALG, typ: "JWT" })
+    .setIssuer(TOKEN_ISSUER)
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + ttlSeconds)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/**
+ * Verifies a queue ticket for one event against the current and previous secrets.
+ * Returns null for anything that is not a valid, current ticket of that event.
+ * The HMAC check is Web Crypto's verify, which compares in constant time.
+ */
+export async function verifyQueueTicket(
+  token: string,
+  secrets: readonly string[],
+  eventId: string,
+  currentDate?: Date,
+): Promise<QueueTicketClaims | null> {
+  for (const secret of secrets) {
+    try {
+      const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+        algorithms: [TICKET_ALG],
+        issuer: TOKEN_ISSUER,
+        clockTolerance: CLOCK_LEEWAY_SECONDS,
+        requiredClaims: ["exp", "iat", "evt", "tid", "num", "typ"],
+        currentDate,
+      });
+      const { typ, evt, tid, num } = payload;
+      if (typ !== "queue" || evt !== eventId || typeof tid !== "string" || !Number.isSafeInteger(num) || (num as number) < 0) return null;
+      return payload as unknown as QueueTicketClaims;
+    } catch {
+      // try the next (older) secret
+    }
+  }
+  return null;
+}

@@ -1,0 +1,91 @@
+/** Reading and minting the fan's credentials: queue tickets and active tokens. */
+import { createLocalJWKSet, type JWTVerifyGetKey } from "jose";
+import {
+  publicJwk,
+  signActiveToken,
+  signQueueTicket,
+  verifyActiveToken,
+  verifyQueueTicket,
+  type ActiveTokenClaims,
+  type QueueTicketClaims,
+  type SigningJwk,
+} from "../../common/tokens.ts";
+import { config, type Env } from "./env.ts";
+import { readCookie } from "./http.ts";
+
+export const TICKET_COOKIE_PREFIX = "cu_q_";
+export const ACTIVE_COOKIE_PREFIX = "cu_act_";
+/** Header for apps that keep the ticket themselves instead of in a cookie. */
+export const TICKET_HEADER = "x-queue-ticket";
+
+export const ticketCookieName = (eventId: string) => `${TICKET_COOKIE_PREFIX}${eventId}`;
+export const activeCookieName = (eventId: string) => `${ACTIVE_COOKIE_PREFIX}${eventId}`;
+
+interface Keys {
+  signing: SigningJwk;
+  jwks: { keys: ReturnType<typeof publicJwk>[] };
+  verify: JWTVerifyGetKey;
+}
+const keyCache = new Map<string, Keys>();
+
+export function activeKeys(env: Env): Keys {
+  let keys = keyCache.get(env.ACTIVE_SIGNING_KEYS);
+  if (!keys) {
+    const parsed = JSON.parse(env.ACTIVE_SIGNING_KEYS) as SigningJwk[];
+    if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((k) => typeof k.kid !== "string" || !k.d)) {
+      throw new Error("ACTIVE_SIGNING_KEYS must be a JSON array of private JWKs with kid");
+    }
+    const jwks = { keys: parsed.map(publicJwk) };
+    keys = { signing: parsed[0]!, jwks, verify: createLocalJWKSet(jwks) };
+    keyCache.set(env.ACTIVE_SIGNING_KEYS, keys);
+  }
+  return keys;
+}
+
+const ticketSecrets = (env: Env) => env.TICKET_SECRET.split(",").map((s) => s.trim()).filter(Boolean);
+
+/** The fan's queue ticket for an event (`X-Queue-Ticket` header, else cookie), if valid. */
+export async function readTicket(
+  request: Request,
+  env: Env,
+  eventId: string,
+): Promise<{ token: string; claims: QueueTicketClaims } | null> {
+  const token = request.headers.get(TICKET_HEADER) ?? readCookie(request, ticketCookieName(eventId));
+  if (!token) return null;
+  const claims = await verifyQueueTicket(token, ticketSecrets(env), eventId);
+  return claims ? { token, claims } : null;
+}
+
+export function mintTicket(env: Env, eventId: string, tid: string, num: number): Promise<string> {
+  return signQueueTicket({ evt: eventId, tid, num }, config(env).ticketTtlSeconds, ticketSecrets(env)[0]!);
+}
+
+export function bearer(request: Request): string | null {
+  const m = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
+  return m ? m[1]! : null;
+}
+
+/** The fan's active token for an event (cookie, or `Authorization: Bearer` from apps), if valid. */
+export async function readActive(
+  request: Request,
+  env: Env,
+  eventId: string,
+): Promise<{ token: string; claims: ActiveTokenClaims } | null> {
+  for (const token of [readCookie(request, activeCookieName(eventId)), bearer(request)]) {
+    if (!token) continue;
+    const claims = await verifyActiveToken(token, activeKeys(env).verify, eventId);
+    if (claims) return { token, claims };
+  }
+  return null;
+}
+
+export function mintActive(env: Env, eventId: string, sid: string): Promise<string> {
+  return signActiveToken({ evt: eventId, sid }, config(env).sessionTtlSeconds, activeKeys(env).signing);
+}
+
+export function randomId(bytes = 16): string {
+  const b = crypto.getRandomValues(new Uint8Array(bytes));
+  let s = "";
+  for (const x of b) s += String.fromCharCode(x);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}

@@ -1,0 +1,139 @@
+/**
+ * Per-isolate fan-out of an event's queue state. All open streams and status polls of an
+ * event in one isolate share one Hub; the hub reads Redis at most once per tick, whatever
+ * the number of fans it serves.
+ *
+ * Workers forbid one request from doing I/O for another, so the hub never pushes to
+ * streams and nobody awaits another request's promise: whichever request finds the
+ * snapshot stale performs the read in its own context and stores plain data; the others
+ * read that data on their next tick.
+ */
+import { config, type Env } from "./env.ts";
+import { queueScripts, runScript } from "./redis.ts";
+import { parseStatus, type Snapshot } from "./snapshot.ts";
+
+/** Gone numbers returned per read: exact positions for the front of a line this deep in departures. */
+const GONE_LIMIT = 2000;
+/** Left tickets retired per read. */
+const SWEEP_LIMIT = 200;
+/** A read that has not answered after this long no longer blocks the next one. */
+const STUCK_MS = 5000;
+/** Window over which the admission rate is measured when the scheduler does not announce one. */
+const RATE_WINDOW_MS = 60_000;
+
+type RawState = [number, number, number, number, string, string, string, Array<string | number>, string[]];
+
+export class Hub {
+  snapshot: Snapshot | null = null;
+  /** open streams per ticket id; their presence is refreshed in the shared read */
+  readonly present = new Map<string, number>();
+  /** tickets whose number the serving pointer passed; the next read looks them up in `admitted` */
+  readonly pendingLookups = new Set<string>();
+  /** latest look-up result per ticket */
+  readonly lookups = new Map<string, string>();
+  /** number of shared-state reads this hub made */
+  reads = 0;
+  private inFlightSince = 0;
+  private lastTouch = 0;
+  private history: Array<[number, number]> = [];
+
+  constructor(readonly eventId: string) {}
+
+  isFresh(maxAgeMs: number, now = Date.now()): boolean {
+    return this.snapshot !== null && now - this.snapshot.at < maxAgeMs;
+  }
+
+  /** Makes sure a snapshot at most `maxAgeMs` old exists, reading it in the caller's context if needed. */
+  async ensureFresh(env: Env, maxAgeMs = config(env).tickMs): Promise<Snapshot> {
+    const now = Date.now();
+    const busy = this.inFlightSince > 0 && now - this.inFlightSince < STUCK_MS;
+    if (!this.isFresh(maxAgeMs, now) && (!busy || this.snapshot === null)) await this.read(env);
+    return this.snapshot!;
+  }
+
+  private async read(env: Env): Promise<void> {
+    const c = config(env);
+    const now = Date.now();
+    this.inFlightSince = now;
+    const touch = now - this.lastTouch >= c.presenceGraceMs / 3 ? [...this.present.keys()] : [];
+    const lookups = [...this.pendingLookups];
+    try {
+      this.reads++;
+      const raw = await runScript<RawState>(env, queueScripts.readQueueState, this.eventId, [
+        now,
+        c.presenceGraceMs,
+        GONE_LIMIT,
+        SWEEP_LIMIT,
+        touch.length,
+        ...touch,
+        ...lookups,
+      ]);
+      if (touch.length > 0) this.lastTouch = now;
+      const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found] = raw;
+      const results = new Map<string, string>();
+      lookups.forEach((tid, i) => {
+        const value = String(found[i] ?? "");
+        results.set(tid, value);
+        this.lookups.set(tid, value);
+        if (value !== "w") this.pendingLookups.delete(tid);
+      });
+      const announced = Number(admitRate);
+      this.snapshot = {
+        at: now,
+        tail: Number(tail),
+        serving: Number(serving),
+        waiting: Number(waiting),
+        goneTotal: Number(goneTotal),
+        gone: gone.map(Number),
+        status: parseStatus(String(status)),
+        admitRate: admitRate !== "" && Number.isFinite(announced) && announced > 0 ? announced : null,
+        maxWaiting: maxWaiting !== "" && Number(maxWaiting) > 0 ? Number(maxWaiting) : null,
+        lookups: results,
+      };
+      this.recordServing(now, Number(serving));
+    } finally {
+      this.inFlightSince = 0;
+    }
+  }
+
+  private recordServing(now: number, serving: number) {
+    const last = this.history[this.history.length - 1];
+    if (!last || last[1] !== serving) this.history.push([now, serving]);
+    while (this.history.length > 2 && now - this.history[0]![0] > RATE_WINDOW_MS) this.history.shift();
+  }
+
+  /** Admissions per second: the scheduler's announced rate, else the serving pointer's recent speed. */
+  admitRate(): number | null {
+    if (this.snapshot?.admitRate) return this.snapshot.admitRate;
+    const first = this.history[0];
+    const last = this.history[this.history.length - 1];
+    if (!first || !last || !this.snapshot || last === first) return null;
+    const seconds = (this.snapshot.at - first[0]) / 1000;
+    return seconds > 0 && last[1] > first[1] ? (last[1] - first[1]) / seconds : null;
+  }
+
+  open(tid: string) {
+    this.present.set(tid, (this.present.get(tid) ?? 0) + 1);
+  }
+
+  close(tid: string) {
+    const n = (this.present.get(tid) ?? 1) - 1;
+    if (n > 0) this.present.set(tid, n);
+    else {
+      this.present.delete(tid);
+      this.pendingLookups.delete(tid);
+      this.lookups.delete(tid);
+    }
+  }
+}
+
+const hubs = new Map<string, Hub>();
+
+export function hubFor(eventId: string): Hub {
+  let hub = hubs.get(eventId);
+  if (!hub) {
+    hub = new Hub(eventId);
+    hubs.set(eventId, hub);
+  }
+  return hub;
+}

@@ -1,0 +1,93 @@
+/**
+ * The edge Worker: the waiting room every browser talks to.
+ *
+ *   GET  /events/:eventId            waiting room page (joins), or the sale once admitted
+ *   POST /queue/:eventId/join        join (JSON)
+ *   GET  /queue/:eventId/events      position stream (SSE)
+ *   GET  /queue/:eventId/status      position (JSON, for polling)
+ *   POST /queue/:eventId/claim       admitted ticket -> active token
+ *   GET  /.well-known/jwks.json      public keys of active tokens
+ *   *    /api/*                      proxied to the origin with a valid active token
+ *   GET  /healthz                    liveness, touches nothing
+ */
+import { EVENT_ID_PATTERN } from "../../common/keys.ts";
+import type { Env } from "./env.ts";
+import { error } from "./http.ts";
+import { api } from "./routes/api.ts";
+import { claim } from "./routes/claim.ts";
+import { join } from "./routes/join.ts";
+import { jwks } from "./routes/jwks.ts";
+import { page } from "./routes/page.ts";
+import { status } from "./routes/status.ts";
+import { stream } from "./routes/stream.ts";
+
+export type { Env } from "./env.ts";
+
+/**
+ * The path exactly as sent, before URL parsing could resolve dot segments. Requests
+ * whose path is not canonical are refused before any decision is made on them.
+ */
+function rawPath(request: Request): string {
+  const afterScheme = request.url.indexOf("//") + 2;
+  const start = request.url.indexOf("/", afterScheme);
+  if (start < 0) return "/";
+  const end = request.url.slice(start).search(/[?#]/);
+  return end < 0 ? request.url.slice(start) : request.url.slice(start, start + end);
+}
+
+const NON_CANONICAL = /(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|\\|\/\/|%00/i;
+
+function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> | Response {
+  const url = new URL(request.url);
+  const path = rawPath(request);
+  if (NON_CANONICAL.test(path) || path !== url.pathname) {
+    return error(400, "BAD_PATH", "The request path is not canonical.");
+  }
+  const { method } = request;
+
+  if (path.startsWith("/api/")) return api(request, env, url);
+  if (path === "/healthz") return new Response("ok", { headers: { "cache-control": "no-store" } });
+  if (path === "/.well-known/jwks.json") return method === "GET" || method === "HEAD" ? jwks(env) : notAllowed("GET");
+
+  const pageMatch = /^\/events\/([^/]+)\/?$/.exec(path);
+  if (pageMatch) {
+    const eventId = pageMatch[1]!;
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method !== "GET" && method !== "HEAD") return notAllowed("GET");
+    return page(request, env, ctx, eventId, url.pathname + url.search);
+  }
+
+  const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim)$/.exec(path);
+  if (queueMatch) {
+    const [, eventId, action] = queueMatch as unknown as [string, string, string];
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    const expected = action === "join" || action === "claim" ? "POST" : "GET";
+    if (method !== expected) return notAllowed(expected);
+    switch (action) {
+      case "join":
+        return join(request, env, ctx, eventId);
+      case "claim":
+        return claim(request, env, ctx, eventId);
+      case "status":
+        return status(request, env, ctx, eventId);
+      default:
+        return stream(request, env, ctx, eventId);
+    }
+  }
+  return error(404, "NOT_FOUND", "No such page.");
+}
+
+function notAllowed(allow: string): Response {
+  return error(405, "METHOD_NOT_ALLOWED", `Use ${allow}.`, { allow });
+}
+
+export default {
+  async fetch(request, env, ctx): Promise<Response> {
+    try {
+      return await route(request, env, ctx);
+    } catch (e) {
+      console.error("edge request failed", request.method, new URL(request.url).pathname, e);
+      return error(503, "UNAVAILABLE", "The waiting room is briefly unavailable; try again in a few seconds.", { "retry-after": "5" });
+    }
+  },
+} satisfies ExportedHandler<Env>;

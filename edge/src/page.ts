@@ -1,0 +1,81 @@
+/** The waiting room page: plain HTML and one small script (EventSource, claim, redirect). */
+import type { FanView } from "./snapshot.ts";
+
+const style = `
+body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1f;line-height:1.5}
+h1{font-size:1.5rem}.big{font-size:3rem;font-weight:700;margin:.25rem 0}
+.bar{height:.75rem;background:#e6e6ee;border-radius:.5rem;overflow:hidden}
+.bar>div{height:100%;width:0;background:#4b3fd6;transition:width .6s}
+.muted{color:#5d5d6b}.notice{padding:.75rem 1rem;border-radius:.5rem;background:#fff4d6}
+`;
+
+function shell(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex"><title>${title}</title><style>${style}</style></head><body>${body}</body></html>`;
+}
+
+/** A page for states without a place in line (sale ended, queue full, no such event, busy). */
+export function messagePage(title: string, message: string): string {
+  return shell(title, `<h1>${title}</h1><p>${message}</p>`);
+}
+
+const script = (eventId: string, initial: FanView | null) => `
+(() => {
+  const eventId = ${JSON.stringify(eventId)};
+  const $ = (id) => document.getElementById(id);
+  const startKey = "cu-start-" + eventId;
+  const labels = { paused: "The sale is paused. You keep your place.", soldout: "Sold out. No more tickets are available.", closed: "The sale is closed." };
+  let source;
+  function show(v) {
+    $("position").textContent = v.position.toLocaleString();
+    $("ahead").textContent = v.ahead.toLocaleString();
+    $("behind").textContent = v.behind.toLocaleString();
+    $("wait").textContent = v.waitTimeKnown ? "about " + v.waitTimeFormatted : "being estimated";
+    const start = Math.max(Number(sessionStorage.getItem(startKey)) || 0, v.position);
+    sessionStorage.setItem(startKey, String(start));
+    $("progress").style.width = (start > 1 ? Math.round(100 * (start - v.position) / (start - 1)) : 100) + "%";
+    const note = labels[v.status];
+    $("notice").hidden = !note;
+    $("notice").textContent = note || "";
+  }
+  async function claim() {
+    $("state").textContent = "It's your turn! Taking you in...";
+    const res = await fetch("/queue/" + eventId + "/claim", { method: "POST", credentials: "same-origin" });
+    const body = await res.json().catch(() => ({}));
+    if (res.ok) { sessionStorage.removeItem(startKey); location.replace(body.redirect || "/events/" + eventId); return; }
+    $("state").textContent = body.message || "Your turn could not be claimed.";
+    if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(rejoin, 3000);
+  }
+  async function rejoin() {
+    sessionStorage.removeItem(startKey);
+    const res = await fetch("/queue/" + eventId + "/join", { method: "POST", credentials: "same-origin" });
+    if (res.ok) { const v = await res.json(); if (v.admitted) return claim(); show(v); connect(); }
+    else { const body = await res.json().catch(() => ({})); $("state").textContent = body.message || "Could not join the line."; }
+  }
+  function connect() {
+    if (source) source.close();
+    source = new EventSource("/queue/" + eventId + "/events");
+    source.addEventListener("position", (e) => { $("state").textContent = "You are in line."; show(JSON.parse(e.data)); });
+    source.addEventListener("admitted", () => { source.close(); claim(); });
+    source.addEventListener("expired", () => { source.close(); rejoin(); });
+    source.onerror = () => { $("state").textContent = "Reconnecting... you keep your place."; };
+  }
+  const initial = ${JSON.stringify(initial).replace(/</g, "\\u003c")};
+  if (initial) show(initial);
+  connect();
+})();`;
+
+export function waitingRoomPage(eventId: string, initial: FanView | null): string {
+  return shell(
+    "Waiting room",
+    `<h1>You are in the waiting room</h1>
+<p id="state" class="muted">You are in line. Keep this page open; it updates by itself.</p>
+<p id="notice" class="notice" hidden></p>
+<p class="muted">Your place in line</p><p class="big" id="position">${initial ? initial.position.toLocaleString("en") : "..."}</p>
+<div class="bar" role="progressbar" aria-label="progress"><div id="progress"></div></div>
+<p>Fans ahead of you: <b id="ahead">${initial?.ahead ?? "..."}</b> &middot; behind you: <b id="behind">${initial?.behind ?? "..."}</b></p>
+<p>Estimated wait: <b id="wait">${initial?.waitTimeKnown ? `about ${initial.waitTimeFormatted}` : "being estimated"}</b></p>
+<p class="muted">When it is your turn you will be taken to the sale automatically. Refreshing this page keeps your place.</p>
+<script>${script(eventId, initial)}</script>`,
+  );
+}

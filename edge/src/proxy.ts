@@ -1,0 +1,74 @@
+/**
+ * Forwarding admitted traffic to the origin. The origin sees only what the edge vouches
+ * for: the verified active token, the client IP as Cloudflare saw it, a fresh request id
+ * and the origin shared secret. Everything the fan could use to speak for someone else
+ * (cookies, forwarding headers, their own copies of those headers) is dropped.
+ */
+import { config, type Env } from "./env.ts";
+import { clientIp, error } from "./http.ts";
+
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade"];
+const SPOOFABLE = [
+  "cookie",
+  "authorization",
+  "host",
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-real-ip",
+  "true-client-ip",
+  "x-client-ip",
+  "x-request-id",
+  "x-origin-auth",
+  "x-queue-ticket",
+  "x-event-id",
+  "content-length",
+];
+
+export const REQUEST_ID_HEADER = "x-request-id";
+export const CLIENT_IP_HEADER = "x-client-ip";
+export const ORIGIN_AUTH_HEADER = "x-origin-auth";
+
+function stripHopByHop(headers: Headers) {
+  const listed = (headers.get("connection") ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const h of [...HOP_BY_HOP, ...listed]) headers.delete(h);
+}
+
+/** Headers to send upstream: the fan's own, minus everything spoofable, plus what the edge vouches for. */
+export function upstreamHeaders(request: Request, env: Env, activeToken: string): Headers {
+  const headers = new Headers(request.headers);
+  stripHopByHop(headers);
+  for (const h of SPOOFABLE) headers.delete(h);
+  for (const h of [...headers.keys()]) if (h.startsWith("cf-") || h.startsWith("x-forwarded-")) headers.delete(h);
+  headers.set("authorization", `Bearer ${activeToken}`);
+  headers.set(REQUEST_ID_HEADER, crypto.randomUUID());
+  const ip = clientIp(request);
+  if (ip) headers.set(CLIENT_IP_HEADER, ip);
+  if (env.ORIGIN_AUTH_SECRET) headers.set(ORIGIN_AUTH_HEADER, env.ORIGIN_AUTH_SECRET);
+  return headers;
+}
+
+export async function forward(request: Request, env: Env, activeToken: string, pathAndQuery: string): Promise<Response> {
+  let body: ArrayBuffer | undefined;
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    const max = config(env).maxBodyBytes;
+    const declared = Number(request.headers.get("content-length") ?? "0");
+    if (declared > max) return error(413, "BODY_TOO_LARGE", `Request bodies are limited to ${max} bytes.`);
+    body = await request.arrayBuffer();
+    if (body.byteLength > max) return error(413, "BODY_TOO_LARGE", `Request bodies are limited to ${max} bytes.`);
+  }
+  const headers = upstreamHeaders(request, env, activeToken);
+  let upstream: Response;
+  try {
+    upstream = await fetch(new URL(pathAndQuery, env.ORIGIN_URL), { method: request.method, headers, body, redirect: "manual" });
+  } catch {
+    return error(502, "ORIGIN_UNREACHABLE", "The ticket service cannot be reached; try again shortly.", { "retry-after": "5" });
+  }
+  const out = new Headers(upstream.headers);
+  stripHopByHop(out);
+  out.delete("set-cookie");
+  out.set(REQUEST_ID_HEADER, headers.get(REQUEST_ID_HEADER)!);
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+}

@@ -1,0 +1,59 @@
+/**
+ * Abuse control with @upstash/ratelimit: joins per client IP (fail closed: a limiter that
+ * cannot answer in time refuses the join), status polls and claims per ticket (fail open:
+ * the ticket is already verified and these calls do not change anyone's place).
+ * Limiters and their ephemeral cache live at module scope so a hot isolate blocks a
+ * limited caller without asking Redis.
+ */
+import { Ratelimit } from "@upstash/ratelimit";
+import { eventKeys } from "../../common/keys.ts";
+import { config, type Env } from "./env.ts";
+import { error } from "./http.ts";
+import { client } from "./redis.ts";
+
+type Kind = "join" | "ticket";
+
+const ephemeralCache = new Map<string, number>();
+const limiters = new Map<string, Ratelimit>();
+
+function limiter(env: Env, eventId: string, kind: Kind): Ratelimit {
+  const c = config(env);
+  const perMinute = kind === "join" ? c.joinLimitPerMinute : c.ticketLimitPerMinute;
+  const id = `${env.UPSTASH_REDIS_REST_URL} ${eventId} ${kind} ${perMinute} ${c.rateLimitTimeoutMs}`;
+  let l = limiters.get(id);
+  if (!l) {
+    l = new Ratelimit({
+      redis: client(env).limiterRedis,
+      limiter: Ratelimit.slidingWindow(perMinute, "60 s"),
+      prefix: eventKeys(eventId).rateLimit(kind),
+      ephemeralCache,
+      timeout: c.rateLimitTimeoutMs,
+      analytics: false,
+    });
+    limiters.set(id, l);
+  }
+  return l;
+}
+
+function retryAfter(resetMs: number): string {
+  return String(Math.max(1, Math.ceil((resetMs - Date.now()) / 1000)));
+}
+
+/** null when the request may go on, else the response to send. */
+export async function limit(env: Env, ctx: ExecutionContext, eventId: string, kind: Kind, identifier: string): Promise<Response | null> {
+  const failClosed = kind === "join";
+  let result;
+  try {
+    result = await limiter(env, eventId, kind).limit(identifier);
+  } catch {
+    return failClosed ? error(503, "RATE_LIMIT_UNAVAILABLE", "The waiting room is busy; try again in a few seconds.", { "retry-after": "5" }) : null;
+  }
+  ctx.waitUntil(result.pending);
+  if (result.reason === "timeout") {
+    return failClosed ? error(503, "RATE_LIMIT_UNAVAILABLE", "The waiting room is busy; try again in a few seconds.", { "retry-after": "5" }) : null;
+  }
+  if (!result.success) {
+    return error(429, "RATE_LIMITED", "Too many requests; slow down.", { "retry-after": retryAfter(result.reset) });
+  }
+  return null;
+}

@@ -1,0 +1,50 @@
+/**
+ * The edge's Redis: Upstash REST through @upstash/redis. One client per credentials at
+ * module scope, so an isolate reuses it (and its loaded scripts) across requests.
+ */
+import { Redis } from "@upstash/redis/cloudflare";
+import type { Env } from "./env.ts";
+import { eventKeys } from "../../common/keys.ts";
+import { queueScripts, type QueueScript } from "../../lua/queue.ts";
+
+type Script = ReturnType<Redis["createScript"]>;
+
+interface Client {
+  redis: Redis;
+  /** Client for @upstash/ratelimit: it decodes JSON replies itself. */
+  limiterRedis: Redis;
+  scripts: Map<string, Script>;
+}
+
+const clients = new Map<string, Client>();
+
+export function client(env: Env): Client {
+  const id = `${env.UPSTASH_REDIS_REST_URL} ${env.UPSTASH_REDIS_REST_TOKEN}`;
+  let c = clients.get(id);
+  if (!c) {
+    const base = {
+      url: env.UPSTASH_REDIS_REST_URL,
+      token: env.UPSTASH_REDIS_REST_TOKEN,
+      enableTelemetry: false,
+      readYourWrites: false,
+      retry: { retries: 2, backoff: (n: number) => 25 * 2 ** n },
+    };
+    // Ticket ids are random strings; keep replies as sent instead of JSON-decoding them.
+    c = { redis: new Redis({ ...base, automaticDeserialization: false }), limiterRedis: new Redis(base), scripts: new Map() };
+    clients.set(id, c);
+  }
+  return c;
+}
+
+/** Runs one of the queue scripts for an event (EVALSHA, falling back to EVAL on NOSCRIPT). */
+export async function runScript<T = unknown>(env: Env, script: QueueScript, eventId: string, args: Array<string | number>): Promise<T> {
+  const c = client(env);
+  let s = c.scripts.get(script.name);
+  if (!s) {
+    s = c.redis.createScript(script.source);
+    c.scripts.set(script.name, s);
+  }
+  return (await s.exec(script.keys(eventKeys(eventId)), args.map(String))) as T;
+}
+
+export { queueScripts };

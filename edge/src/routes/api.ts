@@ -1,0 +1,38 @@
+/**
+ * /api/*: admitted traffic only. The event comes from the path (`/api/events/:eventId/...`);
+ * routes without one (`/api/orders/:orderId`) name it with `X-Event-Id` or `?eventId=`,
+ * or, when neither is given, the fan's single active-token cookie decides.
+ */
+import { EVENT_ID_PATTERN } from "../../../common/keys.ts";
+import { ACTIVE_COOKIE_PREFIX, readActive } from "../auth.ts";
+import type { Env } from "../env.ts";
+import { cookiesWithPrefix, error } from "../http.ts";
+import { forward } from "../proxy.ts";
+
+export const EVENT_HEADER = "x-event-id";
+
+function eventOf(request: Request, url: URL): string | null | "ambiguous" {
+  const m = /^\/api\/events\/([^/]+)(?:\/|$)/.exec(url.pathname);
+  if (m) return m[1]!;
+  const named = request.headers.get(EVENT_HEADER) ?? url.searchParams.get("eventId");
+  if (named) return named;
+  const held = cookiesWithPrefix(request, ACTIVE_COOKIE_PREFIX).map(([eventId]) => eventId);
+  if (held.length === 1) return held[0]!;
+  return held.length > 1 ? "ambiguous" : null;
+}
+
+export async function api(request: Request, env: Env, url: URL): Promise<Response> {
+  const eventId = eventOf(request, url);
+  if (eventId === "ambiguous") {
+    return error(400, "EVENT_REQUIRED", `You are admitted to several events; name one with the ${EVENT_HEADER} header or ?eventId=.`);
+  }
+  if (eventId !== null && !EVENT_ID_PATTERN.test(eventId)) return error(400, "BAD_EVENT_ID", "Event ids are 1-64 letters, digits, '-' or '_'.");
+  const active = eventId ? await readActive(request, env, eventId) : null;
+  if (!eventId || !active) {
+    const where = eventId ? `/events/${eventId}` : "/events/<eventId>";
+    return error(401, "NOT_ADMITTED", `Join the waiting room at ${where}; the sale opens for you when it is your turn.`, {
+      "www-authenticate": 'Bearer realm="concert-u"',
+    });
+  }
+  return forward(request, env, active.token, url.pathname + url.search);
+}

@@ -1,0 +1,35 @@
+/** POST /queue/:eventId/claim: an admitted ticket becomes a session and its active token, once. */
+import { activeCookieName, mintActive, readTicket, ticketCookieName } from "../auth.ts";
+import { config, type Env } from "../env.ts";
+import { cookie, error, json } from "../http.ts";
+import { claimTurn } from "../queue.ts";
+import { limit } from "../ratelimit.ts";
+import { noTicket } from "./status.ts";
+
+export async function claim(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
+  const held = await readTicket(request, env, eventId);
+  if (!held) return noTicket(eventId);
+  const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
+  if (limited) return limited;
+  const { sessionTtlSeconds } = config(env);
+  const result = await claimTurn(env, eventId, held.claims.tid, sessionTtlSeconds);
+  switch (result.kind) {
+    case "claimed": {
+      const activeToken = await mintActive(env, eventId, result.sid);
+      const headers = new Headers();
+      headers.append("set-cookie", cookie(request, activeCookieName(eventId), activeToken, sessionTtlSeconds));
+      headers.append("set-cookie", cookie(request, ticketCookieName(eventId), "", 0));
+      return json(
+        { eventId, activeToken, sessionId: result.sid, expiresAt: new Date(result.expiresAt).toISOString(), redirect: `/events/${eventId}` },
+        200,
+        headers,
+      );
+    }
+    case "still-waiting":
+      return error(409, "NOT_YOUR_TURN", "Your turn has not come yet; keep waiting.");
+    case "not-admitted":
+      return error(403, "NOT_ADMITTED", "This ticket cannot be claimed: it was never admitted or was already used.");
+    case "claim-expired":
+      return error(410, "CLAIM_EXPIRED", `Your turn passed before it was claimed; join again at /events/${eventId}.`);
+  }
+}

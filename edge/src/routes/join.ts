@@ -1,0 +1,34 @@
+/** POST /queue/:eventId/join: JSON join for apps and single-page clients. */
+import type { Env } from "../env.ts";
+import { error, json } from "../http.ts";
+import { findOrMakePlace, type Place } from "./place.ts";
+import { viewFor } from "./view.ts";
+
+export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" }>): Response {
+  switch (place.kind) {
+    case "no-queue":
+      return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    case "sale-ended":
+      return error(410, "SALE_ENDED", "The sale has ended.");
+    case "queue-full":
+      return error(503, "QUEUE_FULL", "The waiting room is full; try again in a minute.", { "retry-after": "60" });
+  }
+}
+
+export async function join(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
+  const place = await findOrMakePlace(request, env, ctx, eventId);
+  if (place instanceof Response) return place;
+  const headers: Record<string, string> = {};
+  switch (place.kind) {
+    case "joined":
+    case "waiting": {
+      if (place.setCookie) headers["set-cookie"] = place.setCookie;
+      const view = await viewFor(env, eventId, place.num, place.serving);
+      return json({ ...view, ticket: place.ticket, admitted: false }, place.kind === "joined" ? 201 : 200, headers);
+    }
+    case "admitted":
+      return json({ eventId, ticketNumber: place.num, ticket: place.ticket, admitted: true, claimUrl: `/queue/${eventId}/claim` });
+    default:
+      return placeError(place);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * GET /events/:eventId: fans with a valid active token go through to the origin's page;
+ * everyone else gets the waiting room, joining the line first if they hold no ticket.
+ */
+import { readActive } from "../auth.ts";
+import type { Env } from "../env.ts";
+import { messagePage, waitingRoomPage } from "../page.ts";
+import { forward } from "../proxy.ts";
+import { findOrMakePlace } from "./place.ts";
+import { viewFor } from "./view.ts";
+
+function html(body: string, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...headers } });
+}
+
+export async function page(request: Request, env: Env, ctx: ExecutionContext, eventId: string, pathAndQuery: string): Promise<Response> {
+  const active = await readActive(request, env, eventId);
+  if (active) return forward(request, env, active.token, pathAndQuery);
+
+  const place = await findOrMakePlace(request, env, ctx, eventId);
+  if (place instanceof Response) {
+    const retry = place.headers.get("retry-after") ?? "5";
+    return html(messagePage("Please wait a moment", "Too many people are arriving at once from your network. This page will let you in shortly; refresh in a few seconds."), place.status, { "retry-after": retry });
+  }
+  switch (place.kind) {
+    case "joined":
+    case "waiting": {
+      const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
+      return html(waitingRoomPage(eventId, await viewFor(env, eventId, place.num, place.serving)), 200, headers);
+    }
+    case "admitted":
+      return html(waitingRoomPage(eventId, null));
+    case "no-queue":
+      return html(messagePage("Event not found", "There is no sale for this event."), 404);
+    case "sale-ended":
+      return html(messagePage("Sale ended", "This sale has ended. Thank you for your patience."), 410);
+    case "queue-full":
+      return html(messagePage("The waiting room is full", "Too many fans are waiting right now. Please try again in a minute."), 503, { "retry-after": "60" });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * GET /queue/:eventId/events: Server-Sent Events for one waiting fan.
+ *   event: position  the fan's view (as /status), with an id (the state version)
+ *   event: admitted  the fan's turn: claim before `claimDeadline`; the stream ends
+ *   event: expired   the ticket is no longer in line; the stream ends
+ *   : heartbeat      a comment at least every HEARTBEAT_SECONDS (max 15 s)
+ * The current state is sent at once; afterwards each tick reads the isolate's shared
+ * snapshot and writes only when the fan's view changed.
+ */
+import { readTicket } from "../auth.ts";
+import { config, type Env } from "../env.ts";
+import { hubFor } from "../hub.ts";
+import { touchTicket } from "../queue.ts";
+import { limit } from "../ratelimit.ts";
+import { fanView } from "../snapshot.ts";
+import { noTicket } from "./status.ts";
+import { refreshIntervalSeconds } from "./view.ts";
+
+const RETRY_MS = 3000;
+const encoder = new TextEncoder();
+
+function frame(event: string, data: unknown, id?: string): string {
+  return `${id ? `id: ${id}\n` : ""}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function admittedFrame(eventId: string, deadline: number): string {
+  return frame("admitted", { eventId, admitted: true, claimDeadline: new Date(deadline).toISOString(), claimUrl: `/queue/${eventId}/claim` });
+}
+
+function expiredFrame(eventId: string): string {
+  return frame("expired", { code: "LEFT_QUEUE", message: "This ticket is no longer in line.", joinUrl: `/queue/${eventId}/join` });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function stream(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
+  const held = await readTicket(request, env, eventId);
+  if (!held) return noTicket(eventId);
+  const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
+  if (limited) return limited;
+  const tid = held.claims.tid;
+  const where = await touchTicket(env, eventId, tid);
+
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const write = (text: string) => writer.write(encoder.encode(text));
+  const headers = {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store",
+    "x-accel-buffering": "no",
+  };
+
+  if (where.kind !== "waiting") {
+    const last = where.kind === "admitted" ? admittedFrame(eventId, where.deadline) : expiredFrame(eventId);
+    void write(`retry: ${RETRY_MS}\n\n${last}`).then(() => writer.close()).catch(() => {});
+    return new Response(readable, { headers });
+  }
+
+  const num = where.num;
+  const hub = hubFor(eventId);
+  const { tickMs, heartbeatMs } = config(env);
+  const refresh = refreshIntervalSeconds(env);
+  hub.open(tid);
+
+  const run = async () => {
+    let lastKey = "";
+    let lastWrite = 0;
+    await write(`retry: ${RETRY_MS}\n\n`);
+    for (let first = true; ; first = false) {
+      if (!first) await sleep(tickMs);
+      const snapshot = await hub.ensureFresh(env);
+      if (num <= snapshot.serving) hub.pendingLookups.add(tid);
+      const lookup = hub.lookups.get(tid);
+      if (lookup !== undefined && lookup !== "w") {
+        await write(lookup === "" ? expiredFrame(eventId) : admittedFrame(eventId, Number(lookup)));
+        return;
+      }
+      const { lastUpdated: _at, ...view } = fanView(snapshot, eventId, num, hub.admitRate(), refresh);
+      const key = JSON.stringify(view);
+      const now = Date.now();
+      if (key !== lastKey) {
+        await write(frame("position", { ...view, lastUpdated: new Date(snapshot.at).toISOString() }, String(snapshot.at)));
+        lastKey = key;
+        lastWrite = now;
+      } else if (now - lastWrite >= heartbeatMs) {
+        await write(`: heartbeat ${now}\n\n`);
+        lastWrite = now;
+      }
+    }
+  };
+
+  run()
+    .catch(() => {
+      // the fan went away (write failed) or Redis failed: end this stream; the client reconnects
+    })
+    .finally(() => {
+      hub.close(tid);
+      writer.close().catch(() => {});
+    });
+  return new Response(readable, { headers });
+}

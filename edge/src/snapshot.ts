@@ -1,0 +1,107 @@
+/**
+ * An event's shared queue state as one isolate last read it, and what it means for one
+ * fan: position is computed from the serving pointer and the numbers of fans who left,
+ * never by asking Redis about that fan.
+ */
+export interface Snapshot {
+  /** when it was read (ms) */
+  at: number;
+  /** newest queue number handed out */
+  tail: number;
+  serving: number;
+  /** tickets waiting now */
+  waiting: number;
+  /** how many fans left while waiting, above the serving pointer */
+  goneTotal: number;
+  /** the lowest of those numbers, ascending (at most a limit) */
+  gone: number[];
+  status: QueueStatus;
+  /** admissions per second the scheduler announces, if any */
+  admitRate: number | null;
+  maxWaiting: number | null;
+  /** admission look-ups made in this read: ticketId -> deadline ms | "w" (waiting) | "" (neither) */
+  lookups: Map<string, string>;
+}
+
+export type QueueStatus = "open" | "paused" | "soldout" | "closed";
+
+export function parseStatus(raw: string): QueueStatus {
+  return raw === "paused" || raw === "soldout" || raw === "closed" ? raw : "open";
+}
+
+/** Count of numbers in the ascending array below `n`. */
+function countBelow(sorted: number[], n: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < n) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Fans who left and were ahead of number `n`. Exact for the front of the line (the gone
+ * numbers the read returned); past the last returned number, the rest are assumed spread
+ * evenly up to the tail.
+ */
+export function goneAhead(s: Snapshot, n: number): number {
+  const exact = countBelow(s.gone, n);
+  const unseen = s.goneTotal - s.gone.length;
+  const last = s.gone[s.gone.length - 1];
+  if (unseen <= 0 || last === undefined || n <= last || s.tail <= last) return exact;
+  return exact + Math.round((unseen * Math.min(n - last, s.tail - last)) / (s.tail - last));
+}
+
+export interface FanView {
+  eventId: string;
+  ticketNumber: number;
+  status: QueueStatus;
+  /** 1 = next in line */
+  position: number;
+  ahead: number;
+  behind: number;
+  waiting: number;
+  waitTimeKnown: boolean;
+  /** minutes, rounded up (as Cloudflare Waiting Room reports it) */
+  waitTime: number | null;
+  waitTimeSeconds: number | null;
+  waitTimeFormatted: string;
+  queueIsFull: boolean;
+  queueAll: boolean;
+  inWaitingRoom: boolean;
+  lastUpdated: string;
+  refreshIntervalSeconds: number;
+}
+
+function formatWait(seconds: number | null): string {
+  if (seconds === null) return "unknown";
+  if (seconds < 60) return "less than a minute";
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+}
+
+export function fanView(s: Snapshot, eventId: string, n: number, admitRate: number | null, refreshIntervalSeconds: number): FanView {
+  const position = Math.max(1, n - s.serving - goneAhead(s, n));
+  const rate = s.status === "open" ? admitRate : null;
+  const waitTimeSeconds = rate && rate > 0 ? Math.ceil(position / rate) : null;
+  return {
+    eventId,
+    ticketNumber: n,
+    status: s.status,
+    position,
+    ahead: position - 1,
+    behind: Math.max(0, s.waiting - position),
+    waiting: s.waiting,
+    waitTimeKnown: waitTimeSeconds !== null,
+    waitTime: waitTimeSeconds === null ? null : Math.ceil(waitTimeSeconds / 60),
+    waitTimeSeconds,
+    waitTimeFormatted: formatWait(waitTimeSeconds),
+    queueIsFull: s.maxWaiting !== null && s.waiting >= s.maxWaiting,
+    queueAll: true,
+    inWaitingRoom: true,
+    lastUpdated: new Date(s.at).toISOString(),
+    refreshIntervalSeconds,
+  };
+}

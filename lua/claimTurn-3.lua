@@ -1,0 +1,28 @@
+--[[
+  Exchanges an admitted ticket for a session, once: the ticket leaves `admitted` and the
+  session enters `active` in the same step, so a second claim of the ticket finds nothing.
+
+  KEYS[1] admitted  zset  admitted ticketId -> claim deadline (ms)
+  KEYS[2] active    zset  sessionId -> session expiry (ms)
+  KEYS[3] queue     zset  waiting ticketId -> queue number
+
+  ARGV[1] ticket id
+  ARGV[2] new session id
+  ARGV[3] now (ms)
+  ARGV[4] session expiry (ms)
+
+  Returns { code }
+    0  CLAIMED          session registered
+   -1  STILL_WAITING    the ticket waits; its turn has not come
+   -2  NOT_ADMITTED     unknown ticket: never admitted, already claimed, or left the line
+   -3  CLAIM_EXPIRED    admitted, but the claim window passed (the ticket is dropped)
+]]
+local deadline = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not deadline then
+  if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return { -1 } end
+  return { -2 }
+end
+redis.call('ZREM', KEYS[1], ARGV[1])
+if tonumber(deadline) < tonumber(ARGV[3]) then return { -3 } end
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+return { 0 }

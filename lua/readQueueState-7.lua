@@ -1,0 +1,77 @@
+--[[
+  One read of an event's shared queue state, made at most once per tick by each edge
+  isolate and fanned out to all of its open streams. Also, in the same call:
+  refreshes presence of the isolate's connected fans, retires waiting tickets whose
+  fans left (not seen within the grace period), and looks up whether the listed
+  tickets the serving pointer has passed were admitted.
+
+  KEYS[1] seq         string  ticket counter: the newest queue number
+  KEYS[2] serving     string  serving pointer
+  KEYS[3] queue       zset    waiting ticketId -> queue number
+  KEYS[4] seen        zset    waiting ticketId -> last seen (ms)
+  KEYS[5] gone        zset    queue numbers of tickets that left, above the serving pointer
+  KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
+  KEYS[7] queueState  hash    status, admitRate, maxWaiting
+
+  ARGV[1] now (ms)
+  ARGV[2] presence grace (ms): waiting tickets not seen since now - grace have left
+  ARGV[3] how many gone numbers to return at most
+  ARGV[4] how many left tickets to retire at most in this call
+  ARGV[5] n = how many ticket ids to mark present follow
+  ARGV[6 .. 5+n]    ticket ids present now
+  ARGV[6+n .. ]     ticket ids to look up in admitted
+
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups} }
+    each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
+]]
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[5])
+local serving = tonumber(redis.call('GET', KEYS[2]) or '0')
+
+-- presence: only tickets that still wait (XX), in chunks that stay below Lua's stack limit
+local i = 6
+while i <= 5 + n do
+  local args = { 'XX' }
+  local last = math.min(5 + n, i + 499)
+  for j = i, last do
+    args[#args + 1] = ARGV[1]
+    args[#args + 1] = ARGV[j]
+  end
+  redis.call('ZADD', KEYS[4], unpack(args))
+  i = last + 1
+end
+
+-- retire tickets whose fans left: they stop counting ahead of others and are never admitted
+local left = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. (now - tonumber(ARGV[2])), 'LIMIT', 0, tonumber(ARGV[4]))
+for _, tid in ipairs(left) do
+  local number = redis.call('ZSCORE', KEYS[3], tid)
+  redis.call('ZREM', KEYS[3], tid)
+  redis.call('ZREM', KEYS[4], tid)
+  if number and tonumber(number) > serving then redis.call('ZADD', KEYS[5], number, number) end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', serving)
+
+local lookups = {}
+for j = 6 + n, #ARGV do
+  local deadline = redis.call('ZSCORE', KEYS[6], ARGV[j])
+  if deadline then
+    lookups[#lookups + 1] = deadline
+  elseif redis.call('ZSCORE', KEYS[3], ARGV[j]) then
+    lookups[#lookups + 1] = 'w'
+  else
+    lookups[#lookups + 1] = ''
+  end
+end
+
+local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting')
+return {
+  tonumber(redis.call('GET', KEYS[1]) or '0'),
+  serving,
+  redis.call('ZCARD', KEYS[3]),
+  redis.call('ZCARD', KEYS[5]),
+  state[1] or '',
+  state[2] or '',
+  state[3] or '',
+  redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. serving, '+inf', 'LIMIT', 0, tonumber(ARGV[3])),
+  lookups,
+}
