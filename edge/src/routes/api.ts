@@ -1,5 +1,5 @@
 /**
- * /api/*: admitted traffic only. The event comes from the path (`/api/events/:eventId/...`);
+ * /api/*: admitted traffic only, and only to the origin's fan-facing routes. The event comes from the path (`/api/events/:eventId/...`);
  * routes without one (`/api/orders/:orderId`) name it with `X-Event-Id` or `?eventId=`,
  * or, when neither is given, the fan's single active-token cookie decides.
  */
@@ -10,6 +10,16 @@ import { cookiesWithPrefix, error } from "../http.ts";
 import { forward } from "../proxy.ts";
 
 export const EVENT_HEADER = "x-event-id";
+
+/** The origin's fan-facing routes; anything else under /api is not forwarded. */
+const ORIGIN_ROUTES: Array<[RegExp, string[]]> = [
+  [/^\/api\/events\/[^/]+$/, ["GET", "HEAD"]],
+  [/^\/api\/events\/[^/]+\/seats$/, ["GET", "HEAD"]],
+  [/^\/api\/events\/[^/]+\/holds$/, ["POST"]],
+  [/^\/api\/events\/[^/]+\/holds\/[^/]+$/, ["DELETE"]],
+  [/^\/api\/events\/[^/]+\/holds\/[^/]+\/purchase$/, ["POST"]],
+  [/^\/api\/orders\/[^/]+$/, ["GET", "HEAD"]],
+];
 
 function eventOf(request: Request, url: URL): string | null | "ambiguous" {
   const m = /^\/api\/events\/([^/]+)(?:\/|$)/.exec(url.pathname);
@@ -22,6 +32,9 @@ function eventOf(request: Request, url: URL): string | null | "ambiguous" {
 }
 
 export async function api(request: Request, env: Env, url: URL): Promise<Response> {
+  const route = ORIGIN_ROUTES.find(([pattern]) => pattern.test(url.pathname));
+  if (!route) return error(404, "NOT_FOUND", "No such API route.");
+  if (!route[1].includes(request.method)) return error(405, "METHOD_NOT_ALLOWED", `Use ${route[1].join(" or ")}.`, { allow: route[1].join(", ") });
   const eventId = eventOf(request, url);
   if (eventId === "ambiguous") {
     return error(400, "EVENT_REQUIRED", `You are admitted to several events; name one with the ${EVENT_HEADER} header or ?eventId=.`);
