@@ -1,0 +1,61 @@
+--[[
+  Holds several seats for one live session, all or nothing. Each seat key is written with
+  SET NX PX, so set-if-absent and expiry happen in one step; nothing is written unless every
+  seat is free, unsold, and the session stays within the event's per-order limit.
+
+  KEYS[1] active        zset    sessionId -> session expiry (ms)
+  KEYS[2] config        hash    perOrderLimit, holdSeconds
+  KEYS[3] sold          set     sold seat ids
+  KEYS[4] sessionSeats  zset    seatId -> hold expiry (ms), seats this session holds
+  KEYS[5] hold          hash    the new hold: sid, seats, expiresAt
+  KEYS[6..] seat keys, one per seat, in the order of the seat ids in ARGV[4..]
+
+  ARGV[1] session id
+  ARGV[2] new hold id (random, unguessable)
+  ARGV[3] now (ms)
+  ARGV[4..] seat ids (distinct, no commas)
+
+  Returns { code, detail }
+    0  OK                    detail = hold expiry (ms)
+   -1  SESSION_INACTIVE      the session is not in `active` or its expiry has passed
+   -2  EVENT_NOT_CONFIGURED  `config` lacks perOrderLimit or holdSeconds
+   -3  SEAT_LIMIT            detail = how many more seats the session may hold
+   -4  SEAT_SOLD             detail = 1-based index of the first sold seat
+   -5  SEAT_HELD             detail = 1-based index of the first seat held by someone
+]]
+local HOLD_RECORD_GRACE_MS = 2000
+
+local now = tonumber(ARGV[3])
+local sessionExpiry = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not sessionExpiry or tonumber(sessionExpiry) <= now then return { -1, 0 } end
+
+local settings = redis.call('HMGET', KEYS[2], 'perOrderLimit', 'holdSeconds')
+local limit, holdSeconds = tonumber(settings[1]), tonumber(settings[2])
+if not limit or not holdSeconds then return { -2, 0 } end
+
+local count = #KEYS - 5
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local alreadyHeld = redis.call('ZCARD', KEYS[4])
+if alreadyHeld + count > limit then return { -3, math.max(limit - alreadyHeld, 0) } end
+
+for i = 1, count do
+  if redis.call('SISMEMBER', KEYS[3], ARGV[3 + i]) == 1 then return { -4, i } end
+  if redis.call('EXISTS', KEYS[5 + i]) == 1 then return { -5, i } end
+end
+
+local holdMs = math.floor(holdSeconds * 1000)
+local expiresAt = now + holdMs
+local seats = {}
+for i = 1, count do
+  redis.call('SET', KEYS[5 + i], ARGV[2], 'NX', 'PX', holdMs)
+  redis.call('ZADD', KEYS[4], expiresAt, ARGV[3 + i])
+  seats[i] = ARGV[3 + i]
+end
+-- The hold record outlives its seats a little, so an owner check is always possible
+-- while any of its seats is still held.
+redis.call('HSET', KEYS[5], 'sid', ARGV[1], 'seats', table.concat(seats, ','), 'expiresAt', expiresAt)
+redis.call('PEXPIRE', KEYS[5], holdMs + HOLD_RECORD_GRACE_MS)
+if redis.call('PTTL', KEYS[4]) < holdMs + HOLD_RECORD_GRACE_MS then
+  redis.call('PEXPIRE', KEYS[4], holdMs + HOLD_RECORD_GRACE_MS)
+end
+return { 0, expiresAt }

@@ -1,0 +1,29 @@
+/**
+ * Registry of the seat scripts the origin loads with ioredis `defineCommand`.
+ * `numberOfKeys` is the count of fixed keys at the front of KEYS; every script then takes
+ * one seat key per seat, so the origin passes the total key count on each call. The file
+ * name of each script carries its fixed key count (`holdSeats-5.lua`).
+ */
+import holdSeats from "./holdSeats-5.lua";
+import releaseHold from "./releaseHold-3.lua";
+import beginPurchase from "./beginPurchase-3.lua";
+import completePurchase from "./completePurchase-4.lua";
+
+export interface SeatScript {
+  name: string;
+  /** fixed keys before the per-seat keys */
+  numberOfKeys: number;
+  source: string;
+}
+
+export const seatScripts = {
+  holdSeats: { name: "holdSeats", numberOfKeys: 5, source: holdSeats },
+  releaseHold: { name: "releaseHold", numberOfKeys: 3, source: releaseHold },
+  beginPurchase: { name: "beginPurchase", numberOfKeys: 3, source: beginPurchase },
+  completePurchase: { name: "completePurchase", numberOfKeys: 4, source: completePurchase },
+} as const satisfies Record<string, SeatScript>;
+
+export type SeatScriptName = keyof typeof seatScripts;
+
+export { SeatScriptCode, type SeatScriptReply } from "./codes.ts";
+export { queueScripts } from "./queue.ts";

@@ -1,0 +1,88 @@
+/**
+ * Builds the origin's Elysia app from its dependencies, so tests can build isolated apps
+ * against their own Redis/MySQL connections, payment provider and clock.
+ */
+import { Elysia } from "elysia";
+import { swagger } from "@elysiajs/swagger";
+import type Redis from "ioredis";
+import { createTokenVerifier, type TokenVerifier } from "./auth/token-verifier.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/client.ts";
+import type { Deps } from "./deps.ts";
+import { systemClock, type Clock } from "./lib/clock.ts";
+import { createRetrier, type Retrier } from "./lib/retrier.ts";
+import { adminController } from "./modules/admin/index.ts";
+import { EventCatalog } from "./modules/events/catalog.ts";
+import { eventsController } from "./modules/events/index.ts";
+import { healthController } from "./modules/health/index.ts";
+import { holdsController } from "./modules/holds/index.ts";
+import { ordersController } from "./modules/orders/index.ts";
+import { purchasesController } from "./modules/purchases/index.ts";
+import type { PaymentProvider } from "./payments/provider.ts";
+import { errorsPlugin } from "./plugins/errors.ts";
+import { requestContextPlugin } from "./plugins/request-context.ts";
+
+export interface AppDependencies {
+  config: Config;
+  redis: Redis;
+  database: Database;
+  payments: PaymentProvider;
+  clock?: Clock;
+  retrier?: Retrier;
+  verifier?: TokenVerifier;
+  catalog?: EventCatalog;
+}
+
+export function buildDeps(input: AppDependencies): Deps {
+  const clock = input.clock ?? systemClock;
+  return {
+    ...input,
+    clock,
+    retrier: input.retrier ?? createRetrier(),
+    verifier: input.verifier ?? createTokenVerifier({ jwks: input.config.activeJwks, clock, cacheSize: input.config.tokenCacheSize }),
+    catalog: input.catalog ?? new EventCatalog(input.database.db),
+  };
+}
+
+export function createApp(input: AppDependencies | Deps) {
+  const deps = "catalog" in input && input.catalog && "retrier" in input && input.retrier && "verifier" in input && input.verifier ? (input as Deps) : buildDeps(input);
+  const app = new Elysia({ name: "concert-u-origin" })
+    .use(errorsPlugin)
+    .use(requestContextPlugin)
+    .use(
+      swagger({
+        path: "/swagger",
+        documentation: {
+          info: {
+            title: "Concert-U origin",
+            version: "1.0.0",
+            description:
+              "Seat holds and purchases for admitted fans. Fan routes need the active token the edge issues at admission; admin routes need the admin key.",
+          },
+          tags: [
+            { name: "events", description: "Event details and the seat map" },
+            { name: "holds", description: "Hold and release seats" },
+            { name: "purchases", description: "Buy held seats" },
+            { name: "orders", description: "Read your orders" },
+            { name: "admin", description: "Create events, read stats, refund orders" },
+            { name: "health", description: "Probes" },
+          ],
+          components: {
+            securitySchemes: {
+              activeToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Active token (ES256) from the edge" },
+              adminKey: { type: "http", scheme: "bearer", description: "ADMIN_KEY" },
+            },
+          },
+        },
+      }),
+    )
+    .use(healthController(deps))
+    .use(eventsController(deps))
+    .use(holdsController(deps))
+    .use(purchasesController(deps))
+    .use(ordersController(deps))
+    .use(adminController(deps));
+  return Object.assign(app, { deps });
+}
+
+export type App = ReturnType<typeof createApp>;

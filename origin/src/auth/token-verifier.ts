@@ -1,0 +1,48 @@
+/**
+ * Verifies active tokens with the edge's public keys and remembers verified tokens until
+ * they expire, so signature checks are not on every request. Forged tokens never enter
+ * the cache. Whether the session is still live is checked separately, in Redis.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey } from "jose";
+import { CLOCK_LEEWAY_SECONDS, verifyActiveToken, type ActiveTokenClaims } from "../../../common/tokens.ts";
+import type { Config } from "../config.ts";
+import type { Clock } from "../lib/clock.ts";
+
+export interface TokenVerifier {
+  /** The token's claims when it is a valid, current active token (of any event); else null. */
+  verify(token: string): Promise<ActiveTokenClaims | null>;
+}
+
+export function createTokenVerifier({ jwks, clock, cacheSize }: { jwks: Config["activeJwks"]; clock: Clock; cacheSize: number }): TokenVerifier {
+  const keys: JWTVerifyGetKey = jwks.kind === "inline" ? createLocalJWKSet(jwks.jwks) : createRemoteJWKSet(jwks.url, { cooldownDuration: 30_000 });
+  const cache = new Map<string, ActiveTokenClaims>();
+  const stillValid = (claims: ActiveTokenClaims) => (claims.exp + CLOCK_LEEWAY_SECONDS) * 1000 > clock.now();
+
+  return {
+    async verify(token) {
+      const cached = cache.get(token);
+      if (cached) {
+        if (stillValid(cached)) return cached;
+        cache.delete(token);
+        return null;
+      }
+      let eventId: unknown;
+      try {
+        eventId = decodeJwt(token).evt;
+      } catch {
+        return null;
+      }
+      if (typeof eventId !== "string") return null;
+      const claims = await verifyActiveToken(token, keys, eventId, new Date(clock.now()));
+      if (claims && cacheSize > 0) {
+        if (cache.size >= cacheSize) {
+          // Drop the oldest entry (Maps iterate in insertion order).
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+        cache.set(token, claims);
+      }
+      return claims;
+    },
+  };
+}

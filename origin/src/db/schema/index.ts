@@ -1,0 +1,4 @@
+export * from "./events.ts";
+export * from "./seats.ts";
+export * from "./orders.ts";
+export * from "./reservations.ts";

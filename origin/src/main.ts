@@ -1,0 +1,52 @@
+/**
+ * `bun run origin`: builds the real dependencies, restores what Redis needs from MySQL
+ * (event settings, sold sets), listens on ORIGIN_PORT, and shuts down cleanly.
+ */
+import type Redis from "ioredis";
+import { createApp } from "./app.ts";
+import { loadConfig } from "./config.ts";
+import { createDatabase } from "./db/client.ts";
+import { syncAllEvents } from "./modules/events/sync.ts";
+import { SimulatedPaymentProvider } from "./payments/simulated.ts";
+import { connectRedis } from "./redis/client.ts";
+
+const config = loadConfig();
+
+let redis: Redis;
+try {
+  redis = await connectRedis(config.redisUrl);
+} catch (error) {
+  console.error(`cannot reach Redis at REDIS_URL (${config.redisUrl}): ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+const database = createDatabase(config.databaseUrl, config.dbPoolSize);
+try {
+  const synced = await syncAllEvents(redis, database.db);
+  console.log(`restored ${synced.events} event(s) and ${synced.soldSeats} sold seat(s) into Redis from MySQL`);
+} catch (error) {
+  console.error(`cannot read events from MySQL at DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
+  console.error("(run `bun run db:migrate` first if the tables are missing)");
+  process.exit(1);
+}
+
+const payments = new SimulatedPaymentProvider(config.paymentSimulation, config.paymentLatencyMs);
+if (config.production) console.warn("warning: the simulated payment provider is in use");
+const app = createApp({ config, redis, database, payments });
+app.listen({ port: config.port, hostname: config.hostname });
+const url = `http://${config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname}:${app.server?.port}`;
+console.log(`origin listening on ${url} (Swagger: ${url}/swagger)`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping origin`);
+  await app.stop();
+  // Give background compensation a moment to finish while Redis and MySQL are still open.
+  await app.deps.retrier.drain(2000);
+  app.deps.retrier.stop();
+  await Promise.allSettled([redis.quit(), database.close()]);
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

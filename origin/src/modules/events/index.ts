@@ -1,0 +1,26 @@
+import { Elysia } from "elysia";
+import type { Deps } from "../../deps.ts";
+import { activeTokenPlugin } from "../../plugins/active-token.ts";
+import { sharedModels } from "../shared/model.ts";
+import { eventModels } from "./model.ts";
+import { getEvent, getSeatMap } from "./service.ts";
+
+const fanErrors = { 400: "error", 401: "error", 403: "error", 404: "error" } as const;
+
+export const eventsController = (deps: Deps) =>
+  new Elysia({ prefix: "/api/events", tags: ["events"] })
+    .use(sharedModels)
+    .use(eventModels)
+    .use(activeTokenPlugin(deps.verifier))
+    .get("/:eventId", ({ params, session }) => getEvent(deps, session, params.eventId), {
+      activeToken: true,
+      params: "event.params",
+      response: { 200: "event.view", ...fanErrors },
+      detail: { summary: "Event details and price tiers", security: [{ activeToken: [] }] },
+    })
+    .get("/:eventId/seats", ({ params, session }) => getSeatMap(deps, session, params.eventId), {
+      activeToken: true,
+      params: "event.params",
+      response: { 200: "event.seatMap", ...fanErrors },
+      detail: { summary: "Every seat with its status: available, held or sold", security: [{ activeToken: [] }] },
+    });

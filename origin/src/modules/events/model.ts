@@ -1,0 +1,42 @@
+import { Elysia, t } from "elysia";
+import { eventIdSchema, seatIdSchema } from "../shared/model.ts";
+
+export const seatStatusSchema = t.Union([t.Literal("available"), t.Literal("held"), t.Literal("sold")]);
+
+export const eventView = t.Object({
+  id: eventIdSchema,
+  name: t.String(),
+  venue: t.String(),
+  startsAt: t.String({ format: "date-time" }),
+  saleOpensAt: t.String({ format: "date-time" }),
+  status: t.Union([t.Literal("draft"), t.Literal("on_sale"), t.Literal("closed")]),
+  perOrderLimit: t.Integer({ minimum: 1 }),
+  holdSeconds: t.Integer({ minimum: 1 }),
+  seatCount: t.Integer({ minimum: 0 }),
+  currency: t.String({ minLength: 3, maxLength: 3 }),
+  tiers: t.Array(t.Object({ tier: t.String(), priceCents: t.Integer({ minimum: 0 }), seats: t.Integer({ minimum: 0 }) })),
+});
+
+export const seatMapView = t.Object({
+  eventId: eventIdSchema,
+  counts: t.Object({ available: t.Integer(), held: t.Integer(), sold: t.Integer() }),
+  seats: t.Array(
+    t.Object({
+      id: seatIdSchema,
+      section: t.String(),
+      row: t.Integer(),
+      number: t.Integer(),
+      tier: t.String(),
+      priceCents: t.Integer(),
+      status: seatStatusSchema,
+    }),
+  ),
+});
+
+export const eventParams = t.Object({ eventId: eventIdSchema });
+
+export const eventModels = new Elysia({ name: "models.events" }).model({
+  "event.params": eventParams,
+  "event.view": eventView,
+  "event.seatMap": seatMapView,
+});

@@ -1,0 +1,39 @@
+import { Elysia } from "elysia";
+import type { Deps } from "../../deps.ts";
+import { activeTokenPlugin } from "../../plugins/active-token.ts";
+import { eventModels } from "../events/model.ts";
+import { sharedModels } from "../shared/model.ts";
+import { holdModels } from "./model.ts";
+import { holdSeats, releaseHold } from "./service.ts";
+
+export const holdsController = (deps: Deps) =>
+  new Elysia({ prefix: "/api/events", tags: ["holds"] })
+    .use(sharedModels)
+    .use(eventModels)
+    .use(holdModels)
+    .use(activeTokenPlugin(deps.verifier))
+    .post(
+      "/:eventId/holds",
+      async ({ params, body, session, set }) => {
+        const hold = await holdSeats(deps, session, params.eventId, body.seatIds);
+        set.status = 201;
+        return hold;
+      },
+      {
+        activeToken: true,
+        params: "event.params",
+        body: "hold.create",
+        response: { 201: "hold.view", 400: "error", 401: "error", 403: "error", 404: "error", 409: "error" },
+        detail: {
+          summary: "Hold seats, all or nothing",
+          description: "409 SEAT_HELD / SEAT_SOLD / SEAT_LIMIT when any seat cannot be held; nothing is held then.",
+          security: [{ activeToken: [] }],
+        },
+      },
+    )
+    .delete("/:eventId/holds/:holdId", ({ params, session }) => releaseHold(deps, session, params.eventId, params.holdId), {
+      activeToken: true,
+      params: "hold.params",
+      response: { 200: "hold.released", 400: "error", 401: "error", 403: "error", 404: "error", 409: "error", 410: "error" },
+      detail: { summary: "Release a hold you own", security: [{ activeToken: [] }] },
+    });

@@ -1,0 +1,85 @@
+/**
+ * MySQL side of a purchase: the order and its reservations in one transaction under the
+ * UNIQUE(event_id, seat_id) index, and the lookups that settle ambiguous outcomes.
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import { isConnectionError, isDuplicateKey, isRetryableConflict } from "../../db/errors.ts";
+import { orders, reservationHistory, reservations, type OrderRow } from "../../db/schema/index.ts";
+
+export interface NewOrder {
+  id: string;
+  eventId: string;
+  sessionId: string;
+  idempotencyKey: string;
+  holdId: string;
+  amountCents: number;
+  currency: string;
+  paymentId: string;
+  createdAt: Date;
+  seats: Array<{ seatId: string; priceCents: number }>;
+}
+
+export type InsertResult =
+  | { kind: "committed" }
+  /** a seat is already sold: the unique index refused it; nothing was written */
+  | { kind: "seat-taken" }
+  /** the session already has an order under this idempotency key; nothing was written */
+  | { kind: "idempotency-key-used" }
+  /** the database refused or could not be reached before anything was sent; nothing was written */
+  | { kind: "failed"; error: unknown }
+  /** the connection broke mid-transaction: the commit may or may not have happened */
+  | { kind: "ambiguous"; error: unknown };
+
+const DEADLOCK_RETRIES = 3;
+
+export async function insertOrder(db: Db, order: NewOrder): Promise<InsertResult> {
+  for (let attempt = 1; ; attempt++) {
+    // Until COMMIT is sent, a broken connection means MySQL rolled the transaction back.
+    let committing = false;
+    try {
+      await db.transaction(async (tx) => {
+        const { seats, ...row } = order;
+        await tx.insert(orders).values({ ...row, status: "paid" });
+        await tx.insert(reservations).values(
+          seats.map((s) => ({ eventId: order.eventId, seatId: s.seatId, orderId: order.id, priceCents: s.priceCents, createdAt: order.createdAt })),
+        );
+        committing = true;
+      });
+      return { kind: "committed" };
+    } catch (error) {
+      if (isDuplicateKey(error, "reservations_event_seat")) return { kind: "seat-taken" };
+      if (isDuplicateKey(error, "orders_session_idempotency_key")) return { kind: "idempotency-key-used" };
+      if (isRetryableConflict(error) && attempt < DEADLOCK_RETRIES) continue;
+      if (isConnectionError(error)) return committing ? { kind: "ambiguous", error } : { kind: "failed", error };
+      return { kind: "failed", error };
+    }
+  }
+}
+
+export async function findOrder(db: Db, orderId: string): Promise<OrderRow | undefined> {
+  const [row] = await db.select().from(orders).where(eq(orders.id, orderId)).limit(1);
+  return row;
+}
+
+export async function findOrderByIdempotencyKey(db: Db, sessionId: string, idempotencyKey: string): Promise<OrderRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.sessionId, sessionId), eq(orders.idempotencyKey, idempotencyKey)))
+    .limit(1);
+  return row;
+}
+
+export async function orderSeats(db: Db, order: OrderRow): Promise<Array<{ seatId: string; priceCents: number }>> {
+  const table = order.status === "paid" ? reservations : reservationHistory;
+  return db.select({ seatId: table.seatId, priceCents: table.priceCents }).from(table).where(eq(table.orderId, order.id)).orderBy(table.seatId);
+}
+
+export async function soldAmong(db: Db, eventId: string, seatIds: string[]): Promise<string[]> {
+  const rows = await db
+    .select({ seatId: reservations.seatId })
+    .from(reservations)
+    .where(and(eq(reservations.eventId, eventId), inArray(reservations.seatId, seatIds)));
+  return rows.map((r) => r.seatId);
+}

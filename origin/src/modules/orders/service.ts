@@ -1,0 +1,34 @@
+import type { Static } from "elysia";
+import type { Deps } from "../../deps.ts";
+import type { OrderRow } from "../../db/schema/index.ts";
+import { NotFoundError } from "../../errors.ts";
+import type { ActiveSession } from "../../plugins/active-token.ts";
+import type { orderView } from "./model.ts";
+import { findOrder, orderSeats } from "./repository.ts";
+
+export type OrderView = Static<typeof orderView>;
+
+export function toOrderView(order: OrderRow, seats: Array<{ seatId: string; priceCents: number }>): OrderView {
+  return {
+    orderId: order.id,
+    eventId: order.eventId,
+    status: order.status,
+    seats,
+    amountCents: order.amountCents,
+    currency: order.currency,
+    paymentId: order.paymentId,
+    createdAt: order.createdAt.toISOString(),
+  };
+}
+
+/**
+ * An order of the token's session. The session need not be live: buying revokes it, and
+ * the buyer must still be able to read what they bought.
+ */
+export async function getOrder(deps: Deps, session: ActiveSession, orderId: string): Promise<OrderView> {
+  const order = await findOrder(deps.database.db, orderId);
+  if (!order || order.sessionId !== session.sid || order.eventId !== session.eventId) {
+    throw new NotFoundError("ORDER_NOT_FOUND", "No such order for this session.");
+  }
+  return toOrderView(order, await orderSeats(deps.database.db, order));
+}

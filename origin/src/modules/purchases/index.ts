@@ -1,0 +1,50 @@
+import { Elysia } from "elysia";
+import type { Deps } from "../../deps.ts";
+import { activeTokenPlugin } from "../../plugins/active-token.ts";
+import { holdModels } from "../holds/model.ts";
+import { orderModels } from "../orders/model.ts";
+import { sharedModels } from "../shared/model.ts";
+import { purchaseModels } from "./model.ts";
+import { purchase } from "./service.ts";
+
+export const purchasesController = (deps: Deps) =>
+  new Elysia({ prefix: "/api/events", tags: ["purchases"] })
+    .use(sharedModels)
+    .use(holdModels)
+    .use(orderModels)
+    .use(purchaseModels)
+    .use(activeTokenPlugin(deps.verifier))
+    .post(
+      "/:eventId/holds/:holdId/purchase",
+      async ({ params, headers, session, set }) => {
+        const outcome = await purchase(deps, session, params.eventId, params.holdId, headers["idempotency-key"]);
+        set.status = outcome.status;
+        return outcome.body;
+      },
+      {
+        activeToken: true,
+        params: "hold.params",
+        headers: "purchase.headers",
+        response: {
+          201: "order.view",
+          400: "error",
+          401: "error",
+          402: "error",
+          403: "error",
+          404: "error",
+          409: "error",
+          410: "error",
+          422: "error",
+          502: "error",
+          503: "error",
+          504: "error",
+        },
+        detail: {
+          summary: "Buy the seats of a hold",
+          description:
+            "Charges the payment, then saves the order. On any failure the hold is released at once and the money given back. " +
+            "The same Idempotency-Key returns the first outcome; while it runs, a duplicate gets 409 PURCHASE_IN_PROGRESS.",
+          security: [{ activeToken: [] }],
+        },
+      },
+    );

@@ -1,0 +1,222 @@
+/**
+ * Buying a held seat set, with compensation:
+ *   1. claim the Idempotency-Key (replays get the first outcome; a concurrent duplicate 409);
+ *   2. beginPurchase: the session is live and owns the hold; the hold is marked as being
+ *      bought and extended over the purchase window, so it cannot expire mid-purchase;
+ *   3. charge through the payment provider (timed out);
+ *   4. insert the order and its reservations in one transaction under UNIQUE(event, seat);
+ *   5. success: mark the seats sold, drop the hold, revoke the session.
+ *      failure: release the hold at once (owner-checked), give the money back, answer clearly.
+ *      ambiguous (connection lost during COMMIT): look at the database before releasing.
+ * Side effects that meet a Redis or provider outage are retried in the background; a
+ * release that never succeeds still ends when the hold expires, so no seat is stranded.
+ */
+import type { Deps } from "../../deps.ts";
+import { AppError, errorBody, type ErrorBody } from "../../errors.ts";
+import { randomId } from "../../lib/ids.ts";
+import type { ActiveSession } from "../../plugins/active-token.ts";
+import { expectOk } from "../../redis/script-errors.ts";
+import * as scripts from "../../redis/seat-scripts.ts";
+import { PaymentTimeoutError, type ChargeResult } from "../../payments/provider.ts";
+import type { CatalogEvent } from "../events/catalog.ts";
+import { CURRENCY } from "../events/service.ts";
+import { readHold } from "../holds/service.ts";
+import { findOrder, findOrderByIdempotencyKey, insertOrder, orderSeats, soldAmong, type NewOrder } from "../orders/repository.ts";
+import { toOrderView, type OrderView } from "../orders/service.ts";
+import { IdempotencyKeyReusedError, PurchaseInProgressError } from "../../errors.ts";
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface PurchaseOutcome {
+  status: number;
+  body: OrderView | ErrorBody;
+}
+
+type IdempotencyRecord = { state: "pending"; holdId: string } | { state: "done"; holdId: string; outcome: PurchaseOutcome };
+
+const fail = (status: number, code: string, message: string): PurchaseOutcome => ({ status, body: { code, message } });
+
+interface Purchase {
+  deps: Deps;
+  entry: CatalogEvent;
+  session: ActiveSession;
+  holdId: string;
+  idempotencyKey: string;
+  idemKey: string;
+}
+
+export async function purchase(deps: Deps, session: ActiveSession, eventId: string, holdId: string, idempotencyKey: string): Promise<PurchaseOutcome> {
+  const entry = await deps.catalog.get(eventId);
+  const idemKey = entry.keys.idempotency(session.sid, idempotencyKey);
+  const pending: IdempotencyRecord = { state: "pending", holdId };
+  // SET NX GET: claims the key, or returns the record already there, in one step.
+  const previous = (await deps.redis.call("SET", idemKey, JSON.stringify(pending), "PX", IDEMPOTENCY_TTL_MS, "NX", "GET")) as string | null;
+  if (previous !== null) {
+    const record = JSON.parse(previous) as IdempotencyRecord;
+    if (record.holdId !== holdId) throw new IdempotencyKeyReusedError();
+    if (record.state === "pending") throw new PurchaseInProgressError();
+    return record.outcome;
+  }
+
+  const p: Purchase = { deps, entry, session, holdId, idempotencyKey, idemKey };
+  const outcome = await run(p);
+  if (outcome) await recordOutcome(p, outcome);
+  return outcome ?? fail(503, "PURCHASE_PENDING", "The purchase could not be confirmed yet; ask again with the same Idempotency-Key shortly.");
+}
+
+async function recordOutcome(p: Purchase, outcome: PurchaseOutcome): Promise<void> {
+  const record: IdempotencyRecord = { state: "done", holdId: p.holdId, outcome };
+  await p.deps.retrier.submit({
+    name: `record outcome of ${p.idemKey}`,
+    run: async () => void (await p.deps.redis.set(p.idemKey, JSON.stringify(record), "PX", IDEMPOTENCY_TTL_MS)),
+    deadline: Date.now() + IDEMPOTENCY_TTL_MS,
+  });
+}
+
+/** Returns the outcome, or null when it stays unknown (settled later in the background). */
+async function run(p: Purchase): Promise<PurchaseOutcome | null> {
+  const { deps, entry, session, holdId } = p;
+  const orderId = randomId("ord");
+  const windowMs = deps.config.purchaseWindowSeconds * 1000;
+  let seatIds: string[] = [];
+  try {
+    seatIds = await readHold(deps, entry, session, holdId);
+    expectOk(
+      await scripts.beginPurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), windowMs, purchaseId: orderId, seatIds }),
+    );
+  } catch (error) {
+    if (error instanceof AppError) return { status: error.status, body: errorBody(error) };
+    // Redis failed before anything was charged: undo what may have run and let the
+    // client try again with the same key.
+    if (seatIds.length > 0) void release(p, orderId, seatIds, windowMs);
+    await deps.redis.del(p.idemKey).catch(() => {});
+    throw error;
+  }
+
+  const steps = compensation(p, orderId, seatIds, windowMs);
+  const amountCents = seatIds.reduce((sum, id) => sum + entry.seatById.get(id)!.priceCents, 0);
+
+  let charge: ChargeResult;
+  try {
+    charge = await chargeWithTimeout(deps, { orderId, amountCents, currency: CURRENCY, sessionId: session.sid });
+  } catch (error) {
+    // The charge may have gone through: void it by order id.
+    await Promise.all([steps.release(), steps.refund("payment unconfirmed")]);
+    if (error instanceof PaymentTimeoutError) return fail(504, "PAYMENT_TIMEOUT", "The payment provider did not answer in time; any charge is voided and the seats are released.");
+    return fail(502, "PAYMENT_UNAVAILABLE", "The payment provider could not be reached; the seats are released.");
+  }
+  if (charge.status === "declined") {
+    await steps.release();
+    return fail(402, "PAYMENT_DECLINED", `The payment was declined (${charge.reason}); the seats are released.`);
+  }
+
+  const order: NewOrder = {
+    id: orderId,
+    eventId: entry.event.id,
+    sessionId: session.sid,
+    idempotencyKey: p.idempotencyKey,
+    holdId,
+    amountCents,
+    currency: CURRENCY,
+    paymentId: charge.paymentId,
+    createdAt: new Date(deps.clock.now()),
+    seats: seatIds.map((seatId) => ({ seatId, priceCents: entry.seatById.get(seatId)!.priceCents })),
+  };
+  const success = (): PurchaseOutcome => ({ status: 201, body: toOrderView({ ...order, status: "paid", refundedAt: null }, order.seats) });
+
+  const inserted = await insertOrder(deps.database.db, order);
+  switch (inserted.kind) {
+    case "committed":
+      await steps.complete();
+      return success();
+    case "seat-taken":
+      // The unique index saw a sale Redis did not know about: learn it, then compensate.
+      await Promise.all([steps.learnSold(), steps.release(), steps.refund("seat already sold")]);
+      return fail(409, "SEAT_SOLD", "One of these seats was sold to someone else; the payment is refunded and the other seats released.");
+    case "idempotency-key-used": {
+      await Promise.all([steps.release(), steps.refund("duplicate idempotency key")]);
+      const existing = await findOrderByIdempotencyKey(deps.database.db, session.sid, p.idempotencyKey);
+      if (existing) return { status: 201, body: toOrderView(existing, await orderSeats(deps.database.db, existing)) };
+      return fail(409, "PURCHASE_IN_PROGRESS", "This Idempotency-Key is already in use.");
+    }
+    case "failed":
+      logFailure(orderId, inserted.error);
+      await Promise.all([steps.release(), steps.refund("order not saved")]);
+      return fail(503, "ORDER_NOT_SAVED", "The order could not be saved; the payment is refunded and the seats released. Please try again.");
+    case "ambiguous": {
+      logFailure(orderId, inserted.error);
+      const settle = async (): Promise<PurchaseOutcome> => {
+        // Throws while MySQL cannot answer; then the hold stays (it expires on its own).
+        if (await findOrder(deps.database.db, orderId)) {
+          await steps.complete();
+          return success();
+        }
+        await Promise.all([steps.release(), steps.refund("order not saved")]);
+        return fail(503, "ORDER_NOT_SAVED", "The order could not be saved; the payment is refunded and the seats released. Please try again.");
+      };
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          return await settle();
+        } catch {
+          await Bun.sleep(100 * (attempt + 1));
+        }
+      }
+      void deps.retrier.submit({ name: `settle order ${orderId}`, run: async () => recordOutcome(p, await settle()) });
+      return null;
+    }
+  }
+}
+
+function compensation(p: Purchase, orderId: string, seatIds: string[], windowMs: number) {
+  const { deps, entry, session, holdId } = p;
+  return {
+    release: () => release(p, orderId, seatIds, windowMs),
+    refund: (reason: string) => deps.retrier.submit({ name: `refund ${orderId}`, run: () => deps.payments.refund(orderId, reason) }),
+    complete: () =>
+      deps.retrier.submit({
+        name: `record sale ${orderId}`,
+        run: async () => void expectOk(await scripts.completePurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds })),
+      }),
+    learnSold: () =>
+      deps.retrier.submit({
+        name: `record seats sold elsewhere (${orderId})`,
+        run: async () => {
+          const sold = await soldAmong(deps.database.db, entry.event.id, seatIds);
+          if (sold.length > 0) await deps.redis.sadd(entry.keys.sold, ...sold);
+        },
+      }),
+  };
+}
+
+/** Owner-checked release of the hold this purchase was buying; retried until the hold would have expired anyway. */
+function release(p: Purchase, orderId: string, seatIds: string[], windowMs: number) {
+  const { deps, entry, session, holdId } = p;
+  return deps.retrier.submit({
+    name: `release hold ${holdId}`,
+    // Any answer settles it: released, already gone, or (never expected) someone else's.
+    run: async () => void (await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, purchaseId: orderId })),
+    deadline: Date.now() + windowMs,
+  });
+}
+
+async function chargeWithTimeout(deps: Deps, request: Parameters<Deps["payments"]["charge"]>[0]): Promise<ChargeResult> {
+  const ms = deps.config.paymentTimeoutMs;
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new PaymentTimeoutError(ms);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  try {
+    return await Promise.race([deps.payments.charge(request, controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function logFailure(orderId: string, error: unknown) {
+  console.error(`order ${orderId}: database write failed:`, error instanceof Error ? error.message : error);
+}

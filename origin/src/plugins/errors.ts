@@ -1,0 +1,49 @@
+/**
+ * The one place errors become responses: typed AppErrors keep their status and code,
+ * Elysia's validation, parse and not-found errors become 4xx `{ code, message }`, and
+ * anything else is logged with its request id and answered with a plain 500.
+ */
+import { Elysia, ValidationError } from "elysia";
+import { AppError, errorBody } from "../errors.ts";
+
+function validationMessage(error: Readonly<ValidationError>): string {
+  try {
+    const problems = error.all.slice(0, 3).map((e) => {
+      const where = e.path ? e.path.replace(/^\//, "").replace(/\//g, ".") : error.type;
+      return `${where}: ${e.message}`;
+    });
+    if (problems.length > 0) return `Invalid ${error.type}: ${problems.join("; ")}`;
+  } catch {
+    // fall through to the generic message
+  }
+  return `Invalid ${error.type}.`;
+}
+
+export const errorsPlugin = new Elysia({ name: "errors" })
+  .error({ AppError })
+  .onError({ as: "global" }, ({ code, error, set, request }) => {
+    if (error instanceof AppError) {
+      set.status = error.status;
+      return errorBody(error);
+    }
+    switch (code) {
+      case "VALIDATION":
+        set.status = 400;
+        return { code: "INVALID_REQUEST", message: validationMessage(error) };
+      case "PARSE":
+        set.status = 400;
+        return { code: "INVALID_BODY", message: "The request body could not be parsed (expected JSON)." };
+      case "NOT_FOUND":
+        set.status = 404;
+        return { code: "NOT_FOUND", message: `No route ${request.method} ${new URL(request.url).pathname}.` };
+      case "INVALID_COOKIE_SIGNATURE":
+        set.status = 400;
+        return { code: "INVALID_REQUEST", message: "Invalid cookie." };
+      default: {
+        const requestId = request.headers.get("x-request-id") ?? "-";
+        console.error(`[${requestId}] ${request.method} ${new URL(request.url).pathname} failed:`, error);
+        set.status = 500;
+        return { code: "INTERNAL", message: "Something went wrong on our side; please try again." };
+      }
+    }
+  });
