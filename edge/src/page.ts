@@ -24,7 +24,7 @@ const script = (eventId: string, initial: FanView | null) => `
   const eventId = ${JSON.stringify(eventId)};
   const $ = (id) => document.getElementById(id);
   const startKey = "cu-start-" + eventId;
-  const labels = { paused: "The sale is paused. You keep your place.", soldout: "Sold out. No more tickets are available.", closed: "The sale is closed." };
+  const labels = { prequeue: "The sale has not opened yet. Everyone here before it opens gets a place drawn by lot.", paused: "The sale is paused. You keep your place.", soldout: "Sold out. No more tickets are available.", closed: "The sale is closed." };
   let source;
   function show(v) {
     $("position").textContent = v.position.toLocaleString();
@@ -58,7 +58,7 @@ const script = (eventId: string, initial: FanView | null) => `
     source.addEventListener("position", (e) => { $("state").textContent = "You are in line."; show(JSON.parse(e.data)); });
     source.addEventListener("admitted", () => { source.close(); claim(); });
     source.addEventListener("expired", () => { source.close(); rejoin(); });
-    source.onerror = () => { $("state").textContent = "Reconnecting... you keep your place."; };
+    source.onerror = () => { if (source.readyState !== EventSource.CLOSED) $("state").textContent = "Reconnecting... you keep your place."; };
   }
   const initial = ${JSON.stringify(initial).replace(/</g, "\\u003c")};
   if (initial) show(initial);

@@ -23,10 +23,11 @@ export interface Snapshot {
   lookups: Map<string, string>;
 }
 
-export type QueueStatus = "open" | "paused" | "soldout" | "closed";
+/** `prequeue`: fans gather before the sale opens; their places are drawn by lot at the opening. */
+export type QueueStatus = "prequeue" | "open" | "paused" | "soldout" | "closed";
 
 export function parseStatus(raw: string): QueueStatus {
-  return raw === "paused" || raw === "soldout" || raw === "closed" ? raw : "open";
+  return raw === "prequeue" || raw === "paused" || raw === "soldout" || raw === "closed" ? raw : "open";
 }
 
 /** Count of numbers in the ascending array below `n`. */

@@ -5,7 +5,8 @@
  *   event: expired   the ticket is no longer in line; the stream ends
  *   : heartbeat      a comment at least every HEARTBEAT_SECONDS (max 15 s)
  * The current state is sent at once; afterwards each tick reads the isolate's shared
- * snapshot and writes only when the fan's view changed.
+ * snapshot and writes only when the fan's view changed. A stream opened during a
+ * pre-queue ends when the sale opens, so the client reconnects and learns its drawn number.
  */
 import { readTicket } from "../auth.ts";
 import { config, type Env } from "../env.ts";
@@ -17,6 +18,7 @@ import { noTicket } from "./status.ts";
 import { refreshIntervalSeconds } from "./view.ts";
 
 const RETRY_MS = 3000;
+const PREQUEUE_RECONNECT_SPREAD_MS = 5000;
 const encoder = new TextEncoder();
 
 function frame(event: string, data: unknown, id?: string): string {
@@ -63,6 +65,7 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
   hub.open(tid);
 
   const run = async () => {
+    const openedIn = (await hub.ensureFresh(env)).status;
     let lastKey = "";
     let lastWrite = 0;
     await write(`retry: ${RETRY_MS}\n\n`);
@@ -73,6 +76,12 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
       const lookup = hub.lookups.get(tid);
       if (lookup !== undefined && lookup !== "w") {
         await write(lookup === "" ? expiredFrame(eventId) : admittedFrame(eventId, Number(lookup)));
+        return;
+      }
+      if (openedIn === "prequeue" && snapshot.status !== "prequeue") {
+        // the opening drew new numbers: end the stream (spread over a few seconds) so the
+        // client reconnects and reads its drawn number once
+        await sleep(Math.random() * PREQUEUE_RECONNECT_SPREAD_MS);
         return;
       }
       const { lastUpdated: _at, ...view } = fanView(snapshot, eventId, num, hub.admitRate(), refresh);
