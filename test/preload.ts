@@ -3,3 +3,13 @@ import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
 
 const secrets = await ensureDevSecrets();
 for (const [k, v] of Object.entries(secrets)) process.env[k] ??= v;
+
+// The database schema is current before any test runs (drizzle migrator; idempotent).
+// A database that cannot be reached is reported here once; the tests that need it fail.
+import { migrateDatabase } from "../origin/src/db/migrate.ts";
+
+try {
+  await migrateDatabase(process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test");
+} catch (error) {
+  console.error(`test preload: could not apply migrations: ${error instanceof Error ? error.message : String(error)}`);
+}

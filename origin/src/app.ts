@@ -53,6 +53,8 @@ export function createApp(input: AppDependencies | Deps) {
       swagger({
         path: "/swagger",
         documentation: {
+          // TypeBox schemas are JSON Schema (const, examples): OpenAPI 3.1 takes them as they are.
+          openapi: "3.1.0",
           info: {
             title: "Concert-U origin",
             version: "1.0.0",

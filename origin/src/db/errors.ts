@@ -49,6 +49,16 @@ const CONNECTION_CODES = new Set([
 export function isConnectionError(error: unknown): boolean {
   const e = driverError(error);
   if (e) return e.fatal === true || (e.code !== undefined && CONNECTION_CODES.has(e.code));
-  const message = error instanceof Error ? error.message : String(error);
-  return /closed state|connection (is )?closed|connection lost|socket/i.test(message);
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (/closed state|connection (is )?closed|connection lost|socket|ECONNRESET|EPIPE/i.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** MySQL answered the statement with an SQL error: it surely did not commit. */
+export function isSqlError(error: unknown): boolean {
+  const e = driverError(error);
+  return e !== undefined && typeof e.errno === "number" && e.fatal !== true && typeof e.sqlMessage === "string";
 }

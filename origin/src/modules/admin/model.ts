@@ -32,5 +32,5 @@ export const adminModels = new Elysia({ name: "models.admin" }).model({
     seats: t.Object({ total: t.Integer(), available: t.Integer(), held: t.Integer(), sold: t.Integer() }),
     orders: t.Object({ paid: t.Integer(), refunded: t.Integer(), revenueCents: t.Integer() }),
     activeSessions: t.Integer(),
-  }),
+  }, { description: "Seat, order and session counts of an event." }),
 });

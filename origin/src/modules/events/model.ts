@@ -15,7 +15,7 @@ export const eventView = t.Object({
   seatCount: t.Integer({ minimum: 0 }),
   currency: t.String({ minLength: 3, maxLength: 3 }),
   tiers: t.Array(t.Object({ tier: t.String(), priceCents: t.Integer({ minimum: 0 }), seats: t.Integer({ minimum: 0 }) })),
-});
+}, { description: "An event, its sale settings and price tiers." });
 
 export const seatMapView = t.Object({
   eventId: eventIdSchema,
@@ -31,7 +31,7 @@ export const seatMapView = t.Object({
       status: seatStatusSchema,
     }),
   ),
-});
+}, { description: "Every seat of the event with its status." });
 
 export const eventParams = t.Object({ eventId: eventIdSchema });
 

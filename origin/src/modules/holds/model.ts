@@ -17,7 +17,7 @@ export const holdModels = new Elysia({ name: "models.holds" }).model({
     expiresAt: t.String({ format: "date-time" }),
     amountCents: t.Integer({ minimum: 0 }),
     currency: t.String(),
-  }),
+  }, { description: "A hold: the seats are yours until expiresAt." }),
   "hold.params": holdParams,
-  "hold.released": t.Object({ holdId: opaqueIdSchema, released: t.Literal(true) }),
+  "hold.released": t.Object({ holdId: opaqueIdSchema, released: t.Literal(true) }, { description: "The hold is released; its seats are free." }),
 });

@@ -10,7 +10,7 @@ export const orderView = t.Object({
   currency: t.String(),
   paymentId: t.String(),
   createdAt: t.String({ format: "date-time" }),
-});
+}, { description: "An order and the seats it bought." });
 
 export const orderModels = new Elysia({ name: "models.orders" }).model({
   "order.view": orderView,

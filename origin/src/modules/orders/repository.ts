@@ -3,8 +3,9 @@
  * UNIQUE(event_id, seat_id) index, and the lookups that settle ambiguous outcomes.
  */
 import { and, eq, inArray } from "drizzle-orm";
+import type mysql from "mysql2/promise";
 import type { Db } from "../../db/client.ts";
-import { isConnectionError, isDuplicateKey, isRetryableConflict } from "../../db/errors.ts";
+import { isDuplicateKey, isRetryableConflict, isSqlError } from "../../db/errors.ts";
 import { orders, reservationHistory, reservations, type OrderRow } from "../../db/schema/index.ts";
 
 export interface NewOrder {
@@ -51,7 +52,8 @@ export async function insertOrder(db: Db, order: NewOrder): Promise<InsertResult
       if (isDuplicateKey(error, "reservations_event_seat")) return { kind: "seat-taken" };
       if (isDuplicateKey(error, "orders_session_idempotency_key")) return { kind: "idempotency-key-used" };
       if (isRetryableConflict(error) && attempt < DEADLOCK_RETRIES) continue;
-      if (isConnectionError(error)) return committing ? { kind: "ambiguous", error } : { kind: "failed", error };
+      // Once COMMIT is on its way, only an answer from MySQL says it did not happen.
+      if (committing && !isSqlError(error)) return { kind: "ambiguous", error };
       return { kind: "failed", error };
     }
   }
@@ -60,6 +62,24 @@ export async function insertOrder(db: Db, order: NewOrder): Promise<InsertResult
 export async function findOrder(db: Db, orderId: string): Promise<OrderRow | undefined> {
   const [row] = await db.select().from(orders).where(eq(orders.id, orderId)).limit(1);
   return row;
+}
+
+/**
+ * Whether an order was committed, for a purchase whose connection broke during COMMIT.
+ * A locking read: while the broken connection's transaction is still open on the server
+ * (its COMMIT or rollback not yet applied) it holds the order row's lock, so this waits
+ * for the final state instead of reading a state that is about to change.
+ */
+export async function orderCommitted(pool: mysql.Pool, orderId: string): Promise<boolean> {
+  const connection = await pool.getConnection();
+  try {
+    await connection.query("SET SESSION innodb_lock_wait_timeout = 5");
+    const [rows] = await connection.query("SELECT id FROM orders WHERE id = ? LOCK IN SHARE MODE", [orderId]);
+    await connection.query("SET SESSION innodb_lock_wait_timeout = DEFAULT");
+    return (rows as unknown[]).length > 0;
+  } finally {
+    connection.release();
+  }
 }
 
 export async function findOrderByIdempotencyKey(db: Db, sessionId: string, idempotencyKey: string): Promise<OrderRow | undefined> {

@@ -21,7 +21,7 @@ import { PaymentTimeoutError, type ChargeResult } from "../../payments/provider.
 import type { CatalogEvent } from "../events/catalog.ts";
 import { CURRENCY } from "../events/service.ts";
 import { readHold } from "../holds/service.ts";
-import { findOrder, findOrderByIdempotencyKey, insertOrder, orderSeats, soldAmong, type NewOrder } from "../orders/repository.ts";
+import { orderCommitted, findOrderByIdempotencyKey, insertOrder, orderSeats, soldAmong, type NewOrder } from "../orders/repository.ts";
 import { toOrderView, type OrderView } from "../orders/service.ts";
 import { IdempotencyKeyReusedError, PurchaseInProgressError } from "../../errors.ts";
 
@@ -147,7 +147,7 @@ async function run(p: Purchase): Promise<PurchaseOutcome | null> {
       logFailure(orderId, inserted.error);
       const settle = async (): Promise<PurchaseOutcome> => {
         // Throws while MySQL cannot answer; then the hold stays (it expires on its own).
-        if (await findOrder(deps.database.db, orderId)) {
+        if (await orderCommitted(deps.database.pool, orderId)) {
           await steps.complete();
           return success();
         }

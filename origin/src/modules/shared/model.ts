@@ -1,13 +1,13 @@
 import { Elysia, t } from "elysia";
 import { EVENT_ID_PATTERN } from "../../../../common/keys.ts";
 
-export const eventIdSchema = t.String({ pattern: EVENT_ID_PATTERN.source, description: "event id", examples: ["demo"] });
-export const seatIdSchema = t.String({ pattern: "^[A-Za-z0-9]{1,8}-[0-9]{1,4}-[0-9]{1,4}$", description: "seat id: section-row-number", examples: ["A-12-7"] });
+export const eventIdSchema = t.String({ pattern: EVENT_ID_PATTERN.source, description: "event id, e.g. demo" });
+export const seatIdSchema = t.String({ pattern: "^[A-Za-z0-9]{1,8}-[0-9]{1,4}-[0-9]{1,4}$", description: "seat id: section-row-number, e.g. A-12-7" });
 export const opaqueIdSchema = t.String({ pattern: "^[a-z]+_[A-Za-z0-9_-]{10,40}$", description: "opaque id" });
 
 export const errorModel = t.Object(
   {
-    code: t.String({ description: "stable machine-readable error code", examples: ["SEAT_HELD"] }),
+    code: t.String({ description: "stable machine-readable error code, e.g. SEAT_HELD" }),
     message: t.String({ description: "what went wrong, for people" }),
   },
   { description: "Every error answers with this body." },

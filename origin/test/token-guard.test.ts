@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
+import { eventKeys } from "../../common/keys.ts";
+import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from "../../common/tokens.ts";
+import { signingKeyFromEnv } from "../../scripts/token-mint.ts";
+import { Harness, errorShape, uniqueEventId } from "./support/harness.ts";
+
+let h: Harness;
+let otherEvent: string;
+const realKey = () => signingKeyFromEnv(process.env);
+
+beforeAll(async () => {
+  h = await Harness.create("guard");
+  otherEvent = uniqueEventId("guard2");
+  await h.createEvent({ id: otherEvent });
+});
+afterAll(() => h.close());
+
+const fanRoutes = (eventId: string): Array<[string, string, unknown?]> => [
+  ["GET", `/api/events/${eventId}`],
+  ["GET", `/api/events/${eventId}/seats`],
+  ["POST", `/api/events/${eventId}/holds`, { seatIds: ["A-1-1"] }],
+];
+
+async function expectRefused(token: string | undefined, status: number, code: string, eventId = h.eventId) {
+  for (const [method, path, body] of fanRoutes(eventId)) {
+    const r = await h.call(method, path, { token, body });
+    expect({ path, status: r.status, code: r.body.code }).toEqual({ path, status, code });
+    expect(r.body).toEqual(errorShape);
+    expect(r.headers.get("content-type")).toContain("application/json");
+  }
+  expect((await h.seatStatuses(eventId))["A-1-1"]).toBe("available");
+}
+
+describe("active-token guard", () => {
+  test("a live session's token is accepted", async () => {
+    const [fan] = await h.sessions(1);
+    expect((await h.call("GET", `/api/events/${h.eventId}`, { token: fan!.token })).status).toBe(200);
+  });
+
+  test("missing or malformed Authorization is refused with 401", async () => {
+    await expectRefused(undefined, 401, "TOKEN_MISSING");
+    for (const header of ["Basic abc", "Bearer", "Bearer a b"]) {
+      const r = await h.call("GET", `/api/events/${h.eventId}`, { headers: { authorization: header } });
+      expect(r.status).toBe(401);
+    }
+  });
+
+  test("a token signed with another key (same kid) is refused with 401", async () => {
+    const { privateKey } = await generateKeyPair(ACTIVE_ALG, { extractable: true });
+    const forgedKey: SigningJwk = { ...(await exportJWK(privateKey)), kid: realKey().kid };
+    const [fan] = await h.sessions(1);
+    await expectRefused(await signActiveToken({ evt: h.eventId, sid: fan!.sid }, 600, forgedKey), 401, "TOKEN_INVALID");
+  });
+
+  test("a tampered token is refused with 401", async () => {
+    const [fan, other] = await h.sessions(2);
+    const [header, , signature] = fan!.token.split(".");
+    const payload = Buffer.from(JSON.stringify({ typ: "active", evt: h.eventId, sid: other!.sid, iss: "concert-u-edge", iat: 1, exp: 4102444800 })).toString("base64url");
+    await expectRefused(`${header}.${payload}.${signature}`, 401, "TOKEN_INVALID");
+  });
+
+  test("unsigned (alg none) and HS256 queue tickets are not active tokens", async () => {
+    const unsigned = new UnsecuredJWT({ typ: "active", evt: h.eventId, sid: "s_x" }).setIssuer("concert-u-edge").setIssuedAt().setExpirationTime("10m").encode();
+    await expectRefused(unsigned, 401, "TOKEN_INVALID");
+    const ticket = await signQueueTicket({ evt: h.eventId, tid: "t1", num: 1 }, 600, process.env.TICKET_SECRET ?? "secret-secret-secret");
+    await expectRefused(ticket, 401, "TOKEN_INVALID");
+    const hs = await new SignJWT({ typ: "active", evt: h.eventId, sid: "s_x" })
+      .setProtectedHeader({ alg: "HS256", kid: realKey().kid })
+      .setIssuer("concert-u-edge")
+      .setIssuedAt()
+      .setExpirationTime("10m")
+      .sign(new TextEncoder().encode("guessed-secret"));
+    await expectRefused(hs, 401, "TOKEN_INVALID");
+  });
+
+  test("an expired token is refused with 401, even while its session is registered", async () => {
+    const [fan] = await h.sessions(1);
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    await expectRefused(await signActiveToken({ evt: h.eventId, sid: fan!.sid }, 60, realKey(), past), 401, "TOKEN_INVALID");
+  });
+
+  test("a token for another event is refused with 403", async () => {
+    const [fan] = await h.sessions(1, 600, otherEvent);
+    await expectRefused(fan!.token, 403, "TOKEN_WRONG_EVENT");
+  });
+
+  test("a revoked session is refused with 403, even after its token was accepted (and cached)", async () => {
+    const [fan] = await h.sessions(1);
+    expect((await h.call("GET", `/api/events/${h.eventId}/seats`, { token: fan!.token })).status).toBe(200);
+    await h.redis.zrem(eventKeys(h.eventId).active, fan!.sid);
+    await expectRefused(fan!.token, 403, "SESSION_INACTIVE");
+  });
+
+  test("a session whose time in Redis has run out is refused with 403", async () => {
+    const [fan] = await h.sessions(1);
+    await h.redis.zadd(eventKeys(h.eventId).active, Date.now() - 1, fan!.sid);
+    await expectRefused(fan!.token, 403, "SESSION_INACTIVE");
+  });
+
+  test("a valid token without a registered session is refused with 403", async () => {
+    const token = await signActiveToken({ evt: h.eventId, sid: "s_never_registered" }, 600, realKey());
+    await expectRefused(token, 403, "SESSION_INACTIVE");
+  });
+
+  test("orders need a token too", async () => {
+    const r = await h.call("GET", "/api/orders/ord_aaaaaaaaaaaaaaaaaaaaaa");
+    expect(r.status).toBe(401);
+    expect(r.body).toEqual(errorShape);
+  });
+});
