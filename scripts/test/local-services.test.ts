@@ -37,7 +37,7 @@ describe("bun run dev's private servers", () => {
     expect(db.started).toBe(true);
     expect(db.url).toEndWith("/cu_dev");
     const conn = await mysql.createConnection({ uri: db.url });
-    const [rows] = await conn.query("SELECT DATABASE() AS db");
+    const [rows] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS db");
     expect(rows).toEqual([{ db: "cu_dev" }]);
     await conn.end();
   }, 90_000);
