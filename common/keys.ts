@@ -39,7 +39,23 @@ export function eventKeys(eventId: string) {
     rateLimit: (kind: string) => `${p}rl:${kind}`,
     /** string: idempotency record of a purchase, per session and key */
     idempotency: (sessionId: string, key: string) => `${p}idem:${sessionId}:${key}`,
+    /** string: fencing token `<instance>:<epoch>` of the origin instance scheduling this event; PX = lease */
+    schedulerLease: `${p}sched:lease`,
+    /** string: lease epoch (INCR on every new leader), so each leadership has a token of its own */
+    schedulerEpoch: `${p}sched:epoch`,
+    /** hash: second (epoch s) -> fans admitted in it, over the last minute; `since` = start of the window (ms) */
+    admits: `${p}admits`,
+    /** list: recent purchase latency samples `<atMs>:<latencyMs>`, newest first, capped */
+    purchaseLatency: `${p}lat:purchase`,
   };
 }
+
+/** Keys that belong to no single event (never touched by a script together with event keys). */
+export const globalKeys = {
+  /** set: ids of events that have a waiting room the scheduler drives */
+  queues: "cu:queues",
+  /** hash: the database's measured purchase capacity in one environment (tps, how and when measured) */
+  capacity: (environment: string) => `cu:capacity:${environment}`,
+};
 
 export type EventKeys = ReturnType<typeof eventKeys>;

@@ -1,0 +1,125 @@
+--[[
+  One scheduler tick for one event, in one step:
+    1. sessions whose expiry passed leave `active`; sessions longer than the session
+       duration now allows are cut to it;
+    2. admissions whose claim window passed leave `admitted` (claim expiries): their
+       slots are free again;
+    3. while the sale is open, admits min(budget, free slots) fans from the head of the
+       line, free slots = maxActive - active sessions - admissions not yet claimed. A fan
+       not seen within the presence grace has left: the ticket is dropped and never
+       admitted (it uses no budget). Each admitted fan gets the claim deadline;
+    4. the serving pointer passes every ticket taken off the head;
+    5. the admissions of the last minute give the measured rate, published as
+       `admitRate` for the edge's wait estimates.
+  Only the scheduling leader may run it: the fencing token is checked first, so a
+  leader that lost its lease (paused, partitioned) can never admit.
+
+  KEYS[1] schedulerLease  string  fencing token of the leader
+  KEYS[2] queueState      hash    status; receives admitRate and running totals
+  KEYS[3] queue           zset    waiting ticketId -> queue number
+  KEYS[4] seen            zset    waiting ticketId -> last seen (ms)
+  KEYS[5] admitted        zset    admitted ticketId -> claim deadline (ms)
+  KEYS[6] active          zset    sessionId -> session expiry (ms)
+  KEYS[7] serving         string  serving pointer
+  KEYS[8] gone            zset    queue numbers of tickets that left, above the serving pointer
+  KEYS[9] admits          hash    second -> admissions in it; `since` = window start (ms)
+
+  ARGV[1] fencing token of the caller
+  ARGV[2] now (ms)
+  ARGV[3] rate budget: most fans to admit in this tick
+  ARGV[4] maxActive
+  ARGV[5] claim window (ms)
+  ARGV[6] presence grace (ms)
+  ARGV[7] session duration (ms); 0 = leave session expiries as they are
+  ARGV[8] most left tickets to drop in this tick
+
+  Returns { code, admitted, abandoned, claimExpired, sessionsEnded, waiting, active,
+            unclaimed, serving, admitRate }
+    0  OPEN        admitted as above
+    1  HALTED      the status is not `open` (pre-queue, paused, sold out, closed): cleanup only
+   -1  NOT_LEADER  the caller does not hold the lease; nothing was changed
+]]
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { -1, 0, 0, 0, 0, 0, 0, 0, 0, '0' } end
+local now = tonumber(ARGV[2])
+local budget = tonumber(ARGV[3])
+local maxActive = tonumber(ARGV[4])
+local claimMs = tonumber(ARGV[5])
+local freshSince = now - tonumber(ARGV[6])
+local sessionMs = tonumber(ARGV[7])
+local maxDrops = tonumber(ARGV[8])
+
+local sessionsEnded = redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
+if sessionMs > 0 then
+  local longest = now + sessionMs
+  local tooLong = redis.call('ZRANGEBYSCORE', KEYS[6], '(' .. longest, '+inf', 'LIMIT', 0, 1000)
+  for _, sid in ipairs(tooLong) do redis.call('ZADD', KEYS[6], 'XX', longest, sid) end
+end
+local claimExpired = redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. now)
+
+local status = redis.call('HGET', KEYS[2], 'status')
+local code = 1
+local admitted, abandoned = 0, 0
+local serving = tonumber(redis.call('GET', KEYS[7]) or '0')
+if status == 'open' then
+  code = 0
+  local free = maxActive - redis.call('ZCARD', KEYS[6]) - redis.call('ZCARD', KEYS[5])
+  local want = math.min(budget, free)
+  local deadline = now + claimMs
+  local passed = serving
+  while admitted < want and abandoned < maxDrops do
+    local head = redis.call('ZRANGE', KEYS[3], 0, math.min(want - admitted, maxDrops - abandoned) - 1, 'WITHSCORES')
+    if #head == 0 then break end
+    for i = 1, #head, 2 do
+      local tid, number = head[i], tonumber(head[i + 1])
+      local seen = tonumber(redis.call('ZSCORE', KEYS[4], tid) or '0')
+      redis.call('ZREM', KEYS[3], tid)
+      redis.call('ZREM', KEYS[4], tid)
+      if seen >= freshSince then
+        redis.call('ZADD', KEYS[5], deadline, tid)
+        admitted = admitted + 1
+      else
+        abandoned = abandoned + 1
+      end
+      if number > passed then passed = number end
+    end
+  end
+  if passed > serving then
+    serving = passed
+    redis.call('SET', KEYS[7], serving)
+    redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', serving)
+  end
+end
+
+-- measured admission rate over the last minute
+local second = math.floor(now / 1000)
+if admitted > 0 then
+  redis.call('HSETNX', KEYS[9], 'since', now)
+  redis.call('HINCRBY', KEYS[9], second, admitted)
+end
+local total = 0
+local fields = redis.call('HGETALL', KEYS[9])
+local since = now
+for i = 1, #fields, 2 do
+  if fields[i] == 'since' then
+    since = tonumber(fields[i + 1])
+  elseif tonumber(fields[i]) <= second - 60 then
+    redis.call('HDEL', KEYS[9], fields[i])
+  else
+    total = total + tonumber(fields[i + 1])
+  end
+end
+local rate = 0
+if total > 0 then
+  local windowSeconds = math.min(60, math.max(1, (now - math.max(since, now - 60000)) / 1000))
+  rate = total / windowSeconds
+elseif #fields > 0 then
+  redis.call('DEL', KEYS[9])
+end
+local rateText = string.format('%.3f', rate)
+redis.call('HSET', KEYS[2], 'admitRate', rateText)
+if admitted > 0 then redis.call('HINCRBY', KEYS[2], 'admittedTotal', admitted) end
+if abandoned > 0 then redis.call('HINCRBY', KEYS[2], 'abandonedTotal', abandoned) end
+if claimExpired > 0 then redis.call('HINCRBY', KEYS[2], 'claimExpiredTotal', claimExpired) end
+
+return { code, admitted, abandoned, claimExpired, sessionsEnded, redis.call('ZCARD', KEYS[3]),
+  redis.call('ZCARD', KEYS[6]), redis.call('ZCARD', KEYS[5]), serving, rateText }

@@ -1,0 +1,59 @@
+/**
+ * Adaptive admission rate (AIMD): when the purchase latency p95 passes the bound, the rate
+ * is cut by a factor; while latency is healthy it creeps back by a share of the ceiling
+ * per interval, never above the ceiling. After a cut, only samples taken since the cut
+ * count, so one slow spell is not punished twice.
+ */
+import type { AdaptiveConfig } from "./config.ts";
+
+export type AdaptiveAction = "decrease" | "increase" | "hold";
+
+export interface AdaptiveDecision {
+  action: AdaptiveAction;
+  rate: number;
+  ceiling: number;
+  p95Ms: number | null;
+  samples: number;
+}
+
+export class AdaptiveRate {
+  private rate: number | null = null;
+  private lastDecision = -Infinity;
+  /** samples before this time (ms) no longer count */
+  sampleSince = -Infinity;
+
+  constructor(private readonly config: AdaptiveConfig) {}
+
+  /** The rate to admit at now, within the ceiling. */
+  current(ceiling: number): number {
+    return Math.min(this.rate ?? ceiling, ceiling);
+  }
+
+  due(now: number): boolean {
+    return now - this.lastDecision >= this.config.intervalMs;
+  }
+
+  decide(now: number, ceiling: number, latency: { p95Ms: number | null; samples: number }): AdaptiveDecision {
+    this.lastDecision = now;
+    const current = this.current(ceiling);
+    const slow = latency.p95Ms !== null && latency.samples >= this.config.minSamples && latency.p95Ms > this.config.latencyBoundMs;
+    let action: AdaptiveAction = "hold";
+    let next = current;
+    if (slow) {
+      next = Math.max(ceiling * this.config.floorShare, current * this.config.decreaseFactor);
+      action = next < current ? "decrease" : "hold";
+      this.sampleSince = now;
+    } else if (current < ceiling) {
+      next = Math.min(ceiling, current + ceiling * this.config.increaseShare);
+      action = "increase";
+    }
+    this.rate = next >= ceiling ? null : next;
+    return { action, rate: next, ceiling, p95Ms: latency.p95Ms, samples: latency.samples };
+  }
+
+  reset(): void {
+    this.rate = null;
+    this.lastDecision = -Infinity;
+    this.sampleSince = -Infinity;
+  }
+}

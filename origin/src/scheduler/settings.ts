@@ -1,0 +1,59 @@
+/**
+ * An event's admission settings as they live in its queue-state hash, where admins change
+ * them and every origin instance (and the edge) reads them.
+ */
+import type { SchedulerConfig } from "./config.ts";
+
+export const QUEUE_STATUSES = ["prequeue", "open", "paused", "soldout", "closed"] as const;
+export type QueueStatus = (typeof QUEUE_STATUSES)[number];
+
+export interface QueueSettings {
+  status: QueueStatus;
+  /** when a pre-queue opens (ms) */
+  opensAt: number | null;
+  /** fans per second set by hand; null = derived from the measured capacity */
+  rate: number | null;
+  maxActive: number;
+  sessionSeconds: number;
+  claimSeconds: number;
+  adaptive: boolean;
+  maxWaiting: number | null;
+}
+
+/** Hash fields of the settings, as written by the admin controls. */
+export const SETTING_FIELDS = ["rate", "maxActive", "sessionSeconds", "claimSeconds", "adaptive", "maxWaiting", "opensAt"] as const;
+
+const positive = (raw: string | undefined): number | null => {
+  if (raw === undefined || raw === "") return null;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : null;
+};
+
+/** Settings from the hash; null when the event has no waiting room. */
+export function parseSettings(hash: Record<string, string>, config: SchedulerConfig): QueueSettings | null {
+  const status = hash.status as QueueStatus | undefined;
+  if (!status || !QUEUE_STATUSES.includes(status)) return null;
+  return {
+    status,
+    opensAt: positive(hash.opensAt),
+    rate: positive(hash.rate),
+    maxActive: Math.floor(positive(hash.maxActive) ?? config.defaultMaxActive),
+    sessionSeconds: positive(hash.sessionSeconds) ?? config.defaultSessionSeconds,
+    claimSeconds: positive(hash.claimSeconds) ?? config.defaultClaimSeconds,
+    adaptive: hash.adaptive === undefined || hash.adaptive === "" ? config.adaptive.enabledByDefault : hash.adaptive === "1",
+    maxWaiting: positive(hash.maxWaiting),
+  };
+}
+
+export interface Ceiling {
+  /** fans per second */
+  rate: number;
+  source: "manual" | "capacity" | "default";
+}
+
+/** The rate admissions may not pass: set by hand, else a share of the measured capacity. */
+export function ceilingRate(settings: Pick<QueueSettings, "rate">, capacityTps: number | null, config: SchedulerConfig): Ceiling {
+  if (settings.rate !== null) return { rate: settings.rate, source: "manual" };
+  if (capacityTps !== null && capacityTps > 0) return { rate: (capacityTps * config.capacityShare) / config.dbWorkPerFan, source: "capacity" };
+  return { rate: config.defaultRate, source: "default" };
+}

@@ -1,0 +1,86 @@
+/**
+ * Test support for admission: a clock tests move by hand, and fans joining, claiming and
+ * leaving through the real queue scripts (the ones the edge runs) on the local Redis.
+ */
+import Redis from "ioredis";
+import { eventKeys } from "../../../common/keys.ts";
+import { queueScripts } from "../../../lua/queue.ts";
+import type { Clock } from "../../src/lib/clock.ts";
+import { parseSchedulerConfig, type SchedulerConfig } from "../../src/scheduler/config.ts";
+import { Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
+
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export class ManualClock implements Clock {
+  constructor(public t = Date.now()) {}
+  now() {
+    return this.t;
+  }
+  advance(ms: number) {
+    this.t += ms;
+  }
+}
+
+export function newRedis(): Redis {
+  return new Redis(REDIS_URL);
+}
+
+let counter = 0;
+export function newEventId(label: string): string {
+  return `t-adm-${label}-${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`.slice(0, 64);
+}
+
+export async function dropEvent(redis: Redis, eventId: string): Promise<void> {
+  const keys = await redis.keys(`cu:{${eventId}}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.srem("cu:queues", eventId);
+}
+
+export function testSchedulerConfig(overrides: Partial<SchedulerConfig> = {}, adaptive: Partial<SchedulerConfig["adaptive"]> = {}): SchedulerConfig {
+  const base = parseSchedulerConfig({});
+  return { ...base, ...overrides, adaptive: { ...base.adaptive, enabledByDefault: false, ...adaptive } };
+}
+
+export function newScheduler(redis: Redis, clock: Clock, eventIds: string[], config: SchedulerConfig, extra: Partial<SchedulerOptions> = {}) {
+  return new Scheduler({ redis, clock, config, listEvents: async () => eventIds, ...extra });
+}
+
+export async function openQueue(redis: Redis, eventId: string, fields: Record<string, string | number>) {
+  await redis.hset(eventKeys(eventId).queueState, { status: "open", ...fields });
+}
+
+/** `count` fans join through the edge's joinQueue script, in order; returns their ticket ids. */
+export async function joinFans(redis: Redis, eventId: string, count: number, now: number, prefix = "fan"): Promise<string[]> {
+  const k = eventKeys(eventId);
+  const keys = queueScripts.joinQueue.keys(k);
+  const ids: string[] = [];
+  const pipeline = redis.pipeline();
+  for (let i = 0; i < count; i++) {
+    const tid = `${prefix}-${i}-${crypto.randomUUID().slice(0, 8)}`;
+    ids.push(tid);
+    pipeline.eval(queueScripts.joinQueue.source, keys.length, ...keys, "", tid, now);
+  }
+  const replies = await pipeline.exec();
+  for (const [error, reply] of replies ?? []) {
+    if (error) throw error;
+    if ((reply as number[])[0] !== 0) throw new Error(`join failed: ${JSON.stringify(reply)}`);
+  }
+  return ids;
+}
+
+/** The fans say they are still there (what the edge does for connected fans). */
+export async function touchFans(redis: Redis, eventId: string, ids: string[], now: number) {
+  if (ids.length === 0) return;
+  await redis.zadd(eventKeys(eventId).seen, "XX", ...ids.flatMap((id) => [now, id]));
+}
+
+/** An admitted fan claims their turn (the edge's claimTurn script); returns the script's code. */
+export async function claim(redis: Redis, eventId: string, tid: string, sid: string, now: number, sessionMs: number): Promise<number> {
+  const keys = queueScripts.claimTurn.keys(eventKeys(eventId));
+  const [code] = (await redis.eval(queueScripts.claimTurn.source, keys.length, ...keys, tid, sid, now, now + sessionMs)) as [number];
+  return code;
+}
+
+export async function admittedIds(redis: Redis, eventId: string): Promise<string[]> {
+  return redis.zrange(eventKeys(eventId).admitted, 0, -1);
+}
