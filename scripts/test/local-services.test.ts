@@ -38,7 +38,7 @@ describe("bun run dev's private servers", () => {
     expect(db.url).toEndWith("/cu_dev");
     const conn = await mysql.createConnection({ uri: db.url });
     const [rows] = await conn.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS db");
-    expect(rows).toEqual([{ db: "cu_dev" }]);
+    expect(rows[0]?.db).toBe("cu_dev");
     await conn.end();
   }, 90_000);
 });
