@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+
+setDefaultTimeout(20_000);
+import { eventKeys } from "../../common/keys.ts";
+import type { Env } from "../src/env.ts";
+import { hubFor } from "../src/hub.ts";
+import { startTestBridge } from "./helpers/bridge.ts";
+import { admitHead, dropEvent, newEventId, openQueue, redis, setStatus } from "./helpers/redis.ts";
+import { call, SseReader, testEnv } from "./helpers/worker.ts";
+
+let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let env: Env;
+const events: string[] = [];
+const readers: SseReader[] = [];
+
+beforeAll(async () => {
+  bridge = await startTestBridge();
+  env = testEnv(bridge.url, { TICK_MS: "200", PRESENCE_GRACE_SECONDS: "1", HEARTBEAT_SECONDS: "1" });
+});
+afterAll(async () => {
+  await Promise.all(readers.map((r) => r.close()));
+  await Promise.all(events.map(dropEvent));
+  await bridge.stop();
+});
+
+async function freshEvent(label: string) {
+  const eventId = newEventId(label);
+  events.push(eventId);
+  await openQueue(eventId);
+  return eventId;
+}
+
+async function joinFan(eventId: string, e = env) {
+  const jar = new Map<string, string>();
+  const res = await call(e, `/queue/${eventId}/join`, { method: "POST", jar });
+  expect(res.status).toBe(201);
+  return { jar, body: (await res.json()) as any };
+}
+
+async function open(eventId: string, jar: Map<string, string>, e = env, headers: HeadersInit = {}) {
+  const res = await call(e, `/queue/${eventId}/events`, { jar, headers });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toStartWith("text/event-stream");
+  const reader = new SseReader(res);
+  readers.push(reader);
+  return reader;
+}
+
+/** Reads position events until one satisfies `done`; the snapshot may lag a tick behind Redis. */
+async function untilPosition(stream: SseReader, done: (view: any) => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ev = await stream.nextEvent("position", Math.max(1, deadline - Date.now()));
+    if (done(ev.data)) return ev.data;
+  }
+}
+
+describe("GET /queue/:eventId/events", () => {
+  test("sends the current position at once, with retry and an id, then updates as the line moves", async () => {
+    const eventId = await freshEvent("sse");
+    const fans = [];
+    for (let i = 0; i < 3; i++) fans.push(await joinFan(eventId));
+    const third = await open(eventId, fans[2]!.jar);
+    const first = await third.nextEvent("position", 2000);
+    expect(third.retry).toBe(3000);
+    expect(first.id).toMatch(/^\d+$/);
+    expect(first.data).toMatchObject({ eventId, ticketNumber: 3, position: 3, ahead: 2, behind: 0, status: "open" });
+
+    expect(await admitHead(eventId, 1)).toBe(1);
+    const moved = await untilPosition(third, (v) => v.position === 2 && v.waitTimeKnown, 3000);
+    // the line moved by one fan within a tick: the wait estimate is known now
+    expect(moved).toMatchObject({ position: 2, ahead: 1, waitTimeKnown: true });
+    expect(Date.parse(moved.lastUpdated)).toBeGreaterThan(Number(first.id) - 1);
+  });
+
+  test("an admitted fan gets an admitted event with the claim deadline; the stream ends", async () => {
+    const eventId = await freshEvent("sse-admit");
+    const fan = await joinFan(eventId);
+    const stream = await open(eventId, fan.jar);
+    await stream.nextEvent("position");
+    await admitHead(eventId, 1, { claimWindowMs: 60_000 });
+    const admitted = await stream.nextEvent("admitted", 3000);
+    expect(admitted.data.claimUrl).toBe(`/queue/${eventId}/claim`);
+    expect(Date.parse(admitted.data.claimDeadline)).toBeGreaterThan(Date.now() + 50_000);
+    expect(await stream.next(2000)).toBeNull();
+
+    // reconnecting after admission gets the admitted event at once
+    const again = await open(eventId, fan.jar);
+    expect((await again.nextEvent("admitted", 2000)).data.admitted).toBe(true);
+  });
+
+  test("heartbeats keep a quiet stream alive", async () => {
+    const eventId = await freshEvent("sse-hb");
+    const fan = await joinFan(eventId);
+    const stream = await open(eventId, fan.jar);
+    await stream.nextEvent("position");
+    const next = await stream.next(3000);
+    expect(next && "comment" in next && next.comment.startsWith("heartbeat")).toBe(true);
+  });
+
+  test("a fan who leaves stops counting ahead of others after the grace period and is never admitted", async () => {
+    const eventId = await freshEvent("sse-leave");
+    const leaver = await joinFan(eventId);
+    const stayer = await joinFan(eventId);
+    const leaving = await open(eventId, leaver.jar);
+    await leaving.nextEvent("position");
+    const staying = await open(eventId, stayer.jar);
+    expect((await staying.nextEvent("position")).data.position).toBe(2);
+    await leaving.close();
+    // grace is 1 s: within a few ticks the stayer moves up without anyone being admitted
+    const up = await untilPosition(staying, (v) => v.position === 1, 5000);
+    expect(up).toMatchObject({ position: 1, ahead: 0, waiting: 1 });
+    expect(await redis.get(eventKeys(eventId).serving)).toBeNull();
+    expect(await redis.zcard(eventKeys(eventId).queue)).toBe(1);
+    // the scheduler's next admission goes to the fan who stayed
+    expect(await admitHead(eventId, 1)).toBe(1);
+    expect((await staying.nextEvent("admitted", 3000)).data.admitted).toBe(true);
+    // the leaver's stream is gone; their ticket has no place any more
+    const back = await call(env, `/queue/${eventId}/status`, { jar: leaver.jar });
+    expect(back.status).toBe(410);
+    expect(await back.json()).toMatchObject({ code: "LEFT_QUEUE" });
+  });
+
+  test("a fan who returns within the grace period keeps the place", async () => {
+    const eventId = await freshEvent("sse-return");
+    const envLong = { ...env, PRESENCE_GRACE_SECONDS: "5" };
+    const fan = await joinFan(eventId, envLong);
+    await joinFan(eventId, envLong);
+    const s1 = await open(eventId, fan.jar, envLong);
+    await s1.nextEvent("position");
+    await s1.close();
+    await Bun.sleep(1500);
+    const s2 = await open(eventId, fan.jar, envLong, { "last-event-id": "1" });
+    expect((await s2.nextEvent("position")).data).toMatchObject({ ticketNumber: 1, position: 1 });
+  });
+
+  test("a paused or sold-out sale is told on the stream", async () => {
+    const eventId = await freshEvent("sse-status");
+    const fan = await joinFan(eventId);
+    const stream = await open(eventId, fan.jar);
+    expect((await stream.nextEvent("position")).data.status).toBe("open");
+    await setStatus(eventId, "paused");
+    expect(await untilPosition(stream, (v) => v.status === "paused", 3000)).toMatchObject({ waitTimeKnown: false });
+    await setStatus(eventId, "soldout");
+    expect((await untilPosition(stream, (v) => v.status !== "paused", 3000)).status).toBe("soldout");
+  });
+
+  test("a stream opened in a pre-queue ends when the sale opens; the reconnect carries the drawn number", async () => {
+    const eventId = await freshEvent("sse-prequeue");
+    await setStatus(eventId, "prequeue");
+    const patient = { ...env, PRESENCE_GRACE_SECONDS: "30" };
+    const a = await joinFan(eventId, patient);
+    const b = await joinFan(eventId, patient);
+    const stream = await open(eventId, a.jar, patient);
+    expect((await stream.nextEvent("position")).data).toMatchObject({ status: "prequeue", ticketNumber: 1 });
+    // the opening's draw: a and b swap numbers
+    const k = eventKeys(eventId);
+    const [ta, tb] = [a.body.ticket, b.body.ticket].map((t: string) => JSON.parse(Buffer.from(t.split(".")[1]!, "base64url").toString()).tid);
+    await redis.multi().zadd(k.queue, 2, ta).zadd(k.queue, 1, tb).hset(k.queueState, "status", "open").exec();
+    expect(await stream.next(8000).then(async function skip(ev): Promise<unknown> {
+      return ev === null ? null : skip(await stream.next(8000));
+    })).toBeNull();
+    const again = await open(eventId, a.jar, patient);
+    expect((await again.nextEvent("position")).data).toMatchObject({ status: "open", ticketNumber: 2, position: 2 });
+  }, 20_000);
+
+  test("without a valid ticket the stream is refused", async () => {
+    const eventId = await freshEvent("sse-none");
+    const res = await call(env, `/queue/${eventId}/events`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: "NO_TICKET" });
+  });
+
+  test("fan-out: Redis requests per tick stay the same with 10 or 300 open streams in one isolate", async () => {
+    const eventId = await freshEvent("sse-fanout");
+    const slowEnv = testEnv(bridge.url, { TICK_MS: "250", PRESENCE_GRACE_SECONDS: "30", HEARTBEAT_SECONDS: "5" });
+
+    // count HTTP requests from the Worker to the Redis REST endpoint
+    const realFetch = globalThis.fetch;
+    let redisRequests = 0;
+    globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (url.startsWith(bridge.url)) redisRequests++;
+      return realFetch(input, init);
+    }) as typeof fetch;
+
+    async function measure(streams: number): Promise<number> {
+      const fans = await Promise.all(Array.from({ length: streams }, () => joinFan(eventId, slowEnv)));
+      const opened = await Promise.all(fans.map((f) => open(eventId, f.jar, slowEnv)));
+      await Promise.all(opened.map((s) => s.nextEvent("position")));
+      // drain what the streams write so they never stall on back-pressure
+      let reading = true;
+      const drains = opened.map(async (s) => {
+        while (reading) await s.next(60_000).catch(() => null);
+      });
+      const before = redisRequests;
+      const readsBefore = hubFor(eventId).reads;
+      await Bun.sleep(2000);
+      const count = redisRequests - before;
+      const reads = hubFor(eventId).reads - readsBefore;
+      reading = false;
+      await Promise.all(opened.map((s) => s.close()));
+      await Promise.race([Promise.all(drains), Bun.sleep(500)]);
+      // 2 s at one read per 250 ms tick
+      expect(reads).toBeGreaterThanOrEqual(5);
+      expect(reads).toBeLessThanOrEqual(10);
+      return count;
+    }
+
+    try {
+      const few = await measure(10);
+      await Bun.sleep(600); // streams of the first round notice they were closed
+      const many = await measure(300);
+      expect(few).toBeGreaterThanOrEqual(5);
+      expect(many).toBeLessThanOrEqual(few + 3);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  }, 30_000);
+});
