@@ -30,6 +30,8 @@ export interface StartEdgeOptions {
 export interface RunningEdge {
   url: string;
   upstashUrl: string;
+  /** pid of the wrangler process (workerd runs as its child) */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -78,10 +80,16 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<RunningEdg
         cwd: join(root, "edge"),
         env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", CI: "1" },
         stdout: opts.verbose ? "inherit" : "ignore",
-        stderr: "inherit",
+        stderr: "pipe",
       },
     );
+    let stopping = false;
+    // wrangler's output goes to ours, except the noise its file watcher makes while being stopped
+    void (async () => {
+      for await (const chunk of proc.stderr) if (!stopping) process.stderr.write(chunk);
+    })().catch(() => {});
     stops.push(async () => {
+      stopping = true;
       if (proc.exitCode !== null) return;
       proc.kill("SIGTERM");
       const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
@@ -96,7 +104,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<RunningEdg
       if (Date.now() > deadline) throw new Error(`the edge did not answer on ${url} within ${(opts.timeoutMs ?? 60_000) / 1000}s`);
       await Bun.sleep(200);
     }
-    return { url, upstashUrl, stop };
+    return { url, upstashUrl, pid: proc.pid, stop };
   } catch (e) {
     await stop();
     throw e;
