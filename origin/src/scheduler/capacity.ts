@@ -116,7 +116,7 @@ async function runLevel(db: Db, scratch: ScratchSeats, concurrency: number, leve
   const worker = async () => {
     while (performance.now() < until) {
       const { eventId, seatIds } = await scratch.take(seatsPerOrder);
-      const id = `ord_cap_${crypto.randomUUID()}`;
+      const id = `oc_${crypto.randomUUID().replace(/-/g, "")}`;
       const t0 = performance.now();
       const result = await insertOrder(db, {
         id,

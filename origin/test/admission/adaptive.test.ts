@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eventKeys } from "../../../common/keys.ts";
+import { createDatabase, type Database } from "../../src/db/client.ts";
+import { insertEvent } from "../../src/modules/admin/service.ts";
+import { insertOrder } from "../../src/modules/orders/repository.ts";
+import type { AdaptiveDecision } from "../../src/scheduler/adaptive.ts";
+import { dropScratchEvents } from "../../src/scheduler/capacity.ts";
+import { LatencyRecorder } from "../../src/scheduler/latency.ts";
+import { dropEvent, joinFans, ManualClock, newEventId, newRedis, newScheduler, openQueue, testSchedulerConfig } from "./support.ts";
+
+const redis = newRedis();
+let database: Database;
+const eventId = newEventId("adapt");
+let nextSeat = 0;
+
+beforeAll(async () => {
+  database = createDatabase(process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", 12);
+  await insertEvent(
+    database.db,
+    {
+      id: eventId,
+      name: "adaptive",
+      venue: "test",
+      startsAt: "2030-01-01T20:00:00.000Z",
+      status: "closed",
+      perOrderLimit: 4,
+      holdSeconds: 30,
+      sections: [{ name: "A", rows: 10, seatsPerRow: 200, tier: "t", priceCents: 100 }],
+    },
+    new Date(),
+  );
+});
+afterAll(async () => {
+  await dropScratchEvents(database.db, [eventId]);
+  await dropEvent(redis, eventId);
+  await database.close();
+  redis.disconnect();
+});
+
+/** Real purchases: the order + reservation transaction under the unique index; returns each one's latency. */
+async function purchases(count: number): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const n = nextSeat++;
+      const id = `ot_${crypto.randomUUID().replace(/-/g, "")}`;
+      const t0 = performance.now();
+      const r = await insertOrder(database.db, {
+        id,
+        eventId,
+        sessionId: id,
+        idempotencyKey: id,
+        holdId: id,
+        amountCents: 100,
+        currency: "EUR",
+        paymentId: id,
+        createdAt: new Date(),
+        seats: [{ seatId: `A-${Math.floor(n / 200) + 1}-${(n % 200) + 1}`, priceCents: 100 }],
+      });
+      expect(r.kind).toBe("committed");
+      return performance.now() - t0;
+    }),
+  );
+}
+
+/** Purchases while another transaction holds the event's seat rows (the inserts' foreign key checks wait for it). */
+async function purchasesWithDbDelay(count: number, delayMs: number): Promise<number[]> {
+  const blocker = await database.pool.getConnection();
+  try {
+    await blocker.query("START TRANSACTION");
+    await blocker.query("SELECT seat_id FROM seats WHERE event_id = ? FOR UPDATE", [eventId]);
+    const running = purchases(count);
+    await Bun.sleep(delayMs);
+    await blocker.query("COMMIT");
+    return await running;
+  } finally {
+    blocker.release();
+  }
+}
+
+describe("adaptive rate", () => {
+  test("backs off when purchase latency passes the bound, recovers additively when healthy, never above the ceiling", async () => {
+    const clock = new ManualClock();
+    const ceiling = 100;
+    await openQueue(redis, eventId, { rate: ceiling, adaptive: 1 });
+    await joinFans(redis, eventId, 100, clock.now());
+    const recorder = new LatencyRecorder(redis, 0);
+    const decisions: AdaptiveDecision[] = [];
+    const config = testSchedulerConfig({ presenceGraceMs: 3_600_000 }, { latencyBoundMs: 60, windowMs: 3000, intervalMs: 1000, decreaseFactor: 0.5, increaseShare: 0.1, minSamples: 5 });
+    const scheduler = newScheduler(redis, clock, [eventId], config, { observer: { adaptive: (_e, d) => decisions.push(d) } });
+    const target = async () => Number(await redis.hget(eventKeys(eventId).queueState, "targetRate"));
+
+    const step = async (latencies: number[]) => {
+      for (const ms of latencies) recorder.record(eventId, ms, clock.now());
+      await recorder.flush();
+      clock.advance(1000);
+      await scheduler.tickEvent(eventId);
+      return decisions[decisions.length - 1]!;
+    };
+
+    for (let i = 0; i < 3; i++) expect((await step(await purchases(12))).action).toBe("hold");
+    expect(await target()).toBe(ceiling);
+
+    const slow: AdaptiveDecision[] = [];
+    for (let i = 0; i < 3; i++) slow.push(await step(await purchasesWithDbDelay(12, 250)));
+    expect(slow.every((d) => d.action === "decrease" && d.p95Ms! > 60)).toBe(true);
+    expect(await target()).toBe(ceiling * 0.5 ** 3);
+
+    const healthy: AdaptiveDecision[] = [];
+    for (let i = 0; i < 12; i++) healthy.push(await step(await purchases(12)));
+    expect(healthy.slice(0, 8).every((d) => d.action === "increase")).toBe(true);
+    // additive: +10 per second, from 12.5 back to the ceiling and no further
+    expect(healthy[0]!.rate).toBeCloseTo(22.5, 5);
+    expect(healthy.map((d) => d.rate).every((r) => r <= ceiling)).toBe(true);
+    expect(await target()).toBe(ceiling);
+  }, 30_000);
+
+  test("switched off, the rate stays at the ceiling whatever the latency", async () => {
+    const clock = new ManualClock();
+    const id = newEventId("fixed");
+    await openQueue(redis, id, { rate: 40, adaptive: 0 });
+    const recorder = new LatencyRecorder(redis, 0);
+    const decisions: AdaptiveDecision[] = [];
+    const scheduler = newScheduler(redis, clock, [id], testSchedulerConfig({}, { latencyBoundMs: 10 }), { observer: { adaptive: (_e, d) => decisions.push(d) } });
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 20; j++) recorder.record(id, 500, clock.now());
+      await recorder.flush();
+      clock.advance(1000);
+      await scheduler.tickEvent(id);
+    }
+    expect(decisions).toEqual([]);
+    expect(Number(await redis.hget(eventKeys(id).queueState, "targetRate"))).toBe(40);
+    await dropEvent(redis, id);
+  });
+});
