@@ -86,7 +86,8 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<RunningEdg
     let stopping = false;
     // wrangler's output goes to ours, except the noise its file watcher makes while being stopped
     void (async () => {
-      for await (const chunk of proc.stderr) if (!stopping) process.stderr.write(chunk);
+      const reader = proc.stderr.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) if (!stopping) process.stderr.write(r.value);
     })().catch(() => {});
     stops.push(async () => {
       stopping = true;
