@@ -16,6 +16,8 @@ export interface TokenVerifier {
 export function createTokenVerifier({ jwks, clock, cacheSize }: { jwks: Config["activeJwks"]; clock: Clock; cacheSize: number }): TokenVerifier {
   const keys: JWTVerifyGetKey = jwks.kind === "inline" ? createLocalJWKSet(jwks.jwks) : createRemoteJWKSet(jwks.url, { cooldownDuration: 30_000 });
   const cache = new Map<string, ActiveTokenClaims>();
+  // Concurrent first uses of one token share one signature check.
+  const inFlight = new Map<string, Promise<ActiveTokenClaims | null>>();
   const stillValid = (claims: ActiveTokenClaims) => (claims.exp + CLOCK_LEEWAY_SECONDS) * 1000 > clock.now();
 
   return {
@@ -26,6 +28,8 @@ export function createTokenVerifier({ jwks, clock, cacheSize }: { jwks: Config["
         cache.delete(token);
         return null;
       }
+      const pending = inFlight.get(token);
+      if (pending) return pending;
       let eventId: unknown;
       try {
         eventId = decodeJwt(token).evt;
@@ -33,7 +37,9 @@ export function createTokenVerifier({ jwks, clock, cacheSize }: { jwks: Config["
         return null;
       }
       if (typeof eventId !== "string") return null;
-      const claims = await verifyActiveToken(token, keys, eventId, new Date(clock.now()));
+      const check = verifyActiveToken(token, keys, eventId, new Date(clock.now()));
+      inFlight.set(token, check);
+      const claims = await check.finally(() => inFlight.delete(token));
       if (claims && cacheSize > 0) {
         if (cache.size >= cacheSize) {
           // Drop the oldest entry (Maps iterate in insertion order).

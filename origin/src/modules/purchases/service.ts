@@ -20,10 +20,9 @@ import * as scripts from "../../redis/seat-scripts.ts";
 import { PaymentTimeoutError, type ChargeResult } from "../../payments/provider.ts";
 import type { CatalogEvent } from "../events/catalog.ts";
 import { CURRENCY } from "../events/service.ts";
-import { readHold } from "../holds/service.ts";
 import { orderCommitted, findOrderByIdempotencyKey, insertOrder, orderSeats, soldAmong, type NewOrder } from "../orders/repository.ts";
 import { toOrderView, type OrderView } from "../orders/service.ts";
-import { IdempotencyKeyReusedError, PurchaseInProgressError } from "../../errors.ts";
+import { HoldNotFoundError, IdempotencyKeyReusedError, NotHoldOwnerError, PurchaseInProgressError } from "../../errors.ts";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -43,14 +42,20 @@ interface Purchase {
   holdId: string;
   idempotencyKey: string;
   idemKey: string;
+  /** set once the outcome is in the idempotency record */
+  recorded?: boolean;
 }
 
 export async function purchase(deps: Deps, session: ActiveSession, eventId: string, holdId: string, idempotencyKey: string): Promise<PurchaseOutcome> {
   const entry = await deps.catalog.get(eventId);
   const idemKey = entry.keys.idempotency(session.sid, idempotencyKey);
   const pending: IdempotencyRecord = { state: "pending", holdId };
-  // SET NX GET: claims the key, or returns the record already there, in one step.
-  const previous = (await deps.redis.call("SET", idemKey, JSON.stringify(pending), "PX", IDEMPOTENCY_TTL_MS, "NX", "GET")) as string | null;
+  // SET NX GET claims the key, or returns the record already there, in one step. The
+  // hold is read alongside (same round trip); it is used only when the claim succeeds.
+  const [previous, hold] = await Promise.all([
+    deps.redis.call("SET", idemKey, JSON.stringify(pending), "PX", IDEMPOTENCY_TTL_MS, "NX", "GET") as Promise<string | null>,
+    deps.redis.hmget(entry.keys.hold(holdId), "sid", "seats"),
+  ]);
   if (previous !== null) {
     const record = JSON.parse(previous) as IdempotencyRecord;
     if (record.holdId !== holdId) throw new IdempotencyKeyReusedError();
@@ -59,8 +64,8 @@ export async function purchase(deps: Deps, session: ActiveSession, eventId: stri
   }
 
   const p: Purchase = { deps, entry, session, holdId, idempotencyKey, idemKey };
-  const outcome = await run(p);
-  if (outcome) await recordOutcome(p, outcome);
+  const outcome = await run(p, hold as [string | null, string | null]);
+  if (outcome && !p.recorded) await recordOutcome(p, outcome);
   return outcome ?? fail(503, "PURCHASE_PENDING", "The purchase could not be confirmed yet; ask again with the same Idempotency-Key shortly.");
 }
 
@@ -74,13 +79,15 @@ async function recordOutcome(p: Purchase, outcome: PurchaseOutcome): Promise<voi
 }
 
 /** Returns the outcome, or null when it stays unknown (settled later in the background). */
-async function run(p: Purchase): Promise<PurchaseOutcome | null> {
+async function run(p: Purchase, [owner, seats]: [string | null, string | null]): Promise<PurchaseOutcome | null> {
   const { deps, entry, session, holdId } = p;
   const orderId = randomId("ord");
   const windowMs = deps.config.purchaseWindowSeconds * 1000;
   let seatIds: string[] = [];
   try {
-    seatIds = await readHold(deps, entry, session, holdId);
+    if (!owner || !seats) throw new HoldNotFoundError();
+    if (owner !== session.sid) throw new NotHoldOwnerError();
+    seatIds = seats.split(",");
     expectOk(
       await scripts.beginPurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), windowMs, purchaseId: orderId, seatIds }),
     );
@@ -126,9 +133,12 @@ async function run(p: Purchase): Promise<PurchaseOutcome | null> {
 
   const inserted = await insertOrder(deps.database.db, order);
   switch (inserted.kind) {
-    case "committed":
-      await steps.complete();
-      return success();
+    case "committed": {
+      const outcome = success();
+      await Promise.all([steps.complete(), recordOutcome(p, outcome)]);
+      p.recorded = true;
+      return outcome;
+    }
     case "seat-taken":
       // The unique index saw a sale Redis did not know about: learn it, then compensate.
       await Promise.all([steps.learnSold(), steps.release(), steps.refund("seat already sold")]);
