@@ -1,0 +1,2 @@
+/** Free TCP ports for servers a test starts. */
+export { freePort } from "../../scripts/lib/free-port.ts";
