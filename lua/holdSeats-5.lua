@@ -1,7 +1,9 @@
 --[[
   Holds several seats for one live session, all or nothing. Each seat key is written with
-  SET NX PX, so set-if-absent and expiry happen in one step; nothing is written unless every
-  seat is free, unsold, and the session stays within the event's per-order limit.
+  SET NX PX, so set-if-absent and expiry happen in one step; if any seat is sold or held,
+  the seats this call took are deleted again before it returns (the script is atomic, so
+  nobody ever sees a partial hold), and nothing else is written. The session must stay
+  within the event's per-order limit.
 
   KEYS[1] active        zset    sessionId -> session expiry (ms)
   KEYS[2] config        hash    perOrderLimit, holdSeconds
@@ -34,23 +36,35 @@ local limit, holdSeconds = tonumber(settings[1]), tonumber(settings[2])
 if not limit or not holdSeconds then return { -2, 0 } end
 
 local count = #KEYS - 5
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
-local alreadyHeld = redis.call('ZCARD', KEYS[4])
+-- Seats of this session whose hold has not expired (expired entries are dropped when the
+-- session's holds are released or bought, and the whole set expires with its last hold).
+local alreadyHeld = redis.call('ZCOUNT', KEYS[4], '(' .. now, '+inf')
 if alreadyHeld + count > limit then return { -3, math.max(limit - alreadyHeld, 0) } end
-
-for i = 1, count do
-  if redis.call('SISMEMBER', KEYS[3], ARGV[3 + i]) == 1 then return { -4, i } end
-  if redis.call('EXISTS', KEYS[5 + i]) == 1 then return { -5, i } end
-end
 
 local holdMs = math.floor(holdSeconds * 1000)
 local expiresAt = now + holdMs
-local seats = {}
 for i = 1, count do
-  redis.call('SET', KEYS[5 + i], ARGV[2], 'NX', 'PX', holdMs)
-  redis.call('ZADD', KEYS[4], expiresAt, ARGV[3 + i])
-  seats[i] = ARGV[3 + i]
+  local failure = nil
+  if redis.call('SISMEMBER', KEYS[3], ARGV[3 + i]) == 1 then
+    failure = -4
+  elseif not redis.call('SET', KEYS[5 + i], ARGV[2], 'NX', 'PX', holdMs) then
+    failure = -5
+  end
+  if failure then
+    -- All or nothing: undo the seats this call already took (no one saw them: scripts are atomic).
+    for j = 1, i - 1 do redis.call('DEL', KEYS[5 + j]) end
+    return { failure, i }
+  end
 end
+
+local seats = {}
+for i = 1, count do seats[i] = ARGV[3 + i] end
+local scores = {}
+for i = 1, count do
+  scores[2 * i - 1] = expiresAt
+  scores[2 * i] = ARGV[3 + i]
+end
+redis.call('ZADD', KEYS[4], unpack(scores))
 -- The hold record outlives its seats a little, so an owner check is always possible
 -- while any of its seats is still held.
 redis.call('HSET', KEYS[5], 'sid', ARGV[1], 'seats', table.concat(seats, ','), 'expiresAt', expiresAt)

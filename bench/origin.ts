@@ -1,0 +1,203 @@
+/**
+ * `bun run bench origin`: in one run, on this machine,
+ *   ceilings: a bare Elysia route, a bare Redis EVALSHA (SET NX PX of one key), a bare
+ *             mysql2 insert (one row under a unique index);
+ *   origin:   POST /holds (one seat) and POST /purchase under the same concurrency,
+ * then prints throughput, p50/p95/p99 and the ratios hold / bare Elysia and
+ * purchase / bare insert, and writes bench/results/origin.{json,md}.
+ *
+ * Knobs: BENCH_SECONDS (5), BENCH_CONCURRENCY (64), BENCH_PURCHASES (12000).
+ * The origin runs with its per-request access log off (LOG_REQUESTS=0): the bench measures
+ * the hold and purchase paths, not terminal output.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Redis from "ioredis";
+import mysql from "mysql2/promise";
+import { eventKeys } from "../common/keys.ts";
+import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
+import { freePort } from "../scripts/lib/free-port.ts";
+import { startOrigin } from "../scripts/lib/origin-process.ts";
+import { waitUntil } from "../scripts/lib/wait.ts";
+import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../scripts/token-mint.ts";
+import { connectionOptions } from "../origin/src/db/client.ts";
+import { migrateDatabase } from "../origin/src/db/migrate.ts";
+import { drive, type LoadResult } from "./origin-load.ts";
+
+const root = join(import.meta.dir, "..");
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 12_000);
+const DB_POOL = 16;
+const HOLD_SEATS = 60_000;
+const SEATS_PER_SESSION = 20;
+
+export async function run(_args: string[] = []): Promise<void> {
+  const secrets = await ensureDevSecrets();
+  const env: Record<string, string> = { ...secrets, ...(process.env as Record<string, string>) };
+  const redisUrl = env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const databaseUrl = env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
+  const eventId = `bench-${Date.now().toString(36)}`;
+  const stops: Array<() => Promise<void> | void> = [];
+  const results: LoadResult[] = [];
+  const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: `${process.platform}-${process.arch}` };
+  console.log(`bench origin: ${SECONDS}s per phase, concurrency ${CONCURRENCY}, ${machine.cpus} cores, bun ${Bun.version}`);
+
+  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+  const pool = mysql.createPool({ ...connectionOptions(databaseUrl), connectionLimit: DB_POOL });
+  stops.push(() => redis.disconnect(), () => pool.end());
+  try {
+    await migrateDatabase(databaseUrl);
+
+    // Ceiling 1: a bare Elysia route in its own process, same request shape as a hold.
+    const barePort = await freePort();
+    const bare = Bun.spawn(["bun", "bench/origin-bare-server.ts"], { cwd: root, env: { ...env, PORT: String(barePort) }, stdout: "ignore", stderr: "inherit" });
+    stops.push(() => bare.kill());
+    await waitUntil("bare elysia", async () => (await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST" })).ok);
+    const body = JSON.stringify({ seatIds: ["A-1-1"] });
+    results.push(
+      await drive("bare Elysia route", { concurrency: CONCURRENCY, seconds: SECONDS, warmupOps: 2000 }, async () => {
+        const r = await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x" }, body });
+        await r.arrayBuffer();
+        return r.ok;
+      }),
+    );
+    bare.kill();
+
+    // Ceiling 2: EVALSHA of a one-key SET NX PX script, as the hold does for each seat.
+    const sha = (await redis.script("LOAD", "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 60000) and 1 or 0")) as string;
+    const scratch = `cu:{${eventId}}:bench:`;
+    results.push(
+      await drive("bare Redis EVALSHA", { concurrency: CONCURRENCY, seconds: SECONDS, warmupOps: 2000 }, async (i) => (await redis.evalsha(sha, 1, `${scratch}${i}`, "x")) === 1),
+    );
+
+    // Ceiling 3: a one-row mysql2 insert under a unique index (autocommit), same pool size as the origin.
+    await pool.query("DROP TABLE IF EXISTS bench_inserts");
+    await pool.query(
+      "CREATE TABLE bench_inserts (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, event_id VARCHAR(64) NOT NULL, seat_id VARCHAR(32) NOT NULL, order_id VARCHAR(40) NOT NULL, price_cents INT NOT NULL, created_at DATETIME(3) NOT NULL, UNIQUE KEY bench_inserts_event_seat (event_id, seat_id))",
+    );
+    stops.push(() => void pool.query("DROP TABLE IF EXISTS bench_inserts").catch(() => {}));
+    results.push(
+      await drive("bare mysql2 insert", { concurrency: CONCURRENCY, seconds: SECONDS, warmupOps: 500 }, async (i) => {
+        await pool.query("INSERT INTO bench_inserts (event_id, seat_id, order_id, price_cents, created_at) VALUES (?, ?, ?, ?, ?)", [eventId, `S-${i}`, `ord_${i}`, 5000, new Date()]);
+        return true;
+      }),
+    );
+
+    // The origin itself, as `bun run origin` runs it.
+    const port = await freePort();
+    const origin = await startOrigin({ env: { ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL), PAYMENT_SIMULATION: "approve", LOG_REQUESTS: "0" }, port });
+    stops.push(() => origin.stop());
+    const admin = { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" };
+    const created = await fetch(`${origin.url}/admin/events`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({
+        id: eventId,
+        name: "Bench night",
+        venue: "Bench hall",
+        startsAt: "2030-01-01T20:00:00.000Z",
+        perOrderLimit: SEATS_PER_SESSION,
+        holdSeconds: 600,
+        sections: [{ name: "A", rows: 200, seatsPerRow: 500, tier: "standard", priceCents: 5000 }],
+      }),
+    });
+    if (created.status !== 201) throw new Error(`creating the bench event failed: ${created.status} ${await created.text()}`);
+    stops.push(() => cleanUp(pool, redis, eventId));
+    const seat = (i: number) => `A-${Math.floor(i / 500) + 1}-${(i % 500) + 1}`;
+    const key = signingKeyFromEnv(env);
+
+    // Holds: one seat per request; each session holds up to its limit.
+    const holders = await mintActiveSessions(redis, { eventId, count: HOLD_SEATS / SEATS_PER_SESSION, ttlSeconds: 3600, key });
+    const hold = async (i: number, fan: MintedSession) => {
+      const r = await fetch(`${origin.url}/api/events/${eventId}/holds`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${fan.token}` },
+        body: JSON.stringify({ seatIds: [seat(i)] }),
+      });
+      const reply = (await r.json()) as { holdId?: string };
+      return r.status === 201 ? reply.holdId! : null;
+    };
+    results.push(
+      await drive("POST /holds (origin)", { concurrency: CONCURRENCY, seconds: SECONDS, maxOps: HOLD_SEATS - 2000, warmupOps: 2000 }, async (i) => (await hold(i, holders[Math.floor(i / SEATS_PER_SESSION)]!)) !== null),
+    );
+
+    // Purchases: each needs its own session (buying ends it) and its own hold, made first.
+    const buyers = await mintActiveSessions(redis, { eventId, count: PURCHASES + 500, ttlSeconds: 3600, key });
+    const holdIds: string[] = new Array(buyers.length);
+    await drive("  (setup: holds to buy)", { concurrency: CONCURRENCY, seconds: 600, maxOps: buyers.length }, async (i) => {
+      holdIds[i] = (await hold(HOLD_SEATS + i, buyers[i]!)) ?? "";
+      return holdIds[i] !== "";
+    });
+    results.push(
+      await drive("POST /purchase (origin)", { concurrency: CONCURRENCY, seconds: SECONDS * 3, maxOps: PURCHASES, warmupOps: 500 }, async (i) => {
+        const r = await fetch(`${origin.url}/api/events/${eventId}/holds/${holdIds[i]}/purchase`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${buyers[i]!.token}`, "idempotency-key": `bench-${i}` },
+        });
+        await r.arrayBuffer();
+        return r.status === 201;
+      }),
+    );
+
+    report(results, machine);
+  } finally {
+    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
+  }
+}
+
+async function cleanUp(pool: mysql.Pool, redis: Redis, eventId: string) {
+  for (const table of ["reservations", "reservation_history", "orders", "seats", "events"]) {
+    await pool.query(`DELETE FROM ${table} WHERE ${table === "events" ? "id" : "event_id"} = ?`, [eventId]);
+  }
+  const prefix = eventKeys(eventId).config.replace(/config$/, "");
+  let cursor = "0";
+  do {
+    const [nextCursor, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 5000);
+    cursor = nextCursor;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== "0");
+}
+
+function report(results: LoadResult[], machine: Record<string, unknown>) {
+  const by = (name: string) => results.find((r) => r.name === name)!;
+  const ratio = (a: LoadResult, b: LoadResult) => Math.round((a.perSecond / b.perSecond) * 1000) / 1000;
+  const ratios = {
+    holdVsBareElysia: ratio(by("POST /holds (origin)"), by("bare Elysia route")),
+    purchaseVsBareInsert: ratio(by("POST /purchase (origin)"), by("bare mysql2 insert")),
+    holdVsBareEvalsha: ratio(by("POST /holds (origin)"), by("bare Redis EVALSHA")),
+  };
+  const targets = { holdVsBareElysia: 0.5, purchaseVsBareInsert: 0.7 };
+  console.log(
+    `\n  hold / bare Elysia      ${ratios.holdVsBareElysia.toFixed(2)}  (target >= ${targets.holdVsBareElysia})` +
+      `\n  purchase / bare insert  ${ratios.purchaseVsBareInsert.toFixed(2)}  (target >= ${targets.purchaseVsBareInsert})` +
+      `\n  hold / bare EVALSHA     ${ratios.holdVsBareEvalsha.toFixed(2)}`,
+  );
+  const at = new Date().toISOString();
+  const dir = join(import.meta.dir, "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "origin.json"), JSON.stringify({ at, machine, seconds: SECONDS, concurrency: CONCURRENCY, results, ratios, targets }, null, 2) + "\n");
+  const rows = results.map((r) => `| ${r.name} | ${r.perSecond} | ${r.p50ms.toFixed(2)} | ${r.p95ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.ops} | ${r.errors} |`);
+  writeFileSync(
+    join(dir, "origin.md"),
+    [
+      `# bench origin (${at})`,
+      "",
+      `${machine.cpus} cores, Bun ${machine.bun}, ${machine.platform}; concurrency ${CONCURRENCY}; load driver, origin, Redis and MariaDB share the machine.`,
+      "",
+      "| phase | ops/s | p50 ms | p95 ms | p99 ms | ops | errors |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+      ...rows,
+      "",
+      `- hold / bare Elysia route: **${ratios.holdVsBareElysia.toFixed(2)}** (target >= ${targets.holdVsBareElysia})`,
+      `- purchase / bare mysql2 insert: **${ratios.purchaseVsBareInsert.toFixed(2)}** (target >= ${targets.purchaseVsBareInsert})`,
+      `- hold / bare EVALSHA: ${ratios.holdVsBareEvalsha.toFixed(2)}`,
+      "",
+      "Run: `bun run bench origin`",
+      "",
+    ].join("\n"),
+  );
+  console.log(`\n  results written to bench/results/origin.json and origin.md`);
+}
+
+if (import.meta.main) await run(Bun.argv.slice(2));
