@@ -12,10 +12,12 @@ import type { Deps } from "./deps.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import { createRetrier, type Retrier } from "./lib/retrier.ts";
 import { adminController } from "./modules/admin/index.ts";
+import { admissionController, sessionController } from "./modules/admission/index.ts";
 import { EventCatalog } from "./modules/events/catalog.ts";
 import { eventsController } from "./modules/events/index.ts";
 import { healthController } from "./modules/health/index.ts";
 import { holdsController } from "./modules/holds/index.ts";
+import { metricsController } from "./modules/metrics/index.ts";
 import { ordersController } from "./modules/orders/index.ts";
 import { purchasesController } from "./modules/purchases/index.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
@@ -49,6 +51,7 @@ export function createApp(input: AppDependencies | Deps) {
   const app = new Elysia({ name: "concert-u-origin" })
     .use(errorsPlugin)
     .use(requestContextPlugin)
+    .use(metricsController(deps))
     .use(
       swagger({
         path: "/swagger",
@@ -68,6 +71,7 @@ export function createApp(input: AppDependencies | Deps) {
             { name: "orders", description: "Read your orders" },
             { name: "admin", description: "Create events, read stats, refund orders" },
             { name: "health", description: "Probes" },
+            { name: "admission", description: "Waiting room controls, database capacity, leaving the purchase area" },
           ],
           components: {
             securitySchemes: {
@@ -83,7 +87,9 @@ export function createApp(input: AppDependencies | Deps) {
     .use(holdsController(deps))
     .use(purchasesController(deps))
     .use(ordersController(deps))
-    .use(adminController(deps));
+    .use(adminController(deps))
+    .use(admissionController(deps))
+    .use(sessionController(deps));
   return Object.assign(app, { deps });
 }
 

@@ -9,6 +9,7 @@ import { createDatabase } from "./db/client.ts";
 import { syncAllEvents } from "./modules/events/sync.ts";
 import { SimulatedPaymentProvider } from "./payments/simulated.ts";
 import { connectRedis } from "./redis/client.ts";
+import { startAdmission, stopAdmission } from "./scheduler/runtime.ts";
 
 const config = loadConfig();
 
@@ -35,6 +36,8 @@ const app = createApp({ config, redis, database, payments });
 app.listen({ port: config.port, hostname: config.hostname });
 const url = `http://${config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname}:${app.server?.port}`;
 console.log(`origin listening on ${url} (Swagger: ${url}/swagger)`);
+const admission = startAdmission(app.deps);
+console.log(`admission scheduler ${admission.scheduler.instanceId} started`);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -42,6 +45,7 @@ async function shutdown(signal: string) {
   stopping = true;
   console.log(`${signal}: stopping origin`);
   await app.stop();
+  await stopAdmission(app.deps);
   // Give background compensation a moment to finish while Redis and MySQL are still open.
   await app.deps.retrier.drain(2000);
   app.deps.retrier.stop();

@@ -10,7 +10,7 @@ import { mkdir } from "node:fs/promises";
 import { inArray, like } from "drizzle-orm";
 import type Redis from "ioredis";
 import { globalKeys } from "../../../common/keys.ts";
-import type { Db } from "../db/client.ts";
+import type { Database, Db } from "../db/client.ts";
 import { events, orders, reservations, seats } from "../db/schema/index.ts";
 import { insertEvent } from "../modules/admin/service.ts";
 import { insertOrder } from "../modules/orders/repository.ts";
@@ -107,7 +107,7 @@ export async function dropScratchEvents(db: Db, eventIds?: string[]): Promise<vo
   }
 }
 
-async function runLevel(db: Db, scratch: ScratchSeats, concurrency: number, levelMs: number, seatsPerOrder: number): Promise<CapacityLevel> {
+async function runLevel(database: Database, scratch: ScratchSeats, concurrency: number, levelMs: number, seatsPerOrder: number): Promise<CapacityLevel> {
   await scratch.take(0); // make sure a scratch event exists before the clock starts
   const latencies: number[] = [];
   let errors = 0;
@@ -118,7 +118,7 @@ async function runLevel(db: Db, scratch: ScratchSeats, concurrency: number, leve
       const { eventId, seatIds } = await scratch.take(seatsPerOrder);
       const id = `oc_${crypto.randomUUID().replace(/-/g, "")}`;
       const t0 = performance.now();
-      const result = await insertOrder(db, {
+      const result = await insertOrder(database.pool, {
         id,
         eventId,
         sessionId: `cap-${id}`,
@@ -149,12 +149,13 @@ async function runLevel(db: Db, scratch: ScratchSeats, concurrency: number, leve
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-export async function measureCapacity(db: Db, options: CapacityOptions): Promise<CapacityResult> {
+export async function measureCapacity(database: Database, options: CapacityOptions): Promise<CapacityResult> {
   const levels = options.levels ?? [1, 2, 4, 8, 16, 32, 64];
   const levelMs = options.levelMs ?? 3000;
   const bound = options.p95BoundMs ?? 100;
   const minGrowth = options.minGrowth ?? 0.05;
   const seatsPerOrder = options.seatsPerOrder ?? 1;
+  const db = database.db;
   const scratch = new ScratchSeats(db);
   const measured: CapacityLevel[] = [];
   let best: CapacityLevel | null = null;
@@ -162,7 +163,7 @@ export async function measureCapacity(db: Db, options: CapacityOptions): Promise
   let stoppedBecause: CapacityResult["stoppedBecause"] = "max-concurrency";
   try {
     for (const concurrency of levels) {
-      const level = await runLevel(db, scratch, concurrency, levelMs, seatsPerOrder);
+      const level = await runLevel(database, scratch, concurrency, levelMs, seatsPerOrder);
       measured.push(level);
       options.log?.(`concurrency ${concurrency}: ${level.tps} purchases/s, p50 ${level.p50Ms} ms, p95 ${level.p95Ms} ms, errors ${level.errors}`);
       if (level.p95Ms > bound) {

@@ -1,0 +1,96 @@
+import { Elysia } from "elysia";
+import type { Deps } from "../../deps.ts";
+import { activeTokenPlugin } from "../../plugins/active-token.ts";
+import { adminKeyPlugin } from "../../plugins/admin-key.ts";
+import { sharedModels } from "../shared/model.ts";
+import { admissionModels } from "./model.ts";
+import { leave, measureAndStore, moveQueue, openQueue, readCapacity, readQueue, updateSettings } from "./service.ts";
+
+const security = [{ adminKey: [] }];
+const errors = { 400: "error", 401: "error", 404: "error", 409: "error" } as const;
+
+/** Admin controls of an event's waiting room and of the capacity measurement. */
+export const admissionController = (deps: Deps) =>
+  new Elysia({ prefix: "/admin", tags: ["admission"] })
+    .use(sharedModels)
+    .use(admissionModels)
+    .use(adminKeyPlugin(deps.config.adminKey))
+    .get("/events/:eventId/queue", ({ params }) => readQueue(deps, params.eventId), {
+      adminKey: true,
+      params: "admission.params",
+      response: { 200: "admission.queue", ...errors },
+      detail: { summary: "Live state of the waiting room: status, settings, rates (ceiling, target, measured), line, sessions, leader", security },
+    })
+    .post(
+      "/events/:eventId/queue",
+      async ({ params, body, set }) => {
+        const view = await openQueue(deps, params.eventId, body);
+        set.status = 201;
+        return view;
+      },
+      {
+        adminKey: true,
+        params: "admission.params",
+        body: "admission.open",
+        response: { 201: "admission.queue", ...errors },
+        detail: {
+          summary: "Open the waiting room (a pre-queue until opensAt)",
+          description: "Events on sale get one automatically from their saleOpensAt; this opens one by hand, with its settings. 409 QUEUE_EXISTS if there is one.",
+          security,
+        },
+      },
+    )
+    .patch("/events/:eventId/queue", ({ params, body }) => updateSettings(deps, params.eventId, body), {
+      adminKey: true,
+      params: "admission.params",
+      body: "admission.settings",
+      response: { 200: "admission.queue", ...errors },
+      detail: { summary: "Set rate, maxActive, session duration, claim window, adaptive mode or maxWaiting; takes effect on the next tick", security },
+    })
+    .post("/events/:eventId/queue/pause", ({ params }) => moveQueue(deps, params.eventId, "pause"), {
+      adminKey: true,
+      params: "admission.params",
+      response: { 200: "admission.queue", ...errors },
+      detail: { summary: "Pause admissions: everyone keeps their place, nobody is admitted", security },
+    })
+    .post("/events/:eventId/queue/resume", ({ params }) => moveQueue(deps, params.eventId, "resume"), {
+      adminKey: true,
+      params: "admission.params",
+      response: { 200: "admission.queue", ...errors },
+      detail: { summary: "Resume admissions after a pause, at the rate (no catch-up burst)", security },
+    })
+    .post("/events/:eventId/queue/close", ({ params, body }) => moveQueue(deps, params.eventId, body?.reason ?? "soldout"), {
+      adminKey: true,
+      params: "admission.params",
+      body: "admission.close",
+      response: { 200: "admission.queue", ...errors },
+      detail: { summary: "Close the waiting room (sold out by default): admissions stop, no one new joins, waiting fans are told on their stream's next tick", security },
+    })
+    .get("/capacity", () => readCapacity(deps), {
+      adminKey: true,
+      response: { 200: "admission.capacity", 401: "error", 404: "error" },
+      detail: { summary: "The database's measured purchase capacity in this environment, and the admission rate it allows", security },
+    })
+    .post("/capacity/measure", ({ body }) => measureAndStore(deps, body ?? {}), {
+      adminKey: true,
+      body: "admission.measure",
+      response: { 200: "admission.capacity", 400: "error", 401: "error", 409: "error" },
+      detail: {
+        summary: "Measure the database's purchase capacity now, on scratch events (takes up to levels x levelMs), and store it",
+        description: "Runs the real purchase inserts at doubling concurrency until throughput stops growing or p95 passes the bound. Stored in Redis (all instances) and in a file.",
+        security,
+      },
+    });
+
+/** A fan leaving the purchase area ends their session at once (DELETE with the active token). */
+export const sessionController = (deps: Deps) =>
+  new Elysia({ prefix: "/api/events", tags: ["admission"] })
+    .use(sharedModels)
+    .use(admissionModels)
+    .use(activeTokenPlugin(deps.verifier))
+    .delete("/:eventId/session", ({ params, session }) => leave(deps, session, params.eventId), {
+      activeToken: true,
+      params: "admission.params",
+      response: { 200: "admission.left", 400: "error", 401: "error", 403: "error" },
+      detail: { summary: "Leave: release your holds and end your session, freeing your place for the next fan", security: [{ activeToken: [] }] },
+    });

@@ -1,0 +1,117 @@
+import { Elysia, t } from "elysia";
+import { eventIdSchema } from "../shared/model.ts";
+
+const status = t.Union([t.Literal("prequeue"), t.Literal("open"), t.Literal("paused"), t.Literal("soldout"), t.Literal("closed")], {
+  description: "prequeue: fans gather before the opening and are placed by lot when it comes; open: admitting; paused: everyone keeps their place, nobody is admitted; soldout / closed: the sale is over, waiting fans are told",
+});
+
+const rate = t.Number({ exclusiveMinimum: 0, maximum: 100_000, description: "fans admitted per second at most" });
+const maxActive = t.Integer({ minimum: 1, maximum: 10_000_000, description: "fans allowed in the purchase area at once (live sessions + unclaimed admissions)" });
+const sessionSeconds = t.Integer({ minimum: 10, maximum: 86_400, description: "how long an admitted fan may stay in the purchase area; shortening it also cuts current sessions" });
+const claimSeconds = t.Integer({ minimum: 5, maximum: 3600, description: "how long an admitted fan has to claim their turn before the slot is reclaimed" });
+const adaptive = t.Boolean({ description: "back off when purchase latency rises and creep back when healthy, never above the rate" });
+const maxWaiting = t.Integer({ minimum: 0, maximum: 100_000_000, description: "most fans who may wait (0 = no limit)" });
+
+export const queueOpenBody = t.Object(
+  {
+    opensAt: t.Optional(t.String({ format: "date-time", description: "when the sale opens; fans who come earlier join the pre-queue. Default: now (open at once)" })),
+    rate: t.Optional(rate),
+    maxActive: t.Optional(maxActive),
+    sessionSeconds: t.Optional(sessionSeconds),
+    claimSeconds: t.Optional(claimSeconds),
+    adaptive: t.Optional(adaptive),
+    maxWaiting: t.Optional(maxWaiting),
+  },
+  { additionalProperties: false },
+);
+
+export const queueSettingsBody = t.Object(
+  {
+    rate: t.Optional(t.Union([rate, t.Null()], { description: "fans per second; null returns to the share of the measured database capacity" })),
+    maxActive: t.Optional(maxActive),
+    sessionSeconds: t.Optional(sessionSeconds),
+    claimSeconds: t.Optional(claimSeconds),
+    adaptive: t.Optional(adaptive),
+    maxWaiting: t.Optional(maxWaiting),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const queueCloseBody = t.Object(
+  { reason: t.Optional(t.Union([t.Literal("soldout"), t.Literal("closed")], { default: "soldout", description: "soldout (default) or closed" })) },
+  { additionalProperties: false },
+);
+
+export const queueView = t.Object(
+  {
+    eventId: eventIdSchema,
+    status,
+    opensAt: t.Union([t.String({ format: "date-time" }), t.Null()]),
+    settings: t.Object({
+      rate: t.Union([t.Number(), t.Null()], { description: "set by hand; null = from measured capacity" }),
+      maxActive: t.Integer(),
+      sessionSeconds: t.Number(),
+      claimSeconds: t.Number(),
+      adaptive: t.Boolean(),
+      maxWaiting: t.Union([t.Integer(), t.Null()]),
+    }),
+    rates: t.Object({
+      ceiling: t.Number({ description: "fans per second allowed at most now" }),
+      ceilingSource: t.Union([t.Literal("manual"), t.Literal("capacity"), t.Literal("default")]),
+      target: t.Union([t.Number(), t.Null()], { description: "what the scheduler aims for (below the ceiling while adaptive mode backs off)" }),
+      measured: t.Number({ description: "admissions per second over the last minute; fans' wait estimates use this" }),
+    }),
+    waiting: t.Integer({ description: "fans in line" }),
+    admittedUnclaimed: t.Integer(),
+    activeSessions: t.Integer(),
+    serving: t.Integer({ description: "highest queue number the scheduler has passed" }),
+    lastNumber: t.Integer({ description: "newest queue number handed out" }),
+    totals: t.Object({ admitted: t.Integer(), abandoned: t.Integer(), claimExpired: t.Integer() }),
+    leader: t.Union([t.String(), t.Null()], { description: "fencing token of the origin instance scheduling this event" }),
+  },
+  { description: "Live state of an event's waiting room." },
+);
+
+export const capacityLevel = t.Object({
+  concurrency: t.Integer(),
+  purchases: t.Integer(),
+  tps: t.Number(),
+  p50Ms: t.Number(),
+  p95Ms: t.Number(),
+  errors: t.Integer(),
+});
+
+export const capacityView = t.Object(
+  {
+    environment: t.String(),
+    tps: t.Number({ description: "sustainable purchases per second" }),
+    concurrency: t.Integer(),
+    p95Ms: t.Number(),
+    levels: t.Array(capacityLevel),
+    measuredAt: t.String({ format: "date-time" }),
+    method: t.String(),
+    stoppedBecause: t.Union([t.Literal("plateau"), t.Literal("latency"), t.Literal("max-concurrency")]),
+    admissionRate: t.Number({ description: "fans per second this capacity allows (share of it / database work per fan)" }),
+  },
+  { description: "The database's measured purchase capacity in this environment." },
+);
+
+export const capacityMeasureBody = t.Object(
+  {
+    levelMs: t.Optional(t.Integer({ minimum: 200, maximum: 30_000, description: "how long each concurrency level runs" })),
+    maxConcurrency: t.Optional(t.Integer({ minimum: 1, maximum: 256 })),
+    p95BoundMs: t.Optional(t.Integer({ minimum: 1, maximum: 10_000, description: "stop once p95 latency passes this" })),
+  },
+  { additionalProperties: false },
+);
+
+export const admissionModels = new Elysia({ name: "models.admission" }).model({
+  "admission.params": t.Object({ eventId: eventIdSchema }),
+  "admission.open": queueOpenBody,
+  "admission.settings": queueSettingsBody,
+  "admission.close": queueCloseBody,
+  "admission.queue": queueView,
+  "admission.capacity": capacityView,
+  "admission.measure": capacityMeasureBody,
+  "admission.left": t.Object({ eventId: eventIdSchema, left: t.Literal(true), releasedHolds: t.Integer() }, { description: "The session has ended; its slot goes to the next fan." }),
+});

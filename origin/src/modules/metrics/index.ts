@@ -1,0 +1,47 @@
+/**
+ * GET /metrics (Prometheus text format), request timing for every route, the purchase
+ * latency samples the adaptive admission rate steers by, and a JSON access log line per
+ * request carrying the request id the edge passed through. Mount it before the routes it
+ * should time.
+ */
+import { Elysia, t } from "elysia";
+import type { Deps } from "../../deps.ts";
+import { REQUEST_ID_HEADER } from "../../plugins/request-context.ts";
+import { admissionRuntime } from "../../scheduler/runtime.ts";
+import { logJson } from "./log.ts";
+
+const PURCHASE_ROUTE = "/api/events/:eventId/holds/:holdId/purchase";
+/** quick refusals (bad input, no token, not found) say nothing about the database */
+const NOT_A_PURCHASE = new Set([400, 401, 403, 404, 422]);
+
+export const metricsController = (deps: Deps, options: { accessLog?: boolean } = {}) => {
+  const { metrics, latency } = admissionRuntime(deps);
+  const accessLog = options.accessLog ?? (process.env.LOG_REQUESTS ?? (process.env.NODE_ENV === "test" ? "0" : "1")) !== "0";
+  const started = new WeakMap<Request, number>();
+  return new Elysia({ name: "metrics", seed: crypto.randomUUID() })
+    .onRequest(({ request }) => {
+      started.set(request, performance.now());
+    })
+    .onAfterResponse({ as: "global" }, ({ request, route, set, params }) => {
+      const t0 = started.get(request);
+      if (t0 === undefined) return;
+      const ms = performance.now() - t0;
+      const status = Number(set.status ?? 200) || 200;
+      const pattern = route || "unmatched";
+      metrics.httpDuration.observe({ method: request.method, route: pattern, status: String(status) }, ms / 1000);
+      const eventId = (params as Record<string, string> | undefined)?.eventId;
+      if (pattern === PURCHASE_ROUTE && eventId && !NOT_A_PURCHASE.has(status)) latency.record(eventId, ms, deps.clock.now());
+      if (accessLog && pattern !== "/metrics") {
+        const requestId = String(set.headers[REQUEST_ID_HEADER] ?? request.headers.get(REQUEST_ID_HEADER) ?? "-");
+        logJson(status >= 500 ? "error" : "info", "request", { requestId, method: request.method, route: pattern, path: new URL(request.url).pathname, status, ms: Math.round(ms * 10) / 10 });
+      }
+    })
+    .get(
+      "/metrics",
+      async ({ set }) => {
+        set.headers["content-type"] = metrics.registry.contentType;
+        return metrics.text();
+      },
+      { response: { 200: t.String({ description: "Prometheus text exposition format (text/plain; version=0.0.4)" }) }, detail: { summary: "Prometheus metrics: queue, admissions, sessions, scheduler, adaptive rate, request and store latency", tags: ["health"] } },
+    );
+};
