@@ -30,6 +30,18 @@ describe("probes", () => {
       const r = await app.handle(new Request("http://origin.test/ready"));
       expect(r.status).toBe(503);
       expect(await r.json()).toEqual({ status: "unavailable", redis: false, mysql: false });
+
+      // Fan requests while the stores are down: 503 JSON, never a bare 500.
+      const [fan] = await h.sessions(1);
+      const hold = await app.handle(
+        new Request(`http://origin.test/api/events/${h.eventId}/holds`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${fan!.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ seatIds: ["A-1-1"] }),
+        }),
+      );
+      expect(hold.status).toBe(503);
+      expect(await hold.json()).toEqual({ code: "SERVICE_UNAVAILABLE", message: expect.any(String) });
     } finally {
       redis.disconnect();
       await database.close();

@@ -4,6 +4,7 @@
  * anything else is logged with its request id and answered with a plain 500.
  */
 import { Elysia, ValidationError } from "elysia";
+import { isConnectionError } from "../db/errors.ts";
 import { AppError, errorBody } from "../errors.ts";
 
 function validationMessage(error: Readonly<ValidationError>): string {
@@ -17,6 +18,13 @@ function validationMessage(error: Readonly<ValidationError>): string {
     // fall through to the generic message
   }
   return `Invalid ${error.type}.`;
+}
+
+/** Redis or MySQL could not be reached (ioredis fails fast; mysql2 connection errors). */
+function storeUnavailable(error: unknown): boolean {
+  if (isConnectionError(error)) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|enableOfflineQueue/i.test(message);
 }
 
 export const errorsPlugin = new Elysia({ name: "errors" })
@@ -40,6 +48,10 @@ export const errorsPlugin = new Elysia({ name: "errors" })
         set.status = 400;
         return { code: "INVALID_REQUEST", message: "Invalid cookie." };
       default: {
+        if (storeUnavailable(error)) {
+          set.status = 503;
+          return { code: "SERVICE_UNAVAILABLE", message: "A data store is unavailable right now; please try again shortly." };
+        }
         const requestId = request.headers.get("x-request-id") ?? "-";
         console.error(`[${requestId}] ${request.method} ${new URL(request.url).pathname} failed:`, error);
         set.status = 500;
