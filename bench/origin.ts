@@ -6,7 +6,10 @@
  * then prints throughput, p50/p95/p99 and the ratios hold / bare Elysia and
  * purchase / bare insert, and writes bench/results/origin.{json,md}.
  *
- * Knobs: BENCH_SECONDS (5), BENCH_CONCURRENCY (64), BENCH_PURCHASES (12000).
+ * Phases are interleaved in BENCH_ROUNDS rounds (bare, EVALSHA, insert, hold, purchase,
+ * bare, ...) so that outside load on a shared machine hits baselines and subjects alike.
+ * Knobs: BENCH_SECONDS (5, per phase in all), BENCH_ROUNDS (5), BENCH_CONCURRENCY (64),
+ * BENCH_PURCHASES (20000).
  * The origin runs with its per-request access log off (LOG_REQUESTS=0): the bench measures
  * the hold and purchase paths, not terminal output.
  */
@@ -22,14 +25,15 @@ import { waitUntil } from "../scripts/lib/wait.ts";
 import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../scripts/token-mint.ts";
 import { connectionOptions } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
-import { drive, type LoadResult } from "./origin-load.ts";
+import { Meter, slice, warm, type LoadResult } from "./origin-load.ts";
 
 const root = join(import.meta.dir, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 12_000);
+const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DB_POOL = 16;
-const HOLD_SEATS = 60_000;
+const HOLD_SEATS = 60_000; // seats A-1-1.. for the hold phase; purchases use the seats after them
 const SEATS_PER_SESSION = 20;
 
 export async function run(_args: string[] = []): Promise<void> {
@@ -39,9 +43,8 @@ export async function run(_args: string[] = []): Promise<void> {
   const databaseUrl = env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
   const eventId = `bench-${Date.now().toString(36)}`;
   const stops: Array<() => Promise<void> | void> = [];
-  const results: LoadResult[] = [];
   const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: `${process.platform}-${process.arch}` };
-  console.log(`bench origin: ${SECONDS}s per phase, concurrency ${CONCURRENCY}, ${machine.cpus} cores, bun ${Bun.version}`);
+  console.log(`bench origin: ${ROUNDS} interleaved rounds, ${SECONDS}s per phase in all, concurrency ${CONCURRENCY}, ${machine.cpus} cores, bun ${Bun.version}`);
 
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   const pool = mysql.createPool({ ...connectionOptions(databaseUrl), connectionLimit: DB_POOL });
@@ -49,49 +52,26 @@ export async function run(_args: string[] = []): Promise<void> {
   try {
     await migrateDatabase(databaseUrl);
 
-    // Ceiling 1: a bare Elysia route in its own process, same request shape as a hold.
+    // Ceiling servers and tables.
     const barePort = await freePort();
     const bare = Bun.spawn(["bun", "bench/origin-bare-server.ts"], { cwd: root, env: { ...env, PORT: String(barePort) }, stdout: "ignore", stderr: "inherit" });
     stops.push(() => bare.kill());
     await waitUntil("bare elysia", async () => (await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST" })).ok);
-    const body = JSON.stringify({ seatIds: ["A-1-1"] });
-    results.push(
-      await drive("bare Elysia route", { concurrency: CONCURRENCY, seconds: SECONDS, warmupOps: 2000 }, async () => {
-        const r = await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x" }, body });
-        await r.arrayBuffer();
-        return r.ok;
-      }),
-    );
-    bare.kill();
-
-    // Ceiling 2: EVALSHA of a one-key SET NX PX script, as the hold does for each seat.
     const sha = (await redis.script("LOAD", "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 60000) and 1 or 0")) as string;
     const scratch = `cu:{${eventId}}:bench:`;
-    results.push(
-      await drive("bare Redis EVALSHA", { concurrency: CONCURRENCY, seconds: SECONDS, warmupOps: 2000 }, async (i) => (await redis.evalsha(sha, 1, `${scratch}${i}`, "x")) === 1),
-    );
-
-    // Ceiling 3: a one-row mysql2 insert under a unique index (autocommit), same pool size as the origin.
     await pool.query("DROP TABLE IF EXISTS bench_inserts");
     await pool.query(
       "CREATE TABLE bench_inserts (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, event_id VARCHAR(64) NOT NULL, seat_id VARCHAR(32) NOT NULL, order_id VARCHAR(40) NOT NULL, price_cents INT NOT NULL, created_at DATETIME(3) NOT NULL, UNIQUE KEY bench_inserts_event_seat (event_id, seat_id))",
     );
     stops.push(() => void pool.query("DROP TABLE IF EXISTS bench_inserts").catch(() => {}));
-    results.push(
-      await drive("bare mysql2 insert", { concurrency: CONCURRENCY, seconds: SECONDS, warmupOps: 500 }, async (i) => {
-        await pool.query("INSERT INTO bench_inserts (event_id, seat_id, order_id, price_cents, created_at) VALUES (?, ?, ?, ?, ?)", [eventId, `S-${i}`, `ord_${i}`, 5000, new Date()]);
-        return true;
-      }),
-    );
 
-    // The origin itself, as `bun run origin` runs it.
+    // The origin itself, as `bun run origin` runs it, with a bench event.
     const port = await freePort();
     const origin = await startOrigin({ env: { ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL), PAYMENT_SIMULATION: "approve", LOG_REQUESTS: "0" }, port });
     stops.push(() => origin.stop());
-    const admin = { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" };
     const created = await fetch(`${origin.url}/admin/events`, {
       method: "POST",
-      headers: admin,
+      headers: { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" },
       body: JSON.stringify({
         id: eventId,
         name: "Bench night",
@@ -106,8 +86,6 @@ export async function run(_args: string[] = []): Promise<void> {
     stops.push(() => cleanUp(pool, redis, eventId));
     const seat = (i: number) => `A-${Math.floor(i / 500) + 1}-${(i % 500) + 1}`;
     const key = signingKeyFromEnv(env);
-
-    // Holds: one seat per request; each session holds up to its limit.
     const holders = await mintActiveSessions(redis, { eventId, count: HOLD_SEATS / SEATS_PER_SESSION, ttlSeconds: 3600, key });
     const hold = async (i: number, fan: MintedSession) => {
       const r = await fetch(`${origin.url}/api/events/${eventId}/holds`, {
@@ -118,28 +96,65 @@ export async function run(_args: string[] = []): Promise<void> {
       const reply = (await r.json()) as { holdId?: string };
       return r.status === 201 ? reply.holdId! : null;
     };
-    results.push(
-      await drive("POST /holds (origin)", { concurrency: CONCURRENCY, seconds: SECONDS, maxOps: HOLD_SEATS - 2000, warmupOps: 2000 }, async (i) => (await hold(i, holders[Math.floor(i / SEATS_PER_SESSION)]!)) !== null),
-    );
 
-    // Purchases: each needs its own session (buying ends it) and its own hold, made first.
-    const buyers = await mintActiveSessions(redis, { eventId, count: PURCHASES + 500, ttlSeconds: 3600, key });
+    // Purchases each need their own session (buying ends it) and their own hold, made first.
+    const buyers = await mintActiveSessions(redis, { eventId, count: PURCHASES, ttlSeconds: 3600, key });
     const holdIds: string[] = new Array(buyers.length);
-    await drive("  (setup: holds to buy)", { concurrency: CONCURRENCY, seconds: 600, maxOps: buyers.length }, async (i) => {
-      holdIds[i] = (await hold(HOLD_SEATS + i, buyers[i]!)) ?? "";
-      return holdIds[i] !== "";
-    });
-    results.push(
-      await drive("POST /purchase (origin)", { concurrency: CONCURRENCY, seconds: SECONDS * 3, maxOps: PURCHASES, warmupOps: 500 }, async (i) => {
-        const r = await fetch(`${origin.url}/api/events/${eventId}/holds/${holdIds[i]}/purchase`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${buyers[i]!.token}`, "idempotency-key": `bench-${i}` },
-        });
-        await r.arrayBuffer();
-        return r.status === 201;
-      }),
-    );
+    const setup = new Meter("  (setup: holds to buy)", CONCURRENCY);
+    await slice(setup, 600, async (i) => ((holdIds[i] = (await hold(HOLD_SEATS + i, buyers[i]!)) ?? "") !== ""), buyers.length);
+    setup.print();
 
+    const phases = {
+      bare: new Meter("bare Elysia route", CONCURRENCY),
+      evalsha: new Meter("bare Redis EVALSHA", CONCURRENCY),
+      insert: new Meter("bare mysql2 insert", CONCURRENCY),
+      hold: new Meter("POST /holds (origin)", CONCURRENCY),
+      purchase: new Meter("POST /purchase (origin)", CONCURRENCY),
+    };
+    const body = JSON.stringify({ seatIds: ["A-1-1"] });
+    const ops: Record<keyof typeof phases, [(i: number) => Promise<boolean>, number?]> = {
+      bare: [
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x" }, body });
+          await r.arrayBuffer();
+          return r.ok;
+        },
+      ],
+      evalsha: [async (i) => (await redis.evalsha(sha, 1, `${scratch}${i}`, "x")) === 1],
+      insert: [
+        async (i) => {
+          await pool.query("INSERT INTO bench_inserts (event_id, seat_id, order_id, price_cents, created_at) VALUES (?, ?, ?, ?, ?)", [eventId, `S-${i}`, `ord_${i}`, 5000, new Date()]);
+          return true;
+        },
+      ],
+      hold: [async (i) => (await hold(i, holders[Math.floor(i / SEATS_PER_SESSION)]!)) !== null, HOLD_SEATS],
+      purchase: [
+        async (i) => {
+          const r = await fetch(`${origin.url}/api/events/${eventId}/holds/${holdIds[i]}/purchase`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${buyers[i]!.token}`, "idempotency-key": `bench-${i}` },
+          });
+          await r.arrayBuffer();
+          return r.status === 201;
+        },
+        PURCHASES,
+      ],
+    };
+    // Warm every path outside the measurement (hold and purchase warm on their own indexes).
+    await warm(CONCURRENCY, 2000, ops.bare[0]);
+    await warm(CONCURRENCY, 2000, (i) => ops.evalsha[0](1_000_000_000 + i));
+    await warm(CONCURRENCY, 500, (i) => ops.insert[0](1_000_000_000 + i));
+    for (const name of ["hold", "purchase"] as const) await slice(phases[name], 0.5, ops[name][0], ops[name][1]);
+    for (const name of ["hold", "purchase"] as const) Object.assign(phases[name], { ops: 0, errors: 0, seconds: 0 }), phases[name].histogram.reset();
+
+    // Interleave: every phase runs a slice in every round, so a burst of outside load
+    // lands on baselines and subjects alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of Object.keys(phases) as Array<keyof typeof phases>) {
+        await slice(phases[name], SECONDS / ROUNDS, ops[name][0], ops[name][1]);
+      }
+    }
+    const results = Object.values(phases).map((m) => m.print());
     report(results, machine);
   } finally {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
@@ -176,14 +191,14 @@ function report(results: LoadResult[], machine: Record<string, unknown>) {
   const at = new Date().toISOString();
   const dir = join(import.meta.dir, "results");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "origin.json"), JSON.stringify({ at, machine, seconds: SECONDS, concurrency: CONCURRENCY, results, ratios, targets }, null, 2) + "\n");
+  writeFileSync(join(dir, "origin.json"), JSON.stringify({ at, machine, seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, results, ratios, targets }, null, 2) + "\n");
   const rows = results.map((r) => `| ${r.name} | ${r.perSecond} | ${r.p50ms.toFixed(2)} | ${r.p95ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.ops} | ${r.errors} |`);
   writeFileSync(
     join(dir, "origin.md"),
     [
       `# bench origin (${at})`,
       "",
-      `${machine.cpus} cores, Bun ${machine.bun}, ${machine.platform}; concurrency ${CONCURRENCY}; load driver, origin, Redis and MariaDB share the machine.`,
+      `${machine.cpus} cores, Bun ${machine.bun}, ${machine.platform}; concurrency ${CONCURRENCY}; ${ROUNDS} interleaved rounds, ${SECONDS}s per phase in all; load driver, origin, Redis and MariaDB share the machine.`,
       "",
       "| phase | ops/s | p50 ms | p95 ms | p99 ms | ops | errors |",
       "|---|---:|---:|---:|---:|---:|---:|",
