@@ -25,15 +25,17 @@ import { waitUntil } from "../scripts/lib/wait.ts";
 import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../scripts/token-mint.ts";
 import { connectionOptions } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
+import { insertOrder } from "../origin/src/modules/orders/repository.ts";
 import { Meter, slice, warm, type LoadResult } from "./origin-load.ts";
 
 const root = join(import.meta.dir, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 20_000);
+const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 20_000); // at most 25,000
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DB_POOL = 16;
-const HOLD_SEATS = 60_000; // seats A-1-1.. for the hold phase; purchases use the seats after them
+const TOTAL_SEATS = 100_000;
+const HOLD_SEATS = 50_000; // seats A-1-1.. for the hold phase; purchases, then the bare transaction, use the seats after them
 const SEATS_PER_SESSION = 20;
 
 export async function run(_args: string[] = []): Promise<void> {
@@ -47,7 +49,7 @@ export async function run(_args: string[] = []): Promise<void> {
   console.log(`bench origin: ${ROUNDS} interleaved rounds, ${SECONDS}s per phase in all, concurrency ${CONCURRENCY}, ${machine.cpus} cores, bun ${Bun.version}`);
 
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
-  const pool = mysql.createPool({ ...connectionOptions(databaseUrl), connectionLimit: DB_POOL });
+  const pool = mysql.createPool({ ...connectionOptions(databaseUrl), connectionLimit: DB_POOL, multipleStatements: true });
   stops.push(() => redis.disconnect(), () => pool.end());
   try {
     await migrateDatabase(databaseUrl);
@@ -110,7 +112,9 @@ export async function run(_args: string[] = []): Promise<void> {
       insert: new Meter("bare mysql2 insert", CONCURRENCY),
       hold: new Meter("POST /holds (origin)", CONCURRENCY),
       purchase: new Meter("POST /purchase (origin)", CONCURRENCY),
+      txn: new Meter("purchase txn alone (mysql2)", CONCURRENCY),
     };
+    const txnSeats = HOLD_SEATS + PURCHASES;
     const body = JSON.stringify({ seatIds: ["A-1-1"] });
     const ops: Record<keyof typeof phases, [(i: number) => Promise<boolean>, number?]> = {
       bare: [
@@ -139,13 +143,25 @@ export async function run(_args: string[] = []): Promise<void> {
         },
         PURCHASES,
       ],
+      // The purchase's database write by itself (orders + reservations, one round trip).
+      txn: [
+        async (i) => {
+          const id = `ord_bench_${eventId}_${i}`;
+          const r = await insertOrder(pool, {
+            id, eventId, sessionId: id, idempotencyKey: id, holdId: id, amountCents: 5000, currency: "EUR", paymentId: id, createdAt: new Date(),
+            seats: [{ seatId: seat(txnSeats + i), priceCents: 5000 }],
+          });
+          return r.kind === "committed";
+        },
+        TOTAL_SEATS - txnSeats,
+      ],
     };
     // Warm every path outside the measurement (hold and purchase warm on their own indexes).
     await warm(CONCURRENCY, 2000, ops.bare[0]);
     await warm(CONCURRENCY, 2000, (i) => ops.evalsha[0](1_000_000_000 + i));
     await warm(CONCURRENCY, 500, (i) => ops.insert[0](1_000_000_000 + i));
-    for (const name of ["hold", "purchase"] as const) await slice(phases[name], 0.5, ops[name][0], ops[name][1]);
-    for (const name of ["hold", "purchase"] as const) Object.assign(phases[name], { ops: 0, errors: 0, seconds: 0 }), phases[name].histogram.reset();
+    for (const name of ["hold", "purchase", "txn"] as const) await slice(phases[name], 0.5, ops[name][0], ops[name][1]);
+    for (const name of ["hold", "purchase", "txn"] as const) Object.assign(phases[name], { ops: 0, errors: 0, seconds: 0 }), phases[name].histogram.reset();
 
     // Interleave: every phase runs a slice in every round, so a burst of outside load
     // lands on baselines and subjects alike.
@@ -180,13 +196,15 @@ function report(results: LoadResult[], machine: Record<string, unknown>) {
   const ratios = {
     holdVsBareElysia: ratio(by("POST /holds (origin)"), by("bare Elysia route")),
     purchaseVsBareInsert: ratio(by("POST /purchase (origin)"), by("bare mysql2 insert")),
+    purchaseTxnVsBareInsert: ratio(by("purchase txn alone (mysql2)"), by("bare mysql2 insert")),
     holdVsBareEvalsha: ratio(by("POST /holds (origin)"), by("bare Redis EVALSHA")),
   };
   const targets = { holdVsBareElysia: 0.5, purchaseVsBareInsert: 0.7 };
   console.log(
     `\n  hold / bare Elysia      ${ratios.holdVsBareElysia.toFixed(2)}  (target >= ${targets.holdVsBareElysia})` +
       `\n  purchase / bare insert  ${ratios.purchaseVsBareInsert.toFixed(2)}  (target >= ${targets.purchaseVsBareInsert})` +
-      `\n  hold / bare EVALSHA     ${ratios.holdVsBareEvalsha.toFixed(2)}`,
+      `\n  hold / bare EVALSHA     ${ratios.holdVsBareEvalsha.toFixed(2)}` +
+      `\n  purchase txn / insert   ${ratios.purchaseTxnVsBareInsert.toFixed(2)}  (the database write alone)`,
   );
   const at = new Date().toISOString();
   const dir = join(import.meta.dir, "results");
@@ -207,6 +225,7 @@ function report(results: LoadResult[], machine: Record<string, unknown>) {
       `- hold / bare Elysia route: **${ratios.holdVsBareElysia.toFixed(2)}** (target >= ${targets.holdVsBareElysia})`,
       `- purchase / bare mysql2 insert: **${ratios.purchaseVsBareInsert.toFixed(2)}** (target >= ${targets.purchaseVsBareInsert})`,
       `- hold / bare EVALSHA: ${ratios.holdVsBareEvalsha.toFixed(2)}`,
+      `- purchase transaction alone / bare mysql2 insert: ${ratios.purchaseTxnVsBareInsert.toFixed(2)} (the order + reservation write, one round trip)`,
       "",
       "Run: `bun run bench origin`",
       "",
