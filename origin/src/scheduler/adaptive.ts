@@ -2,7 +2,8 @@
  * Adaptive admission rate (AIMD): when the purchase latency p95 passes the bound, the rate
  * is cut by a factor; while latency is healthy it creeps back by a share of the ceiling
  * per interval, never above the ceiling. After a cut, only samples taken since the cut
- * count, so one slow spell is not punished twice.
+ * count and no other cut comes within the cooldown, so one slow spell (whose requests were
+ * admitted before the cut) is not punished again and again.
  */
 import type { AdaptiveConfig } from "./config.ts";
 
@@ -19,6 +20,7 @@ export interface AdaptiveDecision {
 export class AdaptiveRate {
   private rate: number | null = null;
   private lastDecision = -Infinity;
+  private lastDecrease = -Infinity;
   /** samples before this time (ms) no longer count */
   sampleSince = -Infinity;
 
@@ -40,9 +42,13 @@ export class AdaptiveRate {
     let action: AdaptiveAction = "hold";
     let next = current;
     if (slow) {
-      next = Math.max(ceiling * this.config.floorShare, current * this.config.decreaseFactor);
-      action = next < current ? "decrease" : "hold";
-      this.sampleSince = now;
+      // Requests admitted before a cut are still finishing for a while: one cut per cooldown.
+      if (now - this.lastDecrease >= this.config.cooldownMs) {
+        next = Math.max(ceiling * this.config.floorShare, current * this.config.decreaseFactor);
+        action = next < current ? "decrease" : "hold";
+        this.sampleSince = now;
+        this.lastDecrease = now;
+      }
     } else if (current < ceiling) {
       next = Math.min(ceiling, current + ceiling * this.config.increaseShare);
       action = "increase";
@@ -54,6 +60,7 @@ export class AdaptiveRate {
   reset(): void {
     this.rate = null;
     this.lastDecision = -Infinity;
+    this.lastDecrease = -Infinity;
     this.sampleSince = -Infinity;
   }
 }

@@ -40,6 +40,8 @@ export interface AdaptiveConfig {
   intervalMs: number;
   /** multiplicative decrease */
   decreaseFactor: number;
+  /** at most one decrease per this long */
+  cooldownMs: number;
   /** additive increase per interval, as a share of the ceiling */
   increaseShare: number;
   /** the rate never drops below this share of the ceiling */
@@ -75,10 +77,11 @@ export function parseSchedulerConfig(env: Env = process.env): SchedulerConfig {
     burstSeconds: num(env, "ADMISSION_BURST_SECONDS", 0.5, 0.05, 5),
     adaptive: {
       enabledByDefault: (env.ADMISSION_ADAPTIVE?.trim() ?? "on") !== "off",
-      latencyBoundMs: num(env, "ADMISSION_LATENCY_BOUND_MS", 500, 1, 60_000),
+      latencyBoundMs: num(env, "ADMISSION_LATENCY_BOUND_MS", 250, 1, 60_000),
       windowMs: num(env, "ADMISSION_LATENCY_WINDOW_MS", 5000, 500, 300_000),
       intervalMs: num(env, "ADMISSION_ADAPT_INTERVAL_MS", 1000, 100, 60_000),
       decreaseFactor: num(env, "ADMISSION_ADAPT_DECREASE", 0.7, 0.1, 0.99),
+      cooldownMs: num(env, "ADMISSION_ADAPT_COOLDOWN_MS", 3000, 0, 600_000),
       increaseShare: num(env, "ADMISSION_ADAPT_INCREASE", 0.05, 0.001, 1),
       floorShare: num(env, "ADMISSION_ADAPT_FLOOR", 0.05, 0.001, 1),
       minSamples: num(env, "ADMISSION_ADAPT_MIN_SAMPLES", 5, 1, 100_000),

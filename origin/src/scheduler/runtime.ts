@@ -7,7 +7,7 @@ import type { Deps } from "../deps.ts";
 import { OriginMetrics } from "../modules/metrics/service.ts";
 import { CapacityStore } from "./capacity.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "./config.ts";
-import { discoverEvents } from "./discovery.ts";
+import { scheduledEvents } from "./discovery.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -32,7 +32,7 @@ export function admissionRuntime(deps: Deps, env: Record<string, string | undefi
     redis: deps.redis,
     clock: deps.clock,
     config,
-    listEvents: () => discoverEvents(deps.redis, deps.database.db, deps.clock.now()),
+    listEvents: () => scheduledEvents(deps.redis),
     capacityTps: async () => (await capacity.get())?.tps ?? null,
     observer: metrics.schedulerObserver(() => scheduler?.instanceId ?? "?"),
   });

@@ -46,7 +46,7 @@ interface EventState {
   lastRate: number | null;
 }
 
-const LIST_EVERY_MS = 5000;
+const LIST_EVERY_MS = 1000;
 
 export class Scheduler {
   readonly instanceId: string;

@@ -85,7 +85,7 @@ describe("adaptive rate", () => {
     await joinFans(redis, eventId, 100, clock.now());
     const recorder = new LatencyRecorder(redis, 0);
     const decisions: AdaptiveDecision[] = [];
-    const config = testSchedulerConfig({ presenceGraceMs: 3_600_000 }, { latencyBoundMs: 100, windowMs: 3000, intervalMs: 1000, decreaseFactor: 0.5, increaseShare: 0.1, minSamples: 5 });
+    const config = testSchedulerConfig({ presenceGraceMs: 3_600_000 }, { latencyBoundMs: 100, windowMs: 3000, intervalMs: 1000, decreaseFactor: 0.5, cooldownMs: 0, increaseShare: 0.1, minSamples: 5 });
     const scheduler = newScheduler(redis, clock, [eventId], config, { observer: { adaptive: (_e, d) => decisions.push(d) } });
     const target = async () => Number(await redis.hget(eventKeys(eventId).queueState, "targetRate"));
 
@@ -131,5 +131,17 @@ describe("adaptive rate", () => {
     expect(decisions).toEqual([]);
     expect(Number(await redis.hget(eventKeys(id).queueState, "targetRate"))).toBe(40);
     await dropEvent(redis, id);
+  });
+});
+
+describe("adaptive cooldown", () => {
+  test("one slow spell is cut once per cooldown, not every second", async () => {
+    const { AdaptiveRate } = await import("../../src/scheduler/adaptive.ts");
+    const config = testSchedulerConfig().adaptive;
+    const a = new AdaptiveRate({ ...config, latencyBoundMs: 100, cooldownMs: 3000, decreaseFactor: 0.5, minSamples: 1 });
+    const slow = { p95Ms: 400, samples: 50 };
+    const actions = [0, 1000, 2000, 3000, 4000].map((t) => a.decide(t, 100, slow).action);
+    expect(actions).toEqual(["decrease", "hold", "hold", "decrease", "hold"]);
+    expect(a.current(100)).toBe(25);
   });
 });

@@ -35,7 +35,7 @@ export const admissionController = (deps: Deps) =>
         response: { 201: "admission.queue", ...errors },
         detail: {
           summary: "Open the waiting room (a pre-queue until opensAt)",
-          description: "Events on sale get one automatically from their saleOpensAt; this opens one by hand, with its settings. 409 QUEUE_EXISTS if there is one.",
+          description: "The scheduler drives every waiting room opened here. Before opensAt (default: the event's saleOpensAt) fans join a pre-queue and are placed by lot at the opening. 409 QUEUE_EXISTS if there is one.",
           security,
         },
       },

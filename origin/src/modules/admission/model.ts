@@ -14,7 +14,7 @@ const maxWaiting = t.Integer({ minimum: 0, maximum: 100_000_000, description: "m
 
 export const queueOpenBody = t.Object(
   {
-    opensAt: t.Optional(t.String({ format: "date-time", description: "when the sale opens; fans who come earlier join the pre-queue. Default: now (open at once)" })),
+    opensAt: t.Optional(t.String({ format: "date-time", description: "when the sale opens; fans who come earlier join the pre-queue. Default: the event's saleOpensAt" })),
     rate: t.Optional(rate),
     maxActive: t.Optional(maxActive),
     sessionSeconds: t.Optional(sessionSeconds),

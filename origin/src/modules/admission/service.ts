@@ -102,11 +102,11 @@ function settingFields(body: Partial<Static<typeof queueSettingsBody>>): { set: 
   return { set, remove };
 }
 
-/** Opens an event's waiting room: a pre-queue until `opensAt`, or open at once. */
+/** Opens an event's waiting room: a pre-queue until `opensAt` (default: the event's saleOpensAt), or open at once. */
 export async function openQueue(deps: Deps, eventId: string, body: Static<typeof queueOpenBody>): Promise<QueueView> {
   const entry = await deps.catalog.get(eventId);
   const now = deps.clock.now();
-  const opensAt = body.opensAt ? Date.parse(body.opensAt) : now;
+  const opensAt = body.opensAt ? Date.parse(body.opensAt) : entry.event.saleOpensAt.getTime();
   const k = eventKeys(eventId);
   const status: QueueStatus = opensAt > now ? "prequeue" : "open";
   // status first and only if absent: of two concurrent opens, one wins and the other gets 409
