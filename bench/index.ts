@@ -10,6 +10,14 @@ const scenarios: Record<string, Scenario> = {
     summary: "origin ceilings (bare Elysia, EVALSHA, mysql2 insert) vs the hold and purchase endpoints",
     load: async () => (await import("./origin.ts")).run,
   },
+  capacity: {
+    summary: "database purchase capacity (real inserts under the unique index, doubling concurrency); stored for the scheduler",
+    load: async () => (await import("./capacity.ts")).run,
+  },
+  overload: {
+    summary: "a crowd 10x what the database can serve arrives at once: purchase TPS, queue, admissions/s, p95 over time",
+    load: async () => (await import("./overload.ts")).run,
+  },
 };
 
 const [name, ...args] = Bun.argv.slice(2);

@@ -58,6 +58,9 @@ describe("admin queue controls", () => {
     const opensAt = new Date(clock.now() + 60_000).toISOString();
     const opened = await h.call("POST", queuePath(eventId), { headers: admin(), body: { opensAt, rate: 10 } });
     expect(opened.body).toMatchObject({ status: "prequeue", opensAt });
+    expect(await h.redis.sismember("cu:queues", eventId)).toBe(1);
+    // this test's own scheduler drives the event (not an origin that may run beside the tests)
+    await h.redis.srem("cu:queues", eventId);
     await joinFans(h.redis, eventId, 30, clock.now());
     const scheduler = newScheduler(h.redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }), { instanceId: "api" });
     await scheduler.tickEvent(eventId);
