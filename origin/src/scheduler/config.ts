@@ -71,7 +71,7 @@ export function parseSchedulerConfig(env: Env = process.env): SchedulerConfig {
     defaultRate: num(env, "ADMISSION_DEFAULT_RATE", 50, 0.01, 100_000),
     defaultMaxActive: num(env, "ADMISSION_MAX_ACTIVE", 1000, 1, 10_000_000),
     defaultSessionSeconds: num(env, "ADMISSION_SESSION_SECONDS", 600, 10, 86_400),
-    defaultClaimSeconds: num(env, "ADMISSION_CLAIM_SECONDS", 60, 5, 3600),
+    defaultClaimSeconds: num(env, "ADMISSION_CLAIM_SECONDS", num(env, "CLAIM_WINDOW_SECONDS", 60, 5, 3600), 5, 3600),
     presenceGraceMs: num(env, "PRESENCE_GRACE_SECONDS", 30, 1, 3600) * 1000,
     maxDropsPerTick: num(env, "ADMISSION_MAX_DROPS_PER_TICK", 2000, 1, 100_000),
     burstSeconds: num(env, "ADMISSION_BURST_SECONDS", 0.5, 0.05, 5),

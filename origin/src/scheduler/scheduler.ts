@@ -5,7 +5,7 @@
  * min(rate budget, free slots) fans in one script call that is fenced by the lease token.
  */
 import type Redis from "ioredis";
-import { eventKeys, type EventKeys } from "../../../common/keys.ts";
+import { eventKeys, globalKeys, type EventKeys } from "../../../common/keys.ts";
 import { AdmitCode, LeaseCode, OpenSaleCode } from "../../../lua/admission.ts";
 import type { Clock } from "../lib/clock.ts";
 import { AdaptiveRate, type AdaptiveDecision } from "./adaptive.ts";
@@ -141,7 +141,11 @@ export class Scheduler {
     this.setToken(eventId, s, lease.code === LeaseCode.LEADER ? lease.token : null);
     if (!s.token) return null;
     const settings = parseSettings(hash, config);
-    if (!settings) return null;
+    if (!settings) {
+      // the waiting room was deleted: stop scheduling it (opening sets the status before listing it)
+      if (!hash.status) await redis.srem(globalKeys.queues, eventId);
+      return null;
+    }
     const now = clock.now();
 
     if (settings.status === "prequeue" && settings.opensAt !== null && settings.opensAt <= now) {

@@ -117,3 +117,14 @@ describe("one leader per event", () => {
     expect(b.isLeader(eventId)).toBe(true);
   });
 });
+
+describe("event list", () => {
+  test("a waiting room that was deleted is no longer scheduled", async () => {
+    const eventId = newEventId("gone");
+    await redis.sadd("cu:queues", eventId);
+    const s = newScheduler(redis, systemClock, [eventId], testSchedulerConfig());
+    expect(await s.tickEvent(eventId)).toBeNull();
+    expect(await redis.sismember("cu:queues", eventId)).toBe(0);
+    await dropEvent(redis, eventId);
+  });
+});
