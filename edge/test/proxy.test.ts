@@ -176,6 +176,8 @@ describe("/api/* proxy", () => {
     expect(seen.length).toBe(before);
     expect((await call(env, `/api/events/${fan.eventId}/holds/h-1`, { jar: fan.jar, method: "DELETE" })).status).toBe(200);
     expect((await call(env, `/api/events/${fan.eventId}/holds/h-1/purchase`, { jar: fan.jar, method: "POST" })).status).toBe(200);
+    // leaving the purchase area ends the session at the origin
+    expect((await call(env, `/api/events/${fan.eventId}/session`, { jar: fan.jar, method: "DELETE" })).status).toBe(200);
     expect((await call(env, `/api/events/${fan.eventId}`, { jar: fan.jar })).status).toBe(200);
   });
 

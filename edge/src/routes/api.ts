@@ -18,6 +18,7 @@ const ORIGIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/api\/events\/[^/]+\/holds$/, ["POST"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+$/, ["DELETE"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+\/purchase$/, ["POST"]],
+  [/^\/api\/events\/[^/]+\/session$/, ["DELETE"]],
   [/^\/api\/orders\/[^/]+$/, ["GET", "HEAD"]],
 ];
 
