@@ -1,0 +1,321 @@
+/**
+ * `bun run bench edge` (or `bun bench/edge.ts`): the waiting room through the local Worker,
+ * offline, with the dev Upstash bridge in front of the local Redis. Each runtime is measured
+ * in the same run: `wrangler dev` (what `bun run dev` starts: a proxy in front of workerd)
+ * and Miniflare (workerd only).
+ *
+ *   - requests/s of a bare Worker route (GET /healthz, no Redis): the baseline;
+ *   - joins/s (POST /queue/:e/join: rate limit + one script call) and the ratio to the baseline;
+ *   - with N open SSE streams (100, 1,000, 10,000 as far as the runtime allows) while the line
+ *     moves: Redis commands/s for the event (MONITOR) and for the whole server (INFO stats
+ *     deltas), shared-state reads/s, workerd memory per stream, and events delivered.
+ * Fans that hold streams are seeded straight into Redis with tickets signed by the bench
+ * (joining 10,000 through the Worker first would only measure joins again).
+ *
+ * Env: BENCH_SECONDS (5), BENCH_CONCURRENCY (64), BENCH_STREAMS ("100,1000,10000"),
+ *      BENCH_RUNTIMES ("wrangler,miniflare").
+ */
+import { connect, type Socket } from "node:net";
+import { readFileSync } from "node:fs";
+import Redis from "ioredis";
+import { eventKeys } from "../common/keys.ts";
+import { signQueueTicket } from "../common/tokens.ts";
+import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
+import { freePort } from "../scripts/lib/free-port.ts";
+import { miniflareEdge, wranglerEdge, type BenchEdge } from "./edge-runtime.ts";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const STREAM_COUNTS = (process.env.BENCH_STREAMS ?? "100,1000,10000").split(",").map(Number);
+const RUNTIMES = (process.env.BENCH_RUNTIMES ?? "wrangler,miniflare").split(",");
+const VARS = { JOIN_LIMIT_PER_MINUTE: "100000000", TICKET_LIMIT_PER_MINUTE: "100000000", TICK_MS: "1000", PRESENCE_GRACE_SECONDS: "60" };
+/** places ahead of every stream fan, so the line can move during the run */
+const AHEAD = 100_000;
+
+interface Rate {
+  requests: number;
+  perSecond: number;
+  errors: number;
+  p50ms: number;
+  p99ms: number;
+}
+
+async function hammer(seconds: number, concurrency: number, once: () => Promise<boolean>): Promise<Rate> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        const ok = await once().catch(() => false);
+        latencies.push(performance.now() - t);
+        if (!ok) errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return { requests: latencies.length, perSecond: latencies.length / elapsed, errors, p50ms: q(0.5), p99ms: q(0.99) };
+}
+
+async function serverCommands(redis: Redis): Promise<number> {
+  return Number(/total_commands_processed:(\d+)/.exec(await redis.info("stats"))?.[1] ?? 0);
+}
+
+/** RSS (bytes) of the workerd processes below a pid. */
+function workerdRss(parentPid: number): number {
+  let total = 0;
+  const walk = (pid: number) => {
+    let children: number[] = [];
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {}
+    for (const child of children) {
+      try {
+        if (readFileSync(`/proc/${child}/cmdline`, "utf8").includes("workerd")) {
+          total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child}/status`, "utf8"))?.[1] ?? 0) * 1024;
+        }
+      } catch {}
+      walk(child);
+    }
+  };
+  walk(parentPid);
+  return total;
+}
+
+/**
+ * A minimal SSE client on a raw socket, cheap enough to hold 10,000 at once. It undoes
+ * HTTP/1.1 chunked framing (proxies re-chunk streams, splitting lines) before counting events.
+ */
+function openStream(port: number, path: string, cookie: string, timeoutMs = 30_000): Promise<{ socket: Socket; events: () => number }> {
+  return new Promise((resolve, reject) => {
+    let events = 0;
+    let opened = false;
+    let raw = "";
+    let headersDone = false;
+    let chunked = false;
+    let text = "";
+    const consume = () => {
+      if (!headersDone) {
+        const end = raw.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        chunked = /transfer-encoding:\s*chunked/i.test(raw.slice(0, end));
+        raw = raw.slice(end + 4);
+        headersDone = true;
+      }
+      if (!chunked) {
+        text += raw;
+        raw = "";
+      } else {
+        for (;;) {
+          const eol = raw.indexOf("\r\n");
+          if (eol < 0) break;
+          const size = parseInt(raw.slice(0, eol), 16);
+          if (raw.length < eol + 2 + size + 2) break;
+          text += raw.slice(eol + 2, eol + 2 + size);
+          raw = raw.slice(eol + 2 + size + 2);
+        }
+      }
+      const blocks = text.split("\n\n");
+      text = blocks.pop()!;
+      for (const block of blocks) if (block.includes("event: position")) events++;
+    };
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nCookie: ${cookie}\r\n\r\n`);
+    });
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      raw += chunk;
+      consume();
+      if (!opened && events > 0) {
+        opened = true;
+        resolve({ socket, events: () => events });
+      }
+    });
+    socket.on("error", (e) => {
+      if (!opened) reject(e);
+    });
+    setTimeout(() => {
+      if (!opened) {
+        socket.destroy();
+        reject(new Error(`a stream did not open within ${timeoutMs / 1000} s`));
+      }
+    }, timeoutMs).unref();
+  });
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Counts, from MONITOR, the commands that name each bench event's keys (script calls and what they run). */
+async function eventMonitor() {
+  const client = new Redis(REDIS_URL);
+  const monitor = await client.monitor();
+  const sha = new Bun.CryptoHasher("sha1").update(await Bun.file(new URL("../lua/readQueueState-7.lua", import.meta.url)).text()).digest("hex");
+  const perEvent = new Map<string, { commands: number; reads: number }>();
+  monitor.on("monitor", (_t: string, args: string[]) => {
+    const key = args.find((a) => String(a).startsWith("cu:{bench-"));
+    const id = key ? /^cu:\{([^}]+)\}/.exec(String(key))?.[1] : undefined;
+    if (!id) return;
+    const c = perEvent.get(id) ?? { commands: 0, reads: 0 };
+    c.commands++;
+    if (String(args[0]).toLowerCase() === "evalsha" && args[1] === sha) c.reads++;
+    perEvent.set(id, c);
+  });
+  return {
+    of: (id: string) => ({ ...(perEvent.get(id) ?? { commands: 0, reads: 0 }) }),
+    stop() {
+      monitor.disconnect();
+      client.disconnect();
+    },
+  };
+}
+
+async function seedFans(redis: Redis, eventId: string, from: number, count: number, secret: string): Promise<string[]> {
+  const k = eventKeys(eventId);
+  const now = Date.now();
+  const cookies: string[] = [];
+  const pipe = redis.pipeline();
+  for (let n = from; n < from + count; n++) {
+    const tid = `bench-${n}`;
+    pipe.zadd(k.queue, n, tid).zadd(k.seen, now, tid);
+    cookies.push(`cu_q_${eventId}=${await signQueueTicket({ evt: eventId, tid, num: n }, 3600, secret)}`);
+  }
+  pipe.set(k.seq, from + count - 1);
+  await pipe.exec();
+  return cookies;
+}
+
+async function dropEvent(redis: Redis, eventId: string) {
+  const keys = await redis.keys(`cu:{${eventId}}:*`);
+  if (keys.length) await redis.del(...keys);
+}
+
+async function benchRuntime(edge: BenchEdge, redis: Redis, monitor: Awaited<ReturnType<typeof eventMonitor>>, secret: string) {
+  const stamp = Date.now().toString(36);
+  const joinEvent = `bench-j-${stamp}`;
+  const streamEvent = `bench-s-${stamp}`;
+  await redis.hset(eventKeys(joinEvent).queueState, { status: "open" });
+  await redis.hset(eventKeys(streamEvent).queueState, { status: "open" });
+  const port = Number(new URL(edge.url).port);
+  try {
+    console.log(`\n### ${edge.name} (${edge.url})\n`);
+    await hammer(1, 8, async () => (await fetch(`${edge.url}/healthz`)).ok);
+    await hammer(1, 8, async () => (await fetch(`${edge.url}/queue/${joinEvent}/join`, { method: "POST" })).status === 201);
+
+    const bare = await hammer(SECONDS, CONCURRENCY, async () => {
+      const res = await fetch(`${edge.url}/healthz`);
+      await res.arrayBuffer();
+      return res.ok;
+    });
+    const before = monitor.of(joinEvent).commands;
+    const joins = await hammer(SECONDS, CONCURRENCY, async () => {
+      const res = await fetch(`${edge.url}/queue/${joinEvent}/join`, { method: "POST" });
+      await res.arrayBuffer();
+      return res.status === 201;
+    });
+    const joinCommands = monitor.of(joinEvent).commands - before;
+    console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s each\n`);
+    console.log("| route | req/s | vs bare | p50 ms | p99 ms | errors | Redis cmds per request |");
+    console.log("|---|---|---|---|---|---|---|");
+    console.log(`| GET /healthz (bare) | ${fmt(bare.perSecond)} | 1.00 | ${fmt(bare.p50ms, 1)} | ${fmt(bare.p99ms, 1)} | ${bare.errors} | 0 |`);
+    console.log(
+      `| POST /queue/:e/join | ${fmt(joins.perSecond)} | ${fmt(joins.perSecond / bare.perSecond, 2)} | ${fmt(joins.p50ms, 1)} | ${fmt(joins.p99ms, 1)} | ${joins.errors} | ${fmt(joinCommands / joins.requests, 1)} |`,
+    );
+
+    console.log("\nSSE streams; the serving pointer moves 5 places/s, so every stream's position changes each 1 s tick.\n");
+    console.log("| open streams | open s | event Redis cmds/s (MONITOR) | server Redis cmds/s (INFO) | shared reads/s | workerd RSS MB | KB per added stream | position events/s |");
+    console.log("|---|---|---|---|---|---|---|---|");
+    const sk = eventKeys(streamEvent);
+    await redis.set(sk.serving, 0);
+    const open: Array<{ socket: Socket; events: () => number }> = [];
+    let seeded = AHEAD;
+    for (const target of STREAM_COUNTS) {
+      const cookies = await seedFans(redis, streamEvent, seeded + 1, target - open.length, secret);
+      seeded += cookies.length;
+      const rssBefore = workerdRss(edge.parentPid);
+      const started = performance.now();
+      try {
+        for (let i = 0; i < cookies.length; i += 250) {
+          open.push(...(await Promise.all(cookies.slice(i, i + 250).map((c) => openStream(port, `/queue/${streamEvent}/events`, c)))));
+        }
+      } catch (e) {
+        console.log(`| ${fmt(target)} | stopped at ${fmt(open.length)} open: ${(e as Error).message} | | | | | | |`);
+        break;
+      }
+      const openSeconds = (performance.now() - started) / 1000;
+      const mover = setInterval(() => void redis.incrby(sk.serving, 5), 1000);
+      await Bun.sleep(2000);
+      const c0 = await serverCommands(redis);
+      const m0 = monitor.of(streamEvent);
+      const e0 = open.reduce((s, o) => s + o.events(), 0);
+      const t0 = performance.now();
+      await Bun.sleep(SECONDS * 1000);
+      const dt = (performance.now() - t0) / 1000;
+      const m1 = monitor.of(streamEvent);
+      const serverRate = ((await serverCommands(redis)) - c0) / dt;
+      const eventRate = (open.reduce((s, o) => s + o.events(), 0) - e0) / dt;
+      clearInterval(mover);
+      const rss = workerdRss(edge.parentPid);
+      console.log(
+        `| ${fmt(open.length)} | ${fmt(openSeconds, 1)} | ${fmt((m1.commands - m0.commands) / dt, 1)} | ${fmt(serverRate)} | ${fmt((m1.reads - m0.reads) / dt, 1)} | ${fmt(rss / 2 ** 20)} | ${fmt((rss - rssBefore) / 1024 / cookies.length, 1)} | ${fmt(eventRate)} |`,
+      );
+    }
+    for (const o of open) o.socket.destroy();
+  } finally {
+    await dropEvent(redis, joinEvent);
+    await dropEvent(redis, streamEvent);
+  }
+}
+
+/** The bridge in a process of its own, so the bench's clients and MONITOR never slow it down. */
+async function startBridgeProcess(token: string) {
+  const port = await freePort();
+  const proc = Bun.spawn(["bun", new URL("../scripts/upstash-bridge.ts", import.meta.url).pathname], {
+    env: { ...process.env, REDIS_URL, UPSTASH_BRIDGE_PORT: String(port), UPSTASH_REDIS_REST_TOKEN: token },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const up = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: '["PING"]' }).then((r) => r.ok, () => false);
+    if (up) break;
+    if (i > 100) throw new Error("the Upstash bridge did not start");
+    await Bun.sleep(100);
+  }
+  return {
+    url,
+    async stop() {
+      proc.kill();
+      await proc.exited;
+    },
+  };
+}
+
+export async function run(_args: string[] = []) {
+  const secrets = await ensureDevSecrets();
+  const redis = new Redis(REDIS_URL);
+  const bridge = await startBridgeProcess(secrets.UPSTASH_REDIS_REST_TOKEN!);
+  const monitor = await eventMonitor();
+  console.log(`edge bench: ${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores; Redis ${REDIS_URL} behind the dev Upstash bridge`);
+  console.log("server-wide Redis commands include anything else using this Redis at the time; the event column counts only the bench's keys");
+  try {
+    for (const runtime of RUNTIMES) {
+      const edge = runtime === "miniflare" ? await miniflareEdge(bridge.url, VARS) : await wranglerEdge(bridge.url, VARS);
+      try {
+        await benchRuntime(edge, redis, monitor, secrets.TICKET_SECRET!.split(",")[0]!);
+      } finally {
+        await edge.stop();
+      }
+    }
+  } finally {
+    monitor.stop();
+    await bridge.stop();
+    redis.disconnect();
+  }
+}
+
+if (import.meta.main) await run(Bun.argv.slice(2));
