@@ -86,4 +86,22 @@ describe("rate limits", () => {
       stalled.stop(true);
     }
   });
+
+  test("when Redis cannot be reached at all, fans get 503 JSON with Retry-After, never a 500", async () => {
+    const dead = testEnv("http://127.0.0.1:9", { RATE_LIMIT_TIMEOUT_MS: "300" });
+    const eventId = await freshEvent("rl-dead");
+    const jar = new Map<string, string>();
+    await call(env, `/queue/${eventId}/join`, { method: "POST", jar, ip: "198.51.100.30" });
+    for (const [path, method] of [
+      [`/queue/${eventId}/join`, "POST"],
+      [`/queue/${eventId}/status`, "GET"],
+      [`/queue/${eventId}/claim`, "POST"],
+      [`/queue/${eventId}/events`, "GET"],
+    ] as const) {
+      const res = await call(dead, path, { method, jar: new Map(jar), ip: "198.51.100.31" });
+      expect(res.status, path).toBe(503);
+      expect(res.headers.get("retry-after"), path).toBe("5");
+      expect(((await res.json()) as any).code, path).toMatch(/^(UNAVAILABLE|RATE_LIMIT_UNAVAILABLE)$/);
+    }
+  });
 });
