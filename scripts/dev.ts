@@ -11,7 +11,8 @@ import { startOrigin } from "./lib/origin-process.ts";
 import { startEdge } from "./edge.ts";
 
 const root = join(import.meta.dir, "..");
-const dataDir = join(root, ".data");
+// CONCERT_U_DATA_DIR moves the private servers' data elsewhere (tests use a temporary folder).
+const dataDir = process.env.CONCERT_U_DATA_DIR ?? join(root, ".data");
 const stops: Array<() => Promise<void>> = [];
 let stopping = false;
 

@@ -1,6 +1,7 @@
 /**
  * `bun run db:seed`: the demo event, created once (running it again changes nothing):
- * id `demo`, 2,000 seats in two sections of 20 rows x 50 seats, two price tiers.
+ * id `demo`, 2,000 seats in two sections of 20 rows x 50 seats, two price tiers, and its
+ * waiting room opened so the edge serves `/events/demo` at once.
  */
 import { eq } from "drizzle-orm";
 import { connectRedis } from "../redis/client.ts";
@@ -9,6 +10,7 @@ import { events } from "./schema/index.ts";
 import { insertEvent, type EventInput } from "../modules/admin/service.ts";
 import { EventExistsError } from "../errors.ts";
 import { syncEvent } from "../modules/events/sync.ts";
+import { createWaitingRoom } from "../modules/admission/service.ts";
 
 export const DEMO_EVENT: EventInput = {
   id: "demo",
@@ -39,6 +41,12 @@ if (import.meta.main) {
     }
     const [event] = await database.db.select().from(events).where(eq(events.id, DEMO_EVENT.id));
     await syncEvent(redis, database.db, event!);
+    const opened = await createWaitingRoom(redis, DEMO_EVENT.id, {
+      opensAt: event!.saleOpensAt.getTime(),
+      now: Date.now(),
+      settings: { maxActive: event!.maxActive },
+    });
+    console.log(opened ? `opened the waiting room of ${DEMO_EVENT.id}` : `the waiting room of ${DEMO_EVENT.id} is already open`);
   } catch (error) {
     console.error(`seeding failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;

@@ -107,17 +107,31 @@ export async function openQueue(deps: Deps, eventId: string, body: Static<typeof
   const entry = await deps.catalog.get(eventId);
   const now = deps.clock.now();
   const opensAt = body.opensAt ? Date.parse(body.opensAt) : entry.event.saleOpensAt.getTime();
+  const { set } = settingFields(body);
+  const created = await createWaitingRoom(deps.redis, eventId, { opensAt, now, settings: { maxActive: entry.event.maxActive, ...set } });
+  if (!created) throw new QueueExistsError(eventId);
+  return readQueue(deps, eventId);
+}
+
+/**
+ * Writes a new waiting room and hands it to the scheduler: a pre-queue until `opensAt`,
+ * open after. Returns false, changing nothing, when the event already has one.
+ */
+export async function createWaitingRoom(
+  redis: Deps["redis"],
+  eventId: string,
+  { opensAt, now, settings }: { opensAt: number; now: number; settings: Record<string, number> },
+): Promise<boolean> {
   const k = eventKeys(eventId);
   const status: QueueStatus = opensAt > now ? "prequeue" : "open";
-  // status first and only if absent: of two concurrent opens, one wins and the other gets 409
-  if ((await deps.redis.hsetnx(k.queueState, "status", status)) === 0) throw new QueueExistsError(eventId);
-  const { set } = settingFields(body);
-  await deps.redis
+  // status first and only if absent: of two concurrent opens, one wins
+  if ((await redis.hsetnx(k.queueState, "status", status)) === 0) return false;
+  await redis
     .multi()
-    .hset(k.queueState, { maxActive: entry.event.maxActive, ...set, opensAt, statusAt: now })
+    .hset(k.queueState, { ...settings, opensAt, statusAt: now })
     .sadd(globalKeys.queues, eventId)
     .exec();
-  return readQueue(deps, eventId);
+  return true;
 }
 
 export async function updateSettings(deps: Deps, eventId: string, body: Static<typeof queueSettingsBody>): Promise<QueueView> {
