@@ -204,7 +204,7 @@ export async function run(_args: string[] = []): Promise<void> {
             try {
               const sid = `s_${crypto.randomUUID().replace(/-/g, "")}`;
               const now = Date.now();
-              const [code] = (await redis.eval(queueScripts.claimTurn.source, claimKeys.length, ...claimKeys, tid, sid, now, now + 120_000)) as [number];
+              const [code] = (await redis.eval(queueScripts.claimTurn.source, claimKeys.length, ...claimKeys, tid, sid, now, 120_000)) as [number];
               if (code !== 0) return void failed++;
               const token = await signActiveToken({ evt: eventId, sid }, 120, key);
               const outcome = await buy(eventId, token, seatId(nextSeat++));

@@ -7,7 +7,7 @@ import type { EventKeys } from "../common/keys.ts";
 import joinQueueSource from "./joinQueue-6.lua";
 import touchTicketSource from "./touchTicket-3.lua";
 import readQueueStateSource from "./readQueueState-7.lua";
-import claimTurnSource from "./claimTurn-3.lua";
+import claimTurnSource from "./claimTurn-4.lua";
 
 export const JoinCode = {
   JOINED: 0,
@@ -50,6 +50,6 @@ export const queueScripts = {
   claimTurn: {
     name: "claimTurn",
     source: claimTurnSource,
-    keys: (k) => [k.admitted, k.active, k.queue],
+    keys: (k) => [k.admitted, k.active, k.queue, k.queueState],
   },
 } satisfies Record<string, QueueScript>;

@@ -79,8 +79,10 @@ export async function readActive(
   return null;
 }
 
-export function mintActive(env: Env, eventId: string, sid: string): Promise<string> {
-  return signActiveToken({ evt: eventId, sid }, config(env).sessionTtlSeconds, activeKeys(env).signing);
+/** Signs the active token of a session that ends at `expiresAt` (ms). */
+export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number): Promise<string> {
+  const ttlSeconds = Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
+  return signActiveToken({ evt: eventId, sid }, ttlSeconds, activeKeys(env).signing);
 }
 
 export function randomId(bytes = 16): string {

@@ -46,12 +46,11 @@ export type ClaimResult = { kind: "claimed"; sid: string; expiresAt: number } | 
 
 export async function claimTurn(env: Env, eventId: string, tid: string, sessionTtlSeconds: number): Promise<ClaimResult> {
   const sid = randomId();
-  const now = Date.now();
-  const expiresAt = now + sessionTtlSeconds * 1000;
-  const [code] = await runScript<[number]>(env, queueScripts.claimTurn, eventId, [tid, sid, now, expiresAt]);
+  // an admin's per-event session length (queue state) wins over the default inside the script
+  const [code, expiresAt] = await runScript<[number, number?]>(env, queueScripts.claimTurn, eventId, [tid, sid, Date.now(), sessionTtlSeconds * 1000]);
   switch (code) {
     case ClaimCode.CLAIMED:
-      return { kind: "claimed", sid, expiresAt };
+      return { kind: "claimed", sid, expiresAt: Number(expiresAt) };
     case ClaimCode.STILL_WAITING:
       return { kind: "still-waiting" };
     case ClaimCode.NOT_ADMITTED:

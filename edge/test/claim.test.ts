@@ -70,6 +70,25 @@ describe("POST /queue/:eventId/claim", () => {
     expect(await redis.zcard(eventKeys(eventId).admitted)).toBe(0);
   });
 
+  test("an organiser's session length for the event decides the session's expiry and the token's lifetime", async () => {
+    const eventId = await freshEvent("claim-session");
+    await redis.hset(eventKeys(eventId).queueState, "sessionSeconds", 90);
+    const fan = await joinFan(eventId);
+    await admitHead(eventId, 1);
+    const before = Date.now();
+    const res = await claim(eventId, fan.jar);
+    expect(res.status).toBe(200);
+    const body: any = await res.json();
+    const claims = await verifyActiveToken(body.activeToken, await jwks(), eventId);
+    expect(claims!.exp - claims!.iat).toBeGreaterThanOrEqual(89);
+    expect(claims!.exp - claims!.iat).toBeLessThanOrEqual(90);
+    const score = Number(await redis.zscore(eventKeys(eventId).active, body.sessionId));
+    expect(score).toBeGreaterThanOrEqual(before + 90_000);
+    expect(score).toBeLessThanOrEqual(Date.now() + 90_000);
+    expect(Date.parse(body.expiresAt)).toBe(score);
+    expect(res.headers.getSetCookie().find((c) => c.startsWith(`cu_act_${eventId}=`))).toMatch(/Max-Age=(89|90);/);
+  });
+
   test("a ticket is claimed once: a second claim fails, and of 100 racing claims exactly one wins", async () => {
     const eventId = await freshEvent("claim-once");
     const fan = await joinFan(eventId);

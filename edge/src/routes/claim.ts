@@ -15,9 +15,10 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
   const result = await claimTurn(env, eventId, held.claims.tid, sessionTtlSeconds);
   switch (result.kind) {
     case "claimed": {
-      const activeToken = await mintActive(env, eventId, result.sid);
+      const activeToken = await mintActive(env, eventId, result.sid, result.expiresAt);
       const headers = new Headers();
-      headers.append("set-cookie", cookie(request, activeCookieName(eventId), activeToken, sessionTtlSeconds));
+      const maxAge = Math.max(1, Math.ceil((result.expiresAt - Date.now()) / 1000));
+      headers.append("set-cookie", cookie(request, activeCookieName(eventId), activeToken, maxAge));
       headers.append("set-cookie", cookie(request, ticketCookieName(eventId), "", 0));
       return json(
         { eventId, activeToken, sessionId: result.sid, expiresAt: new Date(result.expiresAt).toISOString(), redirect: `/events/${eventId}` },

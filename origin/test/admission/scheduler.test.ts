@@ -66,7 +66,7 @@ describe("admission rate", () => {
     const clock = new ManualClock();
     const maxActive = 40;
     const sessionMs = 3000;
-    await openQueue(redis, eventId, { rate: 100, maxActive, sessionSeconds: 600 });
+    await openQueue(redis, eventId, { rate: 100, maxActive, sessionSeconds: sessionMs / 1000 });
     await joinFans(redis, eventId, 1000, clock.now());
     const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }));
     const k = eventKeys(eventId);

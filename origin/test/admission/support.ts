@@ -77,7 +77,7 @@ export async function touchFans(redis: Redis, eventId: string, ids: string[], no
 /** An admitted fan claims their turn (the edge's claimTurn script); returns the script's code. */
 export async function claim(redis: Redis, eventId: string, tid: string, sid: string, now: number, sessionMs: number): Promise<number> {
   const keys = queueScripts.claimTurn.keys(eventKeys(eventId));
-  const [code] = (await redis.eval(queueScripts.claimTurn.source, keys.length, ...keys, tid, sid, now, now + sessionMs)) as [number];
+  const [code] = (await redis.eval(queueScripts.claimTurn.source, keys.length, ...keys, tid, sid, now, sessionMs)) as [number];
   return code;
 }
 

@@ -5,14 +5,15 @@
   KEYS[1] admitted  zset  admitted ticketId -> claim deadline (ms)
   KEYS[2] active    zset  sessionId -> session expiry (ms)
   KEYS[3] queue     zset  waiting ticketId -> queue number
+  KEYS[4] queueState hash  sessionSeconds (set by an admin) overrides ARGV[4]
 
   ARGV[1] ticket id
   ARGV[2] new session id
   ARGV[3] now (ms)
-  ARGV[4] session expiry (ms)
+  ARGV[4] default session length (ms), used when queueState has no sessionSeconds
 
   Returns { code }
-    0  CLAIMED          session registered
+    0  CLAIMED          session registered; second value = session expiry (ms)
    -1  STILL_WAITING    the ticket waits; its turn has not come
    -2  NOT_ADMITTED     unknown ticket: never admitted, already claimed, or left the line
    -3  CLAIM_EXPIRED    admitted, but the claim window passed (the ticket is dropped)
@@ -24,5 +25,8 @@ if not deadline then
 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 if tonumber(deadline) < tonumber(ARGV[3]) then return { -3 } end
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
-return { 0 }
+local sessionSeconds = tonumber(redis.call('HGET', KEYS[4], 'sessionSeconds') or '')
+local sessionMs = sessionSeconds and sessionSeconds * 1000 or tonumber(ARGV[4])
+local expiry = tonumber(ARGV[3]) + sessionMs
+redis.call('ZADD', KEYS[2], expiry, ARGV[2])
+return { 0, expiry }
