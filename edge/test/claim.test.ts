@@ -1,44 +1,27 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
 import { createLocalJWKSet, decodeProtectedHeader } from "jose";
 import { eventKeys } from "../../common/keys.ts";
 import { verifyActiveToken } from "../../common/tokens.ts";
-import type { Env } from "../src/env.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
-import { admitHead, dropEvent, newEventId, openQueue, redis } from "./helpers/redis.ts";
-import { call, testEnv } from "./helpers/worker.ts";
+import { useEdgeWorker } from "./helpers/fixture.ts";
+import { admitHead, redis } from "./helpers/redis.ts";
+import { call } from "./helpers/worker.ts";
 
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
-let env: Env;
-const events: string[] = [];
 
-beforeAll(async () => {
-  bridge = await startTestBridge();
-  env = testEnv(bridge.url, { SESSION_TTL_SECONDS: "600" });
-});
-afterAll(async () => {
-  await Promise.all(events.map(dropEvent));
-  await bridge.stop();
-});
-
-async function freshEvent(label: string) {
-  const eventId = newEventId(label);
-  events.push(eventId);
-  await openQueue(eventId);
-  return eventId;
-}
+const edge = useEdgeWorker({ SESSION_TTL_SECONDS: "600" });
+const { freshEvent } = edge;
 
 async function joinFan(eventId: string) {
   const jar = new Map<string, string>();
-  const res = await call(env, `/queue/${eventId}/join`, { method: "POST", jar });
+  const res = await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar });
   return { jar, body: (await res.json()) as any };
 }
 
-const claim = (eventId: string, jar: Map<string, string>) => call(env, `/queue/${eventId}/claim`, { method: "POST", jar: new Map(jar) });
+const claim = (eventId: string, jar: Map<string, string>) => call(edge.env, `/queue/${eventId}/claim`, { method: "POST", jar: new Map(jar) });
 
 async function jwks() {
-  const res = await call(env, "/.well-known/jwks.json");
+  const res = await call(edge.env, "/.well-known/jwks.json");
   expect(res.status).toBe(200);
   return createLocalJWKSet((await res.json()) as any);
 }
@@ -49,7 +32,7 @@ describe("POST /queue/:eventId/claim", () => {
     const fan = await joinFan(eventId);
     await admitHead(eventId, 1);
     const before = Date.now();
-    const res = await call(env, `/queue/${eventId}/claim`, { method: "POST", jar: fan.jar });
+    const res = await call(edge.env, `/queue/${eventId}/claim`, { method: "POST", jar: fan.jar });
     expect(res.status).toBe(200);
     const body: any = await res.json();
     const cookies = res.headers.getSetCookie();
@@ -125,17 +108,17 @@ describe("POST /queue/:eventId/claim", () => {
     const other = await freshEvent("claim-forged-other");
     const admittedElsewhere = await joinFan(other);
     await admitHead(other, 1);
-    const res = await call(env, `/queue/${eventId}/claim`, {
+    const res = await call(edge.env, `/queue/${eventId}/claim`, {
       method: "POST",
       jar: new Map([[`cu_q_${eventId}`, admittedElsewhere.body.ticket]]),
     });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: "NO_TICKET" });
-    expect((await call(env, `/queue/${eventId}/claim`, { method: "POST" })).status).toBe(401);
+    expect((await call(edge.env, `/queue/${eventId}/claim`, { method: "POST" })).status).toBe(401);
   });
 
   test("JWKS publishes every configured key and no private part", async () => {
-    const res = await call(env, "/.well-known/jwks.json");
+    const res = await call(edge.env, "/.well-known/jwks.json");
     const body: any = await res.json();
     const configured = JSON.parse(process.env.ACTIVE_SIGNING_KEYS!);
     expect(body.keys.map((k: any) => k.kid)).toEqual(configured.map((k: any) => k.kid));
@@ -152,13 +135,13 @@ describe("GET /queue/:eventId/status", () => {
     const eventId = await freshEvent("status");
     const a = await joinFan(eventId);
     const b = await joinFan(eventId);
-    const res = await call(env, `/queue/${eventId}/status`, { jar: b.jar });
+    const res = await call(edge.env, `/queue/${eventId}/status`, { jar: b.jar });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ticketNumber: 2, position: 2, ahead: 1, admitted: false, queueIsFull: false });
     await admitHead(eventId, 1, { claimWindowMs: 30_000 });
-    const admitted: any = await (await call(env, `/queue/${eventId}/status`, { jar: a.jar })).json();
+    const admitted: any = await (await call(edge.env, `/queue/${eventId}/status`, { jar: a.jar })).json();
     expect(admitted).toMatchObject({ admitted: true, claimUrl: `/queue/${eventId}/claim` });
     expect(Date.parse(admitted.claimDeadline)).toBeGreaterThan(Date.now() + 20_000);
-    expect((await call(env, `/queue/${eventId}/status`)).status).toBe(401);
+    expect((await call(edge.env, `/queue/${eventId}/status`)).status).toBe(401);
   });
 });

@@ -1,35 +1,18 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
 import { eventKeys } from "../../common/keys.ts";
 import { signQueueTicket } from "../../common/tokens.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
-import { dropEvent, newEventId, openQueue, redis, setStatus } from "./helpers/redis.ts";
-import { call, testEnv } from "./helpers/worker.ts";
-import type { Env } from "../src/env.ts";
+import { useEdgeWorker } from "./helpers/fixture.ts";
+import { newEventId, redis, setStatus } from "./helpers/redis.ts";
+import { call } from "./helpers/worker.ts";
 
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
-let env: Env;
-const events: string[] = [];
-
-async function freshEvent(label: string, fields: Record<string, string | number> = {}) {
-  const eventId = newEventId(label);
-  events.push(eventId);
-  await openQueue(eventId, fields);
-  return eventId;
-}
 
 const join = (eventId: string, jar = new Map<string, string>(), headers: HeadersInit = {}) =>
-  call(env, `/queue/${eventId}/join`, { method: "POST", jar, headers });
+  call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar, headers });
 
-beforeAll(async () => {
-  bridge = await startTestBridge();
-  env = testEnv(bridge.url);
-});
-afterAll(async () => {
-  await Promise.all(events.map(dropEvent));
-  await bridge.stop();
-});
+const edge = useEdgeWorker();
+const { freshEvent } = edge;
 
 describe("POST /queue/:eventId/join", () => {
   test("fans get places in arrival order, a signed ticket and an HttpOnly per-event cookie", async () => {
@@ -55,7 +38,7 @@ describe("POST /queue/:eventId/join", () => {
 
   test("cookies are Secure on a non-local host", async () => {
     const eventId = await freshEvent("secure");
-    const res = await call(env, `https://tickets.example/queue/${eventId}/join`, { method: "POST" });
+    const res = await call(edge.env, `https://tickets.example/queue/${eventId}/join`, { method: "POST" });
     expect(res.headers.get("set-cookie")).toContain("; Secure");
   });
 
@@ -140,9 +123,9 @@ describe("POST /queue/:eventId/join", () => {
     expect(full.headers.get("retry-after")).toBe("60");
     expect(await full.json()).toMatchObject({ code: "QUEUE_FULL" });
 
-    const bad = await call(env, `/queue/${"x".repeat(65)}/join`, { method: "POST" });
+    const bad = await call(edge.env, `/queue/${"x".repeat(65)}/join`, { method: "POST" });
     expect(bad.status).toBe(404);
-    const wrongMethod = await call(env, `/queue/${ended}/join`);
+    const wrongMethod = await call(edge.env, `/queue/${ended}/join`);
     expect(wrongMethod.status).toBe(405);
   });
 

@@ -1,37 +1,20 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
-import type { Env } from "../src/env.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
-import { dropEvent, newEventId, openQueue, setStatus } from "./helpers/redis.ts";
-import { call, testEnv } from "./helpers/worker.ts";
+import { useEdgeWorker } from "./helpers/fixture.ts";
+import { newEventId, setStatus } from "./helpers/redis.ts";
+import { call } from "./helpers/worker.ts";
 
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
-let env: Env;
-const events: string[] = [];
 
-beforeAll(async () => {
-  bridge = await startTestBridge();
-  env = testEnv(bridge.url);
-});
-afterAll(async () => {
-  await Promise.all(events.map(dropEvent));
-  await bridge.stop();
-});
-
-async function freshEvent(label: string) {
-  const eventId = newEventId(label);
-  events.push(eventId);
-  await openQueue(eventId);
-  return eventId;
-}
+const edge = useEdgeWorker();
+const { freshEvent } = edge;
 
 describe("GET /events/:eventId (waiting room page)", () => {
   test("a newcomer is joined and gets the page with their place; a refresh keeps the place", async () => {
     const eventId = await freshEvent("page");
-    await call(env, `/queue/${eventId}/join`, { method: "POST" });
+    await call(edge.env, `/queue/${eventId}/join`, { method: "POST" });
     const jar = new Map<string, string>();
-    const res = await call(env, `/events/${eventId}`, { jar });
+    const res = await call(edge.env, `/events/${eventId}`, { jar });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toStartWith("text/html");
     expect(res.headers.get("set-cookie")).toStartWith(`cu_q_${eventId}=`);
@@ -40,7 +23,7 @@ describe("GET /events/:eventId (waiting room page)", () => {
     expect(html).toContain(`new EventSource("/queue/" + eventId + "/events")`);
     expect(html).toContain(JSON.stringify(eventId));
 
-    const again = await call(env, `/events/${eventId}`, { jar });
+    const again = await call(edge.env, `/events/${eventId}`, { jar });
     expect(again.headers.get("set-cookie")).toBeNull();
     expect(await again.text()).toContain('<p class="big" id="position">2</p>');
   });
@@ -48,19 +31,19 @@ describe("GET /events/:eventId (waiting room page)", () => {
   test("ended sales and unknown events get a readable page with the right status", async () => {
     const eventId = await freshEvent("page-ended");
     await setStatus(eventId, "soldout");
-    const ended = await call(env, `/events/${eventId}`);
+    const ended = await call(edge.env, `/events/${eventId}`);
     expect(ended.status).toBe(410);
     expect(await ended.text()).toContain("Sale ended");
-    const unknown = await call(env, `/events/${newEventId("page-none")}`);
+    const unknown = await call(edge.env, `/events/${newEventId("page-none")}`);
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain("Event not found");
   });
 
   test("unknown paths and methods get JSON errors", async () => {
-    const res = await call(env, "/nope");
+    const res = await call(edge.env, "/nope");
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: "NOT_FOUND" });
-    const post = await call(env, `/events/x`, { method: "POST" });
+    const post = await call(edge.env, `/events/x`, { method: "POST" });
     expect(post.status).toBe(405);
     expect(await post.json()).toMatchObject({ code: "METHOD_NOT_ALLOWED" });
   });

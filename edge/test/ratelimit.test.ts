@@ -1,35 +1,18 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
-import type { Env } from "../src/env.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
-import { dropEvent, newEventId, openQueue } from "./helpers/redis.ts";
+import { useEdgeWorker } from "./helpers/fixture.ts";
+import { newEventId } from "./helpers/redis.ts";
 import { call, testEnv } from "./helpers/worker.ts";
 
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
-let env: Env;
-const events: string[] = [];
 
-beforeAll(async () => {
-  bridge = await startTestBridge();
-  env = testEnv(bridge.url, { JOIN_LIMIT_PER_MINUTE: "3", TICKET_LIMIT_PER_MINUTE: "2" });
-});
-afterAll(async () => {
-  await Promise.all(events.map(dropEvent));
-  await bridge.stop();
-});
-
-async function freshEvent(label: string) {
-  const eventId = newEventId(label);
-  events.push(eventId);
-  await openQueue(eventId);
-  return eventId;
-}
+const edge = useEdgeWorker({ JOIN_LIMIT_PER_MINUTE: "3", TICKET_LIMIT_PER_MINUTE: "2" });
+const { freshEvent } = edge;
 
 describe("rate limits", () => {
   test("new joins are limited per client IP with 429 and Retry-After; then blocked from the isolate's cache without asking Redis", async () => {
     const eventId = await freshEvent("rl-join");
-    const join = (ip: string, jar = new Map<string, string>()) => call(env, `/queue/${eventId}/join`, { method: "POST", ip, jar });
+    const join = (ip: string, jar = new Map<string, string>()) => call(edge.env, `/queue/${eventId}/join`, { method: "POST", ip, jar });
     const keeper = new Map<string, string>();
     expect((await join("198.51.100.1", keeper)).status).toBe(201);
     expect((await join("198.51.100.1")).status).toBe(201);
@@ -46,7 +29,7 @@ describe("rate limits", () => {
     const realFetch = globalThis.fetch;
     let redisRequests = 0;
     globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
-      if (String(input instanceof Request ? input.url : input).startsWith(bridge.url)) redisRequests++;
+      if (String(input instanceof Request ? input.url : input).startsWith(edge.bridgeUrl)) redisRequests++;
       return realFetch(input, init);
     }) as typeof fetch;
     try {
@@ -60,16 +43,16 @@ describe("rate limits", () => {
   test("status polls and claims are limited per ticket", async () => {
     const eventId = await freshEvent("rl-ticket");
     const jar = new Map<string, string>();
-    await call(env, `/queue/${eventId}/join`, { method: "POST", jar, ip: "198.51.100.9" });
-    expect((await call(env, `/queue/${eventId}/status`, { jar })).status).toBe(200);
-    expect((await call(env, `/queue/${eventId}/status`, { jar })).status).toBe(200);
-    const limited = await call(env, `/queue/${eventId}/claim`, { method: "POST", jar });
+    await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar, ip: "198.51.100.9" });
+    expect((await call(edge.env, `/queue/${eventId}/status`, { jar })).status).toBe(200);
+    expect((await call(edge.env, `/queue/${eventId}/status`, { jar })).status).toBe(200);
+    const limited = await call(edge.env, `/queue/${eventId}/claim`, { method: "POST", jar });
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).not.toBeNull();
 
     const other = new Map<string, string>();
-    await call(env, `/queue/${eventId}/join`, { method: "POST", jar: other, ip: "198.51.100.10" });
-    expect((await call(env, `/queue/${eventId}/status`, { jar: other })).status).toBe(200);
+    await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar: other, ip: "198.51.100.10" });
+    expect((await call(edge.env, `/queue/${eventId}/status`, { jar: other })).status).toBe(200);
   });
 
   test("a limiter that does not answer in time refuses joins (503), never lets them through", async () => {
@@ -91,7 +74,7 @@ describe("rate limits", () => {
     const dead = testEnv("http://127.0.0.1:9", { RATE_LIMIT_TIMEOUT_MS: "300" });
     const eventId = await freshEvent("rl-dead");
     const jar = new Map<string, string>();
-    await call(env, `/queue/${eventId}/join`, { method: "POST", jar, ip: "198.51.100.30" });
+    await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar, ip: "198.51.100.30" });
     for (const [path, method] of [
       [`/queue/${eventId}/join`, "POST"],
       [`/queue/${eventId}/status`, "GET"],

@@ -1,43 +1,28 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
 import { eventKeys } from "../../common/keys.ts";
-import type { Env } from "../src/env.ts";
 import { hubFor } from "../src/hub.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
-import { admitHead, dropEvent, newEventId, openQueue, redis, setStatus } from "./helpers/redis.ts";
+import { useEdgeWorker } from "./helpers/fixture.ts";
+import { admitHead, redis, setStatus } from "./helpers/redis.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
 
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
-let env: Env;
-const events: string[] = [];
 const readers: SseReader[] = [];
 
-beforeAll(async () => {
-  bridge = await startTestBridge();
-  env = testEnv(bridge.url, { TICK_MS: "200", PRESENCE_GRACE_SECONDS: "1", HEARTBEAT_SECONDS: "1" });
-});
+const edge = useEdgeWorker({ TICK_MS: "200", PRESENCE_GRACE_SECONDS: "1", HEARTBEAT_SECONDS: "1" });
+const { freshEvent } = edge;
 afterAll(async () => {
   await Promise.all(readers.map((r) => r.close()));
-  await Promise.all(events.map(dropEvent));
-  await bridge.stop();
 });
 
-async function freshEvent(label: string) {
-  const eventId = newEventId(label);
-  events.push(eventId);
-  await openQueue(eventId);
-  return eventId;
-}
-
-async function joinFan(eventId: string, e = env) {
+async function joinFan(eventId: string, e = edge.env) {
   const jar = new Map<string, string>();
   const res = await call(e, `/queue/${eventId}/join`, { method: "POST", jar });
   expect(res.status).toBe(201);
   return { jar, body: (await res.json()) as any };
 }
 
-async function open(eventId: string, jar: Map<string, string>, e = env, headers: HeadersInit = {}) {
+async function open(eventId: string, jar: Map<string, string>, e = edge.env, headers: HeadersInit = {}) {
   const res = await call(e, `/queue/${eventId}/events`, { jar, headers });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toStartWith("text/event-stream");
@@ -116,14 +101,14 @@ describe("GET /queue/:eventId/events", () => {
     expect(await admitHead(eventId, 1)).toBe(1);
     expect((await staying.nextEvent("admitted", 3000)).data.admitted).toBe(true);
     // the leaver's stream is gone; their ticket has no place any more
-    const back = await call(env, `/queue/${eventId}/status`, { jar: leaver.jar });
+    const back = await call(edge.env, `/queue/${eventId}/status`, { jar: leaver.jar });
     expect(back.status).toBe(410);
     expect(await back.json()).toMatchObject({ code: "LEFT_QUEUE" });
   });
 
   test("a fan who returns within the grace period keeps the place", async () => {
     const eventId = await freshEvent("sse-return");
-    const envLong = { ...env, PRESENCE_GRACE_SECONDS: "5" };
+    const envLong = { ...edge.env, PRESENCE_GRACE_SECONDS: "5" };
     const fan = await joinFan(eventId, envLong);
     await joinFan(eventId, envLong);
     const s1 = await open(eventId, fan.jar, envLong);
@@ -148,7 +133,7 @@ describe("GET /queue/:eventId/events", () => {
   test("a stream opened in a pre-queue ends when the sale opens; the reconnect carries the drawn number", async () => {
     const eventId = await freshEvent("sse-prequeue");
     await setStatus(eventId, "prequeue");
-    const patient = { ...env, PRESENCE_GRACE_SECONDS: "30" };
+    const patient = { ...edge.env, PRESENCE_GRACE_SECONDS: "30" };
     const a = await joinFan(eventId, patient);
     const b = await joinFan(eventId, patient);
     const stream = await open(eventId, a.jar, patient);
@@ -166,21 +151,21 @@ describe("GET /queue/:eventId/events", () => {
 
   test("without a valid ticket the stream is refused", async () => {
     const eventId = await freshEvent("sse-none");
-    const res = await call(env, `/queue/${eventId}/events`);
+    const res = await call(edge.env, `/queue/${eventId}/events`);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: "NO_TICKET" });
   });
 
   test("fan-out: Redis requests per tick stay the same with 10 or 300 open streams in one isolate", async () => {
     const eventId = await freshEvent("sse-fanout");
-    const slowEnv = testEnv(bridge.url, { TICK_MS: "250", PRESENCE_GRACE_SECONDS: "30", HEARTBEAT_SECONDS: "5" });
+    const slowEnv = testEnv(edge.bridgeUrl, { TICK_MS: "250", PRESENCE_GRACE_SECONDS: "30", HEARTBEAT_SECONDS: "5" });
 
     // count HTTP requests from the Worker to the Redis REST endpoint
     const realFetch = globalThis.fetch;
     let redisRequests = 0;
     globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
       const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-      if (url.startsWith(bridge.url)) redisRequests++;
+      if (url.startsWith(edge.bridgeUrl)) redisRequests++;
       return realFetch(input, init);
     }) as typeof fetch;
 
