@@ -46,16 +46,57 @@ function positive(env: Env, name: keyof Env, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(value) || value <= 0) throw new EdgeConfigError(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/** A missing or malformed binding: an operator's mistake, named in the message. */
+export class EdgeConfigError extends Error {}
+
+function required(env: Env, name: keyof Env): string {
+  const raw = env[name];
+  if (typeof raw !== "string" || raw.trim() === "") throw new EdgeConfigError(`${name} is not set (a Worker secret or [vars] entry)`);
+  return raw;
+}
+
+function url(env: Env, name: keyof Env): void {
+  const raw = required(env, name);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new EdgeConfigError(`${name} must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new EdgeConfigError(`${name} must be an http(s) URL, got ${JSON.stringify(raw)}`);
+}
+
+function signingKeys(env: Env): void {
+  let keys: unknown;
+  try {
+    keys = JSON.parse(required(env, "ACTIVE_SIGNING_KEYS"));
+  } catch (e) {
+    if (e instanceof EdgeConfigError) throw e;
+    throw new EdgeConfigError("ACTIVE_SIGNING_KEYS must be JSON: an array of private P-256 JWKs with kid");
+  }
+  const valid = Array.isArray(keys) && keys.length > 0 && keys.every((k) => k && typeof k.kid === "string" && typeof k.d === "string");
+  if (!valid) throw new EdgeConfigError("ACTIVE_SIGNING_KEYS must be a non-empty array of private P-256 JWKs, each with kid and d");
 }
 
 const cache = new WeakMap<Env, Config>();
 
-/** Durations and limits from the env, validated once per env object. */
+/**
+ * The edge's bindings, validated once per env object: required secrets and URLs are
+ * present and well formed (an EdgeConfigError names the first that is not), and
+ * durations and limits are positive numbers.
+ */
 export function config(env: Env): Config {
   let c = cache.get(env);
   if (!c) {
+    url(env, "UPSTASH_REDIS_REST_URL");
+    required(env, "UPSTASH_REDIS_REST_TOKEN");
+    required(env, "TICKET_SECRET");
+    signingKeys(env);
+    url(env, "ORIGIN_URL");
     c = {
       ticketTtlSeconds: positive(env, "TICKET_TTL_SECONDS", 6 * 3600),
       sessionTtlSeconds: positive(env, "SESSION_TTL_SECONDS", 15 * 60),

@@ -11,7 +11,7 @@
  *   GET  /healthz                    liveness, touches nothing
  */
 import { EVENT_ID_PATTERN } from "../../common/keys.ts";
-import type { Env } from "./env.ts";
+import { config, type Env } from "./env.ts";
 import { error } from "./http.ts";
 import { api } from "./routes/api.ts";
 import { claim } from "./routes/claim.ts";
@@ -83,6 +83,12 @@ function notAllowed(allow: string): Response {
 
 export default {
   async fetch(request, env, ctx): Promise<Response> {
+    try {
+      config(env);
+    } catch (e) {
+      console.error("edge misconfigured:", e instanceof Error ? e.message : e);
+      return error(500, "EDGE_MISCONFIGURED", "The waiting room is not configured correctly; the operators have been told.");
+    }
     try {
       return await route(request, env, ctx);
     } catch (e) {
