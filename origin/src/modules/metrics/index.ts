@@ -18,6 +18,18 @@ export const metricsController = (deps: Deps, options: { accessLog?: boolean } =
   const { metrics, latency } = admissionRuntime(deps);
   const accessLog = options.accessLog ?? (process.env.LOG_REQUESTS ?? (process.env.NODE_ENV === "test" ? "0" : "1")) !== "0";
   const started = new WeakMap<Request, number>();
+  // one labelled child per (method, route, status): prom-client validates labels on every
+  // lookup, which showed up on the hot path
+  const timers = new Map<string, { observe(seconds: number): void }>();
+  const timerFor = (method: string, route: string, status: number) => {
+    const key = `${method} ${status} ${route}`;
+    let timer = timers.get(key);
+    if (!timer) {
+      timer = metrics.httpDuration.labels({ method, route, status: String(status) });
+      timers.set(key, timer);
+    }
+    return timer;
+  };
   return new Elysia({ name: "metrics", seed: crypto.randomUUID() })
     .onRequest(({ request }) => {
       started.set(request, performance.now());
@@ -28,7 +40,7 @@ export const metricsController = (deps: Deps, options: { accessLog?: boolean } =
       const ms = performance.now() - t0;
       const status = Number(set.status ?? 200) || 200;
       const pattern = route || "unmatched";
-      metrics.httpDuration.observe({ method: request.method, route: pattern, status: String(status) }, ms / 1000);
+      timerFor(request.method, pattern, status).observe(ms / 1000);
       const eventId = (params as Record<string, string> | undefined)?.eventId;
       if (pattern === PURCHASE_ROUTE && eventId && !NOT_A_PURCHASE.has(status)) latency.record(eventId, ms, deps.clock.now());
       if (accessLog && pattern !== "/metrics") {
