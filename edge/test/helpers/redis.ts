@@ -1,6 +1,6 @@
 /** Direct Redis access for tests: set up an event's queue, admit fans, inspect keys, clean up. */
 import Redis from "ioredis";
-import { eventKeys } from "../../../common/keys.ts";
+import { eventKeys, globalKeys } from "../../../common/keys.ts";
 import admitHeadSource from "./admitHead-5.lua";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -43,4 +43,5 @@ export async function admitHead(eventId: string, count: number, opts: { graceMs?
 export async function dropEvent(eventId: string) {
   const keys = await redis.keys(`cu:{${eventId}}:*`);
   if (keys.length > 0) await redis.del(...keys);
+  await redis.srem(globalKeys.queues, eventId);
 }
