@@ -1,7 +1,7 @@
 /**
  * The edge Worker: the waiting room every browser talks to.
  *
- *   GET  /events/:eventId            waiting room page (joins), or the sale once admitted
+ *   GET  /events/:eventId            waiting room page (joins), or the sale page once admitted
  *   POST /queue/:eventId/join        join (JSON)
  *   GET  /queue/:eventId/events      position stream (SSE)
  *   GET  /queue/:eventId/status      position (JSON, for polling)
@@ -54,7 +54,7 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
     const eventId = pageMatch[1]!;
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method !== "GET" && method !== "HEAD") return notAllowed("GET");
-    return page(request, env, ctx, eventId, url.pathname + url.search);
+    return page(request, env, ctx, eventId);
   }
 
   const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim)$/.exec(path);

@@ -9,9 +9,9 @@ h1{font-size:1.5rem}.big{font-size:3rem;font-weight:700;margin:.25rem 0}
 .muted{color:#5d5d6b}.notice{padding:.75rem 1rem;border-radius:.5rem;background:#fff4d6}
 `;
 
-function shell(title: string, body: string): string {
+export function shell(title: string, body: string, extraStyle = ""): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${title}</title><style>${style}</style></head><body>${body}</body></html>`;
+<meta name="robots" content="noindex"><title>${title}</title><style>${style}${extraStyle}</style></head><body>${body}</body></html>`;
 }
 
 /** A page for states without a place in line (sale ended, queue full, no such event, busy). */

@@ -181,12 +181,19 @@ describe("/api/* proxy", () => {
     expect((await call(env, `/api/events/${fan.eventId}`, { jar: fan.jar })).status).toBe(200);
   });
 
-  test("GET /events/:eventId with a valid active token goes to the origin instead of the waiting room", async () => {
+  test("GET /events/:eventId with a valid active token gets the sale page, which talks to the origin through /api/*", async () => {
     const fan = await admittedFan("proxy-page");
+    const before = last();
     const res = await call(env, `/events/${fan.eventId}`, { jar: fan.jar });
     expect(res.status).toBe(200);
-    expect(last().path).toBe(`/events/${fan.eventId}`);
-    expect(last().tokenValidFor).toBe(fan.eventId);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    const html = await res.text();
+    expect(html).toContain("Choose your seats");
+    expect(html).toContain(`"/api/events/" + eventId`);
+    expect(html).not.toContain("waiting room");
+    expect(last()).toBe(before); // the page itself is the edge's: the origin saw nothing
+    const stranger = await call(env, `/events/${fan.eventId}`);
+    expect(await stranger.text()).toContain("You are in the waiting room");
   });
 
   test("keys rotate by kid: a token signed with an older key still passes while the new key signs", async () => {

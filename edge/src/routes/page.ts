@@ -1,11 +1,12 @@
 /**
- * GET /events/:eventId: fans with a valid active token go through to the origin's page;
- * everyone else gets the waiting room, joining the line first if they hold no ticket.
+ * GET /events/:eventId: fans with a valid active token get the sale page (which talks to
+ * the origin through /api/*); everyone else gets the waiting room, joining the line first
+ * if they hold no ticket.
  */
 import { readActive } from "../auth.ts";
 import type { Env } from "../env.ts";
 import { messagePage, waitingRoomPage } from "../page.ts";
-import { forward } from "../proxy.ts";
+import { salePage } from "../sale-page.ts";
 import { findOrMakePlace } from "./place.ts";
 import { viewFor } from "./view.ts";
 
@@ -13,9 +14,9 @@ function html(body: string, status = 200, headers: Record<string, string> = {}):
   return new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...headers } });
 }
 
-export async function page(request: Request, env: Env, ctx: ExecutionContext, eventId: string, pathAndQuery: string): Promise<Response> {
+export async function page(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const active = await readActive(request, env, eventId);
-  if (active) return forward(request, env, active.token, pathAndQuery);
+  if (active) return html(salePage(eventId));
 
   const place = await findOrMakePlace(request, env, ctx, eventId);
   if (place instanceof Response) {
