@@ -41,6 +41,8 @@ const SEATS_PER_SESSION = 20;
 export async function run(_args: string[] = []): Promise<void> {
   const secrets = await ensureDevSecrets();
   const env: Record<string, string> = { ...secrets, ...(process.env as Record<string, string>) };
+  // the bench calls the origin directly, as the edge would: with the edge's origin-auth secret
+  const originAuth = env.ORIGIN_AUTH_SECRET?.split(",")[0]?.trim() ?? "";
   const redisUrl = env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const databaseUrl = env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
   const eventId = `bench-${Date.now().toString(36)}`;
@@ -92,7 +94,7 @@ export async function run(_args: string[] = []): Promise<void> {
     const hold = async (i: number, fan: MintedSession) => {
       const r = await fetch(`${origin.url}/api/events/${eventId}/holds`, {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${fan.token}` },
+        headers: { "content-type": "application/json", authorization: `Bearer ${fan.token}`, "x-origin-auth": originAuth },
         body: JSON.stringify({ seatIds: [seat(i)] }),
       });
       const reply = (await r.json()) as { holdId?: string };
@@ -136,7 +138,7 @@ export async function run(_args: string[] = []): Promise<void> {
         async (i) => {
           const r = await fetch(`${origin.url}/api/events/${eventId}/holds/${holdIds[i]}/purchase`, {
             method: "POST",
-            headers: { authorization: `Bearer ${buyers[i]!.token}`, "idempotency-key": `bench-${i}` },
+            headers: { authorization: `Bearer ${buyers[i]!.token}`, "idempotency-key": `bench-${i}`, "x-origin-auth": originAuth },
           });
           await r.arrayBuffer();
           return r.status === 201;

@@ -59,6 +59,8 @@ interface FanOutcome {
 export async function run(_args: string[] = []): Promise<void> {
   const secrets = await ensureDevSecrets();
   const env: Record<string, string> = { ...secrets, ...(process.env as Record<string, string>) };
+  // the simulated fans call the origin directly, as the edge would: with the edge's origin-auth secret
+  const originAuth = env.ORIGIN_AUTH_SECRET?.split(",")[0]?.trim() ?? "";
   const redisUrl = env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const databaseUrl = env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
   const config = parseSchedulerConfig(env);
@@ -124,7 +126,7 @@ export async function run(_args: string[] = []): Promise<void> {
 
     /** One fan with a session: hold a seat, buy it. Returns the purchase request's latency. */
     const buy = async (eventId: string, token: string, seat: string): Promise<FanOutcome> => {
-      const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+      const auth = { authorization: `Bearer ${token}`, "content-type": "application/json", "x-origin-auth": originAuth };
       const hold = await fetch(`${origin.url}/api/events/${eventId}/holds`, { method: "POST", headers: auth, body: JSON.stringify({ seatIds: [seat] }) });
       if (hold.status !== 201) return { ms: 0, ok: false };
       const { holdId } = (await hold.json()) as { holdId: string };

@@ -46,7 +46,9 @@ export function upstreamHeaders(request: Request, env: Env, activeToken: string)
   headers.set(REQUEST_ID_HEADER, crypto.randomUUID());
   const ip = clientIp(request);
   if (ip) headers.set(CLIENT_IP_HEADER, ip);
-  if (env.ORIGIN_AUTH_SECRET) headers.set(ORIGIN_AUTH_HEADER, env.ORIGIN_AUTH_SECRET);
+  // during a rotation the origin accepts old and new; the edge sends the first (newest)
+  const originAuth = env.ORIGIN_AUTH_SECRET?.split(",")[0]?.trim();
+  if (originAuth) headers.set(ORIGIN_AUTH_HEADER, originAuth);
   return headers;
 }
 

@@ -15,7 +15,8 @@ export interface Config {
   /** public keys the active tokens are verified with; or a URL to fetch them from */
   activeJwks: { kind: "inline"; jwks: JSONWebKeySet } | { kind: "remote"; url: URL };
   /** shared secret the edge sends as X-Origin-Auth (checked by the guard once enforced) */
-  originAuthSecret: string | undefined;
+  /** shared secrets the edge sends in `X-Origin-Auth` (two during a rotation); empty: not enforced */
+  originAuthSecrets: string[];
   dbPoolSize: number;
   /** how long a hold is extended while its purchase runs (payment + insert) */
   purchaseWindowSeconds: number;
@@ -100,6 +101,16 @@ function jwks(env: Env): Config["activeJwks"] {
 }
 
 /** Pure: builds the configuration from an environment, or throws ConfigError. */
+/** ORIGIN_AUTH_SECRET: comma-separated, so the old and new secret both pass during a rotation. */
+function originAuthSecrets(env: Env): string[] {
+  const secrets = (env.ORIGIN_AUTH_SECRET ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (secrets.some((s) => s.length < 16)) throw new ConfigError("ORIGIN_AUTH_SECRET", "each secret must be at least 16 characters");
+  if (secrets.length === 0 && env.NODE_ENV === "production") {
+    throw new ConfigError("ORIGIN_AUTH_SECRET", "is required in production: the origin must refuse traffic that did not come through the edge");
+  }
+  return secrets;
+}
+
 export function parseConfig(env: Env): Config {
   const simulation = text(env, "PAYMENT_SIMULATION", "approve");
   if (simulation !== "approve" && simulation !== "decline" && simulation !== "timeout") {
@@ -114,7 +125,7 @@ export function parseConfig(env: Env): Config {
     hostname: text(env, "ORIGIN_HOST", "0.0.0.0"),
     adminKey,
     activeJwks: jwks(env),
-    originAuthSecret: env.ORIGIN_AUTH_SECRET?.trim() || undefined,
+    originAuthSecrets: originAuthSecrets(env),
     dbPoolSize: integer(env, "DB_POOL_SIZE", 16, 1, 500),
     purchaseWindowSeconds: integer(env, "PURCHASE_WINDOW_SECONDS", 60, 5, 3600),
     paymentTimeoutMs: integer(env, "PAYMENT_TIMEOUT_MS", 5000, 10, 120_000),

@@ -26,6 +26,12 @@ export class InvalidRequestError extends AppError {
   }
 }
 
+export class NotFromEdgeError extends AppError {
+  constructor() {
+    super(401, "NOT_FROM_EDGE", "Fan requests reach the origin only through the edge.");
+  }
+}
+
 export class TokenMissingError extends AppError {
   constructor() {
     super(401, "TOKEN_MISSING", "An active token is required (Authorization: Bearer <token>).");

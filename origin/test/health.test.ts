@@ -36,7 +36,7 @@ describe("probes", () => {
       const hold = await app.handle(
         new Request(`http://origin.test/api/events/${h.eventId}/holds`, {
           method: "POST",
-          headers: { authorization: `Bearer ${fan!.token}`, "content-type": "application/json" },
+          headers: { ...h.edgeHeaders(), authorization: `Bearer ${fan!.token}`, "content-type": "application/json" },
           body: JSON.stringify({ seatIds: ["A-1-1"] }),
         }),
       );

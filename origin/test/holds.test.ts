@@ -72,7 +72,7 @@ describe("seat holds", () => {
       expect(r.body).toEqual(errorShape);
     }
     const notJson = await h.app.handle(
-      new Request(`http://origin.test/api/events/${h.eventId}/holds`, { method: "POST", headers: { authorization: `Bearer ${fan!.token}`, "content-type": "application/json" }, body: "{nope" }),
+      new Request(`http://origin.test/api/events/${h.eventId}/holds`, { method: "POST", headers: { ...h.edgeHeaders(), authorization: `Bearer ${fan!.token}`, "content-type": "application/json" }, body: "{nope" }),
     );
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual(errorShape);

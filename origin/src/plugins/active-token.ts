@@ -3,13 +3,18 @@
  * `Authorization: Bearer <active token>`, verified with the edge's public keys, issued for
  * the route's `:eventId` when it has one. It resolves `session` ({ sid, eventId }).
  *
+ * When the origin has ORIGIN_AUTH_SECRET set, the request must also carry one of those
+ * secrets in `X-Origin-Auth` (the edge sets it), compared in constant time: a valid token
+ * alone, sent straight to the origin, is not enough.
+ *
  * Whether the session is still live (not revoked, not expired) is checked by the service
  * in the same Redis call as the work itself (the hold script, the seat map pipeline), so
  * the guard adds no round trip of its own.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import type { TokenVerifier } from "../auth/token-verifier.ts";
-import { TokenInvalidError, TokenMissingError, TokenWrongEventError } from "../errors.ts";
+import { NotFromEdgeError, TokenInvalidError, TokenMissingError, TokenWrongEventError } from "../errors.ts";
 
 export interface ActiveSession {
   sid: string;
@@ -24,12 +29,27 @@ function bearer(header: string | undefined): string | null {
   return match ? match[1]! : null;
 }
 
-export function activeTokenPlugin(verifier: TokenVerifier) {
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+/** A check of `X-Origin-Auth` against the configured secrets; digests make every comparison the same length. */
+export function originAuthCheck(secrets: string[]): (header: string | undefined) => boolean {
+  const expected = secrets.map(digest);
+  return (header) => {
+    if (expected.length === 0) return true;
+    if (!header) return false;
+    const given = digest(header);
+    let ok = false;
+    for (const e of expected) ok = timingSafeEqual(given, e) || ok;
+    return ok;
+  };
+}
+
+export function activeTokenPlugin(verifier: TokenVerifier, originAuthSecrets: string[] = []) {
+  const fromEdge = originAuthCheck(originAuthSecrets);
   return new Elysia({ name: "active-token", seed: crypto.randomUUID() }).macro({
     activeToken: {
       async resolve({ headers, params }): Promise<{ session: ActiveSession }> {
-        // Origin authentication (the edge's shared secret in `x-origin-auth`, see
-        // ORIGIN_AUTH_HEADER) is checked here, before the token, once it is enforced.
+        if (!fromEdge(headers[ORIGIN_AUTH_HEADER])) throw new NotFromEdgeError();
         const token = bearer(headers.authorization);
         if (!token) throw new TokenMissingError();
         const claims = await verifier.verify(token);

@@ -75,8 +75,15 @@ export class Harness {
     return mintActiveSessions(this.redis, { eventId, count, ttlSeconds, key: signingKeyFromEnv(process.env) });
   }
 
+  /** what the edge adds to every request it forwards */
+  edgeHeaders(): Record<string, string> {
+    const secret = this.app.deps.config.originAuthSecrets[0];
+    return secret ? { "x-origin-auth": secret } : {};
+  }
+
   async call<T = any>(method: string, path: string, init: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
-    const headers: Record<string, string> = { ...init.headers };
+    // the harness stands in for the edge, which sends the origin-auth secret on every request
+    const headers: Record<string, string> = { ...this.edgeHeaders(), ...init.headers };
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     if (init.body !== undefined) headers["content-type"] = "application/json";
     const response = await this.app.handle(

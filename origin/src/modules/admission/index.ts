@@ -87,7 +87,7 @@ export const sessionController = (deps: Deps) =>
   new Elysia({ prefix: "/api/events", tags: ["admission"] })
     .use(sharedModels)
     .use(admissionModels)
-    .use(activeTokenPlugin(deps.verifier))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
     .delete("/:eventId/session", ({ params, session }) => leave(deps, session, params.eventId), {
       activeToken: true,
       params: "admission.params",

@@ -11,7 +11,7 @@ export const eventsController = (deps: Deps) =>
   new Elysia({ prefix: "/api/events", tags: ["events"] })
     .use(sharedModels)
     .use(eventModels)
-    .use(activeTokenPlugin(deps.verifier))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
     .get("/:eventId", ({ params, session }) => getEvent(deps, session, params.eventId), {
       activeToken: true,
       params: "event.params",

@@ -11,7 +11,7 @@ export const holdsController = (deps: Deps) =>
     .use(sharedModels)
     .use(eventModels)
     .use(holdModels)
-    .use(activeTokenPlugin(deps.verifier))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
     .post(
       "/:eventId/holds",
       async ({ params, body, session, set }) => {

@@ -9,7 +9,7 @@ export const ordersController = (deps: Deps) =>
   new Elysia({ prefix: "/api/orders", tags: ["orders"] })
     .use(sharedModels)
     .use(orderModels)
-    .use(activeTokenPlugin(deps.verifier))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
     .get("/:orderId", ({ params, session }) => getOrder(deps, session, params.orderId), {
       activeToken: true,
       params: "order.params",

@@ -13,7 +13,7 @@ export const purchasesController = (deps: Deps) =>
     .use(holdModels)
     .use(orderModels)
     .use(purchaseModels)
-    .use(activeTokenPlugin(deps.verifier))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
     .post(
       "/:eventId/holds/:holdId/purchase",
       async ({ params, headers, session, set }) => {
