@@ -21,6 +21,7 @@ import { metricsController } from "./modules/metrics/index.ts";
 import { ordersController } from "./modules/orders/index.ts";
 import { purchasesController } from "./modules/purchases/index.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
+import { Drain, drainPlugin } from "./plugins/drain.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
 import { requestContextPlugin } from "./plugins/request-context.ts";
 
@@ -46,9 +47,11 @@ export function buildDeps(input: AppDependencies): Deps {
   };
 }
 
-export function createApp(input: AppDependencies | Deps) {
+/** `drain`: shared with main.ts, which flips it on SIGTERM (see plugins/drain.ts). */
+export function createApp(input: AppDependencies | Deps, { drain = new Drain() }: { drain?: Drain } = {}) {
   const deps = "catalog" in input && input.catalog && "retrier" in input && input.retrier && "verifier" in input && input.verifier ? (input as Deps) : buildDeps(input);
   const app = new Elysia({ name: "concert-u-origin" })
+    .use(drainPlugin(drain))
     .use(errorsPlugin)
     .use(requestContextPlugin)
     .use(metricsController(deps))
@@ -90,7 +93,7 @@ export function createApp(input: AppDependencies | Deps) {
     .use(adminController(deps))
     .use(admissionController(deps))
     .use(sessionController(deps));
-  return Object.assign(app, { deps });
+  return Object.assign(app, { deps, drain });
 }
 
 export type App = ReturnType<typeof createApp>;

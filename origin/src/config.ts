@@ -18,6 +18,10 @@ export interface Config {
   /** shared secrets the edge sends in `X-Origin-Auth` (two during a rotation); empty: not enforced */
   originAuthSecrets: string[];
   dbPoolSize: number;
+  /** after SIGTERM, how long /ready answers 503 while requests are still served */
+  drainSeconds: number;
+  /** Bun.serve idleTimeout: above the load balancer's (ALB: 60 s) so the origin never closes first */
+  idleTimeoutSeconds: number;
   /** how long a hold is extended while its purchase runs (payment + insert) */
   purchaseWindowSeconds: number;
   paymentTimeoutMs: number;
@@ -100,7 +104,6 @@ function jwks(env: Env): Config["activeJwks"] {
   throw new ConfigError("ACTIVE_JWKS", "is required (or set ACTIVE_JWKS_URL to the edge's /.well-known/jwks.json)");
 }
 
-/** Pure: builds the configuration from an environment, or throws ConfigError. */
 /** ORIGIN_AUTH_SECRET: comma-separated, so the old and new secret both pass during a rotation. */
 function originAuthSecrets(env: Env): string[] {
   const secrets = (env.ORIGIN_AUTH_SECRET ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -111,6 +114,7 @@ function originAuthSecrets(env: Env): string[] {
   return secrets;
 }
 
+/** Pure: builds the configuration from an environment, or throws ConfigError. */
 export function parseConfig(env: Env): Config {
   const simulation = text(env, "PAYMENT_SIMULATION", "approve");
   if (simulation !== "approve" && simulation !== "decline" && simulation !== "timeout") {
@@ -127,6 +131,8 @@ export function parseConfig(env: Env): Config {
     activeJwks: jwks(env),
     originAuthSecrets: originAuthSecrets(env),
     dbPoolSize: integer(env, "DB_POOL_SIZE", 16, 1, 500),
+    drainSeconds: integer(env, "ORIGIN_DRAIN_SECONDS", env.NODE_ENV === "production" ? 20 : 0, 0, 25),
+    idleTimeoutSeconds: integer(env, "ORIGIN_IDLE_TIMEOUT_SECONDS", 65, 1, 255),
     purchaseWindowSeconds: integer(env, "PURCHASE_WINDOW_SECONDS", 60, 5, 3600),
     paymentTimeoutMs: integer(env, "PAYMENT_TIMEOUT_MS", 5000, 10, 120_000),
     paymentSimulation: simulation,

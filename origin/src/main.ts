@@ -4,6 +4,7 @@
  */
 import type Redis from "ioredis";
 import { createApp } from "./app.ts";
+import { Drain } from "./plugins/drain.ts";
 import { loadConfig } from "./config.ts";
 import { createDatabase } from "./db/client.ts";
 import { syncAllEvents } from "./modules/events/sync.ts";
@@ -32,24 +33,39 @@ try {
 
 const payments = new SimulatedPaymentProvider(config.paymentSimulation, config.paymentLatencyMs);
 if (config.production) console.warn("warning: the simulated payment provider is in use");
-const app = createApp({ config, redis, database, payments });
-app.listen({ port: config.port, hostname: config.hostname });
+const drain = new Drain();
+const app = createApp({ config, redis, database, payments }, { drain });
+app.listen({ port: config.port, hostname: config.hostname, idleTimeout: config.idleTimeoutSeconds });
 const url = `http://${config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname}:${app.server?.port}`;
 console.log(`origin listening on ${url} (Swagger: ${url}/swagger)`);
 const admission = startAdmission(app.deps);
 console.log(`admission scheduler ${admission.scheduler.instanceId} started`);
 
+/**
+ * SIGTERM: /ready answers 503 at once and requests are still served for ORIGIN_DRAIN_SECONDS
+ * so the load balancer notices; then the listener closes, in-flight requests (purchases)
+ * finish, the scheduler hands its leases over, Redis and MySQL close, exit 0 within 30 s.
+ */
+const SHUTDOWN_BUDGET_MS = 28_000;
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(`${signal}: stopping origin`);
-  await app.stop();
+  const started = Date.now();
+  const left = () => Math.max(0, SHUTDOWN_BUDGET_MS - (Date.now() - started));
+  drain.begin();
+  console.log(`${signal}: draining for ${config.drainSeconds} s (/ready answers 503)`);
+  if (config.drainSeconds > 0) await Bun.sleep(config.drainSeconds * 1000);
+  const serverStopped = app.server?.stop(false);
+  const idle = await drain.waitIdle(left());
+  await Promise.race([serverStopped, Bun.sleep(left())]);
+  console.log(idle ? "in-flight requests finished" : `gave up waiting for ${drain.inFlight} in-flight request(s)`);
   await stopAdmission(app.deps);
   // Give background compensation a moment to finish while Redis and MySQL are still open.
-  await app.deps.retrier.drain(2000);
+  await app.deps.retrier.drain(Math.min(2000, left()));
   app.deps.retrier.stop();
   await Promise.allSettled([redis.quit(), database.close()]);
+  console.log(`stopped in ${Date.now() - started} ms`);
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
