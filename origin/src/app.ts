@@ -21,6 +21,7 @@ import { metricsController } from "./modules/metrics/index.ts";
 import { ordersController } from "./modules/orders/index.ts";
 import { purchasesController } from "./modules/purchases/index.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
+import { bodyLimitPlugin, MAX_BODY_BYTES } from "./plugins/body-limit.ts";
 import { Drain, drainPlugin } from "./plugins/drain.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
 import { requestContextPlugin } from "./plugins/request-context.ts";
@@ -50,7 +51,8 @@ export function buildDeps(input: AppDependencies): Deps {
 /** `drain`: shared with main.ts, which flips it on SIGTERM (see plugins/drain.ts). */
 export function createApp(input: AppDependencies | Deps, { drain = new Drain() }: { drain?: Drain } = {}) {
   const deps = "catalog" in input && input.catalog && "retrier" in input && input.retrier && "verifier" in input && input.verifier ? (input as Deps) : buildDeps(input);
-  const app = new Elysia({ name: "concert-u-origin" })
+  const app = new Elysia({ name: "concert-u-origin", serve: { maxRequestBodySize: MAX_BODY_BYTES } })
+    .use(bodyLimitPlugin)
     .use(drainPlugin(drain))
     .use(errorsPlugin)
     .use(requestContextPlugin)

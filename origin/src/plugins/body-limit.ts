@@ -1,0 +1,17 @@
+/**
+ * Refuses request bodies larger than MAX_BODY_BYTES before they are read or parsed:
+ * 413 `BODY_TOO_LARGE`. Bun's own `maxRequestBodySize` (set in app.ts) stops a chunked
+ * body that declares no length at the same size.
+ */
+import { Elysia } from "elysia";
+
+/** Every origin body is a few hundred bytes; the edge forwards at most 64 KiB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const bodyLimitPlugin = new Elysia({ name: "body-limit" }).onRequest(({ request, set }) => {
+  const length = Number(request.headers.get("content-length") ?? 0);
+  if (Number.isFinite(length) && length <= MAX_BODY_BYTES) return;
+  set.status = 413;
+  set.headers["content-type"] = "application/json";
+  return { code: "BODY_TOO_LARGE", message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.` };
+});
