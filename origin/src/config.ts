@@ -8,6 +8,8 @@ export type PaymentSimulation = "approve" | "decline" | "timeout";
 
 export interface Config {
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES (`host:port,host:port`): use a Redis Cluster client seeded with these */
+  redisClusterNodes: { host: string; port: number }[];
   databaseUrl: string;
   port: number;
   hostname: string;
@@ -114,6 +116,15 @@ function originAuthSecrets(env: Env): string[] {
   return secrets;
 }
 
+function clusterNodes(env: Env): Config["redisClusterNodes"] {
+  const list = (env.REDIS_CLUSTER_NODES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return list.map((node) => {
+    const match = /^([^:\s]+):(\d{1,5})$/.exec(node);
+    if (!match || Number(match[2]) > 65535) throw new ConfigError("REDIS_CLUSTER_NODES", `must be host:port,host:port..., got ${JSON.stringify(node)}`);
+    return { host: match[1]!, port: Number(match[2]) };
+  });
+}
+
 /** Pure: builds the configuration from an environment, or throws ConfigError. */
 export function parseConfig(env: Env): Config {
   const simulation = text(env, "PAYMENT_SIMULATION", "approve");
@@ -124,6 +135,7 @@ export function parseConfig(env: Env): Config {
   if (adminKey.length < 16) throw new ConfigError("ADMIN_KEY", "must be at least 16 characters");
   return {
     redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
+    redisClusterNodes: clusterNodes(env),
     databaseUrl: url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/test", ["mysql:"], true),
     port: integer(env, "ORIGIN_PORT", 3000, 0, 65535),
     hostname: text(env, "ORIGIN_HOST", "0.0.0.0"),

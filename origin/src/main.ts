@@ -16,7 +16,7 @@ const config = loadConfig();
 
 let redis: Redis;
 try {
-  redis = await connectRedis(config.redisUrl);
+  redis = await connectRedis(config.redisUrl, config.redisClusterNodes);
 } catch (error) {
   console.error(`cannot reach Redis at REDIS_URL (${config.redisUrl}): ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

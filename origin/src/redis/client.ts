@@ -1,4 +1,4 @@
-import Redis from "ioredis";
+import Redis, { Cluster, type ClusterNode, type RedisOptions } from "ioredis";
 import { seatScripts } from "../../../lua/index.ts";
 
 /**
@@ -8,17 +8,33 @@ import { seatScripts } from "../../../lua/index.ts";
  * Commands fail fast while Redis is unreachable (no offline queue, no silent resend of
  * commands that may have run): the purchase flow decides itself what to retry.
  */
-export function createRedis(url: string): Redis {
-  const redis = new Redis(url, {
-    enableAutoPipelining: true,
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 3000,
-    connectTimeout: 3000,
-    lazyConnect: true,
-    retryStrategy: (times) => Math.min(50 * times, 1000),
-  });
+const connectionOptions = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: 3000,
+  connectTimeout: 3000,
+  retryStrategy: (times: number) => Math.min(50 * times, 1000),
+} satisfies RedisOptions;
+
+/**
+ * With `clusterNodes` (REDIS_CLUSTER_NODES) an ioredis Cluster client instead of a single
+ * connection. Every script's keys share the hash slot of `cu:{eventId}`, so scripts and
+ * pipelines of one event go to one shard; the Cluster client has the same command API,
+ * hence the `Redis` type for both.
+ */
+export function createRedis(url: string, clusterNodes: ClusterNode[] = []): Redis {
+  const redis =
+    clusterNodes.length > 0
+      ? (new Cluster(clusterNodes, {
+          enableAutoPipelining: true,
+          enableOfflineQueue: false,
+          lazyConnect: true,
+          scaleReads: "master",
+          clusterRetryStrategy: connectionOptions.retryStrategy,
+          redisOptions: { ...connectionOptions, ...credentials(url) },
+        }) as unknown as Redis)
+      : new Redis(url, { ...connectionOptions, enableAutoPipelining: true, lazyConnect: true });
   for (const script of Object.values(seatScripts)) {
     // Key count varies with the number of seats, so it is passed on each call.
     redis.defineCommand(script.name, { lua: script.source });
@@ -29,9 +45,19 @@ export function createRedis(url: string): Redis {
 }
 
 /** Connects and waits until Redis answers. */
-export async function connectRedis(url: string): Promise<Redis> {
-  const redis = createRedis(url);
+export async function connectRedis(url: string, clusterNodes: ClusterNode[] = []): Promise<Redis> {
+  const redis = createRedis(url, clusterNodes);
   await redis.connect();
   await redis.ping();
   return redis;
+}
+
+/** A cluster's nodes share REDIS_URL's credentials and TLS setting. */
+function credentials(url: string): RedisOptions {
+  const u = new URL(url);
+  return {
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.protocol === "rediss:" ? { tls: {} } : {}),
+  };
 }

@@ -49,7 +49,7 @@ export class Harness {
 
   static async create(label: string, options: HarnessOptions = {}): Promise<Harness> {
     const config = testConfig({ ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}), ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...options.config });
-    const redis = await connectRedis(config.redisUrl);
+    const redis = await connectRedis(config.redisUrl, config.redisClusterNodes);
     const database = createDatabase(config.databaseUrl, options.poolSize ?? 8);
     const payments = new SimulatedPaymentProvider("approve", 0);
     const app = createApp({ config, redis, database, payments });
