@@ -1,6 +1,11 @@
 /** The origin against a 3-master Redis Cluster (REDIS_CLUSTER_NODES): an event's keys share one slot, so the scripts work as on one server. */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { eventKeys } from "../../common/keys.ts";
 import { parseConfig } from "../src/config.ts";
+import { systemClock } from "../src/lib/clock.ts";
+import { connectRedis } from "../src/redis/client.ts";
+import type { Scheduler } from "../src/scheduler/scheduler.ts";
+import { joinFans, newEventId, newScheduler, openQueue, testSchedulerConfig } from "./admission/support.ts";
 import { startRedisCluster, type LocalCluster } from "../../test/helpers/redis-cluster.ts";
 import { Harness } from "./support/harness.ts";
 
@@ -34,6 +39,39 @@ test("300 concurrent holds on one seat through the cluster: exactly one wins", a
   expect((await h.seatStatuses())["A-1-1"]).toBe("sold");
   expect(await h.ordersOfEvent()).toHaveLength(1);
 }, 30_000);
+
+test("two schedulers on the cluster: one leader per event, every admission a distinct waiting fan", async () => {
+  const redis = h.redis;
+  const eventId = newEventId("cluster");
+  const rate = 200;
+  await openQueue(redis, eventId, { rate, maxActive: 100_000 });
+  const fans = await joinFans(redis, eventId, 1000, Date.now());
+  const config = testSchedulerConfig({ tickMs: 50, leaseMs: 1000, presenceGraceMs: 3_600_000 });
+  const clients = await Promise.all([0, 1].map(() => connectRedis(h.config.redisUrl, cluster.nodes)));
+  const admittedBy = new Map<string, number>();
+  const schedulers: Scheduler[] = clients.map((client, i) =>
+    newScheduler(client, systemClock, [eventId], config, {
+      instanceId: `node-${i}`,
+      observer: { tick: (_e, r) => admittedBy.set(`node-${i}`, (admittedBy.get(`node-${i}`) ?? 0) + r.admitted) },
+    }),
+  );
+  try {
+    for (const s of schedulers) s.start();
+    await Bun.sleep(1500);
+    expect(schedulers.filter((s) => s.isLeader(eventId))).toHaveLength(1);
+  } finally {
+    await Promise.all(schedulers.map((s) => s.stop()));
+    for (const c of clients) c.disconnect();
+  }
+  const k = eventKeys(eventId);
+  const admitted = await redis.zrange(k.admitted, 0, -1);
+  const waiting = await redis.zrange(k.queue, 0, -1);
+  expect(admitted.length).toBeGreaterThan(0);
+  expect([...admittedBy.values()].filter((n) => n > 0)).toHaveLength(1);
+  expect(new Set(admitted).size).toBe([...admittedBy.values()].reduce((a, b) => a + b, 0));
+  expect(admitted.filter((id) => waiting.includes(id))).toEqual([]);
+  expect(admitted.length + waiting.length).toBe(fans.length);
+}, 20_000);
 
 test("config: REDIS_CLUSTER_NODES is host:port,host:port", () => {
   const base = { ADMIN_KEY: "admin-key-admin-key-1234", ACTIVE_JWKS: process.env.ACTIVE_JWKS! };
