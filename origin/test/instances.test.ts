@@ -1,0 +1,70 @@
+/**
+ * Three origin processes against the same Redis and MySQL, as behind a load balancer: the
+ * hold race spread over all three has one winner, and admission has one leader per event
+ * that admits each waiting fan at most once.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { eventKeys, globalKeys } from "../../common/keys.ts";
+import { startOrigin, type OriginProcess } from "../../scripts/lib/origin-process.ts";
+import { freePort } from "../../test/helpers/ports.ts";
+import { joinFans, openQueue } from "./admission/support.ts";
+import { Harness } from "./support/harness.ts";
+
+let h: Harness;
+let origins: OriginProcess[] = [];
+
+beforeAll(async () => {
+  h = await Harness.create("instances");
+  const env = { ORIGIN_HOST: "127.0.0.1", ORIGIN_DRAIN_SECONDS: "0", ADMISSION_TICK_MS: "100" };
+  origins = await Promise.all([0, 1, 2].map(async () => startOrigin({ env, port: await freePort() })));
+}, 30_000);
+afterAll(async () => {
+  await Promise.all(origins.map((o) => o.stop()));
+  await h.redis.srem(globalKeys.queues, h.eventId);
+  await h.close();
+});
+
+test("300 concurrent holds on one seat spread over 3 instances: exactly one wins", async () => {
+  const fans = await h.sessions(300);
+  const replies = await Promise.all(
+    fans.map((fan, i) =>
+      fetch(`${origins[i % 3]!.url}/api/events/${h.eventId}/holds`, {
+        method: "POST",
+        headers: { ...h.edgeHeaders(), authorization: `Bearer ${fan.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ seatIds: ["A-1-2"] }),
+      }).then((r) => r.status),
+    ),
+  );
+  expect(replies.filter((s) => s === 201)).toHaveLength(1);
+  expect(replies.filter((s) => s === 409)).toHaveLength(299);
+  expect((await h.seatStatuses())["A-1-2"]).toBe("held");
+}, 20_000);
+
+async function leaderGauges(): Promise<number[]> {
+  return Promise.all(
+    origins.map(async (o) => {
+      const text = await (await fetch(`${o.url}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith("cu_scheduler_leader{") && l.includes(`event="${h.eventId}"`));
+      return line ? Number(line.split(" ").at(-1)) : 0;
+    }),
+  );
+}
+
+test("admission across 3 instances: one leader for the event, each admitted fan a distinct waiting fan", async () => {
+  const k = eventKeys(h.eventId);
+  await openQueue(h.redis, h.eventId, { rate: 100, maxActive: 100_000 });
+  const fans = await joinFans(h.redis, h.eventId, 500, Date.now());
+  await h.redis.sadd(globalKeys.queues, h.eventId);
+  let admitted: string[] = [];
+  for (let i = 0; i < 60 && admitted.length < 50; i++) {
+    await Bun.sleep(100);
+    admitted = await h.redis.zrange(k.admitted, 0, -1);
+  }
+  expect(admitted.length).toBeGreaterThanOrEqual(50);
+  expect((await leaderGauges()).sort()).toEqual([0, 0, 1]);
+  const waiting = await h.redis.zrange(k.queue, 0, -1);
+  expect(new Set(admitted).size).toBe(admitted.length);
+  expect(admitted.filter((id) => waiting.includes(id))).toEqual([]);
+  expect(admitted.length + waiting.length).toBe(fans.length);
+  expect(admitted.every((id) => fans.includes(id))).toBe(true);
+}, 20_000);
