@@ -62,7 +62,10 @@ test("admission across 3 instances: one leader for the event, each admitted fan 
   }
   expect(admitted.length).toBeGreaterThanOrEqual(50);
   expect((await leaderGauges()).sort()).toEqual([0, 0, 1]);
-  const waiting = await h.redis.zrange(k.queue, 0, -1);
+  // one snapshot of both sets: the leader keeps admitting while we read
+  const [[, inAdmitted], [, waitingNow]] = (await h.redis.multi().zrange(k.admitted, 0, -1).zrange(k.queue, 0, -1).exec()) as [[null, string[]], [null, string[]]];
+  admitted = inAdmitted;
+  const waiting = waitingNow;
   expect(new Set(admitted).size).toBe(admitted.length);
   expect(admitted.filter((id) => waiting.includes(id))).toEqual([]);
   expect(admitted.length + waiting.length).toBe(fans.length);
