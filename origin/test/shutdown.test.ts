@@ -71,3 +71,37 @@ test("SIGTERM drains: /ready 503 at once, in-flight purchases complete, no new c
     if (!out.includes("stopped in")) console.log(out, await new Response(proc.stderr).text());
   }
 }, 30_000);
+
+test("ORIGIN_IDLE_TIMEOUT_SECONDS: an idle keep-alive connection is closed by the origin after it, not before", async () => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const proc = Bun.spawn(["bun", "origin/src/main.ts"], {
+    env: { ...process.env, ORIGIN_PORT: String(port), ORIGIN_HOST: "127.0.0.1", ORIGIN_IDLE_TIMEOUT_SECONDS: "2" },
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  try {
+    await waitHealthy(base);
+    let closedAt = 0;
+    let received = "";
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data: (_s, chunk) => void (received += chunk.toString()),
+        close: () => void (closedAt = Date.now()),
+      },
+    });
+    socket.write("GET /health HTTP/1.1\r\nHost: origin\r\nConnection: keep-alive\r\n\r\n");
+    const idleFrom = Date.now();
+    await Bun.sleep(1000);
+    expect(received).toStartWith("HTTP/1.1 200");
+    expect(closedAt).toBe(0); // still open after 1 s
+    for (let i = 0; i < 60 && !closedAt; i++) await Bun.sleep(100);
+    expect(closedAt).toBeGreaterThan(0);
+    expect(closedAt - idleFrom).toBeGreaterThanOrEqual(1500);
+  } finally {
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
+}, 20_000);
