@@ -43,14 +43,15 @@ export async function buyers(h: Harness, opts: { buyers: number; seats: string[]
         continue;
       }
       const pick = [...opts.seats].sort(() => Math.random() - 0.5).slice(0, opts.seatsEach ?? 1);
-      const held = await h.hold(session.token, pick);
+      const token = session.token;
+      const held = await h.hold(token, pick);
       record(result, held.status, held.body, "hold");
       if (held.status === 403) session = undefined;
       if (held.status !== 201) {
         await Bun.sleep(5);
         continue;
       }
-      const bought = await h.purchase(session.token, held.body.holdId);
+      const bought = await h.purchase(token, held.body.holdId);
       record(result, bought.status, bought.body, "purchase");
       if (bought.status === 201) result.sold.set(bought.body.orderId, (bought.body.seats as Array<{ seatId: string }>).map((s) => s.seatId));
       // a completed purchase ends the session: the next try needs a new one
