@@ -20,11 +20,11 @@ function validationMessage(error: Readonly<ValidationError>): string {
   return `Invalid ${error.type}.`;
 }
 
-/** Redis or MySQL could not be reached (ioredis fails fast; mysql2 connection errors). */
+/** Redis or MySQL could not be reached (ioredis fails fast, and flushes commands in flight when the connection drops; mysql2 connection errors). */
 function storeUnavailable(error: unknown): boolean {
   if (isConnectionError(error)) return true;
   const message = error instanceof Error ? error.message : String(error);
-  return /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|enableOfflineQueue/i.test(message);
+  return /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|enableOfflineQueue|max retries per request/i.test(message);
 }
 
 export const errorsPlugin = new Elysia({ name: "errors" })
