@@ -55,7 +55,7 @@ test("SIGKILL mid-purchase: committed sales stay sold, the dead instance's holds
   const buy = (i: number) =>
     send("POST", `/api/events/${h.eventId}/holds/${holds[i]}/purchase`, fans[i]!.token, undefined, { "idempotency-key": `k-${i}` }).then(
       async (r) => ({ status: r.status, body: (await r.json()) as { orderId?: string } }),
-      () => ({ status: 0, body: {} }),
+      () => ({ status: 0, body: {} as { orderId?: string } }),
     );
   // first half: their payments (1 s) finish before the kill; second half: mid-payment at the kill
   const early = Array.from({ length: 15 }, (_, i) => buy(i));
