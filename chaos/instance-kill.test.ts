@@ -82,6 +82,14 @@ test("SIGKILL mid-purchase: committed sales stay sold, the dead instance's holds
   expect(seats.map((s) => statuses[s])).toEqual([...Array(15).fill("sold"), ...Array(15).fill("available")]);
   for (const s of seats.slice(15)) expect(await h.reservationsOf(s)).toHaveLength(0);
 
+  // retrying a purchase the dead instance never answered, with the same Idempotency-Key:
+  // its hold is gone and MySQL has no order, so the answer is "hold again", not "in progress"
+  const retried = await h.purchase(fans[15]!.token, holds[15]!, "k-15");
+  expect({ status: retried.status, code: retried.body.code }).toEqual({ status: 410, code: "HOLD_EXPIRED" });
+  // a committed purchase replayed on the other instance gives the same order
+  const replay = await h.purchase(fans[0]!.token, holds[0]!, "k-0");
+  expect({ status: replay.status, orderId: replay.body.orderId }).toEqual({ status: 201, orderId: earlyResults[0]!.body.orderId });
+
   // the other instance sells them again, to the same fans (their sessions are still live)
   const again = await Promise.all(
     fans.slice(15).map(async (fan, i) => {
@@ -94,4 +102,20 @@ test("SIGKILL mid-purchase: committed sales stay sold, the dead instance's holds
   const [dupes] = (await h.database.pool.query("SELECT seat_id FROM reservations WHERE event_id = ? GROUP BY seat_id HAVING COUNT(*) > 1", [h.eventId])) as unknown as [unknown[]];
   expect(dupes).toEqual([]);
   console.log(`instance kill: 15 committed before the kill kept, 15 in flight lost their answer; held seats freed ${recoveredMs} ms after the kill (waited ${freedAfter} ms), all 15 resold`);
+});
+
+test("a purchase whose process died after the commit but before recording its outcome: the retry finds the order in MySQL", async () => {
+  const h = await Harness.create("chaos-kill2");
+  cleanups.push(() => h.close());
+  const [fan] = await h.sessions(1);
+  const held = await h.hold(fan!.token, ["A-1-1"]);
+  const bought = await h.purchase(fan!.token, held.body.holdId, "k-died");
+  expect(bought.status).toBe(201);
+  // what a process killed between the MySQL commit and its Redis writes leaves behind
+  const keys = eventKeys(h.eventId);
+  await h.redis.set(keys.idempotency(fan!.sid, "k-died"), JSON.stringify({ state: "pending", holdId: held.body.holdId }));
+  await h.redis.del(keys.hold(held.body.holdId));
+  const retried = await h.purchase(fan!.token, held.body.holdId, "k-died");
+  expect({ status: retried.status, orderId: retried.body.orderId, seats: retried.body.seats }).toEqual({ status: 201, orderId: bought.body.orderId, seats: bought.body.seats });
+  expect(await h.reservationsOf("A-1-1")).toHaveLength(1);
 });

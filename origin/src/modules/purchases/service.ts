@@ -54,12 +54,20 @@ export async function purchase(deps: Deps, session: ActiveSession, eventId: stri
   // hold is read alongside (same round trip); it is used only when the claim succeeds.
   const [previous, hold] = await Promise.all([
     deps.redis.call("SET", idemKey, JSON.stringify(pending), "PX", IDEMPOTENCY_TTL_MS, "NX", "GET") as Promise<string | null>,
-    deps.redis.hmget(entry.keys.hold(holdId), "sid", "seats"),
+    deps.redis.hmget(entry.keys.hold(holdId), "sid", "seats", "expiresAt"),
   ]);
   if (previous !== null) {
     const record = JSON.parse(previous) as IdempotencyRecord;
     if (record.holdId !== holdId) throw new IdempotencyKeyReusedError();
-    if (record.state === "pending") throw new PurchaseInProgressError();
+    if (record.state === "pending") {
+      if (hold[0] !== null && Number(hold[2]) > deps.clock.now()) throw new PurchaseInProgressError();
+      // The hold has run out while the key is still pending: the process running the purchase
+      // died (or its settlement outlived the hold). MySQL has the answer; nothing is
+      // recorded here, so a settlement that finishes later still records its outcome.
+      const existing = await findOrderByIdempotencyKey(deps.database.db, session.sid, idempotencyKey);
+      if (existing) return { status: 201, body: toOrderView(existing, await orderSeats(deps.database.db, existing)) };
+      throw new HoldNotFoundError();
+    }
     return record.outcome;
   }
 
