@@ -18,6 +18,10 @@ const scenarios: Record<string, Scenario> = {
     summary: "database purchase capacity (real inserts under the unique index, doubling concurrency); stored for the scheduler",
     load: async () => (await import("./capacity.ts")).run,
   },
+  race: {
+    summary: "race experiments: 100 and 1,000 buyers on one seat, 1 and 2 origin instances; no control, in-process mutex, DB locks, the real design",
+    load: async () => (await import("./experiments/race.ts")).run,
+  },
   overload: {
     summary: "a crowd 10x what the database can serve arrives at once: purchase TPS, queue, admissions/s, p95 over time",
     load: async () => (await import("./overload.ts")).run,

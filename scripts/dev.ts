@@ -3,11 +3,16 @@
  * REDIS_URL / DATABASE_URL when they answer, otherwise starts private ones under
  * .data/; applies migrations, seeds the demo event, starts the origin and the
  * edge (wrangler dev, offline), prints the edge URL, and stops everything on Ctrl-C.
+ * `bun run dev -- --origins N` starts N origin instances behind a local round-robin
+ * balancer on ORIGIN_PORT (the edge talks to the balancer).
  */
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { ensureDevSecrets } from "./dev-secrets.ts";
 import { ensureMysql, ensureRedis, MissingServerError, type LocalService } from "./lib/local-services.ts";
 import { startOrigin } from "./lib/origin-process.ts";
+import { startBalancer } from "./lib/balancer.ts";
+import { freePort } from "./lib/free-port.ts";
 import { startEdge } from "./edge.ts";
 
 const root = join(import.meta.dir, "..");
@@ -36,6 +41,13 @@ async function run(cmd: string[], env: Record<string, string>) {
   if ((await proc.exited) !== 0) throw new Error(`\`${cmd.join(" ")}\` failed`);
 }
 
+const { values: flags } = parseArgs({ args: Bun.argv.slice(2), options: { origins: { type: "string", default: "1" } } });
+const originCount = Number(flags.origins);
+if (!Number.isInteger(originCount) || originCount < 1 || originCount > 16) {
+  console.error("--origins must be a whole number from 1 to 16");
+  process.exit(1);
+}
+
 try {
   const started = Date.now();
   const secrets = await ensureDevSecrets();
@@ -55,9 +67,22 @@ try {
   await run(["bun", "origin/src/db/migrate.ts"], env);
   await run(["bun", "origin/src/db/seed.ts"], env);
 
-  step("origin");
-  const origin = await startOrigin({ env, port: Number(process.env.ORIGIN_PORT ?? 3000) });
-  stops.push(origin.stop);
+  const originPort = Number(process.env.ORIGIN_PORT ?? 3000);
+  let origin: { url: string };
+  if (originCount === 1) {
+    step("origin");
+    const only = await startOrigin({ env, port: originPort });
+    stops.push(only.stop);
+    origin = only;
+  } else {
+    step(`${originCount} origins behind a round-robin balancer`);
+    const instances = await Promise.all(Array.from({ length: originCount }, async () => startOrigin({ env, port: await freePort() })));
+    for (const instance of instances) stops.push(instance.stop);
+    const balancer = startBalancer({ upstreams: instances.map((i) => i.url), port: originPort });
+    stops.push(async () => balancer.stop());
+    origin = balancer;
+    step(`balancer ${balancer.url} -> ${instances.map((i) => i.url).join(", ")}`);
+  }
 
   step("edge");
   const edge = await startEdge({ port: Number(process.env.EDGE_PORT ?? 8787), originUrl: origin.url, redisUrl: redis.url, env });

@@ -15,6 +15,7 @@ import { adminController } from "./modules/admin/index.ts";
 import { admissionController, sessionController } from "./modules/admission/index.ts";
 import { EventCatalog } from "./modules/events/catalog.ts";
 import { eventsController } from "./modules/events/index.ts";
+import { experimentsController, raceExperimentsEnabled } from "./modules/experiments/index.ts";
 import { healthController } from "./modules/health/index.ts";
 import { holdsController } from "./modules/holds/index.ts";
 import { metricsController } from "./modules/metrics/index.ts";
@@ -94,7 +95,9 @@ export function createApp(input: AppDependencies | Deps, { drain = new Drain() }
     .use(ordersController(deps))
     .use(adminController(deps))
     .use(admissionController(deps))
-    .use(sessionController(deps));
+    .use(sessionController(deps))
+    // scratch route of the race experiments (bench/experiments/): RACE_EXPERIMENTS=1, refused in production
+    .use(raceExperimentsEnabled(process.env.RACE_EXPERIMENTS, deps.config.production) ? experimentsController(deps) : new Elysia({ name: "experiments-off" }));
   return Object.assign(app, { deps, drain });
 }
 
