@@ -21,8 +21,8 @@ import Redis from "ioredis";
 import { eventKeys } from "../common/keys.ts";
 import { signQueueTicket } from "../common/tokens.ts";
 import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
-import { freePort } from "../scripts/lib/free-port.ts";
 import { miniflareEdge, wranglerEdge, type BenchEdge } from "./edge-runtime.ts";
+import { startBridgeProcess } from "./lib/bridge.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -271,34 +271,10 @@ async function benchRuntime(edge: BenchEdge, redis: Redis, monitor: Awaited<Retu
   }
 }
 
-/** The bridge in a process of its own, so the bench's clients and MONITOR never slow it down. */
-async function startBridgeProcess(token: string) {
-  const port = await freePort();
-  const proc = Bun.spawn(["bun", new URL("../scripts/upstash-bridge.ts", import.meta.url).pathname], {
-    env: { ...process.env, REDIS_URL, UPSTASH_BRIDGE_PORT: String(port), UPSTASH_REDIS_REST_TOKEN: token },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const up = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: '["PING"]' }).then((r) => r.ok, () => false);
-    if (up) break;
-    if (i > 100) throw new Error("the Upstash bridge did not start");
-    await Bun.sleep(100);
-  }
-  return {
-    url,
-    async stop() {
-      proc.kill();
-      await proc.exited;
-    },
-  };
-}
-
 export async function run(_args: string[] = []) {
   const secrets = await ensureDevSecrets();
   const redis = new Redis(REDIS_URL);
-  const bridge = await startBridgeProcess(secrets.UPSTASH_REDIS_REST_TOKEN!);
+  const bridge = await startBridgeProcess(REDIS_URL, secrets.UPSTASH_REDIS_REST_TOKEN!);
   const monitor = await eventMonitor();
   console.log(`edge bench: ${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores; Redis ${REDIS_URL} behind the dev Upstash bridge`);
   console.log("server-wide Redis commands include anything else using this Redis at the time; the event column counts only the bench's keys");

@@ -18,6 +18,10 @@ const scenarios: Record<string, Scenario> = {
     summary: "database purchase capacity (real inserts under the unique index, doubling concurrency); stored for the scheduler",
     load: async () => (await import("./capacity.ts")).run,
   },
+  journey: {
+    summary: "fans arriving at a rate go through the local edge (workerd) to the origin: join, SSE wait, claim, hold, buy; per-step latency, status counts, invariants from MySQL and Redis",
+    load: async () => (await import("./journey.ts")).run,
+  },
   race: {
     summary: "race experiments: 100 and 1,000 buyers on one seat, 1 and 2 origin instances; no control, in-process mutex, DB locks, the real design",
     load: async () => (await import("./experiments/race.ts")).run,
