@@ -2,7 +2,7 @@
  * `bun run bench journey`: the whole fan journey through the local edge (workerd via
  * Miniflare, no wrangler dev proxy) to the origin, with fans arriving at a rate (open
  * model): join -> wait on the SSE stream until `admitted` -> claim -> hold a seat (another
- * one on 409, up to 3 tries) -> buy it. Records per-step latency histograms (HDR), status
+ * one on 409, up to 5 tries) -> buy it. Records per-step latency histograms (HDR), status
  * counts (2xx/409/429/5xx), open streams and throughput per second; then checks, straight
  * from MySQL and Redis, that no seat was sold twice, that every order's seats are in the
  * database, that Redis' sold set matches MySQL and that, once holds have expired, every
@@ -43,6 +43,8 @@ const classOf = (status: number): StatusClass =>
 class Recorder {
   readonly histograms = new Map<Step, hdr.Histogram>(STEPS.map((s) => [s, newHistogram()]));
   readonly statuses = new Map<string, Record<StatusClass, number>>();
+  /** `step status code` -> count, for answers other than 2xx (the JSON error code tells why) */
+  readonly errorCodes = new Map<string, number>();
   readonly perSecond: Array<{ arrivals: number; purchases: number; failures: number; streams: number; purchaseMs: number[] }> = [];
   openStreams = 0;
   maxStreams = 0;
@@ -103,6 +105,11 @@ async function fan(edgeUrl: string, eventId: string, seats: string[], rec: Recor
     try {
       const r = await work();
       rec.record(name, performance.now() - t, r.status);
+      if (r.status >= 300) {
+        const body = (await r.clone().json().catch(() => ({}))) as { code?: string };
+        const key = `${name} ${r.status} ${body.code ?? "-"}`;
+        rec.errorCodes.set(key, (rec.errorCodes.get(key) ?? 0) + 1);
+      }
       return r;
     } catch {
       rec.record(name, performance.now() - t, 0);
@@ -327,6 +334,7 @@ export async function run(_args: string[] = []): Promise<void> {
       fans: { arrived: fans, bought, failed: fans - bought, maxOpenStreams: rec.maxStreams, seconds: Math.round(elapsed * 10) / 10, purchasesPerSecond: Math.round(purchasesPerSecond * 10) / 10 },
       steps,
       invariants,
+      errorCodes: Object.fromEntries([...rec.errorCodes].sort((a, b) => b[1] - a[1])),
       perSecond: rec.perSecond.map((s, t) => ({ t, arrivals: s.arrivals, purchases: s.purchases, failures: s.failures, streams: s.streams, purchaseP95ms: p95(s.purchaseMs) })),
     };
     writeResults(result);
@@ -385,6 +393,7 @@ function writeResults(result: {
   fans: { arrived: number; bought: number; failed: number; maxOpenStreams: number; seconds: number; purchasesPerSecond: number };
   steps: Record<Step, { latency: LatencySummary; statuses: Record<StatusClass, number> | null }>;
   invariants: Invariant[];
+  errorCodes: Record<string, number>;
   perSecond: Array<{ t: number; arrivals: number; purchases: number; failures: number; streams: number; purchaseP95ms: number | null }>;
 }) {
   const dir = join(root, "bench", "results");
@@ -424,6 +433,8 @@ function writeResults(result: {
       const n = st.statuses;
       return `| ${s} | ${st.latency.count} | ${st.latency.p50ms} | ${st.latency.p95ms} | ${st.latency.p99ms} | ${st.latency.maxMs} | ${n ? [n["2xx"], n["409"], n["429"], n["4xx"], n["5xx"], n.error].join(" | ") : "- | - | - | - | - | -"} |`;
     }),
+    "",
+    `Answers other than 2xx, by step, status and error code: ${Object.entries(result.errorCodes).map(([k, v]) => `${k}: ${v}`).join("; ") || "none"}.`,
     "",
     "`wait` is the time on the SSE stream from opening it to the `admitted` event; `journey` is join to purchase for the fans who bought.",
     "",
