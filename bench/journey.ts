@@ -11,7 +11,9 @@
  *
  * Knobs: BENCH_RATE (fans/s, 200), BENCH_SECONDS (arrivals for, 20), BENCH_SEATS (seats,
  * 3 x the fans), BENCH_ORIGINS (1; >1: behind the round-robin balancer), BENCH_HOLD_SECONDS
- * (5), BENCH_FAN_TIMEOUT_SECONDS (120), BENCH_CEILING_SECONDS (3).
+ * (5), BENCH_FAN_TIMEOUT_SECONDS (120), BENCH_CEILING_SECONDS (3), BENCH_ADMISSION_RATE (the queue's
+ * rate; unset: the scheduler's, from the measured database capacity), BENCH_PAUSE_SECONDS (0: admission paused for the first N seconds, so every fan
+ * arriving meanwhile waits on an open SSE stream), BENCH_RESULTS_NAME (journey).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -213,6 +215,13 @@ export async function run(_args: string[] = []): Promise<void> {
   const holdSeconds = Number(process.env.BENCH_HOLD_SECONDS ?? 5);
   const fanTimeoutMs = Number(process.env.BENCH_FAN_TIMEOUT_SECONDS ?? 120) * 1000;
   const ceilingSeconds = Number(process.env.BENCH_CEILING_SECONDS ?? 3);
+  // below the arrival rate, a line builds up and thousands of fans wait on open streams
+  // unset: the scheduler's own rate (a share of the measured database capacity)
+  const admissionRateSet = process.env.BENCH_ADMISSION_RATE !== undefined;
+  const admissionRate = Number(process.env.BENCH_ADMISSION_RATE ?? Math.max(1, Math.round(rate * 1.5)));
+  const resultsName = process.env.BENCH_RESULTS_NAME ?? "journey";
+  // admission paused for the first N seconds: everyone arriving meanwhile waits on an open stream
+  const pauseSeconds = Number(process.env.BENCH_PAUSE_SECONDS ?? 0);
   const secrets = await ensureDevSecrets();
   const env: Record<string, string> = { ...secrets, ...(process.env as Record<string, string>) };
   const redisUrl = env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -222,7 +231,7 @@ export async function run(_args: string[] = []): Promise<void> {
   const database = createDatabase(databaseUrl, 32);
   const eventId = `journey-${Date.now().toString(36)}`;
   const stops: Array<() => unknown> = [];
-  const command = `BENCH_RATE=${rate} BENCH_SECONDS=${seconds} BENCH_ORIGINS=${originCount} bun run bench journey`;
+  const command = `BENCH_RATE=${rate} BENCH_SECONDS=${seconds} BENCH_ORIGINS=${originCount} ${admissionRateSet ? `BENCH_ADMISSION_RATE=${admissionRate} ` : ""}BENCH_PAUSE_SECONDS=${pauseSeconds} bun run bench journey`;
   const startedAt = new Date().toISOString();
   console.log(`bench journey: ${fans} fans at ${rate}/s for ${seconds}s through the edge (Miniflare/workerd), ${originCount} origin(s), ${seatCount} seats`);
   try {
@@ -261,7 +270,7 @@ export async function run(_args: string[] = []): Promise<void> {
         perOrderLimit: 4,
         holdSeconds,
         maxActive: 2000,
-        admissionRate: Math.max(1, Math.round(rate * 1.5)),
+        admissionRate,
         sections: [{ name: "A", rows: Math.ceil(seatCount / 500), seatsPerRow: Math.min(500, seatCount), tier: "standard", priceCents: 100 }],
       }),
     });
@@ -269,9 +278,14 @@ export async function run(_args: string[] = []): Promise<void> {
     const opened = await fetch(`${origins[0]!.url}/admin/events/${eventId}/queue`, {
       method: "POST",
       headers: { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ maxActive: 2000, claimSeconds: 60, sessionSeconds: 300 }),
+      body: JSON.stringify({ maxActive: 2000, claimSeconds: 60, sessionSeconds: 300, ...(admissionRateSet ? { rate: admissionRate } : {}) }),
     });
     if (opened.status !== 201) throw new Error(`opening the queue: ${opened.status} ${await opened.text()}`);
+    const moveQueue = async (action: "pause" | "resume") => {
+      const r = await fetch(`${origins[0]!.url}/admin/events/${eventId}/queue/${action}`, { method: "POST", headers: { authorization: `Bearer ${env.ADMIN_KEY}` } });
+      if (!r.ok) throw new Error(`${action} the queue: ${r.status} ${await r.text()}`);
+    };
+    if (pauseSeconds > 0) await moveQueue("pause");
     stops.push(async () => {
       for (const table of ["reservations", "orders", "seats"]) await database.pool.query(`DELETE FROM ${table} WHERE event_id = ?`, [eventId]).catch(() => {});
       await database.pool.query("DELETE FROM events WHERE id = ?", [eventId]).catch(() => {});
@@ -292,6 +306,7 @@ export async function run(_args: string[] = []): Promise<void> {
       s.streams = Math.max(s.streams, rec.openStreams);
     }, 100);
     const arrivalsStart = performance.now();
+    const resume = pauseSeconds > 0 ? Bun.sleep(pauseSeconds * 1000).then(() => moveQueue("resume")) : Promise.resolve();
     while (journeys.length < fans) {
       const due = Math.min(fans, Math.floor(((performance.now() - arrivalsStart) / 1000) * rate));
       while (journeys.length < due) {
@@ -307,6 +322,7 @@ export async function run(_args: string[] = []): Promise<void> {
       }
       await Bun.sleep(5);
     }
+    await resume;
     const outcomes = await Promise.all(journeys);
     clearInterval(ticker);
     const elapsed = (performance.now() - arrivalsStart) / 1000;
@@ -329,7 +345,7 @@ export async function run(_args: string[] = []): Promise<void> {
       startedAt,
       machine,
       runtime: "Miniflare 4 (workerd), no wrangler dev proxy",
-      settings: { rate, seconds, fans, seats: seats.length, origins: originCount, holdSeconds },
+      settings: { rate, seconds, fans, seats: seats.length, origins: originCount, holdSeconds, admissionRate: admissionRateSet ? admissionRate : -1, pauseSeconds },
       ceilings: ceiling,
       fans: { arrived: fans, bought, failed: fans - bought, maxOpenStreams: rec.maxStreams, seconds: Math.round(elapsed * 10) / 10, purchasesPerSecond: Math.round(purchasesPerSecond * 10) / 10 },
       steps,
@@ -337,7 +353,7 @@ export async function run(_args: string[] = []): Promise<void> {
       errorCodes: Object.fromEntries([...rec.errorCodes].sort((a, b) => b[1] - a[1])),
       perSecond: rec.perSecond.map((s, t) => ({ t, arrivals: s.arrivals, purchases: s.purchases, failures: s.failures, streams: s.streams, purchaseP95ms: p95(s.purchaseMs) })),
     };
-    writeResults(result);
+    writeResults(result, resultsName);
     if (invariants.some((i) => !i.ok)) process.exitCode = 1;
   } finally {
     for (const stop of stops) await Promise.resolve(stop()).catch((e) => console.error(String(e)));
@@ -395,10 +411,10 @@ function writeResults(result: {
   invariants: Invariant[];
   errorCodes: Record<string, number>;
   perSecond: Array<{ t: number; arrivals: number; purchases: number; failures: number; streams: number; purchaseP95ms: number | null }>;
-}) {
+}, name: string) {
   const dir = join(root, "bench", "results");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "journey.json"), JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(result, null, 2) + "\n");
   const c = Object.values(result.ceilings);
   const edgeCeiling = c[0]!.perSecond;
   const insertCeiling = c[3]!.perSecond;
@@ -442,13 +458,13 @@ function writeResults(result: {
     "",
     ...result.invariants.map((i) => `- ${i.ok ? "ok" : "**FAILED**"}: ${i.name} — ${i.detail}`),
     "",
-    "![throughput and latency over time](journey.svg)",
+    `![throughput and latency over time](${name}.svg)`,
     "",
   ];
-  writeFileSync(join(dir, "journey.md"), md.join("\n"));
+  writeFileSync(join(dir, `${name}.md`), md.join("\n"));
   const t = result.perSecond.map((s) => s.t);
   writeFileSync(
-    join(dir, "journey.svg"),
+    join(dir, `${name}.svg`),
     plotSvg(`Fan journey through the edge: ${result.settings.rate} fans/s for ${result.settings.seconds} s`, t, [
       {
         title: "throughput",
@@ -463,5 +479,5 @@ function writeResults(result: {
       { title: "purchase latency", unit: "p95 ms", series: [{ label: "purchase p95", color: "#c60", values: result.perSecond.map((s) => s.purchaseP95ms ?? Number.NaN) }] },
     ]),
   );
-  console.log("results: bench/results/journey.md, journey.json, journey.svg");
+  console.log(`results: bench/results/${name}.{md,json,svg}`);
 }
