@@ -40,12 +40,12 @@ describe("Redis loses its scripts, then everything, mid-sale", () => {
   test("SCRIPT FLUSH and a Redis restart under 40 concurrent buyers: NOSCRIPT handled, sold set rebuilt, no double sale, nothing left held", async () => {
     const redisServer = await PrivateRedis.start();
     cleanups.push(() => redisServer.kill());
-    const h = await Harness.create("chaos-redis", { redisUrl: redisServer.url, config: { purchaseWindowSeconds: 5 }, event: event(20, 30) });
+    const h = await Harness.create("chaos-redis", { redisUrl: redisServer.url, config: { purchaseWindowSeconds: 5 }, event: event(60, 30) });
     cleanups.push(() => h.close());
     h.payments.beforeCharge = () => Bun.sleep(20);
     const result = newResult();
     let stop = false;
-    const load = buyers(h, { buyers: 40, seats: seatIds(20, 30), until: () => stop, result });
+    const load = buyers(h, { buyers: 40, seats: seatIds(60, 30), until: () => stop, result });
 
     await Bun.sleep(250);
     const soldBeforeFlush = result.sold.size;
@@ -58,8 +58,8 @@ describe("Redis loses its scripts, then everything, mid-sale", () => {
     const restartedAt = Date.now();
     const requestsBefore = result.requests;
     const soldBeforeRestart = result.sold.size;
-    // seats are left to sell after the restart
-    expect(soldBeforeRestart).toBeLessThan(400);
+    // plenty of the 1,800 seats are left to sell after the restart
+    expect(soldBeforeRestart).toBeLessThan(1_500);
     await redisServer.restart();
     const recovery = await Promise.race([firstSaleAfter(result, restartedAt), Bun.sleep(15_000).then(() => -1)]);
     await Bun.sleep(800);

@@ -5,16 +5,16 @@
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Harness, testConfig } from "../origin/test/support/harness.ts";
-import { SlowProxy } from "./support/slow-proxy.ts";
+import { FaultProxy } from "../origin/test/support/fault-proxy.ts";
 
 setDefaultTimeout(60_000);
 
-let proxy: SlowProxy;
+let proxy: FaultProxy;
 let h: Harness;
 beforeAll(async () => {
   const real = testConfig();
   const db = new URL(real.databaseUrl);
-  proxy = await SlowProxy.start(db.hostname, Number(db.port || 3306));
+  proxy = await FaultProxy.start(db.hostname, Number(db.port || 3306));
   h = await Harness.create("chaos-slowdb", {
     databaseUrl: proxy.url(real.databaseUrl),
     poolSize: 24,

@@ -1,20 +1,10 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
 import { LeaseCode, OpenSaleCode, StatusCode } from "../../../lua/admission.ts";
 import { acquireLease, openSale, setQueueStatus } from "../../src/scheduler/scripts.ts";
-import { admittedIds, dropEvent, joinFans, ManualClock, newEventId, newRedis, newScheduler, openQueue, testSchedulerConfig } from "./support.ts";
+import { admittedIds, joinFans, ManualClock, newScheduler, openQueue, testSchedulerConfig, useTestEvents } from "./support.ts";
 
-const redis = newRedis();
-const events: string[] = [];
-afterAll(async () => {
-  for (const e of events) await dropEvent(redis, e);
-  redis.disconnect();
-});
-function fresh(label: string) {
-  const id = newEventId(label);
-  events.push(id);
-  return id;
-}
+const { redis, fresh } = useTestEvents();
 
 describe("pre-queue lottery", () => {
   test("fans who came before the opening are admitted in a drawn order, all before later arrivals, who keep arrival order", async () => {

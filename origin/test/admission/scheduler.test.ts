@@ -1,20 +1,9 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
 import { ClaimCode } from "../../../lua/queue.ts";
-import { admittedIds, claim, dropEvent, joinFans, ManualClock, newEventId, newRedis, newScheduler, openQueue, testSchedulerConfig, touchFans } from "./support.ts";
+import { admittedIds, claim, joinFans, ManualClock, newScheduler, openQueue, testSchedulerConfig, useTestEvents, touchFans } from "./support.ts";
 
-const redis = newRedis();
-const events: string[] = [];
-afterAll(async () => {
-  for (const e of events) await dropEvent(redis, e);
-  redis.disconnect();
-});
-
-function fresh(label: string) {
-  const id = newEventId(label);
-  events.push(id);
-  return id;
-}
+const { redis, fresh } = useTestEvents();
 
 describe("admission rate", () => {
   test("with a waiting crowd, admissions over a window stay within 5% of the rate, a few fans per tick", async () => {

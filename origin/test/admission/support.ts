@@ -2,6 +2,7 @@
  * Test support for admission: a clock tests move by hand, and fans joining, claiming and
  * leaving through the real queue scripts (the ones the edge runs) on the local Redis.
  */
+import { afterAll } from "bun:test";
 import Redis from "ioredis";
 import { eventKeys } from "../../../common/keys.ts";
 import { queueScripts } from "../../../lua/queue.ts";
@@ -34,6 +35,27 @@ export async function dropEvent(redis: Redis, eventId: string): Promise<void> {
   const keys = await redis.keys(`cu:{${eventId}}:*`);
   if (keys.length > 0) await redis.del(...keys);
   await redis.srem("cu:queues", eventId);
+}
+
+/**
+ * A Redis connection for one test file and `fresh(label)` for new event ids; the events'
+ * keys are dropped and the connection closed after the file.
+ */
+export function useTestEvents(): { redis: Redis; fresh: (label: string) => string } {
+  const redis = newRedis();
+  const events: string[] = [];
+  afterAll(async () => {
+    for (const e of events) await dropEvent(redis, e);
+    redis.disconnect();
+  });
+  return {
+    redis,
+    fresh(label) {
+      const id = newEventId(label);
+      events.push(id);
+      return id;
+    },
+  };
 }
 
 export function testSchedulerConfig(overrides: Partial<SchedulerConfig> = {}, adaptive: Partial<SchedulerConfig["adaptive"]> = {}): SchedulerConfig {

@@ -1,6 +1,7 @@
 /**
- * A TCP proxy in front of a real server (MySQL or Redis) that a test can take down or
- * have cut a connection when a given command passes, to inject outages at exact moments.
+ * A TCP proxy in front of a real server (MySQL or Redis) that a test can take down, slow
+ * down, or have cut a connection when a given command passes, to inject outages at exact
+ * moments.
  */
 import net from "node:net";
 
@@ -18,6 +19,8 @@ export class FaultProxy {
   private down = false;
   private rule: CutRule | undefined;
   cuts = 0;
+  /** how long everything the client sends waits before it goes on (a slow server or network) */
+  delayMs = 0;
 
   private constructor(
     private readonly server: net.Server,
@@ -61,24 +64,12 @@ export class FaultProxy {
     const upstream = net.connect(port, host);
     const pair = { client, upstream, draining: false };
     this.pairs.add(pair);
+    // a chain keeps the byte order while each chunk waits out its delay
+    let chain = Promise.resolve();
     client.on("data", (chunk: Buffer) => {
-      const rule = this.rule;
-      if (rule && rule.match(chunk)) {
-        this.rule = undefined;
-        this.cuts += 1;
-        rule.onCut?.();
-        if (rule.when === "after") {
-          pair.draining = true;
-          upstream.write(chunk);
-          client.destroy();
-          // Let the server read the command before it sees the connection close.
-          setTimeout(() => this.destroy(pair), 300);
-        } else {
-          this.destroy(pair);
-        }
-        return;
-      }
-      upstream.write(chunk);
+      const delay = this.delayMs;
+      if (delay > 0) chain = chain.then(() => Bun.sleep(delay)).then(() => this.pass(pair, chunk));
+      else chain = chain.then(() => this.pass(pair, chunk));
     });
     upstream.on("data", (chunk: Buffer) => {
       if (!client.destroyed) client.write(chunk);
@@ -90,6 +81,28 @@ export class FaultProxy {
     client.on("error", end);
     upstream.on("close", () => client.destroy());
     upstream.on("error", () => client.destroy());
+  }
+
+  private pass(pair: { client: net.Socket; upstream: net.Socket; draining: boolean }, chunk: Buffer) {
+    const { client, upstream } = pair;
+    if (upstream.destroyed) return;
+    const rule = this.rule;
+    if (rule && rule.match(chunk)) {
+      this.rule = undefined;
+      this.cuts += 1;
+      rule.onCut?.();
+      if (rule.when === "after") {
+        pair.draining = true;
+        upstream.write(chunk);
+        client.destroy();
+        // Let the server read the command before it sees the connection close.
+        setTimeout(() => this.destroy(pair), 300);
+      } else {
+        this.destroy(pair);
+      }
+      return;
+    }
+    upstream.write(chunk);
   }
 
   private destroy(pair: { client: net.Socket; upstream: net.Socket; draining: boolean }) {
