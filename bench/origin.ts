@@ -1,24 +1,27 @@
 /**
  * `bun run bench origin`: in one run, on this machine,
  *   ceilings: a bare Elysia route, a bare Redis EVALSHA (SET NX PX of one key), a bare
- *             mysql2 insert (one row under a unique index);
+ *             mysql2 insert (one row under a unique index), the purchase transaction alone
+ *             (insertOrder from this process), and a bare Elysia route doing only that
+ *             transaction (what a purchase route could reach if it did nothing else);
  *   origin:   POST /holds (one seat) and POST /purchase under the same concurrency,
- * then prints throughput, p50/p95/p99 and the ratios hold / bare Elysia and
- * purchase / bare insert, and writes bench/results/origin.{json,md}.
+ * then prints throughput, p50/p95/p99, the ratios hold / bare Elysia and
+ * purchase / bare insert, and the CPU each process (driver, origin, bare server, Redis,
+ * MariaDB) spent per operation, and writes bench/results/origin.{json,md}.
  *
  * Phases are interleaved in BENCH_ROUNDS rounds (bare, EVALSHA, insert, hold, purchase,
  * bare, ...) so that outside load on a shared machine hits baselines and subjects alike.
  * Knobs: BENCH_SECONDS (5, per phase in all), BENCH_ROUNDS (5), BENCH_CONCURRENCY (64),
- * BENCH_PURCHASES (20000).
+ * BENCH_PURCHASES (35000).
  * The origin runs with its per-request access log off (LOG_REQUESTS=0): the bench measures
  * the hold and purchase paths, not terminal output.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
 import { eventKeys } from "../common/keys.ts";
-import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
 import { freePort } from "../scripts/lib/free-port.ts";
 import { startOrigin } from "../scripts/lib/origin-process.ts";
 import { waitUntil } from "../scripts/lib/wait.ts";
@@ -27,27 +30,24 @@ import { connectionOptions } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
 import { insertOrder } from "../origin/src/modules/orders/repository.ts";
 import { Meter, slice, warm, type LoadResult } from "./origin-load.ts";
+import { findProcess, ProcessCpu } from "./lib/process-cpu.ts";
+import { benchEnv } from "./lib/env.ts";
 
 const root = join(import.meta.dir, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 20_000); // at most 25,000
+const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 35_000); // at most 50,000 (the transaction alone uses the seats after them)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DB_POOL = 16;
-const TOTAL_SEATS = 100_000;
-const HOLD_SEATS = 50_000; // seats A-1-1.. for the hold phase; purchases, then the bare transaction, use the seats after them
+const TOTAL_SEATS = 100_000; // per bench event
 const SEATS_PER_SESSION = 20;
 
 export async function run(_args: string[] = []): Promise<void> {
-  const secrets = await ensureDevSecrets();
-  const env: Record<string, string> = { ...secrets, ...(process.env as Record<string, string>) };
-  // the bench calls the origin directly, as the edge would: with the edge's origin-auth secret
-  const originAuth = env.ORIGIN_AUTH_SECRET?.split(",")[0]?.trim() ?? "";
-  const redisUrl = env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const databaseUrl = env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
+  // the origin is called directly, as the edge would, with the edge's origin-auth secret
+  const { env, originAuth, redisUrl, databaseUrl } = await benchEnv();
   const eventId = `bench-${Date.now().toString(36)}`;
   const stops: Array<() => Promise<void> | void> = [];
-  const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: `${process.platform}-${process.arch}` };
+  const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: `${process.platform}-${process.arch}`, loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100) };
   console.log(`bench origin: ${ROUNDS} interleaved rounds, ${SECONDS}s per phase in all, concurrency ${CONCURRENCY}, ${machine.cpus} cores, bun ${Bun.version}`);
 
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
@@ -58,7 +58,7 @@ export async function run(_args: string[] = []): Promise<void> {
 
     // Ceiling servers and tables.
     const barePort = await freePort();
-    const bare = Bun.spawn(["bun", "bench/origin-bare-server.ts"], { cwd: root, env: { ...env, PORT: String(barePort) }, stdout: "ignore", stderr: "inherit" });
+    const bare = Bun.spawn(["bun", "bench/origin-bare-server.ts"], { cwd: root, env: { ...env, PORT: String(barePort), DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL) }, stdout: "ignore", stderr: "inherit" });
     stops.push(() => bare.kill());
     await waitUntil("bare elysia", async () => (await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST" })).ok);
     const sha = (await redis.script("LOAD", "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 60000) and 1 or 0")) as string;
@@ -73,30 +73,42 @@ export async function run(_args: string[] = []): Promise<void> {
     const port = await freePort();
     const origin = await startOrigin({ env: { ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL), PAYMENT_SIMULATION: "approve", LOG_REQUESTS: "0" }, port });
     stops.push(() => origin.stop());
-    const created = await fetch(`${origin.url}/admin/events`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        id: eventId,
-        name: "Bench night",
-        venue: "Bench hall",
-        startsAt: "2030-01-01T20:00:00.000Z",
-        perOrderLimit: SEATS_PER_SESSION,
-        holdSeconds: 600,
-        sections: [{ name: "A", rows: 200, seatsPerRow: 500, tier: "standard", priceCents: 5000 }],
-      }),
-    });
-    if (created.status !== 201) throw new Error(`creating the bench event failed: ${created.status} ${await created.text()}`);
-    stops.push(() => cleanUp(pool, redis, eventId));
+    // Three events of 100,000 seats each: one for the hold phase, one for the purchases
+    // (their holds are made first) and the purchase transaction alone, one for the bare
+    // route's purchase transaction. Each phase can then run in every round.
+    const createEvent = async (id: string, name: string) => {
+      const created = await fetch(`${origin.url}/admin/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          id,
+          name,
+          venue: "Bench hall",
+          startsAt: "2030-01-01T20:00:00.000Z",
+          perOrderLimit: SEATS_PER_SESSION,
+          holdSeconds: 600,
+          sections: [{ name: "A", rows: 200, seatsPerRow: 500, tier: "standard", priceCents: 5000 }],
+        }),
+      });
+      if (created.status !== 201) throw new Error(`creating the bench event ${id} failed: ${created.status} ${await created.text()}`);
+      stops.push(() => cleanUp(pool, redis, id));
+    };
+    const holdEventId = `${eventId}-h`;
+    const txnEventId = `${eventId}-t`;
+    await createEvent(eventId, "Bench night");
+    await createEvent(holdEventId, "Bench night (holds)");
+    await createEvent(txnEventId, "Bench night (ceiling)");
     const seat = (i: number) => `A-${Math.floor(i / 500) + 1}-${(i % 500) + 1}`;
     const key = signingKeyFromEnv(env);
-    const holders = await mintActiveSessions(redis, { eventId, count: HOLD_SEATS / SEATS_PER_SESSION, ttlSeconds: 3600, key });
-    const hold = async (i: number, fan: MintedSession) => {
-      const r = await fetch(`${origin.url}/api/events/${eventId}/holds`, {
+    const holders = await mintActiveSessions(redis, { eventId: holdEventId, count: TOTAL_SEATS / SEATS_PER_SESSION, ttlSeconds: 3600, key });
+    const postHold = (event: string, i: number, fan: MintedSession) =>
+      fetch(`${origin.url}/api/events/${event}/holds`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${fan.token}`, "x-origin-auth": originAuth },
         body: JSON.stringify({ seatIds: [seat(i)] }),
       });
+    const hold = async (i: number, fan: MintedSession) => {
+      const r = await postHold(eventId, i, fan);
       const reply = (await r.json()) as { holdId?: string };
       return r.status === 201 ? reply.holdId! : null;
     };
@@ -105,7 +117,7 @@ export async function run(_args: string[] = []): Promise<void> {
     const buyers = await mintActiveSessions(redis, { eventId, count: PURCHASES, ttlSeconds: 3600, key });
     const holdIds: string[] = new Array(buyers.length);
     const setup = new Meter("  (setup: holds to buy)", CONCURRENCY);
-    await slice(setup, 600, async (i) => ((holdIds[i] = (await hold(HOLD_SEATS + i, buyers[i]!)) ?? "") !== ""), buyers.length);
+    await slice(setup, 600, async (i) => ((holdIds[i] = (await hold(i, buyers[i]!)) ?? "") !== ""), buyers.length);
     setup.print();
 
     const phases = {
@@ -115,8 +127,9 @@ export async function run(_args: string[] = []): Promise<void> {
       hold: new Meter("POST /holds (origin)", CONCURRENCY),
       purchase: new Meter("POST /purchase (origin)", CONCURRENCY),
       txn: new Meter("purchase txn alone (mysql2)", CONCURRENCY),
+      bareTxn: new Meter("bare Elysia + purchase txn", CONCURRENCY),
     };
-    const txnSeats = HOLD_SEATS + PURCHASES;
+    const txnSeats = PURCHASES;
     const body = JSON.stringify({ seatIds: ["A-1-1"] });
     const ops: Record<keyof typeof phases, [(i: number) => Promise<boolean>, number?]> = {
       bare: [
@@ -133,7 +146,15 @@ export async function run(_args: string[] = []): Promise<void> {
           return true;
         },
       ],
-      hold: [async (i) => (await hold(i, holders[Math.floor(i / SEATS_PER_SESSION)]!)) !== null, HOLD_SEATS],
+      // Measured like the bare route: the reply is read, not parsed (only the setup needs the hold id).
+      hold: [
+        async (i) => {
+          const r = await postHold(holdEventId, i, holders[Math.floor(i / SEATS_PER_SESSION)]!);
+          await r.arrayBuffer();
+          return r.status === 201;
+        },
+        TOTAL_SEATS,
+      ],
       purchase: [
         async (i) => {
           const r = await fetch(`${origin.url}/api/events/${eventId}/holds/${holdIds[i]}/purchase`, {
@@ -157,23 +178,45 @@ export async function run(_args: string[] = []): Promise<void> {
         },
         TOTAL_SEATS - txnSeats,
       ],
+      // The same write behind a bare Elysia route (its own process and pool, as the origin has).
+      bareTxn: [
+        async (i) => {
+          const r = await fetch(`http://127.0.0.1:${barePort}/bare/purchase-txn`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ id: `ord_bare_${txnEventId}_${i}`, eventId: txnEventId, seatId: seat(i) }),
+          });
+          await r.arrayBuffer();
+          return r.status === 200;
+        },
+        TOTAL_SEATS,
+      ],
     };
     // Warm every path outside the measurement (hold and purchase warm on their own indexes).
     await warm(CONCURRENCY, 2000, ops.bare[0]);
     await warm(CONCURRENCY, 2000, (i) => ops.evalsha[0](1_000_000_000 + i));
     await warm(CONCURRENCY, 500, (i) => ops.insert[0](1_000_000_000 + i));
-    for (const name of ["hold", "purchase", "txn"] as const) await slice(phases[name], 0.5, ops[name][0], ops[name][1]);
-    for (const name of ["hold", "purchase", "txn"] as const) Object.assign(phases[name], { ops: 0, errors: 0, seconds: 0 }), phases[name].histogram.reset();
+    for (const name of ["hold", "purchase", "txn", "bareTxn"] as const) await slice(phases[name], 0.5, ops[name][0], ops[name][1]);
+    for (const name of ["hold", "purchase", "txn", "bareTxn"] as const) Object.assign(phases[name], { ops: 0, errors: 0, seconds: 0 }), phases[name].histogram.reset();
 
+    // CPU each process spends per operation, phase by phase (where the time goes).
+    const cpu = new ProcessCpu({
+      driver: process.pid,
+      origin: origin.pid,
+      "bare server": bare.pid,
+      redis: findProcess("redis-server"),
+      mariadb: findProcess("mariadbd", "mysqld"),
+    });
     // Interleave: every phase runs a slice in every round, so a burst of outside load
     // lands on baselines and subjects alike.
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of Object.keys(phases) as Array<keyof typeof phases>) {
-        await slice(phases[name], SECONDS / ROUNDS, ops[name][0], ops[name][1]);
+        await cpu.measure(name, () => slice(phases[name], SECONDS / ROUNDS, ops[name][0], ops[name][1]));
       }
     }
     const results = Object.values(phases).map((m) => m.print());
-    report(results, machine);
+    const cpuPerOp = Object.fromEntries((Object.keys(phases) as Array<keyof typeof phases>).map((name) => [phases[name].name, cpu.perOperation(name, phases[name].ops)]));
+    report(results, machine, cpuPerOp);
   } finally {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
   }
@@ -192,13 +235,15 @@ async function cleanUp(pool: mysql.Pool, redis: Redis, eventId: string) {
   } while (cursor !== "0");
 }
 
-function report(results: LoadResult[], machine: Record<string, unknown>) {
+function report(results: LoadResult[], machine: Record<string, unknown>, cpuPerOp: Record<string, Record<string, number>>) {
   const by = (name: string) => results.find((r) => r.name === name)!;
   const ratio = (a: LoadResult, b: LoadResult) => Math.round((a.perSecond / b.perSecond) * 1000) / 1000;
   const ratios = {
     holdVsBareElysia: ratio(by("POST /holds (origin)"), by("bare Elysia route")),
     purchaseVsBareInsert: ratio(by("POST /purchase (origin)"), by("bare mysql2 insert")),
     purchaseTxnVsBareInsert: ratio(by("purchase txn alone (mysql2)"), by("bare mysql2 insert")),
+    bareRouteTxnVsBareInsert: ratio(by("bare Elysia + purchase txn"), by("bare mysql2 insert")),
+    purchaseVsBareRouteTxn: ratio(by("POST /purchase (origin)"), by("bare Elysia + purchase txn")),
     holdVsBareEvalsha: ratio(by("POST /holds (origin)"), by("bare Redis EVALSHA")),
   };
   const targets = { holdVsBareElysia: 0.5, purchaseVsBareInsert: 0.7 };
@@ -206,19 +251,26 @@ function report(results: LoadResult[], machine: Record<string, unknown>) {
     `\n  hold / bare Elysia      ${ratios.holdVsBareElysia.toFixed(2)}  (target >= ${targets.holdVsBareElysia})` +
       `\n  purchase / bare insert  ${ratios.purchaseVsBareInsert.toFixed(2)}  (target >= ${targets.purchaseVsBareInsert})` +
       `\n  hold / bare EVALSHA     ${ratios.holdVsBareEvalsha.toFixed(2)}` +
-      `\n  purchase txn / insert   ${ratios.purchaseTxnVsBareInsert.toFixed(2)}  (the database write alone)`,
+      `\n  purchase txn / insert   ${ratios.purchaseTxnVsBareInsert.toFixed(2)}  (the database write alone)` +
+      `\n  bare route+txn / insert ${ratios.bareRouteTxnVsBareInsert.toFixed(2)}  (a route doing nothing but the write)` +
+      `\n  purchase / route+txn    ${ratios.purchaseVsBareRouteTxn.toFixed(2)}`,
   );
   const at = new Date().toISOString();
+  const loadAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   const dir = join(import.meta.dir, "results");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "origin.json"), JSON.stringify({ at, machine, seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, results, ratios, targets }, null, 2) + "\n");
+  const procs = ["driver", "origin", "bare server", "redis", "mariadb"];
+  const cpuRows = results.map((r) => `| ${r.name} | ${procs.map((p) => (cpuPerOp[r.name]?.[p] ? String(cpuPerOp[r.name]![p]) : "-")).join(" | ")} | ${Object.values(cpuPerOp[r.name] ?? {}).reduce((a, b) => a + b, 0)} |`);
+  console.log(`\n  CPU per operation (us): ${procs.join(", ")}`);
+  for (const r of results) console.log(`  ${r.name.padEnd(28)} ${procs.map((p) => String(cpuPerOp[r.name]?.[p] ?? "-").padStart(6)).join(" ")}`);
+  writeFileSync(join(dir, "origin.json"), JSON.stringify({ at, machine: { ...machine, loadAverageAtEnd: loadAtEnd }, seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, results, ratios, targets, cpuMicrosecondsPerOperation: cpuPerOp }, null, 2) + "\n");
   const rows = results.map((r) => `| ${r.name} | ${r.perSecond} | ${r.p50ms.toFixed(2)} | ${r.p95ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.ops} | ${r.errors} |`);
   writeFileSync(
     join(dir, "origin.md"),
     [
       `# bench origin (${at})`,
       "",
-      `${machine.cpus} cores, Bun ${machine.bun}, ${machine.platform}; concurrency ${CONCURRENCY}; ${ROUNDS} interleaved rounds, ${SECONDS}s per phase in all; load driver, origin, Redis and MariaDB share the machine.`,
+      `${machine.cpus} cores, Bun ${machine.bun}, ${machine.platform}; concurrency ${CONCURRENCY}; ${ROUNDS} interleaved rounds, ${SECONDS}s per phase in all; load driver, origin, Redis and MariaDB share the machine. Load average (1/5/15 min) ${(machine.loadAverageAtStart as number[]).join(" / ")} at the start, ${loadAtEnd.join(" / ")} at the end.`,
       "",
       "| phase | ops/s | p50 ms | p95 ms | p99 ms | ops | errors |",
       "|---|---:|---:|---:|---:|---:|---:|",
@@ -228,6 +280,14 @@ function report(results: LoadResult[], machine: Record<string, unknown>) {
       `- purchase / bare mysql2 insert: **${ratios.purchaseVsBareInsert.toFixed(2)}** (target >= ${targets.purchaseVsBareInsert})`,
       `- hold / bare EVALSHA: ${ratios.holdVsBareEvalsha.toFixed(2)}`,
       `- purchase transaction alone / bare mysql2 insert: ${ratios.purchaseTxnVsBareInsert.toFixed(2)} (the order + reservation write, one round trip)`,
+      `- bare Elysia route doing the purchase transaction / bare mysql2 insert: ${ratios.bareRouteTxnVsBareInsert.toFixed(2)} (the most a purchase route can reach here)`,
+      `- purchase / bare Elysia route doing the purchase transaction: ${ratios.purchaseVsBareRouteTxn.toFixed(2)}`,
+      "",
+      "CPU per operation, microseconds (user + system from /proc, during the measured slices; Redis and MariaDB also count whatever else used them meanwhile):",
+      "",
+      `| phase | ${procs.join(" | ")} | sum |`,
+      `|---|${procs.map(() => "---:").join("|")}|---:|`,
+      ...cpuRows,
       "",
       "Run: `bun run bench origin`",
       "",

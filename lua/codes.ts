@@ -1,7 +1,8 @@
 /**
  * Return codes of the seat scripts (holdSeats, releaseHold, beginPurchase,
- * completePurchase). Every script answers `{ code, detail }`; the origin maps each code
- * to one typed error (origin/src/redis/script-errors.ts).
+ * completePurchase). Each of them answers `{ code, detail }`; the origin maps each code
+ * to one typed error (origin/src/redis/script-errors.ts). claimPurchase has no code: it
+ * answers the record already under the key, if any, and the hold's fields.
  */
 export const SeatScriptCode = {
   OK: 0,

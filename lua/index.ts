@@ -1,13 +1,15 @@
 /**
  * Registry of the seat scripts the origin loads with ioredis `defineCommand`.
- * `numberOfKeys` is the count of fixed keys at the front of KEYS; every script then takes
- * one seat key per seat, so the origin passes the total key count on each call. The file
- * name of each script carries its fixed key count (`holdSeats-5.lua`).
+ * `numberOfKeys` is the count of fixed keys at the front of KEYS; every script but
+ * claimPurchase then takes one seat key per seat, so the origin passes the total key count
+ * on each call. The file name of each script carries its fixed key count
+ * (`holdSeats-5.lua`).
  */
 import holdSeats from "./holdSeats-5.lua";
 import releaseHold from "./releaseHold-3.lua";
 import beginPurchase from "./beginPurchase-3.lua";
-import completePurchase from "./completePurchase-4.lua";
+import completePurchase from "./completePurchase-5.lua";
+import claimPurchase from "./claimPurchase-2.lua";
 
 export interface SeatScript {
   name: string;
@@ -20,7 +22,9 @@ export const seatScripts = {
   holdSeats: { name: "holdSeats", numberOfKeys: 5, source: holdSeats },
   releaseHold: { name: "releaseHold", numberOfKeys: 3, source: releaseHold },
   beginPurchase: { name: "beginPurchase", numberOfKeys: 3, source: beginPurchase },
-  completePurchase: { name: "completePurchase", numberOfKeys: 4, source: completePurchase },
+  completePurchase: { name: "completePurchase", numberOfKeys: 5, source: completePurchase },
+  /** answers `{ previous, sid, seats, expiresAt }`, not `{ code, detail }` */
+  claimPurchase: { name: "claimPurchase", numberOfKeys: 2, source: claimPurchase },
 } as const satisfies Record<string, SeatScript>;
 
 export type SeatScriptName = keyof typeof seatScripts;

@@ -136,6 +136,41 @@ describe("purchase", () => {
     expect(await h.reservationsOf("A-4-1")).toHaveLength(0);
   });
 
+  test("the payment method chosen at checkout decides a simulated charge, one purchase at a time", async () => {
+    const declined = await holdOne(["A-4-2"]);
+    const approved = await holdOne(["A-4-3"]);
+    const pay = (fan: { token: string }, holdId: string, paymentMethod: string) =>
+      h.call("POST", `/api/events/${h.eventId}/holds/${holdId}/purchase`, {
+        token: fan.token,
+        headers: { "idempotency-key": crypto.randomUUID() },
+        body: { paymentMethod },
+      });
+    const [no, yes] = await Promise.all([pay(declined.fan, declined.holdId, "sim_decline"), pay(approved.fan, approved.holdId, "sim_approve")]);
+    expect(no.status).toBe(402);
+    expect(no.body.code).toBe("PAYMENT_DECLINED");
+    expect(yes.status).toBe(201);
+    const seats = await h.seatStatuses();
+    expect(seats["A-4-2"]).toBe("available");
+    expect(seats["A-4-3"]).toBe("sold");
+    expect(await h.reservationsOf("A-4-2")).toHaveLength(0);
+    expect(await h.reservationsOf("A-4-3")).toHaveLength(1);
+  });
+
+  test("a malformed payment method is refused and leaves the hold as it was", async () => {
+    const { fan, holdId } = await holdOne(["A-4-4"]);
+    for (const body of [{ paymentMethod: "" }, { paymentMethod: "<script>" }, { paymentMethod: 4242 }]) {
+      const r = await h.call("POST", `/api/events/${h.eventId}/holds/${holdId}/purchase`, {
+        token: fan.token,
+        headers: { "idempotency-key": crypto.randomUUID() },
+        body,
+      });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe("INVALID_REQUEST");
+    }
+    expect((await h.seatStatuses())["A-4-4"]).toBe("held");
+    expect((await h.purchase(fan.token, holdId)).status).toBe(201);
+  });
+
   test("a payment that times out is voided and the hold released", async () => {
     const timeouts = await Harness.create("paytimeout", { config: { paymentTimeoutMs: 150 } });
     try {

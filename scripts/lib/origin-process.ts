@@ -7,6 +7,7 @@ const root = join(import.meta.dir, "..", "..");
 
 export interface OriginProcess {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +38,7 @@ export async function startOrigin({ env, port }: { env: Record<string, string>; 
   exitedEarly.catch(() => {});
   return {
     url,
+    pid: proc.pid,
     async stop() {
       if (proc.exitCode !== null) return;
       proc.kill("SIGTERM");

@@ -11,6 +11,8 @@ import type { Clock } from "../lib/clock.ts";
 export interface TokenVerifier {
   /** The token's claims when it is a valid, current active token (of any event); else null. */
   verify(token: string): Promise<ActiveTokenClaims | null>;
+  /** The answer for a token verified before (claims, or null once expired) without waiting; undefined when it must be verified. */
+  cached(token: string): ActiveTokenClaims | null | undefined;
 }
 
 export function createTokenVerifier({ jwks, clock, cacheSize }: { jwks: Config["activeJwks"]; clock: Clock; cacheSize: number }): TokenVerifier {
@@ -20,14 +22,19 @@ export function createTokenVerifier({ jwks, clock, cacheSize }: { jwks: Config["
   const inFlight = new Map<string, Promise<ActiveTokenClaims | null>>();
   const stillValid = (claims: ActiveTokenClaims) => (claims.exp + CLOCK_LEEWAY_SECONDS) * 1000 > clock.now();
 
+  const cached = (token: string): ActiveTokenClaims | null | undefined => {
+    const claims = cache.get(token);
+    if (!claims) return undefined;
+    if (stillValid(claims)) return claims;
+    cache.delete(token);
+    return null;
+  };
+
   return {
+    cached,
     async verify(token) {
-      const cached = cache.get(token);
-      if (cached) {
-        if (stillValid(cached)) return cached;
-        cache.delete(token);
-        return null;
-      }
+      const known = cached(token);
+      if (known !== undefined) return known;
       const pending = inFlight.get(token);
       if (pending) return pending;
       let eventId: unknown;

@@ -8,6 +8,8 @@ export interface ChargeRequest {
   currency: string;
   /** who pays: the active session */
   sessionId: string;
+  /** what the fan chose to pay with at checkout (the provider's token for a card, wallet, ...) */
+  paymentMethod?: string;
 }
 
 export type ChargeResult = { status: "approved"; paymentId: string } | { status: "declined"; reason: string };

@@ -8,10 +8,19 @@ export interface SimulatedCharge {
   paymentId: string;
 }
 
+/** Test payment methods a checkout can send, like a card provider's test cards. */
+export const SIMULATED_METHODS: Record<string, PaymentSimulation> = {
+  sim_approve: "approve",
+  sim_decline: "decline",
+  sim_timeout: "timeout",
+};
+
 /**
  * A payment provider for development, tests and demos: approves, declines, or never
- * answers (to exercise timeouts), after an optional latency. It keeps its ledger in
- * memory so tests can see what was charged and given back.
+ * answers (to exercise timeouts), after an optional latency. Each charge follows its
+ * test payment method (sim_approve, sim_decline, sim_timeout) when it names one, else the
+ * provider's mode. It keeps its ledger in memory so tests can see what was charged and
+ * given back.
  */
 export class SimulatedPaymentProvider implements PaymentProvider {
   readonly ledger = new Map<string, SimulatedCharge>();
@@ -27,12 +36,13 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     if (this.latencyMs > 0) await abortableSleep(this.latencyMs, signal);
     if (this.beforeCharge) await this.beforeCharge(request);
     signal.throwIfAborted();
-    if (this.mode === "timeout") {
+    const mode = (request.paymentMethod && SIMULATED_METHODS[request.paymentMethod]) || this.mode;
+    if (mode === "timeout") {
       // The charge goes through at the provider, but the answer never comes back.
       this.record(request, "captured");
       await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
     }
-    if (this.mode === "decline") return { status: "declined", reason: "card declined (simulated)" };
+    if (mode === "decline") return { status: "declined", reason: "card declined (simulated)" };
     const existing = this.ledger.get(request.orderId);
     if (existing) return { status: "approved", paymentId: existing.paymentId };
     return { status: "approved", paymentId: this.record(request, "captured").paymentId };

@@ -28,6 +28,26 @@ export function beginPurchase(redis: Redis, k: EventKeys, a: { sessionId: string
   return run(redis, "beginPurchase", [k.active, k.hold(a.holdId), k.sessionSeats(a.sessionId)], a.seatIds.map(k.seat), [a.holdId, a.sessionId, a.now, a.windowMs, a.purchaseId, ...a.seatIds]);
 }
 
-export function completePurchase(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; seatIds: string[] }) {
-  return run(redis, "completePurchase", [k.sold, k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active], a.seatIds.map(k.seat), [a.holdId, a.sessionId, ...a.seatIds]);
+/** `idempotencyKey` (the record's Redis key) gets `record` for `recordMs`. */
+export function completePurchase(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; seatIds: string[]; idempotencyKey: string; record: string; recordMs: number }) {
+  return run(
+    redis,
+    "completePurchase",
+    [k.sold, k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active, a.idempotencyKey],
+    a.seatIds.map(k.seat),
+    [a.holdId, a.sessionId, a.record, a.recordMs, ...a.seatIds],
+  );
+}
+
+export interface PurchaseClaim {
+  /** the record already under the key; null when this call claimed it */
+  previous: string | null;
+  hold: { sid: string | null; seats: string | null; expiresAt: string | null };
+}
+
+/** Claims `idempotencyKey` (the record's Redis key) with `pending` unless it is taken, and reads the hold, in one call. */
+export async function claimPurchase(redis: Redis, k: EventKeys, a: { holdId: string; idempotencyKey: string; pending: string; recordMs: number }): Promise<PurchaseClaim> {
+  const command = (redis as unknown as Record<"claimPurchase", (numKeys: number, ...keysAndArgs: Array<string | number>) => Promise<Array<string | null>>>).claimPurchase;
+  const [previous, sid, seats, expiresAt] = await command.call(redis, seatScripts.claimPurchase.numberOfKeys, a.idempotencyKey, k.hold(a.holdId), a.pending, a.recordMs);
+  return { previous: previous ?? null, hold: { sid: sid ?? null, seats: seats ?? null, expiresAt: expiresAt ?? null } };
 }

@@ -3,6 +3,7 @@
  * UNIQUE(event_id, seat_id) index, and the lookups that settle ambiguous outcomes.
  */
 import { and, eq, inArray } from "drizzle-orm";
+import type { PoolConnection as CorePoolConnection } from "mysql2";
 import type mysql from "mysql2/promise";
 import type { Db } from "../../db/client.ts";
 import { isDuplicateKey, isRetryableConflict, isSqlError } from "../../db/errors.ts";
@@ -40,47 +41,53 @@ const DEADLOCK_RETRIES = 3;
  * the first failing statement, so COMMIT only runs when both inserts succeeded; after a
  * failure the open transaction is rolled back on the same connection. Written with mysql2
  * directly (not drizzle's transaction helper, which costs four round trips): this is the
- * purchase's hot path and its database time is the sale's bottleneck.
+ * purchase's hot path and its database time is the sale's bottleneck. It uses mysql2's
+ * callback API (the promise wrapper captures a stack trace on every query) and sends
+ * `created_at` as the UTC text MySQL stores (escaping a Date converts it per value).
  */
 export async function insertOrder(db: Db | mysql.Pool, order: NewOrder): Promise<InsertResult> {
-  const pool = "$client" in db ? db.$client : db;
-  const orderRow = [order.id, order.eventId, order.sessionId, order.idempotencyKey, order.holdId, "paid", order.amountCents, order.currency, order.paymentId, order.createdAt];
-  const seatRows = order.seats.flatMap((s) => [order.eventId, s.seatId, order.id, s.priceCents, order.createdAt]);
+  const pool = ("$client" in db ? db.$client : db).pool;
+  const createdAt = utcDatetime(order.createdAt);
+  const values: unknown[] = [order.id, order.eventId, order.sessionId, order.idempotencyKey, order.holdId, "paid", order.amountCents, order.currency, order.paymentId, createdAt];
+  for (const s of order.seats) values.push(order.eventId, s.seatId, order.id, s.priceCents, createdAt);
   const sql =
     "START TRANSACTION;" +
     "INSERT INTO orders (id, event_id, session_id, idempotency_key, hold_id, status, amount_cents, currency, payment_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);" +
-    `INSERT INTO reservations (event_id, seat_id, order_id, price_cents, created_at) VALUES ${order.seats.map(() => "(?, ?, ?, ?, ?)").join(", ")};` +
+    `INSERT INTO reservations (event_id, seat_id, order_id, price_cents, created_at) VALUES ${order.seats.length === 1 ? ONE_SEAT : order.seats.map(() => "(?, ?, ?, ?, ?)").join(", ")};` +
     "COMMIT";
 
   for (let attempt = 1; ; attempt++) {
-    let connection: mysql.PoolConnection;
+    let connection: CorePoolConnection;
     try {
-      connection = await pool.getConnection();
+      connection = await new Promise<CorePoolConnection>((resolve, reject) => pool.getConnection((error, c) => (error ? reject(error) : resolve(c))));
     } catch (error) {
       return { kind: "failed", error };
     }
-    try {
-      await connection.query(sql, [...orderRow, ...seatRows]);
+    const error = await new Promise<unknown>((resolve) => connection.query(sql, values, (e) => resolve(e ?? null)));
+    if (error === null) {
       connection.release();
       return { kind: "committed" };
-    } catch (error) {
-      if (!isSqlError(error)) {
-        // The connection broke with the batch in flight: COMMIT may or may not have run.
-        connection.destroy();
-        return { kind: "ambiguous", error };
-      }
-      try {
-        await connection.query("ROLLBACK");
-        connection.release();
-      } catch {
-        connection.destroy();
-      }
-      if (isDuplicateKey(error, "reservations_event_seat")) return { kind: "seat-taken" };
-      if (isDuplicateKey(error, "orders_session_idempotency_key")) return { kind: "idempotency-key-used" };
-      if (isRetryableConflict(error) && attempt < DEADLOCK_RETRIES) continue;
-      return { kind: "failed", error };
     }
+    if (!isSqlError(error)) {
+      // The connection broke with the batch in flight: COMMIT may or may not have run.
+      connection.destroy();
+      return { kind: "ambiguous", error };
+    }
+    const rolledBack = await new Promise<boolean>((resolve) => connection.query("ROLLBACK", (e) => resolve(!e)));
+    if (rolledBack) connection.release();
+    else connection.destroy();
+    if (isDuplicateKey(error, "reservations_event_seat")) return { kind: "seat-taken" };
+    if (isDuplicateKey(error, "orders_session_idempotency_key")) return { kind: "idempotency-key-used" };
+    if (isRetryableConflict(error) && attempt < DEADLOCK_RETRIES) continue;
+    return { kind: "failed", error };
   }
+}
+
+const ONE_SEAT = "(?, ?, ?, ?, ?)";
+
+/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what a DATETIME(3) column holds on connections with timezone "Z" (db/client.ts). */
+export function utcDatetime(date: Date): string {
+  return date.toISOString().slice(0, 23).replace("T", " ");
 }
 
 export async function findOrder(db: Db, orderId: string): Promise<OrderRow | undefined> {

@@ -16,8 +16,8 @@ export const purchasesController = (deps: Deps) =>
     .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
     .post(
       "/:eventId/holds/:holdId/purchase",
-      async ({ params, headers, session, set }) => {
-        const outcome = await purchase(deps, session, params.eventId, params.holdId, headers["idempotency-key"]);
+      async ({ params, headers, body, session, set }) => {
+        const outcome = await purchase(deps, session, params.eventId, params.holdId, headers["idempotency-key"], body?.paymentMethod);
         set.status = outcome.status;
         return outcome.body;
       },
@@ -25,6 +25,7 @@ export const purchasesController = (deps: Deps) =>
         activeToken: true,
         params: "hold.params",
         headers: "purchase.headers",
+        body: "purchase.body",
         response: {
           201: "order.view",
           400: "error",

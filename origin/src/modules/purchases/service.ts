@@ -15,6 +15,7 @@ import type { Deps } from "../../deps.ts";
 import { AppError, errorBody, type ErrorBody } from "../../errors.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
+import { recordPurchaseDbLatency } from "../../scheduler/runtime.ts";
 import { expectOk } from "../../redis/script-errors.ts";
 import * as scripts from "../../redis/seat-scripts.ts";
 import { PaymentTimeoutError, type ChargeResult } from "../../payments/provider.ts";
@@ -42,25 +43,30 @@ interface Purchase {
   holdId: string;
   idempotencyKey: string;
   idemKey: string;
+  paymentMethod: string | undefined;
   /** set once the outcome is in the idempotency record */
   recorded?: boolean;
 }
 
-export async function purchase(deps: Deps, session: ActiveSession, eventId: string, holdId: string, idempotencyKey: string): Promise<PurchaseOutcome> {
+export async function purchase(
+  deps: Deps,
+  session: ActiveSession,
+  eventId: string,
+  holdId: string,
+  idempotencyKey: string,
+  paymentMethod?: string,
+): Promise<PurchaseOutcome> {
   const entry = await deps.catalog.get(eventId);
   const idemKey = entry.keys.idempotency(session.sid, idempotencyKey);
   const pending: IdempotencyRecord = { state: "pending", holdId };
-  // SET NX GET claims the key, or returns the record already there, in one step. The
-  // hold is read alongside (same round trip); it is used only when the claim succeeds.
-  const [previous, hold] = await Promise.all([
-    deps.redis.call("SET", idemKey, JSON.stringify(pending), "PX", IDEMPOTENCY_TTL_MS, "NX", "GET") as Promise<string | null>,
-    deps.redis.hmget(entry.keys.hold(holdId), "sid", "seats", "expiresAt"),
-  ]);
+  // One script claims the key (SET NX GET), or returns the record already there, and reads
+  // the hold; the hold is used only when the claim succeeds.
+  const { previous, hold } = await scripts.claimPurchase(deps.redis, entry.keys, { holdId, idempotencyKey: idemKey, pending: JSON.stringify(pending), recordMs: IDEMPOTENCY_TTL_MS });
   if (previous !== null) {
     const record = JSON.parse(previous) as IdempotencyRecord;
     if (record.holdId !== holdId) throw new IdempotencyKeyReusedError();
     if (record.state === "pending") {
-      if (hold[0] !== null && Number(hold[2]) > deps.clock.now()) throw new PurchaseInProgressError();
+      if (hold.sid !== null && Number(hold.expiresAt) > deps.clock.now()) throw new PurchaseInProgressError();
       // The hold has run out while the key is still pending: the process running the purchase
       // died (or its settlement outlived the hold). MySQL has the answer; nothing is
       // recorded here, so a settlement that finishes later still records its outcome.
@@ -71,23 +77,25 @@ export async function purchase(deps: Deps, session: ActiveSession, eventId: stri
     return record.outcome;
   }
 
-  const p: Purchase = { deps, entry, session, holdId, idempotencyKey, idemKey };
-  const outcome = await run(p, hold as [string | null, string | null]);
+  const p: Purchase = { deps, entry, session, holdId, idempotencyKey, idemKey, paymentMethod };
+  const outcome = await run(p, hold.sid, hold.seats);
   if (outcome && !p.recorded) await recordOutcome(p, outcome);
   return outcome ?? fail(503, "PURCHASE_PENDING", "The purchase could not be confirmed yet; ask again with the same Idempotency-Key shortly.");
 }
 
+const doneRecord = (p: Purchase, outcome: PurchaseOutcome) => JSON.stringify({ state: "done", holdId: p.holdId, outcome } satisfies IdempotencyRecord);
+
 async function recordOutcome(p: Purchase, outcome: PurchaseOutcome): Promise<void> {
-  const record: IdempotencyRecord = { state: "done", holdId: p.holdId, outcome };
+  const record = doneRecord(p, outcome);
   await p.deps.retrier.submit({
     name: `record outcome of ${p.idemKey}`,
-    run: async () => void (await p.deps.redis.set(p.idemKey, JSON.stringify(record), "PX", IDEMPOTENCY_TTL_MS)),
+    run: async () => void (await p.deps.redis.set(p.idemKey, record, "PX", IDEMPOTENCY_TTL_MS)),
     deadline: Date.now() + IDEMPOTENCY_TTL_MS,
   });
 }
 
 /** Returns the outcome, or null when it stays unknown (settled later in the background). */
-async function run(p: Purchase, [owner, seats]: [string | null, string | null]): Promise<PurchaseOutcome | null> {
+async function run(p: Purchase, owner: string | null, seats: string | null): Promise<PurchaseOutcome | null> {
   const { deps, entry, session, holdId } = p;
   const orderId = randomId("ord");
   const windowMs = deps.config.purchaseWindowSeconds * 1000;
@@ -113,7 +121,7 @@ async function run(p: Purchase, [owner, seats]: [string | null, string | null]):
 
   let charge: ChargeResult;
   try {
-    charge = await chargeWithTimeout(deps, { orderId, amountCents, currency: CURRENCY, sessionId: session.sid });
+    charge = await chargeWithTimeout(deps, { orderId, amountCents, currency: CURRENCY, sessionId: session.sid, paymentMethod: p.paymentMethod });
   } catch (error) {
     // The charge may have gone through: void it by order id.
     await Promise.all([steps.release(), steps.refund("payment unconfirmed")]);
@@ -139,11 +147,14 @@ async function run(p: Purchase, [owner, seats]: [string | null, string | null]):
   };
   const success = (): PurchaseOutcome => ({ status: 201, body: toOrderView({ ...order, status: "paid", refundedAt: null }, order.seats) });
 
+  const dbStarted = performance.now();
   const inserted = await insertOrder(deps.database.db, order);
+  recordPurchaseDbLatency(deps, entry.event.id, performance.now() - dbStarted);
   switch (inserted.kind) {
     case "committed": {
+      // The sale and the idempotency record reach Redis in one script call.
       const outcome = success();
-      await Promise.all([steps.complete(), recordOutcome(p, outcome)]);
+      await steps.complete(outcome);
       p.recorded = true;
       return outcome;
     }
@@ -166,8 +177,10 @@ async function run(p: Purchase, [owner, seats]: [string | null, string | null]):
       const settle = async (): Promise<PurchaseOutcome> => {
         // Throws while MySQL cannot answer; then the hold stays (it expires on its own).
         if (await orderCommitted(deps.database.pool, orderId)) {
-          await steps.complete();
-          return success();
+          const outcome = success();
+          await steps.complete(outcome);
+          p.recorded = true;
+          return outcome;
         }
         await Promise.all([steps.release(), steps.refund("order not saved")]);
         return fail(503, "ORDER_NOT_SAVED", "The order could not be saved; the payment is refunded and the seats released. Please try again.");
@@ -190,11 +203,15 @@ function compensation(p: Purchase, orderId: string, seatIds: string[], windowMs:
   return {
     release: () => release(p, orderId, seatIds, windowMs),
     refund: (reason: string) => deps.retrier.submit({ name: `refund ${orderId}`, run: () => deps.payments.refund(orderId, reason) }),
-    complete: () =>
-      deps.retrier.submit({
+    /** the sale in Redis and `outcome` in the idempotency record */
+    complete: (outcome: PurchaseOutcome) => {
+      const record = doneRecord(p, outcome);
+      return deps.retrier.submit({
         name: `record sale ${orderId}`,
-        run: async () => void expectOk(await scripts.completePurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds })),
-      }),
+        run: async () =>
+          void expectOk(await scripts.completePurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, idempotencyKey: p.idemKey, record, recordMs: IDEMPOTENCY_TTL_MS })),
+      });
+    },
     learnSold: () =>
       deps.retrier.submit({
         name: `record seats sold elsewhere (${orderId})`,

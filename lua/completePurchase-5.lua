@@ -1,30 +1,36 @@
 --[[
   Records in Redis a purchase that MySQL has committed: the seats join `sold`, the hold is
-  dropped (seat keys only while they still hold this hold id) and the buyer's session is
-  revoked. Safe to run again (the purchase flow retries it until Redis answers).
+  dropped (seat keys only while they still hold this hold id), the buyer's session is
+  revoked and the purchase's outcome is written to its idempotency record (so a replay of
+  the Idempotency-Key returns it). Safe to run again (the purchase flow retries it until
+  Redis answers).
 
   KEYS[1] sold          set     sold seat ids
   KEYS[2] hold          hash    sid, seats, expiresAt, purchase
   KEYS[3] sessionSeats  zset    seatId -> hold expiry (ms) of the buyer's session
   KEYS[4] active        zset    sessionId -> session expiry (ms)
-  KEYS[5..] seat keys, in the order of the seat ids in ARGV[3..]
+  KEYS[5] idempotency   string  the purchase's idempotency record (JSON)
+  KEYS[6..] seat keys, in the order of the seat ids in ARGV[5..]
 
   ARGV[1] hold id
   ARGV[2] session id of the buyer
-  ARGV[3..] seat ids
+  ARGV[3] outcome record (JSON) for the idempotency key
+  ARGV[4] record expiry (ms)
+  ARGV[5..] seat ids
 
   Returns { code, released }
     0  OK                    released = number of seat keys deleted
 ]]
 local released = 0
-for i = 5, #KEYS do
-  redis.call('SADD', KEYS[1], ARGV[i - 2])
+for i = 6, #KEYS do
+  redis.call('SADD', KEYS[1], ARGV[i - 1])
   if redis.call('GET', KEYS[i]) == ARGV[1] then
     redis.call('DEL', KEYS[i])
     released = released + 1
   end
-  redis.call('ZREM', KEYS[3], ARGV[i - 2])
+  redis.call('ZREM', KEYS[3], ARGV[i - 1])
 end
 if redis.call('HGET', KEYS[2], 'sid') == ARGV[2] then redis.call('DEL', KEYS[2]) end
 redis.call('ZREM', KEYS[4], ARGV[2])
+redis.call('SET', KEYS[5], ARGV[3], 'PX', ARGV[4])
 return { 0, released }
