@@ -1,24 +1,153 @@
 /**
- * `bun run bench capacity`: measures the database's sustainable purchase throughput (the
- * real purchase inserts under the unique index, at doubling concurrency, until throughput
- * stops growing or p95 passes the bound) and stores it for this environment in Redis and in
- * bench/results/capacity-<environment>.json, with a table in capacity-<environment>.md.
- * The scheduler derives the admission rate from it (ADMISSION_CAPACITY_SHARE of it, divided
- * by ADMISSION_DB_WORK_PER_FAN).
+ * `bun run bench capacity`: measures the sustainable purchase throughput at doubling
+ * concurrency, until throughput stops growing or p95 passes the bound, twice:
+ *   - database: the real purchase inserts under the unique index (insertOrder), alone;
+ *   - purchase-path: what an admitted fan costs, exactly as the overload run's simulated
+ *     fans do it: claim the turn (the edge's claimTurn script, sign the active token), then
+ *     a hold and a purchase through a real origin's HTTP API (token check, Redis scripts,
+ *     payment step, the same insert), the driver on the same machine.
+ * The lower of the two binds and is stored for this environment in Redis and in
+ * bench/results/capacity-<environment>.json (`kind` says which, `compared` keeps the
+ * other), with a table in capacity-<environment>.md. The scheduler derives the admission
+ * rate from it (ADMISSION_CAPACITY_SHARE of it, divided by ADMISSION_DB_WORK_PER_FAN).
  *
- * Knobs: CAPACITY_ENVIRONMENT (local), BENCH_LEVEL_MS (3000), BENCH_P95_BOUND_MS (100),
- * BENCH_MAX_CONCURRENCY (128), BENCH_SEATS_PER_ORDER (1).
+ * Knobs: CAPACITY_ENVIRONMENT (local), BENCH_LEVEL_MS (3000), BENCH_P95_BOUND_MS (100, the
+ * database's), BENCH_PATH_P95_BOUND_MS (ADMISSION_LATENCY_BOUND_MS, 250: claim + hold + purchase),
+ * BENCH_MAX_CONCURRENCY (128), BENCH_SEATS_PER_ORDER (1), BENCH_CAPACITY_PATH (1; 0 measures
+ * the database alone).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
-import { CapacityStore, measureCapacity, type CapacityResult } from "../origin/src/scheduler/capacity.ts";
+import { bindingCapacity, CapacityStore, climbLevels, dropScratchEvents, levelOf, measureCapacity, type CapacityLevel, type CapacityResult } from "../origin/src/scheduler/capacity.ts";
 import { parseSchedulerConfig } from "../origin/src/scheduler/config.ts";
 import { ceilingRate } from "../origin/src/scheduler/settings.ts";
+import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
+import { freePort } from "../scripts/lib/free-port.ts";
+import { startOrigin } from "../scripts/lib/origin-process.ts";
+import { eventKeys } from "../common/keys.ts";
+import { signActiveToken } from "../common/tokens.ts";
+import { queueScripts } from "../lua/queue.ts";
+import { signingKeyFromEnv } from "../scripts/token-mint.ts";
 
 const root = join(import.meta.dir, "..");
+
+const SEATS_PER_ROW = 500;
+
+export interface PathOptions {
+  environment: string;
+  env: Record<string, string>;
+  redis: Redis;
+  levels: number[];
+  levelMs: number;
+  p95BoundMs: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The purchase path's capacity: admitted fans each claim their turn (the edge's claimTurn
+ * script, then sign the active token), hold one seat and buy it through a real origin's
+ * HTTP API (as the edge forwards them), at doubling concurrency. A level's latency is one
+ * fan's claim + hold + purchase. Scratch events are deleted afterwards.
+ */
+export async function measurePurchasePath(o: PathOptions): Promise<CapacityResult> {
+  const originAuth = o.env.ORIGIN_AUTH_SECRET?.split(",")[0]?.trim() ?? "";
+  const key = signingKeyFromEnv(o.env);
+  const admin = { authorization: `Bearer ${o.env.ADMIN_KEY}`, "content-type": "application/json" };
+  const origin = await startOrigin({ env: { ...o.env, LOG_REQUESTS: "0", CAPACITY_ENVIRONMENT: o.environment }, port: await freePort() });
+  const eventIds: string[] = [];
+  let event = { id: "", seats: 0, next: 0 };
+  const newEvent = async (seats: number) => {
+    const id = `cap-path-${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 6)}`;
+    const rows = Math.ceil(seats / SEATS_PER_ROW);
+    const r = await fetch(`${origin.url}/admin/events`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({
+        id,
+        name: "capacity measurement",
+        venue: "scratch",
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        perOrderLimit: 4,
+        holdSeconds: 120,
+        sections: [{ name: "A", rows, seatsPerRow: SEATS_PER_ROW, tier: "scratch", priceCents: 100 }],
+      }),
+    });
+    if (r.status !== 201) throw new Error(`creating scratch event ${id}: ${r.status} ${await r.text()}`);
+    eventIds.push(id);
+    event = { id, seats: rows * SEATS_PER_ROW, next: 0 };
+  };
+  /** One admitted fan: claim the turn, hold a seat, buy it. */
+  const fan = async (eventId: string, ticket: string, seat: string): Promise<boolean> => {
+    const claimKeys = queueScripts.claimTurn.keys(eventKeys(eventId));
+    const sid = `s_${crypto.randomUUID().replace(/-/g, "")}`;
+    const [code] = (await o.redis.eval(queueScripts.claimTurn.source, claimKeys.length, ...claimKeys, ticket, sid, Date.now(), 600_000)) as [number];
+    if (code !== 0) return false;
+    const token = await signActiveToken({ evt: eventId, sid }, 600, key);
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json", "x-origin-auth": originAuth };
+    const hold = await fetch(`${origin.url}/api/events/${eventId}/holds`, { method: "POST", headers: auth, body: JSON.stringify({ seatIds: [seat] }) });
+    if (hold.status !== 201) return false;
+    const { holdId } = (await hold.json()) as { holdId: string };
+    const p = await fetch(`${origin.url}/api/events/${eventId}/holds/${holdId}/purchase`, { method: "POST", headers: { ...auth, "idempotency-key": crypto.randomUUID() } });
+    await p.arrayBuffer();
+    return p.status === 201;
+  };
+  const seatId = (i: number) => `A-${Math.floor(i / SEATS_PER_ROW) + 1}-${(i % SEATS_PER_ROW) + 1}`;
+  let best = 0;
+  const runLevel = async (concurrency: number): Promise<CapacityLevel> => {
+    // enough seats and admitted tickets for twice the best rate so far, made before the clock starts
+    const needed = Math.max(3000, Math.ceil(best * 2 * (o.levelMs / 1000)));
+    if (event.seats - event.next < needed) await newEvent(needed);
+    const { id } = event;
+    const tickets = Array.from({ length: Math.min(needed, event.seats - event.next) }, (_, i) => `cap${concurrency}-${i}`);
+    const deadline = Date.now() + 600_000;
+    for (let i = 0; i < tickets.length; i += 1000) await o.redis.zadd(eventKeys(id).admitted, ...tickets.slice(i, i + 1000).flatMap((t) => [deadline, t]));
+    const latencies: number[] = [];
+    let errors = 0;
+    const started = performance.now();
+    const until = started + o.levelMs;
+    const worker = async () => {
+      while (performance.now() < until) {
+        const ticket = tickets.pop();
+        if (!ticket || event.next >= event.seats) return;
+        const seat = seatId(event.next++);
+        const t0 = performance.now();
+        const ok = await fan(id, ticket, seat).catch(() => false);
+        if (ok) latencies.push(performance.now() - t0);
+        else errors++;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const level = levelOf(concurrency, latencies, errors, (performance.now() - started) / 1000);
+    best = Math.max(best, level.tps);
+    return level;
+  };
+  try {
+    const minGrowth = 0.05;
+    const { measured, chosen, stoppedBecause } = await climbLevels(o.levels, runLevel, { p95BoundMs: o.p95BoundMs, minGrowth, log: o.log });
+    return {
+      environment: o.environment,
+      kind: "purchase-path",
+      tps: chosen.tps,
+      concurrency: chosen.concurrency,
+      p95Ms: chosen.p95Ms,
+      levels: measured,
+      measuredAt: new Date().toISOString(),
+      method: `admitted fans: claimTurn script + sign the active token, then POST hold (1 seat) + POST purchase through one origin's HTTP API (bun origin/src/main.ts, DB_POOL_SIZE ${o.env.DB_POOL_SIZE ?? 16}), the driver on the same machine; scratch events; concurrency ${o.levels.join(",")}; ${o.levelMs} ms per level; latency = claim + hold + purchase; stop when growth < ${minGrowth * 100}% twice or p95 > ${o.p95BoundMs} ms`,
+      stoppedBecause,
+    };
+  } finally {
+    await origin.stop();
+    const database = createDatabase(o.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", 2);
+    await dropScratchEvents(database.db, eventIds).finally(() => database.close());
+    for (const id of eventIds) {
+      const keys = await o.redis.keys(`cu:{${id}}:*`);
+      if (keys.length) await o.redis.del(...keys);
+    }
+  }
+}
 
 export function capacityTable(result: CapacityResult): string {
   const rows = result.levels.map((l) => `| ${l.concurrency} | ${l.tps} | ${l.p50Ms} | ${l.p95Ms} | ${l.purchases} | ${l.errors} |`);
@@ -36,31 +165,49 @@ export async function run(_args: string[] = []): Promise<void> {
   const levels = [1, 2, 4, 8, 16, 32, 64, 128, 256].filter((c) => c <= maxConcurrency);
   const poolSize = Math.max(...levels);
 
+  const measurePath = (process.env.BENCH_CAPACITY_PATH ?? "1") !== "0";
+  const pathBound = Number(process.env.BENCH_PATH_P95_BOUND_MS ?? config.adaptive.latencyBoundMs);
+
   await migrateDatabase(databaseUrl);
   const database = createDatabase(databaseUrl, poolSize);
   const redis = new Redis(redisUrl);
   try {
-    console.log(`bench capacity (${config.environment}): ${navigator.hardwareConcurrency} cores, ${levelMs} ms per level, p95 bound ${bound} ms`);
-    const result = await measureCapacity(database, { environment: config.environment, levels, levelMs, p95BoundMs: bound, seatsPerOrder, log: (line) => console.log(`  ${line}`) });
+    console.log(`bench capacity (${config.environment}): ${navigator.hardwareConcurrency} cores, ${levelMs} ms per level, p95 bound ${bound} ms (database)${measurePath ? `, ${pathBound} ms (purchase path)` : ""}`);
+    console.log("database: insertOrder alone");
+    const measured = [await measureCapacity(database, { environment: config.environment, levels, levelMs, p95BoundMs: bound, seatsPerOrder, log: (line) => console.log(`  ${line}`) })];
+    if (measurePath) {
+      console.log("purchase path: claim + hold + purchase through the origin's HTTP API");
+      const env: Record<string, string> = { ...(await ensureDevSecrets()), ...(process.env as Record<string, string>) };
+      measured.push(await measurePurchasePath({ environment: config.environment, env, redis, levels, levelMs, p95BoundMs: pathBound, log: (line) => console.log(`  ${line}`) }));
+    }
+    const result = bindingCapacity(measured);
     const store = new CapacityStore(redis, config.environment, join(root, config.capacityFile));
     await store.save(result);
     const rate = ceilingRate({ rate: null }, result.tps, config).rate;
+    const sections = measured.flatMap((m) => [
+      `## ${m.kind}${m === measured.find((x) => x.kind === result.kind) ? " (binds: stored)" : ""}`,
+      "",
+      capacityTable(m),
+      "",
+      `- capacity: **${m.tps} purchases/s** at concurrency ${m.concurrency} (p95 ${m.p95Ms} ms); stopped: ${m.stoppedBecause}`,
+      `- method: ${m.method}`,
+      "",
+    ]);
     const md = [
       `# bench capacity: ${config.environment} (${result.measuredAt})`,
       "",
-      `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}; the driver and MariaDB share the machine.`,
+      `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}; the driver, the origin and MariaDB share the machine.`,
       "",
-      capacityTable(result),
+      `Stored capacity: **${result.tps} purchases/s**, kind **${result.kind}** (the lower of ${measured.map((m) => `${m.kind} ${m.tps}/s`).join(" and ")}: that is what binds on this machine).`,
+      `Admission rate from it: ${config.capacityShare} x ${result.tps} / ${config.dbWorkPerFan} = **${rate.toFixed(1)} fans/s**.`,
       "",
-      `- capacity: **${result.tps} purchases/s** at concurrency ${result.concurrency} (p95 ${result.p95Ms} ms); stopped: ${result.stoppedBecause}`,
-      `- admission rate from it: ${config.capacityShare} x ${result.tps} / ${config.dbWorkPerFan} = **${rate.toFixed(1)} fans/s**`,
-      `- method: ${result.method}`,
-      "",
+      ...sections,
       "Run: `bun run bench capacity`",
       "",
     ].join("\n");
     writeFileSync(join(root, "bench", "results", `capacity-${config.environment}.md`), md);
-    console.log(`\n${capacityTable(result)}\n\ncapacity ${result.tps} purchases/s (concurrency ${result.concurrency}, p95 ${result.p95Ms} ms, ${result.stoppedBecause}); admission rate ${rate.toFixed(1)} fans/s`);
+    for (const m of measured) console.log(`\n${m.kind}:\n${capacityTable(m)}\ncapacity ${m.tps} purchases/s (concurrency ${m.concurrency}, p95 ${m.p95Ms} ms, ${m.stoppedBecause})`);
+    console.log(`\nstored: ${result.kind} ${result.tps} purchases/s; admission rate ${rate.toFixed(1)} fans/s`);
     console.log(`stored in Redis (cu:capacity:${config.environment}) and ${config.capacityFile}`);
   } finally {
     redis.disconnect();

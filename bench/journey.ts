@@ -23,7 +23,7 @@ import type * as hdr from "hdr-histogram-js";
 import { eventKeys } from "../common/keys.ts";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
-import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
+import { benchEnv } from "./lib/env.ts";
 import { startBalancer } from "../scripts/lib/balancer.ts";
 import { freePort } from "../scripts/lib/free-port.ts";
 import { startOrigin, type OriginProcess } from "../scripts/lib/origin-process.ts";
@@ -32,7 +32,7 @@ import { miniflareEdge } from "./edge-runtime.ts";
 import { startBridgeProcess } from "./lib/bridge.ts";
 import { ensureFetchConcurrency, newHistogram, recordMs, summarize, type LatencySummary } from "./lib/latency.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
-import { plotSvg } from "./overload-plot.ts";
+import { plotSvg } from "./plot.ts";
 
 const root = join(import.meta.dir, "..");
 const STEPS = ["join", "wait", "claim", "hold", "purchase", "journey"] as const;
@@ -222,10 +222,7 @@ export async function run(_args: string[] = []): Promise<void> {
   const resultsName = process.env.BENCH_RESULTS_NAME ?? "journey";
   // admission paused for the first N seconds: everyone arriving meanwhile waits on an open stream
   const pauseSeconds = Number(process.env.BENCH_PAUSE_SECONDS ?? 0);
-  const secrets = await ensureDevSecrets();
-  const env: Record<string, string> = { ...secrets, ...(process.env as Record<string, string>) };
-  const redisUrl = env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const databaseUrl = env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
+  const { env, redisUrl, databaseUrl } = await benchEnv();
   await migrateDatabase(databaseUrl);
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   const database = createDatabase(databaseUrl, 32);
@@ -244,7 +241,7 @@ export async function run(_args: string[] = []): Promise<void> {
     const balancer = originCount > 1 ? startBalancer({ upstreams: origins.map((o) => o.url) }) : undefined;
     if (balancer) stops.unshift(() => balancer.stop());
     const originUrl = balancer?.url ?? origins[0]!.url;
-    const bridge = await startBridgeProcess(redisUrl, secrets.UPSTASH_REDIS_REST_TOKEN!);
+    const bridge = await startBridgeProcess(redisUrl, env.UPSTASH_REDIS_REST_TOKEN!);
     stops.unshift(() => bridge.stop());
     const edge = await miniflareEdge(bridge.url, {
       ORIGIN_URL: originUrl,
@@ -353,7 +350,7 @@ export async function run(_args: string[] = []): Promise<void> {
       errorCodes: Object.fromEntries([...rec.errorCodes].sort((a, b) => b[1] - a[1])),
       perSecond: rec.perSecond.map((s, t) => ({ t, arrivals: s.arrivals, purchases: s.purchases, failures: s.failures, streams: s.streams, purchaseP95ms: p95(s.purchaseMs) })),
     };
-    writeResults(result, resultsName);
+    await writeResults(result, resultsName);
     if (invariants.some((i) => !i.ok)) process.exitCode = 1;
   } finally {
     for (const stop of stops) await Promise.resolve(stop()).catch((e) => console.error(String(e)));
@@ -399,7 +396,7 @@ async function checkInvariants(redis: Redis, database: ReturnType<typeof createD
   ];
 }
 
-function writeResults(result: {
+async function writeResults(result: {
   command: string;
   startedAt: string;
   machine: { cpus: number; model?: string; memoryGiB: number; bun: string; loadavg: number[] };
@@ -465,7 +462,7 @@ function writeResults(result: {
   const t = result.perSecond.map((s) => s.t);
   writeFileSync(
     join(dir, `${name}.svg`),
-    plotSvg(`Fan journey through the edge: ${result.settings.rate} fans/s for ${result.settings.seconds} s`, t, [
+    await plotSvg(`Fan journey through the edge: ${result.settings.rate} fans/s for ${result.settings.seconds} s`, t, [
       {
         title: "throughput",
         unit: "per second",

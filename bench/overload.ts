@@ -1,18 +1,26 @@
 /**
  * `bun run bench overload`: a crowd ten times what the database can serve per second
- * arrives within seconds. A real origin (its scheduler running, rate from the measured
+ * arrives within seconds. A real origin (its scheduler running, rate from the stored
  * capacity, adaptive mode on) admits fans; simulated fans claim their turn (the edge's
  * claim script), hold a seat and buy it through the origin's HTTP API. Every second the
- * run records committed purchases per second (from MySQL), queue length, admissions per
- * second, active sessions and the purchase p95, then writes a table and a plot to
- * bench/results/overload.{md,json,svg}.
+ * run records committed purchases per second (counted in MySQL), queue length, admissions
+ * per second, active sessions, the purchase p95 at the fan, of the purchase request in the
+ * origin, and of the purchase's database transaction (what adaptive mode steers by), then
+ * writes a table and a plot to bench/results/overload.{md,json,svg}.
+ *
+ * The capacity is the one `bun run bench capacity` stored: the lower of the database's
+ * and the purchase path's (claim + hold + purchase through the origin), whichever binds
+ * on this machine; the report says which.
  *
  * Baseline in the same run: the same origin with no waiting room in front, hit by a
  * stampede of fans who all hold and buy at once.
  *
- * Knobs: BENCH_CROWD (10 x capacity), BENCH_ARRIVAL_SECONDS (2), BENCH_SECONDS (60, limit),
+ * Knobs: BENCH_CROWD (10 x capacity), BENCH_ARRIVAL_SECONDS (2), BENCH_SECONDS (90, limit),
  * BENCH_MAX_ACTIVE (500: simulated fans buy at once, so a few hundred in the purchase area
- * keep the origin busy), BENCH_STAMPEDE (3000), CAPACITY_ENVIRONMENT.
+ * keep the origin busy), BENCH_STAMPEDE (3000), CAPACITY_ENVIRONMENT,
+ * BENCH_DB_STALL_MS (0) and BENCH_DB_STALL_AT (6 s): a slow database on purpose, another
+ * transaction locks the event's seat rows that long, so the orders' inserts wait (adaptive
+ * mode should back off, then creep back), BENCH_OUT (overload: the results' file name).
  * Uses the stored capacity of the environment (`bun run bench capacity`), measuring it first
  * if there is none.
  */
@@ -28,11 +36,11 @@ import { CapacityStore, measureCapacity } from "../origin/src/scheduler/capacity
 import { parseSchedulerConfig } from "../origin/src/scheduler/config.ts";
 import { percentile, readLatencyWindow } from "../origin/src/scheduler/latency.ts";
 import { ceilingRate } from "../origin/src/scheduler/settings.ts";
-import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
 import { freePort } from "../scripts/lib/free-port.ts";
 import { startOrigin } from "../scripts/lib/origin-process.ts";
 import { mintActiveSessions, signingKeyFromEnv } from "../scripts/token-mint.ts";
-import { plotSvg } from "./overload-plot.ts";
+import { benchEnv } from "./lib/env.ts";
+import { plotSvg } from "./plot.ts";
 
 const root = join(import.meta.dir, "..");
 const SEATS_PER_ROW = 500;
@@ -44,8 +52,10 @@ interface Row {
   admittedPerSecond: number;
   activeSessions: number;
   p95Ms: number | null;
-  /** the purchase p95 the origin itself measured (what adaptive mode steers by) */
+  /** the purchase request's p95 as the origin measured it (whole endpoint) */
   originP95Ms: number | null;
+  /** the purchase database transaction's p95 (what adaptive mode steers by) */
+  dbP95Ms: number | null;
   targetRate: number;
   measuredRate: number;
   inFlight: number;
@@ -57,12 +67,8 @@ interface FanOutcome {
 }
 
 export async function run(_args: string[] = []): Promise<void> {
-  const secrets = await ensureDevSecrets();
-  const env: Record<string, string> = { ...secrets, ...(process.env as Record<string, string>) };
-  // the simulated fans call the origin directly, as the edge would: with the edge's origin-auth secret
-  const originAuth = env.ORIGIN_AUTH_SECRET?.split(",")[0]?.trim() ?? "";
-  const redisUrl = env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const databaseUrl = env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
+  // the origin is called directly, as the edge would, with the edge's origin-auth secret
+  const { env, originAuth, redisUrl, databaseUrl } = await benchEnv();
   const config = parseSchedulerConfig(env);
   const key = signingKeyFromEnv(env);
   await migrateDatabase(databaseUrl);
@@ -80,18 +86,29 @@ export async function run(_args: string[] = []): Promise<void> {
       await store.save(capacity);
     }
     const rate = ceilingRate({ rate: null }, capacity.tps, config).rate;
+    const kind = capacity.kind ?? "database";
+    const dbCapacity = kind === "database" ? capacity.tps : (capacity.compared?.find((c) => c.kind === "database")?.tps ?? null);
+    const capacityText =
+      kind === "database"
+        ? `database capacity ${capacity.tps} purchases/s`
+        : `purchase-path capacity ${capacity.tps} purchases/s (claim + hold + purchase through the origin; it binds: the database alone measured ${dbCapacity ?? "?"} purchases/s)`;
     const crowd = Number(env.BENCH_CROWD ?? Math.round(capacity.tps * 10));
     const arrivalSeconds = Number(env.BENCH_ARRIVAL_SECONDS ?? 2);
-    const limitSeconds = Number(env.BENCH_SECONDS ?? 60);
+    const limitSeconds = Number(env.BENCH_SECONDS ?? 90);
     const maxActive = Number(env.BENCH_MAX_ACTIVE ?? 500);
     const stampede = Number(env.BENCH_STAMPEDE ?? 3000);
+    const stallMs = Number(env.BENCH_DB_STALL_MS ?? 0);
+    const stallAt = Number(env.BENCH_DB_STALL_AT ?? 6);
+    const out = env.BENCH_OUT ?? "overload";
     const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: `${process.platform}-${process.arch}` };
     console.log(
-      `bench overload: capacity ${capacity.tps}/s (measured ${capacity.measuredAt}), admission rate ${rate.toFixed(1)}/s (${config.capacityShare} of it), crowd ${crowd} in ${arrivalSeconds}s, maxActive ${maxActive}`,
+      `bench overload: ${capacityText} (measured ${capacity.measuredAt}), admission rate ${rate.toFixed(1)}/s (${config.capacityShare} of it), crowd ${crowd} in ${arrivalSeconds}s, maxActive ${maxActive}`,
     );
 
     const origin = await startOrigin({
-      env: { ...env, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "200", CAPACITY_ENVIRONMENT: config.environment },
+      // Fans stay on the page for the whole run (no presence refresh needed: that is the
+      // edge's work in production, and here it would take CPU from the origin on the same cores).
+      env: { ...env, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "200", CAPACITY_ENVIRONMENT: config.environment, PRESENCE_GRACE_SECONDS: "600" },
       port: await freePort(),
     });
     stops.unshift(() => origin.stop());
@@ -165,7 +182,6 @@ export async function run(_args: string[] = []): Promise<void> {
     const claimKeys = queueScripts.claimTurn.keys(k);
 
     const started = performance.now();
-    let stopPresence = false;
     const arrivals = (async () => {
       const batch = 500;
       for (let i = 0; i < crowd; i += batch) {
@@ -174,18 +190,6 @@ export async function run(_args: string[] = []): Promise<void> {
         await p.exec();
         const due = started + ((i + batch) / crowd) * arrivalSeconds * 1000;
         if (performance.now() < due) await Bun.sleep(due - performance.now());
-      }
-    })();
-
-    // The fans keep their pages open: refresh their presence as the edge does for connected fans.
-    const presence = (async () => {
-      while (!stopPresence) {
-        const waitingIds = await redis.zrange(k.queue, 0, -1);
-        for (let i = 0; i < waitingIds.length; i += 5000) {
-          const now = Date.now();
-          await redis.zadd(k.seen, "XX", ...waitingIds.slice(i, i + 5000).flatMap((id) => [now, id]));
-        }
-        await Bun.sleep(5000);
       }
     })();
 
@@ -230,15 +234,31 @@ export async function run(_args: string[] = []): Promise<void> {
       const [r] = (await database.pool.query("SELECT COUNT(*) AS n FROM orders WHERE event_id = ?", [eventId])) as unknown as [[{ n: number }]];
       return Number(r[0].n);
     };
+    /** a slow database on purpose: another transaction holds the event's seat rows, the orders' inserts wait for it */
+    const stall = async () => {
+      const blocker = await database.pool.getConnection();
+      try {
+        await blocker.query("START TRANSACTION");
+        await blocker.query("SELECT seat_id FROM seats WHERE event_id = ? FOR UPDATE", [eventId]);
+        console.log(`  (database stalled for ${stallMs} ms: the event's seat rows are locked)`);
+        await Bun.sleep(stallMs);
+        await blocker.query("COMMIT");
+      } finally {
+        blocker.release();
+      }
+    };
+    let stalling: Promise<void> = Promise.resolve();
     for (let second = 1; second <= limitSeconds; second++) {
       const due = started + second * 1000;
       await Bun.sleep(Math.max(0, due - performance.now()));
-      const [orders, waiting, state, active, originSide] = await Promise.all([
+      if (stallMs > 0 && second === stallAt) stalling = stall();
+      const [orders, waiting, state, active, originSide, dbSide] = await Promise.all([
         countOrders(),
         redis.zcard(k.queue),
         redis.hmget(k.queueState, "admittedTotal", "targetRate", "admitRate"),
         redis.zcount(k.active, `(${Date.now()}`, "+inf"),
-        readLatencyWindow(redis, eventId, Date.now() - 1000),
+        readLatencyWindow(redis, eventId, Date.now() - 1000, "purchaseLatency"),
+        readLatencyWindow(redis, eventId, Date.now() - 1000, "purchaseDbLatency"),
       ]);
       const admittedTotal = Number(state[0] ?? 0);
       const sample = latencies.sort((a, b) => a - b);
@@ -251,6 +271,7 @@ export async function run(_args: string[] = []): Promise<void> {
         activeSessions: active,
         p95Ms: sample.length ? round(percentile(sample, 0.95)!) : null,
         originP95Ms: originSide.p95Ms === null ? null : round(originSide.p95Ms),
+        dbP95Ms: dbSide.p95Ms === null ? null : round(dbSide.p95Ms),
         targetRate: round(Number(state[1] ?? 0)),
         measuredRate: round(Number(state[2] ?? 0)),
         inFlight,
@@ -259,22 +280,25 @@ export async function run(_args: string[] = []): Promise<void> {
       lastOrders = orders;
       lastAdmitted = admittedTotal;
       console.log(
-        `  t=${String(second).padStart(3)}s  purchases/s ${String(row.purchasesPerSecond).padStart(5)}  waiting ${String(waiting).padStart(6)}  admitted/s ${String(row.admittedPerSecond).padStart(5)}  active ${String(active).padStart(5)}  p95 ${row.p95Ms ?? "-"} ms (origin ${row.originP95Ms ?? "-"})  target ${row.targetRate}/s`,
+        `  t=${String(second).padStart(3)}s  purchases/s ${String(row.purchasesPerSecond).padStart(5)}  waiting ${String(waiting).padStart(6)}  admitted/s ${String(row.admittedPerSecond).padStart(5)}  active ${String(active).padStart(5)}  p95 ${row.p95Ms ?? "-"} ms (origin ${row.originP95Ms ?? "-"}, db ${row.dbP95Ms ?? "-"})  target ${row.targetRate}/s`,
       );
       if (second > arrivalSeconds && waiting === 0 && inFlight === 0 && (await redis.zcard(k.admitted)) === 0) break;
     }
     stop = true;
-    stopPresence = true;
-    await Promise.all([arrivals, fans, presence]);
+    await Promise.all([arrivals, fans, stalling]);
 
     const busy = rows.filter((r) => r.t > arrivalSeconds && r.waiting > 0);
     const tpsBusy = busy.map((r) => r.purchasesPerSecond);
     const p95s = busy.map((r) => r.p95Ms).filter((v): v is number => v !== null);
+    const dbP95s = busy.map((r) => r.dbP95Ms).filter((v): v is number => v !== null);
     const summary = {
+      capacityKind: kind,
       capacityTps: capacity.tps,
+      databaseCapacityTps: dbCapacity,
       capacityMeasuredAt: capacity.measuredAt,
       share: config.capacityShare,
       admissionRate: round(rate),
+      latencyBoundMs: config.adaptive.latencyBoundMs,
       crowd,
       arrivalSeconds,
       maxActive,
@@ -284,79 +308,109 @@ export async function run(_args: string[] = []): Promise<void> {
       whileQueued: {
         seconds: busy.length,
         meanPurchasesPerSecond: round(mean(tpsBusy)),
+        medianPurchasesPerSecond: round(median(tpsBusy)),
         maxPurchasesPerSecond: Math.max(0, ...tpsBusy),
+        secondsAboveAdmissionRate: tpsBusy.filter((v) => v > rate).length,
+        secondsAboveCapacity: tpsBusy.filter((v) => v > capacity.tps).length,
         meanAdmittedPerSecond: round(mean(busy.map((r) => r.admittedPerSecond))),
+        minTargetRate: round(Math.min(...busy.map((r) => r.targetRate))),
         medianPurchaseP95Ms: round(median(p95s)),
         maxPurchaseP95Ms: round(Math.max(0, ...p95s)),
+        medianDbP95Ms: round(median(dbP95s)),
+        maxDbP95Ms: round(Math.max(0, ...dbP95s)),
       },
       baseline,
     };
+    const w = summary.whileQueued;
     const ratios = {
-      maxTpsOverCapacity: round(summary.whileQueued.maxPurchasesPerSecond / capacity.tps),
-      meanTpsOverAdmissionRate: round(summary.whileQueued.meanPurchasesPerSecond / rate),
-      meanTpsOverBaselineTps: round(summary.whileQueued.meanPurchasesPerSecond / Math.max(1, baseline.purchasesPerSecond)),
-      p95OverBaselineP95: round(summary.whileQueued.medianPurchaseP95Ms / Math.max(1, baseline.p95Ms)),
+      meanTpsOverCapacity: round(w.meanPurchasesPerSecond / capacity.tps),
+      maxTpsOverCapacity: round(w.maxPurchasesPerSecond / capacity.tps),
+      meanTpsOverAdmissionRate: round(w.meanPurchasesPerSecond / rate),
+      maxTpsOverDatabaseCapacity: dbCapacity ? round(w.maxPurchasesPerSecond / dbCapacity) : null,
+      meanTpsOverBaselineTps: round(w.meanPurchasesPerSecond / Math.max(1, baseline.purchasesPerSecond)),
+      p95OverBaselineP95: round(w.medianPurchaseP95Ms / Math.max(1, baseline.p95Ms)),
     };
 
     mkdirSync(join(root, "bench", "results"), { recursive: true });
-    writeFileSync(join(root, "bench", "results", "overload.json"), `${JSON.stringify({ machine, summary, ratios, rows }, null, 2)}\n`);
+    writeFileSync(join(root, "bench", "results", `${out}.json`), `${JSON.stringify({ machine, summary, ratios, stall: stallMs > 0 ? { atSecond: stallAt, ms: stallMs } : null, rows }, null, 2)}\n`);
     const seconds = rows.map((r) => r.t);
     writeFileSync(
-      join(root, "bench", "results", "overload.svg"),
-      plotSvg(`Overload: ${crowd} fans in ${arrivalSeconds}s; DB capacity ${capacity.tps}/s, admission rate ${rate.toFixed(0)}/s`, seconds, [
+      join(root, "bench", "results", `${out}.svg`),
+      await plotSvg(`Overload: ${crowd} fans in ${arrivalSeconds}s${stallMs > 0 ? `, DB stalled ${stallMs} ms at ${stallAt}s` : ""}; ${kind} capacity ${capacity.tps}/s, admission rate ${rate.toFixed(0)}/s`, seconds, [
         {
-          title: "Purchases and admissions",
+          title: `Purchases and admissions (${kind} capacity ${capacity.tps}/s${kind === "database" || dbCapacity === null ? "" : `; database alone ${dbCapacity}/s, off the scale`})`,
           unit: "per second",
           series: [
             { label: "DB purchases/s", color: "#d62728", values: rows.map((r) => r.purchasesPerSecond) },
             { label: "admitted/s", color: "#1f77b4", values: rows.map((r) => r.admittedPerSecond) },
+            { label: `${config.capacityShare} x capacity`, color: "#bcbd22", values: rows.map(() => rate), dashed: true },
+            { label: "capacity", color: "#7f7f7f", values: rows.map(() => capacity!.tps), dashed: true },
+            // last, so it is drawn over the share line it equals while adaptive mode is not backing off
             { label: "target rate", color: "#2ca02c", values: rows.map((r) => r.targetRate), dashed: true },
-            { label: "DB capacity", color: "#7f7f7f", values: rows.map(() => capacity!.tps), dashed: true },
           ],
         },
         { title: "Queue", unit: "fans", series: [{ label: "waiting", color: "#9467bd", values: rows.map((r) => r.waiting) }, { label: "active sessions", color: "#ff7f0e", values: rows.map((r) => r.activeSessions) }] },
-        { title: "Purchase latency p95", unit: "ms", series: [{ label: "p95 at the fan", color: "#d62728", values: rows.map((r) => r.p95Ms ?? Number.NaN) }, { label: "p95 in the origin", color: "#1f77b4", values: rows.map((r) => r.originP95Ms ?? Number.NaN) }, { label: "p95 (no waiting room)", color: "#7f7f7f", values: rows.map(() => baseline.p95Ms), dashed: true }] },
+        {
+          title: "Purchase latency p95",
+          unit: "ms",
+          series: [
+            { label: "at the fan", color: "#d62728", values: rows.map((r) => r.p95Ms ?? Number.NaN) },
+            { label: "request (origin)", color: "#1f77b4", values: rows.map((r) => r.originP95Ms ?? Number.NaN) },
+            { label: "DB transaction", color: "#2ca02c", values: rows.map((r) => r.dbP95Ms ?? Number.NaN) },
+            { label: "adaptive bound", color: "#7f7f7f", values: rows.map(() => config.adaptive.latencyBoundMs), dashed: true },
+          ],
+        },
       ]),
     );
     const table = [
-      "| t (s) | DB purchases/s | waiting | admitted/s | active sessions | purchase p95 ms (fan) | purchase p95 ms (origin) | target rate/s | measured rate/s |",
-      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-      ...rows.map((r) => `| ${r.t} | ${r.purchasesPerSecond} | ${r.waiting} | ${r.admittedPerSecond} | ${r.activeSessions} | ${r.p95Ms ?? "-"} | ${r.originP95Ms ?? "-"} | ${r.targetRate} | ${r.measuredRate} |`),
+      "| t (s) | DB purchases/s | waiting | admitted/s | active sessions | purchase p95 ms (fan) | purchase request p95 ms (origin) | DB transaction p95 ms (steers) | target rate/s | measured rate/s |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      ...rows.map((r) => `| ${r.t} | ${r.purchasesPerSecond} | ${r.waiting} | ${r.admittedPerSecond} | ${r.activeSessions} | ${r.p95Ms ?? "-"} | ${r.originP95Ms ?? "-"} | ${r.dbP95Ms ?? "-"} | ${r.targetRate} | ${r.measuredRate} |`),
     ].join("\n");
+    const hovered = stallMs === 0 && w.meanPurchasesPerSecond >= 0.9 * rate && w.secondsAboveCapacity === 0;
     const md = [
       `# bench overload (${new Date().toISOString()})`,
       "",
       `${machine.cpus} cores, Bun ${machine.bun}, ${machine.platform}; the fan simulator, the origin, Redis and MariaDB share the machine.`,
       "",
-      `Database capacity ${capacity.tps} purchases/s (measured ${capacity.measuredAt}, \`bun run bench capacity\`); admission rate ${config.capacityShare} x capacity = **${rate.toFixed(1)} fans/s** (adaptive on); maxActive ${maxActive}. A crowd of **${crowd}** fans (10 x capacity) joined within ${arrivalSeconds} s; each admitted fan claims, holds one seat and buys it through the origin's HTTP API.`,
+      `Capacity: ${capacityText}, measured ${capacity.measuredAt} by \`bun run bench capacity\`. Admission rate ${config.capacityShare} x capacity = **${rate.toFixed(1)} fans/s** (adaptive on, bound ${config.adaptive.latencyBoundMs} ms on the purchase's database transaction p95); maxActive ${maxActive}. A crowd of **${crowd}** fans (10 x capacity) joined within ${arrivalSeconds} s; each admitted fan claims, holds one seat and buys it through the origin's HTTP API. DB purchases/s are orders committed per second, counted in MySQL.`,
       "",
-      "![overload](overload.svg)",
+      ...(stallMs > 0
+        ? [
+            `**Slow database on purpose:** at t = ${stallAt} s another transaction locks the event's seat rows for ${stallMs} ms (the orders' inserts wait for it), to show adaptive mode backing off on the database's latency and creeping back.`,
+            "",
+          ]
+        : []),
+      `![overload](${out}.svg)`,
       "",
       table,
       "",
       "## Summary",
       "",
-      `- while fans were queued (${busy.length} s): DB purchases/s mean **${summary.whileQueued.meanPurchasesPerSecond}**, max **${summary.whileQueued.maxPurchasesPerSecond}** (capacity ${capacity.tps}, admission rate ${rate.toFixed(1)}); admitted/s mean ${summary.whileQueued.meanAdmittedPerSecond}; purchase p95 median ${summary.whileQueued.medianPurchaseP95Ms} ms, max ${summary.whileQueued.maxPurchaseP95Ms} ms`,
+      `- while fans were queued (${w.seconds} s): DB purchases/s mean **${w.meanPurchasesPerSecond}** (median ${w.medianPurchasesPerSecond}), max **${w.maxPurchasesPerSecond}**; admission rate ${rate.toFixed(1)}, capacity ${capacity.tps}${dbCapacity !== null && kind !== "database" ? `, database alone ${dbCapacity}` : ""}; seconds above the admission rate: ${w.secondsAboveAdmissionRate}, above the capacity: ${w.secondsAboveCapacity}`,
+      `- admitted/s mean ${w.meanAdmittedPerSecond}; lowest target rate ${w.minTargetRate}/s; purchase p95 at the fan median ${w.medianPurchaseP95Ms} ms (max ${w.maxPurchaseP95Ms} ms); DB transaction p95 median ${w.medianDbP95Ms} ms (max ${w.maxDbP95Ms} ms)`,
       `- ${summary.purchased} purchases committed of ${crowd} fans, ${failed} fans failed`,
       `- baseline in the same run, no waiting room: ${baseline.fans} fans at once: ${baseline.purchasesPerSecond} purchases/s, purchase p95 **${baseline.p95Ms} ms**, ${baseline.failed} failed`,
       "",
       "| ratio | value |",
       "|---|---:|",
-      `| max DB purchases/s / DB capacity | ${ratios.maxTpsOverCapacity} |`,
+      `| mean DB purchases/s / capacity | ${ratios.meanTpsOverCapacity} |`,
+      `| max DB purchases/s / capacity | ${ratios.maxTpsOverCapacity} |`,
       `| mean DB purchases/s / admission rate | ${ratios.meanTpsOverAdmissionRate} |`,
+      ...(ratios.maxTpsOverDatabaseCapacity !== null && kind !== "database" ? [`| max DB purchases/s / database capacity alone | ${ratios.maxTpsOverDatabaseCapacity} |`] : []),
       `| mean DB purchases/s / baseline purchases/s | ${ratios.meanTpsOverBaselineTps} |`,
       `| purchase p95 (median) / baseline p95 | ${ratios.p95OverBaselineP95} |`,
       "",
-      ...(summary.whileQueued.maxPurchasesPerSecond < 0.9 * rate
-        ? [
-            `DB purchases stayed below the admission rate the capacity allows: on this machine the origin's purchase path (HTTP, token check, Redis scripts, payment step; sharing ${machine.cpus} cores with the fan simulator and the databases) saturates before MySQL does. Adaptive mode saw its purchase p95 pass the ${config.adaptive.latencyBoundMs} ms bound and held the rate where the origin keeps up (target rate column), so the crowd waited at the queue instead of piling onto the origin and the database.`,
-            "",
-          ]
-        : []),
-      "Run: `bun run bench capacity && bun run bench overload`",
+      stallMs > 0
+        ? `Adaptive mode: lowest target rate ${w.minTargetRate}/s against the ceiling ${rate.toFixed(1)}/s; DB transaction p95 max ${w.maxDbP95Ms} ms against the ${config.adaptive.latencyBoundMs} ms bound; seconds above the capacity: ${w.secondsAboveCapacity}.`
+        : hovered
+        ? `DB purchases hovered at the admission rate (${ratios.meanTpsOverCapacity} of the capacity on average against the configured ${config.capacityShare}) and never passed the capacity while the crowd waited.`
+        : `DB purchases did not hover at the admission rate: mean ${ratios.meanTpsOverAdmissionRate} of it${w.secondsAboveCapacity > 0 ? `, and ${w.secondsAboveCapacity} s above the capacity` : ""}; see bench/README.md for why.`,
+      "",
+      `Run: \`bun run bench capacity && ${stallMs > 0 ? `BENCH_DB_STALL_MS=${stallMs} BENCH_DB_STALL_AT=${stallAt} BENCH_OUT=${out} ` : ""}bun run bench overload\``,
       "",
     ].join("\n");
-    writeFileSync(join(root, "bench", "results", "overload.md"), md);
+    writeFileSync(join(root, "bench", "results", `${out}.md`), md);
     console.log(`\n${md}`);
   } finally {
     for (const s of stops) await Promise.resolve(s()).catch(() => {});

@@ -31,7 +31,7 @@ export function eventKeys(eventId: string) {
     serving: `${p}serving`,
     /** zset: admitted ticketId -> claim deadline (ms); a claim removes the ticket (single use) */
     admitted: `${p}admitted`,
-    /** hash: queue status and counters shared by edge and scheduler (status, rate, maxActive, ...) */
+    /** hash: queue status and counters shared by edge and scheduler (status, rate, maxActive, ...), and what the waiting room shows (eventName, venue, startsAt) */
     queueState: `${p}queue:state`,
     /** zset: queue numbers of tickets that left while waiting (score = member = number); trimmed below the serving pointer */
     gone: `${p}gone`,
@@ -45,8 +45,12 @@ export function eventKeys(eventId: string) {
     schedulerEpoch: `${p}sched:epoch`,
     /** hash: second (epoch s) -> fans admitted in it, over the last minute; `since` = start of the window (ms) */
     admits: `${p}admits`,
-    /** list: recent purchase latency samples `<atMs>:<latencyMs>`, newest first, capped */
+    /** list: recent purchase request latency samples `<atMs>:<latencyMs>` (the whole endpoint), newest first, capped */
     purchaseLatency: `${p}lat:purchase`,
+    /** list: recent purchase database transaction latency samples `<atMs>:<latencyMs>` (what adaptive mode steers by), newest first, capped */
+    purchaseDbLatency: `${p}lat:purchase-db`,
+    /** list: organiser dashboard samples (JSON, one a second from the scheduling leader), newest first, capped at 600 */
+    dashboard: `${p}dash`,
   };
 }
 

@@ -4,6 +4,10 @@
  * UNIQUE(event, seat) index) against scratch events, at doubling concurrency, until
  * throughput stops growing or p95 latency passes a bound. The scratch events are deleted
  * afterwards. The result is stored per environment in Redis and in a file.
+ *
+ * `bun run bench capacity` also measures the whole purchase path through an origin's HTTP
+ * API (hold + purchase per fan) the same way, and stores the lower of the two: what
+ * binds on that machine (`kind` says which, `compared` keeps the other).
  */
 import { dirname } from "node:path";
 import { mkdir } from "node:fs/promises";
@@ -25,8 +29,29 @@ export interface CapacityLevel {
   errors: number;
 }
 
+/**
+ * What a measurement timed: the database's purchase transactions alone, or the whole
+ * purchase path of a fan through the origin's HTTP API (hold + purchase).
+ */
+export type CapacityKind = "database" | "purchase-path";
+
+export type StoppedBecause = "plateau" | "latency" | "max-concurrency";
+
+/** Another measurement of the same run, kept for the record. */
+export interface CapacitySummary {
+  kind: CapacityKind;
+  tps: number;
+  concurrency: number;
+  p95Ms: number;
+  measuredAt: string;
+  method: string;
+  stoppedBecause: StoppedBecause;
+}
+
 export interface CapacityResult {
   environment: string;
+  /** what was measured; results stored before this field existed are "database" */
+  kind?: CapacityKind;
   /** sustainable purchases per second */
   tps: number;
   /** concurrency at which it was reached */
@@ -35,7 +60,9 @@ export interface CapacityResult {
   levels: CapacityLevel[];
   measuredAt: string;
   method: string;
-  stoppedBecause: "plateau" | "latency" | "max-concurrency";
+  stoppedBecause: StoppedBecause;
+  /** the other measurements of the same run (their tps is higher: this one binds) */
+  compared?: CapacitySummary[];
 }
 
 export interface CapacityOptions {
@@ -135,19 +162,63 @@ async function runLevel(database: Database, scratch: ScratchSeats, concurrency: 
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - started) / 1000;
+  return levelOf(concurrency, latencies, errors, (performance.now() - started) / 1000);
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+export interface ClimbOptions {
+  p95BoundMs: number;
+  /** a level must beat the best by this share to count as growth */
+  minGrowth: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs the levels in order until throughput stops growing (two levels in a row without
+ * `minGrowth` over the best) or a level's p95 passes the bound; the best level before that
+ * is the sustainable one.
+ */
+export async function climbLevels(
+  levels: number[],
+  runLevel: (concurrency: number) => Promise<CapacityLevel>,
+  options: ClimbOptions,
+): Promise<{ measured: CapacityLevel[]; chosen: CapacityLevel; stoppedBecause: StoppedBecause }> {
+  const measured: CapacityLevel[] = [];
+  let best: CapacityLevel | null = null;
+  let flat = 0;
+  let stoppedBecause: StoppedBecause = "max-concurrency";
+  for (const concurrency of levels) {
+    const level = await runLevel(concurrency);
+    measured.push(level);
+    options.log?.(`concurrency ${concurrency}: ${level.tps} purchases/s, p50 ${level.p50Ms} ms, p95 ${level.p95Ms} ms, errors ${level.errors}`);
+    if (level.p95Ms > options.p95BoundMs) {
+      stoppedBecause = "latency";
+      break;
+    }
+    if (!best || level.tps > best.tps * (1 + options.minGrowth)) {
+      best = level;
+      flat = 0;
+    } else if (++flat >= 2) {
+      stoppedBecause = "plateau";
+      break;
+    }
+  }
+  return { measured, chosen: best ?? measured[0]!, stoppedBecause };
+}
+
+/** Latencies (ms) of one level's successful purchases -> the level's row. */
+export function levelOf(concurrency: number, latencies: number[], errors: number, elapsedSeconds: number): CapacityLevel {
   latencies.sort((a, b) => a - b);
   return {
     concurrency,
     purchases: latencies.length,
-    tps: round(latencies.length / elapsed),
+    tps: round(latencies.length / elapsedSeconds),
     p50Ms: round(percentile(latencies, 0.5) ?? 0),
     p95Ms: round(percentile(latencies, 0.95) ?? 0),
     errors,
   };
 }
-
-const round = (n: number) => Math.round(n * 100) / 100;
 
 export async function measureCapacity(database: Database, options: CapacityOptions): Promise<CapacityResult> {
   const levels = options.levels ?? [1, 2, 4, 8, 16, 32, 64];
@@ -157,41 +228,30 @@ export async function measureCapacity(database: Database, options: CapacityOptio
   const seatsPerOrder = options.seatsPerOrder ?? 1;
   const db = database.db;
   const scratch = new ScratchSeats(db);
-  const measured: CapacityLevel[] = [];
-  let best: CapacityLevel | null = null;
-  let flat = 0;
-  let stoppedBecause: CapacityResult["stoppedBecause"] = "max-concurrency";
   try {
-    for (const concurrency of levels) {
-      const level = await runLevel(database, scratch, concurrency, levelMs, seatsPerOrder);
-      measured.push(level);
-      options.log?.(`concurrency ${concurrency}: ${level.tps} purchases/s, p50 ${level.p50Ms} ms, p95 ${level.p95Ms} ms, errors ${level.errors}`);
-      if (level.p95Ms > bound) {
-        stoppedBecause = "latency";
-        break;
-      }
-      if (!best || level.tps > best.tps * (1 + minGrowth)) {
-        best = level;
-        flat = 0;
-      } else if (++flat >= 2) {
-        stoppedBecause = "plateau";
-        break;
-      }
-    }
+    const { measured, chosen, stoppedBecause } = await climbLevels(levels, (c) => runLevel(database, scratch, c, levelMs, seatsPerOrder), { p95BoundMs: bound, minGrowth, log: options.log });
+    return {
+      environment: options.environment,
+      kind: "database",
+      tps: chosen.tps,
+      concurrency: chosen.concurrency,
+      p95Ms: chosen.p95Ms,
+      levels: measured,
+      measuredAt: new Date().toISOString(),
+      method: `insertOrder (order + ${seatsPerOrder} reservation(s), one transaction, UNIQUE(event_id, seat_id)) on scratch events; concurrency ${levels.join(",")}; ${levelMs} ms per level; stop when growth < ${minGrowth * 100}% twice or p95 > ${bound} ms`,
+      stoppedBecause,
+    };
   } finally {
     await dropScratchEvents(db, scratch.eventIds);
   }
-  const chosen = best ?? measured[0]!;
-  return {
-    environment: options.environment,
-    tps: chosen.tps,
-    concurrency: chosen.concurrency,
-    p95Ms: chosen.p95Ms,
-    levels: measured,
-    measuredAt: new Date().toISOString(),
-    method: `insertOrder (order + ${seatsPerOrder} reservation(s), one transaction, UNIQUE(event_id, seat_id)) on scratch events; concurrency ${levels.join(",")}; ${levelMs} ms per level; stop when growth < ${minGrowth * 100}% twice or p95 > ${bound} ms`,
-    stoppedBecause,
-  };
+}
+
+/** Of several measurements of one run, the one with the lowest throughput (it binds), with the others kept in `compared`. */
+export function bindingCapacity(results: CapacityResult[]): CapacityResult {
+  const sorted = [...results].sort((a, b) => a.tps - b.tps);
+  const binding = sorted[0]!;
+  const compared = sorted.slice(1).map(({ kind, tps, concurrency, p95Ms, measuredAt, method, stoppedBecause }) => ({ kind: kind ?? "database", tps, concurrency, p95Ms, measuredAt, method, stoppedBecause }));
+  return compared.length ? { ...binding, compared } : binding;
 }
 
 /** Where the measured capacity of each environment is kept: Redis for the running origins, a file for the record. */

@@ -32,7 +32,7 @@ export interface SchedulerOptions {
   listEvents: () => Promise<string[]>;
   /** measured purchase capacity (tps) of this environment, if any */
   capacityTps?: () => Promise<number | null>;
-  /** purchase latency over the samples since `since` (ms); defaults to the shared Redis samples */
+  /** purchase database transaction latency over the samples since `since` (ms); defaults to the shared Redis samples */
   latency?: (eventId: string, since: number) => Promise<LatencyWindow>;
   observer?: SchedulerObserver;
   instanceId?: string;
@@ -190,7 +190,7 @@ export class Scheduler {
     if (settings.adaptive) {
       if (s.adaptive.due(now)) {
         const since = Math.max(now - this.o.config.adaptive.windowMs, s.adaptive.sampleSince);
-        const window = await (this.o.latency ?? ((id, from) => readLatencyWindow(this.o.redis, id, from)))(eventId, since);
+        const window = await (this.o.latency ?? ((id, from) => readLatencyWindow(this.o.redis, id, from, "purchaseDbLatency")))(eventId, since);
         const decision = s.adaptive.decide(now, ceiling.rate, window);
         this.o.observer?.adaptive?.(eventId, decision);
       }

@@ -5,7 +5,9 @@ import { insertEvent } from "../../src/modules/admin/service.ts";
 import { insertOrder } from "../../src/modules/orders/repository.ts";
 import type { AdaptiveDecision } from "../../src/scheduler/adaptive.ts";
 import { dropScratchEvents } from "../../src/scheduler/capacity.ts";
-import { LatencyRecorder } from "../../src/scheduler/latency.ts";
+import { LatencyRecorder, readLatencyWindow } from "../../src/scheduler/latency.ts";
+import { admissionRuntime } from "../../src/scheduler/runtime.ts";
+import { Harness } from "../support/harness.ts";
 import { dropEvent, joinFans, ManualClock, newEventId, newRedis, newScheduler, openQueue, testSchedulerConfig } from "./support.ts";
 
 const redis = newRedis();
@@ -132,6 +134,66 @@ describe("adaptive rate", () => {
     expect(Number(await redis.hget(eventKeys(id).queueState, "targetRate"))).toBe(40);
     await dropEvent(redis, id);
   });
+});
+
+describe("what adaptive mode steers by", () => {
+  test("the purchase endpoint's database transaction time, not the whole request: a slow payment step leaves the rate alone, a slow database cuts it", async () => {
+    const h = await Harness.create("adapt-db", { event: { sections: [{ name: "A", rows: 4, seatsPerRow: 10, tier: "standard", priceCents: 5000 }] } });
+    try {
+      const id = h.eventId;
+      const runtime = admissionRuntime(h.app.deps);
+      await openQueue(h.redis, id, { rate: 100, adaptive: 1 });
+      const decisions: AdaptiveDecision[] = [];
+      const windowMs = 3000;
+      const config = testSchedulerConfig({ presenceGraceMs: 3_600_000 }, { latencyBoundMs: 250, windowMs, intervalMs: 1000, decreaseFactor: 0.5, cooldownMs: 0, minSamples: 5 });
+      const clock = new ManualClock();
+      const scheduler = newScheduler(h.redis, clock, [id], config, { observer: { adaptive: (_e, d) => decisions.push(d) } });
+      const fans = await h.sessions(20);
+      /** fans i..j hold one seat each, then buy it through the origin's HTTP API */
+      const buy = async (from: number, to: number, whileHeld: (purchases: Promise<number[]>) => Promise<void> = async () => {}) => {
+        const holds = await Promise.all(fans.slice(from, to).map(async (f, i) => ({ f, hold: await h.hold(f.token, [`A-${Math.floor((from + i) / 10) + 1}-${((from + i) % 10) + 1}`]) })));
+        expect(holds.every(({ hold }) => hold.status === 201)).toBe(true);
+        const purchases = Promise.all(holds.map(async ({ f, hold }) => (await h.purchase(f.token, hold.body.holdId)).status));
+        await whileHeld(purchases);
+        expect(await purchases).toEqual(holds.map(() => 201));
+        await runtime.latency.flush();
+        await runtime.dbLatency.flush();
+      };
+
+      // the payment step takes 300 ms: every purchase request is slow, its database transaction is not
+      h.payments.latencyMs = 300;
+      const t1 = Date.now();
+      await buy(0, 10);
+      h.payments.latencyMs = 0;
+      expect((await readLatencyWindow(h.redis, id, t1, "purchaseLatency")).p95Ms!).toBeGreaterThan(300);
+      expect((await readLatencyWindow(h.redis, id, t1, "purchaseDbLatency")).p95Ms!).toBeLessThan(250);
+      clock.t = Date.now();
+      await scheduler.tickEvent(id);
+      expect(decisions.at(-1)).toMatchObject({ action: "hold", rate: 100 });
+
+      // another transaction holds the event's seat rows for 400 ms: the orders' inserts wait for it
+      const t2 = Date.now() + 1;
+      while (Date.now() < t2); // the slow-database samples start after the slow-payment ones
+      await buy(10, 20, async () => {
+        const blocker = await h.database.pool.getConnection();
+        try {
+          await blocker.query("START TRANSACTION");
+          await blocker.query("SELECT seat_id FROM seats WHERE event_id = ? FOR UPDATE", [id]);
+          await Bun.sleep(400);
+          await blocker.query("COMMIT");
+        } finally {
+          blocker.release();
+        }
+      });
+      clock.t = t2 + windowMs; // the window holds the slow-database samples only
+      await scheduler.tickEvent(id);
+      expect(decisions.at(-1)!.action).toBe("decrease");
+      expect(decisions.at(-1)!.p95Ms!).toBeGreaterThan(250);
+      expect(Number(await h.redis.hget(eventKeys(id).queueState, "targetRate"))).toBe(50);
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
 });
 
 describe("adaptive cooldown", () => {

@@ -123,9 +123,13 @@ describe("GET /metrics", () => {
     expect(text).toMatch(/cu_http_request_duration_seconds_count\{method="POST",route="\/api\/events\/:eventId\/holds",status="201"\} [1-9]/);
     expect(text).toMatch(/cu_redis_ping_seconds \d/);
     expect(text).toMatch(/cu_db_ping_seconds \d/);
-    // the purchase's latency reached the shared samples the adaptive rate reads
+    expect(text).toMatch(/cu_purchase_db_seconds_count [1-9]/);
+    // the purchase's request latency reached the shared samples the dashboard reads, and its
+    // database transaction time the samples the adaptive rate steers by
     const { admissionRuntime } = await import("../../src/scheduler/runtime.ts");
     await admissionRuntime(h.app.deps).latency.flush();
+    await admissionRuntime(h.app.deps).dbLatency.flush();
     expect(await h.redis.llen(eventKeys(eventId).purchaseLatency)).toBe(1);
+    expect(await h.redis.llen(eventKeys(eventId).purchaseDbLatency)).toBe(1);
   });
 });

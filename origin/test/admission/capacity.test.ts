@@ -40,6 +40,7 @@ describe("capacity measurement", () => {
     expect(measured.status).toBe(200);
     const r = measured.body;
     expect(r.environment).toBe(environment);
+    expect(r.kind).toBe("database");
     expect(r.levels.map((l: any) => l.concurrency)).toEqual([1, 2, 4].slice(0, r.levels.length));
     expect(r.levels.every((l: any) => l.purchases > 0 && l.errors === 0)).toBe(true);
     expect(r.tps).toBeGreaterThan(0);

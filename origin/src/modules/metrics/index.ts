@@ -1,6 +1,7 @@
 /**
  * GET /metrics (Prometheus text format), request timing for every route, the purchase
- * latency samples the adaptive admission rate steers by, and a JSON access log line per
+ * request latency samples the dashboard shows (adaptive mode steers by the database
+ * transaction's, recorded by the purchase service), and a JSON access log line per
  * request carrying the request id the edge passed through. Mount it before the routes it
  * should time.
  */

@@ -54,6 +54,12 @@ export class OriginMetrics {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly purchaseDbDuration = new Histogram({
+    name: "cu_purchase_db_seconds",
+    help: "Purchase database transaction latency (order and reservations under the unique index, connection wait included): what adaptive mode steers by",
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly admitted = this.counter("cu_admitted_total", "Fans admitted by this instance while it led the event");
   readonly abandoned = this.counter("cu_abandoned_tickets_total", "Waiting tickets dropped at the head because their fan left");
   readonly claimExpired = this.counter("cu_claim_expiries_total", "Admissions reclaimed because the claim window passed unclaimed");
@@ -61,7 +67,7 @@ export class OriginMetrics {
   readonly leader = this.gauge("cu_scheduler_leader", "1 while this instance schedules the event");
   readonly targetRate = this.gauge("cu_admission_rate_target", "Admissions per second the scheduler aims for (adaptive rate, within the ceiling)");
   readonly ceilingRate = this.gauge("cu_admission_rate_ceiling", "Admissions per second allowed at most (set by hand or from measured capacity)");
-  readonly adaptiveP95 = this.gauge("cu_adaptive_purchase_latency_p95_seconds", "Purchase latency p95 the adaptive rate last decided on");
+  readonly adaptiveP95 = this.gauge("cu_adaptive_purchase_latency_p95_seconds", "Purchase database transaction latency p95 the adaptive rate last decided on");
   readonly adaptiveDecisions = new Counter({
     name: "cu_adaptive_decisions_total",
     help: "Adaptive rate decisions by action (decrease, increase, hold)",
