@@ -11,7 +11,7 @@
   KEYS[4] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[5] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[7] queueState  hash    status, admitRate, maxWaiting
+  KEYS[7] queueState  hash    status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt
 
   ARGV[1] now (ms)
   ARGV[2] presence grace (ms): waiting tickets not seen since now - grace have left
@@ -21,7 +21,7 @@
   ARGV[6 .. 5+n]    ticket ids present now
   ARGV[6+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups} }
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt }
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
 ]]
 local now = tonumber(ARGV[1])
@@ -63,7 +63,7 @@ for j = 6 + n, #ARGV do
   end
 end
 
-local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting')
+local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt')
 return {
   tonumber(redis.call('GET', KEYS[1]) or '0'),
   serving,
@@ -74,4 +74,8 @@ return {
   state[3] or '',
   redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. serving, '+inf', 'LIMIT', 0, tonumber(ARGV[3])),
   lookups,
+  state[4] or '',
+  state[5] or '',
+  state[6] or '',
+  state[7] or '',
 }

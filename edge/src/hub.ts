@@ -21,7 +21,7 @@ const STUCK_MS = 5000;
 /** Window over which the admission rate is measured when the scheduler does not announce one. */
 const RATE_WINDOW_MS = 60_000;
 
-type RawState = [number, number, number, number, string, string, string, Array<string | number>, string[]];
+type RawState = [number, number, number, number, string, string, string, Array<string | number>, string[], string, string, string, string];
 
 export class Hub {
   snapshot: Snapshot | null = null;
@@ -69,7 +69,7 @@ export class Hub {
         ...lookups,
       ]);
       if (touch.length > 0) this.lastTouch = now;
-      const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found] = raw;
+      const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt] = raw;
       const results = new Map<string, string>();
       lookups.forEach((tid, i) => {
         const value = String(found[i] ?? "");
@@ -88,6 +88,8 @@ export class Hub {
         status: parseStatus(String(status)),
         admitRate: admitRate !== "" && Number.isFinite(announced) && announced > 0 ? announced : null,
         maxWaiting: maxWaiting !== "" && Number(maxWaiting) > 0 ? Number(maxWaiting) : null,
+        opensAt: opensAt && Number(opensAt) > 0 ? Number(opensAt) : null,
+        about: eventName ? { name: String(eventName), venue: String(venue), startsAt: Number(startsAt) || null } : null,
         lookups: results,
       };
       this.recordServing(now, Number(serving));

@@ -1,12 +1,15 @@
 /** The waiting room page: plain HTML and one small script (EventSource, claim, redirect). */
-import type { FanView } from "./snapshot.ts";
+import type { FanView, Snapshot } from "./snapshot.ts";
+
+/** Text for HTML: what the origin wrote about an event is data, never markup. */
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const style = `
 body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1f;line-height:1.5}
 h1{font-size:1.5rem}.big{font-size:3rem;font-weight:700;margin:.25rem 0}
 .bar{height:.75rem;background:#e6e6ee;border-radius:.5rem;overflow:hidden}
 .bar>div{height:100%;width:0;background:#4b3fd6;transition:width .6s}
-.muted{color:#5d5d6b}.notice{padding:.75rem 1rem;border-radius:.5rem;background:#fff4d6}
+.muted{color:#5d5d6b}.event{font-size:1.1rem;margin:0 0 -.5rem}.notice{padding:.75rem 1rem;border-radius:.5rem;background:#fff4d6}
 `;
 
 export function shell(title: string, body: string, extraStyle = ""): string {
@@ -25,7 +28,13 @@ const script = (eventId: string, initial: FanView | null) => `
   const $ = (id) => document.getElementById(id);
   const startKey = "cu-start-" + eventId;
   const labels = { prequeue: "The sale has not opened yet. Everyone here before it opens gets a place drawn by lot.", paused: "The sale is paused. You keep your place.", soldout: "Sold out. No more tickets are available.", closed: "The sale is closed." };
-  let source;
+  let source, opensAt = null, clock;
+  function countdown() {
+    const left = opensAt === null ? 0 : Math.max(0, Math.ceil((opensAt - Date.now()) / 1000));
+    $("opens").hidden = left === 0;
+    const h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    $("opens-in").textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
+  }
   function show(v) {
     $("position").textContent = v.position.toLocaleString();
     $("ahead").textContent = v.ahead.toLocaleString();
@@ -33,10 +42,25 @@ const script = (eventId: string, initial: FanView | null) => `
     $("wait").textContent = v.waitTimeKnown ? "about " + v.waitTimeFormatted : "being estimated";
     const start = Math.max(Number(sessionStorage.getItem(startKey)) || 0, v.position);
     sessionStorage.setItem(startKey, String(start));
-    $("progress").style.width = (start > 1 ? Math.round(100 * (start - v.position) / (start - 1)) : 100) + "%";
+    const done = start > 1 ? Math.round(100 * (start - v.position) / (start - 1)) : 100;
+    $("progress").style.width = done + "%";
+    $("progress").parentElement.setAttribute("aria-valuenow", String(done));
     const note = labels[v.status];
     $("notice").hidden = !note;
     $("notice").textContent = note || "";
+    opensAt = v.status === "prequeue" && v.opensAt ? Date.parse(v.opensAt) : null;
+    countdown();
+    clearInterval(clock);
+    if (opensAt !== null) clock = setInterval(countdown, 1000);
+  }
+  function over(body) {
+    if (source) source.close();
+    clearInterval(clock);
+    $("opens").hidden = true;
+    $("line").hidden = true;
+    $("state").textContent = body.message || "The sale is over.";
+    $("notice").hidden = false;
+    $("notice").textContent = labels[body.status] || labels.closed;
   }
   async function claim() {
     $("state").textContent = "It's your turn! Taking you in...";
@@ -58,24 +82,35 @@ const script = (eventId: string, initial: FanView | null) => `
     source.addEventListener("position", (e) => { $("state").textContent = "You are in line."; show(JSON.parse(e.data)); });
     source.addEventListener("admitted", () => { source.close(); claim(); });
     source.addEventListener("expired", () => { source.close(); rejoin(); });
+    source.addEventListener("closed", (e) => over(JSON.parse(e.data)));
     source.onerror = () => { if (source.readyState !== EventSource.CLOSED) $("state").textContent = "Reconnecting... you keep your place."; };
   }
+  for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Date(t.getAttribute("datetime")).toLocaleString();
   const initial = ${JSON.stringify(initial).replace(/</g, "\\u003c")};
   if (initial) show(initial);
   connect();
 })();`;
 
-export function waitingRoomPage(eventId: string, initial: FanView | null): string {
+function aboutEvent(about: Snapshot["about"]): string {
+  if (!about) return "";
+  const when = about.startsAt ? ` &middot; <time datetime="${new Date(about.startsAt).toISOString()}">${new Date(about.startsAt).toUTCString()}</time>` : "";
+  return `<p class="event"><b id="event-name">${escapeHtml(about.name)}</b><br><span class="muted">${escapeHtml(about.venue)}${when}</span></p>`;
+}
+
+export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null): string {
   return shell(
-    "Waiting room",
-    `<h1>You are in the waiting room</h1>
+    about ? `Waiting room: ${escapeHtml(about.name)}` : "Waiting room",
+    `${aboutEvent(about)}<h1>You are in the waiting room</h1>
 <p id="state" class="muted">You are in line. Keep this page open; it updates by itself.</p>
-<p id="notice" class="notice" hidden></p>
+<p id="notice" class="notice" role="status" hidden></p>
+<p id="opens" hidden>The sale opens in <b id="opens-in" class="big" aria-live="off"></b></p>
+<div id="line">
 <p class="muted">Your place in line</p><p class="big" id="position">${initial ? initial.position.toLocaleString("en") : "..."}</p>
-<div class="bar" role="progressbar" aria-label="progress"><div id="progress"></div></div>
+<div class="bar" role="progressbar" aria-label="Progress through the line" aria-valuemin="0" aria-valuemax="100"><div id="progress"></div></div>
 <p>Fans ahead of you: <b id="ahead">${initial?.ahead ?? "..."}</b> &middot; behind you: <b id="behind">${initial?.behind ?? "..."}</b></p>
 <p>Estimated wait: <b id="wait">${initial?.waitTimeKnown ? `about ${initial.waitTimeFormatted}` : "being estimated"}</b></p>
 <p class="muted">When it is your turn you will be taken to the sale automatically. Refreshing this page keeps your place.</p>
+</div>
 <script>${script(eventId, initial)}</script>`,
   );
 }

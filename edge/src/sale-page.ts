@@ -2,22 +2,25 @@
  * The sale page an admitted fan gets at /events/:eventId: the seat map (a CSS grid per
  * section), holding up to the per-order limit with a countdown, paying, and the order
  * confirmation. It talks to the origin only through the edge's /api/* proxy, which the
- * fan's active-token cookie opens. Refreshing keeps the hold (sessionStorage) or shows the
- * order again (?order= in the URL).
+ * fan's active-token cookie opens. Refreshing finds the fan's hold again (GET /holds) or
+ * shows the order again (?order= in the URL).
  */
 import { shell } from "./page.ts";
 
 const style = `
 body{max-width:60rem}
 .legend span{display:inline-block;margin-right:1rem}.legend i{display:inline-block;width:.9rem;height:.9rem;border-radius:.2rem;vertical-align:middle;margin-right:.3rem}
-.section{margin:1rem 0}.rows{display:grid;gap:2px;overflow-x:auto}
-.seat{width:1.1rem;height:1.1rem;padding:0;border:1px solid #4b3fd6;border-radius:.2rem;background:#fff;cursor:pointer}
+.stage{margin:1rem 0 .5rem;padding:.3rem;text-align:center;background:#e6e6ee;border-radius:0 0 2rem 2rem;color:#5d5d6b;letter-spacing:.3em}
+.section{margin:1rem 0}.section h3{margin:.25rem 0;font-size:1rem}.rows{display:grid;gap:3px;overflow-x:auto;padding:2px;align-items:center}
+.row-label{font-size:.75rem;color:#5d5d6b;text-align:right;padding-right:.4rem;white-space:nowrap}
+.seat{width:1.5rem;height:1.5rem;padding:0;border:1px solid #4b3fd6;border-radius:.3rem .3rem .15rem .15rem;background:#fff;cursor:pointer}
 .seat.held{background:#f0b429;border-color:#b7791f;cursor:not-allowed}.seat.sold{background:#6b6b78;border-color:#6b6b78;cursor:not-allowed}
 .seat.picked{background:#4b3fd6}.seat:focus-visible{outline:3px solid #1b1b1f;outline-offset:1px}
 button.primary{background:#4b3fd6;color:#fff;border:0;border-radius:.4rem;padding:.6rem 1rem;font-size:1rem;cursor:pointer}
 button.primary:disabled{background:#9d97e6;cursor:default}
 .panel{position:sticky;bottom:0;background:#fff;border-top:1px solid #ddd;padding:.75rem 0}
 .error{color:#a4161a}
+fieldset{border:1px solid #ddd;border-radius:.4rem;margin:.5rem 0}fieldset label{display:block;padding:.2rem 0}
 `;
 
 const script = (eventId: string) => `
@@ -25,8 +28,8 @@ const script = (eventId: string) => `
   const eventId = ${JSON.stringify(eventId)};
   const api = "/api/events/" + eventId;
   const $ = (id) => document.getElementById(id);
-  const holdKey = "cu-hold-" + eventId;
-  let event, seats = new Map(), picked = new Set(), hold = JSON.parse(sessionStorage.getItem(holdKey) || "null"), timer;
+  const payKey = "cu-pay-" + eventId;
+  let event, seats = new Map(), picked = new Set(), hold = null, timer;
   const money = (cents) => (cents / 100).toLocaleString(undefined, { style: "currency", currency: (event && event.currency) || "USD" });
   const say = (text, isError) => { $("message").textContent = text; $("message").className = isError ? "error" : "muted"; };
 
@@ -61,11 +64,27 @@ const script = (eventId: string) => `
       const wrap = document.createElement("div");
       wrap.className = "section";
       const width = Math.max(...list.map((s) => s.number));
-      wrap.innerHTML = "<h3>Section " + section + "</h3>";
+      const heading = document.createElement("h3");
+      heading.textContent = "Section " + section + " \u00b7 " + list[0].tier + " " + money(list[0].priceCents);
+      wrap.appendChild(heading);
       const grid = document.createElement("div");
       grid.className = "rows";
-      grid.style.gridTemplateColumns = "repeat(" + width + ", 1.1rem)";
-      for (const s of list) grid.appendChild(seatButton(s));
+      grid.style.gridTemplateColumns = "3.2rem repeat(" + width + ", 1.5rem)";
+      let row = null;
+      for (const s of list) {
+        if (s.row !== row) {
+          row = s.row;
+          const label = document.createElement("span");
+          label.className = "row-label";
+          label.setAttribute("aria-hidden", "true");
+          label.textContent = "Row " + row;
+          label.style.gridColumn = "1";
+          grid.appendChild(label);
+        }
+        const b = seatButton(s);
+        b.style.gridColumn = String(s.number + 1);
+        grid.appendChild(b);
+      }
       wrap.appendChild(grid);
       root.appendChild(wrap);
     }
@@ -104,6 +123,7 @@ const script = (eventId: string) => `
     $("hold").hidden = Boolean(hold);
     $("hold").disabled = picked.size === 0;
     $("pay").hidden = !hold;
+    $("payment").hidden = !hold;
     $("release").hidden = !hold;
   }
 
@@ -128,7 +148,6 @@ const script = (eventId: string) => `
 
   function dropHold() {
     hold = null;
-    sessionStorage.removeItem(holdKey);
     picked.clear();
     countdown();
     summary();
@@ -139,7 +158,6 @@ const script = (eventId: string) => `
     const { res, body } = await call(api + "/holds", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds: [...picked] }) });
     if (res.status === 201) {
       hold = body;
-      sessionStorage.setItem(holdKey, JSON.stringify(hold));
       say("Seats held. Pay before the time runs out.");
       countdown();
     } else if (body.code === "SEAT_HELD" || body.code === "SEAT_SOLD") {
@@ -160,18 +178,25 @@ const script = (eventId: string) => `
   async function pay() {
     $("pay").disabled = true;
     say("Paying...");
-    const key = sessionStorage.getItem(holdKey + "-pay") || crypto.randomUUID();
-    sessionStorage.setItem(holdKey + "-pay", key);
-    const { res, body } = await call(api + "/holds/" + hold.holdId + "/purchase", { method: "POST", headers: { "idempotency-key": key } });
+    // the same key for this hold across retries and reloads: paying twice buys once
+    const keys = JSON.parse(sessionStorage.getItem(payKey) || "{}");
+    const key = keys[hold.holdId] || (keys[hold.holdId] = crypto.randomUUID());
+    sessionStorage.setItem(payKey, JSON.stringify(keys));
+    const method = document.querySelector("input[name=card]:checked").value;
+    const { res, body } = await call(api + "/holds/" + hold.holdId + "/purchase", {
+      method: "POST",
+      headers: { "idempotency-key": key, "content-type": "application/json" },
+      body: JSON.stringify({ paymentMethod: method }),
+    });
     $("pay").disabled = false;
-    sessionStorage.removeItem(holdKey + "-pay");
+    if (res.status === 503 && body.code === "PURCHASE_PENDING") return say(body.message, true);
+    sessionStorage.removeItem(payKey);
     if (res.status === 201) {
-      sessionStorage.removeItem(holdKey);
       history.replaceState(null, "", location.pathname + "?order=" + encodeURIComponent(body.orderId));
       return confirmation(body);
     }
     dropHold();
-    say((body.message || "The payment did not go through.") + " Your seats were released.", true);
+    say(body.message || "The payment did not go through; your seats were released.", true);
     loadMap();
   }
 
@@ -185,7 +210,7 @@ const script = (eventId: string) => `
   }
 
   function ended(body) {
-    if (body.code !== "SESSION_INACTIVE" && body.code !== "TOKEN_INVALID" && body.code !== "TOKEN_MISSING") return false;
+    if (!["SESSION_INACTIVE", "TOKEN_INVALID", "TOKEN_MISSING", "NOT_ADMITTED"].includes(body.code)) return false;
     clearInterval(timer);
     clearInterval(poll);
     $("sale").hidden = true;
@@ -210,6 +235,11 @@ const script = (eventId: string) => `
     $("venue").textContent = event.venue + " \\u00b7 " + new Date(event.startsAt).toLocaleString();
     $("tiers").textContent = event.tiers.map((t) => t.tier + " " + money(t.priceCents)).join(" \\u00b7 ");
     $("limit").textContent = String(event.perOrderLimit);
+    const mine = await call(api + "/holds");
+    if (mine.res.ok && mine.body.holds.length > 0) {
+      hold = mine.body.holds[0];
+      say("Your seats are still held. Pay before the time runs out.");
+    }
     await loadMap();
     countdown();
     poll = setInterval(loadMap, 3000);
@@ -224,10 +254,15 @@ export function salePage(eventId: string): string {
 <div id="sale">
 <p>Prices: <span id="tiers"></span>. Choose up to <b id="limit">?</b> seats.</p>
 <p class="legend"><span><i style="border:1px solid #4b3fd6"></i>available</span><span><i style="background:#4b3fd6"></i>your choice</span><span><i style="background:#f0b429"></i>held</span><span><i style="background:#6b6b78"></i>sold</span> <span id="counts" class="muted"></span></p>
-<div id="map" aria-label="Seat map"></div>
+<div class="stage" aria-hidden="true">STAGE</div>
+<div id="map" role="group" aria-label="Seat map"></div>
 <div class="panel">
 <p>Your seats: <b id="picked">none yet</b> <span id="countdown" class="muted" aria-live="polite"></span></p>
 <p id="message" class="muted" role="status" aria-live="polite"></p>
+<fieldset id="payment" hidden><legend>Payment (simulated card)</legend>
+<label><input type="radio" name="card" value="sim_approve" checked> Card that is approved</label>
+<label><input type="radio" name="card" value="sim_decline"> Card that is declined</label>
+</fieldset>
 <button id="hold" class="primary" type="button" disabled>Hold these seats</button>
 <button id="pay" class="primary" type="button" hidden>Pay now</button>
 <button id="release" type="button" hidden>Release</button>

@@ -19,6 +19,10 @@ export interface Snapshot {
   /** admissions per second the scheduler announces, if any */
   admitRate: number | null;
   maxWaiting: number | null;
+  /** when the sale opens (ms), if set */
+  opensAt: number | null;
+  /** what the waiting room shows about the event, when the origin wrote it */
+  about: { name: string; venue: string; startsAt: number | null } | null;
   /** admission look-ups made in this read: ticketId -> deadline ms | "w" (waiting) | "" (neither) */
   lookups: Map<string, string>;
 }
@@ -59,6 +63,8 @@ export interface FanView {
   eventId: string;
   ticketNumber: number;
   status: QueueStatus;
+  /** when the sale opens (ISO), so a pre-queue page can count down */
+  opensAt: string | null;
   /** 1 = next in line */
   position: number;
   ahead: number;
@@ -91,6 +97,7 @@ export function fanView(s: Snapshot, eventId: string, n: number, admitRate: numb
     eventId,
     ticketNumber: n,
     status: s.status,
+    opensAt: s.opensAt === null ? null : new Date(s.opensAt).toISOString(),
     position,
     ahead: position - 1,
     behind: Math.max(0, s.waiting - position),

@@ -28,6 +28,16 @@ describe("GET /events/:eventId (waiting room page)", () => {
     expect(await again.text()).toContain('<p class="big" id="position">2</p>');
   });
 
+  test("the page names the event from the waiting room's record, as text, never as markup", async () => {
+    const startsAt = Date.UTC(2031, 5, 1, 19, 30);
+    const eventId = await freshEvent("page-about", { eventName: `<img src=x onerror=alert(1)> & "Friends"`, venue: "Hall <B>", startsAt });
+    const html = await (await call(edge.env, `/events/${eventId}`)).text();
+    expect(html).toContain(`<b id="event-name">&#60;img src=x onerror=alert(1)&#62; &#38; &#34;Friends&#34;</b>`);
+    expect(html).toContain("Hall &#60;B&#62;");
+    expect(html).toContain(`<time datetime="${new Date(startsAt).toISOString()}">`);
+    expect(html).not.toContain("<img");
+  });
+
   test("ended sales and unknown events get a readable page with the right status", async () => {
     const eventId = await freshEvent("page-ended");
     await setStatus(eventId, "soldout");

@@ -128,6 +128,22 @@ describe("GET /queue/:eventId/events", () => {
     expect(await untilPosition(stream, (v) => v.status === "paused", 3000)).toMatchObject({ waitTimeKnown: false });
     await setStatus(eventId, "soldout");
     expect((await untilPosition(stream, (v) => v.status !== "paused", 3000)).status).toBe("soldout");
+    expect((await stream.nextEvent("closed", 3000)).data).toMatchObject({ eventId, status: "soldout", code: "SOLD_OUT" });
+    expect(await stream.next(3000)).toBeNull(); // nobody will be admitted any more: the stream ends
+
+    // a fan who reconnects to a closed sale is told at once too
+    const again = await open(eventId, fan.jar);
+    expect((await again.nextEvent("closed", 3000)).data.status).toBe("soldout");
+  });
+
+  test("the pre-queue view carries the opening time, so the page can count down", async () => {
+    const opensAt = Date.now() + 90_000;
+    const eventId = await freshEvent("sse-opens", { opensAt });
+    await setStatus(eventId, "prequeue");
+    const fan = await joinFan(eventId);
+    const stream = await open(eventId, fan.jar);
+    expect((await stream.nextEvent("position")).data).toMatchObject({ status: "prequeue", opensAt: new Date(opensAt).toISOString() });
+    await stream.close();
   });
 
   test("a stream opened in a pre-queue ends when the sale opens; the reconnect carries the drawn number", async () => {

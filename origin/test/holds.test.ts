@@ -97,6 +97,25 @@ describe("seat holds", () => {
     expect((await h.hold(other!.token, ["A-4-5"])).status).toBe(201);
   });
 
+  test("a fan's current holds can be read back (a reloaded page finds them); nobody else sees them", async () => {
+    const [fan, other] = await h.sessions(2);
+    expect((await h.call("GET", `/api/events/${h.eventId}/holds`, { token: fan!.token })).body).toEqual({ holds: [] });
+    const first = await h.hold(fan!.token, ["A-3-8"]);
+    const second = await h.hold(fan!.token, ["A-3-9", "A-3-10"]);
+    expect([first.status, second.status]).toEqual([201, 201]);
+
+    const mine = await h.call("GET", `/api/events/${h.eventId}/holds`, { token: fan!.token });
+    expect(mine.status).toBe(200);
+    expect(mine.body.holds.map((x: { holdId: string }) => x.holdId).sort()).toEqual([first.body.holdId, second.body.holdId].sort());
+    expect(mine.body.holds.find((x: { holdId: string }) => x.holdId === second.body.holdId)).toEqual(second.body);
+    expect((await h.call("GET", `/api/events/${h.eventId}/holds`, { token: other!.token })).body).toEqual({ holds: [] });
+
+    await h.release(fan!.token, first.body.holdId);
+    const after = await h.call("GET", `/api/events/${h.eventId}/holds`, { token: fan!.token });
+    expect(after.body.holds.map((x: { holdId: string }) => x.holdId)).toEqual([second.body.holdId]);
+    expect((await h.call("GET", `/api/events/${h.eventId}/holds`)).status).toBe(401);
+  });
+
   test("a hold keeps working after SCRIPT FLUSH (NOSCRIPT falls back to EVAL)", async () => {
     const [fan] = await h.sessions(1);
     expect((await h.hold(fan!.token, ["A-4-8"])).status).toBe(201);
@@ -136,5 +155,6 @@ describe("hold expiry", () => {
     expect(await short.reservationsOf("A-1-1")).toHaveLength(0);
 
     expect((await short.hold(second!.token, ["A-1-1"])).status).toBe(201);
+    expect((await short.call("GET", `/api/events/${short.eventId}/holds`, { token: first!.token })).body).toEqual({ holds: [] });
   });
 });

@@ -15,7 +15,7 @@ export const EVENT_HEADER = "x-event-id";
 const ORIGIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/api\/events\/[^/]+$/, ["GET", "HEAD"]],
   [/^\/api\/events\/[^/]+\/seats$/, ["GET", "HEAD"]],
-  [/^\/api\/events\/[^/]+\/holds$/, ["POST"]],
+  [/^\/api\/events\/[^/]+\/holds$/, ["GET", "HEAD", "POST"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+$/, ["DELETE"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+\/purchase$/, ["POST"]],
   [/^\/api\/events\/[^/]+\/session$/, ["DELETE"]],

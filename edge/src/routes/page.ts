@@ -5,6 +5,7 @@
  */
 import { readActive } from "../auth.ts";
 import type { Env } from "../env.ts";
+import { hubFor } from "../hub.ts";
 import { messagePage, waitingRoomPage } from "../page.ts";
 import { salePage } from "../sale-page.ts";
 import { findOrMakePlace } from "./place.ts";
@@ -27,7 +28,8 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      return html(waitingRoomPage(eventId, await viewFor(env, eventId, place.num, place.serving)), 200, headers);
+      const view = await viewFor(env, eventId, place.num, place.serving);
+      return html(waitingRoomPage(eventId, view, hubFor(eventId).snapshot?.about ?? null), 200, headers);
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null));

@@ -3,6 +3,7 @@
  *   event: position  the fan's view (as /status), with an id (the state version)
  *   event: admitted  the fan's turn: claim before `claimDeadline`; the stream ends
  *   event: expired   the ticket is no longer in line; the stream ends
+ *   event: closed    the sale is over (sold out or closed); nobody else will be admitted; the stream ends
  *   : heartbeat      a comment at least every HEARTBEAT_SECONDS (max 15 s)
  * The current state is sent at once; afterwards each tick reads the isolate's shared
  * snapshot and writes only when the fan's view changed. A stream opened during a
@@ -31,6 +32,11 @@ function admittedFrame(eventId: string, deadline: number): string {
 
 function expiredFrame(eventId: string): string {
   return frame("expired", { code: "LEFT_QUEUE", message: "This ticket is no longer in line.", joinUrl: `/queue/${eventId}/join` });
+}
+
+function closedFrame(eventId: string, status: "soldout" | "closed"): string {
+  const message = status === "soldout" ? "Sold out: every ticket has been sold." : "The sale is closed.";
+  return frame("closed", { eventId, status, code: status === "soldout" ? "SOLD_OUT" : "SALE_CLOSED", message });
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -78,7 +84,7 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
         await write(lookup === "" ? expiredFrame(eventId) : admittedFrame(eventId, Number(lookup)));
         return;
       }
-      if (openedIn === "prequeue" && snapshot.status !== "prequeue") {
+      if (openedIn === "prequeue" && snapshot.status !== "prequeue" && snapshot.status !== "soldout" && snapshot.status !== "closed") {
         // the opening drew new numbers: end the stream (spread over a few seconds) so the
         // client reconnects and reads its drawn number once
         await sleep(Math.random() * PREQUEUE_RECONNECT_SPREAD_MS);
@@ -91,7 +97,12 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
         await write(frame("position", { ...view, lastUpdated: new Date(snapshot.at).toISOString() }, String(snapshot.at)));
         lastKey = key;
         lastWrite = now;
-      } else if (now - lastWrite >= heartbeatMs) {
+      }
+      if (snapshot.status === "soldout" || snapshot.status === "closed") {
+        await write(closedFrame(eventId, snapshot.status));
+        return;
+      }
+      if (now - lastWrite >= heartbeatMs) {
         await write(`: heartbeat ${now}\n\n`);
         lastWrite = now;
       }

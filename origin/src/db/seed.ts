@@ -45,6 +45,7 @@ if (import.meta.main) {
       opensAt: event!.saleOpensAt.getTime(),
       now: Date.now(),
       settings: { maxActive: event!.maxActive },
+      about: event!,
     });
     console.log(opened ? `opened the waiting room of ${DEMO_EVENT.id}` : `the waiting room of ${DEMO_EVENT.id} is already open`);
   } catch (error) {

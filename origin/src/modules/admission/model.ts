@@ -81,19 +81,30 @@ export const capacityLevel = t.Object({
   errors: t.Integer(),
 });
 
+const capacityKind = t.Union([t.Literal("database"), t.Literal("purchase-path")], {
+  description: "database: the purchase transactions alone (insertOrder under the unique index); purchase-path: a fan's hold + purchase through the origin's HTTP API (`bun run bench capacity`)",
+});
+const stoppedBecause = t.Union([t.Literal("plateau"), t.Literal("latency"), t.Literal("max-concurrency")]);
+
 export const capacityView = t.Object(
   {
     environment: t.String(),
+    kind: t.Optional(capacityKind),
     tps: t.Number({ description: "sustainable purchases per second" }),
     concurrency: t.Integer(),
     p95Ms: t.Number(),
     levels: t.Array(capacityLevel),
     measuredAt: t.String({ format: "date-time" }),
     method: t.String(),
-    stoppedBecause: t.Union([t.Literal("plateau"), t.Literal("latency"), t.Literal("max-concurrency")]),
+    stoppedBecause,
+    compared: t.Optional(
+      t.Array(t.Object({ kind: capacityKind, tps: t.Number(), concurrency: t.Integer(), p95Ms: t.Number(), measuredAt: t.String({ format: "date-time" }), method: t.String(), stoppedBecause }), {
+        description: "the other measurements of the same run; their throughput is higher, so `tps` is the one that binds",
+      }),
+    ),
     admissionRate: t.Number({ description: "fans per second this capacity allows (share of it / database work per fan)" }),
   },
-  { description: "The database's measured purchase capacity in this environment." },
+  { description: "The measured purchase capacity in this environment (the admission rate derives from it)." },
 );
 
 export const capacityMeasureBody = t.Object(

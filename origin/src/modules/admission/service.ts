@@ -108,19 +108,20 @@ export async function openQueue(deps: Deps, eventId: string, body: Static<typeof
   const now = deps.clock.now();
   const opensAt = body.opensAt ? Date.parse(body.opensAt) : entry.event.saleOpensAt.getTime();
   const { set } = settingFields(body);
-  const created = await createWaitingRoom(deps.redis, eventId, { opensAt, now, settings: { maxActive: entry.event.maxActive, ...set } });
+  const created = await createWaitingRoom(deps.redis, eventId, { opensAt, now, settings: { maxActive: entry.event.maxActive, ...set }, about: entry.event });
   if (!created) throw new QueueExistsError(eventId);
   return readQueue(deps, eventId);
 }
 
 /**
  * Writes a new waiting room and hands it to the scheduler: a pre-queue until `opensAt`,
- * open after. Returns false, changing nothing, when the event already has one.
+ * open after. The event's name, venue and start go with it, for the waiting room page.
+ * Returns false, changing nothing, when the event already has one.
  */
 export async function createWaitingRoom(
   redis: Deps["redis"],
   eventId: string,
-  { opensAt, now, settings }: { opensAt: number; now: number; settings: Record<string, number> },
+  { opensAt, now, settings, about }: { opensAt: number; now: number; settings: Record<string, number>; about: { name: string; venue: string; startsAt: Date } },
 ): Promise<boolean> {
   const k = eventKeys(eventId);
   const status: QueueStatus = opensAt > now ? "prequeue" : "open";
@@ -128,7 +129,7 @@ export async function createWaitingRoom(
   if ((await redis.hsetnx(k.queueState, "status", status)) === 0) return false;
   await redis
     .multi()
-    .hset(k.queueState, { ...settings, opensAt, statusAt: now })
+    .hset(k.queueState, { ...settings, opensAt, statusAt: now, eventName: about.name, venue: about.venue, startsAt: about.startsAt.getTime() })
     .sadd(globalKeys.queues, eventId)
     .exec();
   return true;

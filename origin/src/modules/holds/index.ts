@@ -4,7 +4,7 @@ import { activeTokenPlugin } from "../../plugins/active-token.ts";
 import { eventModels } from "../events/model.ts";
 import { sharedModels } from "../shared/model.ts";
 import { holdModels } from "./model.ts";
-import { holdSeats, releaseHold } from "./service.ts";
+import { holdSeats, listHolds, releaseHold } from "./service.ts";
 
 export const holdsController = (deps: Deps) =>
   new Elysia({ prefix: "/api/events", tags: ["holds"] })
@@ -12,6 +12,12 @@ export const holdsController = (deps: Deps) =>
     .use(eventModels)
     .use(holdModels)
     .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
+    .get("/:eventId/holds", ({ params, session }) => listHolds(deps, session, params.eventId), {
+      activeToken: true,
+      params: "event.params",
+      response: { 200: "hold.list", 400: "error", 401: "error", 403: "error", 404: "error" },
+      detail: { summary: "Your current holds", description: "So a reloaded page finds the seats it held.", security: [{ activeToken: [] }] },
+    })
     .post(
       "/:eventId/holds",
       async ({ params, body, session, set }) => {

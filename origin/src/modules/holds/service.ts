@@ -49,6 +49,38 @@ export async function readHold(deps: Pick<Deps, "redis">, entry: CatalogEvent, s
   return seats.split(",");
 }
 
+/**
+ * The caller's holds that have not run out, so a page reloaded (or opened in another tab)
+ * finds its seats again. Reads only: the session's seat index, then each hold's record.
+ */
+export async function listHolds(deps: Deps, session: ActiveSession, eventId: string) {
+  const entry = await deps.catalog.get(eventId);
+  const now = deps.clock.now();
+  const seatIds = await deps.redis.zrangebyscore(entry.keys.sessionSeats(session.sid), `(${now}`, "+inf");
+  if (seatIds.length === 0) return { holds: [] };
+  const holdIds = [...new Set((await deps.redis.mget(seatIds.map((id) => entry.keys.seat(id)))).filter((id): id is string => id !== null))];
+  const pipeline = deps.redis.pipeline();
+  for (const holdId of holdIds) pipeline.hmget(entry.keys.hold(holdId), "sid", "seats", "expiresAt");
+  const records = (await pipeline.exec()) ?? [];
+  const holds = [];
+  for (const [i, [error, record]] of records.entries()) {
+    if (error) throw error;
+    const [sid, seats, expiresAt] = record as [string | null, string | null, string | null];
+    if (sid !== session.sid || !seats || Number(expiresAt) <= now) continue;
+    const held = seats.split(",");
+    holds.push({
+      holdId: holdIds[i]!,
+      eventId,
+      seatIds: held,
+      expiresAt: new Date(Number(expiresAt)).toISOString(),
+      amountCents: priceOf(entry, held),
+      currency: CURRENCY,
+    });
+  }
+  holds.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
+  return { holds };
+}
+
 export async function releaseHold(deps: Deps, session: ActiveSession, eventId: string, holdId: string) {
   const entry = await deps.catalog.get(eventId);
   const seatIds = await readHold(deps, entry, session, holdId);
