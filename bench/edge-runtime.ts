@@ -40,7 +40,8 @@ export async function miniflareEdge(upstashUrl: string, vars: Record<string, str
     modules: true,
     modulesRoot: outdir,
     scriptPath: join(outdir, "index.js"),
-    modulesRules: [{ type: "Text", include: ["**/*.lua"] }],
+    // wrangler emits text modules (Redis scripts, the dashboard's vendored uPlot) as files beside index.js
+    modulesRules: [{ type: "Text", include: ["**/*.lua", "**/*.txt"] }],
     compatibilityDate: "2026-04-01",
     host: "127.0.0.1",
     port: await freePort(),

@@ -92,6 +92,7 @@ try {
 Concert-U is running (${((Date.now() - started) / 1000).toFixed(1)}s):
   edge (open this):  ${edge.url}/events/demo
   edge URL:          ${edge.url}
+  organiser:         ${edge.url}/organiser/events/demo   (admin key: ADMIN_KEY in .env.local)
   origin Swagger:    ${origin.url}/swagger   (OpenAPI JSON: ${origin.url}/swagger/json)
 Ctrl-C stops everything.`);
   await new Promise(() => {});

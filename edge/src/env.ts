@@ -24,6 +24,8 @@ export interface Env {
   JOIN_LIMIT_PER_MINUTE?: string;
   /** status polls and claims allowed per ticket per minute */
   TICKET_LIMIT_PER_MINUTE?: string;
+  /** organiser (admin) requests allowed per client IP per event per minute; the dashboard polls once a second */
+  ADMIN_LIMIT_PER_MINUTE?: string;
   RATE_LIMIT_TIMEOUT_MS?: string;
   /** largest request body forwarded to the origin */
   MAX_BODY_BYTES?: string;
@@ -38,6 +40,7 @@ export interface Config {
   heartbeatMs: number;
   joinLimitPerMinute: number;
   ticketLimitPerMinute: number;
+  adminLimitPerMinute: number;
   rateLimitTimeoutMs: number;
   maxBodyBytes: number;
 }
@@ -106,6 +109,7 @@ export function config(env: Env): Config {
       heartbeatMs: Math.min(positive(env, "HEARTBEAT_SECONDS", 10), 14) * 1000,
       joinLimitPerMinute: positive(env, "JOIN_LIMIT_PER_MINUTE", 20),
       ticketLimitPerMinute: positive(env, "TICKET_LIMIT_PER_MINUTE", 120),
+      adminLimitPerMinute: positive(env, "ADMIN_LIMIT_PER_MINUTE", 300),
       rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS", 1000),
       maxBodyBytes: positive(env, "MAX_BODY_BYTES", 64 * 1024),
     };

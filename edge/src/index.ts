@@ -8,15 +8,21 @@
  *   POST /queue/:eventId/claim       admitted ticket -> active token
  *   GET  /.well-known/jwks.json      public keys of active tokens
  *   *    /api/*                      proxied to the origin with a valid active token
+ *   *    /admin/events/:eventId/...   organiser calls (dashboard, queue controls, stats), proxied to
+ *                                    the origin with the caller's admin key; limited per IP
+ *   GET  /organiser/events/:eventId  organiser dashboard page (live charts, controls)
+ *   GET  /organiser/assets/*         the dashboard's script and uPlot (JS, CSS)
  *   GET  /healthz                    liveness, touches nothing
  */
 import { EVENT_ID_PATTERN } from "../../common/keys.ts";
 import { config, type Env } from "./env.ts";
 import { error } from "./http.ts";
+import { admin } from "./routes/admin.ts";
 import { api } from "./routes/api.ts";
 import { claim } from "./routes/claim.ts";
 import { join } from "./routes/join.ts";
 import { jwks } from "./routes/jwks.ts";
+import { organiser } from "./routes/organiser.ts";
 import { page } from "./routes/page.ts";
 import { status } from "./routes/status.ts";
 import { stream } from "./routes/stream.ts";
@@ -46,6 +52,9 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
   const { method } = request;
 
   if (path.startsWith("/api/")) return api(request, env, url);
+  if (path.startsWith("/admin/")) return admin(request, env, ctx, url);
+  const organiserResponse = organiser(request, path);
+  if (organiserResponse) return organiserResponse;
   if (path === "/healthz") return new Response("ok", { headers: { "cache-control": "no-store" } });
   if (path === "/.well-known/jwks.json") return method === "GET" || method === "HEAD" ? jwks(env) : notAllowed("GET");
 

@@ -36,13 +36,22 @@ function stripHopByHop(headers: Headers) {
   for (const h of [...HOP_BY_HOP, ...listed]) headers.delete(h);
 }
 
+/**
+ * What the origin is shown as the caller's credential: an active token the edge verified
+ * (fan routes), or the caller's own Authorization header passed through untouched (admin
+ * routes, where the origin checks the admin key).
+ */
+export type Credential = { activeToken: string } | { passAuthorization: true };
+
 /** Headers to send upstream: the fan's own, minus everything spoofable, plus what the edge vouches for. */
-export function upstreamHeaders(request: Request, env: Env, activeToken: string): Headers {
+export function upstreamHeaders(request: Request, env: Env, credential: string | Credential): Headers {
+  const c: Credential = typeof credential === "string" ? { activeToken: credential } : credential;
+  const authorization = "activeToken" in c ? `Bearer ${c.activeToken}` : request.headers.get("authorization");
   const headers = new Headers(request.headers);
   stripHopByHop(headers);
   for (const h of SPOOFABLE) headers.delete(h);
   for (const h of [...headers.keys()]) if (h.startsWith("cf-") || h.startsWith("x-forwarded-")) headers.delete(h);
-  headers.set("authorization", `Bearer ${activeToken}`);
+  if (authorization) headers.set("authorization", authorization);
   headers.set(REQUEST_ID_HEADER, crypto.randomUUID());
   const ip = clientIp(request);
   if (ip) headers.set(CLIENT_IP_HEADER, ip);
@@ -52,7 +61,7 @@ export function upstreamHeaders(request: Request, env: Env, activeToken: string)
   return headers;
 }
 
-export async function forward(request: Request, env: Env, activeToken: string, pathAndQuery: string): Promise<Response> {
+export async function forward(request: Request, env: Env, credential: string | Credential, pathAndQuery: string): Promise<Response> {
   let body: ArrayBuffer | undefined;
   if (request.method !== "GET" && request.method !== "HEAD") {
     const max = config(env).maxBodyBytes;
@@ -61,7 +70,7 @@ export async function forward(request: Request, env: Env, activeToken: string, p
     body = await request.arrayBuffer();
     if (body.byteLength > max) return error(413, "BODY_TOO_LARGE", `Request bodies are limited to ${max} bytes.`);
   }
-  const headers = upstreamHeaders(request, env, activeToken);
+  const headers = upstreamHeaders(request, env, credential);
   let upstream: Response;
   try {
     upstream = await fetch(new URL(pathAndQuery, env.ORIGIN_URL), { method: request.method, headers, body, redirect: "manual" });

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from "./lib/clock.ts";
 import { createRetrier, type Retrier } from "./lib/retrier.ts";
 import { adminController } from "./modules/admin/index.ts";
 import { admissionController, sessionController } from "./modules/admission/index.ts";
+import { dashboardController } from "./modules/dashboard/index.ts";
 import { EventCatalog } from "./modules/events/catalog.ts";
 import { eventsController } from "./modules/events/index.ts";
 import { experimentsController, raceExperimentsEnabled } from "./modules/experiments/index.ts";
@@ -95,6 +96,7 @@ export function createApp(input: AppDependencies | Deps, { drain = new Drain() }
     .use(ordersController(deps))
     .use(adminController(deps))
     .use(admissionController(deps))
+    .use(dashboardController(deps))
     .use(sessionController(deps))
     // scratch route of the race experiments (bench/experiments/): RACE_EXPERIMENTS=1, refused in production
     .use(raceExperimentsEnabled(process.env.RACE_EXPERIMENTS, deps.config.production) ? experimentsController(deps) : new Elysia({ name: "experiments-off" }));
