@@ -1,0 +1,94 @@
+/**
+ * The organiser dashboard in a real browser, through the edge in workerd to the origin:
+ * it asks for the admin key, draws its live charts, and its Pause button stops admissions.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import { eventKeys } from "../../common/keys.ts";
+import { redis } from "../../edge/test/helpers/redis.ts";
+import { accessibilityProblems, fanPage, screenshot } from "./helpers/browser.ts";
+import { useBrowserStack, type Stack } from "./helpers/stack.ts";
+
+const fixture = useBrowserStack();
+let stack: Stack;
+let browser: Browser;
+beforeAll(() => {
+  ({ stack, browser } = fixture);
+});
+
+/** Fans joining through the edge, each with a ticket of their own (no browser needed for the crowd). */
+async function crowd(eventId: string, count: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const res = await fetch(`${stack.edgeUrl}/queue/${eventId}/join`, { method: "POST", headers: { "x-forwarded-for": `198.51.100.${i + 1}` } });
+      expect(res.status).toBeLessThan(300);
+    }),
+  );
+}
+
+const admittedSoFar = async (eventId: string) => Number(await redis.get(eventKeys(eventId).serving));
+
+describe("organiser dashboard in a browser", () => {
+  test("a wrong key is refused; the right key shows live charts; Pause stops admissions at once and Resume starts them again", async () => {
+    const eventId = await stack.createEvent({ label: "dash", queue: { rate: 2, maxActive: 1000 } });
+    await crowd(eventId, 40);
+
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill("not-the-key");
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await page.locator("#error").filter({ hasText: /key/i }).waitFor();
+    expect(await page.locator("#dashboard").isHidden()).toBe(true);
+
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await page.locator("#dashboard").waitFor();
+    await page.locator("#s-status").filter({ hasText: "open" }).waitFor();
+    // uPlot draws each chart on a canvas, and keeps adding the samples the leader takes each second
+    await page.waitForFunction(() => document.querySelectorAll(".chart canvas").length >= 4, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.getElementById("s-waiting")?.textContent?.replace(/\D/g, "")) > 0, undefined, { timeout: 10_000 });
+    expect(await page.locator(".chart").count()).toBeGreaterThanOrEqual(4);
+    for (const chart of await page.locator(".chart").all()) {
+      expect(await chart.getAttribute("aria-label")).toBeTruthy();
+      expect(await chart.locator("canvas").count()).toBe(1);
+    }
+    // admissions run at the set rate while the page watches
+    const before = await admittedSoFar(eventId);
+    await Bun.sleep(2_000);
+    expect(await admittedSoFar(eventId)).toBeGreaterThan(before);
+    await screenshot(page, "6-dashboard");
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await page.getByRole("button", { name: "Pause" }).click();
+    await page.locator("#s-status").filter({ hasText: "paused" }).waitFor();
+    expect(await redis.hget(eventKeys(eventId).queueState, "status")).toBe("paused");
+    const paused = await admittedSoFar(eventId);
+    await Bun.sleep(2_000);
+    expect(await admittedSoFar(eventId)).toBe(paused);
+
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.locator("#s-status").filter({ hasText: "open" }).waitFor();
+    await Bun.sleep(2_000);
+    expect(await admittedSoFar(eventId)).toBeGreaterThan(paused);
+
+    // the rate control changes what the scheduler aims for
+    await page.getByLabel("Admission rate (fans per second)").fill("7");
+    await page.getByRole("button", { name: "Set rate" }).click();
+    await page.locator("#s-ceiling").filter({ hasText: "7" }).waitFor();
+    expect(await redis.hget(eventKeys(eventId).queueState, "rate")).toBe("7");
+    await page.context().close();
+  });
+
+  test("the dashboard fits a phone-sized screen", async () => {
+    const eventId = await stack.createEvent({ label: "dash-phone" });
+    const page = await fanPage(browser, { phone: true });
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelectorAll(".chart canvas").length >= 4, undefined, { timeout: 10_000 });
+    // nothing wider than the screen: no sideways scrolling
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, "dashboard-phone");
+    await page.context().close();
+  });
+});

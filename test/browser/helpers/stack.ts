@@ -1,0 +1,116 @@
+/**
+ * The whole stack for browser tests: the real origin (`bun origin/src/main.ts`, with its
+ * scheduler) and the edge in workerd (`wrangler dev`, offline) against the local Redis and
+ * MariaDB. Events are created and their waiting rooms opened through the origin's admin
+ * API, exactly as an organiser would, and dropped from Redis at the end.
+ */
+import { afterAll, beforeAll, setDefaultTimeout } from "bun:test";
+import { createPool, type Pool } from "mysql2/promise";
+import type { Browser } from "playwright-core";
+import { dropEvent, newEventId } from "../../../edge/test/helpers/redis.ts";
+import { startEdge, type RunningEdge } from "../../../scripts/edge.ts";
+import { freePort } from "../../../scripts/lib/free-port.ts";
+import { startOrigin, type OriginProcess } from "../../../scripts/lib/origin-process.ts";
+import { launchBrowser } from "./browser.ts";
+
+export interface EventLayout {
+  label: string;
+  rows?: number;
+  seatsPerRow?: number;
+  perOrderLimit?: number;
+  holdSeconds?: number;
+  /** waiting room settings (see POST /admin/events/:eventId/queue) */
+  queue?: { rate?: number; maxActive?: number; sessionSeconds?: number; claimSeconds?: number; opensAt?: string; adaptive?: boolean };
+}
+
+export interface Stack {
+  edgeUrl: string;
+  originUrl: string;
+  db: Pool;
+  /** an admin API call on the origin (the admin key from the local secrets) */
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  createEvent(layout: EventLayout): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const origin: OriginProcess = await startOrigin({ env: { LOG_REQUESTS: "0" }, port: await freePort() });
+  let edge: RunningEdge;
+  try {
+    edge = await startEdge({
+      originUrl: origin.url,
+      redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      vars: { TICK_MS: "250", HEARTBEAT_SECONDS: "2", PRESENCE_GRACE_SECONDS: "30", JOIN_LIMIT_PER_MINUTE: "1000", TICKET_LIMIT_PER_MINUTE: "10000" },
+    });
+  } catch (error) {
+    await origin.stop();
+    throw error;
+  }
+  const db = createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
+  const events: string[] = [];
+
+  const admin: Stack["admin"] = async (method, path, body) => {
+    const res = await fetch(origin.url + path, {
+      method,
+      headers: { authorization: `Bearer ${process.env.ADMIN_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  };
+
+  return {
+    edgeUrl: edge.url,
+    originUrl: origin.url,
+    db,
+    admin,
+    async createEvent(layout) {
+      const eventId = newEventId(layout.label);
+      events.push(eventId);
+      const created = await admin("POST", "/admin/events", {
+        id: eventId,
+        name: `Browser test: ${layout.label}`,
+        venue: "Test Hall",
+        startsAt: "2031-06-01T19:30:00.000Z",
+        perOrderLimit: layout.perOrderLimit ?? 4,
+        holdSeconds: layout.holdSeconds ?? 120,
+        sections: [
+          { name: "A", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "front", priceCents: 9500 },
+          { name: "B", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "standard", priceCents: 4500 },
+        ],
+      });
+      if (created.status !== 201) throw new Error(`creating ${eventId}: ${created.status} ${JSON.stringify(created.body)}`);
+      const opened = await admin("POST", `/admin/events/${eventId}/queue`, { rate: 5, adaptive: false, ...layout.queue });
+      if (opened.status >= 300) throw new Error(`opening the waiting room of ${eventId}: ${opened.status} ${JSON.stringify(opened.body)}`);
+      return eventId;
+    },
+    async stop() {
+      await Promise.all(events.map((id) => dropEvent(id).catch(() => {})));
+      await db.end();
+      await edge.stop();
+      await origin.stop();
+    },
+  };
+}
+
+/** The seats sold for an event, read straight from MySQL, with the order each belongs to. */
+export async function reservationsOf(db: Pool, eventId: string): Promise<Array<{ seatId: string; orderId: string }>> {
+  const [rows] = await db.query("SELECT seat_id AS seatId, order_id AS orderId FROM reservations WHERE event_id = ? ORDER BY seat_id", [eventId]);
+  return rows as Array<{ seatId: string; orderId: string }>;
+}
+
+/**
+ * One stack and one browser per test file, started before its tests and stopped after.
+ * The returned object's fields are set once the file's beforeAll has run.
+ */
+export function useBrowserStack(): { stack: Stack; browser: Browser } {
+  setDefaultTimeout(60_000);
+  const fixture = {} as { stack: Stack; browser: Browser };
+  beforeAll(async () => {
+    [fixture.stack, fixture.browser] = await Promise.all([startStack(), launchBrowser()]);
+  }, 120_000);
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.stack?.stop();
+  });
+  return fixture;
+}

@@ -1,0 +1,209 @@
+/**
+ * The fan's journey in a real browser (Debian Chromium via playwright-core) through the
+ * edge in workerd to the origin, Redis and MariaDB: what the page shows, and what the
+ * database holds afterwards.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { eventKeys } from "../../common/keys.ts";
+import { redis } from "../../edge/test/helpers/redis.ts";
+import { accessibilityProblems, fanPage, screenshot } from "./helpers/browser.ts";
+import { reservationsOf, useBrowserStack, type Stack } from "./helpers/stack.ts";
+
+const fixture = useBrowserStack();
+let stack: Stack;
+let browser: Browser;
+beforeAll(() => {
+  ({ stack, browser } = fixture);
+});
+
+/** Opens the event's page and waits until the fan is on the seat map (the page claims the turn by itself). */
+async function admittedFan(eventId: string, opts: { phone?: boolean } = {}): Promise<Page> {
+  const page = await fanPage(browser, opts);
+  await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+  await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+  return page;
+}
+
+const seat = (page: Page, id: string) => page.locator(`#seat-${id}`);
+
+async function hold(page: Page, seatIds: string[]) {
+  for (const id of seatIds) await seat(page, id).click();
+  await page.getByRole("button", { name: "Hold these seats" }).click();
+}
+
+describe("fan journey in a browser", () => {
+  test("queue -> admitted -> pick seats -> hold -> pay -> confirmation, and the database holds exactly that order", async () => {
+    const eventId = await stack.createEvent({ label: "journey" });
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await expect(page.getByRole("heading", { name: "You are in the waiting room" }).isVisible()).resolves.toBe(true);
+    await page.getByText("The sale is paused. You keep your place.").waitFor();
+    expect(await page.locator("#position").textContent()).toBe("1");
+    expect(await page.locator("#event-name").textContent()).toBe("Browser test: journey");
+    expect(await page.locator(".event time").textContent()).toBe(await page.evaluate(() => new Date("2031-06-01T19:30:00.000Z").toLocaleString()));
+    await screenshot(page, "1-waiting-room");
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // admissions resume: the page claims the turn and moves to the seat map by itself
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/resume`)).status).toBe(200);
+    await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    expect(new URL(page.url()).pathname).toBe(`/events/${eventId}`);
+    await page.getByRole("heading", { name: `Browser test: journey` }).waitFor();
+    expect(await page.locator("#tiers").textContent()).toContain("front");
+    await screenshot(page, "2-seat-map");
+
+    // one seat by keyboard, one by mouse
+    await seat(page, "A-1-3").focus();
+    await page.keyboard.press("Enter");
+    await seat(page, "A-1-4").click();
+    expect(await seat(page, "A-1-3").getAttribute("aria-pressed")).toBe("true");
+    expect(await page.locator("#picked").textContent()).toContain("A-1-3, A-1-4");
+    await page.getByRole("button", { name: "Hold these seats" }).click();
+    await page.getByText(/Held for you for \d+:\d\d/).waitFor();
+    await screenshot(page, "3-hold");
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // a reload finds the hold again
+    await page.reload();
+    await page.getByText(/Held for you for \d+:\d\d/).waitFor();
+    expect(await page.locator("#picked").textContent()).toContain("A-1-3, A-1-4");
+
+    await page.getByLabel("Card that is approved").check();
+    await page.getByRole("button", { name: "Pay now" }).click();
+    await page.getByRole("heading", { name: "You're going!" }).waitFor();
+    const orderId = (await page.locator("#order-id").textContent())!;
+    expect(await page.locator("#order-seats").textContent()).toBe("A-1-3, A-1-4");
+    expect(await page.locator("#order-total").textContent()).toContain("190");
+    await screenshot(page, "4-confirmation");
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    expect(await reservationsOf(stack.db, eventId)).toEqual([
+      { seatId: "A-1-3", orderId },
+      { seatId: "A-1-4", orderId },
+    ]);
+    const [orders] = await stack.db.query("SELECT id, status, amount_cents AS amountCents FROM orders WHERE event_id = ?", [eventId]);
+    expect(orders as unknown[]).toEqual([{ id: orderId, status: "paid", amountCents: 19000 }]);
+
+    // a reload shows the order again
+    await page.reload();
+    await page.getByRole("heading", { name: "You're going!" }).waitFor();
+    expect(await page.locator("#order-id").textContent()).toBe(orderId);
+    await page.context().close();
+  });
+
+  test("two browsers race for the same seat: one gets it, the other is told which seat and sees it taken", async () => {
+    const eventId = await stack.createEvent({ label: "race" });
+    const [a, b] = await Promise.all([admittedFan(eventId), admittedFan(eventId, { phone: true })]);
+    for (const page of [a, b]) await seat(page, "B-2-5").click();
+    await Promise.all([a, b].map((page) => page.getByRole("button", { name: "Hold these seats" }).click()));
+
+    const outcome = async (page: Page) => {
+      await page.locator("#message").filter({ hasText: /held|first|taken/i }).waitFor();
+      return (await page.locator("#message").textContent())!;
+    };
+    const [ma, mb] = await Promise.all([outcome(a), outcome(b)]);
+    const winner = ma.startsWith("Seats held") ? a : b;
+    const loser = winner === a ? b : a;
+    const lost = winner === a ? mb : ma;
+    expect([ma, mb].filter((m) => m.startsWith("Seats held"))).toHaveLength(1);
+    expect(lost).toContain("B-2-5");
+    expect(lost).toContain("Choose another seat");
+    await expect(seat(loser, "B-2-5").isDisabled()).resolves.toBe(true);
+    expect(await seat(loser, "B-2-5").getAttribute("class")).toContain("held");
+    await screenshot(loser, "race-loser-phone");
+
+    await winner.getByRole("button", { name: "Pay now" }).click();
+    await winner.getByRole("heading", { name: "You're going!" }).waitFor();
+    // the loser's map turns the seat to sold without a reload
+    await loser.waitForFunction((id) => document.getElementById(`seat-${id}`)?.classList.contains("sold"), "B-2-5", { timeout: 10_000 });
+    expect((await reservationsOf(stack.db, eventId)).map((r) => r.seatId)).toEqual(["B-2-5"]);
+    await Promise.all([a.context().close(), b.context().close()]);
+  });
+
+  test("a declined payment frees the seats and says so", async () => {
+    const eventId = await stack.createEvent({ label: "decline" });
+    const page = await admittedFan(eventId);
+    await hold(page, ["A-3-1", "A-3-2"]);
+    await page.getByText(/Held for you for/).waitFor();
+    await page.getByLabel("Card that is declined").check();
+    await page.getByRole("button", { name: "Pay now" }).click();
+    await page.locator("#message").filter({ hasText: "declined" }).waitFor();
+    expect(await page.locator("#message").textContent()).toContain("released");
+    await screenshot(page, "5-declined");
+
+    await page.waitForFunction(() => document.getElementById("seat-A-3-1")?.className === "seat available");
+    await expect(seat(page, "A-3-1").isEnabled()).resolves.toBe(true);
+    expect(await reservationsOf(stack.db, eventId)).toEqual([]);
+    expect(await redis.exists(eventKeys(eventId).seat("A-3-1"), eventKeys(eventId).seat("A-3-2"))).toBe(0);
+
+    // another fan can buy them at once
+    const next = await admittedFan(eventId);
+    await hold(next, ["A-3-1"]);
+    await next.getByText(/Held for you for/).waitFor();
+    await Promise.all([page.context().close(), next.context().close()]);
+  });
+
+  test("refresh in the queue keeps the place; a tampered ticket cookie does not jump the line", async () => {
+    const eventId = await stack.createEvent({ label: "refresh" });
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+    const fans: Page[] = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await fanPage(browser);
+      await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+      await page.locator("#position").filter({ hasText: String(i + 1) }).waitFor();
+      fans.push(page);
+    }
+    const third = fans[2]!;
+    await third.reload();
+    await third.locator("#position").filter({ hasText: /^\d+$/ }).waitFor();
+    expect(await third.locator("#position").textContent()).toBe("3");
+    expect(await third.locator("#ahead").textContent()).toBe("2");
+
+    // forge the ticket: change one character in the middle of its signature (the last character
+    // may carry only padding bits, so changing it can leave the signature's bytes as they were)
+    const context = third.context();
+    const cookie = (await context.cookies()).find((c) => c.name === `cu_q_${eventId}`)!;
+    const signatureStart = cookie.value.lastIndexOf(".") + 1;
+    const at = signatureStart + 10;
+    const forged = cookie.value.slice(0, at) + (cookie.value[at] === "A" ? "B" : "A") + cookie.value.slice(at + 1);
+    await context.addCookies([{ ...cookie, value: forged }]);
+    await third.reload();
+    await third.locator("#position").filter({ hasText: /^\d+$/ }).waitFor();
+    expect(Number(await third.locator("#position").textContent())).toBeGreaterThanOrEqual(3);
+    // the forged ticket was worth nothing: the page joined at the back as a new fan
+    expect(Number(await redis.get(eventKeys(eventId).seq))).toBe(4);
+    await Promise.all(fans.map((p) => p.context().close()));
+  });
+
+  test("a sold-out sale is told to waiting fans at once; the pre-queue counts down to the opening", async () => {
+    const opensAt = new Date(Date.now() + 10 * 60_000).toISOString();
+    const eventId = await stack.createEvent({ label: "prequeue", queue: { opensAt } });
+    const page = await fanPage(browser, { phone: true });
+    await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await page.getByText("The sale has not opened yet", { exact: false }).waitFor();
+    await page.locator("#opens-in").filter({ hasText: /^(9|10):\d\d$/ }).waitFor();
+    await screenshot(page, "prequeue-phone");
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/close`, { reason: "soldout" })).status).toBe(200);
+    await page.getByText("Sold out", { exact: false }).first().waitFor({ timeout: 10_000 });
+    expect(await page.locator("#line").isHidden()).toBe(true);
+    await page.context().close();
+  });
+
+  test("an ended turn is explained, with a way back into the line", async () => {
+    const eventId = await stack.createEvent({ label: "expiry", queue: { sessionSeconds: 10 } });
+    const page = await admittedFan(eventId);
+    await Bun.sleep(10_500);
+    await seat(page, "A-1-1").click();
+    await page.getByRole("button", { name: "Hold these seats" }).click();
+    await page.getByRole("heading", { name: "Your turn has ended" }).waitFor();
+    await page.getByRole("link", { name: "Join the line again" }).click();
+    // back through the waiting room (the line is empty, so straight to the seat map again)
+    await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    await page.context().close();
+  });
+});
