@@ -26,6 +26,7 @@ import type { PaymentProvider } from "./payments/provider.ts";
 import { bodyLimitPlugin, MAX_BODY_BYTES } from "./plugins/body-limit.ts";
 import { Drain, drainPlugin } from "./plugins/drain.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
+import { jsonBodyPlugin } from "./plugins/json-body.ts";
 import { requestContextPlugin } from "./plugins/request-context.ts";
 
 export interface AppDependencies {
@@ -55,6 +56,7 @@ export function createApp(input: AppDependencies | Deps, { drain = new Drain() }
   const deps = "catalog" in input && input.catalog && "retrier" in input && input.retrier && "verifier" in input && input.verifier ? (input as Deps) : buildDeps(input);
   const app = new Elysia({ name: "concert-u-origin", serve: { maxRequestBodySize: MAX_BODY_BYTES } })
     .use(bodyLimitPlugin)
+    .use(jsonBodyPlugin)
     .use(drainPlugin(drain))
     .use(errorsPlugin)
     .use(requestContextPlugin)

@@ -79,6 +79,23 @@ describe("seat holds", () => {
     expect((await h.seatStatuses())["A-4-1"]).toBe("available");
   });
 
+  test("objects whose keys shadow toString or valueOf get 400 JSON, not 500 (the validation message would stringify them)", async () => {
+    const [fan] = await h.sessions(1);
+    const bodies = ['{"seatIds":[{"toString":1}]}', '{"seatIds":[{"to\\u0053tring":[1]}]}', '{"seatIds":["A-4-1"],"x":{"valueOf":{}}}'];
+    for (const body of bodies) {
+      for (const contentType of ["application/json", "application/json; charset=latin1"]) {
+        const r = await h.app.handle(
+          new Request(`http://origin.test/api/events/${h.eventId}/holds`, { method: "POST", headers: { ...h.edgeHeaders(), authorization: `Bearer ${fan!.token}`, "content-type": contentType }, body }),
+        );
+        expect({ body, status: r.status }).toEqual({ body, status: 400 });
+        expect(await r.json()).toEqual({ code: "INVALID_BODY", message: expect.stringContaining("toString or valueOf") });
+      }
+    }
+    expect((await h.seatStatuses())["A-4-1"]).toBe("available");
+    // a seat id that merely contains the words is still a seat id to check
+    expect((await h.hold(fan!.token, ["toString-1-1"])).body.code).toBe("UNKNOWN_SEAT");
+  });
+
   test("release is owner-only; the owner's release frees the seats at once", async () => {
     const [owner, other] = await h.sessions(2);
     const held = await h.hold(owner!.token, ["A-4-5", "A-4-6"]);

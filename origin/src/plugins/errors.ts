@@ -40,6 +40,8 @@ export const errorsPlugin = new Elysia({ name: "errors" })
         return { code: "INVALID_REQUEST", message: validationMessage(error) };
       case "PARSE":
         set.status = 400;
+        // a refusal from our own body parser (plugins/json-body.ts) arrives wrapped
+        if (error.cause instanceof AppError) return errorBody(error.cause);
         return { code: "INVALID_BODY", message: "The request body could not be parsed (expected JSON)." };
       case "NOT_FOUND":
         set.status = 404;
