@@ -161,8 +161,11 @@ const script = (eventId: string) => `
       say("Seats held. Pay before the time runs out.");
       countdown();
     } else if (body.code === "SEAT_HELD" || body.code === "SEAT_SOLD") {
-      say((body.message || "Someone else got a seat first.") + " Choose another seat.", true);
       picked.clear();
+      // redraw first, so the seat shows as taken by the time the fan reads why
+      await loadMap();
+      say((body.message || "Someone else got a seat first.") + " Choose another seat.", true);
+      return;
     } else if (!ended(body)) say(body.message || "The seats could not be held.", true);
     await loadMap();
   }
