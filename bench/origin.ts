@@ -1,9 +1,10 @@
 /**
  * `bun run bench origin`: in one run, on this machine,
  *   ceilings: a bare Elysia route, a bare Redis EVALSHA (SET NX PX of one key), a bare
- *             mysql2 insert (one row under a unique index), the purchase transaction alone
- *             (insertOrder from this process), and a bare Elysia route doing only that
- *             transaction (what a purchase route could reach if it did nothing else);
+ *             mysql2 insert (one row under a unique index), a bare Elysia route doing one
+ *             such EVALSHA (what a hold route could reach if it did nothing else), the
+ *             purchase transaction alone (insertOrder from this process), and a bare Elysia
+ *             route doing only that transaction (likewise for a purchase route);
  *   origin:   POST /holds (one seat) and POST /purchase under the same concurrency,
  * then prints throughput, p50/p95/p99, the ratios hold / bare Elysia and
  * purchase / bare insert, and the CPU each process (driver, origin, bare server, Redis,
@@ -21,7 +22,6 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
-import { eventKeys } from "../common/keys.ts";
 import { freePort } from "../scripts/lib/free-port.ts";
 import { startOrigin } from "../scripts/lib/origin-process.ts";
 import { waitUntil } from "../scripts/lib/wait.ts";
@@ -32,6 +32,7 @@ import { insertOrder } from "../origin/src/modules/orders/repository.ts";
 import { Meter, slice, warm, type LoadResult } from "./origin-load.ts";
 import { findProcess, ProcessCpu } from "./lib/process-cpu.ts";
 import { benchEnv } from "./lib/env.ts";
+import { cleanUp } from "./lib/cleanup.ts";
 
 const root = join(import.meta.dir, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -58,7 +59,7 @@ export async function run(_args: string[] = []): Promise<void> {
 
     // Ceiling servers and tables.
     const barePort = await freePort();
-    const bare = Bun.spawn(["bun", "bench/origin-bare-server.ts"], { cwd: root, env: { ...env, PORT: String(barePort), DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL) }, stdout: "ignore", stderr: "inherit" });
+    const bare = Bun.spawn(["bun", "bench/origin-bare-server.ts"], { cwd: root, env: { ...env, PORT: String(barePort), REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL) }, stdout: "ignore", stderr: "inherit" });
     stops.push(() => bare.kill());
     await waitUntil("bare elysia", async () => (await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST" })).ok);
     const sha = (await redis.script("LOAD", "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 60000) and 1 or 0")) as string;
@@ -124,6 +125,7 @@ export async function run(_args: string[] = []): Promise<void> {
       bare: new Meter("bare Elysia route", CONCURRENCY),
       evalsha: new Meter("bare Redis EVALSHA", CONCURRENCY),
       insert: new Meter("bare mysql2 insert", CONCURRENCY),
+      bareRedis: new Meter("bare Elysia + one EVALSHA", CONCURRENCY),
       hold: new Meter("POST /holds (origin)", CONCURRENCY),
       purchase: new Meter("POST /purchase (origin)", CONCURRENCY),
       txn: new Meter("purchase txn alone (mysql2)", CONCURRENCY),
@@ -144,6 +146,13 @@ export async function run(_args: string[] = []): Promise<void> {
         async (i) => {
           await pool.query("INSERT INTO bench_inserts (event_id, seat_id, order_id, price_cents, created_at) VALUES (?, ?, ?, ?, ?)", [eventId, `S-${i}`, `ord_${i}`, 5000, new Date()]);
           return true;
+        },
+      ],
+      bareRedis: [
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${barePort}/bare/redis`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x" }, body });
+          await r.arrayBuffer();
+          return r.ok;
         },
       ],
       // Measured like the bare route: the reply is read, not parsed (only the setup needs the hold id).
@@ -196,6 +205,7 @@ export async function run(_args: string[] = []): Promise<void> {
     await warm(CONCURRENCY, 2000, ops.bare[0]);
     await warm(CONCURRENCY, 2000, (i) => ops.evalsha[0](1_000_000_000 + i));
     await warm(CONCURRENCY, 500, (i) => ops.insert[0](1_000_000_000 + i));
+    await warm(CONCURRENCY, 2000, ops.bareRedis[0]);
     for (const name of ["hold", "purchase", "txn", "bareTxn"] as const) await slice(phases[name], 0.5, ops[name][0], ops[name][1]);
     for (const name of ["hold", "purchase", "txn", "bareTxn"] as const) Object.assign(phases[name], { ops: 0, errors: 0, seconds: 0 }), phases[name].histogram.reset();
 
@@ -222,24 +232,13 @@ export async function run(_args: string[] = []): Promise<void> {
   }
 }
 
-async function cleanUp(pool: mysql.Pool, redis: Redis, eventId: string) {
-  for (const table of ["reservations", "reservation_history", "orders", "seats", "events"]) {
-    await pool.query(`DELETE FROM ${table} WHERE ${table === "events" ? "id" : "event_id"} = ?`, [eventId]);
-  }
-  const prefix = eventKeys(eventId).config.replace(/config$/, "");
-  let cursor = "0";
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 5000);
-    cursor = nextCursor;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== "0");
-}
-
 function report(results: LoadResult[], machine: Record<string, unknown>, cpuPerOp: Record<string, Record<string, number>>) {
   const by = (name: string) => results.find((r) => r.name === name)!;
   const ratio = (a: LoadResult, b: LoadResult) => Math.round((a.perSecond / b.perSecond) * 1000) / 1000;
   const ratios = {
     holdVsBareElysia: ratio(by("POST /holds (origin)"), by("bare Elysia route")),
+    bareRouteRedisVsBareElysia: ratio(by("bare Elysia + one EVALSHA"), by("bare Elysia route")),
+    holdVsBareRouteRedis: ratio(by("POST /holds (origin)"), by("bare Elysia + one EVALSHA")),
     purchaseVsBareInsert: ratio(by("POST /purchase (origin)"), by("bare mysql2 insert")),
     purchaseTxnVsBareInsert: ratio(by("purchase txn alone (mysql2)"), by("bare mysql2 insert")),
     bareRouteTxnVsBareInsert: ratio(by("bare Elysia + purchase txn"), by("bare mysql2 insert")),
@@ -250,6 +249,8 @@ function report(results: LoadResult[], machine: Record<string, unknown>, cpuPerO
   console.log(
     `\n  hold / bare Elysia      ${ratios.holdVsBareElysia.toFixed(2)}  (target >= ${targets.holdVsBareElysia})` +
       `\n  purchase / bare insert  ${ratios.purchaseVsBareInsert.toFixed(2)}  (target >= ${targets.purchaseVsBareInsert})` +
+      `\n  route+EVALSHA / bare    ${ratios.bareRouteRedisVsBareElysia.toFixed(2)}  (a route doing nothing but one Redis call)` +
+      `\n  hold / route+EVALSHA    ${ratios.holdVsBareRouteRedis.toFixed(2)}` +
       `\n  hold / bare EVALSHA     ${ratios.holdVsBareEvalsha.toFixed(2)}` +
       `\n  purchase txn / insert   ${ratios.purchaseTxnVsBareInsert.toFixed(2)}  (the database write alone)` +
       `\n  bare route+txn / insert ${ratios.bareRouteTxnVsBareInsert.toFixed(2)}  (a route doing nothing but the write)` +
@@ -278,6 +279,8 @@ function report(results: LoadResult[], machine: Record<string, unknown>, cpuPerO
       "",
       `- hold / bare Elysia route: **${ratios.holdVsBareElysia.toFixed(2)}** (target >= ${targets.holdVsBareElysia})`,
       `- purchase / bare mysql2 insert: **${ratios.purchaseVsBareInsert.toFixed(2)}** (target >= ${targets.purchaseVsBareInsert})`,
+      `- bare Elysia route doing one EVALSHA / bare Elysia route: ${ratios.bareRouteRedisVsBareElysia.toFixed(2)} (the most a hold route can reach here: one Redis round trip per request)`,
+      `- hold / bare Elysia route doing one EVALSHA: ${ratios.holdVsBareRouteRedis.toFixed(2)}`,
       `- hold / bare EVALSHA: ${ratios.holdVsBareEvalsha.toFixed(2)}`,
       `- purchase transaction alone / bare mysql2 insert: ${ratios.purchaseTxnVsBareInsert.toFixed(2)} (the order + reservation write, one round trip)`,
       `- bare Elysia route doing the purchase transaction / bare mysql2 insert: ${ratios.bareRouteTxnVsBareInsert.toFixed(2)} (the most a purchase route can reach here)`,
