@@ -10,6 +10,10 @@ const scenarios: Record<string, Scenario> = {
     summary: "origin ceilings (bare Elysia, EVALSHA, mysql2 insert) vs the hold and purchase endpoints",
     load: async () => (await import("./origin.ts")).run,
   },
+  "hold-layers": {
+    summary: "where a hold's CPU goes: the hold route rebuilt layer by layer (bare route + EVALSHA, script, service, guard and schemas, the origin app)",
+    load: async () => (await import("./hold-layers.ts")).run,
+  },
   edge: {
     summary: "edge Worker in workerd (wrangler dev and Miniflare): bare route vs joins/s; SSE streams 100..10,000 with Redis cmds/s and memory per stream",
     load: async () => (await import("./edge.ts")).run,
