@@ -15,6 +15,7 @@ import { adminController } from "./modules/admin/index.ts";
 import { admissionController, sessionController } from "./modules/admission/index.ts";
 import { dashboardController } from "./modules/dashboard/index.ts";
 import { EventCatalog } from "./modules/events/catalog.ts";
+import { SeatStateReader } from "./modules/events/seat-states.ts";
 import { eventsController } from "./modules/events/index.ts";
 import { experimentsController, raceExperimentsEnabled } from "./modules/experiments/index.ts";
 import { healthController } from "./modules/health/index.ts";
@@ -38,6 +39,7 @@ export interface AppDependencies {
   retrier?: Retrier;
   verifier?: TokenVerifier;
   catalog?: EventCatalog;
+  seatStates?: SeatStateReader;
 }
 
 export function buildDeps(input: AppDependencies): Deps {
@@ -48,12 +50,13 @@ export function buildDeps(input: AppDependencies): Deps {
     retrier: input.retrier ?? createRetrier(),
     verifier: input.verifier ?? createTokenVerifier({ jwks: input.config.activeJwks, clock, cacheSize: input.config.tokenCacheSize }),
     catalog: input.catalog ?? new EventCatalog(input.database.db),
+    seatStates: input.seatStates ?? new SeatStateReader(input.redis, input.config.seatReadIntervalMs),
   };
 }
 
 /** `drain`: shared with main.ts, which flips it on SIGTERM (see plugins/drain.ts). */
 export function createApp(input: AppDependencies | Deps, { drain = new Drain() }: { drain?: Drain } = {}) {
-  const deps = "catalog" in input && input.catalog && "retrier" in input && input.retrier && "verifier" in input && input.verifier ? (input as Deps) : buildDeps(input);
+  const deps = "catalog" in input && input.catalog && "retrier" in input && input.retrier && "verifier" in input && input.verifier && "seatStates" in input && input.seatStates ? (input as Deps) : buildDeps(input);
   const app = new Elysia({ name: "concert-u-origin", serve: { maxRequestBodySize: MAX_BODY_BYTES } })
     .use(bodyLimitPlugin)
     .use(jsonBodyPlugin)

@@ -32,6 +32,8 @@ export interface Config {
   paymentLatencyMs: number;
   /** verified tokens kept in memory until they expire */
   tokenCacheSize: number;
+  /** least time between two Redis reads of one event's seat statuses (requests meanwhile share the next) */
+  seatReadIntervalMs: number;
   production: boolean;
 }
 
@@ -150,6 +152,7 @@ export function parseConfig(env: Env): Config {
     paymentSimulation: simulation,
     paymentLatencyMs: integer(env, "PAYMENT_LATENCY_MS", 0, 0, 60_000),
     tokenCacheSize: integer(env, "TOKEN_CACHE_SIZE", 100_000, 0, 10_000_000),
+    seatReadIntervalMs: integer(env, "SEAT_READ_INTERVAL_MS", 250, 0, 5000),
     production: env.NODE_ENV === "production",
   };
 }

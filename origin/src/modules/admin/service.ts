@@ -7,7 +7,7 @@ import { events, orders, reservationHistory, reservations, seats, type EventRow,
 import type { Db } from "../../db/client.ts";
 import { AppError, EventExistsError, InvalidRequestError, NotFoundError } from "../../errors.ts";
 import { catalogEntry } from "../events/catalog.ts";
-import { readSeatStates, toEventView } from "../events/service.ts";
+import { toEventView } from "../events/service.ts";
 import { publishEventSettings } from "../events/sync.ts";
 import { toOrderView } from "../orders/service.ts";
 import { MAX_SEATS_PER_EVENT, type eventCreateBody } from "./model.ts";
@@ -67,8 +67,8 @@ export async function createEvent(deps: Deps, input: EventInput) {
 
 export async function eventStats(deps: Deps, eventId: string) {
   const entry = await deps.catalog.get(eventId);
-  const [{ states }, orderRows, activeSessions] = await Promise.all([
-    readSeatStates(deps, entry),
+  const [{ counts }, orderRows, activeSessions] = await Promise.all([
+    deps.seatStates.read(entry),
     deps.database.db
       .select({ status: orders.status, count: sql<number>`count(*)`, revenue: sql<number>`coalesce(sum(${orders.amountCents}), 0)` })
       .from(orders)
@@ -76,8 +76,7 @@ export async function eventStats(deps: Deps, eventId: string) {
       .groupBy(orders.status),
     deps.redis.zcount(entry.keys.active, `(${deps.clock.now()}`, "+inf"),
   ]);
-  const seatCounts = { total: states.length, available: 0, held: 0, sold: 0 };
-  for (const s of states) seatCounts[s] += 1;
+  const seatCounts = { total: entry.seats.length, ...counts };
   const paid = orderRows.find((r) => r.status === "paid");
   const refunded = orderRows.find((r) => r.status === "refunded");
   return {

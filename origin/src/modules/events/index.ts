@@ -3,7 +3,8 @@ import type { Deps } from "../../deps.ts";
 import { activeTokenPlugin } from "../../plugins/active-token.ts";
 import { sharedModels } from "../shared/model.ts";
 import { eventModels } from "./model.ts";
-import { getEvent, getSeatMap } from "./service.ts";
+import { jsonResponse } from "../../lib/json-response.ts";
+import { getEvent, getSeatMapJson, getSeatStatusJson } from "./service.ts";
 
 const fanErrors = { 400: "error", 401: "error", 403: "error", 404: "error" } as const;
 
@@ -18,9 +19,18 @@ export const eventsController = (deps: Deps) =>
       response: { 200: "event.view", ...fanErrors },
       detail: { summary: "Event details and price tiers", security: [{ activeToken: [] }] },
     })
-    .get("/:eventId/seats", ({ params, session }) => getSeatMap(deps, session, params.eventId), {
+    .get("/:eventId/seats", async ({ params, session }) => jsonResponse(await getSeatMapJson(deps, session, params.eventId)), {
       activeToken: true,
       params: "event.params",
       response: { 200: "event.seatMap", ...fanErrors },
       detail: { summary: "Every seat with its status: available, held or sold", security: [{ activeToken: [] }] },
+    })
+    .get("/:eventId/seats/status", async ({ params, session }) => jsonResponse(await getSeatStatusJson(deps, session, params.eventId)), {
+      activeToken: true,
+      params: "event.params",
+      response: { 200: "event.seatStatus", ...fanErrors },
+      detail: {
+        summary: "Every seat's status as one letter (a, h, s) in seat map order: to refresh a map already loaded",
+        security: [{ activeToken: [] }],
+      },
     });

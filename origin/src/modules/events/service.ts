@@ -3,7 +3,8 @@ import type { Deps } from "../../deps.ts";
 import { SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import type { CatalogEvent } from "./catalog.ts";
-import type { eventView, seatMapView } from "./model.ts";
+import type { SeatStates } from "./seat-states.ts";
+import type { eventView, seatMapView, seatStatusView } from "./model.ts";
 
 export const CURRENCY = "EUR";
 
@@ -33,36 +34,50 @@ export async function getEvent(deps: Deps, session: ActiveSession, eventId: stri
   return toEventView(entry);
 }
 
-/**
- * Status of every seat in one round trip: the session check, the sold set and every seat
- * key (MGET) travel in one pipeline. All keys share the event's hash slot.
- */
-export async function readSeatStates(deps: Pick<Deps, "redis">, entry: CatalogEvent, sessionId?: string) {
-  const pipeline = deps.redis.pipeline();
-  if (sessionId !== undefined) pipeline.zscore(entry.keys.active, sessionId);
-  pipeline.smembers(entry.keys.sold);
-  if (entry.seatKeys.length > 0) pipeline.mget(...entry.seatKeys);
-  const results = (await pipeline.exec()) ?? [];
-  for (const [error] of results) if (error) throw error;
-  const values = results.map(([, value]) => value);
-  const score = sessionId !== undefined ? (values.shift() as string | null) : undefined;
-  const sold = new Set(values.shift() as string[]);
-  const holds = (values.shift() as Array<string | null> | undefined) ?? [];
-  const states = entry.seats.map((seat, i) =>
-    sold.has(seat.seatId) ? ("sold" as const) : holds[i] ? ("held" as const) : ("available" as const),
-  );
-  return { score, states };
+/** The session must still be live; its check runs beside the (shared) seat read. */
+async function readForSession(deps: Deps, session: ActiveSession, eventId: string) {
+  const entry = await deps.catalog.get(eventId);
+  const [score, snapshot] = await Promise.all([deps.redis.zscore(entry.keys.active, session.sid), deps.seatStates.read(entry)]);
+  if (!isLive(score, deps.clock.now())) throw new SessionInactiveError();
+  return { entry, snapshot };
 }
 
-export async function getSeatMap(deps: Deps, session: ActiveSession, eventId: string): Promise<Static<typeof seatMapView>> {
-  const entry = await deps.catalog.get(eventId);
-  const { score, states } = await readSeatStates(deps, entry, session.sid);
-  if (!isLive(score, deps.clock.now())) throw new SessionInactiveError();
-  const counts = { available: 0, held: 0, sold: 0 };
-  const seats = entry.seats.map((seat, i) => {
-    const status = states[i]!;
-    counts[status] += 1;
-    return { id: seat.seatId, section: seat.section, row: seat.row, number: seat.number, tier: seat.tier, priceCents: seat.priceCents, status };
-  });
-  return { eventId, counts, seats };
+/**
+ * Bodies are built and serialized once per read, and the same text goes to every request
+ * that shared the read: at 100,000 seats the map is 10 MB, too much to build and validate
+ * for each of them.
+ */
+function sharedJson(cache: WeakMap<SeatStates, string>, snapshot: SeatStates, build: () => unknown): string {
+  let json = cache.get(snapshot);
+  if (json === undefined) {
+    json = JSON.stringify(build());
+    cache.set(snapshot, json);
+  }
+  return json;
+}
+
+const seatMaps = new WeakMap<SeatStates, string>();
+const seatStatuses = new WeakMap<SeatStates, string>();
+
+/** Every seat with its status, as JSON text (`event.seatMap`). */
+export async function getSeatMapJson(deps: Deps, session: ActiveSession, eventId: string): Promise<string> {
+  const { entry, snapshot } = await readForSession(deps, session, eventId);
+  return sharedJson(seatMaps, snapshot, () => seatMapOf(entry, snapshot));
+}
+
+/** Every seat's status as one letter, in seat map order, as JSON text (`event.seatStatus`). */
+export async function getSeatStatusJson(deps: Deps, session: ActiveSession, eventId: string): Promise<string> {
+  const { entry, snapshot } = await readForSession(deps, session, eventId);
+  return sharedJson(seatStatuses, snapshot, () => seatStatusOf(entry, snapshot));
+}
+
+export function seatMapOf(entry: CatalogEvent, snapshot: SeatStates): Static<typeof seatMapView> {
+  const seats = entry.seats.map((seat, i) => ({ id: seat.seatId, section: seat.section, row: seat.row, number: seat.number, tier: seat.tier, priceCents: seat.priceCents, status: snapshot.states[i]! }));
+  return { eventId: entry.event.id, counts: { ...snapshot.counts }, seats };
+}
+
+const LETTER = { available: "a", held: "h", sold: "s" } as const;
+
+export function seatStatusOf(entry: CatalogEvent, snapshot: SeatStates): Static<typeof seatStatusView> {
+  return { eventId: entry.event.id, counts: { ...snapshot.counts }, states: snapshot.states.map((s) => LETTER[s]).join("") };
 }
