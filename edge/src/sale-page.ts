@@ -29,7 +29,9 @@ const script = (eventId: string) => `
   const api = "/api/events/" + eventId;
   const $ = (id) => document.getElementById(id);
   const payKey = "cu-pay-" + eventId;
-  let event, seats = new Map(), picked = new Set(), hold = null, timer;
+  // order: seat ids as the map lists them, which is the order of /seats/status's letters
+  let event, seats = new Map(), order = [], picked = new Set(), hold = null, timer;
+  const STATUS = { a: "available", h: "held", s: "sold" };
   const money = (cents) => (cents / 100).toLocaleString(undefined, { style: "currency", currency: (event && event.currency) || "USD" });
   const say = (text, isError) => { $("message").textContent = text; $("message").className = isError ? "error" : "muted"; };
 
@@ -44,7 +46,8 @@ const script = (eventId: string) => `
     b.type = "button";
     b.className = "seat " + s.status;
     b.id = "seat-" + s.id;
-    b.setAttribute("aria-label", "Section " + s.section + ", row " + s.row + ", seat " + s.number + ", " + s.tier + " " + money(s.priceCents) + ", " + s.status);
+    b.dataset.label = "Section " + s.section + ", row " + s.row + ", seat " + s.number + ", " + s.tier + " " + money(s.priceCents);
+    b.setAttribute("aria-label", b.dataset.label + ", " + s.status);
     b.setAttribute("aria-pressed", "false");
     b.disabled = s.status !== "available";
     b.onclick = () => toggle(s.id);
@@ -53,6 +56,7 @@ const script = (eventId: string) => `
 
   function draw(map) {
     const bySection = new Map();
+    order = map.seats.map((s) => s.id);
     for (const s of map.seats) {
       seats.set(s.id, s);
       if (!bySection.has(s.section)) bySection.set(s.section, []);
@@ -91,17 +95,19 @@ const script = (eventId: string) => `
     $("counts").textContent = map.counts.available + " available, " + map.counts.held + " held, " + map.counts.sold + " sold";
   }
 
-  function refreshStatuses(map) {
-    for (const s of map.seats) {
-      const b = $("seat-" + s.id);
+  /** statuses: [seat id, status] pairs */
+  function refreshStatuses(statuses, counts) {
+    for (const [id, status] of statuses) {
+      const b = $("seat-" + id);
       if (!b) continue;
-      const mine = hold && hold.seatIds.includes(s.id);
-      if (s.status !== "available" && picked.has(s.id) && !mine) picked.delete(s.id);
-      b.className = "seat " + (mine ? "picked" : picked.has(s.id) ? "picked" : s.status);
-      b.disabled = !mine && s.status !== "available";
-      b.setAttribute("aria-pressed", String(picked.has(s.id) || Boolean(mine)));
+      const mine = hold && hold.seatIds.includes(id);
+      if (status !== "available" && picked.has(id) && !mine) picked.delete(id);
+      b.className = "seat " + (mine ? "picked" : picked.has(id) ? "picked" : status);
+      b.disabled = !mine && status !== "available";
+      b.setAttribute("aria-pressed", String(picked.has(id) || Boolean(mine)));
+      b.setAttribute("aria-label", b.dataset.label + ", " + (mine ? "held by you" : status));
     }
-    $("counts").textContent = map.counts.available + " available, " + map.counts.held + " held, " + map.counts.sold + " sold";
+    $("counts").textContent = counts.available + " available, " + counts.held + " held, " + counts.sold + " sold";
     summary();
   }
 
@@ -127,11 +133,20 @@ const script = (eventId: string) => `
     $("release").hidden = !hold;
   }
 
+  // The full map (about 100 bytes a seat) is loaded once; refreshes read one letter a seat.
   async function loadMap() {
+    if (order.length > 0) {
+      const { res, body } = await call(api + "/seats/status");
+      if (!res.ok && ended(body)) return;
+      // anything unexpected (a layout that changed, an older origin): load the full map instead
+      if (res.ok && typeof body.states === "string" && body.states.length === order.length) {
+        return refreshStatuses(order.map((id, i) => [id, STATUS[body.states[i]]]), body.counts);
+      }
+    }
     const { res, body } = await call(api + "/seats");
     if (!res.ok) return ended(body);
-    if (seats.size === 0) draw(body);
-    refreshStatuses(body);
+    if (order.length === 0) draw(body);
+    refreshStatuses(body.seats.map((s) => [s.id, s.status]), body.counts);
   }
 
   function countdown() {

@@ -12,9 +12,10 @@ import { forward } from "../proxy.ts";
 export const EVENT_HEADER = "x-event-id";
 
 /** The origin's fan-facing routes; anything else under /api is not forwarded. */
-const ORIGIN_ROUTES: Array<[RegExp, string[]]> = [
+export const ORIGIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/api\/events\/[^/]+$/, ["GET", "HEAD"]],
   [/^\/api\/events\/[^/]+\/seats$/, ["GET", "HEAD"]],
+  [/^\/api\/events\/[^/]+\/seats\/status$/, ["GET", "HEAD"]],
   [/^\/api\/events\/[^/]+\/holds$/, ["GET", "HEAD", "POST"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+$/, ["DELETE"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+\/purchase$/, ["POST"]],
