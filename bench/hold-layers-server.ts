@@ -80,5 +80,6 @@ app.get("/cpu", () => {
   const used = process.cpuUsage();
   return { microseconds: used.user + used.system };
 });
+process.on("SIGTERM", () => process.exit(0)); // so a CPU profile (BENCH_PROFILE_DIR) is written
 app.listen({ port: Number(process.env.PORT), hostname: "127.0.0.1" });
 console.log(`hold layer ${layer} on ${process.env.PORT}`);

@@ -5,7 +5,8 @@
  * own process under the same load, and the CPU that process spends per hold is read from
  * the process itself. Layers are interleaved over BENCH_ROUNDS rounds (2). Writes
  * bench/results/hold-layers.{json,md}.
- * Knobs: BENCH_OPS (7,000 holds per layer and round), BENCH_CONCURRENCY (64).
+ * Knobs: BENCH_OPS (7,000 holds per layer and round), BENCH_CONCURRENCY (64),
+ * BENCH_PROFILE_DIR (write each layer's CPU profile there, as Markdown, for a look inside).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -69,7 +70,8 @@ export async function run(_args: string[] = []): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const layer of LAYERS) {
         const port = await freePort();
-        const server = Bun.spawn(["bun", "bench/hold-layers-server.ts", layer], {
+        const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${layer}-${round}.md`] : [];
+        const server = Bun.spawn(["bun", ...profile, "bench/hold-layers-server.ts", layer], {
           cwd: root,
           env: { ...env, PORT: String(port), EVENT_ID: eventId, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, LOG_REQUESTS: "0" },
           stdout: "ignore",

@@ -14,6 +14,10 @@ const scenarios: Record<string, Scenario> = {
     summary: "where a hold's CPU goes: the hold route rebuilt layer by layer (bare route + EVALSHA, script, service, guard and schemas, the origin app)",
     load: async () => (await import("./hold-layers.ts")).run,
   },
+  "seat-map": {
+    summary: "fans refreshing a 20,000-seat map: /seats/status and /seats against bare routes sending the same bytes; refreshes per shared Redis read",
+    load: async () => (await import("./seat-map.ts")).run,
+  },
   edge: {
     summary: "edge Worker in workerd (wrangler dev and Miniflare): bare route vs joins/s; SSE streams 100..10,000 with Redis cmds/s and memory per stream",
     load: async () => (await import("./edge.ts")).run,

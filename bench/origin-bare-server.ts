@@ -7,6 +7,8 @@
  *   POST /bare/purchase-txn   a bare route doing only the purchase's database write
  *                             (`insertOrder`: order + reservation, one round trip) on a
  *                             mysql2 pool of DB_POOL_SIZE, the origin's own pool size.
+ *   GET  /bare/bytes/:n       a bare route answering n bytes of JSON, built once: the most a
+ *                             route sending a body that size (a seat map) can reach here.
  */
 import { Elysia } from "elysia";
 import Redis from "ioredis";
@@ -24,6 +26,12 @@ const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { ena
 const sha = await redis.script("LOAD", "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 60000) and 1 or 0") as string;
 const keyPrefix = `cu:{bench-bare-${process.pid}}:`;
 let calls = 0;
+const bodies = new Map<number, string>();
+const bodyOf = (n: number) => {
+  let body = bodies.get(n);
+  if (body === undefined) bodies.set(n, (body = JSON.stringify({ states: "a".repeat(Math.max(0, n - 13)) })));
+  return body;
+};
 
 const app = new Elysia()
   .post("/bare", () => ({ ok: true }))
@@ -32,6 +40,7 @@ const app = new Elysia()
     if (taken !== 1) set.status = 409;
     return { ok: taken === 1 };
   })
+  .get("/bare/bytes/:n", ({ params }) => new Response(bodyOf(Number(params.n)), { headers: { "content-type": "application/json" } }))
   .post("/bare/purchase-txn", async ({ body, set }) => {
     const { id, eventId, seatId } = body as { id: string; eventId: string; seatId: string };
     const r = await insertOrder(pool, { id, eventId, sessionId: id, idempotencyKey: id, holdId: id, amountCents: 5000, currency: "EUR", paymentId: id, createdAt: new Date(), seats: [{ seatId, priceCents: 5000 }] });
