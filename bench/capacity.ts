@@ -29,6 +29,7 @@ import { freePort } from "../scripts/lib/free-port.ts";
 import { startOrigin } from "../scripts/lib/origin-process.ts";
 import { eventKeys } from "../common/keys.ts";
 import { signActiveToken } from "../common/tokens.ts";
+import { forPlainRedis } from "../lua/flags.ts";
 import { queueScripts } from "../lua/queue.ts";
 import { signingKeyFromEnv } from "../scripts/token-mint.ts";
 
@@ -83,7 +84,7 @@ export async function measurePurchasePath(o: PathOptions): Promise<CapacityResul
   const fan = async (eventId: string, ticket: string, seat: string): Promise<boolean> => {
     const claimKeys = queueScripts.claimTurn.keys(eventKeys(eventId));
     const sid = `s_${crypto.randomUUID().replace(/-/g, "")}`;
-    const [code] = (await o.redis.eval(queueScripts.claimTurn.source, claimKeys.length, ...claimKeys, ticket, sid, Date.now(), 600_000)) as [number];
+    const [code] = (await o.redis.eval(forPlainRedis(queueScripts.claimTurn.source), claimKeys.length, ...claimKeys, ticket, sid, Date.now(), 600_000)) as [number];
     if (code !== 0) return false;
     const token = await signActiveToken({ evt: eventId, sid }, 600, key);
     const auth = { authorization: `Bearer ${token}`, "content-type": "application/json", "x-origin-auth": originAuth };

@@ -29,7 +29,8 @@ import { join } from "node:path";
 import Redis from "ioredis";
 import { eventKeys } from "../common/keys.ts";
 import { signActiveToken } from "../common/tokens.ts";
-import { queueScripts } from "../lua/queue.ts";
+import { forPlainRedis } from "../lua/flags.ts";
+import { queueScripts, seedJoinArgs } from "../lua/queue.ts";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
 import { CapacityStore, measureCapacity } from "../origin/src/scheduler/capacity.ts";
@@ -180,14 +181,15 @@ export async function run(_args: string[] = []): Promise<void> {
     const k = eventKeys(eventId);
     const joinKeys = queueScripts.joinQueue.keys(k);
     const claimKeys = queueScripts.claimTurn.keys(k);
+    const joinSource = forPlainRedis(queueScripts.joinQueue.source);
+    const claimSource = forPlainRedis(queueScripts.claimTurn.source);
 
     const started = performance.now();
     const arrivals = (async () => {
       const batch = 500;
       for (let i = 0; i < crowd; i += batch) {
-        const p = redis.pipeline();
-        for (let j = i; j < Math.min(crowd, i + batch); j++) p.eval(queueScripts.joinQueue.source, joinKeys.length, ...joinKeys, "", `t${j}-${crypto.randomUUID().slice(0, 8)}`, Date.now());
-        await p.exec();
+        const tids = Array.from({ length: Math.min(crowd, i + batch) - i }, (_, j) => `t${i + j}-${crypto.randomUUID().slice(0, 8)}`);
+        await redis.eval(joinSource, joinKeys.length, ...joinKeys, ...seedJoinArgs(Date.now(), tids));
         const due = started + ((i + batch) / crowd) * arrivalSeconds * 1000;
         if (performance.now() < due) await Bun.sleep(due - performance.now());
       }
@@ -210,7 +212,7 @@ export async function run(_args: string[] = []): Promise<void> {
             try {
               const sid = `s_${crypto.randomUUID().replace(/-/g, "")}`;
               const now = Date.now();
-              const [code] = (await redis.eval(queueScripts.claimTurn.source, claimKeys.length, ...claimKeys, tid, sid, now, 120_000)) as [number];
+              const [code] = (await redis.eval(claimSource, claimKeys.length, ...claimKeys, tid, sid, now, 120_000)) as [number];
               if (code !== 0) return void failed++;
               const token = await signActiveToken({ evt: eventId, sid }, 120, key);
               const outcome = await buy(eventId, token, seatId(nextSeat++));

@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 --[[
   Exchanges an admitted ticket for a session, once: the ticket leaves `admitted` and the
   session enters `active` in the same step, so a second claim of the ticket finds nothing.

@@ -1,10 +1,11 @@
 /**
  * The waiting-line scripts: sources, the order of their KEYS, and their return codes.
- * The edge runs them through @upstash/redis; the origin's scheduler may load the same
- * sources with ioredis `defineCommand`.
+ * The edge runs them through @upstash/redis; each starts with `#!lua flags=allow-key-locking`
+ * so Upstash locks only its keys (`forPlainRedis` in ./flags.ts drops the flag for plain
+ * Redis: the dev bridge, the origin's tests and benches).
  */
 import type { EventKeys } from "../common/keys.ts";
-import joinQueueSource from "./joinQueue-6.lua";
+import joinQueueSource from "./joinQueue-7.lua";
 import touchTicketSource from "./touchTicket-3.lua";
 import readQueueStateSource from "./readQueueState-7.lua";
 import claimTurnSource from "./claimTurn-4.lua";
@@ -16,6 +17,7 @@ export const JoinCode = {
   NO_QUEUE: -1,
   SALE_ENDED: -2,
   QUEUE_FULL: -3,
+  RATE_LIMITED: -4,
 } as const;
 export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
 
@@ -28,6 +30,7 @@ export type ClaimCode = (typeof ClaimCode)[keyof typeof ClaimCode];
 export interface QueueScript {
   name: string;
   source: string;
+  /** the fixed KEYS, in order; joinQueue takes two rate-limit buckets per client IP after them */
   keys: (k: EventKeys) => string[];
 }
 
@@ -35,7 +38,7 @@ export const queueScripts = {
   joinQueue: {
     name: "joinQueue",
     source: joinQueueSource,
-    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving],
+    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone],
   },
   touchTicket: {
     name: "touchTicket",
@@ -53,3 +56,11 @@ export const queueScripts = {
     keys: (k) => [k.admitted, k.active, k.queue, k.queueState],
   },
 } satisfies Record<string, QueueScript>;
+
+/**
+ * joinQueue's ARGV placing `ticketIds` as new places in this order, not rate limited: how
+ * tests and benches seed a line straight into Redis (the edge passes each fan's IP).
+ */
+export function seedJoinArgs(now: number, ticketIds: string[]): Array<string | number> {
+  return [now, 1, 60_000, ticketIds.length, ...ticketIds.flatMap((tid) => ["", tid, 0])];
+}

@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 --[[
   One read of an event's shared queue state, made at most once per tick by each edge
   isolate and fanned out to all of its open streams. Also, in the same call:

@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 --[[
   Marks one fan as present and says where their ticket stands. Called when a fan
   connects (stream, status poll), not on every position update.

@@ -9,6 +9,8 @@ export interface Env {
   ORIGIN_URL: string;
   /** shared secret sent to the origin as `X-Origin-Auth` */
   ORIGIN_AUTH_SECRET?: string;
+  /** Durable Objects that gather each event shard's joins into one script call; without it each join is its own call */
+  JOIN_BATCHER?: BatcherNamespace;
 
   TICKET_TTL_SECONDS?: string;
   SESSION_TTL_SECONDS?: string;
@@ -20,8 +22,14 @@ export interface Env {
   TICK_MS?: string;
   /** seconds between SSE heartbeats when nothing changed; capped at 14 so a tick later is still under 15 */
   HEARTBEAT_SECONDS?: string;
-  /** joins allowed per client IP per minute */
+  /** new places allowed per client IP per minute (a join that keeps a place is not counted) */
   JOIN_LIMIT_PER_MINUTE?: string;
+  /** JoinBatcher shards per event: each sends at most one batch at a time, so peak joins/s per shard ~ JOIN_BATCH_MAX / Upstash round trip */
+  JOIN_SHARDS?: string;
+  /** how long a shard waits for more joins before sending a batch (ms) */
+  JOIN_BATCH_WINDOW_MS?: string;
+  /** most joins in one batch */
+  JOIN_BATCH_MAX?: string;
   /** status polls and claims allowed per ticket per minute */
   TICKET_LIMIT_PER_MINUTE?: string;
   /** organiser (admin) requests allowed per client IP per event per minute; the dashboard polls once a second */
@@ -29,6 +37,12 @@ export interface Env {
   RATE_LIMIT_TIMEOUT_MS?: string;
   /** largest request body forwarded to the origin */
   MAX_BODY_BYTES?: string;
+}
+
+/** What the edge uses of a Durable Object namespace binding (declared here so code shared with the origin's type checks needs no Workers types). */
+export interface BatcherNamespace<Id = unknown> {
+  idFromName(name: string): Id;
+  get(id: Id): { fetch(url: string, init: RequestInit): Promise<Response> };
 }
 
 export interface Config {
@@ -39,6 +53,9 @@ export interface Config {
   tickMs: number;
   heartbeatMs: number;
   joinLimitPerMinute: number;
+  joinShards: number;
+  joinBatchWindowMs: number;
+  joinBatchMax: number;
   ticketLimitPerMinute: number;
   adminLimitPerMinute: number;
   rateLimitTimeoutMs: number;
@@ -108,6 +125,9 @@ export function config(env: Env): Config {
       tickMs: positive(env, "TICK_MS", 1000),
       heartbeatMs: Math.min(positive(env, "HEARTBEAT_SECONDS", 10), 14) * 1000,
       joinLimitPerMinute: positive(env, "JOIN_LIMIT_PER_MINUTE", 20),
+      joinShards: Math.floor(positive(env, "JOIN_SHARDS", 8)),
+      joinBatchWindowMs: positive(env, "JOIN_BATCH_WINDOW_MS", 2),
+      joinBatchMax: Math.min(500, Math.floor(positive(env, "JOIN_BATCH_MAX", 250))),
       ticketLimitPerMinute: positive(env, "TICKET_LIMIT_PER_MINUTE", 120),
       adminLimitPerMinute: positive(env, "ADMIN_LIMIT_PER_MINUTE", 300),
       rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS", 1000),

@@ -28,6 +28,7 @@ import { status } from "./routes/status.ts";
 import { stream } from "./routes/stream.ts";
 
 export type { Env } from "./env.ts";
+export { JoinBatcher } from "./join-batcher.ts";
 
 /**
  * The path exactly as sent, before URL parsing could resolve dot segments. Requests
@@ -74,7 +75,7 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
     if (method !== expected) return notAllowed(expected);
     switch (action) {
       case "join":
-        return join(request, env, ctx, eventId);
+        return join(request, env, eventId);
       case "claim":
         return claim(request, env, ctx, eventId);
       case "status":

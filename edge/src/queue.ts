@@ -1,37 +1,8 @@
-/** The waiting line's operations on Redis, one script call each. */
-import { ClaimCode, JoinCode, TouchCode } from "../../lua/queue.ts";
+/** The waiting line's per-ticket operations on Redis, one script call each (joins: ./joins.ts). */
+import { ClaimCode, TouchCode } from "../../lua/queue.ts";
 import { randomId } from "./auth.ts";
 import type { Env } from "./env.ts";
 import { queueScripts, runScript } from "./redis.ts";
-
-export type JoinResult =
-  | { kind: "joined" | "waiting"; tid: string; num: number; serving: number }
-  | { kind: "admitted"; tid: string; serving: number }
-  | { kind: "no-queue" | "sale-ended" | "queue-full" };
-
-export async function joinQueue(env: Env, eventId: string, heldTid: string | null): Promise<JoinResult> {
-  const [code, tid, num, serving] = await runScript<[number, string, number, number]>(env, queueScripts.joinQueue, eventId, [
-    heldTid ?? "",
-    randomId(),
-    Date.now(),
-  ]);
-  switch (code) {
-    case JoinCode.JOINED:
-      return { kind: "joined", tid, num: Number(num), serving: Number(serving) };
-    case JoinCode.WAITING:
-      return { kind: "waiting", tid, num: Number(num), serving: Number(serving) };
-    case JoinCode.ADMITTED:
-      return { kind: "admitted", tid, serving: Number(serving) };
-    case JoinCode.NO_QUEUE:
-      return { kind: "no-queue" };
-    case JoinCode.SALE_ENDED:
-      return { kind: "sale-ended" };
-    case JoinCode.QUEUE_FULL:
-      return { kind: "queue-full" };
-    default:
-      throw new Error(`joinQueue returned unknown code ${code}`);
-  }
-}
 
 export type TouchResult = { kind: "waiting"; num: number } | { kind: "admitted"; deadline: number } | { kind: "unknown" };
 

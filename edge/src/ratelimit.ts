@@ -1,9 +1,13 @@
 /**
- * Abuse control with @upstash/ratelimit: joins and organiser (admin) calls per client IP
- * (fail closed: a limiter that cannot answer in time refuses the call), status polls and claims per ticket (fail open:
- * the ticket is already verified and these calls do not change anyone's place).
- * Limiters and their ephemeral cache live at module scope so a hot isolate blocks a
- * limited caller without asking Redis.
+ * Abuse control with @upstash/ratelimit: organiser (admin) calls per client IP (fail
+ * closed: a limiter that cannot answer in time refuses the call), status polls and claims
+ * per ticket (fail open: the ticket is already verified and these calls do not change
+ * anyone's place). Limiters and their ephemeral cache live at module scope so a hot
+ * isolate blocks a limited caller without asking Redis.
+ *
+ * New places in line are limited per IP too, with the same sliding window on the same
+ * keys, but inside the join script (./joins.ts), so a join costs one Redis call and a
+ * busy Redis makes a join wait rather than fail.
  */
 import { Ratelimit } from "@upstash/ratelimit";
 import { eventKeys } from "../../common/keys.ts";
@@ -11,14 +15,14 @@ import { config, type Env } from "./env.ts";
 import { error } from "./http.ts";
 import { client } from "./redis.ts";
 
-type Kind = "join" | "ticket" | "admin";
+type Kind = "ticket" | "admin";
 
 const ephemeralCache = new Map<string, number>();
 const limiters = new Map<string, Ratelimit>();
 
 function limiter(env: Env, eventId: string, kind: Kind): Ratelimit {
   const c = config(env);
-  const perMinute = kind === "join" ? c.joinLimitPerMinute : kind === "admin" ? c.adminLimitPerMinute : c.ticketLimitPerMinute;
+  const perMinute = kind === "admin" ? c.adminLimitPerMinute : c.ticketLimitPerMinute;
   const id = `${env.UPSTASH_REDIS_REST_URL} ${eventId} ${kind} ${perMinute} ${c.rateLimitTimeoutMs}`;
   let l = limiters.get(id);
   if (!l) {
@@ -41,8 +45,8 @@ function retryAfter(resetMs: number): string {
 
 /** null when the request may go on, else the response to send. */
 export async function limit(env: Env, ctx: ExecutionContext, eventId: string, kind: Kind, identifier: string): Promise<Response | null> {
-  // joins and admin calls (an admin key must not be guessable by retrying) fail closed
-  const failClosed = kind === "join" || kind === "admin";
+  // admin calls fail closed: an admin key must not be guessable by retrying
+  const failClosed = kind === "admin";
   let result;
   try {
     result = await limiter(env, eventId, kind).limit(identifier);

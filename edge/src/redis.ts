@@ -36,15 +36,18 @@ export function client(env: Env): Client {
   return c;
 }
 
-/** Runs one of the queue scripts for an event (EVALSHA, falling back to EVAL on NOSCRIPT). */
-export async function runScript<T = unknown>(env: Env, script: QueueScript, eventId: string, args: Array<string | number>): Promise<T> {
+/**
+ * Runs one of the queue scripts for an event (EVALSHA, falling back to EVAL on NOSCRIPT),
+ * its fixed KEYS first, then `extraKeys` (joinQueue's rate-limit buckets).
+ */
+export async function runScript<T = unknown>(env: Env, script: QueueScript, eventId: string, args: Array<string | number>, extraKeys: string[] = []): Promise<T> {
   const c = client(env);
   let s = c.scripts.get(script.name);
   if (!s) {
     s = c.redis.createScript(script.source);
     c.scripts.set(script.name, s);
   }
-  return (await s.exec(script.keys(eventKeys(eventId)), args.map(String))) as T;
+  return (await s.exec([...script.keys(eventKeys(eventId)), ...extraKeys], args.map(String))) as T;
 }
 
 export { queueScripts };

@@ -89,8 +89,9 @@ function formatWait(seconds: number | null): string {
   return minutes === 1 ? "1 minute" : `${minutes} minutes`;
 }
 
-export function fanView(s: Snapshot, eventId: string, n: number, admitRate: number | null, refreshIntervalSeconds: number): FanView {
-  const position = Math.max(1, n - s.serving - goneAhead(s, n));
+/** `left` = fans who left ahead of number `n`, when the caller knows it exactly (a join's own read). */
+export function fanView(s: Snapshot, eventId: string, n: number, admitRate: number | null, refreshIntervalSeconds: number, left = goneAhead(s, n)): FanView {
+  const position = Math.max(1, n - s.serving - left);
   const rate = s.status === "open" ? admitRate : null;
   const waitTimeSeconds = rate && rate > 0 ? Math.ceil(position / rate) : null;
   return {

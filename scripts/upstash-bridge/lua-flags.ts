@@ -6,9 +6,10 @@
  * the SCRIPT LOAD reply. After a restart or SCRIPT FLUSH the translated EVALSHA gets
  * NOSCRIPT from Redis, so the client falls back to EVAL as it would against Upstash.
  */
+import { stripUpstashFlags } from "../../lua/flags.ts";
 import type { Command } from "./commands.ts";
 
-const UPSTASH_ONLY_FLAGS = new Set(["allow-key-locking"]);
+export { stripUpstashFlags };
 
 export interface ScriptFlags {
   /** Rewrites a checked command in place; returns the reply to send instead of Redis's, if any. */
@@ -59,19 +60,6 @@ export function createScriptFlags(): ScriptFlags {
       return undefined;
     },
   };
-}
-
-/** The script without Upstash-only shebang flags, or undefined when it has none. */
-export function stripUpstashFlags(script: string): string | undefined {
-  const eol = script.indexOf("\n");
-  const shebang = eol === -1 ? script : script.slice(0, eol);
-  const m = /(\s)flags=(\S*)/.exec(shebang);
-  if (!m) return undefined;
-  const flags = m[2]!.split(",");
-  const kept = flags.filter((f) => !UPSTASH_ONLY_FLAGS.has(f));
-  if (kept.length === flags.length) return undefined;
-  const line = shebang.replace(m[0], kept.length ? `${m[1]}flags=${kept.join(",")}` : "").trimEnd();
-  return line + (eol === -1 ? "" : script.slice(eol));
 }
 
 function sha1(text: string): string {

@@ -2,7 +2,6 @@
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
 import { findOrMakePlace, type Place } from "./place.ts";
-import { viewFor } from "./view.ts";
 
 export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" }>): Response {
   switch (place.kind) {
@@ -15,16 +14,15 @@ export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ende
   }
 }
 
-export async function join(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
-  const place = await findOrMakePlace(request, env, ctx, eventId);
+export async function join(request: Request, env: Env, eventId: string): Promise<Response> {
+  const place = await findOrMakePlace(request, env, eventId);
   if (place instanceof Response) return place;
   const headers: Record<string, string> = {};
   switch (place.kind) {
     case "joined":
     case "waiting": {
       if (place.setCookie) headers["set-cookie"] = place.setCookie;
-      const view = await viewFor(env, eventId, place.num, place.serving);
-      return json({ ...view, ticket: place.ticket, admitted: false }, place.kind === "joined" ? 201 : 200, headers);
+      return json({ ...place.view, ticket: place.ticket, admitted: false }, place.kind === "joined" ? 201 : 200, headers);
     }
     case "admitted":
       return json({ eventId, ticketNumber: place.num, ticket: place.ticket, admitted: true, claimUrl: `/queue/${eventId}/claim` });

@@ -5,11 +5,9 @@
  */
 import { readActive } from "../auth.ts";
 import type { Env } from "../env.ts";
-import { hubFor } from "../hub.ts";
 import { messagePage, waitingRoomPage } from "../page.ts";
 import { salePage } from "../sale-page.ts";
 import { findOrMakePlace } from "./place.ts";
-import { viewFor } from "./view.ts";
 
 function html(body: string, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...headers } });
@@ -19,7 +17,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
   const active = await readActive(request, env, eventId);
   if (active) return html(salePage(eventId));
 
-  const place = await findOrMakePlace(request, env, ctx, eventId);
+  const place = await findOrMakePlace(request, env, eventId);
   if (place instanceof Response) {
     const retry = place.headers.get("retry-after") ?? "5";
     return html(messagePage("Please wait a moment", "Too many people are arriving at once from your network. This page will let you in shortly; refresh in a few seconds."), place.status, { "retry-after": retry });
@@ -28,8 +26,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      const view = await viewFor(env, eventId, place.num, place.serving);
-      return html(waitingRoomPage(eventId, view, hubFor(eventId).snapshot?.about ?? null), 200, headers);
+      return html(waitingRoomPage(eventId, place.view, place.about), 200, headers);
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null));

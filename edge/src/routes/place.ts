@@ -1,39 +1,47 @@
 /** Finding or making a fan's place in line: shared by the page and the JSON join. */
 import { mintTicket, readTicket, ticketCookieName } from "../auth.ts";
 import { config, type Env } from "../env.ts";
-import { clientIp, cookie } from "../http.ts";
-import { joinQueue } from "../queue.ts";
-import { limit } from "../ratelimit.ts";
+import { clientIp, cookie, error } from "../http.ts";
+import { hubFor } from "../hub.ts";
+import { join, type LineState } from "../joins.ts";
+import { fanView, type FanView, type Snapshot } from "../snapshot.ts";
+import { refreshIntervalSeconds } from "./view.ts";
 
 export type Place =
-  | { kind: "joined" | "waiting"; tid: string; num: number; serving: number; ticket: string; setCookie: string | null }
+  | { kind: "joined" | "waiting"; tid: string; num: number; ticket: string; setCookie: string | null; view: FanView; about: Snapshot["about"] }
   | { kind: "admitted"; tid: string; num: number; ticket: string }
   | { kind: "no-queue" | "sale-ended" | "queue-full" };
 
+/** The fan's view straight from the state the join answered with: no second read. */
+function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
+  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map() };
+  return fanView(snapshot, eventId, num, state.admitRate ?? hubFor(eventId).admitRate(), refreshIntervalSeconds(env), goneAhead);
+}
+
 /**
- * Returns the fan's place, or a response when a new join is rate limited. A fan with a
+ * Returns the fan's place, or the 429 when a new place is rate limited. A fan with a
  * valid ticket keeps their place; anyone else (no ticket, forged, expired, other event,
- * or a ticket whose fan left the line) gets a new place at the back.
+ * or a ticket whose fan left the line) gets a new place at the back, which counts
+ * against their IP's limit.
  */
-export async function findOrMakePlace(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Place | Response> {
+export async function findOrMakePlace(request: Request, env: Env, eventId: string): Promise<Place | Response> {
   const held = await readTicket(request, env, eventId);
-  if (!held) {
-    const limited = await limit(env, ctx, eventId, "join", clientIp(request) ?? "unknown");
-    if (limited) return limited;
-  }
-  const result = await joinQueue(env, eventId, held?.claims.tid ?? null);
+  const result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, ip: clientIp(request) ?? "unknown" });
   switch (result.kind) {
-    case "joined": {
-      const ticket = await mintTicket(env, eventId, result.tid, result.num);
-      return { ...result, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
-    }
+    case "joined":
     case "waiting": {
-      if (held && held.claims.num === result.num) return { ...result, ticket: held.token, setCookie: null };
+      const view = viewAfterJoin(env, eventId, result.state, result.num, result.goneAhead);
+      const base = { kind: result.kind, tid: result.tid, num: result.num, view, about: result.state.about };
+      if (held && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
       const ticket = await mintTicket(env, eventId, result.tid, result.num);
-      return { ...result, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
+      return { ...base, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
     case "admitted":
       return { kind: "admitted", tid: result.tid, num: held!.claims.num, ticket: held!.token };
+    case "rate-limited": {
+      const retryAfter = String(Math.max(1, Math.ceil((result.resetAt - Date.now()) / 1000)));
+      return error(429, "RATE_LIMITED", "Too many new places from your network; try again later.", { "retry-after": retryAfter });
+    }
     default:
       return result;
   }

@@ -5,7 +5,8 @@
 import { afterAll } from "bun:test";
 import Redis from "ioredis";
 import { eventKeys } from "../../../common/keys.ts";
-import { queueScripts } from "../../../lua/queue.ts";
+import { forPlainRedis } from "../../../lua/flags.ts";
+import { queueScripts, seedJoinArgs } from "../../../lua/queue.ts";
 import type { Clock } from "../../src/lib/clock.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "../../src/scheduler/config.ts";
 import { Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
@@ -76,16 +77,12 @@ export async function joinFans(redis: Redis, eventId: string, count: number, now
   const k = eventKeys(eventId);
   const keys = queueScripts.joinQueue.keys(k);
   const ids: string[] = [];
-  const pipeline = redis.pipeline();
-  for (let i = 0; i < count; i++) {
-    const tid = `${prefix}-${i}-${crypto.randomUUID().slice(0, 8)}`;
-    ids.push(tid);
-    pipeline.eval(queueScripts.joinQueue.source, keys.length, ...keys, "", tid, now);
-  }
-  const replies = await pipeline.exec();
-  for (const [error, reply] of replies ?? []) {
-    if (error) throw error;
-    if ((reply as number[])[0] !== 0) throw new Error(`join failed: ${JSON.stringify(reply)}`);
+  for (let i = 0; i < count; i++) ids.push(`${prefix}-${i}-${crypto.randomUUID().slice(0, 8)}`);
+  const source = forPlainRedis(queueScripts.joinQueue.source);
+  for (let i = 0; i < count; i += 500) {
+    const batch = ids.slice(i, i + 500);
+    const [, codes] = (await redis.eval(source, keys.length, ...keys, ...seedJoinArgs(now, batch))) as [unknown, number[]];
+    if (codes.some((c) => c !== 0)) throw new Error(`join failed: ${JSON.stringify(codes)}`);
   }
   return ids;
 }
@@ -99,7 +96,7 @@ export async function touchFans(redis: Redis, eventId: string, ids: string[], no
 /** An admitted fan claims their turn (the edge's claimTurn script); returns the script's code. */
 export async function claim(redis: Redis, eventId: string, tid: string, sid: string, now: number, sessionMs: number): Promise<number> {
   const keys = queueScripts.claimTurn.keys(eventKeys(eventId));
-  const [code] = (await redis.eval(queueScripts.claimTurn.source, keys.length, ...keys, tid, sid, now, sessionMs)) as [number];
+  const [code] = (await redis.eval(forPlainRedis(queueScripts.claimTurn.source), keys.length, ...keys, tid, sid, now, sessionMs)) as [number];
   return code;
 }
 

@@ -1,0 +1,152 @@
+/**
+ * Joining the line: one call of the joinQueue script places a whole batch of fans, limits
+ * new places per client IP with @upstash/ratelimit's sliding window on its own keys, and
+ * answers with the line's state, so a join needs no other Redis read to show a position.
+ * The JoinBatcher Durable Object (./join-batcher.ts) gathers the joins of one shard into
+ * such batches; without it (unit tests calling the Worker directly) each join is a batch
+ * of one.
+ */
+import { eventKeys } from "../../common/keys.ts";
+import { JoinCode } from "../../lua/queue.ts";
+import { randomId } from "./auth.ts";
+import { BlockList } from "./block-list.ts";
+import { config, type Env } from "./env.ts";
+import { queueScripts, runScript } from "./redis.ts";
+import { parseStatus, type Snapshot } from "./snapshot.ts";
+
+/** The limiter's window for new places (JOIN_LIMIT_PER_MINUTE per IP). */
+export const JOIN_WINDOW_MS = 60_000;
+
+export interface JoinRequest {
+  /** ticket id of a valid ticket the fan holds for this event, else null */
+  heldTid: string | null;
+  /** client IP: what new places are limited by */
+  ip: string;
+}
+
+/** The line as the batch left it: enough to show a fan their position without another read. */
+export interface LineState {
+  at: number;
+  status: Snapshot["status"];
+  serving: number;
+  tail: number;
+  waiting: number;
+  goneTotal: number;
+  admitRate: number | null;
+  maxWaiting: number | null;
+  opensAt: number | null;
+  about: Snapshot["about"];
+}
+
+export type JoinOutcome =
+  | { kind: "joined" | "waiting"; tid: string; num: number; goneAhead: number; state: LineState }
+  | { kind: "admitted"; tid: string; deadline: number }
+  | { kind: "rate-limited"; resetAt: number }
+  | { kind: "no-queue" | "sale-ended" | "queue-full" };
+
+type RawState = [string, number, number, number, number, string, string, string, string, string, string];
+type RawReply = [RawState, number[], number[], number[]];
+
+function lineState(raw: RawState, at: number): LineState {
+  const [status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt, eventName, venue, startsAt] = raw;
+  const rate = Number(admitRate);
+  return {
+    at,
+    status: parseStatus(String(status)),
+    serving: Number(serving),
+    tail: Number(tail),
+    waiting: Number(waiting),
+    goneTotal: Number(goneTotal),
+    admitRate: admitRate !== "" && Number.isFinite(rate) && rate > 0 ? rate : null,
+    maxWaiting: maxWaiting !== "" && Number(maxWaiting) > 0 ? Number(maxWaiting) : null,
+    opensAt: opensAt && Number(opensAt) > 0 ? Number(opensAt) : null,
+    about: eventName ? { name: String(eventName), venue: String(venue), startsAt: Number(startsAt) || null } : null,
+  };
+}
+
+/** The limiter's bucket keys for one IP, named as @upstash/ratelimit's sliding window names them. */
+export function joinLimitKeys(eventId: string, ip: string, now: number): [current: string, previous: string] {
+  const prefix = eventKeys(eventId).rateLimit("join");
+  const window = Math.floor(now / JOIN_WINDOW_MS);
+  return [`${prefix}:${ip}:${window}`, `${prefix}:${ip}:${window - 1}`];
+}
+
+/** Places a batch of joins of one event in one script call; answers in the batch's order. */
+export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequest[]): Promise<JoinOutcome[]> {
+  const now = Date.now();
+  const ipIndex = new Map<string, number>();
+  const limitKeys: string[] = [];
+  const args: Array<string | number> = [now, config(env).joinLimitPerMinute, JOIN_WINDOW_MS, requests.length];
+  const fresh: string[] = [];
+  for (const r of requests) {
+    let ip = ipIndex.get(r.ip);
+    if (ip === undefined) {
+      ip = ipIndex.size + 1;
+      ipIndex.set(r.ip, ip);
+      limitKeys.push(...joinLimitKeys(eventId, r.ip, now));
+    }
+    const tid = randomId();
+    fresh.push(tid);
+    args.push(r.heldTid ?? "", tid, ip);
+  }
+  const [rawState, codes, numbers, details] = await runScript<RawReply>(env, queueScripts.joinQueue, eventId, args, limitKeys);
+  const state = lineState(rawState, now);
+  return requests.map((r, i): JoinOutcome => {
+    const code = Number(codes[i]);
+    const num = Number(numbers[i]);
+    const detail = Number(details[i]);
+    switch (code) {
+      case JoinCode.JOINED:
+        return { kind: "joined", tid: fresh[i]!, num, goneAhead: detail, state };
+      case JoinCode.WAITING:
+        return { kind: "waiting", tid: r.heldTid!, num, goneAhead: detail, state };
+      case JoinCode.ADMITTED:
+        return { kind: "admitted", tid: r.heldTid!, deadline: detail };
+      case JoinCode.RATE_LIMITED:
+        return { kind: "rate-limited", resetAt: detail };
+      case JoinCode.NO_QUEUE:
+        return { kind: "no-queue" };
+      case JoinCode.SALE_ENDED:
+        return { kind: "sale-ended" };
+      case JoinCode.QUEUE_FULL:
+        return { kind: "queue-full" };
+      default:
+        throw new Error(`joinQueue returned unknown code ${code}`);
+    }
+  });
+}
+
+/** FNV-1a: the same IP always lands on the same shard, so a shard's local block list sees all of an IP's joins. */
+export function shardOf(ip: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ ip.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
+}
+
+/** IPs refused a new place, per event, in this isolate. */
+const blocked = new Map<string, BlockList>();
+
+/**
+ * One fan's join: through the event shard's JoinBatcher when the Worker has the binding
+ * (a batch shared with the joins arriving at that shard meanwhile), else a batch of one.
+ * A join without a ticket from an IP this isolate saw refused is refused at once.
+ */
+export async function join(env: Env, eventId: string, request: JoinRequest): Promise<JoinOutcome> {
+  let list = blocked.get(eventId);
+  if (!list) blocked.set(eventId, (list = new BlockList()));
+  const until = request.heldTid === null ? list.blockedUntil(request.ip) : null;
+  if (until !== null) return { kind: "rate-limited", resetAt: until };
+  const outcome = await placeThrough(env, eventId, request);
+  if (outcome.kind === "rate-limited") list.block(request.ip, outcome.resetAt);
+  return outcome;
+}
+
+async function placeThrough(env: Env, eventId: string, request: JoinRequest): Promise<JoinOutcome> {
+  const batchers = env.JOIN_BATCHER;
+  if (!batchers) return (await runJoinBatch(env, eventId, [request]))[0]!;
+  const name = `${eventId}/${shardOf(request.ip, config(env).joinShards)}`;
+  const stub = batchers.get(batchers.idFromName(name));
+  const res = await stub.fetch("https://join-batcher/join", { method: "POST", body: JSON.stringify({ eventId, ...request }) });
+  if (!res.ok) throw new Error(`join batcher answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as JoinOutcome;
+}

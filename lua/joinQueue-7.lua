@@ -1,0 +1,164 @@
+#!lua flags=allow-key-locking
+--[[
+  Puts a batch of fans in an event's waiting line in one step, or finds the places they
+  already have. The edge coalesces the joins arriving at one shard within a few
+  milliseconds into one call, so the line's fixed work (state, counter, the two ZADDs) is
+  paid once per batch, not once per fan.
+
+  Every new place is limited per client IP here, with @upstash/ratelimit's sliding window
+  on its own keys (`<prefix>:<ip>:<window>`, weighted by the previous window exactly as its
+  script does), so the limiter's record stays the one `Ratelimit.getRemaining` and
+  `resetUsedTokens` read. A join that keeps a place the fan already has is not a new place
+  and is never limited. Refused joins take no number: numbers are handed out only to new
+  places, consecutively, so a number no fan holds never counts as a fan ahead.
+
+  KEYS[1] seq         string  ticket counter: the newest queue number
+  KEYS[2] queue       zset    waiting ticketId -> queue number
+  KEYS[3] seen        zset    waiting ticketId -> last seen (ms)
+  KEYS[4] admitted    zset    admitted ticketId -> claim deadline (ms)
+  KEYS[5] queueState  hash    status, maxWaiting, admitRate, opensAt, eventName, venue, startsAt
+  KEYS[6] serving     string  serving pointer
+  KEYS[7] gone        zset    queue numbers of tickets that left, above the serving pointer
+  KEYS[8 ..]          string  rate-limit buckets, two per client IP of the batch: the IP's
+                              current window, then its previous window
+
+  ARGV[1] now (ms)
+  ARGV[2] new places allowed per IP per window
+  ARGV[3] window (ms)
+  ARGV[4] n = joins in the batch; then three arguments per join, in arrival order:
+  ARGV[5 + 3i]  ticket id the fan already holds (from a valid ticket), or ""
+  ARGV[6 + 3i]  fresh ticket id to use if the fan gets a new place
+  ARGV[7 + 3i]  which IP of KEYS[8 ..] the join came from (1 = KEYS[8], KEYS[9]); 0 = not
+                limited (trusted callers seeding a line: tests, benches)
+
+  Returns { state, codes, numbers, details }
+    state = { status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt,
+              eventName, venue, startsAt } after the batch
+    per join, in order: code, queue number, detail
+      0  JOINED        a new place at the back; detail = fans who left ahead of it
+      1  WAITING       the fan already waits (presence refreshed); detail = fans who left ahead
+      2  ADMITTED      the fan's turn came and the claim window is open; detail = claim deadline (ms)
+     -1  NO_QUEUE      the event has no queue (no status in queueState)
+     -2  SALE_ENDED    status soldout or closed: no new places
+     -3  QUEUE_FULL    maxWaiting fans already wait
+     -4  RATE_LIMITED  this IP used its new places for the window; detail = when the window resets (ms)
+]]
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local n = tonumber(ARGV[4])
+
+local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt')
+local status = state[1]
+local serving = tonumber(redis.call('GET', KEYS[6]) or '0')
+local waiting = redis.call('ZCARD', KEYS[2])
+local goneTotal = redis.call('ZCARD', KEYS[7])
+
+local codes, numbers, details = {}, {}, {}
+
+-- fans that already hold a ticket: look them up, all at once
+local heldAt, heldTids = {}, {}
+for i = 0, n - 1 do
+  local held = ARGV[5 + 3 * i]
+  if held ~= '' then
+    heldAt[#heldAt + 1] = i
+    heldTids[#heldTids + 1] = held
+  end
+end
+local keep = {}
+if #heldTids > 0 then
+  local inQueue = redis.call('ZMSCORE', KEYS[2], unpack(heldTids))
+  local inAdmitted = redis.call('ZMSCORE', KEYS[4], unpack(heldTids))
+  for j, i in ipairs(heldAt) do
+    if inQueue[j] then
+      keep[i] = { 1, tonumber(inQueue[j]) }
+    elseif inAdmitted[j] and tonumber(inAdmitted[j]) > now then
+      keep[i] = { 2, tonumber(inAdmitted[j]) }
+    end
+  end
+end
+
+-- the limiter's current use per IP (sliding window: current + weighted previous)
+local nKeys = #KEYS - 7
+local used, taken, fresh = {}, {}, {}
+if nKeys > 0 then
+  local buckets = redis.call('MGET', unpack(KEYS, 8, #KEYS))
+  local weight = 1 - (now % window) / window
+  for ip = 1, nKeys / 2 do
+    local current, previous = buckets[2 * ip - 1], buckets[2 * ip]
+    fresh[ip] = not current
+    used[ip] = tonumber(current or '0') + math.floor(weight * tonumber(previous or '0'))
+    taken[ip] = 0
+  end
+end
+local reset = (math.floor(now / window) + 1) * window
+local maxWaiting = tonumber(state[2] or '0')
+
+local accepted = {}
+local seenArgs = {}
+for i = 0, n - 1 do
+  local k = keep[i]
+  if k then
+    codes[i + 1], numbers[i + 1] = k[1], 0
+    if k[1] == 1 then
+      numbers[i + 1] = k[2]
+      details[i + 1] = redis.call('ZCOUNT', KEYS[7], '-inf', '(' .. k[2])
+      seenArgs[#seenArgs + 1] = now
+      seenArgs[#seenArgs + 1] = ARGV[5 + 3 * i]
+    else
+      details[i + 1] = k[2]
+    end
+  else
+    numbers[i + 1], details[i + 1] = 0, 0
+    local ip = tonumber(ARGV[7 + 3 * i])
+    if not status then
+      codes[i + 1] = -1
+    elseif status == 'soldout' or status == 'closed' then
+      codes[i + 1] = -2
+    elseif used[ip] and used[ip] + taken[ip] >= limit then
+      codes[i + 1], details[i + 1] = -4, reset
+    elseif maxWaiting > 0 and waiting + #accepted >= maxWaiting then
+      codes[i + 1] = -3
+    else
+      if used[ip] then taken[ip] = taken[ip] + 1 end
+      accepted[#accepted + 1] = i
+      codes[i + 1] = 0
+    end
+  end
+end
+
+local tail
+if #accepted > 0 then
+  tail = redis.call('INCRBY', KEYS[1], #accepted)
+  local first = tail - #accepted
+  local queueArgs = {}
+  for j, i in ipairs(accepted) do
+    numbers[i + 1] = first + j
+    details[i + 1] = goneTotal
+    queueArgs[#queueArgs + 1] = first + j
+    queueArgs[#queueArgs + 1] = ARGV[6 + 3 * i]
+    seenArgs[#seenArgs + 1] = now
+    seenArgs[#seenArgs + 1] = ARGV[6 + 3 * i]
+  end
+  redis.call('ZADD', KEYS[2], unpack(queueArgs))
+  waiting = waiting + #accepted
+  for ip = 1, nKeys / 2 do
+    if taken[ip] > 0 then
+      if fresh[ip] then
+        redis.call('SET', KEYS[6 + 2 * ip], taken[ip], 'PX', window * 2 + 1000)
+      else
+        redis.call('INCRBY', KEYS[6 + 2 * ip], taken[ip])
+      end
+    end
+  end
+else
+  tail = tonumber(redis.call('GET', KEYS[1]) or '0')
+end
+if #seenArgs > 0 then redis.call('ZADD', KEYS[3], unpack(seenArgs)) end
+
+return {
+  { status or '', serving, tail, waiting, goneTotal, state[3] or '', state[2] or '', state[4] or '', state[5] or '', state[6] or '', state[7] or '' },
+  codes,
+  numbers,
+  details,
+}
