@@ -5,6 +5,7 @@
  *   POST /            ["SET","k","v"]              -> {"result": ...} | 400 {"error": ...}
  *   POST /pipeline    [["INCR","a"],["GET","a"]]   -> [{"result": ...} | {"error": ...}, ...]
  *   POST /multi-exec  same, inside MULTI/EXEC      -> same; 400 when Redis aborts it
+ *   GET  /stats       (dev bridge only) {"requests": n, "commands": n} answered so far, for benches
  *
  * `Authorization: Bearer <token>` is required (401 otherwise); `Upstash-Encoding: base64`
  * makes every string reply base64. `bun scripts/upstash-bridge.ts` reads REDIS_URL,
@@ -24,9 +25,17 @@ export interface UpstashBridgeOptions {
   hostname?: string;
 }
 
+export interface BridgeStats {
+  /** HTTP requests answered (one per @upstash/redis call or pipeline) */
+  requests: number;
+  /** Redis commands they carried (a script call is one) */
+  commands: number;
+}
+
 export interface UpstashBridge {
   url: string;
   port: number;
+  stats: BridgeStats;
   stop(): Promise<void>;
 }
 
@@ -47,6 +56,7 @@ export async function startUpstashBridge({ redisUrl, port, token, hostname = "12
   }
   const run = createRunner(redis, createScriptFlags());
   const authorization = `Bearer ${token}`;
+  const stats: BridgeStats = { requests: 0, commands: 0 };
 
   /** Authenticates, parses the JSON body and maps failures to Upstash's status codes. */
   const endpoint = (handle: (body: unknown, base64: boolean) => Promise<unknown>) => async (req: Request) => {
@@ -58,6 +68,8 @@ export async function startUpstashBridge({ redisUrl, port, token, hostname = "12
     } catch {
       return json({ error: "ERR the request body is not valid JSON" }, 400);
     }
+    stats.requests++;
+    stats.commands += Array.isArray(body) && Array.isArray(body[0]) ? body.length : 1;
     try {
       return json(await handle(body, base64));
     } catch (e) {
@@ -76,6 +88,10 @@ export async function startUpstashBridge({ redisUrl, port, token, hostname = "12
       },
       "/pipeline": { POST: endpoint((body, base64) => run.pipeline(checkCommands(body), base64)) },
       "/multi-exec": { POST: endpoint((body, base64) => run.multiExec(checkCommands(body), base64)) },
+      "/stats": {
+        GET: (req: Request) =>
+          req.headers.get("authorization") === authorization ? json(stats) : new Response(UNAUTHORIZED, { status: 401, headers: JSON_HEADERS }),
+      },
     },
     fetch: () => json({ error: "ERR unknown endpoint: POST /, /pipeline or /multi-exec" }, 404),
   });
@@ -84,6 +100,7 @@ export async function startUpstashBridge({ redisUrl, port, token, hostname = "12
   return {
     url: `http://${host}:${server.port}`,
     port: server.port!,
+    stats,
     async stop() {
       await server.stop(true);
       await redis.quit().catch(() => redis.disconnect());

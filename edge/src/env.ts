@@ -22,6 +22,8 @@ export interface Env {
   TICK_MS?: string;
   /** seconds between SSE heartbeats when nothing changed; capped at 14 so a tick later is still under 15 */
   HEARTBEAT_SECONDS?: string;
+  /** a waiting fan's stream ends (the client reconnects and keeps its place) once it made this many subrequests; keep it below the plan's limit per request (Free 50, Paid 10,000 or 1,000 on older plans) */
+  STREAM_MAX_SUBREQUESTS?: string;
   /** new places allowed per client IP per minute (a join that keeps a place is not counted) */
   JOIN_LIMIT_PER_MINUTE?: string;
   /** JoinBatcher shards per event: each sends at most one batch at a time, so peak joins/s per shard ~ JOIN_BATCH_MAX / Upstash round trip */
@@ -53,6 +55,7 @@ export interface Config {
   tickMs: number;
   heartbeatMs: number;
   joinLimitPerMinute: number;
+  streamMaxSubrequests: number;
   joinShards: number;
   joinBatchWindowMs: number;
   joinBatchMax: number;
@@ -67,6 +70,13 @@ function positive(env: Env, name: keyof Env, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new EdgeConfigError(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** A whole number of at least `min`: STREAM_MAX_SUBREQUESTS needs room for its touch, limiter and one read. */
+function atLeast(env: Env, name: keyof Env, fallback: number, min: number): number {
+  const value = positive(env, name, fallback);
+  if (!Number.isInteger(value) || value < min) throw new EdgeConfigError(`${name} must be a whole number of at least ${min}, got ${JSON.stringify(env[name])}`);
   return value;
 }
 
@@ -125,6 +135,7 @@ export function config(env: Env): Config {
       tickMs: positive(env, "TICK_MS", 1000),
       heartbeatMs: Math.min(positive(env, "HEARTBEAT_SECONDS", 10), 14) * 1000,
       joinLimitPerMinute: positive(env, "JOIN_LIMIT_PER_MINUTE", 20),
+      streamMaxSubrequests: atLeast(env, "STREAM_MAX_SUBREQUESTS", 900, 3),
       joinShards: Math.floor(positive(env, "JOIN_SHARDS", 8)),
       joinBatchWindowMs: positive(env, "JOIN_BATCH_WINDOW_MS", 2),
       joinBatchMax: Math.min(500, Math.floor(positive(env, "JOIN_BATCH_MAX", 250))),

@@ -16,6 +16,14 @@ import { parseStatus, type Snapshot } from "./snapshot.ts";
 const GONE_LIMIT = 2000;
 /** Left tickets retired per read. */
 const SWEEP_LIMIT = 200;
+/**
+ * Present tickets refreshed per read, at most: about 1 ms of Redis. The isolate walks its
+ * open streams in chunks of this size, a chunk per read, starting a new round every third
+ * of the presence grace; at one read a tick this keeps PRESENCE_CHUNK x (grace / tick)
+ * streams present (60,000 at a 30 s grace and 1 s ticks), far more than an isolate's
+ * 128 MB can hold open.
+ */
+export const PRESENCE_CHUNK = 2000;
 /** A read that has not answered after this long no longer blocks the next one. */
 const STUCK_MS = 5000;
 /** Window over which the admission rate is measured when the scheduler does not announce one. */
@@ -34,7 +42,10 @@ export class Hub {
   /** number of shared-state reads this hub made */
   reads = 0;
   private inFlightSince = 0;
-  private lastTouch = 0;
+  /** the current presence round: ticket ids to refresh, and how far the reads got */
+  private round: string[] = [];
+  private roundAt = 0;
+  private roundStartedAt = -Infinity;
   private history: Array<[number, number]> = [];
 
   constructor(readonly eventId: string) {}
@@ -43,19 +54,37 @@ export class Hub {
     return this.snapshot !== null && now - this.snapshot.at < maxAgeMs;
   }
 
-  /** Makes sure a snapshot at most `maxAgeMs` old exists, reading it in the caller's context if needed. */
-  async ensureFresh(env: Env, maxAgeMs = config(env).tickMs): Promise<Snapshot> {
+  /**
+   * Makes sure a snapshot at most `maxAgeMs` old exists, reading it in the caller's
+   * context if needed; `usage.subrequests` counts the reads the caller made.
+   */
+  async ensureFresh(env: Env, usage: { subrequests: number } | null = null, maxAgeMs = config(env).tickMs): Promise<Snapshot> {
     const now = Date.now();
     const busy = this.inFlightSince > 0 && now - this.inFlightSince < STUCK_MS;
-    if (!this.isFresh(maxAgeMs, now) && (!busy || this.snapshot === null)) await this.read(env);
+    if (!this.isFresh(maxAgeMs, now) && (!busy || this.snapshot === null)) {
+      if (usage) usage.subrequests++;
+      await this.read(env);
+    }
     return this.snapshot!;
+  }
+
+  /** The next chunk of present tickets to refresh (a new round every third of the grace period). */
+  private presenceChunk(now: number, graceMs: number): string[] {
+    if (this.roundAt >= this.round.length && now - this.roundStartedAt >= graceMs / 3) {
+      this.round = [...this.present.keys()];
+      this.roundAt = 0;
+      this.roundStartedAt = now;
+    }
+    const chunk = this.round.slice(this.roundAt, this.roundAt + PRESENCE_CHUNK);
+    this.roundAt += chunk.length;
+    return chunk;
   }
 
   private async read(env: Env): Promise<void> {
     const c = config(env);
     const now = Date.now();
     this.inFlightSince = now;
-    const touch = now - this.lastTouch >= c.presenceGraceMs / 3 ? [...this.present.keys()] : [];
+    const touch = this.presenceChunk(now, c.presenceGraceMs);
     const lookups = [...this.pendingLookups];
     try {
       this.reads++;
@@ -68,7 +97,6 @@ export class Hub {
         ...touch,
         ...lookups,
       ]);
-      if (touch.length > 0) this.lastTouch = now;
       const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt] = raw;
       const results = new Map<string, string>();
       lookups.forEach((tid, i) => {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
 import { eventKeys } from "../../common/keys.ts";
-import { hubFor } from "../src/hub.ts";
+import { hubFor, PRESENCE_CHUNK } from "../src/hub.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
 import { admitHead, redis, setStatus } from "./helpers/redis.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
@@ -65,13 +65,68 @@ describe("GET /queue/:eventId/events", () => {
     await stream.nextEvent("position");
     await admitHead(eventId, 1, { claimWindowMs: 60_000 });
     const admitted = await stream.nextEvent("admitted", 3000);
+    expect(admitted.id).toBe("end");
     expect(admitted.data.claimUrl).toBe(`/queue/${eventId}/claim`);
     expect(Date.parse(admitted.data.claimDeadline)).toBeGreaterThan(Date.now() + 50_000);
     expect(await stream.next(2000)).toBeNull();
 
-    // reconnecting after admission gets the admitted event at once
+    // a new connection (a reloaded page) gets the admitted event at once, again marked final
     const again = await open(eventId, fan.jar);
-    expect((await again.nextEvent("admitted", 2000)).data.admitted).toBe(true);
+    const told = await again.nextEvent("admitted", 2000);
+    expect(told.data.admitted).toBe(true);
+    expect(told.id).toBe("end");
+    // a client reconnecting after the final event is told to stop, without a Redis call
+    const stop = await call(edge.env, `/queue/${eventId}/events`, { jar: fan.jar, headers: { "last-event-id": "end" } });
+    expect(stop.status).toBe(204);
+    expect(await stop.text()).toBe("");
+  });
+
+  test("a waiting fan's stream ends by itself within STREAM_MAX_SUBREQUESTS subrequests, with no final event; the reconnect keeps the place", async () => {
+    const bounded = testEnv(edge.bridgeUrl, { TICK_MS: "50", PRESENCE_GRACE_SECONDS: "30", STREAM_MAX_SUBREQUESTS: "6" });
+    const eventId = await freshEvent("sse-bound");
+    await joinFan(eventId, bounded);
+    const fan = await joinFan(eventId, bounded);
+    const realFetch = globalThis.fetch;
+    let subrequests = 0;
+    globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+      if (String(input instanceof Request ? input.url : input).startsWith(edge.bridgeUrl)) subrequests++;
+      return realFetch(input, init);
+    }) as typeof fetch;
+    const events: Array<{ event: string; id?: string }> = [];
+    try {
+      // a lone stream: it makes every shared read of its event itself, one a tick
+      const stream = await open(eventId, fan.jar, bounded);
+      for (let ev = await stream.next(5000); ev !== null; ev = await stream.next(5000)) if ("event" in ev) events.push(ev);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(subrequests).toBeGreaterThanOrEqual(3);
+    expect(subrequests).toBeLessThanOrEqual(6);
+    expect(events.map((e) => e.event)).toEqual(["position"]);
+    // the client reconnects with the last id it saw and is still second in line
+    const again = await open(eventId, fan.jar, bounded, { "last-event-id": events[0]!.id! });
+    expect((await again.nextEvent("position", 2000)).data).toMatchObject({ ticketNumber: 2, position: 2 });
+  });
+
+  test(`presence is refreshed in chunks of at most ${PRESENCE_CHUNK} tickets per read: 2,500 open streams take two reads`, async () => {
+    const eventId = await freshEvent("sse-chunks");
+    const k = eventKeys(eventId);
+    const tids = Array.from({ length: 2500 }, (_, i) => `chunk-${i}`);
+    await redis.zadd(k.queue, ...tids.flatMap((t, i) => [i + 1, t]));
+    // seen half a second ago: inside this file's 1 s grace, so no read retires them
+    const seenAt = Date.now() - 500;
+    await redis.zadd(k.seen, ...tids.flatMap((t) => [seenAt, t]));
+    const hub = hubFor(eventId);
+    for (const t of tids) hub.open(t);
+    try {
+      const refreshed = async () => (await redis.zrangebyscore(k.seen, `(${seenAt}`, "+inf")).length;
+      await hub.ensureFresh(edge.env, null, 0);
+      expect(await refreshed()).toBe(PRESENCE_CHUNK);
+      await hub.ensureFresh(edge.env, null, 0);
+      expect(await refreshed()).toBe(2500);
+    } finally {
+      for (const t of tids) hub.close(t);
+    }
   });
 
   test("heartbeats keep a quiet stream alive", async () => {

@@ -8,6 +8,13 @@
  * The current state is sent at once; afterwards each tick reads the isolate's shared
  * snapshot and writes only when the fan's view changed. A stream opened during a
  * pre-queue ends when the sale opens, so the client reconnects and learns its drawn number.
+ *
+ * Ending: the three final events carry `id: end`. A standard EventSource reconnects after
+ * any end of stream and sends the last id it saw as Last-Event-ID, so a reconnect after a
+ * final event is answered 204 No Content, which the SSE spec defines as "stop
+ * reconnecting" (and costs no Redis call). A stream that is still waiting ends by itself
+ * after STREAM_MAX_SUBREQUESTS subrequests, below the Workers limit per request; the
+ * client reconnects after `retry` and keeps its place.
  */
 import { readTicket } from "../auth.ts";
 import { config, type Env } from "../env.ts";
@@ -26,28 +33,34 @@ function frame(event: string, data: unknown, id?: string): string {
   return `${id ? `id: ${id}\n` : ""}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+/** The id of every final event: a reconnect that sends it back as Last-Event-ID is told to stop. */
+export const END_ID = "end";
+
 function admittedFrame(eventId: string, deadline: number): string {
-  return frame("admitted", { eventId, admitted: true, claimDeadline: new Date(deadline).toISOString(), claimUrl: `/queue/${eventId}/claim` });
+  return frame("admitted", { eventId, admitted: true, claimDeadline: new Date(deadline).toISOString(), claimUrl: `/queue/${eventId}/claim` }, END_ID);
 }
 
 function expiredFrame(eventId: string): string {
-  return frame("expired", { code: "LEFT_QUEUE", message: "This ticket is no longer in line.", joinUrl: `/queue/${eventId}/join` });
+  return frame("expired", { code: "LEFT_QUEUE", message: "This ticket is no longer in line.", joinUrl: `/queue/${eventId}/join` }, END_ID);
 }
 
 function closedFrame(eventId: string, status: "soldout" | "closed"): string {
   const message = status === "soldout" ? "Sold out: every ticket has been sold." : "The sale is closed.";
-  return frame("closed", { eventId, status, code: status === "soldout" ? "SOLD_OUT" : "SALE_CLOSED", message });
+  return frame("closed", { eventId, status, code: status === "soldout" ? "SOLD_OUT" : "SALE_CLOSED", message }, END_ID);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function stream(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
+  if (request.headers.get("last-event-id") === END_ID) return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
   const held = await readTicket(request, env, eventId);
   if (!held) return noTicket(eventId);
   const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
   if (limited) return limited;
   const tid = held.claims.tid;
   const where = await touchTicket(env, eventId, tid);
+  // what this request has sent upstream: the limiter and the touch so far, then its shared reads
+  const usage = { subrequests: 2 };
 
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -66,18 +79,21 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
 
   const num = where.num;
   const hub = hubFor(eventId);
-  const { tickMs, heartbeatMs } = config(env);
+  const { tickMs, heartbeatMs, streamMaxSubrequests } = config(env);
   const refresh = refreshIntervalSeconds(env);
   hub.open(tid);
 
   const run = async () => {
-    const openedIn = (await hub.ensureFresh(env)).status;
+    const openedIn = (await hub.ensureFresh(env, usage)).status;
     let lastKey = "";
     let lastWrite = 0;
     await write(`retry: ${RETRY_MS}\n\n`);
     for (let first = true; ; first = false) {
       if (!first) await sleep(tickMs);
-      const snapshot = await hub.ensureFresh(env);
+      // end before the next read could pass the Workers limit of subrequests per request;
+      // the client reconnects after `retry` with the same ticket and keeps its place
+      if (usage.subrequests >= streamMaxSubrequests) return;
+      const snapshot = await hub.ensureFresh(env, usage);
       if (num <= snapshot.serving) hub.pendingLookups.add(tid);
       const lookup = hub.lookups.get(tid);
       if (lookup !== undefined && lookup !== "w") {
