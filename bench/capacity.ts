@@ -155,36 +155,58 @@ export function capacityTable(result: CapacityResult): string {
   return ["| concurrency | purchases/s | p50 ms | p95 ms | purchases | errors |", "|---:|---:|---:|---:|---:|---:|", ...rows].join("\n");
 }
 
+export interface MeasuredCapacity {
+  /** the lower of the kinds measured: what binds, stored for the scheduler */
+  result: CapacityResult;
+  measured: CapacityResult[];
+  /** the admission rate the scheduler derives from it (fans/s) */
+  rate: number;
+}
+
+/**
+ * Measures the database alone and (unless `path` is false) the purchase path at doubling
+ * concurrency, stores the lower for the scheduler (Redis and the capacity file) and
+ * returns both. `bun run bench capacity` and `bun run bench crowd` both start from it.
+ */
+export async function measureAndStoreCapacity(o: { redis: Redis; databaseUrl: string; env: Record<string, string>; levelMs: number; path?: boolean; log?: (line: string) => void }): Promise<MeasuredCapacity> {
+  const config = parseSchedulerConfig(o.env);
+  const bound = Number(o.env.BENCH_P95_BOUND_MS ?? 100);
+  const maxConcurrency = Number(o.env.BENCH_MAX_CONCURRENCY ?? 128);
+  const seatsPerOrder = Number(o.env.BENCH_SEATS_PER_ORDER ?? 1);
+  const levels = [1, 2, 4, 8, 16, 32, 64, 128, 256].filter((c) => c <= maxConcurrency);
+  const pathBound = Number(o.env.BENCH_PATH_P95_BOUND_MS ?? config.adaptive.latencyBoundMs);
+  const log = o.log ?? (() => {});
+  const database = createDatabase(o.databaseUrl, Math.max(...levels));
+  try {
+    log("database: insertOrder alone");
+    const measured = [await measureCapacity(database, { environment: config.environment, levels, levelMs: o.levelMs, p95BoundMs: bound, seatsPerOrder, log: (line) => log(`  ${line}`) })];
+    if (o.path !== false) {
+      log("purchase path: claim + hold + purchase through the origin's HTTP API");
+      measured.push(await measurePurchasePath({ environment: config.environment, env: o.env, redis: o.redis, levels, levelMs: o.levelMs, p95BoundMs: pathBound, log: (line) => log(`  ${line}`) }));
+    }
+    const result = bindingCapacity(measured);
+    await new CapacityStore(o.redis, config.environment, join(root, config.capacityFile)).save(result);
+    return { result, measured, rate: ceilingRate({ rate: null }, result.tps, config).rate };
+  } finally {
+    await database.close();
+  }
+}
+
 export async function run(_args: string[] = []): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const config = parseSchedulerConfig(process.env);
   const levelMs = Number(process.env.BENCH_LEVEL_MS ?? 3000);
   const bound = Number(process.env.BENCH_P95_BOUND_MS ?? 100);
-  const maxConcurrency = Number(process.env.BENCH_MAX_CONCURRENCY ?? 128);
-  const seatsPerOrder = Number(process.env.BENCH_SEATS_PER_ORDER ?? 1);
-  const levels = [1, 2, 4, 8, 16, 32, 64, 128, 256].filter((c) => c <= maxConcurrency);
-  const poolSize = Math.max(...levels);
-
   const measurePath = (process.env.BENCH_CAPACITY_PATH ?? "1") !== "0";
   const pathBound = Number(process.env.BENCH_PATH_P95_BOUND_MS ?? config.adaptive.latencyBoundMs);
 
   await migrateDatabase(databaseUrl);
-  const database = createDatabase(databaseUrl, poolSize);
   const redis = new Redis(redisUrl);
   try {
     console.log(`bench capacity (${config.environment}): ${navigator.hardwareConcurrency} cores, ${levelMs} ms per level, p95 bound ${bound} ms (database)${measurePath ? `, ${pathBound} ms (purchase path)` : ""}`);
-    console.log("database: insertOrder alone");
-    const measured = [await measureCapacity(database, { environment: config.environment, levels, levelMs, p95BoundMs: bound, seatsPerOrder, log: (line) => console.log(`  ${line}`) })];
-    if (measurePath) {
-      console.log("purchase path: claim + hold + purchase through the origin's HTTP API");
-      const env: Record<string, string> = { ...(await ensureDevSecrets()), ...(process.env as Record<string, string>) };
-      measured.push(await measurePurchasePath({ environment: config.environment, env, redis, levels, levelMs, p95BoundMs: pathBound, log: (line) => console.log(`  ${line}`) }));
-    }
-    const result = bindingCapacity(measured);
-    const store = new CapacityStore(redis, config.environment, join(root, config.capacityFile));
-    await store.save(result);
-    const rate = ceilingRate({ rate: null }, result.tps, config).rate;
+    const env: Record<string, string> = { ...(await ensureDevSecrets()), ...(process.env as Record<string, string>) };
+    const { result, measured, rate } = await measureAndStoreCapacity({ redis, databaseUrl, env, levelMs, path: measurePath, log: (line) => console.log(line) });
     const sections = measured.flatMap((m) => [
       `## ${m.kind}${m === measured.find((x) => x.kind === result.kind) ? " (binds: stored)" : ""}`,
       "",
@@ -212,7 +234,6 @@ export async function run(_args: string[] = []): Promise<void> {
     console.log(`stored in Redis (cu:capacity:${config.environment}) and ${config.capacityFile}`);
   } finally {
     redis.disconnect();
-    await database.close();
   }
 }
 

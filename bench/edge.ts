@@ -16,7 +16,6 @@
  *      BENCH_RUNTIMES ("wrangler,miniflare").
  */
 import { connect, type Socket } from "node:net";
-import { readFileSync } from "node:fs";
 import Redis from "ioredis";
 import { eventKeys } from "../common/keys.ts";
 import { forPlainRedis } from "../lua/flags.ts";
@@ -24,6 +23,7 @@ import { signQueueTicket } from "../common/tokens.ts";
 import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
 import { miniflareEdge, wranglerEdge, type BenchEdge } from "./edge-runtime.ts";
 import { startBridgeProcess } from "./lib/bridge.ts";
+import { workerdRss } from "./lib/workerd-heap.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -65,27 +65,6 @@ async function hammer(seconds: number, concurrency: number, once: () => Promise<
 
 async function serverCommands(redis: Redis): Promise<number> {
   return Number(/total_commands_processed:(\d+)/.exec(await redis.info("stats"))?.[1] ?? 0);
-}
-
-/** RSS (bytes) of the workerd processes below a pid. */
-function workerdRss(parentPid: number): number {
-  let total = 0;
-  const walk = (pid: number) => {
-    let children: number[] = [];
-    try {
-      children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {}
-    for (const child of children) {
-      try {
-        if (readFileSync(`/proc/${child}/cmdline`, "utf8").includes("workerd")) {
-          total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child}/status`, "utf8"))?.[1] ?? 0) * 1024;
-        }
-      } catch {}
-      walk(child);
-    }
-  };
-  walk(parentPid);
-  return total;
 }
 
 /**

@@ -22,6 +22,10 @@ const scenarios: Record<string, Scenario> = {
     summary: "edge Worker in workerd (wrangler dev and Miniflare): bare route vs joins/s; SSE streams 100..10,000 with Redis cmds/s and memory per stream",
     load: async () => (await import("./edge.ts")).run,
   },
+  crowd: {
+    summary: "a crowd (10x capacity, at least 20,000 fans in 10 s) through the Worker in workerd: join, SSE or polling, claim, hold, buy; joins vs the bare route, Redis and Upstash cost per join, memory per stream, invariants",
+    load: async () => (await import("./crowd.ts")).run,
+  },
   capacity: {
     summary: "database purchase capacity (real inserts under the unique index, doubling concurrency); stored for the scheduler",
     load: async () => (await import("./capacity.ts")).run,

@@ -33,6 +33,7 @@ import { startBridgeProcess } from "./lib/bridge.ts";
 import { ensureFetchConcurrency, newHistogram, recordMs, summarize, type LatencySummary } from "./lib/latency.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
 import { plotSvg } from "./plot.ts";
+import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
 
 const root = join(import.meta.dir, "..");
 const STEPS = ["join", "wait", "claim", "hold", "purchase", "journey"] as const;
@@ -92,11 +93,6 @@ async function waitForTurn(response: Response, deadline: number): Promise<"admit
     clearTimeout(timer);
     void reader.cancel().catch(() => {});
   }
-}
-
-interface Sale {
-  orderId: string;
-  seatId: string;
 }
 
 async function fan(edgeUrl: string, eventId: string, seats: string[], rec: Recorder, timeoutMs: number, sales: Sale[]): Promise<boolean> {
@@ -363,37 +359,6 @@ function p95(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]! * 10) / 10;
-}
-
-interface Invariant {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-async function checkInvariants(redis: Redis, database: ReturnType<typeof createDatabase>, eventId: string, seats: string[], sales: Sale[]): Promise<Invariant[]> {
-  const keys = eventKeys(eventId);
-  const pool = database.pool;
-  const [dupes] = (await pool.query("SELECT seat_id, COUNT(*) AS n FROM reservations WHERE event_id = ? GROUP BY seat_id HAVING n > 1", [eventId])) as unknown as [{ seat_id: string }[]];
-  const [reserved] = (await pool.query("SELECT seat_id, order_id FROM reservations WHERE event_id = ?", [eventId])) as unknown as [{ seat_id: string; order_id: string }[]];
-  const [orderless] = (await pool.query(
-    "SELECT o.id FROM orders o LEFT JOIN reservations r ON r.order_id = o.id WHERE o.event_id = ? AND o.status = 'paid' AND r.id IS NULL",
-    [eventId],
-  )) as unknown as [{ id: string }[]];
-  const byOrder = new Map(reserved.map((r) => [`${r.order_id}|${r.seat_id}`, true]));
-  const missing = sales.filter((s) => !byOrder.has(`${s.orderId}|${s.seatId}`));
-  const sold = new Set(await redis.smembers(keys.sold));
-  const dbSold = new Set(reserved.map((r) => r.seat_id));
-  const soldMismatch = [...dbSold].filter((s) => !sold.has(s)).length + [...sold].filter((s) => !dbSold.has(s)).length;
-  const holdKeys = await redis.mget(...seats.map((s) => keys.seat(s)));
-  const stillHeld = seats.filter((s, i) => holdKeys[i] !== null && !dbSold.has(s));
-  return [
-    { name: "no seat sold twice (MySQL)", ok: dupes.length === 0, detail: `${dupes.length} seats with more than one reservation; ${reserved.length} seats sold` },
-    { name: "every confirmed order's seat is in MySQL", ok: missing.length === 0, detail: `${sales.length} orders answered 201, ${missing.length} missing from reservations` },
-    { name: "every paid order has its seats", ok: orderless.length === 0, detail: `${orderless.length} paid orders without reservations` },
-    { name: "Redis sold set matches MySQL", ok: soldMismatch === 0, detail: `${sold.size} in Redis, ${dbSold.size} in MySQL, ${soldMismatch} differ` },
-    { name: "after expiry every seat is sold or free", ok: stillHeld.length === 0, detail: `${stillHeld.length} unsold seats still held` },
-  ];
 }
 
 async function writeResults(result: {

@@ -1,3 +1,5 @@
+import type { JoinOutcome, JoinRequest } from "./joins.ts";
+
 /** Bindings of the edge Worker: secrets (`wrangler secret put`, `.dev.vars` locally) and `[vars]`. */
 export interface Env {
   UPSTASH_REDIS_REST_URL: string;
@@ -41,10 +43,10 @@ export interface Env {
   MAX_BODY_BYTES?: string;
 }
 
-/** What the edge uses of a Durable Object namespace binding (declared here so code shared with the origin's type checks needs no Workers types). */
+/** What the edge uses of the JoinBatcher namespace binding (declared here so code shared with the origin's type checks needs no Workers types). */
 export interface BatcherNamespace<Id = unknown> {
   idFromName(name: string): Id;
-  get(id: Id): { fetch(url: string, init: RequestInit): Promise<Response> };
+  get(id: Id): { join(eventId: string, request: JoinRequest): Promise<JoinOutcome> };
 }
 
 export interface Config {

@@ -28,7 +28,6 @@ import { status } from "./routes/status.ts";
 import { stream } from "./routes/stream.ts";
 
 export type { Env } from "./env.ts";
-export { JoinBatcher } from "./join-batcher.ts";
 
 /**
  * The path exactly as sent, before URL parsing could resolve dot segments. Requests

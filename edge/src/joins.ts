@@ -64,9 +64,8 @@ function lineState(raw: RawState, at: number): LineState {
   };
 }
 
-/** The limiter's bucket keys for one IP, named as @upstash/ratelimit's sliding window names them. */
-export function joinLimitKeys(eventId: string, ip: string, now: number): [current: string, previous: string] {
-  const prefix = eventKeys(eventId).rateLimit("join");
+/** The limiter's bucket keys for one IP, named as @upstash/ratelimit's sliding window names them (`prefix` = the event's join limiter prefix). */
+export function joinLimitKeys(prefix: string, ip: string, now: number): [current: string, previous: string] {
   const window = Math.floor(now / JOIN_WINDOW_MS);
   return [`${prefix}:${ip}:${window}`, `${prefix}:${ip}:${window - 1}`];
 }
@@ -78,12 +77,13 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
   const limitKeys: string[] = [];
   const args: Array<string | number> = [now, config(env).joinLimitPerMinute, JOIN_WINDOW_MS, requests.length];
   const fresh: string[] = [];
+  const prefix = eventKeys(eventId).rateLimit("join");
   for (const r of requests) {
     let ip = ipIndex.get(r.ip);
     if (ip === undefined) {
       ip = ipIndex.size + 1;
       ipIndex.set(r.ip, ip);
-      limitKeys.push(...joinLimitKeys(eventId, r.ip, now));
+      limitKeys.push(...joinLimitKeys(prefix, r.ip, now));
     }
     const tid = randomId();
     fresh.push(tid);
@@ -141,12 +141,17 @@ export async function join(env: Env, eventId: string, request: JoinRequest): Pro
   return outcome;
 }
 
+/** Durable Object ids by shard name: deriving one hashes the name. */
+const shardIds = new Map<string, unknown>();
+
 async function placeThrough(env: Env, eventId: string, request: JoinRequest): Promise<JoinOutcome> {
   const batchers = env.JOIN_BATCHER;
   if (!batchers) return (await runJoinBatch(env, eventId, [request]))[0]!;
   const name = `${eventId}/${shardOf(request.ip, config(env).joinShards)}`;
-  const stub = batchers.get(batchers.idFromName(name));
-  const res = await stub.fetch("https://join-batcher/join", { method: "POST", body: JSON.stringify({ eventId, ...request }) });
-  if (!res.ok) throw new Error(`join batcher answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as JoinOutcome;
+  let id = shardIds.get(name);
+  if (id === undefined) {
+    if (shardIds.size >= 10_000) shardIds.clear();
+    shardIds.set(name, (id = batchers.idFromName(name)));
+  }
+  return batchers.get(id).join(eventId, request);
 }

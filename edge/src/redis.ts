@@ -30,7 +30,9 @@ export function client(env: Env): Client {
       retry: { retries: 2, backoff: (n: number) => 25 * 2 ** n },
     };
     // Ticket ids are random strings; keep replies as sent instead of JSON-decoding them.
-    c = { redis: new Redis({ ...base, automaticDeserialization: false }), limiterRedis: new Redis(base), scripts: new Map() };
+    // Every reply of the queue scripts is text (numbers, ids, what the origin wrote about an
+    // event), which JSON carries as it is: no base64 round (Upstash's default, for binary values).
+    c = { redis: new Redis({ ...base, automaticDeserialization: false, responseEncoding: false }), limiterRedis: new Redis(base), scripts: new Map() };
     clients.set(id, c);
   }
   return c;

@@ -2,7 +2,8 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
 import { eventKeys } from "../../common/keys.ts";
-import { signQueueTicket } from "../../common/tokens.ts";
+import { jwtVerify } from "jose";
+import { signQueueTicket, verifyQueueTicket } from "../../common/tokens.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
 import { newEventId, redis, setStatus } from "./helpers/redis.ts";
 import { call } from "./helpers/worker.ts";
@@ -135,5 +136,18 @@ describe("POST /queue/:eventId/join", () => {
     const res = await join(eventId);
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ status: "paused", waitTimeKnown: false });
+  });
+});
+
+describe("queue tickets", () => {
+  test("a ticket is a standard HS256 JWT: jose verifies it with the secret and refuses it with any other", async () => {
+    const token = await signQueueTicket({ evt: "e-1", tid: "t_-1", num: 7 }, 60, "first-secret");
+    const { payload, protectedHeader } = await jwtVerify(token, new TextEncoder().encode("first-secret"), { algorithms: ["HS256"], issuer: "concert-u-edge" });
+    expect(protectedHeader).toEqual({ alg: "HS256", typ: "JWT" });
+    expect(payload).toMatchObject({ typ: "queue", evt: "e-1", tid: "t_-1", num: 7 });
+    expect(payload.exp! - payload.iat!).toBe(60);
+    await expect(jwtVerify(token, new TextEncoder().encode("other-secret"))).rejects.toThrow();
+    expect(await verifyQueueTicket(token, ["other-secret", "first-secret"], "e-1")).toMatchObject({ tid: "t_-1", num: 7 });
+    expect(await verifyQueueTicket(token, ["first-secret"], "e-2")).toBeNull();
   });
 });

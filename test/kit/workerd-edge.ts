@@ -39,6 +39,8 @@ export interface WorkerdEdgeOptions {
   vars?: Record<string, string>;
   /** false: no JoinBatcher binding, each join is its own script call */
   joinBatcher?: boolean;
+  /** serve the V8 inspector (Chrome DevTools Protocol) on this port, e.g. to read the heap */
+  inspectorPort?: number;
 }
 
 export interface WorkerdEdge {
@@ -55,12 +57,13 @@ export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<Worker
   const miniflare = new Miniflare({
     modules: true,
     modulesRoot: outdir,
-    scriptPath: join(outdir, "index.js"),
-    // wrangler emits text modules (Redis scripts, the dashboard's vendored uPlot) as files beside index.js
+    scriptPath: join(outdir, "worker.js"),
+    // wrangler emits text modules (Redis scripts, the dashboard's vendored uPlot) as files beside worker.js
     modulesRules: [{ type: "Text", include: ["**/*.lua", "**/*.txt"] }],
     compatibilityDate: "2026-04-01",
     host: "127.0.0.1",
     port,
+    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
     durableObjects: opts.joinBatcher === false ? {} : { JOIN_BATCHER: "JoinBatcher" },
     bindings: {
       UPSTASH_REDIS_REST_URL: opts.upstashUrl,

@@ -1,0 +1,459 @@
+/**
+ * `bun run bench crowd`: a crowd many times what the database can serve arrives at the
+ * front door within seconds, every fan a real HTTP client through the production Worker
+ * in workerd (Miniflare, the JoinBatcher bound), the dev Upstash bridge (its own process),
+ * a real origin with its scheduler, Redis and MariaDB: join, wait (SSE, or for a share of
+ * fans polling the JSON status), claim, hold, buy.
+ *
+ * In the same run, on the same host:
+ *   - the purchase capacity (database alone and the purchase path; the lower is stored and
+ *     the scheduler admits from it), and the crowd is sized from it (10x, at least 20,000);
+ *   - ceilings: a bare Worker route, the Upstash bridge alone (one trivial script over
+ *     REST), a bare Redis script; and closed-loop joins through the Worker, interleaved
+ *     with the bare route, for the join ratio;
+ *   - a join-only burst, to count Redis commands and Upstash requests per join with
+ *     nothing else running (the crowd's totals include streams, claims and purchases).
+ * During the crowd: accepted joins/s, per-step latency (HDR), every answer by status and
+ * code, open streams, workerd memory (JS heap after GC, and RSS) per open stream and after
+ * the streams closed, Redis commands/s and Upstash requests/s per waiting fan, purchases/s
+ * read from MySQL against the capacity, and which limit bound admissions. Afterwards the
+ * invariants, read from MySQL and Redis once every hold expired.
+ * Writes bench/results/<name>.{json,md}.
+ *
+ * Knobs: BENCH_FANS (10 x capacity, at least 20,000), BENCH_ARRIVAL_SECONDS (10),
+ * BENCH_SSE_SHARE (0.4; the rest poll), BENCH_DRIVERS (4 processes), BENCH_MAX_ACTIVE
+ * (3,000), BENCH_HOLD_SECONDS (5), BENCH_FAN_TIMEOUT_SECONDS (240), BENCH_CEILING_SECONDS
+ * (3), BENCH_LEVEL_MS (capacity levels, 2,000), BENCH_CAPACITY (skip the measurement and
+ * use this many purchases/s: for trying the bench only; results say so), BENCH_RESULTS_NAME (crowd).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import * as hdr from "hdr-histogram-js";
+import Redis from "ioredis";
+import { eventKeys } from "../common/keys.ts";
+import { createDatabase } from "../origin/src/db/client.ts";
+import { migrateDatabase } from "../origin/src/db/migrate.ts";
+import { freePort } from "../scripts/lib/free-port.ts";
+import { startOrigin } from "../scripts/lib/origin-process.ts";
+import { startWorkerdEdge } from "../test/kit/workerd-edge.ts";
+import { measureAndStoreCapacity } from "./capacity.ts";
+import { STEPS, type FansInput, type FansProgress, type FansResult, type Step } from "./lib/crowd-protocol.ts";
+import { startBridgeProcess } from "./lib/bridge.ts";
+import { benchEnv } from "./lib/env.ts";
+import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
+import { ensureFetchConcurrency, summarize, type LatencySummary } from "./lib/latency.ts";
+import { connectHeapReader, workerdRss } from "./lib/workerd-heap.ts";
+import { Meter, slice, warm } from "./origin-load.ts";
+
+const root = join(import.meta.dir, "..");
+const SEATS_PER_ROW = 500;
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+interface Sample {
+  t: number;
+  streams: number;
+  polling: number;
+  joined: number;
+  bought: number;
+  /** MySQL paid orders of the event, counted */
+  purchases: number;
+  waiting: number;
+  active: number;
+  redisCommands: number;
+  upstashRequests: number;
+  rssMB: number;
+}
+
+async function redisCommands(redis: Redis): Promise<number> {
+  let total = 0;
+  for (const m of (await redis.info("commandstats")).matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) total += Number(m[1]);
+  return total;
+}
+
+async function bridgeStats(url: string, token: string): Promise<{ requests: number; commands: number }> {
+  return (await (await fetch(`${url}/stats`, { headers: { authorization: `Bearer ${token}` } })).json()) as { requests: number; commands: number };
+}
+
+const ipOf = (prefix: number, i: number) => `2001:db8:ffff:${prefix.toString(16)}:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`;
+
+export async function run(_args: string[] = []): Promise<void> {
+  await ensureFetchConcurrency(8192);
+  const { env, redisUrl, databaseUrl } = await benchEnv();
+  const arrivalSeconds = num("BENCH_ARRIVAL_SECONDS", 10);
+  const sseShare = num("BENCH_SSE_SHARE", 0.4);
+  const drivers = num("BENCH_DRIVERS", 4);
+  const maxActive = num("BENCH_MAX_ACTIVE", 3000);
+  const holdSeconds = num("BENCH_HOLD_SECONDS", 5);
+  const fanTimeoutMs = num("BENCH_FAN_TIMEOUT_SECONDS", 240) * 1000;
+  const ceilingSeconds = num("BENCH_CEILING_SECONDS", 3);
+  const name = process.env.BENCH_RESULTS_NAME ?? "crowd";
+  const startedAt = new Date().toISOString();
+  await migrateDatabase(databaseUrl);
+  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+  const database = createDatabase(databaseUrl, 8);
+  const stops: Array<() => unknown> = [];
+  const log = (line: string) => console.log(line);
+  try {
+    // ---- 1. capacity, measured now on this host; the scheduler admits from it ----
+    let capacity: { tps: number; kind: string; rate: number; measuredNow: boolean; levels?: unknown };
+    if (process.env.BENCH_CAPACITY) {
+      capacity = { tps: num("BENCH_CAPACITY", 0), kind: "given (BENCH_CAPACITY)", rate: 0, measuredNow: false };
+    } else {
+      log("capacity (same run):");
+      const m = await measureAndStoreCapacity({ redis, databaseUrl, env, levelMs: num("BENCH_LEVEL_MS", 2000), log: (l) => log(`  ${l}`) });
+      capacity = { tps: m.result.tps, kind: m.result.kind ?? "database", rate: m.rate, measuredNow: true, levels: m.measured.map((x) => ({ kind: x.kind, tps: x.tps, concurrency: x.concurrency, p95Ms: x.p95Ms })) };
+      log(`  stored: ${capacity.kind} ${capacity.tps} purchases/s; admission rate ${capacity.rate.toFixed(0)} fans/s`);
+    }
+    const fans = num("BENCH_FANS", Math.max(20_000, Math.ceil(10 * capacity.tps)));
+
+    // ---- 2. the stack ----
+    const origin = await startOrigin({ env: { ...env, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "200", DB_POOL_SIZE: "32" }, port: await freePort() });
+    stops.unshift(() => origin.stop());
+    const bridge = await startBridgeProcess(redisUrl, env.UPSTASH_REDIS_REST_TOKEN!);
+    stops.unshift(() => bridge.stop());
+    const inspectorPort = await freePort();
+    const edge = await startWorkerdEdge({
+      upstashUrl: bridge.url,
+      originUrl: origin.url,
+      inspectorPort,
+      // the production limits, but a ticket's polls and claims are the crowd's own
+      vars: { TICK_MS: "1000", PRESENCE_GRACE_SECONDS: "60", TICKET_LIMIT_PER_MINUTE: "100000" },
+    });
+    stops.unshift(() => edge.stop());
+    const heap = await connectHeapReader(inspectorPort, () => fetch(`${edge.url}/healthz`).then((r) => r.arrayBuffer()));
+    stops.unshift(() => heap.close());
+    const token = env.UPSTASH_REDIS_REST_TOKEN!;
+    const admin = { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" };
+    const eventIds: string[] = [];
+    stops.push(async () => {
+      for (const id of eventIds) {
+        for (const table of ["reservations", "orders", "seats"]) await database.pool.query(`DELETE FROM ${table} WHERE event_id = ?`, [id]).catch(() => {});
+        await database.pool.query("DELETE FROM events WHERE id = ?", [id]).catch(() => {});
+        const keys = await redis.keys(`cu:{${id}}:*`);
+        for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+        await redis.srem("cu:queues", id);
+      }
+    });
+    const scratch = async (label: string) => {
+      const id = `crowd-${label}-${Date.now().toString(36)}`;
+      eventIds.push(id);
+      await redis.hset(eventKeys(id).queueState, { status: "open" });
+      return id;
+    };
+
+    // ---- 3. ceilings in the same run ----
+    log("ceilings (same run, closed loop, concurrency 64):");
+    const concurrency = 64;
+    const joinEvent = await scratch("ceiling");
+    const trivial = "return redis.call('INCR', KEYS[1])";
+    const sha = (await redis.script("LOAD", trivial)) as string;
+    const restSha = async () =>
+      (await fetch(bridge.url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(["EVALSHA", sha, "1", `cu:{${joinEvent}}:ceiling`]) })).ok;
+    const ops = {
+      bare: async () => {
+        const r = await fetch(`${edge.url}/healthz`);
+        await r.arrayBuffer();
+        return r.ok;
+      },
+      join: async (i) => {
+        const r = await fetch(`${edge.url}/queue/${joinEvent}/join`, { method: "POST", headers: { "cf-connecting-ip": ipOf(1, i) } });
+        await r.arrayBuffer();
+        return r.status === 201;
+      },
+      bridge: restSha,
+      redis: async () => ((await redis.evalsha(sha, 1, `cu:{${joinEvent}}:ceiling`)) as number) > 0,
+    } satisfies Record<string, (i: number) => Promise<boolean>>;
+    const meters = { bare: new Meter("bare", concurrency), join: new Meter("join", concurrency), bridge: new Meter("bridge", concurrency), redis: new Meter("redis", concurrency) };
+    for (const op of Object.values(ops)) await warm(concurrency, 200, (i) => op(10_000_000 + i));
+    // bare route and joins interleaved, a second at a time, so they share the machine's noise
+    for (let s = 0; s < ceilingSeconds; s++) {
+      await slice(meters.bare, 1, ops.bare);
+      await slice(meters.join, 1, (i) => ops.join(meters.join.next + i));
+    }
+    await slice(meters.bridge, ceilingSeconds, ops.bridge);
+    await slice(meters.redis, ceilingSeconds, ops.redis);
+    const ceilings = Object.fromEntries(Object.entries(meters).map(([k, m]) => [k, m.print()]));
+    const bareRouteRps = ceilings.bare!.perSecond;
+    const joinsPerSecond = ceilings.join!.perSecond;
+
+    // ---- 4. what one join costs: a burst of joins alone ----
+    const burstFans = Math.min(10_000, fans);
+    const burstEvent = await scratch("burst");
+    await Bun.sleep(1000);
+    const quiet0 = await redisCommands(redis);
+    await Bun.sleep(1000);
+    const background = (await redisCommands(redis)) - quiet0 - 1; // the scheduler's ticks and the like, per second
+    const c0 = await redisCommands(redis);
+    const b0 = await bridgeStats(bridge.url, token);
+    const burstStart = performance.now();
+    const burstStatuses = await Promise.all(
+      Array.from({ length: burstFans }, async (_, i) => {
+        const r = await fetch(`${edge.url}/queue/${burstEvent}/join`, { method: "POST", headers: { "cf-connecting-ip": ipOf(2, i) } }).catch(() => null);
+        await r?.arrayBuffer();
+        return r?.status ?? 0;
+      }),
+    );
+    const burstSeconds = (performance.now() - burstStart) / 1000;
+    const c1 = await redisCommands(redis);
+    const b1 = await bridgeStats(bridge.url, token);
+    const burstCommands = c1 - c0 - 1 - Math.max(0, background) * burstSeconds;
+    const burstPlaced = burstStatuses.filter((s) => s === 201).length;
+    const redisCommandsPerJoin = round(burstCommands / burstPlaced);
+    const upstashRequestsPerJoin = round((b1.requests - b0.requests - 2) / burstPlaced, 3);
+    log(`join burst: ${burstPlaced} of ${burstFans} placed in ${burstSeconds.toFixed(1)} s; ${redisCommandsPerJoin} Redis commands and ${upstashRequestsPerJoin} Upstash requests per join`);
+
+    // ---- 5. the sale ----
+    const eventId = `crowd-${Date.now().toString(36)}`;
+    eventIds.push(eventId);
+    const rows = Math.ceil(fans / SEATS_PER_ROW);
+    const seatCount = rows * SEATS_PER_ROW;
+    const created = await fetch(`${origin.url}/admin/events`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({
+        id: eventId,
+        name: "crowd",
+        venue: "bench",
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        perOrderLimit: 4,
+        holdSeconds,
+        sections: [{ name: "A", rows, seatsPerRow: SEATS_PER_ROW, tier: "standard", priceCents: 100 }],
+      }),
+    });
+    if (created.status !== 201) throw new Error(`creating the event: ${created.status} ${await created.text()}`);
+    const opened = await fetch(`${origin.url}/admin/events/${eventId}/queue`, { method: "POST", headers: admin, body: JSON.stringify({ maxActive, claimSeconds: 60, sessionSeconds: 300 }) });
+    if (opened.status !== 201) throw new Error(`opening the queue: ${opened.status} ${await opened.text()}`);
+    const stateAtOpen = await redis.hgetall(eventKeys(eventId).queueState);
+
+    const heapBefore = await heap.usedAfterGc();
+    const rssBefore = workerdRss(process.pid);
+    log(`crowd: ${fans} fans within ${arrivalSeconds} s (${(fans / arrivalSeconds).toFixed(0)}/s offered), ${Math.round(sseShare * 100)}% on SSE, the rest polling; ${drivers} driver processes; ${seatCount} seats; maxActive ${maxActive}`);
+    const startAt = Date.now() + 2000;
+    const progress = new Map<number, FansProgress>();
+    const results: FansResult[] = [];
+    const children = Array.from({ length: drivers }, (_, d) => {
+      const input: FansInput = { edgeUrl: edge.url, eventId, first: d, step: drivers, total: fans, startAt, arrivalSeconds, sseShare, seats: seatCount, seatsPerRow: SEATS_PER_ROW, timeoutMs: fanTimeoutMs };
+      const child = Bun.spawn(["bun", join(import.meta.dir, "crowd-fans.ts")], {
+        env: { ...process.env, CROWD_FANS: JSON.stringify(input), BUN_CONFIG_MAX_HTTP_REQUESTS: "20000" },
+        stdout: "pipe",
+        stderr: "inherit",
+      });
+      const done = (async () => {
+        const decoder = new TextDecoder();
+        let text = "";
+        const reader = child.stdout.getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          text += decoder.decode(r.value, { stream: true });
+          const lines = text.split("\n");
+          text = lines.pop()!;
+          for (const line of lines) {
+            if (line.startsWith("P ")) progress.set(d, JSON.parse(line.slice(2)));
+            else if (line.startsWith("R ")) results.push(JSON.parse(line.slice(2)));
+          }
+        }
+        await child.exited;
+      })();
+      stops.unshift(() => child.kill());
+      return done;
+    });
+
+    const samples: Sample[] = [];
+    let peak = { streams: 0, heap: 0, rss: 0, at: 0 };
+    const k = eventKeys(eventId);
+    const sum = (f: keyof FansProgress) => [...progress.values()].reduce((s, p) => s + p[f], 0);
+    let sampling = true;
+    const sampler = (async () => {
+      let lastHeapAt = 0;
+      while (sampling) {
+        await Bun.sleep(1000);
+        const [[orders]] = (await database.pool.query("SELECT COUNT(*) AS n FROM orders WHERE event_id = ? AND status = 'paid'", [eventId])) as unknown as [[{ n: number }]];
+        const streams = sum("streams");
+        const s: Sample = {
+          t: round((Date.now() - startAt) / 1000, 1),
+          streams,
+          polling: sum("polling"),
+          joined: sum("joined"),
+          bought: sum("bought"),
+          purchases: Number(orders!.n),
+          waiting: await redis.zcard(k.queue),
+          active: (await redis.zcard(k.active)) + (await redis.zcard(k.admitted)),
+          redisCommands: await redisCommands(redis),
+          upstashRequests: (await bridgeStats(bridge.url, token)).requests,
+          rssMB: round(workerdRss(process.pid) / 2 ** 20, 0),
+        };
+        samples.push(s);
+        // the heap at the most streams seen (a GC every few seconds at most: it stops the isolate)
+        if (streams > peak.streams * 1.05 && Date.now() - lastHeapAt > 3000) {
+          lastHeapAt = Date.now();
+          peak = { streams, heap: await heap.usedAfterGc(), rss: workerdRss(process.pid), at: s.t };
+        }
+        log(`  t=${s.t}s joined ${s.joined} waiting ${s.waiting} streams ${s.streams} polling ${s.polling} in purchase area ${s.active} bought ${s.purchases} workerd ${s.rssMB} MB`);
+      }
+    })();
+    await Promise.all(children);
+    sampling = false;
+    await sampler;
+    const heapAfter = await heap.usedAfterGc();
+    const rssAfter = workerdRss(process.pid);
+    await Bun.sleep((holdSeconds + 3) * 1000);
+    const sales: Sale[] = results.flatMap((r) => r.sales);
+    const seats = Array.from({ length: seatCount }, (_, i) => `A-${Math.floor(i / SEATS_PER_ROW) + 1}-${(i % SEATS_PER_ROW) + 1}`);
+    const invariants = await checkInvariants(redis, database, eventId, seats, sales);
+    for (const inv of invariants) log(`  ${inv.ok ? "ok  " : "FAIL"} ${inv.name}: ${inv.detail}`);
+
+    // ---- 6. results ----
+    const steps = Object.fromEntries(
+      STEPS.map((s) => {
+        const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+        for (const r of results) h.add(hdr.decodeFromCompressedBase64(r.histograms[s]));
+        return [s, summarize(h)];
+      }),
+    ) as Record<Step, LatencySummary>;
+    const answers: Record<string, number> = {};
+    for (const r of results) for (const [key, n] of Object.entries(r.answers)) answers[key] = (answers[key] ?? 0) + n;
+    const status: Record<string, number> = {};
+    for (const [key, n] of Object.entries(answers)) {
+      const code = key.split(" ")[1]!;
+      status[code] = (status[code] ?? 0) + n;
+    }
+    const fiveXx = Object.entries(status).filter(([code]) => Number(code) >= 500 || code === "0").reduce((s, [, n]) => s + n, 0);
+    const placed = results.reduce((s, r) => s + r.placed, 0);
+    const bought = results.reduce((s, r) => s + r.bought, 0);
+    const firstJoin = Math.min(...results.map((r) => r.firstJoinMs));
+    const lastJoin = Math.max(...results.map((r) => r.lastJoinMs));
+    const acceptedJoinsPerSecond = round(placed / ((lastJoin - firstJoin) / 1000), 0);
+    const maxStreams = Math.max(...samples.map((s) => s.streams), 0);
+    const memoryPerStreamKB = peak.streams > 0 ? round((peak.heap - heapBefore) / peak.streams / 1024, 1) : null;
+    const rssPerStreamKB = peak.streams > 0 ? round((peak.rss - rssBefore) / peak.streams / 1024, 1) : null;
+
+    // purchases per second from MySQL's counts, over the seconds fans were waiting for their turn
+    const perSecond = samples.map((s, i) => ({ ...s, purchasesPerSecond: i === 0 ? s.purchases : s.purchases - samples[i - 1]!.purchases }));
+    const lineSeconds = perSecond.filter((s) => s.waiting > 0 && s.t > 1);
+    const meanPurchases = lineSeconds.length ? lineSeconds.reduce((s, x) => s + x.purchasesPerSecond, 0) / lineSeconds.length : 0;
+    const maxPurchases = Math.max(0, ...lineSeconds.map((s) => s.purchasesPerSecond));
+    const fullArea = lineSeconds.filter((s) => s.active >= maxActive * 0.95).length;
+    const admissionRate = Number(stateAtOpen.admitRate ?? 0) || capacity.rate;
+    const binds =
+      fullArea > lineSeconds.length / 2
+        ? `maxActive (${maxActive}): the purchase area was full in ${fullArea} of ${lineSeconds.length} seconds with fans waiting, so admissions waited for fans to finish`
+        : `the admission rate (${admissionRate.toFixed(0)} fans/s from the capacity): the purchase area was full in only ${fullArea} of ${lineSeconds.length} seconds with fans waiting`;
+    // Redis and Upstash work per waiting fan, over the seconds with at least 1,000 waiting
+    const waitingSeconds = perSecond.filter((s, i) => i > 0 && s.waiting >= 1000);
+    const perFan = (f: (s: Sample, prev: Sample) => number) =>
+      waitingSeconds.length ? round(waitingSeconds.reduce((acc, s) => acc + f(s, perSecond[perSecond.indexOf(s) - 1]!) / s.waiting, 0) / waitingSeconds.length, 3) : null;
+    const redisCommandsPerWaitingFanSecond = perFan((s, p) => s.redisCommands - p.redisCommands);
+    const upstashRequestsPerWaitingFanSecond = perFan((s, p) => s.upstashRequests - p.upstashRequests);
+
+    const result = {
+      command: `bun run bench crowd${process.env.BENCH_FANS ? ` (BENCH_FANS=${fans})` : ""}`,
+      startedAt,
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), bun: Bun.version, loadavg: loadavg() },
+      runtime: "Miniflare 4 (workerd) with the JoinBatcher Durable Object; no wrangler dev proxy",
+      fans,
+      arrivalSeconds,
+      placed,
+      bought,
+      joinsPerSecond,
+      bareRouteRps,
+      joinRatio: round(joinsPerSecond / bareRouteRps),
+      acceptedJoinsPerSecond,
+      redisCommandsPerJoin,
+      upstashRequestsPerJoin,
+      redisCommandsPerWaitingFanSecond,
+      upstashRequestsPerWaitingFanSecond,
+      status,
+      fiveXx,
+      invariantsHeld: invariants.every((i) => i.ok),
+      memoryPerStreamKB,
+      rssPerStreamKB,
+      memory: {
+        streamsAtPeak: peak.streams,
+        heapBeforeMB: round(heapBefore / 2 ** 20, 1),
+        heapAtPeakMB: round(peak.heap / 2 ** 20, 1),
+        heapAfterStreamsClosedMB: round(heapAfter / 2 ** 20, 1),
+        rssBeforeMB: round(rssBefore / 2 ** 20, 0),
+        rssAtPeakMB: round(peak.rss / 2 ** 20, 0),
+        rssAfterStreamsClosedMB: round(rssAfter / 2 ** 20, 0),
+      },
+      maxStreams,
+      reconnects: results.reduce((s, r) => s + r.reconnects, 0),
+      capacity,
+      admission: { rate: round(admissionRate, 1), maxActive, binds, meanPurchasesPerSecond: round(meanPurchases, 1), maxPurchasesPerSecond: maxPurchases, meanOfCapacity: round(meanPurchases / capacity.tps), maxOfCapacity: round(maxPurchases / capacity.tps) },
+      settings: { sseShare, drivers, holdSeconds, maxActive, seats: seatCount },
+      ceilings,
+      joinBurst: { fans: burstFans, placed: burstPlaced, seconds: round(burstSeconds, 2), backgroundCommandsPerSecond: background },
+      steps,
+      answers,
+      invariants,
+      perSecond,
+    };
+    writeResults(result, name);
+    if (!result.invariantsHeld) process.exitCode = 1;
+  } finally {
+    for (const stop of stops) await Promise.resolve(stop()).catch((e) => console.error(String(e)));
+    redis.disconnect();
+    await database.close();
+  }
+}
+
+function writeResults(r: any, name: string) {
+  const dir = join(root, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(r, null, 2) + "\n");
+  const c = r.ceilings as Record<string, { perSecond: number; p50ms: number; p95ms: number }>;
+  const answers = Object.entries(r.answers as Record<string, number>)
+    .filter(([k]) => !/ 2\d\d $/.test(k))
+    .sort((a, b) => b[1] - a[1]);
+  const md = [
+    "# A crowd through the front door",
+    "",
+    `\`${r.command}\` — ${r.startedAt}; ${r.machine.cpus} cores (${r.machine.model}), ${r.machine.memoryGiB} GiB, Bun ${r.machine.bun}; load average at the end ${r.machine.loadavg.map((l: number) => l.toFixed(1)).join(" ")}.`,
+    `Edge: ${r.runtime}. The fans' driver processes, workerd, the Upstash bridge, the origin, Redis and MariaDB share the machine.`,
+    "",
+    "## Ceilings and the join, same run (closed loop, concurrency 64)",
+    "",
+    "| what | req/s | p50 ms | p95 ms | ratio |",
+    "|---|---:|---:|---:|---:|",
+    `| bare Worker route (GET /healthz) | ${c.bare!.perSecond} | ${c.bare!.p50ms} | ${c.bare!.p95ms} | 1.00 |`,
+    `| **join** (POST /queue/:e/join, a new IP each) | ${c.join!.perSecond} | ${c.join!.p50ms} | ${c.join!.p95ms} | **${r.joinRatio}** of the bare route |`,
+    `| Upstash bridge alone (one trivial script over REST) | ${c.bridge!.perSecond} | ${c.bridge!.p50ms} | ${c.bridge!.p95ms} | |`,
+    `| bare Redis script (EVALSHA) | ${c.redis!.perSecond} | ${c.redis!.p50ms} | ${c.redis!.p95ms} | |`,
+    "",
+    `What one join costs, from a burst of ${r.joinBurst.fans} joins alone (${r.joinBurst.placed} placed in ${r.joinBurst.seconds} s): **${r.redisCommandsPerJoin} Redis commands** (INFO commandstats, every command a script runs included, the ${r.joinBurst.backgroundCommandsPerSecond}/s of background work subtracted) and **${r.upstashRequestsPerJoin} Upstash requests** per join.`,
+    "",
+    "## The crowd",
+    "",
+    `Capacity ${r.capacity.measuredNow ? "measured in this run" : "GIVEN, not measured"}: **${r.capacity.tps} purchases/s** (${r.capacity.kind}); admission rate ${r.admission.rate} fans/s; maxActive ${r.admission.maxActive}.`,
+    `**${r.fans} fans** (${(r.fans / r.capacity.tps).toFixed(1)} x capacity) arrived within ${r.arrivalSeconds} s, ${Math.round(r.settings.sseShare * 100)}% waiting on SSE and the rest polling the JSON status; **${r.placed} placed**, ${r.bought} bought. Accepted joins: **${r.acceptedJoinsPerSecond}/s** (first join sent to last join answered). At most ${r.maxStreams} streams open at once; ${r.reconnects} stream reconnects.`,
+    "",
+    `- Which limit bound admissions: ${r.admission.binds}.`,
+    `- DB purchases/s while fans waited (MySQL counts): mean ${r.admission.meanPurchasesPerSecond} = ${r.admission.meanOfCapacity} of capacity, max ${r.admission.maxPurchasesPerSecond} = ${r.admission.maxOfCapacity}.`,
+    `- Memory per open stream at ${r.memory.streamsAtPeak} streams: **${r.memoryPerStreamKB} KB of JS heap** (after GC: ${r.memory.heapBeforeMB} MB before, ${r.memory.heapAtPeakMB} MB at the peak, ${r.memory.heapAfterStreamsClosedMB} MB after the streams closed) and ${r.rssPerStreamKB} KB of workerd RSS (${r.memory.rssBeforeMB} MB, ${r.memory.rssAtPeakMB} MB, ${r.memory.rssAfterStreamsClosedMB} MB after).`,
+    `- Redis commands per waiting fan per second: ${r.redisCommandsPerWaitingFanSecond}; Upstash requests per waiting fan per second: ${r.upstashRequestsPerWaitingFanSecond} (all the sale's work over the seconds with 1,000 or more waiting, divided by the fans waiting).`,
+    `- Server errors (5xx) and network errors: **${r.fiveXx}**. Answers by status: ${Object.entries(r.status).map(([k, v]) => `${k}: ${v}`).join(", ")}.`,
+    "",
+    "| step | count | p50 ms | p95 ms | p99 ms | max ms |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...Object.entries(r.steps as Record<string, LatencySummary>).map(([s, l]) => `| ${s} | ${l.count} | ${l.p50ms} | ${l.p95ms} | ${l.p99ms} | ${l.maxMs} |`),
+    "",
+    `Answers other than 2xx, by step, status and code: ${answers.map(([k, v]) => `${k.trim()}: ${v}`).join("; ") || "none"}.`,
+    "",
+    "## Invariants (MySQL and Redis, after every hold expired)",
+    "",
+    ...(r.invariants as Invariant[]).map((i) => `- ${i.ok ? "ok" : "**FAILED**"}: ${i.name} — ${i.detail}`),
+    "",
+    "## Over time",
+    "",
+    "| t s | joined | waiting | streams | polling | in purchase area | purchases/s (MySQL) | Redis cmds/s | Upstash req/s | workerd MB |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...(r.perSecond as Array<Sample & { purchasesPerSecond: number }>).map((s, i, all) => {
+      const prev = all[i - 1];
+      return `| ${s.t} | ${s.joined} | ${s.waiting} | ${s.streams} | ${s.polling} | ${s.active} | ${s.purchasesPerSecond} | ${prev ? s.redisCommands - prev.redisCommands : ""} | ${prev ? s.upstashRequests - prev.upstashRequests : ""} | ${s.rssMB} |`;
+    }),
+    "",
+  ];
+  writeFileSync(join(dir, `${name}.md`), md.join("\n"));
+  console.log(`results: bench/results/${name}.{md,json}`);
+}
