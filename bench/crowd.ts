@@ -44,6 +44,10 @@ import { benchEnv } from "./lib/env.ts";
 import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
 import { ensureFetchConcurrency, summarize, type LatencySummary } from "./lib/latency.ts";
 import { connectHeapReader, workerdRss } from "./lib/workerd-heap.ts";
+import { openStream } from "./lib/sse-socket.ts";
+import { signQueueTicket } from "../common/tokens.ts";
+import { forPlainRedis } from "../lua/flags.ts";
+import { queueScripts, seedJoinArgs } from "../lua/queue.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
 
 const root = join(import.meta.dir, "..");
@@ -204,7 +208,43 @@ export async function run(_args: string[] = []): Promise<void> {
     const upstashRequestsPerJoin = round((b1.requests - b0.requests - 2) / burstPlaced, 3);
     log(`join burst: ${burstPlaced} of ${burstFans} placed in ${burstSeconds.toFixed(1)} s; ${redisCommandsPerJoin} Redis commands and ${upstashRequestsPerJoin} Upstash requests per join`);
 
-    // ---- 5. the sale ----
+    // ---- 5. memory per open stream: 10,000 waiting fans seeded into a line, each on its own stream ----
+    const streamFans = num("BENCH_STREAMS", 10_000);
+    const streamEvent = await scratch("streams");
+    const sk = eventKeys(streamEvent);
+    const secret = env.TICKET_SECRET!.split(",")[0]!;
+    const tickets: string[] = [];
+    for (let i = 0; i < streamFans; i += 1000) {
+      const tids = Array.from({ length: Math.min(1000, streamFans - i) }, (_, j) => `s${i + j}`);
+      await redis.eval(forPlainRedis(queueScripts.joinQueue.source), queueScripts.joinQueue.keys(sk).length, ...queueScripts.joinQueue.keys(sk), ...seedJoinArgs(Date.now(), tids));
+      for (const [j, tid] of tids.entries()) tickets.push(`cu_q_${streamEvent}=${await signQueueTicket({ evt: streamEvent, tid, num: i + j + 1 }, 3600, secret)}`);
+    }
+    const streamHeapBefore = await heap.usedAfterGc();
+    const streamRssBefore = workerdRss(process.pid);
+    const sockets: Awaited<ReturnType<typeof openStream>>[] = [];
+    for (let i = 0; i < tickets.length; i += 250) sockets.push(...(await Promise.all(tickets.slice(i, i + 250).map((c) => openStream(edge.port, `/queue/${streamEvent}/events`, c, 120_000)))));
+    await Bun.sleep(2000);
+    const streamHeapOpen = await heap.usedAfterGc();
+    const streamRssOpen = workerdRss(process.pid);
+    for (const so of sockets) so.socket.destroy();
+    // a stream notices its fan left at its next write (a heartbeat at most): wait for two
+    await Bun.sleep(2 * 10_000 + 2000);
+    const streamHeapClosed = await heap.usedAfterGc();
+    const streamRssClosed = workerdRss(process.pid);
+    const streamsMemory = {
+      streams: sockets.length,
+      heapPerStreamKB: round((streamHeapOpen - streamHeapBefore) / sockets.length / 1024, 1),
+      rssPerStreamKB: round((streamRssOpen - streamRssBefore) / sockets.length / 1024, 1),
+      heapBeforeMB: round(streamHeapBefore / 2 ** 20, 1),
+      heapOpenMB: round(streamHeapOpen / 2 ** 20, 1),
+      heapAfterCloseMB: round(streamHeapClosed / 2 ** 20, 1),
+      rssBeforeMB: round(streamRssBefore / 2 ** 20, 0),
+      rssOpenMB: round(streamRssOpen / 2 ** 20, 0),
+      rssAfterCloseMB: round(streamRssClosed / 2 ** 20, 0),
+    };
+    log(`streams: ${sockets.length} open: ${streamsMemory.heapPerStreamKB} KB heap and ${streamsMemory.rssPerStreamKB} KB RSS per stream; heap ${streamsMemory.heapBeforeMB} -> ${streamsMemory.heapOpenMB} -> ${streamsMemory.heapAfterCloseMB} MB after they closed`);
+
+    // ---- 6. the sale ----
     const eventId = `crowd-${Date.now().toString(36)}`;
     eventIds.push(eventId);
     const rows = Math.ceil(fans / SEATS_PER_ROW);
@@ -303,7 +343,7 @@ export async function run(_args: string[] = []): Promise<void> {
     const invariants = await checkInvariants(redis, database, eventId, seats, sales);
     for (const inv of invariants) log(`  ${inv.ok ? "ok  " : "FAIL"} ${inv.name}: ${inv.detail}`);
 
-    // ---- 6. results ----
+    // ---- 7. results ----
     const steps = Object.fromEntries(
       STEPS.map((s) => {
         const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
@@ -325,8 +365,8 @@ export async function run(_args: string[] = []): Promise<void> {
     const lastJoin = Math.max(...results.map((r) => r.lastJoinMs));
     const acceptedJoinsPerSecond = round(placed / ((lastJoin - firstJoin) / 1000), 0);
     const maxStreams = Math.max(...samples.map((s) => s.streams), 0);
-    const memoryPerStreamKB = peak.streams > 0 ? round((peak.heap - heapBefore) / peak.streams / 1024, 1) : null;
-    const rssPerStreamKB = peak.streams > 0 ? round((peak.rss - rssBefore) / peak.streams / 1024, 1) : null;
+    const memoryPerStreamKB = streamsMemory.heapPerStreamKB;
+    const rssPerStreamKB = streamsMemory.rssPerStreamKB;
 
     // purchases per second from MySQL's counts, over the seconds fans were waiting for their turn
     const perSecond = samples.map((s, i) => ({ ...s, purchasesPerSecond: i === 0 ? s.purchases : s.purchases - samples[i - 1]!.purchases }));
@@ -368,7 +408,8 @@ export async function run(_args: string[] = []): Promise<void> {
       invariantsHeld: invariants.every((i) => i.ok),
       memoryPerStreamKB,
       rssPerStreamKB,
-      memory: {
+      streamsMemory,
+      crowdMemory: {
         streamsAtPeak: peak.streams,
         heapBeforeMB: round(heapBefore / 2 ** 20, 1),
         heapAtPeakMB: round(peak.heap / 2 ** 20, 1),
@@ -423,6 +464,10 @@ function writeResults(r: any, name: string) {
     "",
     `What one join costs, from a burst of ${r.joinBurst.fans} joins alone (${r.joinBurst.placed} placed in ${r.joinBurst.seconds} s): **${r.redisCommandsPerJoin} Redis commands** (INFO commandstats, every command a script runs included, the ${r.joinBurst.backgroundCommandsPerSecond}/s of background work subtracted) and **${r.upstashRequestsPerJoin} Upstash requests** per join.`,
     "",
+    "## Memory per open stream",
+    "",
+    `${r.streamsMemory.streams} waiting fans, each on its own SSE stream (raw sockets), nothing else running: **${r.memoryPerStreamKB} KB of JS heap per stream** (the isolate's heap after a full GC, read from workerd's inspector: ${r.streamsMemory.heapBeforeMB} MB before, ${r.streamsMemory.heapOpenMB} MB with them open, **${r.streamsMemory.heapAfterCloseMB} MB after they closed**). The workerd processes' RSS grew ${r.rssPerStreamKB} KB per stream (${r.streamsMemory.rssBeforeMB} MB, ${r.streamsMemory.rssOpenMB} MB, ${r.streamsMemory.rssAfterCloseMB} MB after): the runtime's own connection buffers, doubled locally because Miniflare's entry worker proxies every request, and not handed back to the system by the allocator; on Cloudflare an isolate's 128 MB limit counts its JS heap.`,
+    "",
     "## The crowd",
     "",
     `Capacity ${r.capacity.measuredNow ? "measured in this run" : "GIVEN, not measured"}: **${r.capacity.tps} purchases/s** (${r.capacity.kind}); admission rate ${r.admission.rate} fans/s; maxActive ${r.admission.maxActive}.`,
@@ -430,7 +475,7 @@ function writeResults(r: any, name: string) {
     "",
     `- Which limit bound admissions: ${r.admission.binds}.`,
     `- DB purchases/s while fans waited (MySQL counts): mean ${r.admission.meanPurchasesPerSecond} = ${r.admission.meanOfCapacity} of capacity, max ${r.admission.maxPurchasesPerSecond} = ${r.admission.maxOfCapacity}.`,
-    `- Memory per open stream at ${r.memory.streamsAtPeak} streams: **${r.memoryPerStreamKB} KB of JS heap** (after GC: ${r.memory.heapBeforeMB} MB before, ${r.memory.heapAtPeakMB} MB at the peak, ${r.memory.heapAfterStreamsClosedMB} MB after the streams closed) and ${r.rssPerStreamKB} KB of workerd RSS (${r.memory.rssBeforeMB} MB, ${r.memory.rssAtPeakMB} MB, ${r.memory.rssAfterStreamsClosedMB} MB after).`,
+    `- Memory at the crowd's peak of ${r.crowdMemory.streamsAtPeak} streams (everything else the sale holds included: polls, claims, purchases in flight): JS heap after GC ${r.crowdMemory.heapBeforeMB} MB before, ${r.crowdMemory.heapAtPeakMB} MB at the peak, ${r.crowdMemory.heapAfterStreamsClosedMB} MB after; workerd RSS ${r.crowdMemory.rssBeforeMB}, ${r.crowdMemory.rssAtPeakMB}, ${r.crowdMemory.rssAfterStreamsClosedMB} MB.`,
     `- Redis commands per waiting fan per second: ${r.redisCommandsPerWaitingFanSecond}; Upstash requests per waiting fan per second: ${r.upstashRequestsPerWaitingFanSecond} (all the sale's work over the seconds with 1,000 or more waiting, divided by the fans waiting).`,
     `- Server errors (5xx) and network errors: **${r.fiveXx}**. Answers by status: ${Object.entries(r.status).map(([k, v]) => `${k}: ${v}`).join(", ")}.`,
     "",

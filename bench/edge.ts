@@ -15,7 +15,7 @@
  * Env: BENCH_SECONDS (5), BENCH_CONCURRENCY (64), BENCH_STREAMS ("100,1000,10000"),
  *      BENCH_RUNTIMES ("wrangler,miniflare").
  */
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import Redis from "ioredis";
 import { eventKeys } from "../common/keys.ts";
 import { forPlainRedis } from "../lua/flags.ts";
@@ -24,6 +24,7 @@ import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
 import { miniflareEdge, wranglerEdge, type BenchEdge } from "./edge-runtime.ts";
 import { startBridgeProcess } from "./lib/bridge.ts";
 import { workerdRss } from "./lib/workerd-heap.ts";
+import { openStream } from "./lib/sse-socket.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -65,67 +66,6 @@ async function hammer(seconds: number, concurrency: number, once: () => Promise<
 
 async function serverCommands(redis: Redis): Promise<number> {
   return Number(/total_commands_processed:(\d+)/.exec(await redis.info("stats"))?.[1] ?? 0);
-}
-
-/**
- * A minimal SSE client on a raw socket, cheap enough to hold 10,000 at once. It undoes
- * HTTP/1.1 chunked framing (proxies re-chunk streams, splitting lines) before counting events.
- */
-function openStream(port: number, path: string, cookie: string, timeoutMs = 30_000): Promise<{ socket: Socket; events: () => number }> {
-  return new Promise((resolve, reject) => {
-    let events = 0;
-    let opened = false;
-    let raw = "";
-    let headersDone = false;
-    let chunked = false;
-    let text = "";
-    const consume = () => {
-      if (!headersDone) {
-        const end = raw.indexOf("\r\n\r\n");
-        if (end < 0) return;
-        chunked = /transfer-encoding:\s*chunked/i.test(raw.slice(0, end));
-        raw = raw.slice(end + 4);
-        headersDone = true;
-      }
-      if (!chunked) {
-        text += raw;
-        raw = "";
-      } else {
-        for (;;) {
-          const eol = raw.indexOf("\r\n");
-          if (eol < 0) break;
-          const size = parseInt(raw.slice(0, eol), 16);
-          if (raw.length < eol + 2 + size + 2) break;
-          text += raw.slice(eol + 2, eol + 2 + size);
-          raw = raw.slice(eol + 2 + size + 2);
-        }
-      }
-      const blocks = text.split("\n\n");
-      text = blocks.pop()!;
-      for (const block of blocks) if (block.includes("event: position")) events++;
-    };
-    const socket = connect(port, "127.0.0.1", () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nCookie: ${cookie}\r\n\r\n`);
-    });
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      raw += chunk;
-      consume();
-      if (!opened && events > 0) {
-        opened = true;
-        resolve({ socket, events: () => events });
-      }
-    });
-    socket.on("error", (e) => {
-      if (!opened) reject(e);
-    });
-    setTimeout(() => {
-      if (!opened) {
-        socket.destroy();
-        reject(new Error(`a stream did not open within ${timeoutMs / 1000} s`));
-      }
-    }, timeoutMs).unref();
-  });
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });

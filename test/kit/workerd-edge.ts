@@ -61,6 +61,7 @@ export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<Worker
     // wrangler emits text modules (Redis scripts, the dashboard's vendored uPlot) as files beside worker.js
     modulesRules: [{ type: "Text", include: ["**/*.lua", "**/*.txt"] }],
     compatibilityDate: "2026-04-01",
+    compatibilityFlags: ["enable_request_signal"],
     host: "127.0.0.1",
     port,
     ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),

@@ -83,13 +83,27 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
   const refresh = refreshIntervalSeconds(env);
   hub.open(tid);
 
+  // the fan went away (request.signal aborts, with the enable_request_signal flag; or the
+  // response body was cancelled): the loop ends at once, not at its next write, which may
+  // be a heartbeat away, so a closed stream holds no memory
+  let gone = false;
+  const goneSignal = new Promise<void>((resolve) => {
+    const leave = () => {
+      gone = true;
+      resolve();
+    };
+    request.signal?.addEventListener("abort", leave, { once: true });
+    writer.closed.then(() => {}, leave);
+  });
+
   const run = async () => {
     const openedIn = (await hub.ensureFresh(env, usage)).status;
     let lastKey = "";
     let lastWrite = 0;
     await write(`retry: ${RETRY_MS}\n\n`);
     for (let first = true; ; first = false) {
-      if (!first) await sleep(tickMs);
+      if (!first) await Promise.race([sleep(tickMs), goneSignal]);
+      if (gone) return;
       // end before the next read could pass the Workers limit of subrequests per request;
       // the client reconnects after `retry` with the same ticket and keeps its place
       if (usage.subrequests >= streamMaxSubrequests) return;
