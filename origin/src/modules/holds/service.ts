@@ -1,11 +1,11 @@
 import type { Deps } from "../../deps.ts";
-import { HoldNotFoundError, InvalidRequestError, NotHoldOwnerError, SaleNotOpenError, UnknownSeatError } from "../../errors.ts";
+import { HoldNotFoundError, InvalidRequestError, NotHoldOwnerError, SaleNotOpenError, SessionInactiveError, UnknownSeatError } from "../../errors.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { EventNotConfiguredError, expectOk } from "../../redis/script-errors.ts";
 import * as scripts from "../../redis/seat-scripts.ts";
 import type { CatalogEvent } from "../events/catalog.ts";
-import { CURRENCY } from "../events/service.ts";
+import { CURRENCY, isLive } from "../events/service.ts";
 import { syncEvent } from "../events/sync.ts";
 
 export function priceOf(entry: CatalogEvent, seatIds: readonly string[]): number {
@@ -56,7 +56,12 @@ export async function readHold(deps: Pick<Deps, "redis">, entry: CatalogEvent, s
 export async function listHolds(deps: Deps, session: ActiveSession, eventId: string) {
   const entry = await deps.catalog.get(eventId);
   const now = deps.clock.now();
-  const seatIds = await deps.redis.zrangebyscore(entry.keys.sessionSeats(session.sid), `(${now}`, "+inf");
+  const [score, seatIds] = await Promise.all([
+    deps.redis.zscore(entry.keys.active, session.sid),
+    deps.redis.zrangebyscore(entry.keys.sessionSeats(session.sid), `(${now}`, "+inf"),
+  ]);
+  // an ended session holds nothing: refused like every fan route, so a second tab learns its turn is over
+  if (!isLive(score, now)) throw new SessionInactiveError();
   if (seatIds.length === 0) return { holds: [] };
   const holdIds = [...new Set((await deps.redis.mget(seatIds.map((id) => entry.keys.seat(id)))).filter((id): id is string => id !== null))];
   const pipeline = deps.redis.pipeline();
