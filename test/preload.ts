@@ -6,7 +6,8 @@ const secrets = await ensureDevSecrets();
 for (const [k, v] of Object.entries(secrets)) process.env[k] ??= v;
 
 // Tests wait for events, and on a loaded machine those take longer than Bun's 5 s default.
-// Bun 1.4 ignores `timeout` in bunfig.toml, so the default is set here, for every `bun test`.
+// Bun 1.4 ignores `timeout` in bunfig.toml; `bun run test` passes `--timeout 30000`, and this
+// gives the same to the first file of a bare `bun test <file>` (setDefaultTimeout is per file).
 setDefaultTimeout(30_000);
 
 // The database schema is current before any test runs (drizzle migrator; idempotent).
