@@ -88,7 +88,10 @@ export async function listHolds(deps: Deps, session: ActiveSession, eventId: str
 
 export async function releaseHold(deps: Deps, session: ActiveSession, eventId: string, holdId: string) {
   const entry = await deps.catalog.get(eventId);
-  const seatIds = await readHold(deps, entry, session, holdId);
+  const [score, seatIds] = await Promise.all([deps.redis.zscore(entry.keys.active, session.sid), readHold(deps, entry, session, holdId).catch((e: unknown) => e)]);
+  // an ended session is told so first, whatever became of the hold (buying released it)
+  if (!isLive(score, deps.clock.now())) throw new SessionInactiveError();
+  if (!Array.isArray(seatIds)) throw seatIds;
   expectOk(await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, now: deps.clock.now() }));
   return { holdId, released: true as const };
 }
