@@ -150,6 +150,27 @@ describe("fan journey in a browser", () => {
     await Promise.all([first.context().close(), rival.context().close()]);
   });
 
+  test("the waiting room and the sale page load without a failed request or a console error (the icon included)", async () => {
+    const eventId = await stack.createEvent({ label: "clean-load" });
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+    const page = await fanPage(browser);
+    const failures: string[] = [];
+    page.on("console", (m) => void (m.type() === "error" && failures.push(`console: ${m.text()}`)));
+    page.on("response", (r) => void (r.status() >= 400 && failures.push(`${r.status()} ${new URL(r.url()).pathname}`)));
+    page.on("requestfailed", (r) => failures.push(`failed ${new URL(r.url()).pathname}`));
+    const icons: string[] = [];
+    page.on("request", (r) => void (/icon/.test(r.url()) && icons.push(new URL(r.url()).pathname)));
+    await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await page.getByText("The sale is paused. You keep your place.").waitFor();
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/resume`)).status).toBe(200);
+    await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    await page.waitForLoadState("networkidle");
+    expect(failures).toEqual([]);
+    expect(icons.length).toBeGreaterThan(0);
+    expect(icons.every((p) => /^\/assets\/icon-[0-9a-f]{8}\.svg$/.test(p))).toBe(true);
+    await page.context().close();
+  });
+
   test("a declined payment frees the seats and says so", async () => {
     const eventId = await stack.createEvent({ label: "decline" });
     const page = await admittedFan(eventId);
