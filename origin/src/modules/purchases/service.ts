@@ -152,7 +152,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
   };
   const success = async (): Promise<PurchaseOutcome> => ({
     status: 201,
-    body: { ...toOrderView({ ...order, status: "paid", refundedAt: null }, order.seats), releasedSeatIds: await otherHeldSeats(p) },
+    body: { ...toOrderView({ ...order, status: "paid", refundedAt: null }, order.seats), releasedSeatIds: await otherHeldSeats(p, seatIds) },
   });
 
   const dbStarted = performance.now();
@@ -241,8 +241,11 @@ function compensation(p: Purchase, orderId: string, seatIds: string[], windowMs:
  * purchase releases them, and says so. Read before the sale is recorded; a failed read
  * only leaves the list empty, the release happens anyway.
  */
-async function otherHeldSeats(p: Purchase): Promise<string[]> {
+async function otherHeldSeats(p: Purchase, seatIds: string[]): Promise<string[]> {
   try {
+    // the usual case, one hold: the session's seat index names only this hold's seats
+    const indexed = await p.deps.redis.zrange(p.entry.keys.sessionSeats(p.session.sid), 0, -1);
+    if (indexed.every((id) => seatIds.includes(id))) return [];
     const holds = await sessionHolds(p.deps.redis, p.entry.keys, p.session.sid, p.holdId);
     return holds.filter((h) => !h.purchase).flatMap((h) => h.seatIds);
   } catch {
