@@ -137,6 +137,33 @@ describe("an admitted fan through the edge", () => {
     for (const name of ["x-forwarded-for", "x-real-ip", "true-client-ip", "forwarded"]) expect(headers[name]).toBeUndefined();
   });
 
+  test("an ended session's cookie next to a live session's Bearer token: the explicit header wins", async () => {
+    const ended = await admittedFan();
+    const live = await admittedFan();
+    expect((await call(env, `/api/events/${h.eventId}/session`, { method: "DELETE", jar: ended.jar, ip: ended.ip })).status).toBe(200);
+    // the browser still sends the old cookie; the app sends the session it was just given
+    const res = await call(env, `/api/events/${h.eventId}/holds`, {
+      method: "POST",
+      jar: ended.jar,
+      ip: live.ip,
+      body: JSON.stringify({ seatIds: ["A-1-5"] }),
+      headers: { "content-type": "application/json", authorization: `Bearer ${live.token}` },
+    });
+    expect(res.status).toBe(201);
+    const { holdId } = (await res.json()) as { holdId: string };
+    expect(await h.redis.hget(eventKeys(h.eventId).hold(holdId), "sid")).toBe(live.sid);
+    // a live cookie with an ended session's Bearer: the header still decides, and the origin refuses it
+    const refused = await call(env, `/api/events/${h.eventId}/holds`, {
+      method: "POST",
+      jar: live.jar,
+      ip: live.ip,
+      body: JSON.stringify({ seatIds: ["A-1-6"] }),
+      headers: { "content-type": "application/json", authorization: `Bearer ${ended.token}` },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe("SESSION_INACTIVE");
+  });
+
   test("a fan's own Authorization cannot act as another session: the hold belongs to the token the edge verified", async () => {
     const fan = await admittedFan();
     const victim = await admittedFan();

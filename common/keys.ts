@@ -51,6 +51,8 @@ export function eventKeys(eventId: string) {
     purchaseDbLatency: `${p}lat:purchase-db`,
     /** list: organiser dashboard samples (JSON, one a second from the scheduling leader), newest first, capped at 600 */
     dashboard: `${p}dash`,
+    /** zset: sessionId -> expiry (ms) of the sessions `bun run token:mint` registered (dev only), so `--clean` can end them */
+    devSessions: `${p}dev`,
   };
 }
 

@@ -12,6 +12,13 @@ export const ACTIVE_ALG = "ES256";
 export const TICKET_ALG = "HS256";
 /** Clock skew tolerated between edge and origin, in seconds. */
 export const CLOCK_LEEWAY_SECONDS = 5;
+/**
+ * The oldest a token may be, counted from its `iat`, whatever its `exp` says: the longest
+ * session an organiser can set (sessionSeconds, 24 h) and the longest ticket lifetime.
+ * A token issued in the future (beyond the leeway) is refused too: the edge never
+ * issues one, so it is forged with a leaked key or signed by a clock gone wrong.
+ */
+export const MAX_TOKEN_AGE_SECONDS = 24 * 60 * 60;
 
 export interface QueueTicketClaims {
   typ: "queue";
@@ -73,6 +80,7 @@ export async function verifyActiveToken(
       algorithms: [ACTIVE_ALG],
       issuer: TOKEN_ISSUER,
       clockTolerance: CLOCK_LEEWAY_SECONDS,
+      maxTokenAge: MAX_TOKEN_AGE_SECONDS,
       requiredClaims: ["exp", "iat", "evt", "sid", "typ"],
       currentDate,
     });
@@ -146,6 +154,7 @@ export async function verifyQueueTicket(
         algorithms: [TICKET_ALG],
         issuer: TOKEN_ISSUER,
         clockTolerance: CLOCK_LEEWAY_SECONDS,
+        maxTokenAge: MAX_TOKEN_AGE_SECONDS,
         requiredClaims: ["exp", "iat", "evt", "tid", "num", "typ"],
         currentDate,
       });

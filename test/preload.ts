@@ -1,8 +1,14 @@
 // Runs once before the test suite: local secrets exist and are in process.env.
+import { setDefaultTimeout } from "bun:test";
 import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
 
 const secrets = await ensureDevSecrets();
 for (const [k, v] of Object.entries(secrets)) process.env[k] ??= v;
+
+// Tests wait for events, and on a loaded machine those take longer than Bun's 5 s default.
+// Bun 1.4 ignores `timeout` in bunfig.toml; `bun run test` passes `--timeout 30000`, and this
+// gives the same to the first file of a bare `bun test <file>` (setDefaultTimeout is per file).
+setDefaultTimeout(30_000);
 
 // The database schema is current before any test runs (drizzle migrator; idempotent).
 // A database that cannot be reached is reported here once; the tests that need it fail.

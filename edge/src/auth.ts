@@ -65,13 +65,18 @@ export function bearer(request: Request): string | null {
   return m ? m[1]! : null;
 }
 
-/** The fan's active token for an event (cookie, or `Authorization: Bearer` from apps), if valid. */
+/**
+ * The fan's active token for an event, if valid: `Authorization: Bearer` (apps, or a page
+ * that names its session) when it holds a valid token of the event, else the cookie. The
+ * explicit header wins because a browser keeps sending a cookie of an ended session (the
+ * edge cannot tell ended from live: only the origin knows) long after an app got a new one.
+ */
 export async function readActive(
   request: Request,
   env: Env,
   eventId: string,
 ): Promise<{ token: string; claims: ActiveTokenClaims } | null> {
-  for (const token of [readCookie(request, activeCookieName(eventId)), bearer(request)]) {
+  for (const token of [bearer(request), readCookie(request, activeCookieName(eventId))]) {
     if (!token) continue;
     const claims = await verifyActiveToken(token, activeKeys(env).verify, eventId);
     if (claims) return { token, claims };

@@ -6,7 +6,8 @@
  * call), draws the last ten minutes as charts and offers the waiting room controls.
  * The script is a separate file so the page can forbid inline scripts (CSP).
  */
-import { escapeHtml } from "./page.ts";
+import { versionedPath } from "./assets.ts";
+import { escapeHtml, iconLink } from "./page.ts";
 
 /** uPlot's version, in asset URLs so a new one is never served from an old cache. */
 export const UPLOT_VERSION = "1.6.32";
@@ -57,7 +58,7 @@ export function dashboardPage(eventId: string): string {
 <div class="chart" id="${c.id}" role="img" aria-label="${c.label}"></div></figure>`,
   ).join("\n");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>Organiser dashboard: ${id}</title>
+<meta name="robots" content="noindex">${iconLink()}<title>Organiser dashboard: ${id}</title>
 <link rel="stylesheet" href="/organiser/assets/uplot-${UPLOT_VERSION}.min.css"><style>${style}</style></head>
 <body data-event-id="${id}"><main>
 <h1>Organiser dashboard: <span id="event-id">${id}</span></h1>
@@ -110,11 +111,14 @@ ${figures}
 </div>
 </main>
 <script src="/organiser/assets/uplot-${UPLOT_VERSION}.min.js"></script>
-<script src="/organiser/assets/dashboard.js"></script>
+<script src="${dashboardScriptUrl()}"></script>
 </body></html>`;
 }
 
 /** The page's script (plain browser JavaScript). */
+/** The script's URL carries a hash of its text: cached for a year, replaced by a new URL when it changes. */
+export const dashboardScriptUrl = () => versionedPath("/organiser/assets", "dashboard.js", DASHBOARD_SCRIPT);
+
 export const DASHBOARD_SCRIPT = `(() => {
   "use strict";
   const eventId = document.body.dataset.eventId;

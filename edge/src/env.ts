@@ -1,6 +1,7 @@
 import type { JoinOutcome, JoinRequest } from "./joins.ts";
 
 /** Bindings of the edge Worker: secrets (`wrangler secret put`, `.dev.vars` locally) and `[vars]`. */
+import { MAX_TOKEN_AGE_SECONDS } from "../../common/tokens.ts";
 export interface Env {
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
@@ -67,11 +68,12 @@ export interface Config {
   maxBodyBytes: number;
 }
 
-function positive(env: Env, name: keyof Env, fallback: number): number {
+function positive(env: Env, name: keyof Env, fallback: number, atMost = Infinity): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new EdgeConfigError(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  if (value > atMost) throw new EdgeConfigError(`${name} must be at most ${atMost}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -130,8 +132,9 @@ export function config(env: Env): Config {
     signingKeys(env);
     url(env, "ORIGIN_URL");
     c = {
-      ticketTtlSeconds: positive(env, "TICKET_TTL_SECONDS", 6 * 3600),
-      sessionTtlSeconds: positive(env, "SESSION_TTL_SECONDS", 15 * 60),
+      // tokens older than MAX_TOKEN_AGE_SECONDS are refused, so none may be issued for longer
+      ticketTtlSeconds: positive(env, "TICKET_TTL_SECONDS", 6 * 3600, MAX_TOKEN_AGE_SECONDS),
+      sessionTtlSeconds: positive(env, "SESSION_TTL_SECONDS", 15 * 60, MAX_TOKEN_AGE_SECONDS),
       claimWindowSeconds: positive(env, "CLAIM_WINDOW_SECONDS", 120),
       presenceGraceMs: positive(env, "PRESENCE_GRACE_SECONDS", 30) * 1000,
       tickMs: positive(env, "TICK_MS", 1000),

@@ -11,10 +11,12 @@
  *   *    /admin/events/:eventId/...   organiser calls (dashboard, queue controls, stats), proxied to
  *                                    the origin with the caller's admin key; limited per IP
  *   GET  /organiser/events/:eventId  organiser dashboard page (live charts, controls)
- *   GET  /organiser/assets/*         the dashboard's script and uPlot (JS, CSS)
+ *   GET  /organiser/assets/*         the dashboard's script and uPlot (JS, CSS), versioned URLs
+ *   GET  /assets/*, /favicon.ico     the pages' icon (versioned URL, cached a year)
  *   GET  /healthz                    liveness, touches nothing
  */
 import { EVENT_ID_PATTERN } from "../../common/keys.ts";
+import { staticAsset } from "./assets.ts";
 import { config, type Env } from "./env.ts";
 import { error } from "./http.ts";
 import { admin } from "./routes/admin.ts";
@@ -55,6 +57,8 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
   if (path.startsWith("/admin/")) return admin(request, env, ctx, url);
   const organiserResponse = organiser(request, path);
   if (organiserResponse) return organiserResponse;
+  const staticResponse = staticAsset(request, path);
+  if (staticResponse) return staticResponse;
   if (path === "/healthz") return new Response("ok", { headers: { "cache-control": "no-store" } });
   if (path === "/.well-known/jwks.json") return method === "GET" || method === "HEAD" ? jwks(env) : notAllowed("GET");
 

@@ -1,4 +1,5 @@
 /** The waiting room page: plain HTML and one small script (EventSource, claim, redirect). */
+import { assetUrl } from "./assets.ts";
 import type { FanView, Snapshot } from "./snapshot.ts";
 
 /** Text for HTML: what the origin wrote about an event is data, never markup. */
@@ -12,9 +13,12 @@ h1{font-size:1.5rem}.big{font-size:3rem;font-weight:700;margin:.25rem 0}
 .muted{color:#5d5d6b}.event{font-size:1.1rem;margin:0 0 -.5rem}.notice{padding:.75rem 1rem;border-radius:.5rem;background:#fff4d6}
 `;
 
+/** Every page names its icon, so browsers do not ask /favicon.ico on their own. */
+export const iconLink = () => `<link rel="icon" href="${assetUrl("icon.svg")}" type="image/svg+xml">`;
+
 export function shell(title: string, body: string, extraStyle = ""): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${title}</title><style>${style}${extraStyle}</style></head><body>${body}</body></html>`;
+<meta name="robots" content="noindex"><title>${title}</title>${iconLink()}<style>${style}${extraStyle}</style></head><body>${body}</body></html>`;
 }
 
 /** A page for states without a place in line (sale ended, queue full, no such event, busy). */

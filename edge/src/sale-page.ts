@@ -3,7 +3,9 @@
  * section), holding up to the per-order limit with a countdown, paying, and the order
  * confirmation. It talks to the origin only through the edge's /api/* proxy, which the
  * fan's active-token cookie opens. Refreshing finds the fan's hold again (GET /holds) or
- * shows the order again (?order= in the URL).
+ * shows the order again (?order= in the URL). Buying ends the turn and releases the
+ * session's other holds: the confirmation names them, and another tab of the same sale
+ * (told through localStorage) shows the order instead of a hold that is gone.
  */
 import { shell } from "./page.ts";
 
@@ -29,6 +31,9 @@ const script = (eventId: string) => `
   const api = "/api/events/" + eventId;
   const $ = (id) => document.getElementById(id);
   const payKey = "cu-pay-" + eventId;
+  // the order bought in this turn, shared with the fan's other tabs: { orderId, at }
+  const boughtKey = "cu-bought-" + eventId;
+  const openedAt = Date.now();
   // order: seat ids as the map lists them, which is the order of /seats/status's letters
   let event, seats = new Map(), order = [], picked = new Set(), hold = null, timer;
   const STATUS = { a: "available", h: "held", s: "sold" };
@@ -211,6 +216,7 @@ const script = (eventId: string) => `
     sessionStorage.removeItem(payKey);
     if (res.status === 201) {
       history.replaceState(null, "", location.pathname + "?order=" + encodeURIComponent(body.orderId));
+      try { localStorage.setItem(boughtKey, JSON.stringify({ orderId: body.orderId, at: Date.now() })); } catch {}
       return confirmation(body);
     }
     dropHold();
@@ -218,21 +224,49 @@ const script = (eventId: string) => `
     loadMap();
   }
 
-  function confirmation(order) {
+  /** note: what else the fan should know (seats released, bought elsewhere) */
+  function confirmation(order, note) {
     clearInterval(timer);
+    clearInterval(poll);
     $("sale").hidden = true;
+    $("expired").hidden = true;
     $("done").hidden = false;
     $("order-id").textContent = order.orderId;
     $("order-seats").textContent = order.seats.map((s) => s.seatId).join(", ");
     $("order-total").textContent = money(order.amountCents);
+    const released = order.releasedSeatIds || [];
+    $("order-note").textContent = note || (released.length
+      ? "Buying ends your turn, so your other held seats (" + released.join(", ") + ") were released for other fans."
+      : "");
   }
+
+  /** An order bought in another tab during this tab's turn, shown here instead of its hold. */
+  async function boughtElsewhere() {
+    let bought = null;
+    try { bought = JSON.parse(localStorage.getItem(boughtKey) || "null"); } catch {}
+    if (!bought || !bought.orderId || bought.at < openedAt - 60000) return false;
+    if (!$("done").hidden) return true;
+    const { res, body } = await call("/api/orders/" + encodeURIComponent(bought.orderId) + "?eventId=" + encodeURIComponent(eventId));
+    if (!res.ok) return false;
+    event = event || { currency: body.currency };
+    const here = hold ? hold.seatIds.filter((id) => !body.seats.some((s) => s.seatId === id)) : [];
+    hold = null;
+    confirmation(body, "You bought these seats in another tab; that ends your turn" +
+      (here.length ? ", so the seats held in this tab (" + here.join(", ") + ") were released." : "."));
+    return true;
+  }
+
+  window.addEventListener("storage", (e) => { if (e.key === boughtKey && e.newValue) boughtElsewhere(); });
 
   function ended(body) {
     if (!["SESSION_INACTIVE", "TOKEN_INVALID", "TOKEN_MISSING", "NOT_ADMITTED"].includes(body.code)) return false;
     clearInterval(timer);
     clearInterval(poll);
-    $("sale").hidden = true;
-    $("expired").hidden = false;
+    boughtElsewhere().then((shown) => {
+      if (shown) return;
+      $("sale").hidden = true;
+      $("expired").hidden = false;
+    });
     return true;
   }
 
@@ -286,7 +320,7 @@ export function salePage(eventId: string): string {
 <button id="release" type="button" hidden>Release</button>
 </div>
 </div>
-<div id="done" hidden><h2>You're going!</h2><p>Order <b id="order-id"></b>: seats <b id="order-seats"></b>, total <b id="order-total"></b>.</p><p class="muted">Keep this page; refreshing it shows your order again.</p></div>
+<div id="done" hidden><h2>You're going!</h2><p>Order <b id="order-id"></b>: seats <b id="order-seats"></b>, total <b id="order-total"></b>.</p><p id="order-note"></p><p class="muted">Keep this page; refreshing it shows your order again.</p></div>
 <div id="expired" hidden><h2>Your turn has ended</h2><p>Your time in the sale is over. <a href="/events/${eventId}">Join the line again</a>.</p></div>
 <script>${script(eventId)}</script>`,
     style,

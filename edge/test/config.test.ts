@@ -18,6 +18,9 @@ describe("edge configuration", () => {
     ["ACTIVE_SIGNING_KEYS not JSON", { ACTIVE_SIGNING_KEYS: "{oops" }, /ACTIVE_SIGNING_KEYS must be JSON/],
     ["ACTIVE_SIGNING_KEYS holding public keys only", { ACTIVE_SIGNING_KEYS: '[{"kty":"EC","kid":"k1","x":"a","y":"b"}]' }, /each with kid and d/],
     ["a duration that is not a number", { SESSION_TTL_SECONDS: "ten" }, /SESSION_TTL_SECONDS must be a positive number/],
+    // tokens older than a day are refused, so none may be issued for longer
+    ["a ticket lifetime over a day", { TICKET_TTL_SECONDS: "172800" }, /TICKET_TTL_SECONDS must be at most 86400/],
+    ["a session lifetime over a day", { SESSION_TTL_SECONDS: "90000" }, /SESSION_TTL_SECONDS must be at most 86400/],
   ];
   for (const [what, override, message] of broken) {
     test(`${what}: rejected with a message naming the variable`, () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { eventKeys } from "../../common/keys.ts";
 import { Harness } from "../../origin/test/support/harness.ts";
 import { UPLOT_FILES } from "../../scripts/vendor-uplot.ts";
-import { CHARTS, UPLOT_VERSION } from "../src/dashboard-page.ts";
+import { CHARTS, dashboardScriptUrl, UPLOT_VERSION } from "../src/dashboard-page.ts";
 import type { Env } from "../src/env.ts";
 import { startTestBridge } from "./helpers/bridge.ts";
 import { dropEvent, newEventId, redis } from "./helpers/redis.ts";
@@ -57,7 +57,8 @@ describe("organiser dashboard page", () => {
   test("every asset the page names is served with its content type; uPlot is the pinned package's own build", async () => {
     const html = await (await call(env, "/organiser/events/demo")).text();
     const urls = [...html.matchAll(/(?:src|href)="(\/organiser\/assets\/[^"]+)"/g)].map((m) => m[1]!);
-    expect(urls).toEqual([`/organiser/assets/uplot-${UPLOT_VERSION}.min.css`, `/organiser/assets/uplot-${UPLOT_VERSION}.min.js`, "/organiser/assets/dashboard.js"]);
+    expect(urls).toEqual([`/organiser/assets/uplot-${UPLOT_VERSION}.min.css`, `/organiser/assets/uplot-${UPLOT_VERSION}.min.js`, dashboardScriptUrl()]);
+    expect(dashboardScriptUrl()).toMatch(/^\/organiser\/assets\/dashboard-[0-9a-f]{8}\.js$/);
     const byUrl: Record<string, string> = {};
     for (const url of urls) {
       const res = await call(env, url);
@@ -74,7 +75,7 @@ describe("organiser dashboard page", () => {
     expect(byUrl[`/organiser/assets/uplot-${UPLOT_VERSION}.min.js`]).toBe(await Bun.file(join(root, "node_modules/uplot/dist/uPlot.iife.min.js")).text());
     expect(byUrl[`/organiser/assets/uplot-${UPLOT_VERSION}.min.css`]).toBe(await Bun.file(join(root, "node_modules/uplot/dist/uPlot.min.css")).text());
     // the page script parses and polls the dashboard route
-    const script = byUrl["/organiser/assets/dashboard.js"]!;
+    const script = byUrl[dashboardScriptUrl()]!;
     expect(() => new Function(script)).not.toThrow();
     expect(script).toContain('"/dashboard"');
     expect(script).toContain("sessionStorage");

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
-import { exportJWK, generateKeyPair } from "jose";
-import { ACTIVE_ALG, publicJwk, signActiveToken, verifyActiveToken, type SigningJwk } from "../../common/tokens.ts";
+import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
+import { ACTIVE_ALG, publicJwk, signActiveToken, signQueueTicket, verifyActiveToken, type SigningJwk } from "../../common/tokens.ts";
 import type { Env } from "../src/env.ts";
 import { startTestBridge } from "./helpers/bridge.ts";
 import { admitHead, dropEvent, newEventId, openQueue } from "./helpers/redis.ts";
@@ -129,6 +129,32 @@ describe("/api/* proxy", () => {
     const forged = await signActiveToken({ evt: fan.eventId, sid: "x" }, 600, stranger);
     expect((await call(env, `/api/events/${fan.eventId}/seats`, { headers: { authorization: `Bearer ${forged}` } })).status).toBe(401);
     expect(seen.length).toBe(before);
+  });
+
+  test("a token issued in the future or more than a day ago is refused, even signed with the edge's own key, and never forwarded", async () => {
+    const fan = await admittedFan("proxy-iat");
+    const key = (JSON.parse(env.ACTIVE_SIGNING_KEYS) as SigningJwk[])[0]!;
+    const sid = (await verifyActiveToken(fan.token, createLocalJWKSet(publicKeys() as never), fan.eventId))!.sid;
+    const now = Math.floor(Date.now() / 1000);
+    const future = await new SignJWT({ typ: "active", evt: fan.eventId, sid })
+      .setProtectedHeader({ alg: ACTIVE_ALG, kid: key.kid, typ: "JWT" })
+      .setIssuer("concert-u-edge")
+      .setIssuedAt(now + 365 * 86_400)
+      .setExpirationTime(now + 365 * 86_400 + 600)
+      .sign(await importJWK(key, ACTIVE_ALG));
+    const stale = await signActiveToken({ evt: fan.eventId, sid }, 26 * 3600, key, now - 25 * 3600);
+    const before = seen.length;
+    for (const token of [future, stale]) {
+      const res = await call(env, `/api/events/${fan.eventId}/seats`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: "NOT_ADMITTED" });
+    }
+    expect(seen.length).toBe(before);
+    // a queue ticket issued in the future is no ticket either
+    const ticket = await signQueueTicket({ evt: fan.eventId, tid: "t-future", num: 1 }, 600, env.TICKET_SECRET.split(",")[0]!, now + 365 * 86_400);
+    const status = await call(env, `/queue/${fan.eventId}/status`, { headers: { "x-queue-ticket": ticket } });
+    expect(status.status).toBe(401);
+    expect(await status.json()).toMatchObject({ code: "NO_TICKET" });
   });
 
   test("the orders route finds its event from X-Event-Id, ?eventId= or the single active cookie", async () => {

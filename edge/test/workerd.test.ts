@@ -256,4 +256,17 @@ describe("edge in workerd", () => {
     const backslash = await rawGet(`/api/events/${eventId}/seats%5C..%5Cx`);
     expect(backslash).toStartWith("HTTP/1.1 400");
   }, 20_000);
+
+  test("a raw backslash in the request line reaches the Worker as a slash: the edge decides on, and would forward, the same resolved path", async () => {
+    const eventId = await freshEvent("backslash");
+    // the runtime parses the URL the WHATWG way before the Worker runs: `\` is `/` in http(s) URLs
+    const asSlash = await rawGet(`/api\\events\\${eventId}\\seats`);
+    expect(asSlash).toStartWith("HTTP/1.1 401");
+    expect(asSlash).toContain('"code":"NOT_ADMITTED"');
+    expect(await rawGet(`/api/events/${eventId}/seats`)).toStartWith("HTTP/1.1 401");
+    // and `\..\` is a dot segment like `/../`
+    const dots = await rawGet(`/api/events/${eventId}\\..\\..\\admin`);
+    expect(dots).toStartWith("HTTP/1.1 404");
+    expect(dots).toContain('"message":"No such API route."');
+  }, 20_000);
 });

@@ -56,12 +56,16 @@ test("admission across 3 instances: one leader for the event, each admitted fan 
   const fans = await joinFans(h.redis, h.eventId, 500, Date.now());
   await h.redis.sadd(globalKeys.queues, h.eventId);
   let admitted: string[] = [];
-  for (let i = 0; i < 60 && admitted.length < 50; i++) {
+  for (const until = Date.now() + 20_000; admitted.length < 50 && Date.now() < until; ) {
     await Bun.sleep(100);
     admitted = await h.redis.zrange(k.admitted, 0, -1);
   }
   expect(admitted.length).toBeGreaterThanOrEqual(50);
-  expect((await leaderGauges()).sort()).toEqual([0, 0, 1]);
+  // each instance reports what it saw on its last tick; on a loaded machine a lease can pass
+  // between instances (a stalled tick), so the gauges are read until they settle on one leader
+  let gauges = await leaderGauges();
+  for (const until = Date.now() + 20_000; gauges.reduce((a, b) => a + b, 0) !== 1 && Date.now() < until; gauges = await leaderGauges()) await Bun.sleep(100);
+  expect(gauges.sort()).toEqual([0, 0, 1]);
   // one snapshot of both sets: the leader keeps admitting while we read
   const [[, inAdmitted], [, waitingNow]] = (await h.redis.multi().zrange(k.admitted, 0, -1).zrange(k.queue, 0, -1).exec()) as [[null, string[]], [null, string[]]];
   admitted = inAdmitted;
@@ -70,4 +74,4 @@ test("admission across 3 instances: one leader for the event, each admitted fan 
   expect(admitted.filter((id) => waiting.includes(id))).toEqual([]);
   expect(admitted.length + waiting.length).toBe(fans.length);
   expect(admitted.every((id) => fans.includes(id))).toBe(true);
-}, 20_000);
+}, 60_000);

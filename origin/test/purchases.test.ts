@@ -35,7 +35,9 @@ describe("purchase", () => {
     // ...but the buyer can still read the order; nobody else can.
     const read = await h.call("GET", `/api/orders/${bought.body.orderId}`, { token: fan.token });
     expect(read.status).toBe(200);
-    expect(read.body).toEqual(bought.body);
+    const { releasedSeatIds, ...order } = bought.body;
+    expect(releasedSeatIds).toEqual([]);
+    expect(read.body).toEqual(order);
     const [stranger] = await h.sessions(1);
     expect((await h.call("GET", `/api/orders/${bought.body.orderId}`, { token: stranger!.token })).status).toBe(404);
   });
@@ -186,5 +188,74 @@ describe("purchase", () => {
     } finally {
       await timeouts.close();
     }
+  });
+});
+
+describe("a purchase ends the turn: the session's other holds are released", () => {
+  test("a fan holding two holds buys one: the other's seats are free for a rival at once, and the answer names them", async () => {
+    const eventId = `${h.eventId}-two`;
+    await h.createEvent({ id: eventId, holdSeconds: 300 });
+    const [fan, rival] = await h.sessions(2, 600, eventId);
+    const first = await h.hold(fan!.token, ["A-1-9"], eventId);
+    const second = await h.hold(fan!.token, ["A-1-10"], eventId);
+    expect([first.status, second.status]).toEqual([201, 201]);
+
+    const bought = await h.purchase(fan!.token, first.body.holdId, "buy-two", eventId);
+    expect(bought.status).toBe(201);
+    expect(bought.body.releasedSeatIds).toEqual(["A-1-10"]);
+    // before, the seat stayed held for the hold's 300 s and nobody could release it
+    expect((await h.hold(rival!.token, ["A-1-10"], eventId)).status).toBe(201);
+    expect(await h.redis.exists(eventKeys(eventId).hold(second.body.holdId))).toBe(0);
+    expect(await h.redis.zcard(eventKeys(eventId).sessionSeats(fan!.sid))).toBe(0);
+    // the session is over: the release route refuses it, as every fan route does
+    expect(await h.release(fan!.token, second.body.holdId, eventId)).toMatchObject({ status: 403, body: { code: "SESSION_INACTIVE" } });
+    // a replay of the purchase answers the same, list included
+    expect(await h.purchase(fan!.token, first.body.holdId, "buy-two", eventId)).toMatchObject({ status: 201, body: bought.body });
+  });
+
+  test("100 fans each buy one hold while holding more in parallel tabs: once every answer is in, no seat is left held", async () => {
+    const eventId = `${h.eventId}-race`;
+    await h.createEvent({ id: eventId, holdSeconds: 300, perOrderLimit: 10, sections: [{ name: "A", rows: 50, seatsPerRow: 10, tier: "standard", priceCents: 5000 }] });
+    const fans = await h.sessions(100, 600, eventId);
+    const bought = new Set<string>();
+    await Promise.all(
+      fans.map(async (fan, i) => {
+        const row = Math.floor(i / 2) + 1;
+        const base = (i % 2) * 5;
+        const first = await h.hold(fan.token, [`A-${row}-${base + 1}`], eventId);
+        expect(first.status).toBe(201);
+        // another tab holds the fan's other seats while the purchase runs
+        const [purchase, ...others] = await Promise.all([
+          h.purchase(fan.token, first.body.holdId, undefined, eventId),
+          ...[2, 3, 4, 5].map((n) => h.hold(fan.token, [`A-${row}-${base + n}`], eventId)),
+        ]);
+        expect(purchase!.status).toBe(201);
+        bought.add(`A-${row}-${base + 1}`);
+        for (const other of others) expect([201, 403]).toContain(other.status);
+      }),
+    );
+    const statuses = await h.seatStatuses(eventId);
+    const held = Object.entries(statuses).filter(([, status]) => status === "held");
+    expect(held).toEqual([]);
+    expect(Object.entries(statuses).filter(([, status]) => status === "sold").map(([id]) => id).sort()).toEqual([...bought].sort());
+  });
+
+  test("a hold being bought in another tab is left to its own purchase", async () => {
+    const eventId = `${h.eventId}-tabs`;
+    await h.createEvent({ id: eventId, holdSeconds: 300 });
+    const [fan] = await h.sessions(1, 600, eventId);
+    const a = await h.hold(fan!.token, ["A-1-1"], eventId);
+    const b = await h.hold(fan!.token, ["A-1-2"], eventId);
+    const [one, two] = await Promise.all([h.purchase(fan!.token, a.body.holdId, undefined, eventId), h.purchase(fan!.token, b.body.holdId, undefined, eventId)]);
+    // each purchase either sold its hold, or found the session ended by the other (403) and its seats released
+    const statuses = await h.seatStatuses(eventId);
+    for (const [reply, seat] of [[one!, "A-1-1"], [two!, "A-1-2"]] as const) {
+      if (reply.status === 201) expect(statuses[seat]).toBe("sold");
+      else {
+        expect(reply.body.code).toBe("SESSION_INACTIVE");
+        expect(statuses[seat]).toBe("available");
+      }
+    }
+    expect([one!.status, two!.status]).toContain(201);
   });
 });

@@ -97,7 +97,7 @@ test("ORIGIN_IDLE_TIMEOUT_SECONDS: an idle keep-alive connection is closed by th
     await Bun.sleep(1000);
     expect(received).toStartWith("HTTP/1.1 200");
     expect(closedAt).toBe(0); // still open after 1 s
-    for (let i = 0; i < 60 && !closedAt; i++) await Bun.sleep(100);
+    for (const until = Date.now() + 20_000; !closedAt && Date.now() < until; ) await Bun.sleep(100);
     expect(closedAt).toBeGreaterThan(0);
     expect(closedAt - idleFrom).toBeGreaterThanOrEqual(1500);
   } finally {

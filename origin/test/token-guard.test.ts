@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
+import { exportJWK, generateKeyPair, importJWK, SignJWT, UnsecuredJWT } from "jose";
 import { eventKeys } from "../../common/keys.ts";
 import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from "../../common/tokens.ts";
 import { signingKeyFromEnv } from "../../scripts/token-mint.ts";
@@ -78,6 +78,32 @@ describe("active-token guard", () => {
     const [fan] = await h.sessions(1);
     const past = Math.floor(Date.now() / 1000) - 3600;
     await expectRefused(await signActiveToken({ evt: h.eventId, sid: fan!.sid }, 60, realKey(), past), 401, "TOKEN_INVALID");
+  });
+
+  test("a token issued in the future (beyond the 5 s leeway) or older than a day is refused with 401, even signed with the real key", async () => {
+    const [fan] = await h.sessions(1);
+    const now = Math.floor(Date.now() / 1000);
+    // iat a year ahead, no nbf, a year and ten minutes of life: only the edge's key could sign it
+    const future = await new SignJWT({ typ: "active", evt: h.eventId, sid: fan!.sid })
+      .setProtectedHeader({ alg: ACTIVE_ALG, kid: realKey().kid, typ: "JWT" })
+      .setIssuer("concert-u-edge")
+      .setIssuedAt(now + 365 * 86_400)
+      .setExpirationTime(now + 365 * 86_400 + 600)
+      .sign(await importJWK(realKey(), ACTIVE_ALG));
+    await expectRefused(future, 401, "TOKEN_INVALID");
+    await expectRefused(await signActiveToken({ evt: h.eventId, sid: fan!.sid }, 600, realKey(), now + 60), 401, "TOKEN_INVALID");
+    // issued 25 h ago and still unexpired by its own exp
+    await expectRefused(await signActiveToken({ evt: h.eventId, sid: fan!.sid }, 26 * 3600, realKey(), now - 25 * 3600), 401, "TOKEN_INVALID");
+    // within the leeway both ways: an edge clock 3 s ahead, a token from 23 h ago
+    const ahead = await new SignJWT({ typ: "active", evt: h.eventId, sid: fan!.sid })
+      .setProtectedHeader({ alg: ACTIVE_ALG, kid: realKey().kid, typ: "JWT" })
+      .setIssuer("concert-u-edge")
+      .setIssuedAt(now + 3)
+      .setExpirationTime(now + 600)
+      .sign(await importJWK(realKey(), ACTIVE_ALG));
+    expect((await h.call("GET", `/api/events/${h.eventId}`, { token: ahead })).status).toBe(200);
+    const old = await signActiveToken({ evt: h.eventId, sid: fan!.sid }, 24 * 3600, realKey(), now - 23 * 3600);
+    expect((await h.call("GET", `/api/events/${h.eventId}`, { token: old })).status).toBe(200);
   });
 
   test("a token for another event is refused with 403", async () => {

@@ -123,6 +123,55 @@ describe("fan journey in a browser", () => {
     await Promise.all([a.context().close(), b.context().close()]);
   });
 
+  test("two tabs of one turn hold two sets and one buys: the confirmation names the released seats, the other tab shows the order, and a rival gets the seat at once", async () => {
+    const eventId = await stack.createEvent({ label: "two-tabs" });
+    const first = await admittedFan(eventId);
+    const second = await first.context().newPage();
+    await second.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await second.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    await hold(first, ["A-1-7"]);
+    await first.getByText(/Held for you for/).waitFor();
+    await hold(second, ["A-1-8"]);
+    await second.getByText(/Held for you for/).waitFor();
+
+    await first.getByRole("button", { name: "Pay now" }).click();
+    await first.getByRole("heading", { name: "You're going!" }).waitFor();
+    expect(await first.locator("#order-note").textContent()).toContain("your other held seats (A-1-8) were released");
+    // the other tab shows the order instead of a hold that is gone
+    await second.getByRole("heading", { name: "You're going!" }).waitFor({ timeout: 10_000 });
+    expect(await second.locator("#order-seats").textContent()).toBe("A-1-7");
+    expect(await second.locator("#order-note").textContent()).toContain("the seats held in this tab (A-1-8) were released");
+    expect(await accessibilityProblems(second)).toEqual([]);
+    expect(await redis.exists(eventKeys(eventId).seat("A-1-8"))).toBe(0);
+
+    const rival = await admittedFan(eventId);
+    await hold(rival, ["A-1-8"]);
+    await rival.getByText(/Held for you for/).waitFor();
+    await Promise.all([first.context().close(), rival.context().close()]);
+  });
+
+  test("the waiting room and the sale page load without a failed request or a console error (the icon included)", async () => {
+    const eventId = await stack.createEvent({ label: "clean-load" });
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+    const page = await fanPage(browser);
+    const failures: string[] = [];
+    page.on("console", (m) => void (m.type() === "error" && failures.push(`console: ${m.text()}`)));
+    page.on("response", (r) => void (r.status() >= 400 && failures.push(`${r.status()} ${new URL(r.url()).pathname}`)));
+    // the position stream is cut when the page moves on to the seat map: aborted, not failed
+    page.on("requestfailed", (r) => void (r.failure()?.errorText !== "net::ERR_ABORTED" && failures.push(`failed ${new URL(r.url()).pathname}`)));
+    const icons: string[] = [];
+    page.on("request", (r) => void (/icon/.test(r.url()) && icons.push(new URL(r.url()).pathname)));
+    await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await page.getByText("The sale is paused. You keep your place.").waitFor();
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/resume`)).status).toBe(200);
+    await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    await page.waitForLoadState("networkidle");
+    expect(failures).toEqual([]);
+    expect(icons.length).toBeGreaterThan(0);
+    expect(icons.every((p) => /^\/assets\/icon-[0-9a-f]{8}\.svg$/.test(p))).toBe(true);
+    await page.context().close();
+  });
+
   test("a declined payment frees the seats and says so", async () => {
     const eventId = await stack.createEvent({ label: "decline" });
     const page = await admittedFan(eventId);

@@ -6,7 +6,8 @@
 import { EVENT_ID_PATTERN } from "../../../common/keys.ts";
 import uplotCss from "../assets/uPlot.min.css.txt";
 import uplotJs from "../assets/uPlot.iife.min.js.txt";
-import { DASHBOARD_SCRIPT, dashboardPage, UPLOT_VERSION } from "../dashboard-page.ts";
+import { IMMUTABLE } from "../assets.ts";
+import { DASHBOARD_SCRIPT, dashboardPage, dashboardScriptUrl, UPLOT_VERSION } from "../dashboard-page.ts";
 import { error } from "../http.ts";
 
 const SECURITY_HEADERS = {
@@ -18,10 +19,11 @@ const SECURITY_HEADERS = {
 const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export const ASSETS: Record<string, { body: string; type: string; immutable: boolean }> = {
-  [`/organiser/assets/uplot-${UPLOT_VERSION}.min.js`]: { body: uplotJs, type: "text/javascript; charset=utf-8", immutable: true },
-  [`/organiser/assets/uplot-${UPLOT_VERSION}.min.css`]: { body: uplotCss, type: "text/css; charset=utf-8", immutable: true },
-  "/organiser/assets/dashboard.js": { body: DASHBOARD_SCRIPT, type: "text/javascript; charset=utf-8", immutable: false },
+/** Every URL is versioned (uPlot by its version, the page script by a hash of its text), so all are cached for a year. */
+export const ASSETS: Record<string, { body: string; type: string }> = {
+  [`/organiser/assets/uplot-${UPLOT_VERSION}.min.js`]: { body: uplotJs, type: "text/javascript; charset=utf-8" },
+  [`/organiser/assets/uplot-${UPLOT_VERSION}.min.css`]: { body: uplotCss, type: "text/css; charset=utf-8" },
+  [dashboardScriptUrl()]: { body: DASHBOARD_SCRIPT, type: "text/javascript; charset=utf-8" },
 };
 
 function notAllowed(): Response {
@@ -40,7 +42,7 @@ export function organiser(request: Request, path: string): Response | null {
     return new Response(body(asset.body), {
       headers: {
         "content-type": asset.type,
-        "cache-control": asset.immutable ? "public, max-age=31536000, immutable" : "public, max-age=300",
+        "cache-control": IMMUTABLE,
         ...SECURITY_HEADERS,
       },
     });

@@ -4,7 +4,7 @@
  * the cache. Whether the session is still live is checked separately, in Redis.
  */
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey } from "jose";
-import { CLOCK_LEEWAY_SECONDS, verifyActiveToken, type ActiveTokenClaims } from "../../../common/tokens.ts";
+import { CLOCK_LEEWAY_SECONDS, MAX_TOKEN_AGE_SECONDS, verifyActiveToken, type ActiveTokenClaims } from "../../../common/tokens.ts";
 import type { Config } from "../config.ts";
 import type { Clock } from "../lib/clock.ts";
 
@@ -20,7 +20,7 @@ export function createTokenVerifier({ jwks, clock, cacheSize }: { jwks: Config["
   const cache = new Map<string, ActiveTokenClaims>();
   // Concurrent first uses of one token share one signature check.
   const inFlight = new Map<string, Promise<ActiveTokenClaims | null>>();
-  const stillValid = (claims: ActiveTokenClaims) => (claims.exp + CLOCK_LEEWAY_SECONDS) * 1000 > clock.now();
+  const stillValid = (claims: ActiveTokenClaims) => (Math.min(claims.exp, claims.iat + MAX_TOKEN_AGE_SECONDS) + CLOCK_LEEWAY_SECONDS) * 1000 > clock.now();
 
   const cached = (token: string): ActiveTokenClaims | null | undefined => {
     const claims = cache.get(token);

@@ -96,6 +96,24 @@ describe("leaving", () => {
     expect(await h.call("DELETE", `/api/events/${eventId}/session`)).toMatchObject({ status: 401, body: errorShape });
     expect(await h.call("DELETE", `/api/events/${h.eventId}/session`, { token: other!.token })).toMatchObject({ status: 403, body: { code: "TOKEN_WRONG_EVENT" } });
   });
+
+  test("a session that left or bought is refused by leave and by its list of holds (403 SESSION_INACTIVE), like every fan route", async () => {
+    const eventId = `${h.eventId}-ended`;
+    await h.createEvent({ id: eventId });
+    const [leaver, buyer] = await h.sessions(2, 600, eventId);
+    expect((await h.call("DELETE", `/api/events/${eventId}/session`, { token: leaver!.token })).status).toBe(200);
+    const held = await h.hold(buyer!.token, ["A-1-1"], eventId);
+    expect((await h.purchase(buyer!.token, held.body.holdId, undefined, eventId)).status).toBe(201);
+    for (const fan of [leaver!, buyer!]) {
+      expect(await h.call("DELETE", `/api/events/${eventId}/session`, { token: fan.token })).toMatchObject({ status: 403, body: { code: "SESSION_INACTIVE", message: expect.any(String) } });
+      expect(await h.call("GET", `/api/events/${eventId}/holds`, { token: fan.token })).toMatchObject({ status: 403, body: { code: "SESSION_INACTIVE", message: expect.any(String) } });
+    }
+    // a session that ran out in Redis is ended too
+    const [lapsed] = await h.sessions(1, 600, eventId);
+    await h.redis.zadd(eventKeys(eventId).active, Date.now() - 1, lapsed!.sid);
+    expect((await h.call("GET", `/api/events/${eventId}/holds`, { token: lapsed!.token })).status).toBe(403);
+    expect((await h.call("DELETE", `/api/events/${eventId}/session`, { token: lapsed!.token })).status).toBe(403);
+  });
 });
 
 describe("GET /metrics", () => {
@@ -111,7 +129,7 @@ describe("GET /metrics", () => {
     // request timings are recorded after each response has gone out: scrape until the purchase's is in
     const purchaseSeries = /cu_http_request_duration_seconds_count\{method="POST",route="\/api\/events\/:eventId\/holds\/:holdId\/purchase",status="201"\} [1-9]/;
     let text = "";
-    for (let i = 0; i < 50 && !purchaseSeries.test(text); i++) {
+    for (const until = Date.now() + 20_000; !purchaseSeries.test(text) && Date.now() < until; await Bun.sleep(20)) {
       const r = await h.app.handle(new Request("http://origin.test/metrics"));
       expect(r.status).toBe(200);
       expect(r.headers.get("content-type")).toStartWith("text/plain");

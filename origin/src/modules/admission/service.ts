@@ -8,9 +8,10 @@ import type { Static } from "elysia";
 import { eventKeys, globalKeys } from "../../../../common/keys.ts";
 import { StatusCode } from "../../../../lua/admission.ts";
 import type { Deps } from "../../deps.ts";
-import { AppError, NotFoundError } from "../../errors.ts";
+import { AppError, NotFoundError, SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
-import * as seatScripts from "../../redis/seat-scripts.ts";
+import { isLive } from "../events/service.ts";
+import { releaseSessionHolds } from "../holds/session-holds.ts";
 import { measureCapacity, type CapacityResult } from "../../scheduler/capacity.ts";
 import { admissionRuntime } from "../../scheduler/runtime.ts";
 import { setQueueStatus } from "../../scheduler/scripts.ts";
@@ -196,18 +197,9 @@ export async function measureAndStore(deps: Deps, body: Static<typeof capacityMe
  */
 export async function leave(deps: Deps, session: ActiveSession, eventId: string) {
   const k = eventKeys(eventId);
-  const seatIds = await deps.redis.zrange(k.sessionSeats(session.sid), 0, -1);
-  const holdIds = new Set<string>();
-  if (seatIds.length > 0) {
-    for (const holdId of await deps.redis.mget(...seatIds.map(k.seat))) if (holdId) holdIds.add(holdId);
-  }
-  let releasedHolds = 0;
-  for (const holdId of holdIds) {
-    const [sid, seats] = await deps.redis.hmget(k.hold(holdId), "sid", "seats");
-    if (sid !== session.sid || !seats) continue;
-    const [code] = await seatScripts.releaseHold(deps.redis, k, { sessionId: session.sid, holdId, seatIds: seats.split(","), now: 0 });
-    if (code === 0) releasedHolds++;
-  }
+  // an ended session (left, bought, run out) has nothing left to leave: refused like every fan route
+  if (!isLive(await deps.redis.zscore(k.active, session.sid), deps.clock.now())) throw new SessionInactiveError();
+  const { holds } = await releaseSessionHolds(deps.redis, k, session.sid);
   await deps.redis.zrem(k.active, session.sid);
-  return { eventId, left: true as const, releasedHolds };
+  return { eventId, left: true as const, releasedHolds: holds };
 }

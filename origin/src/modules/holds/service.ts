@@ -1,11 +1,11 @@
 import type { Deps } from "../../deps.ts";
-import { HoldNotFoundError, InvalidRequestError, NotHoldOwnerError, SaleNotOpenError, UnknownSeatError } from "../../errors.ts";
+import { HoldNotFoundError, InvalidRequestError, NotHoldOwnerError, SaleNotOpenError, SessionInactiveError, UnknownSeatError } from "../../errors.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { EventNotConfiguredError, expectOk } from "../../redis/script-errors.ts";
 import * as scripts from "../../redis/seat-scripts.ts";
 import type { CatalogEvent } from "../events/catalog.ts";
-import { CURRENCY } from "../events/service.ts";
+import { CURRENCY, isLive } from "../events/service.ts";
 import { syncEvent } from "../events/sync.ts";
 
 export function priceOf(entry: CatalogEvent, seatIds: readonly string[]): number {
@@ -56,7 +56,12 @@ export async function readHold(deps: Pick<Deps, "redis">, entry: CatalogEvent, s
 export async function listHolds(deps: Deps, session: ActiveSession, eventId: string) {
   const entry = await deps.catalog.get(eventId);
   const now = deps.clock.now();
-  const seatIds = await deps.redis.zrangebyscore(entry.keys.sessionSeats(session.sid), `(${now}`, "+inf");
+  const [score, seatIds] = await Promise.all([
+    deps.redis.zscore(entry.keys.active, session.sid),
+    deps.redis.zrangebyscore(entry.keys.sessionSeats(session.sid), `(${now}`, "+inf"),
+  ]);
+  // an ended session holds nothing: refused like every fan route, so a second tab learns its turn is over
+  if (!isLive(score, now)) throw new SessionInactiveError();
   if (seatIds.length === 0) return { holds: [] };
   const holdIds = [...new Set((await deps.redis.mget(seatIds.map((id) => entry.keys.seat(id)))).filter((id): id is string => id !== null))];
   const pipeline = deps.redis.pipeline();
@@ -83,7 +88,10 @@ export async function listHolds(deps: Deps, session: ActiveSession, eventId: str
 
 export async function releaseHold(deps: Deps, session: ActiveSession, eventId: string, holdId: string) {
   const entry = await deps.catalog.get(eventId);
-  const seatIds = await readHold(deps, entry, session, holdId);
+  const [score, seatIds] = await Promise.all([deps.redis.zscore(entry.keys.active, session.sid), readHold(deps, entry, session, holdId).catch((e: unknown) => e)]);
+  // an ended session is told so first, whatever became of the hold (buying released it)
+  if (!isLive(score, deps.clock.now())) throw new SessionInactiveError();
+  if (!Array.isArray(seatIds)) throw seatIds;
   expectOk(await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, now: deps.clock.now() }));
   return { holdId, released: true as const };
 }

@@ -27,7 +27,7 @@ export const purchasesController = (deps: Deps) =>
         headers: "purchase.headers",
         body: "purchase.body",
         response: {
-          201: "order.view",
+          201: "purchase.order",
           400: "error",
           401: "error",
           402: "error",
@@ -44,6 +44,7 @@ export const purchasesController = (deps: Deps) =>
           summary: "Buy the seats of a hold",
           description:
             "Charges the payment, then saves the order. On any failure the hold is released at once and the money given back. " +
+            "A purchase ends the session: the session's other holds are released and listed in releasedSeatIds. " +
             "The same Idempotency-Key returns the first outcome; while it runs, a duplicate gets 409 PURCHASE_IN_PROGRESS.",
           security: [{ activeToken: [] }],
         },

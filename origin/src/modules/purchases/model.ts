@@ -1,6 +1,19 @@
 import { Elysia, t } from "elysia";
+import { orderView } from "../orders/model.ts";
+import { seatIdSchema } from "../shared/model.ts";
 
 export const purchaseModels = new Elysia({ name: "models.purchases" }).model({
+  "purchase.order": t.Object(
+    {
+      ...orderView.properties,
+      releasedSeatIds: t.Array(seatIdSchema, {
+        description:
+          "seats of your other holds that this purchase released: buying ends your turn, so nothing else stays held for you " +
+          "(empty when there were none, or when the order was recovered from the database after its first answer was lost)",
+      }),
+    },
+    { description: "The order bought, and the seats of your other holds it released." },
+  ),
   "purchase.headers": t.Object({
     "idempotency-key": t.String({
       minLength: 1,

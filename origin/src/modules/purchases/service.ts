@@ -5,7 +5,8 @@
  *      bought and extended over the purchase window, so it cannot expire mid-purchase;
  *   3. charge through the payment provider (timed out);
  *   4. insert the order and its reservations in one transaction under UNIQUE(event, seat);
- *   5. success: mark the seats sold, drop the hold, revoke the session.
+ *   5. success: mark the seats sold, drop the hold, revoke the session, and release the
+ *      session's other holds (buying ends the turn; nobody could release them afterwards).
  *      failure: release the hold at once (owner-checked), give the money back, answer clearly.
  *      ambiguous (connection lost during COMMIT): look at the database before releasing.
  * Side effects that meet a Redis or provider outage are retried in the background; a
@@ -23,13 +24,17 @@ import type { CatalogEvent } from "../events/catalog.ts";
 import { CURRENCY } from "../events/service.ts";
 import { orderCommitted, findOrderByIdempotencyKey, insertOrder, orderSeats, soldAmong, type NewOrder } from "../orders/repository.ts";
 import { toOrderView, type OrderView } from "../orders/service.ts";
+import { releaseSessionHolds, sessionHolds } from "../holds/session-holds.ts";
 import { HoldNotFoundError, IdempotencyKeyReusedError, NotHoldOwnerError, PurchaseInProgressError } from "../../errors.ts";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** A bought order, and the seats of the session's other holds that the purchase let go. */
+export type PurchasedOrder = OrderView & { releasedSeatIds: string[] };
+
 export interface PurchaseOutcome {
   status: number;
-  body: OrderView | ErrorBody;
+  body: PurchasedOrder | ErrorBody;
 }
 
 type IdempotencyRecord = { state: "pending"; holdId: string } | { state: "done"; holdId: string; outcome: PurchaseOutcome };
@@ -71,7 +76,7 @@ export async function purchase(
       // died (or its settlement outlived the hold). MySQL has the answer; nothing is
       // recorded here, so a settlement that finishes later still records its outcome.
       const existing = await findOrderByIdempotencyKey(deps.database.db, session.sid, idempotencyKey);
-      if (existing) return { status: 201, body: toOrderView(existing, await orderSeats(deps.database.db, existing)) };
+      if (existing) return { status: 201, body: { ...toOrderView(existing, await orderSeats(deps.database.db, existing)), releasedSeatIds: [] } };
       throw new HoldNotFoundError();
     }
     return record.outcome;
@@ -145,7 +150,10 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
     createdAt: new Date(deps.clock.now()),
     seats: seatIds.map((seatId) => ({ seatId, priceCents: entry.seatById.get(seatId)!.priceCents })),
   };
-  const success = (): PurchaseOutcome => ({ status: 201, body: toOrderView({ ...order, status: "paid", refundedAt: null }, order.seats) });
+  const success = async (): Promise<PurchaseOutcome> => ({
+    status: 201,
+    body: { ...toOrderView({ ...order, status: "paid", refundedAt: null }, order.seats), releasedSeatIds: await otherHeldSeats(p, seatIds) },
+  });
 
   const dbStarted = performance.now();
   const inserted = await insertOrder(deps.database.db, order);
@@ -153,7 +161,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
   switch (inserted.kind) {
     case "committed": {
       // The sale and the idempotency record reach Redis in one script call.
-      const outcome = success();
+      const outcome = await success();
       await steps.complete(outcome);
       p.recorded = true;
       return outcome;
@@ -165,7 +173,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
     case "idempotency-key-used": {
       await Promise.all([steps.release(), steps.refund("duplicate idempotency key")]);
       const existing = await findOrderByIdempotencyKey(deps.database.db, session.sid, p.idempotencyKey);
-      if (existing) return { status: 201, body: toOrderView(existing, await orderSeats(deps.database.db, existing)) };
+      if (existing) return { status: 201, body: { ...toOrderView(existing, await orderSeats(deps.database.db, existing)), releasedSeatIds: [] } };
       return fail(409, "PURCHASE_IN_PROGRESS", "This Idempotency-Key is already in use.");
     }
     case "failed":
@@ -177,7 +185,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
       const settle = async (): Promise<PurchaseOutcome> => {
         // Throws while MySQL cannot answer; then the hold stays (it expires on its own).
         if (await orderCommitted(deps.database.pool, orderId)) {
-          const outcome = success();
+          const outcome = await success();
           await steps.complete(outcome);
           p.recorded = true;
           return outcome;
@@ -203,13 +211,18 @@ function compensation(p: Purchase, orderId: string, seatIds: string[], windowMs:
   return {
     release: () => release(p, orderId, seatIds, windowMs),
     refund: (reason: string) => deps.retrier.submit({ name: `refund ${orderId}`, run: () => deps.payments.refund(orderId, reason) }),
-    /** the sale in Redis and `outcome` in the idempotency record */
+    /**
+     * The sale in Redis and `outcome` in the idempotency record; the session ends there, then
+     * its other holds are released (after the end, so no new hold can slip in behind).
+     */
     complete: (outcome: PurchaseOutcome) => {
       const record = doneRecord(p, outcome);
       return deps.retrier.submit({
         name: `record sale ${orderId}`,
-        run: async () =>
-          void expectOk(await scripts.completePurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, idempotencyKey: p.idemKey, record, recordMs: IDEMPOTENCY_TTL_MS })),
+        run: async () => {
+          expectOk(await scripts.completePurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, idempotencyKey: p.idemKey, record, recordMs: IDEMPOTENCY_TTL_MS }));
+          await releaseSessionHolds(deps.redis, entry.keys, session.sid, holdId);
+        },
       });
     },
     learnSold: () =>
@@ -221,6 +234,23 @@ function compensation(p: Purchase, orderId: string, seatIds: string[], windowMs:
         },
       }),
   };
+}
+
+/**
+ * Seats of the session's other holds (not this one, not one being bought elsewhere): the
+ * purchase releases them, and says so. Read before the sale is recorded; a failed read
+ * only leaves the list empty, the release happens anyway.
+ */
+async function otherHeldSeats(p: Purchase, seatIds: string[]): Promise<string[]> {
+  try {
+    // the usual case, one hold: the session's seat index names only this hold's seats
+    const indexed = await p.deps.redis.zrange(p.entry.keys.sessionSeats(p.session.sid), 0, -1);
+    if (indexed.every((id) => seatIds.includes(id))) return [];
+    const holds = await sessionHolds(p.deps.redis, p.entry.keys, p.session.sid, p.holdId);
+    return holds.filter((h) => !h.purchase).flatMap((h) => h.seatIds);
+  } catch {
+    return [];
+  }
 }
 
 /** Owner-checked release of the hold this purchase was buying; retried until the hold would have expired anyway. */
