@@ -57,7 +57,8 @@ export function buildDeps(input: AppDependencies): Deps {
 /** `drain`: shared with main.ts, which flips it on SIGTERM (see plugins/drain.ts). */
 export function createApp(input: AppDependencies | Deps, { drain = new Drain() }: { drain?: Drain } = {}) {
   const deps = "catalog" in input && input.catalog && "retrier" in input && input.retrier && "verifier" in input && input.verifier && "seatStates" in input && input.seatStates ? (input as Deps) : buildDeps(input);
-  const app = new Elysia({ name: "concert-u-origin", serve: { maxRequestBodySize: MAX_BODY_BYTES } })
+  // normalize off: a property a schema does not name is refused (400), not silently dropped
+  const app = new Elysia({ name: "concert-u-origin", normalize: false, serve: { maxRequestBodySize: MAX_BODY_BYTES } })
     .use(bodyLimitPlugin)
     .use(jsonBodyPlugin)
     .use(drainPlugin(drain))

@@ -5,7 +5,7 @@
  */
 import { Elysia, ValidationError } from "elysia";
 import { isConnectionError } from "../db/errors.ts";
-import { AppError, errorBody } from "../errors.ts";
+import { AppError, errorBody, InvalidBodyError } from "../errors.ts";
 
 function validationMessage(error: Readonly<ValidationError>): string {
   try {
@@ -42,7 +42,7 @@ export const errorsPlugin = new Elysia({ name: "errors" })
         set.status = 400;
         // a refusal from our own body parser (plugins/json-body.ts) arrives wrapped
         if (error.cause instanceof AppError) return errorBody(error.cause);
-        return { code: "INVALID_BODY", message: "The request body could not be parsed (expected JSON)." };
+        return errorBody(new InvalidBodyError("The request body could not be parsed (expected JSON)."));
       case "NOT_FOUND":
         set.status = 404;
         return { code: "NOT_FOUND", message: `No route ${request.method} ${new URL(request.url).pathname}.` };

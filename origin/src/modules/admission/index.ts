@@ -71,7 +71,7 @@ export const admissionController = (deps: Deps) =>
       response: { 200: "admission.capacity", 401: "error", 404: "error" },
       detail: { summary: "The database's measured purchase capacity in this environment, and the admission rate it allows", security },
     })
-    .post("/capacity/measure", ({ body }) => measureAndStore(deps, body ?? {}), {
+    .post("/capacity/measure", ({ body }) => measureAndStore(deps, body), {
       adminKey: true,
       body: "admission.measure",
       response: { 200: "admission.capacity", 400: "error", 401: "error", 409: "error" },
