@@ -13,10 +13,12 @@
  *   GET  /organiser/events/:eventId  organiser dashboard page (live charts, controls)
  *   GET  /organiser/assets/*         the dashboard's script and uPlot (JS, CSS)
  *   GET  /healthz                    liveness, touches nothing
+ *   GET  /openapi.json               this API's OpenAPI document (openapi.ts)
  */
 import { EVENT_ID_PATTERN } from "../../common/keys.ts";
 import { config, type Env } from "./env.ts";
-import { error } from "./http.ts";
+import { error, json } from "./http.ts";
+import { edgeOpenApi } from "./openapi.ts";
 import { admin } from "./routes/admin.ts";
 import { api } from "./routes/api.ts";
 import { claim } from "./routes/claim.ts";
@@ -56,6 +58,7 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
   const organiserResponse = organiser(request, path);
   if (organiserResponse) return organiserResponse;
   if (path === "/healthz") return new Response("ok", { headers: { "cache-control": "no-store" } });
+  if (path === "/openapi.json") return method === "GET" || method === "HEAD" ? json(edgeOpenApi, 200, { "cache-control": "public, max-age=300" }) : notAllowed("GET");
   if (path === "/.well-known/jwks.json") return method === "GET" || method === "HEAD" ? jwks(env) : notAllowed("GET");
 
   const pageMatch = /^\/events\/([^/]+)\/?$/.exec(path);
