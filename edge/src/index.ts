@@ -57,7 +57,7 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
   if (path.startsWith("/admin/")) return admin(request, env, ctx, url);
   const organiserResponse = organiser(request, path);
   if (organiserResponse) return organiserResponse;
-  if (path === "/healthz") return new Response("ok", { headers: { "cache-control": "no-store" } });
+  if (path === "/healthz") return new Response("ok", { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
   if (path === "/openapi.json") return method === "GET" || method === "HEAD" ? json(edgeOpenApi, 200, { "cache-control": "public, max-age=300" }) : notAllowed("GET");
   if (path === "/.well-known/jwks.json") return method === "GET" || method === "HEAD" ? jwks(env) : notAllowed("GET");
 

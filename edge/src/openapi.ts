@@ -116,17 +116,28 @@ const forwardedAnswer = (what: string): Json => ({
   content: json({ type: "object", description: "the origin's body, as its document says" }),
 });
 
+const forwardedError = (what: string): Json => ({
+  description: `The origin's answer: ${what}`,
+  headers: { "X-Request-Id": header("RequestId") },
+  content: json(ref("Error")),
+});
+
+/** An error either the edge or the origin may give (the edge's own codes named): `{ code, message }`, code not restricted. */
+function eitherFailure(description: string, headers: Record<string, unknown> = {}): Json {
+  return { description, headers, content: json(ref("Error")) };
+}
+
 const proxyErrors: Responses = {
-  "400": failure("Several active-token cookies and no event named, or a malformed event id", ["EVENT_REQUIRED", "BAD_EVENT_ID", "BAD_PATH"]),
+  "400": eitherFailure("The edge's EVENT_REQUIRED (several active-token cookies, no event named) or BAD_EVENT_ID, or the origin's refusal of the request (INVALID_REQUEST, INVALID_BODY, UNKNOWN_SEAT, ...)"),
   "401": failure("No valid active token for this event: the fan has not been admitted (or the token expired); nothing is forwarded", ["NOT_ADMITTED"], {
     "WWW-Authenticate": header("WwwAuthenticate"),
   }),
-  "404": failure("Not one of the origin's fan routes; nothing is forwarded", ["NOT_FOUND"]),
-  "405": failure("Method not allowed on this route", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
-  "413": failure("The body is over MAX_BODY_BYTES (64 KiB)", ["BODY_TOO_LARGE"]),
+  "404": eitherFailure("The edge's NOT_FOUND (not one of the origin's fan routes; nothing is forwarded) or the origin's (EVENT_NOT_FOUND, ORDER_NOT_FOUND)"),
+  "405": failure("Method not allowed on this route; nothing is forwarded", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+  "413": eitherFailure("The body is over MAX_BODY_BYTES (64 KiB): BODY_TOO_LARGE"),
   "502": failure("The origin cannot be reached", ["ORIGIN_UNREACHABLE"], { "Retry-After": header("RetryAfter") }),
-  "4XX": forwardedAnswer("a refusal, `{ code, message }`"),
-  "5XX": forwardedAnswer("the origin could not serve the request, `{ code, message }`"),
+  "4XX": forwardedError("a refusal (403 SESSION_INACTIVE, 409 SEAT_HELD, 410 HOLD_EXPIRED, ...)"),
+  "5XX": forwardedError("the origin could not serve the request"),
 };
 
 function fanProxy(summary: string, success: string, extra: Json = {}): Json {
@@ -141,14 +152,14 @@ function fanProxy(summary: string, success: string, extra: Json = {}): Json {
 }
 
 const adminErrors: Responses = {
-  "400": failure("A malformed event id", ["BAD_EVENT_ID"]),
-  "401": failure("No `Authorization: Bearer` at all (the origin checks the key itself)", ["ADMIN_KEY_INVALID"], { "WWW-Authenticate": header("WwwAuthenticate") }),
-  "404": failure("Not one of the routes the organiser dashboard uses (event creation, refunds and capacity runs are not forwarded)", ["NOT_FOUND"]),
+  "400": eitherFailure("The edge's BAD_EVENT_ID, or the origin's refusal of the request (INVALID_REQUEST, INVALID_BODY)"),
+  "401": eitherFailure("ADMIN_KEY_INVALID: no `Authorization: Bearer` at all (the edge, with WWW-Authenticate), or a wrong key (the origin)"),
+  "404": eitherFailure("The edge's NOT_FOUND (not one of the routes the organiser dashboard uses: event creation, refunds and capacity runs are not forwarded) or the origin's (QUEUE_NOT_FOUND, EVENT_NOT_FOUND)"),
   "405": failure("Method not allowed on this route", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
   "429": failure("Too many organiser calls from this IP for this event (ADMIN_LIMIT_PER_MINUTE)", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
   "502": failure("The origin cannot be reached", ["ORIGIN_UNREACHABLE"], { "Retry-After": header("RetryAfter") }),
   "503": unavailable(["RATE_LIMIT_UNAVAILABLE"]),
-  "4XX": forwardedAnswer("a refusal, `{ code, message }` (401 ADMIN_KEY_INVALID for a wrong key)"),
+  "4XX": forwardedError("a refusal (409 QUEUE_STATUS_CONFLICT, ...)"),
 };
 
 const adminNote =
