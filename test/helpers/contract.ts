@@ -104,6 +104,19 @@ export class Contract {
     return out;
   }
 
+  /**
+   * Whether a request body is one the operation's document accepts: a JSON value valid
+   * against its requestBody schema (undefined: no body, accepted when the body is optional).
+   */
+  acceptsBody(operationId: string): (body: unknown) => boolean {
+    const operation = this.api.getOperation(operationId) as Json | undefined;
+    const requestBody = operation?.requestBody as Json | undefined;
+    if (!requestBody) throw new Error(`${operationId} documents no request body`);
+    const ajv = this.api.validator.getAjv(ValidationContext.RequestBody);
+    const validate = ajv.compile(structuredClone(requestBody.content["application/json"].schema));
+    return (body) => (body === undefined ? requestBody.required !== true : validate(body) === true);
+  }
+
   /** Problems of a value against a named component schema (an SSE event's data, say). */
   schemaProblems(name: string, value: unknown): string[] {
     const schema = (this.api.definition as Json).components?.schemas?.[name];
