@@ -169,6 +169,7 @@ describe("the contract check", () => {
     expect(contract.problems("GET", path, json(200, { holds: [{ holdId: 4 }] })).length).toBeGreaterThan(0);
     expect(contract.problems("GET", path, json(401, { code: "TOKEN_MISSING" }))[0]).toContain("message");
     expect(contract.problems("GET", "/api/nowhere", json(200, {}))[0]).toContain("no documented operation");
+    expect(contract.problems("GET", path, json(401, { code: "TOKEN_MISSING", message: "m", stack: "at ..." }))).toContain(`GET ${path} -> 401: body/stack is not in the document`);
   });
 });
 

@@ -3,7 +3,7 @@
  * the request must match a documented operation, the status must be one the operation
  * documents, the content type one of its media types (none when it documents no body),
  * every documented response header present and valid, and the JSON body valid against
- * the schema. It remembers which statuses each operation was seen answering, so a
+ * the schema, naming no property the schema does not. It remembers which statuses each operation was seen answering, so a
  * contract test can prove it drove every operation, on its happy path and its errors.
  *
  * The documents are OpenAPI 3.1; their schemas use only what ajv's default draft also
@@ -100,6 +100,7 @@ export class Contract {
       }
       const bodyCheck = this.api.validateResponse(body, operation, response.status);
       for (const e of bodyCheck.errors ?? []) out.push(`${at}: body${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+      for (const extra of undocumented(content["application/json"].schema, body, "")) out.push(`${at}: body${extra} is not in the document`);
     }
     return out;
   }
@@ -125,6 +126,30 @@ export class Contract {
     const validate = ajv.compile(structuredClone(schema));
     return validate(value) ? [] : (validate.errors ?? []).map((e) => `${name}${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
   }
+}
+
+/**
+ * Properties of a body that its (dereferenced) schema does not name: the schemas allow
+ * more (no additionalProperties: false), but an answer should not carry fields nobody
+ * documented. Schemas without `properties` (a forwarded body the origin describes) are
+ * not walked.
+ */
+function undocumented(schema: Json | undefined, value: unknown, path: string): string[] {
+  if (!schema || value === null || typeof value !== "object") return [];
+  const alternatives = [...(schema.allOf ?? []), ...(schema.anyOf ?? []), ...(schema.oneOf ?? [])] as Json[];
+  if (Array.isArray(value)) return schema.items ? value.flatMap((v, i) => undocumented(schema.items, v, `${path}/${i}`)) : [];
+  const named = new Set([...Object.keys(schema.properties ?? {}), ...alternatives.flatMap((a) => Object.keys(a.properties ?? {}))]);
+  if (named.size === 0) return [];
+  const out: string[] = [];
+  for (const [key, inner] of Object.entries(value)) {
+    if (!named.has(key)) {
+      out.push(`${path}/${key}`);
+      continue;
+    }
+    const own = schema.properties?.[key] ?? alternatives.find((a) => a.properties?.[key])?.properties[key];
+    out.push(...undocumented(own, inner, `${path}/${key}`));
+  }
+  return out;
 }
 
 /** Reads a fetch Response into what `problems` checks. */

@@ -7,6 +7,10 @@
  *   documented as the number they become;
  * - bodies and responses are `application/json` only (the generator lists JSON, multipart
  *   and text/plain for every one), except plain-text responses (`/metrics`);
+ * - every object schema is closed (`additionalProperties: false`): request bodies are
+ *   refused with any other property, and Elysia (normalisation off) closes response
+ *   schemas when it compiles a route, so the generated document said so only for routes
+ *   already called;
  * - `requestBody.required` says whether the route takes no body (`t.Optional` models);
  * - components no operation references (path and query models, used inline) are removed.
  */
@@ -44,6 +48,16 @@ function numbersAsNumbers(value: Json): Json {
   return out;
 }
 
+/** Every `type: object` schema with named properties and no word on others gets `additionalProperties: false`. */
+function closedObjects(value: Json): Json {
+  if (Array.isArray(value)) return value.map(closedObjects);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, Json> = {};
+  for (const [key, inner] of Object.entries(value)) out[key] = closedObjects(inner);
+  if (out.type === "object" && typeof out.properties === "object" && !("additionalProperties" in out)) out.additionalProperties = false;
+  return out;
+}
+
 type Content = Record<string, OpenAPIV3_1.MediaTypeObject>;
 
 /** One media type: JSON, or text/plain for a plain string schema. */
@@ -70,7 +84,7 @@ export interface TidyOptions {
 }
 
 export function tidyDocument(generated: Document, { optionalBody, servers }: TidyOptions): Document {
-  const document = numbersAsNumbers(withoutIds(structuredClone(generated))) as Document;
+  const document = closedObjects(numbersAsNumbers(withoutIds(structuredClone(generated)))) as Document;
   document.servers = servers;
   for (const item of Object.values(document.paths ?? {})) {
     for (const method of METHODS) {

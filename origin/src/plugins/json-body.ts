@@ -10,8 +10,10 @@
  * - any object in the body with its own `toString` or `valueOf` key is refused: Elysia
  *   builds a failed validation's message with `${value}`, and for such an object
  *   (`{"seatIds":[{"toString":1}]}`) that throws a TypeError instead of a ValidationError:
- *   a 500 where the caller deserves a 400. No request body of this API has keys of those
- *   names.
+ *   a 500 where the caller deserves a 400. So is a `__proto__` key: copied into another
+ *   object (Elysia merges a schema's defaults into the body with Object.assign) it becomes
+ *   that object's prototype instead of a property the schema can refuse. No request body
+ *   of this API has keys of those names.
  *
  * Unknown properties are refused by each body schema (`additionalProperties: false`,
  * with Elysia's normalisation off in app.ts, so they are not silently dropped).
@@ -19,7 +21,7 @@
 import { Elysia } from "elysia";
 import { InvalidBodyError } from "../errors.ts";
 
-const SHADOWING_KEYS = new Set(["toString", "valueOf"]);
+const REFUSED_KEYS = new Set(["toString", "valueOf", "__proto__"]);
 
 const isJson = (contentType: string | null) => contentType !== null && contentType.toLowerCase().startsWith("application/json");
 
@@ -30,11 +32,11 @@ function carriesBody(request: Request): boolean {
   return request.body !== null;
 }
 
-function shadowsObjectMethods(value: unknown): boolean {
+function hasRefusedKey(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) return value.some(shadowsObjectMethods);
+  if (Array.isArray(value)) return value.some(hasRefusedKey);
   for (const key of Object.keys(value)) {
-    if (SHADOWING_KEYS.has(key) || shadowsObjectMethods((value as Record<string, unknown>)[key])) return true;
+    if (REFUSED_KEYS.has(key) || hasRefusedKey((value as Record<string, unknown>)[key])) return true;
   }
   return false;
 }
@@ -50,8 +52,8 @@ export function parseJsonBody(text: string): unknown {
     throw new InvalidBodyError("The request body must be a JSON object.");
   }
   // Only a body that names one of the keys, or escapes characters (and so could spell one), needs the walk.
-  if ((text.includes("toString") || text.includes("valueOf") || text.includes("\\u")) && shadowsObjectMethods(value)) {
-    throw new InvalidBodyError("Objects in the request body may not have keys named toString or valueOf.");
+  if ((text.includes("toString") || text.includes("valueOf") || text.includes("__proto__") || text.includes("\\u")) && hasRefusedKey(value)) {
+    throw new InvalidBodyError("Objects in the request body may not have keys named toString or valueOf, nor __proto__.");
   }
   return value;
 }

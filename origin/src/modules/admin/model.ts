@@ -17,7 +17,8 @@ export const eventCreateBody = t.Object({
     venue: t.String({ minLength: 1, maxLength: 200 }),
     startsAt: t.String({ format: "date-time" }),
     saleOpensAt: t.Optional(t.String({ format: "date-time", description: "defaults to now" })),
-    status: t.Optional(t.Union([t.Literal("draft"), t.Literal("on_sale"), t.Literal("closed")], { default: "on_sale" })),
+    // no schema `default`: Elysia merges defaults into the body with Object.assign, which takes a "__proto__" key as the prototype
+    status: t.Optional(t.Union([t.Literal("draft"), t.Literal("on_sale"), t.Literal("closed")], { description: "on_sale when left out" })),
     perOrderLimit: integer({ minimum: 1, maximum: 20 }),
     holdSeconds: integer({ minimum: 1, maximum: 3600 }),
     admissionRate: t.Optional(integer({ minimum: 1, maximum: 100_000, description: "fans admitted per second" })),
