@@ -3,11 +3,12 @@
  * application/json), with no property the schema does not name, present when the
  * document says it is required. Anything else is a 400 that changes nothing.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { globalKeys } from "../../common/keys.ts";
 import { snapshot } from "../../chaos/support/state.ts";
 import { Harness } from "./support/harness.ts";
 
+setDefaultTimeout(30_000);
 let h: Harness;
 const environment = `t-bodies-${Date.now().toString(36)}`;
 const saved = { env: process.env.CAPACITY_ENVIRONMENT, file: process.env.CAPACITY_FILE };

@@ -40,7 +40,7 @@ describe("Swagger", () => {
     const r = await h.call("GET", "/swagger/json");
     expect(r.status).toBe(200);
     expect(await spectralProblems(r.body)).toEqual([]);
-  });
+  }, 60_000);
 
   test("the document says what the origin does: JSON bodies only, integers as integers, which bodies are required, X-Origin-Auth on fan routes", async () => {
     const doc = (await h.call("GET", "/swagger/json")).body;
