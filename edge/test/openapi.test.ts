@@ -3,7 +3,8 @@
  * error or warning in it, and every operation it documents is driven through the Worker,
  * in front of a real origin on real Redis and MariaDB, on its happy path and its
  * documented errors; every response (status, content type, headers, JSON body, and the
- * data of every SSE event) is validated against the document.
+ * data of every SSE event) is validated against the document, and every answer the
+ * origin gave through the proxies against the origin's document as well.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 
@@ -21,6 +22,8 @@ let origin: ReturnType<typeof Bun.serve>;
 let bridge: Awaited<ReturnType<typeof startTestBridge>>;
 let env: Env;
 let contract: Contract;
+/** the origin's own document: what the edge forwards must also be what the origin documents */
+let originContract: Contract;
 const problems: string[] = [];
 const edgeOnlyEvents: string[] = [];
 
@@ -32,6 +35,7 @@ beforeAll(async () => {
   const res = await call(env, "/openapi.json");
   expect(res.status).toBe(200);
   contract = await Contract.load((await res.json()) as Record<string, unknown>);
+  originContract = await Contract.load((await h.call("GET", "/swagger/json")).body);
 });
 afterAll(async () => {
   await Promise.all(edgeOnlyEvents.map(dropEvent));
@@ -48,6 +52,8 @@ async function edge(path: string, init: Init = {}) {
   const res = await call(init.env ?? env, path, init);
   const reply = await checked(res);
   problems.push(...contract.problems(method, path, reply, init.operation));
+  // an answer the origin gave (the edge adds X-Request-Id to those only) passes the origin's document too
+  if (reply.headers.has("x-request-id")) problems.push(...originContract.problems(method, path, reply).map((p) => `origin document: ${p}`));
   let body: any = reply.text;
   try {
     body = JSON.parse(reply.text);
@@ -247,6 +253,9 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`${a}/queue/close`, { method: "POST", headers: { authorization: "Bearer wrong" } })).status).toBe(401);
 
     expect(problems).toEqual([]);
+    // the forwarded answers reached the origin's document: one operation there for each forwarded one here
+    const forwarded = Object.entries(originContract.coverage()).filter(([, statuses]) => statuses.length > 0).map(([id]) => id);
+    expect(forwarded.length).toBeGreaterThanOrEqual(14);
     const missing = Object.entries(contract.coverage()).flatMap(([id, statuses]) => {
       const out: string[] = [];
       if (!statuses.some((s) => s < 300)) out.push(`${id}: no 2xx`);
