@@ -90,7 +90,7 @@ describe("hold requests with bad bodies", () => {
     ["more seats than any hold may name", JSON.stringify({ seatIds: Array.from({ length: 21 }, (_, i) => `A-1-${i + 1}`) }), 400, "INVALID_REQUEST"],
     ["a seat id that is a key pattern", '{"seatIds":["*"]}', 400, "INVALID_REQUEST"],
     ["a seat id with Redis key syntax", '{"seatIds":["A-1-1}:sold"]}', 400, "INVALID_REQUEST"],
-    ["__proto__ pollution", '{"__proto__":{"seatIds":["A-1-1"]}}', 400, "INVALID_REQUEST"],
+    ["__proto__ pollution", '{"__proto__":{"seatIds":["A-1-1"]}}', 400, "INVALID_BODY"],
     ["deeply nested JSON", "[".repeat(5000) + "]".repeat(5000), 400],
   ];
   for (const [name, body, status, code] of bodies) {

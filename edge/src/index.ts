@@ -14,11 +14,13 @@
  *   GET  /organiser/assets/*         the dashboard's script and uPlot (JS, CSS), versioned URLs
  *   GET  /assets/*, /favicon.ico     the pages' icon (versioned URL, cached a year)
  *   GET  /healthz                    liveness, touches nothing
+ *   GET  /openapi.json               this API's OpenAPI document (openapi.ts)
  */
 import { EVENT_ID_PATTERN } from "../../common/keys.ts";
 import { staticAsset } from "./assets.ts";
 import { config, type Env } from "./env.ts";
-import { error } from "./http.ts";
+import { error, json } from "./http.ts";
+import { edgeOpenApi } from "./openapi.ts";
 import { admin } from "./routes/admin.ts";
 import { api } from "./routes/api.ts";
 import { claim } from "./routes/claim.ts";
@@ -59,7 +61,8 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
   if (organiserResponse) return organiserResponse;
   const staticResponse = staticAsset(request, path);
   if (staticResponse) return staticResponse;
-  if (path === "/healthz") return new Response("ok", { headers: { "cache-control": "no-store" } });
+  if (path === "/healthz") return new Response("ok", { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+  if (path === "/openapi.json") return method === "GET" || method === "HEAD" ? json(edgeOpenApi, 200, { "cache-control": "public, max-age=300" }) : notAllowed("GET");
   if (path === "/.well-known/jwks.json") return method === "GET" || method === "HEAD" ? jwks(env) : notAllowed("GET");
 
   const pageMatch = /^\/events\/([^/]+)\/?$/.exec(path);

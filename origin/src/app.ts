@@ -3,7 +3,6 @@
  * against their own Redis/MySQL connections, payment provider and clock.
  */
 import { Elysia } from "elysia";
-import { swagger } from "@elysiajs/swagger";
 import type Redis from "ioredis";
 import { createTokenVerifier, type TokenVerifier } from "./auth/token-verifier.ts";
 import type { Config } from "./config.ts";
@@ -28,6 +27,7 @@ import { bodyLimitPlugin, MAX_BODY_BYTES } from "./plugins/body-limit.ts";
 import { Drain, drainPlugin } from "./plugins/drain.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
 import { jsonBodyPlugin } from "./plugins/json-body.ts";
+import { openApiPlugin } from "./plugins/openapi.ts";
 import { requestContextPlugin } from "./plugins/request-context.ts";
 
 export interface AppDependencies {
@@ -57,43 +57,15 @@ export function buildDeps(input: AppDependencies): Deps {
 /** `drain`: shared with main.ts, which flips it on SIGTERM (see plugins/drain.ts). */
 export function createApp(input: AppDependencies | Deps, { drain = new Drain() }: { drain?: Drain } = {}) {
   const deps = "catalog" in input && input.catalog && "retrier" in input && input.retrier && "verifier" in input && input.verifier && "seatStates" in input && input.seatStates ? (input as Deps) : buildDeps(input);
-  const app = new Elysia({ name: "concert-u-origin", serve: { maxRequestBodySize: MAX_BODY_BYTES } })
+  // normalize off: a property a schema does not name is refused (400), not silently dropped
+  const app = new Elysia({ name: "concert-u-origin", normalize: false, serve: { maxRequestBodySize: MAX_BODY_BYTES } })
     .use(bodyLimitPlugin)
     .use(jsonBodyPlugin)
     .use(drainPlugin(drain))
     .use(errorsPlugin)
     .use(requestContextPlugin)
     .use(metricsController(deps))
-    .use(
-      swagger({
-        path: "/swagger",
-        documentation: {
-          // TypeBox schemas are JSON Schema (const, examples): OpenAPI 3.1 takes them as they are.
-          openapi: "3.1.0",
-          info: {
-            title: "Concert-U origin",
-            version: "1.0.0",
-            description:
-              "Seat holds and purchases for admitted fans. Fan routes need the active token the edge issues at admission; admin routes need the admin key.",
-          },
-          tags: [
-            { name: "events", description: "Event details and the seat map" },
-            { name: "holds", description: "Hold and release seats" },
-            { name: "purchases", description: "Buy held seats" },
-            { name: "orders", description: "Read your orders" },
-            { name: "admin", description: "Create events, read stats, refund orders" },
-            { name: "health", description: "Probes" },
-            { name: "admission", description: "Waiting room controls, database capacity, leaving the purchase area" },
-          ],
-          components: {
-            securitySchemes: {
-              activeToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Active token (ES256) from the edge" },
-              adminKey: { type: "http", scheme: "bearer", description: "ADMIN_KEY" },
-            },
-          },
-        },
-      }),
-    )
+    .use(openApiPlugin())
     .use(healthController(deps))
     .use(eventsController(deps))
     .use(holdsController(deps))

@@ -26,6 +26,13 @@ export class InvalidRequestError extends AppError {
   }
 }
 
+/** A body that is not a JSON object: another content type, malformed JSON, an array, a key this API never takes. */
+export class InvalidBodyError extends InvalidRequestError {
+  constructor(message: string) {
+    super(message, "INVALID_BODY");
+  }
+}
+
 export class NotFromEdgeError extends AppError {
   constructor() {
     super(401, "NOT_FROM_EDGE", "Fan requests reach the origin only through the edge.");

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { compileErrors, validate } from "@readme/openapi-parser";
+import { spectralProblems } from "../../test/helpers/spectral.ts";
 import { Harness } from "./support/harness.ts";
 
 let h: Harness;
@@ -33,6 +34,34 @@ describe("Swagger", () => {
     const holdOperation = doc.paths["/api/events/{eventId}/holds"].post;
     expect(JSON.stringify(holdOperation.requestBody)).toContain("#/components/schemas/hold.create");
     expect(JSON.stringify(holdOperation.responses["409"])).toContain("#/components/schemas/error");
+  });
+
+  test("Spectral's spectral:oas rules find no error and no warning in /swagger/json", async () => {
+    const r = await h.call("GET", "/swagger/json");
+    expect(r.status).toBe(200);
+    expect(await spectralProblems(r.body)).toEqual([]);
+  }, 60_000);
+
+  test("the document says what the origin does: JSON bodies only, integers as integers, which bodies are required, X-Origin-Auth on fan routes", async () => {
+    const doc = (await h.call("GET", "/swagger/json")).body;
+    const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ at: `${method.toUpperCase()} ${path}`, op })));
+    for (const { at, op } of operations) {
+      expect({ at, description: typeof op.description === "string" && op.description.length > 0 }).toEqual({ at, description: true });
+      if (op.requestBody) expect({ at, types: Object.keys(op.requestBody.content) }).toEqual({ at, types: ["application/json"] });
+      for (const response of Object.values(op.responses as Record<string, any>)) {
+        if (response.content) expect({ at, types: Object.keys(response.content) }).toEqual({ at, types: [at === "GET /metrics" ? "text/plain" : "application/json"] });
+      }
+      if (at.includes(" /api/")) expect({ at, security: op.security }).toEqual({ at, security: [{ originAuth: [], activeToken: [] }] });
+    }
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain('"$id"');
+    expect(text).not.toContain('"format":"integer"');
+    expect(doc.components.schemas["admin.stats"].properties.seats.properties.total).toEqual({ type: "integer" });
+    expect(doc.paths["/api/events/{eventId}/holds/{holdId}/purchase"].post.requestBody.required).toBe(false);
+    expect(doc.paths["/admin/capacity/measure"].post.requestBody.required).toBe(true);
+    expect(doc.paths["/api/events/{eventId}/holds"].post.requestBody.required).toBe(true);
+    expect(doc.components.securitySchemes.originAuth).toMatchObject({ type: "apiKey", in: "header", name: "X-Origin-Auth" });
+    expect(doc.servers.length).toBeGreaterThan(0);
   });
 
   test("/swagger serves the documentation page", async () => {

@@ -1,11 +1,12 @@
 /**
  * The one place errors become responses: typed AppErrors keep their status and code,
- * Elysia's validation, parse and not-found errors become 4xx `{ code, message }`, and
- * anything else is logged with its request id and answered with a plain 500.
+ * Elysia's validation (of the request), parse and not-found errors become 4xx
+ * `{ code, message }`, and anything else (an answer that fails its own response schema
+ * too) is logged with its request id and answered with a plain 500.
  */
 import { Elysia, ValidationError } from "elysia";
 import { isConnectionError } from "../db/errors.ts";
-import { AppError, errorBody } from "../errors.ts";
+import { AppError, errorBody, InvalidBodyError } from "../errors.ts";
 
 function validationMessage(error: Readonly<ValidationError>): string {
   try {
@@ -27,6 +28,13 @@ function storeUnavailable(error: unknown): boolean {
   return /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|enableOfflineQueue|max retries per request/i.test(message);
 }
 
+function internalError(error: unknown, request: Request, set: { status?: number | string }) {
+  const requestId = request.headers.get("x-request-id") ?? "-";
+  console.error(`[${requestId}] ${request.method} ${new URL(request.url).pathname} failed:`, error);
+  set.status = 500;
+  return { code: "INTERNAL", message: "Something went wrong on our side; please try again." };
+}
+
 export const errorsPlugin = new Elysia({ name: "errors" })
   .error({ AppError })
   .onError({ as: "global" }, ({ code, error, set, request }) => {
@@ -36,13 +44,15 @@ export const errorsPlugin = new Elysia({ name: "errors" })
     }
     switch (code) {
       case "VALIDATION":
+        // an answer that fails its own schema is our fault, not the caller's
+        if (error.type === "response") return internalError(error, request, set);
         set.status = 400;
         return { code: "INVALID_REQUEST", message: validationMessage(error) };
       case "PARSE":
         set.status = 400;
         // a refusal from our own body parser (plugins/json-body.ts) arrives wrapped
         if (error.cause instanceof AppError) return errorBody(error.cause);
-        return { code: "INVALID_BODY", message: "The request body could not be parsed (expected JSON)." };
+        return errorBody(new InvalidBodyError("The request body could not be parsed (expected JSON)."));
       case "NOT_FOUND":
         set.status = 404;
         return { code: "NOT_FOUND", message: `No route ${request.method} ${new URL(request.url).pathname}.` };
@@ -54,10 +64,7 @@ export const errorsPlugin = new Elysia({ name: "errors" })
           set.status = 503;
           return { code: "SERVICE_UNAVAILABLE", message: "A data store is unavailable right now; please try again shortly." };
         }
-        const requestId = request.headers.get("x-request-id") ?? "-";
-        console.error(`[${requestId}] ${request.method} ${new URL(request.url).pathname} failed:`, error);
-        set.status = 500;
-        return { code: "INTERNAL", message: "Something went wrong on our side; please try again." };
+        return internalError(error, request, set);
       }
     }
   });

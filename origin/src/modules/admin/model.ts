@@ -1,15 +1,15 @@
 import { Elysia, t } from "elysia";
-import { eventIdSchema } from "../shared/model.ts";
+import { eventIdSchema, integer } from "../shared/model.ts";
 
 export const MAX_SEATS_PER_EVENT = 100_000;
 
 export const sectionSchema = t.Object({
   name: t.String({ pattern: "^[A-Za-z0-9]{1,8}$", description: "section name, the first part of its seat ids", examples: ["A"] }),
-  rows: t.Integer({ minimum: 1, maximum: 500 }),
-  seatsPerRow: t.Integer({ minimum: 1, maximum: 500 }),
+  rows: integer({ minimum: 1, maximum: 500 }),
+  seatsPerRow: integer({ minimum: 1, maximum: 500 }),
   tier: t.String({ minLength: 1, maxLength: 32, examples: ["gold"] }),
-  priceCents: t.Integer({ minimum: 0, maximum: 100_000_000 }),
-});
+  priceCents: integer({ minimum: 0, maximum: 100_000_000 }),
+}, { additionalProperties: false });
 
 export const eventCreateBody = t.Object({
     id: eventIdSchema,
@@ -17,20 +17,21 @@ export const eventCreateBody = t.Object({
     venue: t.String({ minLength: 1, maxLength: 200 }),
     startsAt: t.String({ format: "date-time" }),
     saleOpensAt: t.Optional(t.String({ format: "date-time", description: "defaults to now" })),
-    status: t.Optional(t.Union([t.Literal("draft"), t.Literal("on_sale"), t.Literal("closed")], { default: "on_sale" })),
-    perOrderLimit: t.Integer({ minimum: 1, maximum: 20 }),
-    holdSeconds: t.Integer({ minimum: 1, maximum: 3600 }),
-    admissionRate: t.Optional(t.Integer({ minimum: 1, maximum: 100_000, description: "fans admitted per second" })),
-    maxActive: t.Optional(t.Integer({ minimum: 1, maximum: 1_000_000, description: "fans active at once" })),
+    // no schema `default`: Elysia merges defaults into the body with Object.assign, which takes a "__proto__" key as the prototype
+    status: t.Optional(t.Union([t.Literal("draft"), t.Literal("on_sale"), t.Literal("closed")], { description: "on_sale when left out" })),
+    perOrderLimit: integer({ minimum: 1, maximum: 20 }),
+    holdSeconds: integer({ minimum: 1, maximum: 3600 }),
+    admissionRate: t.Optional(integer({ minimum: 1, maximum: 100_000, description: "fans admitted per second" })),
+    maxActive: t.Optional(integer({ minimum: 1, maximum: 1_000_000, description: "fans active at once" })),
     sections: t.Array(sectionSchema, { minItems: 1, maxItems: 100 }),
-});
+}, { additionalProperties: false });
 
 export const adminModels = new Elysia({ name: "models.admin" }).model({
   "admin.eventCreate": eventCreateBody,
   "admin.stats": t.Object({
     eventId: eventIdSchema,
-    seats: t.Object({ total: t.Integer(), available: t.Integer(), held: t.Integer(), sold: t.Integer() }),
-    orders: t.Object({ paid: t.Integer(), refunded: t.Integer(), revenueCents: t.Integer() }),
-    activeSessions: t.Integer(),
+    seats: t.Object({ total: integer(), available: integer(), held: integer(), sold: integer() }),
+    orders: t.Object({ paid: integer(), refunded: integer(), revenueCents: integer() }),
+    activeSessions: integer(),
   }, { description: "Seat, order and session counts of an event." }),
 });

@@ -1,12 +1,13 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
+import { adminSecurity, fanSecurity } from "../../plugins/openapi.ts";
 import { activeTokenPlugin } from "../../plugins/active-token.ts";
 import { adminKeyPlugin } from "../../plugins/admin-key.ts";
 import { sharedModels } from "../shared/model.ts";
 import { admissionModels } from "./model.ts";
 import { leave, measureAndStore, moveQueue, openQueue, readCapacity, readQueue, updateSettings } from "./service.ts";
 
-const security = [{ adminKey: [] }];
+const security = adminSecurity;
 const errors = { 400: "error", 401: "error", 404: "error", 409: "error" } as const;
 
 /** Admin controls of an event's waiting room and of the capacity measurement. */
@@ -19,7 +20,7 @@ export const admissionController = (deps: Deps) =>
       adminKey: true,
       params: "admission.params",
       response: { 200: "admission.queue", ...errors },
-      detail: { summary: "Live state of the waiting room: status, settings, rates (ceiling, target, measured), line, sessions, leader", security },
+      detail: { summary: "Live state of the waiting room: status, settings, rates (ceiling, target, measured), line, sessions, leader", description: "404 QUEUE_NOT_FOUND when the event has no waiting room.", security },
     })
     .post(
       "/events/:eventId/queue",
@@ -45,33 +46,33 @@ export const admissionController = (deps: Deps) =>
       params: "admission.params",
       body: "admission.settings",
       response: { 200: "admission.queue", ...errors },
-      detail: { summary: "Set rate, maxActive, session duration, claim window, adaptive mode or maxWaiting; takes effect on the next tick", security },
+      detail: { summary: "Set rate, maxActive, session duration, claim window, adaptive mode or maxWaiting; takes effect on the next tick", description: "At least one property; the others keep their values. `rate: null` returns to the share of the measured database capacity.", security },
     })
     .post("/events/:eventId/queue/pause", ({ params }) => moveQueue(deps, params.eventId, "pause"), {
       adminKey: true,
       params: "admission.params",
       response: { 200: "admission.queue", ...errors },
-      detail: { summary: "Pause admissions: everyone keeps their place, nobody is admitted", security },
+      detail: { summary: "Pause admissions: everyone keeps their place, nobody is admitted", description: "Takes no body. 409 QUEUE_STATUS_CONFLICT when the waiting room's status cannot move to paused (it is over); 404 QUEUE_NOT_FOUND without one.", security },
     })
     .post("/events/:eventId/queue/resume", ({ params }) => moveQueue(deps, params.eventId, "resume"), {
       adminKey: true,
       params: "admission.params",
       response: { 200: "admission.queue", ...errors },
-      detail: { summary: "Resume admissions after a pause, at the rate (no catch-up burst)", security },
+      detail: { summary: "Resume admissions after a pause, at the rate (no catch-up burst)", description: "Takes no body. 409 QUEUE_STATUS_CONFLICT when the waiting room's status cannot move to open; 404 QUEUE_NOT_FOUND without one.", security },
     })
     .post("/events/:eventId/queue/close", ({ params, body }) => moveQueue(deps, params.eventId, body?.reason ?? "soldout"), {
       adminKey: true,
       params: "admission.params",
       body: "admission.close",
       response: { 200: "admission.queue", ...errors },
-      detail: { summary: "Close the waiting room (sold out by default): admissions stop, no one new joins, waiting fans are told on their stream's next tick", security },
+      detail: { summary: "Close the waiting room (sold out by default): admissions stop, no one new joins, waiting fans are told on their stream's next tick", description: "The body is optional: none closes as sold out; `{\"reason\":\"closed\"}` closes without saying sold out. A body that is not that JSON object is refused with 400 and closes nothing.", security },
     })
     .get("/capacity", () => readCapacity(deps), {
       adminKey: true,
       response: { 200: "admission.capacity", 401: "error", 404: "error" },
-      detail: { summary: "The database's measured purchase capacity in this environment, and the admission rate it allows", security },
+      detail: { summary: "The database's measured purchase capacity in this environment, and the admission rate it allows", description: "404 CAPACITY_NOT_MEASURED until a measurement ran (POST /admin/capacity/measure or `bun run bench capacity`).", security },
     })
-    .post("/capacity/measure", ({ body }) => measureAndStore(deps, body ?? {}), {
+    .post("/capacity/measure", ({ body }) => measureAndStore(deps, body), {
       adminKey: true,
       body: "admission.measure",
       response: { 200: "admission.capacity", 400: "error", 401: "error", 409: "error" },
@@ -92,5 +93,5 @@ export const sessionController = (deps: Deps) =>
       activeToken: true,
       params: "admission.params",
       response: { 200: "admission.left", 400: "error", 401: "error", 403: "error" },
-      detail: { summary: "Leave: release your holds and end your session, freeing your place for the next fan", security: [{ activeToken: [] }] },
+      detail: { summary: "Leave: release your holds and end your session, freeing your place for the next fan", description: "Ends the session at once: its holds are released and the active token stops working.", security: fanSecurity },
     });

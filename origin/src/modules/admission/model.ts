@@ -1,18 +1,19 @@
 import { Elysia, t } from "elysia";
-import { eventIdSchema } from "../shared/model.ts";
+import { eventIdSchema, integer } from "../shared/model.ts";
 
 const status = t.Union([t.Literal("prequeue"), t.Literal("open"), t.Literal("paused"), t.Literal("soldout"), t.Literal("closed")], {
   description: "prequeue: fans gather before the opening and are placed by lot when it comes; open: admitting; paused: everyone keeps their place, nobody is admitted; soldout / closed: the sale is over, waiting fans are told",
 });
 
 const rate = t.Number({ exclusiveMinimum: 0, maximum: 100_000, description: "fans admitted per second at most" });
-const maxActive = t.Integer({ minimum: 1, maximum: 10_000_000, description: "fans allowed in the purchase area at once (live sessions + unclaimed admissions)" });
-const sessionSeconds = t.Integer({ minimum: 10, maximum: 86_400, description: "how long an admitted fan may stay in the purchase area; shortening it also cuts current sessions" });
-const claimSeconds = t.Integer({ minimum: 5, maximum: 3600, description: "how long an admitted fan has to claim their turn before the slot is reclaimed" });
+const maxActive = integer({ minimum: 1, maximum: 10_000_000, description: "fans allowed in the purchase area at once (live sessions + unclaimed admissions)" });
+const sessionSeconds = integer({ minimum: 10, maximum: 86_400, description: "how long an admitted fan may stay in the purchase area; shortening it also cuts current sessions" });
+const claimSeconds = integer({ minimum: 5, maximum: 3600, description: "how long an admitted fan has to claim their turn before the slot is reclaimed" });
 const adaptive = t.Boolean({ description: "back off when purchase latency rises and creep back when healthy, never above the rate" });
-const maxWaiting = t.Integer({ minimum: 0, maximum: 100_000_000, description: "most fans who may wait (0 = no limit)" });
+const maxWaiting = integer({ minimum: 0, maximum: 100_000_000, description: "most fans who may wait (0 = no limit)" });
 
-export const queueOpenBody = t.Object(
+/** Optional: no body opens with the event's settings. */
+export const queueOpenBody = t.Optional(t.Object(
   {
     opensAt: t.Optional(t.String({ format: "date-time", description: "when the sale opens; fans who come earlier join the pre-queue. Default: the event's saleOpensAt" })),
     rate: t.Optional(rate),
@@ -23,7 +24,7 @@ export const queueOpenBody = t.Object(
     maxWaiting: t.Optional(maxWaiting),
   },
   { additionalProperties: false },
-);
+));
 
 export const queueSettingsBody = t.Object(
   {
@@ -37,9 +38,12 @@ export const queueSettingsBody = t.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-export const queueCloseBody = t.Object(
-  { reason: t.Optional(t.Union([t.Literal("soldout"), t.Literal("closed")], { default: "soldout", description: "soldout (default) or closed" })) },
-  { additionalProperties: false },
+/** Optional: no body closes as sold out. A body that is there must be this object (plugins/json-body.ts refuses any other). */
+export const queueCloseBody = t.Optional(
+  t.Object(
+    { reason: t.Optional(t.Union([t.Literal("soldout"), t.Literal("closed")], { description: "soldout (when left out) or closed" })) },
+    { additionalProperties: false },
+  ),
 );
 
 export const queueView = t.Object(
@@ -49,11 +53,11 @@ export const queueView = t.Object(
     opensAt: t.Union([t.String({ format: "date-time" }), t.Null()]),
     settings: t.Object({
       rate: t.Union([t.Number(), t.Null()], { description: "set by hand; null = from measured capacity" }),
-      maxActive: t.Integer(),
+      maxActive: integer(),
       sessionSeconds: t.Number(),
       claimSeconds: t.Number(),
       adaptive: t.Boolean(),
-      maxWaiting: t.Union([t.Integer(), t.Null()]),
+      maxWaiting: t.Union([integer(), t.Null()]),
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),
@@ -61,24 +65,24 @@ export const queueView = t.Object(
       target: t.Union([t.Number(), t.Null()], { description: "what the scheduler aims for (below the ceiling while adaptive mode backs off)" }),
       measured: t.Number({ description: "admissions per second over the last minute; fans' wait estimates use this" }),
     }),
-    waiting: t.Integer({ description: "fans in line" }),
-    admittedUnclaimed: t.Integer(),
-    activeSessions: t.Integer(),
-    serving: t.Integer({ description: "highest queue number the scheduler has passed" }),
-    lastNumber: t.Integer({ description: "newest queue number handed out" }),
-    totals: t.Object({ admitted: t.Integer(), abandoned: t.Integer(), claimExpired: t.Integer() }),
+    waiting: integer({ description: "fans in line" }),
+    admittedUnclaimed: integer(),
+    activeSessions: integer(),
+    serving: integer({ description: "highest queue number the scheduler has passed" }),
+    lastNumber: integer({ description: "newest queue number handed out" }),
+    totals: t.Object({ admitted: integer(), abandoned: integer(), claimExpired: integer() }),
     leader: t.Union([t.String(), t.Null()], { description: "fencing token of the origin instance scheduling this event" }),
   },
   { description: "Live state of an event's waiting room." },
 );
 
 export const capacityLevel = t.Object({
-  concurrency: t.Integer(),
-  purchases: t.Integer(),
+  concurrency: integer(),
+  purchases: integer(),
   tps: t.Number(),
   p50Ms: t.Number(),
   p95Ms: t.Number(),
-  errors: t.Integer(),
+  errors: integer(),
 });
 
 const capacityKind = t.Union([t.Literal("database"), t.Literal("purchase-path")], {
@@ -91,14 +95,14 @@ export const capacityView = t.Object(
     environment: t.String(),
     kind: t.Optional(capacityKind),
     tps: t.Number({ description: "sustainable purchases per second" }),
-    concurrency: t.Integer(),
+    concurrency: integer(),
     p95Ms: t.Number(),
     levels: t.Array(capacityLevel),
     measuredAt: t.String({ format: "date-time" }),
     method: t.String(),
     stoppedBecause,
     compared: t.Optional(
-      t.Array(t.Object({ kind: capacityKind, tps: t.Number(), concurrency: t.Integer(), p95Ms: t.Number(), measuredAt: t.String({ format: "date-time" }), method: t.String(), stoppedBecause }), {
+      t.Array(t.Object({ kind: capacityKind, tps: t.Number(), concurrency: integer(), p95Ms: t.Number(), measuredAt: t.String({ format: "date-time" }), method: t.String(), stoppedBecause }), {
         description: "the other measurements of the same run; their throughput is higher, so `tps` is the one that binds",
       }),
     ),
@@ -107,11 +111,16 @@ export const capacityView = t.Object(
   { description: "The measured purchase capacity in this environment (the admission rate derives from it)." },
 );
 
+/**
+ * Required: a measurement runs real purchase inserts for seconds and replaces the stored
+ * capacity, so it starts only from a JSON object saying so (`{}` takes every default),
+ * never from an empty or malformed request.
+ */
 export const capacityMeasureBody = t.Object(
   {
-    levelMs: t.Optional(t.Integer({ minimum: 200, maximum: 30_000, description: "how long each concurrency level runs" })),
-    maxConcurrency: t.Optional(t.Integer({ minimum: 1, maximum: 256 })),
-    p95BoundMs: t.Optional(t.Integer({ minimum: 1, maximum: 10_000, description: "stop once p95 latency passes this" })),
+    levelMs: t.Optional(integer({ minimum: 200, maximum: 30_000, description: "how long each concurrency level runs" })),
+    maxConcurrency: t.Optional(integer({ minimum: 1, maximum: 256 })),
+    p95BoundMs: t.Optional(integer({ minimum: 1, maximum: 10_000, description: "stop once p95 latency passes this" })),
   },
   { additionalProperties: false },
 );
@@ -124,5 +133,5 @@ export const admissionModels = new Elysia({ name: "models.admission" }).model({
   "admission.queue": queueView,
   "admission.capacity": capacityView,
   "admission.measure": capacityMeasureBody,
-  "admission.left": t.Object({ eventId: eventIdSchema, left: t.Literal(true), releasedHolds: t.Integer() }, { description: "The session has ended; its slot goes to the next fan." }),
+  "admission.left": t.Object({ eventId: eventIdSchema, left: t.Literal(true), releasedHolds: integer() }, { description: "The session has ended; its slot goes to the next fan." }),
 });

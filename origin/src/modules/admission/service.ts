@@ -104,7 +104,7 @@ function settingFields(body: Partial<Static<typeof queueSettingsBody>>): { set: 
 }
 
 /** Opens an event's waiting room: a pre-queue until `opensAt` (default: the event's saleOpensAt), or open at once. */
-export async function openQueue(deps: Deps, eventId: string, body: Static<typeof queueOpenBody>): Promise<QueueView> {
+export async function openQueue(deps: Deps, eventId: string, body: Static<typeof queueOpenBody> = {}): Promise<QueueView> {
   const entry = await deps.catalog.get(eventId);
   const now = deps.clock.now();
   const opensAt = body.opensAt ? Date.parse(body.opensAt) : entry.event.saleOpensAt.getTime();

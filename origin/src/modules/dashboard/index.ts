@@ -1,12 +1,13 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
+import { adminSecurity } from "../../plugins/openapi.ts";
 import { adminKeyPlugin } from "../../plugins/admin-key.ts";
 import { admissionModels } from "../admission/model.ts";
 import { sharedModels } from "../shared/model.ts";
 import { dashboardModels } from "./model.ts";
 import { readDashboard } from "./service.ts";
 
-const security = [{ adminKey: [] }];
+const security = adminSecurity;
 
 /** What the organiser dashboard (served by the edge) polls once a second. */
 export const dashboardController = (deps: Deps) =>

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { eventIdSchema, seatIdSchema } from "../shared/model.ts";
+import { eventIdSchema, integer, seatIdSchema } from "../shared/model.ts";
 
 export const seatStatusSchema = t.Union([t.Literal("available"), t.Literal("held"), t.Literal("sold")]);
 
@@ -10,24 +10,24 @@ export const eventView = t.Object({
   startsAt: t.String({ format: "date-time" }),
   saleOpensAt: t.String({ format: "date-time" }),
   status: t.Union([t.Literal("draft"), t.Literal("on_sale"), t.Literal("closed")]),
-  perOrderLimit: t.Integer({ minimum: 1 }),
-  holdSeconds: t.Integer({ minimum: 1 }),
-  seatCount: t.Integer({ minimum: 0 }),
+  perOrderLimit: integer({ minimum: 1 }),
+  holdSeconds: integer({ minimum: 1 }),
+  seatCount: integer({ minimum: 0 }),
   currency: t.String({ minLength: 3, maxLength: 3 }),
-  tiers: t.Array(t.Object({ tier: t.String(), priceCents: t.Integer({ minimum: 0 }), seats: t.Integer({ minimum: 0 }) })),
+  tiers: t.Array(t.Object({ tier: t.String(), priceCents: integer({ minimum: 0 }), seats: integer({ minimum: 0 }) })),
 }, { description: "An event, its sale settings and price tiers." });
 
 export const seatMapView = t.Object({
   eventId: eventIdSchema,
-  counts: t.Object({ available: t.Integer(), held: t.Integer(), sold: t.Integer() }),
+  counts: t.Object({ available: integer(), held: integer(), sold: integer() }),
   seats: t.Array(
     t.Object({
       id: seatIdSchema,
       section: t.String(),
-      row: t.Integer(),
-      number: t.Integer(),
+      row: integer(),
+      number: integer(),
       tier: t.String(),
-      priceCents: t.Integer(),
+      priceCents: integer(),
       status: seatStatusSchema,
     }),
   ),
@@ -35,7 +35,7 @@ export const seatMapView = t.Object({
 
 export const seatStatusView = t.Object({
   eventId: eventIdSchema,
-  counts: t.Object({ available: t.Integer(), held: t.Integer(), sold: t.Integer() }),
+  counts: t.Object({ available: integer(), held: integer(), sold: integer() }),
   states: t.String({
     pattern: "^[ahs]*$",
     description: "One letter per seat, in the order the seat map lists the seats: a = available, h = held, s = sold.",

@@ -9,7 +9,7 @@ export const healthController = (deps: Deps) =>
     .use(healthModels)
     .get("/health", () => ({ status: "ok" as const }), {
       response: { 200: "health.status" },
-      detail: { summary: "The process is up" },
+      detail: { summary: "The process is up", description: "Liveness: answers 200 while the process runs, touching neither Redis nor MySQL." },
     })
     .get(
       "/ready",
@@ -20,6 +20,6 @@ export const healthController = (deps: Deps) =>
       },
       {
         response: { 200: "health.ready", 503: "health.ready" },
-        detail: { summary: "Redis and MySQL answer" },
+        detail: { summary: "Redis and MySQL answer", description: "Readiness: 200 when both stores answer, 503 (with which one failed) when either does not, and 503 at once while the process drains on SIGTERM." },
       },
     );

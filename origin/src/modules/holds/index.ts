@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
+import { fanSecurity } from "../../plugins/openapi.ts";
 import { activeTokenPlugin } from "../../plugins/active-token.ts";
 import { eventModels } from "../events/model.ts";
 import { sharedModels } from "../shared/model.ts";
@@ -16,7 +17,7 @@ export const holdsController = (deps: Deps) =>
       activeToken: true,
       params: "event.params",
       response: { 200: "hold.list", 400: "error", 401: "error", 403: "error", 404: "error" },
-      detail: { summary: "Your current holds", description: "So a reloaded page finds the seats it held.", security: [{ activeToken: [] }] },
+      detail: { summary: "Your current holds", description: "So a reloaded page finds the seats it held.", security: fanSecurity },
     })
     .post(
       "/:eventId/holds",
@@ -33,7 +34,7 @@ export const holdsController = (deps: Deps) =>
         detail: {
           summary: "Hold seats, all or nothing",
           description: "409 SEAT_HELD / SEAT_SOLD / SEAT_LIMIT when any seat cannot be held; nothing is held then.",
-          security: [{ activeToken: [] }],
+          security: fanSecurity,
         },
       },
     )
@@ -41,5 +42,5 @@ export const holdsController = (deps: Deps) =>
       activeToken: true,
       params: "hold.params",
       response: { 200: "hold.released", 400: "error", 401: "error", 403: "error", 404: "error", 409: "error", 410: "error" },
-      detail: { summary: "Release a hold you own", security: [{ activeToken: [] }] },
+      detail: { summary: "Release a hold you own", description: "The seats are free at once. 403 NOT_HOLD_OWNER for another session's hold, 410 HOLD_EXPIRED once it has run out or was bought.", security: fanSecurity },
     });

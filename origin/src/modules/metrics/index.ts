@@ -55,6 +55,6 @@ export const metricsController = (deps: Deps, options: { accessLog?: boolean } =
         set.headers["content-type"] = metrics.registry.contentType;
         return metrics.text();
       },
-      { response: { 200: t.String({ description: "Prometheus text exposition format (text/plain; version=0.0.4)" }) }, detail: { summary: "Prometheus metrics: queue, admissions, sessions, scheduler, adaptive rate, request and store latency", tags: ["health"] } },
+      { response: { 200: t.String({ description: "Prometheus text exposition format (text/plain; version=0.0.4)" }) }, detail: { summary: "Prometheus metrics: queue, admissions, sessions, scheduler, adaptive rate, request and store latency", description: "Prometheus text exposition format (text/plain; version=0.0.4), for scraping. Needs no credential; keep it off the public network.", tags: ["health"] } },
     );
 };

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
+import { fanSecurity } from "../../plugins/openapi.ts";
 import { activeTokenPlugin } from "../../plugins/active-token.ts";
 import { sharedModels } from "../shared/model.ts";
 import { orderModels } from "./model.ts";
@@ -14,5 +15,5 @@ export const ordersController = (deps: Deps) =>
       activeToken: true,
       params: "order.params",
       response: { 200: "order.view", 400: "error", 401: "error", 403: "error", 404: "error" },
-      detail: { summary: "An order bought with this token's session", security: [{ activeToken: [] }] },
+      detail: { summary: "An order bought with this token's session", description: "404 ORDER_NOT_FOUND when there is no such order or it was bought by another session.", security: fanSecurity },
     });

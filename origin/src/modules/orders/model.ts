@@ -1,12 +1,12 @@
 import { Elysia, t } from "elysia";
-import { eventIdSchema, integerOut, opaqueIdSchema, seatIdSchema } from "../shared/model.ts";
+import { eventIdSchema, integer, opaqueIdSchema, seatIdSchema } from "../shared/model.ts";
 
 export const orderView = t.Object({
   orderId: opaqueIdSchema,
   eventId: eventIdSchema,
   status: t.Union([t.Literal("paid"), t.Literal("refunded")]),
-  seats: t.Array(t.Object({ seatId: seatIdSchema, priceCents: integerOut({ minimum: 0 }) })),
-  amountCents: integerOut({ minimum: 0 }),
+  seats: t.Array(t.Object({ seatId: seatIdSchema, priceCents: integer({ minimum: 0 }) })),
+  amountCents: integer({ minimum: 0 }),
   currency: t.String(),
   paymentId: t.String(),
   createdAt: t.String({ format: "date-time" }),

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
+import { fanSecurity } from "../../plugins/openapi.ts";
 import { activeTokenPlugin } from "../../plugins/active-token.ts";
 import { holdModels } from "../holds/model.ts";
 import { orderModels } from "../orders/model.ts";
@@ -46,7 +47,7 @@ export const purchasesController = (deps: Deps) =>
             "Charges the payment, then saves the order. On any failure the hold is released at once and the money given back. " +
             "A purchase ends the session: the session's other holds are released and listed in releasedSeatIds. " +
             "The same Idempotency-Key returns the first outcome; while it runs, a duplicate gets 409 PURCHASE_IN_PROGRESS.",
-          security: [{ activeToken: [] }],
+          security: fanSecurity,
         },
       },
     );

@@ -7,13 +7,14 @@ export const seatIdSchema = t.String({ pattern: "^[A-Za-z0-9]{1,8}-[0-9]{1,4}-[0
 export const opaqueIdSchema = t.String({ pattern: "^[a-z]+_[A-Za-z0-9_-]{10,40}$", description: "opaque id" });
 
 /**
- * An integer in a response body. Elysia's `t.Integer` also accepts numeric strings (a
- * TypeBox Transform, useful for input), and one Transform anywhere in a response schema
- * makes Elysia run every response through TypeBox's interpreted Encode instead of the
- * compiled Check: measurably slower on the hold and purchase routes. Responses already
- * carry numbers, so they use TypeBox's plain integer (stricter: a string is refused).
+ * An integer, in a request body or a response: a JSON number without a fraction, never a
+ * string. Elysia's `t.Integer` also accepts numeric strings (a TypeBox Transform), so a
+ * body could send `"4"` where the document promises an integer, and one Transform anywhere
+ * in a response schema makes Elysia run every response through TypeBox's interpreted
+ * Encode instead of the compiled Check (measurably slower on the hold and purchase
+ * routes). TypeBox's plain integer is what the OpenAPI document says: `type: integer`.
  */
-export const integerOut = (options?: IntegerOptions) => Type.Integer(options);
+export const integer = (options?: IntegerOptions) => Type.Integer(options);
 
 export const errorModel = t.Object(
   {

@@ -1,0 +1,463 @@
+/**
+ * The edge's OpenAPI document, served at GET /openapi.json: the API apps integrate with
+ * (join, status, the SSE stream and its events, claim, JWKS, health) and the rules of the
+ * /api/* and /admin/* proxies to the origin. The origin's own routes are described by its
+ * document (/swagger/json on the origin). Written by hand next to the routes it describes;
+ * edge/test/openapi.test.ts lints it with Spectral and drives every operation against it.
+ */
+/** plain JSON objects: the document is data, checked by Spectral and by the contract test rather than by types */
+type Json = Record<string, unknown>;
+type Responses = Json;
+type Schema = Json;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema | { $ref: string }) => ({ "application/json": { schema } });
+const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** An error answer: `{ code, message }` with the codes it may carry. */
+function failure(description: string, codes: string[], headers: Record<string, unknown> = {}): Json {
+  return {
+    description: `${description} (code ${codes.join(", ")})`,
+    headers,
+    content: json({ allOf: [ref("Error")], properties: { code: { enum: codes } } } as Schema),
+  };
+}
+
+const rateLimited = failure("Too many calls for this ticket or client; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") });
+const unavailable = (codes: string[]) => failure("Redis cannot be reached, or the rate limiter cannot answer in time: fail closed; retry after Retry-After seconds", codes, { "Retry-After": header("RetryAfter") });
+const noTicket = failure("No valid queue ticket for this event (none, forged, expired, another event's)", ["NO_TICKET"]);
+const badPath = failure("The path is not canonical (dot segments, encoded slashes or NUL, doubled slashes) or the event id is malformed", ["BAD_PATH", "BAD_EVENT_ID"]);
+const noEvent = failure("No waiting room for this event (or the event id is not 1-64 letters, digits, '-' or '_')", ["NO_SUCH_EVENT"]);
+
+const eventIdParameter: Json = {
+  name: "eventId",
+  in: "path",
+  required: true,
+  description: "event id: 1-64 letters, digits, '-' or '_'",
+  schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
+};
+
+const fanView: Schema = {
+  type: "object",
+  description: "A waiting fan's place in line.",
+  required: [
+    "eventId",
+    "ticketNumber",
+    "status",
+    "opensAt",
+    "position",
+    "ahead",
+    "behind",
+    "waiting",
+    "waitTimeKnown",
+    "waitTime",
+    "waitTimeSeconds",
+    "waitTimeFormatted",
+    "queueIsFull",
+    "queueAll",
+    "inWaitingRoom",
+    "lastUpdated",
+    "refreshIntervalSeconds",
+  ],
+  properties: {
+    eventId: { type: "string" },
+    ticketNumber: { type: "integer", minimum: 1, description: "the fan's number in line (drawn by lot for fans who came during the pre-queue)" },
+    status: ref("QueueStatus"),
+    opensAt: { type: ["string", "null"], format: "date-time", description: "when the sale opens, for a pre-queue countdown" },
+    position: { type: "integer", minimum: 1, description: "1 = next in line" },
+    ahead: { type: "integer", minimum: 0 },
+    behind: { type: "integer", minimum: 0 },
+    waiting: { type: "integer", minimum: 0, description: "fans in line" },
+    waitTimeKnown: { type: "boolean" },
+    waitTime: { type: ["integer", "null"], description: "minutes, rounded up; null while unknown (not open, no admission rate yet)" },
+    waitTimeSeconds: { type: ["integer", "null"] },
+    waitTimeFormatted: { type: "string", examples: ["3 minutes", "less than a minute", "unknown"] },
+    queueIsFull: { type: "boolean", description: "the line has reached the event's maxWaiting" },
+    queueAll: { type: "boolean", const: true, description: "every fan waits in line (there is no bypass)" },
+    inWaitingRoom: { type: "boolean", const: true },
+    lastUpdated: { type: "string", format: "date-time" },
+    refreshIntervalSeconds: { type: "integer", minimum: 1, description: "how often a client without the stream should poll /status" },
+    ticket: { type: "string", description: "join only: the queue ticket, for apps that send X-Queue-Ticket instead of keeping the cookie" },
+    admitted: { type: "boolean", const: false },
+  },
+};
+
+const admittedView: Schema = {
+  type: "object",
+  description: "The fan's turn has come: claim it at claimUrl before claimDeadline.",
+  required: ["eventId", "admitted", "claimUrl"],
+  properties: {
+    eventId: { type: "string" },
+    ticketNumber: { type: "integer", minimum: 1 },
+    ticket: { type: "string", description: "join only: the queue ticket" },
+    inWaitingRoom: { type: "boolean", const: false },
+    admitted: { type: "boolean", const: true },
+    claimDeadline: { type: "string", format: "date-time", description: "status and the admitted event only" },
+    claimUrl: { type: "string", examples: ["/queue/demo/claim"] },
+  },
+};
+
+const sseEvents = {
+  position: { data: "FanView", description: "the fan's place changed (sent at once on connect, then only on change); its `id:` is the state version" },
+  admitted: { data: "AdmittedEvent", description: "the fan's turn: claim before claimDeadline; the stream ends" },
+  expired: { data: "ExpiredEvent", description: "the ticket is no longer in line (left, used, or its claim window passed); the stream ends" },
+  closed: { data: "ClosedEvent", description: "the sale is over (sold out or closed); nobody else will be admitted; the stream ends" },
+};
+
+const proxyNote =
+  "Forwarded to the origin (its document, /swagger/json, describes the body and the answers) with the fan's verified active token as `Authorization: Bearer`, " +
+  "`X-Client-IP` (from CF-Connecting-IP), a fresh `X-Request-Id` and `X-Origin-Auth`. Stripped before forwarding: Cookie, the fan's own Authorization, Host, Forwarded, " +
+  "X-Forwarded-*, X-Real-IP, True-Client-IP, X-Client-IP, X-Request-Id, X-Origin-Auth, X-Queue-Ticket, X-Event-Id, CF-*, Content-Length and hop-by-hop headers. " +
+  "The origin's answer comes back unchanged except for Set-Cookie and hop-by-hop headers (removed) and X-Request-Id (the id sent upstream).";
+
+const forwardedAnswer = (what: string): Json => ({
+  description: `The origin's answer: ${what}`,
+  headers: { "X-Request-Id": header("RequestId") },
+  content: json({ type: "object", description: "the origin's body, as its document says" }),
+});
+
+const forwardedError = (what: string): Json => ({
+  description: `The origin's answer: ${what}`,
+  headers: { "X-Request-Id": header("RequestId") },
+  content: json(ref("Error")),
+});
+
+/** An error either the edge or the origin may give (the edge's own codes named): `{ code, message }`, code not restricted. */
+function eitherFailure(description: string, headers: Record<string, unknown> = {}): Json {
+  return { description, headers, content: json(ref("Error")) };
+}
+
+const proxyErrors: Responses = {
+  "400": eitherFailure("The edge's EVENT_REQUIRED (several active-token cookies, no event named) or BAD_EVENT_ID, or the origin's refusal of the request (INVALID_REQUEST, INVALID_BODY, UNKNOWN_SEAT, ...)"),
+  "401": failure("No valid active token for this event: the fan has not been admitted (or the token expired); nothing is forwarded", ["NOT_ADMITTED"], {
+    "WWW-Authenticate": header("WwwAuthenticate"),
+  }),
+  "404": eitherFailure("The edge's NOT_FOUND (not one of the origin's fan routes; nothing is forwarded) or the origin's (EVENT_NOT_FOUND, ORDER_NOT_FOUND)"),
+  "405": failure("Method not allowed on this route; nothing is forwarded", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+  "413": eitherFailure("The body is over MAX_BODY_BYTES (64 KiB): BODY_TOO_LARGE"),
+  "502": failure("The origin cannot be reached", ["ORIGIN_UNREACHABLE"], { "Retry-After": header("RetryAfter") }),
+  "4XX": forwardedError("a refusal (403 SESSION_INACTIVE, 409 SEAT_HELD, 410 HOLD_EXPIRED, ...)"),
+  "5XX": forwardedError("the origin could not serve the request"),
+};
+
+function fanProxy(summary: string, success: string, extra: Json = {}): Json {
+  return {
+    tags: ["proxy"],
+    summary,
+    description: proxyNote,
+    security: [{ activeTokenCookie: [] }, { activeToken: [] }],
+    responses: { [success]: forwardedAnswer(summary), ...proxyErrors },
+    ...extra,
+  };
+}
+
+const adminErrors: Responses = {
+  "400": eitherFailure("The edge's BAD_EVENT_ID, or the origin's refusal of the request (INVALID_REQUEST, INVALID_BODY)"),
+  "401": eitherFailure("ADMIN_KEY_INVALID: no `Authorization: Bearer` at all (the edge, with WWW-Authenticate), or a wrong key (the origin)"),
+  "404": eitherFailure("The edge's NOT_FOUND (not one of the routes the organiser dashboard uses: event creation, refunds and capacity runs are not forwarded) or the origin's (QUEUE_NOT_FOUND, EVENT_NOT_FOUND)"),
+  "405": failure("Method not allowed on this route", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+  "429": failure("Too many organiser calls from this IP for this event (ADMIN_LIMIT_PER_MINUTE)", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
+  "502": failure("The origin cannot be reached", ["ORIGIN_UNREACHABLE"], { "Retry-After": header("RetryAfter") }),
+  "503": unavailable(["RATE_LIMIT_UNAVAILABLE"]),
+  "4XX": forwardedError("a refusal (409 QUEUE_STATUS_CONFLICT, ...)"),
+};
+
+const adminNote =
+  "Forwarded to the origin with the caller's own Authorization header (the origin checks the admin key), X-Client-IP, a fresh X-Request-Id and X-Origin-Auth; " +
+  "every call counts against a per-IP limit per event (fail closed). Answers carry Cache-Control: no-store.";
+
+function adminProxy(summary: string, body?: string): Json {
+  return {
+    tags: ["organiser"],
+    summary,
+    description: adminNote,
+    security: [{ adminKey: [] }],
+    parameters: [eventIdParameter],
+    ...(body ? { requestBody: { required: body === "required", content: json({ type: "object", description: "as the origin's document says" }) } } : {}),
+    responses: { "200": forwardedAnswer("the waiting room, dashboard or stats"), ...adminErrors },
+  };
+}
+
+export const edgeOpenApi: Json = {
+  openapi: "3.1.0",
+  info: {
+    title: "Concert-U edge",
+    version: "1.0.0",
+    description:
+      "The waiting room every fan and app talks to. A fan joins the line (POST /queue/{eventId}/join) and gets a queue ticket (cookie `cu_q_<eventId>`, or sent back as " +
+      "`X-Queue-Ticket`), follows their place on the SSE stream (or polls /status), and when admitted claims their turn (POST /queue/{eventId}/claim) for an active token " +
+      "(cookie `cu_act_<eventId>`, or `Authorization: Bearer`). With it, /api/* is forwarded to the origin, whose own document describes those routes. " +
+      "Errors answer `{ code, message }`. The HTML pages (/events/{eventId}, /organiser/events/{eventId}) are for browsers and not described here.",
+    contact: { name: "Concert-U" },
+  },
+  servers: [{ url: "http://127.0.0.1:8787", description: "local edge (`bun run dev`)" }],
+  tags: [
+    { name: "queue", description: "Join the line, follow your place, claim your turn" },
+    { name: "tokens", description: "Keys to verify active tokens" },
+    { name: "proxy", description: "Admitted fans' calls, forwarded to the origin" },
+    { name: "organiser", description: "The organiser dashboard's calls, forwarded to the origin" },
+    { name: "health", description: "Probes and this document" },
+  ],
+  paths: {
+    "/queue/{eventId}/join": {
+      post: {
+        tags: ["queue"],
+        operationId: "join",
+        summary: "Join the line, or find your place again",
+        description:
+          "Takes no body. Without a valid ticket for this event the caller gets a new place at the back (201) and a ticket; new joins are limited per client IP " +
+          "(JOIN_LIMIT_PER_MINUTE, fail closed). With one, the same place (200), or `admitted: true` once the turn has come.",
+        parameters: [eventIdParameter],
+        security: [{}, { queueTicketCookie: [] }, { queueTicket: [] }],
+        responses: {
+          "201": { description: "A new place in line", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("FanView")) },
+          "200": { description: "The place this ticket already has, or the news that its turn has come", content: json({ oneOf: [ref("FanView"), ref("AdmittedView")] }) },
+          "400": badPath,
+          "404": noEvent,
+          "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "410": failure("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
+          "429": failure("Too many new joins from this client IP; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
+          "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE"]),
+        },
+      },
+    },
+    "/queue/{eventId}/status": {
+      get: {
+        tags: ["queue"],
+        operationId: "status",
+        summary: "Your place in line, for clients that poll",
+        description: "The same view the stream's `position` event carries; poll every refreshIntervalSeconds. Polling keeps the place (presence).",
+        parameters: [eventIdParameter],
+        security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
+        responses: {
+          "200": { description: "Waiting, or admitted", content: json({ oneOf: [ref("FanView"), ref("AdmittedView")] }) },
+          "400": badPath,
+          "401": noTicket,
+          "404": noEvent,
+          "410": failure("This ticket is no longer in line: it left, was used, or its claim window passed; join again", ["LEFT_QUEUE"]),
+          "429": rateLimited,
+          "503": unavailable(["UNAVAILABLE"]),
+        },
+      },
+    },
+    "/queue/{eventId}/events": {
+      get: {
+        tags: ["queue"],
+        operationId: "events",
+        summary: "Your place in line as Server-Sent Events",
+        description:
+          "A `text/event-stream`. Events (each `data:` is one JSON object): " +
+          Object.entries(sseEvents)
+            .map(([name, e]) => `\`${name}\` (${e.data}): ${e.description}`)
+            .join("; ") +
+          ". A `: heartbeat` comment comes at least every HEARTBEAT_SECONDS (at most 15 s) and `retry: 3000` opens the stream. A stream opened during a pre-queue ends " +
+          "when the sale opens, so the client reconnects and reads its drawn number. A ticket already admitted or gone when the stream connects gets its final event " +
+          "at once (or 204 No Content: nothing more will come; read /status). The data schemas are components FanView, AdmittedEvent, ExpiredEvent and ClosedEvent " +
+          "(listed under x-sse-events).",
+        parameters: [eventIdParameter],
+        security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
+        "x-sse-events": Object.fromEntries(Object.entries(sseEvents).map(([name, e]) => [name, { description: e.description, data: ref(e.data) }])),
+        responses: {
+          "200": {
+            description: "The stream",
+            headers: { "Cache-Control": header("NoStore") },
+            content: { "text/event-stream": { schema: { type: "string", description: "event: <name>\\ndata: <JSON>\\n\\n frames, as listed above" } } },
+          },
+          "204": { description: "The ticket was already admitted or gone when the stream connected: nothing will come (read /status for which)" },
+          "400": badPath,
+          "401": noTicket,
+          "404": noEvent,
+          "429": rateLimited,
+          "503": unavailable(["UNAVAILABLE"]),
+        },
+      },
+    },
+    "/queue/{eventId}/claim": {
+      post: {
+        tags: ["queue"],
+        operationId: "claim",
+        summary: "Claim your turn: an admitted ticket becomes a session and its active token, once",
+        description: "Takes no body. Sets the active-token cookie and clears the ticket cookie; apps use `activeToken` as `Authorization: Bearer` on /api/*.",
+        parameters: [eventIdParameter],
+        security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
+        responses: {
+          "200": { description: "Your session", headers: { "Set-Cookie": header("ActiveCookie") }, content: json(ref("Claimed")) },
+          "400": badPath,
+          "401": noTicket,
+          "403": failure("This ticket was never admitted, or was already claimed", ["NOT_ADMITTED"]),
+          "404": noEvent,
+          "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "409": failure("The turn has not come yet; keep waiting", ["NOT_YOUR_TURN"]),
+          "410": failure("The turn passed before it was claimed; join again", ["CLAIM_EXPIRED"]),
+          "429": rateLimited,
+          "503": unavailable(["UNAVAILABLE"]),
+        },
+      },
+    },
+    "/.well-known/jwks.json": {
+      get: {
+        tags: ["tokens"],
+        operationId: "jwks",
+        summary: "Public keys of the active tokens",
+        description: "Every key id still accepted (ES256), so the origin or an app can verify active tokens. Cached for 300 s.",
+        security: [],
+        responses: {
+          "200": { description: "A JSON Web Key Set", headers: { "Cache-Control": header("PublicCache") }, content: json(ref("Jwks")) },
+          "405": failure("Use GET", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+        },
+      },
+    },
+    "/healthz": {
+      get: {
+        tags: ["health"],
+        operationId: "healthz",
+        summary: "Liveness",
+        description: "Answers `ok`, touching neither Redis nor the origin.",
+        security: [],
+        responses: { "200": { description: "The Worker runs", content: { "text/plain": { schema: { type: "string", const: "ok" } } } } },
+      },
+    },
+    "/openapi.json": {
+      get: {
+        tags: ["health"],
+        operationId: "openapi",
+        summary: "This document",
+        description: "The edge's OpenAPI 3.1 document.",
+        security: [],
+        responses: {
+          "200": { description: "This document", headers: { "Cache-Control": header("PublicCache") }, content: json({ type: "object", required: ["openapi", "info", "paths"] }) },
+          "405": failure("Use GET", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+        },
+      },
+    },
+    "/api/events/{eventId}": { parameters: [eventIdParameter], get: fanProxy("Event details and price tiers", "200", { operationId: "apiEvent" }) },
+    "/api/events/{eventId}/seats": { parameters: [eventIdParameter], get: fanProxy("The seat map", "200", { operationId: "apiSeats" }) },
+    "/api/events/{eventId}/seats/status": { parameters: [eventIdParameter], get: fanProxy("Every seat's status as one letter", "200", { operationId: "apiSeatStatus" }) },
+    "/api/events/{eventId}/holds": {
+      parameters: [eventIdParameter],
+      get: fanProxy("Your current holds", "200", { operationId: "apiListHolds" }),
+      post: fanProxy("Hold seats", "201", { operationId: "apiHold", requestBody: { required: true, content: json({ type: "object", description: "`{ seatIds }`, as the origin's document says" }) } }),
+    },
+    "/api/events/{eventId}/holds/{holdId}": {
+      parameters: [eventIdParameter, { name: "holdId", in: "path", required: true, schema: { type: "string" } }],
+      delete: fanProxy("Release a hold", "200", { operationId: "apiRelease" }),
+    },
+    "/api/events/{eventId}/holds/{holdId}/purchase": {
+      parameters: [eventIdParameter, { name: "holdId", in: "path", required: true, schema: { type: "string" } }],
+      post: fanProxy("Buy the seats of a hold", "201", {
+        operationId: "apiPurchase",
+        parameters: [{ name: "Idempotency-Key", in: "header", required: true, schema: { type: "string", minLength: 1, maxLength: 128 }, description: "forwarded as it is" }],
+        requestBody: { required: false, content: json({ type: "object", description: "`{ paymentMethod }`, as the origin's document says" }) },
+      }),
+    },
+    "/api/events/{eventId}/session": { parameters: [eventIdParameter], delete: fanProxy("Leave the purchase area", "200", { operationId: "apiLeave" }) },
+    "/api/orders/{orderId}": {
+      parameters: [
+        { name: "orderId", in: "path", required: true, schema: { type: "string" } },
+        { name: "eventId", in: "query", required: false, schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" }, description: "which event's token to use (or X-Event-Id); needed only with several active-token cookies" },
+        { name: "X-Event-Id", in: "header", required: false, schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" }, description: "as ?eventId=" },
+      ],
+      get: fanProxy("An order you bought", "200", { operationId: "apiOrder" }),
+    },
+    "/admin/events/{eventId}/dashboard": { get: { ...adminProxy("The organiser dashboard's live data"), operationId: "adminDashboard" } },
+    "/admin/events/{eventId}/stats": { get: { ...adminProxy("Seats, orders and sessions of the event"), operationId: "adminStats" } },
+    "/admin/events/{eventId}/queue": {
+      get: { ...adminProxy("The waiting room"), operationId: "adminQueue" },
+      patch: { ...adminProxy("Change the waiting room's settings", "required"), operationId: "adminQueueSettings" },
+    },
+    "/admin/events/{eventId}/queue/pause": { post: { ...adminProxy("Pause admissions"), operationId: "adminPause" } },
+    "/admin/events/{eventId}/queue/resume": { post: { ...adminProxy("Resume admissions"), operationId: "adminResume" } },
+    "/admin/events/{eventId}/queue/close": { post: { ...adminProxy("Close the waiting room", "optional"), operationId: "adminClose" } },
+  },
+  components: {
+    securitySchemes: {
+      queueTicketCookie: { type: "apiKey", in: "cookie", name: "cu_q_<eventId>", description: "the queue ticket join sets (HttpOnly); one cookie per event" },
+      queueTicket: { type: "apiKey", in: "header", name: "X-Queue-Ticket", description: "the queue ticket from join's body, for apps that keep it themselves" },
+      activeTokenCookie: { type: "apiKey", in: "cookie", name: "cu_act_<eventId>", description: "the active token claim sets (HttpOnly); one cookie per event" },
+      activeToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "the active token from claim's body (ES256, verifiable with /.well-known/jwks.json)" },
+      adminKey: { type: "http", scheme: "bearer", description: "ADMIN_KEY, passed to the origin as it is" },
+    },
+    headers: {
+      RetryAfter: { description: "seconds to wait before trying again", schema: { type: "string", pattern: "^[0-9]+$" }, required: true },
+      RequestId: { description: "the request id the edge sent the origin (in its access log)", schema: { type: "string" }, required: true },
+      WwwAuthenticate: { description: "the Bearer challenge", schema: { type: "string" }, required: true },
+      Allow: { description: "the methods this route takes", schema: { type: "string" }, required: true },
+      NoStore: { description: "no-store", schema: { type: "string", const: "no-store" }, required: true },
+      PublicCache: { description: "public, max-age=300", schema: { type: "string" }, required: true },
+      TicketCookie: { description: "cu_q_<eventId>=<ticket>; HttpOnly; SameSite=Lax (Secure except on plain-http localhost)", schema: { type: "string" }, required: true },
+      ActiveCookie: { description: "cu_act_<eventId>=<active token>, and cu_q_<eventId> cleared", schema: { type: "string" }, required: true },
+    },
+    schemas: {
+      Error: {
+        type: "object",
+        description: "Every error answers with this body.",
+        required: ["code", "message"],
+        properties: { code: { type: "string", description: "stable machine-readable code" }, message: { type: "string", description: "what went wrong, for people" } },
+      },
+      QueueStatus: {
+        type: "string",
+        enum: ["prequeue", "open", "paused", "soldout", "closed"],
+        description: "prequeue: fans gather before the opening and are placed by lot; open: admitting; paused: places kept, nobody admitted; soldout / closed: over",
+      },
+      FanView: fanView,
+      AdmittedView: admittedView,
+      AdmittedEvent: {
+        type: "object",
+        description: "data of the `admitted` event",
+        required: ["eventId", "admitted", "claimDeadline", "claimUrl"],
+        properties: { eventId: { type: "string" }, admitted: { type: "boolean", const: true }, claimDeadline: { type: "string", format: "date-time" }, claimUrl: { type: "string" } },
+      },
+      ExpiredEvent: {
+        type: "object",
+        description: "data of the `expired` event",
+        required: ["code", "message", "joinUrl"],
+        properties: { code: { type: "string", const: "LEFT_QUEUE" }, message: { type: "string" }, joinUrl: { type: "string" } },
+      },
+      ClosedEvent: {
+        type: "object",
+        description: "data of the `closed` event",
+        required: ["eventId", "status", "code", "message"],
+        properties: {
+          eventId: { type: "string" },
+          status: { type: "string", enum: ["soldout", "closed"] },
+          code: { type: "string", enum: ["SOLD_OUT", "SALE_CLOSED"] },
+          message: { type: "string" },
+        },
+      },
+      Claimed: {
+        type: "object",
+        description: "A session in the purchase area.",
+        required: ["eventId", "activeToken", "sessionId", "expiresAt", "redirect"],
+        properties: {
+          eventId: { type: "string" },
+          activeToken: { type: "string", description: "ES256 JWT for Authorization: Bearer on /api/*" },
+          sessionId: { type: "string" },
+          expiresAt: { type: "string", format: "date-time" },
+          redirect: { type: "string", description: "the sale page", examples: ["/events/demo"] },
+        },
+      },
+      Jwks: {
+        type: "object",
+        required: ["keys"],
+        properties: {
+          keys: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["kty", "crv", "x", "y", "kid"],
+              properties: {
+                kty: { type: "string", const: "EC" },
+                crv: { type: "string", const: "P-256" },
+                x: { type: "string" },
+                y: { type: "string" },
+                kid: { type: "string" },
+                alg: { type: "string", const: "ES256" },
+                use: { type: "string", const: "sig" },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};

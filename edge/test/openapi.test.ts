@@ -1,0 +1,267 @@
+/**
+ * The edge's OpenAPI document (GET /openapi.json): Spectral's spectral:oas rules find no
+ * error or warning in it, and every operation it documents is driven through the Worker,
+ * in front of a real origin on real Redis and MariaDB, on its happy path and its
+ * documented errors; every response (status, content type, headers, JSON body, and the
+ * data of every SSE event) is validated against the document, and every answer the
+ * origin gave through the proxies against the origin's document as well.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+
+setDefaultTimeout(60_000);
+import type { Env } from "../src/env.ts";
+import { Harness } from "../../origin/test/support/harness.ts";
+import { checked, Contract } from "../../test/helpers/contract.ts";
+import { spectralProblems } from "../../test/helpers/spectral.ts";
+import { startTestBridge } from "./helpers/bridge.ts";
+import { admitHead, dropEvent, newEventId, openQueue } from "./helpers/redis.ts";
+import { call, SseReader, testEnv } from "./helpers/worker.ts";
+
+let h: Harness;
+let origin: ReturnType<typeof Bun.serve>;
+let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let env: Env;
+let contract: Contract;
+/** the origin's own document: what the edge forwards must also be what the origin documents */
+let originContract: Contract;
+const problems: string[] = [];
+const edgeOnlyEvents: string[] = [];
+
+beforeAll(async () => {
+  h = await Harness.create("edge-contract", { event: { holdSeconds: 60, perOrderLimit: 4 } });
+  origin = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => h.app.handle(request) });
+  bridge = await startTestBridge();
+  env = testEnv(bridge.url, { ORIGIN_URL: `http://127.0.0.1:${origin.port}`, TICK_MS: "200", HEARTBEAT_SECONDS: "1" });
+  const res = await call(env, "/openapi.json");
+  expect(res.status).toBe(200);
+  contract = await Contract.load((await res.json()) as Record<string, unknown>);
+  originContract = await Contract.load((await h.call("GET", "/swagger/json")).body);
+});
+afterAll(async () => {
+  await Promise.all(edgeOnlyEvents.map(dropEvent));
+  await bridge?.stop();
+  origin?.stop(true);
+  await h?.close();
+});
+
+type Init = RequestInit & { jar?: Map<string, string>; ip?: string; env?: Env; operation?: string };
+
+/** One request through the Worker, its response checked against the document. */
+async function edge(path: string, init: Init = {}) {
+  const method = init.method ?? "GET";
+  const res = await call(init.env ?? env, path, init);
+  const reply = await checked(res);
+  problems.push(...contract.problems(method, path, reply, init.operation));
+  // an answer the origin gave (the edge adds X-Request-Id to those only) passes the origin's document too
+  if (reply.headers.has("x-request-id")) problems.push(...originContract.problems(method, path, reply).map((p) => `origin document: ${p}`));
+  let body: any = reply.text;
+  try {
+    body = JSON.parse(reply.text);
+  } catch {
+    // text
+  }
+  return { status: reply.status, body, headers: reply.headers };
+}
+
+/** An SSE stream through the Worker: the response checked without its body, then each event's data against its schema. */
+async function stream(path: string, init: Init = {}) {
+  const res = await call(init.env ?? env, path, init);
+  const text = res.status === 200 ? "" : await res.text();
+  problems.push(...contract.problems("GET", path, { status: res.status, headers: res.headers, text }));
+  return { status: res.status, reader: res.status === 200 ? new SseReader(res) : null };
+}
+
+const SSE_SCHEMAS: Record<string, string> = { position: "FanView", admitted: "AdmittedEvent", expired: "ExpiredEvent", closed: "ClosedEvent" };
+async function nextEvent(reader: SseReader, name: string) {
+  const ev = await reader.nextEvent(name, 20_000);
+  problems.push(...contract.schemaProblems(SSE_SCHEMAS[name]!, ev.data).map((p) => `SSE ${name}: ${p}`));
+  return ev.data;
+}
+
+/** A queue that lives only in Redis (no origin event needed), dropped after the file. */
+async function edgeOnlyQueue(label: string, fields: Record<string, string | number> = {}) {
+  const eventId = newEventId(label);
+  edgeOnlyEvents.push(eventId);
+  await openQueue(eventId, fields);
+  return eventId;
+}
+
+async function joined(eventId: string, ip = "203.0.113.10") {
+  const jar = new Map<string, string>();
+  const res = await edge(`/queue/${eventId}/join`, { method: "POST", jar, ip });
+  expect(res.status).toBe(201);
+  return { jar, ticket: res.body.ticket as string };
+}
+
+describe("the edge's OpenAPI document", () => {
+  test("Spectral's spectral:oas rules find no error and no warning in /openapi.json", async () => {
+    const res = await call(env, "/openapi.json");
+    expect(await spectralProblems(await res.json())).toEqual([]);
+  });
+
+  test("every operation answers as the document says, on its happy path and its documented errors", async () => {
+    const admin = { authorization: `Bearer ${h.config.adminKey}` };
+    const dead = testEnv(bridge.url, { UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9", ORIGIN_URL: "http://127.0.0.1:9" });
+    const tight = testEnv(bridge.url, { ORIGIN_URL: `http://127.0.0.1:${origin.port}`, JOIN_LIMIT_PER_MINUTE: "1", TICKET_LIMIT_PER_MINUTE: "1", ADMIN_LIMIT_PER_MINUTE: "1" });
+    const noOrigin = testEnv(bridge.url);
+
+    // this document, health, keys
+    expect((await edge("/openapi.json")).status).toBe(200);
+    expect((await edge("/openapi.json", { method: "POST", operation: "openapi" })).status).toBe(405);
+    expect((await edge("/healthz")).status).toBe(200);
+    expect((await edge("/.well-known/jwks.json")).body.keys.length).toBeGreaterThan(0);
+    expect((await edge("/.well-known/jwks.json", { method: "POST", operation: "jwks" })).status).toBe(405);
+
+    // join
+    const line = await edgeOnlyQueue("contract-line");
+    const waiter = await joined(line);
+    // a second fan's ticket for the calls with Redis unreachable (the first one's gets rate limited below)
+    const other = await joined(line, "203.0.113.13");
+    expect((await edge(`/queue/${line}/join`, { method: "POST", jar: waiter.jar })).status).toBe(200);
+    expect((await edge(`/queue/${line}/join`, { operation: "join" })).status).toBe(405);
+    expect((await edge(`/queue/${newEventId("contract-none")}/join`, { method: "POST" })).status).toBe(404);
+    expect((await edge(`/queue/${await edgeOnlyQueue("contract-over", { status: "soldout" })}/join`, { method: "POST" })).status).toBe(410);
+    const joinRate = await edgeOnlyQueue("contract-join-rate");
+    expect((await edge(`/queue/${joinRate}/join`, { method: "POST", env: tight, ip: "203.0.113.99" })).status).toBe(201);
+    expect((await edge(`/queue/${joinRate}/join`, { method: "POST", env: tight, ip: "203.0.113.99" })).status).toBe(429);
+    expect((await edge(`/queue/${line}/join`, { method: "POST", env: dead })).status).toBe(503);
+    expect((await edge(`/queue/${line}%00/join`, { method: "POST", operation: "join" })).status).toBe(400);
+
+    // status
+    expect((await edge(`/queue/${line}/status`, { jar: waiter.jar })).body.admitted).toBe(false);
+    expect((await edge(`/queue/${line}/status`, { headers: { "x-queue-ticket": waiter.ticket } })).status).toBe(200);
+    expect((await edge(`/queue/${line}/status`)).status).toBe(401);
+    // rate limits on a line of their own: a limited ticket stays blocked for the window
+    const rateLine = await edgeOnlyQueue("contract-rate");
+    const polled = await joined(rateLine, "203.0.113.40");
+    expect((await edge(`/queue/${rateLine}/status`, { jar: polled.jar, env: tight })).status).toBe(200);
+    expect((await edge(`/queue/${rateLine}/status`, { jar: polled.jar, env: tight })).status).toBe(429);
+    const eager = await joined(rateLine, "203.0.113.41");
+    expect((await edge(`/queue/${rateLine}/claim`, { method: "POST", jar: eager.jar, env: tight })).status).toBe(409);
+    expect((await edge(`/queue/${rateLine}/claim`, { method: "POST", jar: eager.jar, env: tight })).status).toBe(429);
+    const streamer = await joined(rateLine, "203.0.113.42");
+    const first = await stream(`/queue/${rateLine}/events`, { jar: streamer.jar, env: tight });
+    expect(first.status).toBe(200);
+    await first.reader!.close();
+    expect((await stream(`/queue/${rateLine}/events`, { jar: streamer.jar, env: tight })).status).toBe(429);
+    expect((await edge(`/queue/${line}/status`, { jar: other.jar, env: dead })).status).toBe(503);
+
+    // events: position while waiting, then closed when the sale ends
+    const live = await stream(`/queue/${line}/events`, { jar: waiter.jar });
+    expect(live.status).toBe(200);
+    expect((await nextEvent(live.reader!, "position")).ticketNumber).toBe(1);
+    await live.reader!.close();
+    expect((await stream(`/queue/${line}/events`)).status).toBe(401);
+    expect((await stream(`/queue/${line}/events`, { jar: other.jar, env: dead })).status).toBe(503);
+
+    // claim: not yet, then admitted (status and stream say so), claimed once, then gone
+    expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: waiter.jar })).status).toBe(409);
+    await admitHead(line, 1);
+    expect((await edge(`/queue/${line}/status`, { jar: waiter.jar })).body.admitted).toBe(true);
+    expect((await edge(`/queue/${line}/join`, { method: "POST", jar: waiter.jar })).body.admitted).toBe(true);
+    const admittedStream = await stream(`/queue/${line}/events`, { jar: waiter.jar });
+    expect([200, 204]).toContain(admittedStream.status);
+    if (admittedStream.reader) expect((await nextEvent(admittedStream.reader, "admitted")).admitted).toBe(true);
+    await admittedStream.reader?.close();
+    const ticketOnly = { "x-queue-ticket": waiter.ticket };
+    expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: waiter.jar })).status).toBe(200);
+    expect((await edge(`/queue/${line}/claim`, { method: "POST", headers: ticketOnly })).status).toBe(403);
+    expect((await edge(`/queue/${line}/status`, { headers: ticketOnly })).status).toBe(410);
+    const goneStream = await stream(`/queue/${line}/events`, { headers: ticketOnly });
+    expect([200, 204]).toContain(goneStream.status);
+    if (goneStream.reader) expect((await nextEvent(goneStream.reader, "expired")).code).toBe("LEFT_QUEUE");
+    await goneStream.reader?.close();
+    expect((await edge(`/queue/${line}/claim`, { method: "POST" })).status).toBe(401);
+    expect((await edge(`/queue/${line}/claim`, { operation: "claim" })).status).toBe(405);
+    const late = await joined(line, "203.0.113.11");
+    await admitHead(line, 2, { claimWindowMs: 1 }); // the second fan and this one
+    await Bun.sleep(20);
+    expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: late.jar })).status).toBe(410);
+    expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: other.jar, env: dead })).status).toBe(503);
+
+    const stayer = await joined(line, "203.0.113.14");
+    const waiting = await stream(`/queue/${line}/events`, { jar: stayer.jar });
+    expect((await nextEvent(waiting.reader!, "position")).position).toBeGreaterThanOrEqual(1);
+    await openQueue(line, { status: "closed" });
+    expect((await nextEvent(waiting.reader!, "closed")).status).toBe("closed");
+    await waiting.reader!.close();
+
+    // /api/*: an admitted fan of the origin's event
+    const e = h.eventId;
+    expect((await h.call("POST", `/admin/events/${e}/queue`, { headers: admin })).status).toBe(201);
+    const fan = await joined(e, "203.0.113.20");
+    const buyer = await joined(e, "203.0.113.21");
+    await admitHead(e, 2);
+    const claimed = await edge(`/queue/${e}/claim`, { method: "POST", jar: fan.jar });
+    expect(claimed.status).toBe(200);
+    expect((await edge(`/queue/${e}/claim`, { method: "POST", jar: buyer.jar })).status).toBe(200);
+    const bearer = { authorization: `Bearer ${claimed.body.activeToken}` };
+
+    expect((await edge(`/api/events/${e}`, { jar: fan.jar })).status).toBe(200);
+    expect((await edge(`/api/events/${e}`)).status).toBe(401);
+    expect((await edge(`/api/events/bad!id`, { jar: fan.jar })).status).toBe(400);
+    expect((await edge(`/api/events/${e}`, { jar: fan.jar, env: noOrigin })).status).toBe(502);
+    expect((await edge(`/api/events/${e}/seats`, { headers: bearer })).status).toBe(200);
+    expect((await edge(`/api/events/${e}/seats`, { method: "POST", headers: bearer, operation: "apiSeats" })).status).toBe(405);
+    expect((await edge(`/api/events/${e}/seats/status`, { jar: fan.jar })).status).toBe(200);
+    expect((await edge(`/api/events/${e}/seats/status`)).status).toBe(401);
+    const hold = (seatIds: string[], jar = fan.jar) =>
+      edge(`/api/events/${e}/holds`, { method: "POST", jar, headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds }) });
+    const held = await hold(["A-1-1"]);
+    expect(held.status).toBe(201);
+    expect((await hold(["A-1-1"], buyer.jar)).status).toBe(409);
+    expect((await hold(["Z-9-9"])).status).toBe(400);
+    expect((await edge(`/api/events/${e}/holds`, { method: "POST", jar: fan.jar, headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds: ["A-1-2"], pad: "x".repeat(70_000) }) })).status).toBe(413);
+    expect((await edge(`/api/events/${e}/holds`, { jar: fan.jar })).body.holds.length).toBe(1);
+    expect((await edge(`/api/events/${e}/holds`)).status).toBe(401);
+    const spare = await hold(["A-1-3"]);
+    expect((await edge(`/api/events/${e}/holds/${spare.body.holdId}`, { method: "DELETE", jar: fan.jar })).status).toBe(200);
+    expect((await edge(`/api/events/${e}/holds/${spare.body.holdId}`, { method: "DELETE", jar: fan.jar })).status).toBe(410);
+    const purchase = (holdId: string, key: string) => edge(`/api/events/${e}/holds/${holdId}/purchase`, { method: "POST", jar: fan.jar, headers: { "idempotency-key": key, "content-type": "application/json" }, body: JSON.stringify({ paymentMethod: "sim_approve" }) });
+    expect((await purchase(held.body.holdId, "")).status).toBe(400);
+    const bought = await purchase(held.body.holdId, "edge-contract-1");
+    expect(bought.status).toBe(201);
+    expect((await edge(`/api/events/${e}/holds/${held.body.holdId}/purchase`, { method: "POST" })).status).toBe(401);
+    expect((await edge(`/api/orders/${bought.body.orderId}?eventId=${e}`, { jar: fan.jar })).status).toBe(200);
+    expect((await edge(`/api/orders/${bought.body.orderId}`, { headers: { "x-event-id": e, ...bearer } })).status).toBe(200);
+    expect((await edge(`/api/orders/ord_doesnotexist000?eventId=${e}`, { jar: buyer.jar })).status).toBe(404);
+    expect((await edge(`/api/orders/${bought.body.orderId}`)).status).toBe(401);
+    expect((await edge(`/api/events/${e}/session`, { method: "DELETE" })).status).toBe(401);
+    expect((await edge(`/api/events/${e}/session`, { method: "DELETE", jar: buyer.jar })).status).toBe(200);
+
+    // /admin/*: the organiser dashboard's calls
+    const a = `/admin/events/${e}`;
+    expect((await edge(`${a}/dashboard`, { headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/dashboard`)).status).toBe(401);
+    expect((await edge(`${a}/stats`, { headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/stats`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    expect((await edge(`${a}/stats`, { method: "DELETE", headers: admin, operation: "adminStats" })).status).toBe(405);
+    expect((await edge(`${a}/stats`, { headers: admin, env: tight, ip: "203.0.113.30" })).status).toBe(200);
+    expect((await edge(`${a}/stats`, { headers: admin, env: tight, ip: "203.0.113.30" })).status).toBe(429);
+    expect((await edge(`${a}/stats`, { headers: admin, env: dead })).status).toBe(503);
+    expect((await edge(`/admin/events/bad!id/stats`, { headers: admin })).status).toBe(400);
+    expect((await edge(`${a}/queue`, { headers: admin })).status).toBe(200);
+    expect((await edge(`/admin/events/${newEventId("contract-none")}/queue`, { headers: admin })).status).toBe(404);
+    expect((await edge(`${a}/queue`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ maxActive: 40 }) })).status).toBe(200);
+    expect((await edge(`${a}/queue`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: "{}" })).status).toBe(400);
+    expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/queue/resume`, { method: "POST", headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/queue/close`, { method: "POST", headers: { ...admin, "content-type": "text/plain" }, body: '{"reason":"closed"}' })).status).toBe(400);
+    expect((await edge(`${a}/queue/close`, { method: "POST", headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(409);
+    expect((await edge(`${a}/queue/resume`, { method: "POST" })).status).toBe(401);
+    expect((await edge(`${a}/queue/close`, { method: "POST", headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+
+    expect(problems).toEqual([]);
+    // the forwarded answers reached the origin's document: one operation there for each forwarded one here
+    const forwarded = Object.entries(originContract.coverage()).filter(([, statuses]) => statuses.length > 0).map(([id]) => id);
+    expect(forwarded.length).toBeGreaterThanOrEqual(14);
+    const missing = Object.entries(contract.coverage()).flatMap(([id, statuses]) => {
+      const out: string[] = [];
+      if (!statuses.some((s) => s < 300)) out.push(`${id}: no 2xx`);
+      if (id !== "healthz" && !statuses.some((s) => s >= 400 && s < 500)) out.push(`${id}: no 4xx`);
+      return out;
+    });
+    expect(missing).toEqual([]);
+  });
+});

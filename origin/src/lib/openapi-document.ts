@@ -1,0 +1,118 @@
+/**
+ * Turns the document @elysiajs/swagger generates from the routes into the one the origin
+ * publishes, true to what the origin does and clean under Spectral's `spectral:oas` rules:
+ *
+ * - TypeBox's `$id` (which the generator also copies onto Response Objects) is dropped;
+ * - Elysia's numeric-string unions (`t.Numeric`, a query string parsed to a number) are
+ *   documented as the number they become;
+ * - bodies and responses are `application/json` only (the generator lists JSON, multipart
+ *   and text/plain for every one), except plain-text responses (`/metrics`);
+ * - every object schema is closed (`additionalProperties: false`): request bodies are
+ *   refused with any other property, and Elysia (normalisation off) closes response
+ *   schemas when it compiles a route, so the generated document said so only for routes
+ *   already called;
+ * - `requestBody.required` says whether the route takes no body (`t.Optional` models);
+ * - components no operation references (path and query models, used inline) are removed.
+ */
+import type { OpenAPIV3_1 } from "openapi-types";
+
+type Json = unknown;
+type Document = OpenAPIV3_1.Document;
+
+const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"] as const;
+
+function withoutIds(value: Json): Json {
+  if (Array.isArray(value)) return value.map(withoutIds);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, Json> = {};
+  for (const [key, inner] of Object.entries(value)) if (key !== "$id") out[key] = withoutIds(inner);
+  return out;
+}
+
+/** `{ anyOf: [{ type: "string", format: "numeric", default: 0 }, { type: "number", ... }] }` -> the number branch. */
+function numbersAsNumbers(value: Json): Json {
+  if (Array.isArray(value)) return value.map(numbersAsNumbers);
+  if (typeof value !== "object" || value === null) return value;
+  const record = value as Record<string, Json>;
+  const anyOf = record.anyOf as Array<Record<string, Json>> | undefined;
+  if (Array.isArray(anyOf) && anyOf.length === 2) {
+    const text = anyOf.find((s) => s.type === "string" && (s.format === "numeric" || s.format === "integer"));
+    const number = anyOf.find((s) => s.type === "number" || s.type === "integer");
+    if (text && number) {
+      const { anyOf: _, ...outer } = record;
+      return numbersAsNumbers({ ...outer, ...number });
+    }
+  }
+  const out: Record<string, Json> = {};
+  for (const [key, inner] of Object.entries(record)) out[key] = numbersAsNumbers(inner);
+  return out;
+}
+
+/** Every `type: object` schema with named properties and no word on others gets `additionalProperties: false`. */
+function closedObjects(value: Json): Json {
+  if (Array.isArray(value)) return value.map(closedObjects);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, Json> = {};
+  for (const [key, inner] of Object.entries(value)) out[key] = closedObjects(inner);
+  if (out.type === "object" && typeof out.properties === "object" && !("additionalProperties" in out)) out.additionalProperties = false;
+  return out;
+}
+
+type Content = Record<string, OpenAPIV3_1.MediaTypeObject>;
+
+/** One media type: JSON, or text/plain for a plain string schema. */
+function onlyJson(content: Content | undefined): Content | undefined {
+  if (!content) return content;
+  const media = content["application/json"] ?? Object.values(content)[0];
+  if (!media) return content;
+  const schema = media.schema as Record<string, Json> | undefined;
+  const plainText = schema?.type === "string" && !("$ref" in schema);
+  return { [plainText ? "text/plain" : "application/json"]: media };
+}
+
+function referencedSchemas(document: Document): Set<string> {
+  const names = new Set<string>();
+  const text = JSON.stringify({ paths: document.paths, schemas: document.components?.schemas });
+  for (const match of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)) names.add(match[1]!);
+  return names;
+}
+
+export interface TidyOptions {
+  /** whether a body model may be left out of a request */
+  optionalBody: (model: string) => boolean;
+  servers: OpenAPIV3_1.ServerObject[];
+}
+
+export function tidyDocument(generated: Document, { optionalBody, servers }: TidyOptions): Document {
+  const document = closedObjects(numbersAsNumbers(withoutIds(structuredClone(generated)))) as Document;
+  document.servers = servers;
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const method of METHODS) {
+      const operation = item?.[method];
+      if (!operation) continue;
+      for (const response of Object.values(operation.responses ?? {}) as OpenAPIV3_1.ResponseObject[]) {
+        response.content = onlyJson(response.content);
+        if (!response.content) delete response.content;
+      }
+      const body = operation.requestBody as OpenAPIV3_1.RequestBodyObject | undefined;
+      if (body) {
+        body.content = onlyJson(body.content)!;
+        const ref = (body.content["application/json"]?.schema as { $ref?: string } | undefined)?.$ref;
+        const model = ref?.replace("#/components/schemas/", "");
+        body.required = !(model && optionalBody(model));
+      }
+    }
+  }
+  // a model used only inline (path parameters, query) is listed but never referenced
+  const schemas = document.components?.schemas ?? {};
+  for (let removed = true; removed; ) {
+    const used = referencedSchemas(document);
+    removed = false;
+    for (const name of Object.keys(schemas)) {
+      if (used.has(name)) continue;
+      delete schemas[name];
+      removed = true;
+    }
+  }
+  return document;
+}

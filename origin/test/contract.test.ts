@@ -1,0 +1,181 @@
+/**
+ * The origin's OpenAPI document and the origin cannot drift: every documented operation
+ * is driven on its happy path and on documented errors, and every real response (status,
+ * content type, headers, body) is validated against /swagger/json.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { globalKeys } from "../../common/keys.ts";
+import { Contract } from "../../test/helpers/contract.ts";
+import { Harness, uniqueEventId } from "./support/harness.ts";
+
+let h: Harness;
+let contract: Contract;
+const environment = `t-contract-${Date.now().toString(36)}`;
+const saved = { env: process.env.CAPACITY_ENVIRONMENT, file: process.env.CAPACITY_FILE };
+const problems: string[] = [];
+
+beforeAll(async () => {
+  process.env.CAPACITY_ENVIRONMENT = environment;
+  process.env.CAPACITY_FILE = `/tmp/concert-u-${environment}.json`;
+  h = await Harness.create("contract", { event: { holdSeconds: 60, perOrderLimit: 4 } });
+  contract = await Contract.load((await h.call("GET", "/swagger/json")).body);
+});
+afterAll(async () => {
+  for (const [name, value] of [["CAPACITY_ENVIRONMENT", saved.env], ["CAPACITY_FILE", saved.file]] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await h.redis.del(globalKeys.capacity(environment));
+  await h.close();
+});
+
+/** One request through the app, its response checked against the document; answers the parsed body. */
+async function call(method: string, path: string, init: { token?: string; admin?: boolean; body?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...h.edgeHeaders(), ...init.headers };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.admin) headers.authorization = `Bearer ${h.config.adminKey}`;
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const response = await h.app.handle(new Request(`http://origin.test${path}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }));
+  const text = await response.text();
+  problems.push(...contract.problems(method, path, { status: response.status, headers: response.headers, text }));
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // plain text (metrics)
+  }
+  return { status: response.status, body };
+}
+
+describe("the origin answers as its OpenAPI document says", () => {
+  test("every operation, on its happy path and its documented errors", async () => {
+    const e = h.eventId;
+    const [fan, rival] = await h.sessions(2);
+    const [stranger] = await h.sessions(1, 600, uniqueEventId("contract-none"));
+    const f = fan!.token;
+
+    // health
+    expect((await call("GET", "/health")).status).toBe(200);
+    expect((await call("GET", "/ready")).status).toBe(200);
+    expect((await call("GET", "/metrics")).status).toBe(200);
+
+    // events
+    expect((await call("GET", `/api/events/${e}`, { token: f })).status).toBe(200);
+    expect((await call("GET", `/api/events/${e}`)).status).toBe(401);
+    expect((await call("GET", `/api/events/${e}`, { token: stranger!.token })).status).toBe(403);
+    expect((await call("GET", `/api/events/bad%20id`, { token: f })).status).toBe(400);
+    expect((await call("GET", `/api/events/${e}/seats`, { token: f })).status).toBe(200);
+    expect((await call("GET", `/api/events/${e}/seats`)).status).toBe(401);
+    expect((await call("GET", `/api/events/${e}/seats/status`, { token: f })).status).toBe(200);
+    expect((await call("GET", `/api/events/${e}/seats/status`, { token: stranger!.token })).status).toBe(403);
+
+    // holds
+    const held = await call("POST", `/api/events/${e}/holds`, { token: f, body: { seatIds: ["A-1-1", "A-1-2"] } });
+    expect(held.status).toBe(201);
+    expect((await call("POST", `/api/events/${e}/holds`, { token: rival!.token, body: { seatIds: ["A-1-2"] } })).status).toBe(409);
+    expect((await call("POST", `/api/events/${e}/holds`, { token: f, body: { seatIds: ["Z-9-9"] } })).status).toBe(400);
+    expect((await call("POST", `/api/events/${e}/holds`, { body: { seatIds: ["A-1-3"] } })).status).toBe(401);
+    expect((await call("GET", `/api/events/${e}/holds`, { token: f })).body.holds.length).toBe(1);
+    expect((await call("GET", `/api/events/${e}/holds`)).status).toBe(401);
+    const second = await call("POST", `/api/events/${e}/holds`, { token: f, body: { seatIds: ["A-1-5"] } });
+    expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: rival!.token })).status).toBe(403);
+    expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: f })).status).toBe(200);
+    expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: f })).status).toBe(410);
+
+    // purchases
+    const purchase = (holdId: string, key: string, body?: unknown, token = f) => call("POST", `/api/events/${e}/holds/${holdId}/purchase`, { token, body, headers: key ? { "idempotency-key": key } : {} });
+    expect((await purchase(held.body.holdId, "")).status).toBe(400);
+    const declinedHold = await call("POST", `/api/events/${e}/holds`, { token: rival!.token, body: { seatIds: ["A-2-1"] } });
+    expect((await purchase(declinedHold.body.holdId, "contract-declined", { paymentMethod: "sim_decline" }, rival!.token)).status).toBe(402);
+    const bought = await purchase(held.body.holdId, "contract-1", { paymentMethod: "sim_approve" });
+    expect(bought.status).toBe(201);
+    expect((await purchase(held.body.holdId, "contract-1", { paymentMethod: "sim_approve" })).status).toBe(201);
+    expect((await purchase("hold_someotherholdid000", "contract-1")).status).toBe(422);
+    expect((await purchase("hold_doesnotexist000", "contract-2", undefined, rival!.token)).status).toBe(410);
+
+    // orders
+    expect((await call("GET", `/api/orders/${bought.body.orderId}`, { token: f })).status).toBe(200);
+    expect((await call("GET", `/api/orders/${bought.body.orderId}`, { token: rival!.token })).status).toBe(404);
+    expect((await call("GET", `/api/orders/${bought.body.orderId}`)).status).toBe(401);
+
+    // admin: events, stats, refunds
+    const created = uniqueEventId("contract-new");
+    h.createdEvents.push(created);
+    const eventBody = { id: created, name: "n", venue: "v", startsAt: "2030-01-01T20:00:00.000Z", perOrderLimit: 2, holdSeconds: 30, sections: [{ name: "A", rows: 1, seatsPerRow: 2, tier: "t", priceCents: 100 }] };
+    expect((await call("POST", "/admin/events", { admin: true, body: eventBody })).status).toBe(201);
+    expect((await call("POST", "/admin/events", { admin: true, body: eventBody })).status).toBe(409);
+    expect((await call("POST", "/admin/events", { admin: true, body: { ...eventBody, perOrderLimit: 0 } })).status).toBe(400);
+    expect((await call("POST", "/admin/events", { body: eventBody })).status).toBe(401);
+    expect((await call("GET", `/admin/events/${e}/stats`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${uniqueEventId("contract-none")}/stats`, { admin: true })).status).toBe(404);
+    expect((await call("GET", `/admin/events/${e}/stats`)).status).toBe(401);
+    expect((await call("POST", `/admin/orders/${bought.body.orderId}/cancel`, { admin: true })).status).toBe(200);
+    expect((await call("POST", `/admin/orders/${bought.body.orderId}/cancel`, { admin: true })).status).toBe(409);
+    expect((await call("POST", `/admin/orders/ord_doesnotexist000/cancel`, { admin: true })).status).toBe(404);
+
+    // waiting room
+    const queue = `/admin/events/${e}/queue`;
+    expect((await call("GET", queue, { admin: true })).status).toBe(404);
+    expect((await call("GET", `/admin/events/${e}/dashboard`, { admin: true })).status).toBe(404);
+    expect((await call("POST", queue, { admin: true, body: { rate: 5 } })).status).toBe(201);
+    expect((await call("POST", queue, { admin: true })).status).toBe(409);
+    expect((await call("GET", queue, { admin: true })).status).toBe(200);
+    expect((await call("GET", queue)).status).toBe(401);
+    expect((await call("PATCH", queue, { admin: true, body: { maxActive: 50 } })).status).toBe(200);
+    expect((await call("PATCH", queue, { admin: true, body: {} })).status).toBe(400);
+    expect((await call("GET", `/admin/events/${e}/dashboard?since=0`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${e}/dashboard?since=-1`, { admin: true })).status).toBe(400);
+    expect((await call("POST", `${queue}/pause`, { admin: true })).status).toBe(200);
+    expect((await call("POST", `${queue}/resume`, { admin: true })).status).toBe(200);
+    expect((await call("POST", `${queue}/close`, { admin: true, body: { reason: "later" } })).status).toBe(400);
+    expect((await call("POST", `${queue}/close`, { admin: true, body: { reason: "closed" } })).status).toBe(200);
+    expect((await call("POST", `${queue}/pause`, { admin: true })).status).toBe(409);
+    expect((await call("POST", `${queue}/resume`, { admin: true })).status).toBe(409);
+    expect((await call("POST", `${queue}/close`)).status).toBe(401);
+
+    // capacity (a short measurement in this file's own environment)
+    expect((await call("GET", "/admin/capacity", { admin: true })).status).toBe(404);
+    expect((await call("POST", "/admin/capacity/measure", { admin: true })).status).toBe(400);
+    expect((await call("POST", "/admin/capacity/measure", { body: {} })).status).toBe(401);
+    expect((await call("POST", "/admin/capacity/measure", { admin: true, body: { levelMs: 200, maxConcurrency: 1 } })).status).toBe(200);
+    expect((await call("GET", "/admin/capacity", { admin: true })).status).toBe(200);
+    expect((await call("GET", "/admin/capacity")).status).toBe(401);
+
+    // leaving
+    expect((await call("DELETE", `/api/events/${e}/session`)).status).toBe(401);
+    expect((await call("DELETE", `/api/events/${e}/session`, { token: rival!.token })).status).toBe(200);
+
+    expect(problems).toEqual([]);
+    // every operation answered on a happy path (2xx), and every one that documents a 4xx on one of them
+    const coverage = contract.coverage();
+    const missing = Object.entries(coverage).flatMap(([id, statuses]) => {
+      const out: string[] = [];
+      if (!statuses.some((s) => s < 300)) out.push(`${id}: no 2xx`);
+      const documented = Object.keys(contract.document.paths ? operationResponses(id) : {});
+      if (documented.some((s) => s.startsWith("4")) && !statuses.some((s) => s >= 400 && s < 500)) out.push(`${id}: no 4xx`);
+      return out;
+    });
+    expect(missing).toEqual([]);
+  }, 120_000);
+});
+
+describe("the contract check", () => {
+  test("finds a response that departs from the document: undocumented status, wrong type, wrong body, unknown route", () => {
+    const json = (status: number, body: unknown, type = "application/json") => ({ status, headers: new Headers({ "content-type": type }), text: JSON.stringify(body) });
+    const path = `/api/events/${h.eventId}/holds`;
+    expect(contract.problems("GET", path, json(200, { holds: [] }))).toEqual([]);
+    expect(contract.problems("GET", path, json(418, { code: "X", message: "y" }))[0]).toContain("status not documented");
+    expect(contract.problems("GET", path, json(200, { holds: [] }, "text/plain"))[0]).toContain("content type text/plain");
+    expect(contract.problems("GET", path, json(200, { holds: [{ holdId: 4 }] })).length).toBeGreaterThan(0);
+    expect(contract.problems("GET", path, json(401, { code: "TOKEN_MISSING" }))[0]).toContain("message");
+    expect(contract.problems("GET", "/api/nowhere", json(200, {}))[0]).toContain("no documented operation");
+    expect(contract.problems("GET", path, json(401, { code: "TOKEN_MISSING", message: "m", stack: "at ..." }))).toContain(`GET ${path} -> 401: body/stack is not in the document`);
+  });
+});
+
+function operationResponses(operationId: string): Record<string, unknown> {
+  for (const item of Object.values(contract.document.paths as Record<string, Record<string, any>>)) {
+    for (const op of Object.values(item)) if (op?.operationId === operationId) return op.responses ?? {};
+  }
+  return {};
+}
