@@ -15,14 +15,19 @@ let said = false;
 
 export async function launchBrowser(found?: FoundChromium): Promise<Browser> {
   const use = found ?? (await findChromium());
-  const browser = await chromium.launch({
-    executablePath: use.executablePath,
-    headless: true,
-    // LANG, LC_ALL: under a C/POSIX system locale the packaged Chromium reports navigator.language
-    // "en-US@posix", which Intl (and so uPlot) refuses
-    env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "en_US.UTF-8", ...use.env },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await chromium
+    .launch({
+      executablePath: use.executablePath,
+      headless: true,
+      // LANG, LC_ALL: under a C/POSIX system locale the packaged Chromium reports navigator.language
+      // "en-US@posix", which Intl (and so uPlot) refuses
+      env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "en_US.UTF-8", ...use.env },
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    })
+    .catch((error: Error) => {
+      if (use.source !== "packaged") throw error;
+      throw new Error(`the Chromium packaged on npm did not start (it needs libnss3, libnspr4 and libexpat1: apt-get install libnss3), or set CHROMIUM_PATH: ${error.message}`);
+    });
   if (!said && !found) {
     said = true;
     console.log(`browser tests: Chromium ${browser.version()} (${use.source}: ${use.executablePath})`);
