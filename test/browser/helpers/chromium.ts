@@ -2,8 +2,8 @@
  * Which Chromium the browser tests drive, so `bun run test` needs no apt step: the one at
  * CHROMIUM_PATH when set, else a system Chromium when one is installed, else the Chromium
  * that ships inside the `@sparticuz/chromium` npm package (installed by `bun install` like
- * any dependency; it needs only libnss3, libnspr4 and libexpat1). CHROMIUM_PACKAGED=1 skips the system
- * one, as CI does to prove a machine without it passes.
+ * any dependency; it needs only libnss3, libnspr4 and libexpat1). CHROMIUM_PACKAGED=1 skips
+ * the system one, as CI does to prove a machine without it passes.
  *
  * The packaged binary is brotli-compressed; it is unpacked once into
  * node_modules/.cache/chromium-<version>/ (into a scratch folder renamed into place, so
