@@ -2,7 +2,9 @@
  * `bun run dev`: the whole stack on one machine. Uses the Redis and MySQL at
  * REDIS_URL / DATABASE_URL when they answer, otherwise starts private ones under
  * .data/; applies migrations, seeds the demo event, starts the origin and the
- * edge (wrangler dev, offline), prints the edge URL, and stops everything on Ctrl-C.
+ * edge (wrangler dev, offline), prints the edge URL and an organiser link that opens the
+ * dashboard signed in (local development only: the link carries the local admin key), and
+ * stops everything on Ctrl-C.
  * `bun run dev -- --origins N` starts N origin instances behind a local round-robin
  * balancer on ORIGIN_PORT (the edge talks to the balancer).
  */
@@ -92,7 +94,9 @@ try {
 Concert-U is running (${((Date.now() - started) / 1000).toFixed(1)}s):
   edge (open this):  ${edge.url}/events/demo
   edge URL:          ${edge.url}
-  organiser:         ${edge.url}/organiser/events/demo   (admin key: ADMIN_KEY in .env.local)
+  organiser:         ${edge.url}/organiser/events/demo#key=${encodeURIComponent(secrets.ADMIN_KEY!)}
+                     (opens signed in: the key is after #, which the browser keeps to itself)
+  admin key:         ${secrets.ADMIN_KEY}
   origin Swagger:    ${origin.url}/swagger   (OpenAPI JSON: ${origin.url}/swagger/json)
 Ctrl-C stops everything.`);
   await new Promise(() => {});

@@ -1,7 +1,9 @@
 /**
  * The organiser dashboard: one HTML page and one script, both served by the Worker with
  * uPlot (vendored from the pinned npm package, see scripts/vendor-uplot.ts). The page asks
- * for the admin key (kept in sessionStorage for the tab, never in the URL), polls
+ * for the admin key (kept in sessionStorage for the tab), or takes it from the fragment of
+ * the link `bun run dev` prints (`#key=...`: browsers never send a fragment to a server)
+ * and clears the fragment from the address bar at once; it polls
  * GET /admin/events/:eventId/dashboard once a second (only newer samples after the first
  * call), draws the last ten minutes as charts and offers the waiting room controls.
  * The script is a separate file so the page can forbid inline scripts (CSP).
@@ -127,6 +129,19 @@ export const DASHBOARD_SCRIPT = `(() => {
   const $ = (id) => document.getElementById(id);
   const base = "/admin/events/" + encodeURIComponent(eventId);
   let key = sessionStorage.getItem(KEY);
+  // a signed-in link (#key=...), on load or pasted into this tab: kept as a typed key is,
+  // and gone from the address bar and history; true when it brought a key
+  function takeLinkedKey() {
+    if (!location.hash.startsWith("#key=")) return false;
+    let linked = "";
+    try { linked = decodeURIComponent(location.hash.slice(5)).trim(); } catch (e) {}
+    history.replaceState(null, "", location.pathname + location.search);
+    if (!linked) return false;
+    key = linked;
+    sessionStorage.setItem(KEY, key);
+    return true;
+  }
+  takeLinkedKey();
   let samples = [];
   let lastT = 0;
   let timer = null;
@@ -320,6 +335,12 @@ export const DASHBOARD_SCRIPT = `(() => {
     start();
   });
   $("forget").addEventListener("click", () => forget(true));
+  window.addEventListener("hashchange", () => {
+    if (takeLinkedKey()) {
+      showError("");
+      start();
+    }
+  });
   $("pause").addEventListener("click", (ev) => act(ev.currentTarget, "POST", "/queue/pause", undefined, () => "Admissions paused: fans keep their places."));
   $("resume").addEventListener("click", (ev) => act(ev.currentTarget, "POST", "/queue/resume", undefined, () => "Admissions resumed."));
   $("close").addEventListener("click", (ev) => {

@@ -1,9 +1,10 @@
 /**
  * `bun run dev` on a machine where REDIS_URL and DATABASE_URL answer nothing: it must
- * start its own servers, migrate, seed, start origin and edge, and print URLs that work.
+ * start its own servers, migrate, seed, start origin and edge, and print URLs that work,
+ * the organiser's one signed in.
  */
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../lib/free-port.ts";
@@ -68,6 +69,20 @@ test("bun run dev with no servers answering starts its own Redis and MariaDB and
   const join = await fetch(`${edgeUrl}/queue/demo/join`, { method: "POST" });
   expect(join.status).toBeLessThan(300);
   expect(await join.json()).toMatchObject({ eventId: "demo" });
+
+  // the organiser's link opens the dashboard signed in; the key it prints is the bare value,
+  // not the quoted form .env.local keeps (ADMIN_KEY='...'), and the stack takes it
+  const quoted = /^ADMIN_KEY=(.*)$/m.exec(readFileSync(`${root}/.env.local`, "utf8"))?.[1];
+  expect(quoted).toStartWith("'");
+  const adminKey = /admin key:\s+(\S+)/.exec(output)?.[1];
+  expect(adminKey).toBe(quoted!.slice(1, -1));
+  const organiser = /organiser:\s+(\S+)/.exec(output)?.[1];
+  expect(organiser).toBe(`${edgeUrl}/organiser/events/demo#key=${encodeURIComponent(adminKey!)}`);
+  const dashboardPage = await fetch(organiser!);
+  expect(dashboardPage.status).toBe(200);
+  expect(await dashboardPage.text()).toContain("Organiser dashboard");
+  const dashboard = await fetch(`${edgeUrl}/admin/events/demo/dashboard`, { headers: { authorization: `Bearer ${adminKey}` } });
+  expect(dashboard.status).toBe(200);
 
   const spec = (await (await fetch(swaggerJson!)).json()) as { openapi: string; paths: Record<string, unknown> };
   expect(spec.openapi).toStartWith("3.");

@@ -80,6 +80,36 @@ describe("organiser dashboard in a browser", () => {
     await page.context().close();
   });
 
+  test("the link bun run dev prints (key after #) opens the dashboard signed in; the key leaves the address bar and no request carries it but as the admin key", async () => {
+    const eventId = await stack.createEvent({ label: "dash-link" });
+    const key = process.env.ADMIN_KEY!;
+    const page = await fanPage(browser);
+    const leaks: string[] = [];
+    page.on("request", (req) => {
+      const headers = req.headers();
+      for (const [name, value] of Object.entries({ url: req.url(), referer: headers.referer ?? "" })) if (value.includes(key)) leaks.push(`${name} of ${req.url()}`);
+      if (headers.authorization && !req.url().includes("/admin/")) leaks.push(`authorization to ${req.url()}`);
+    });
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}#key=${encodeURIComponent(key)}`);
+    await page.locator("#s-status").filter({ hasText: "open" }).waitFor();
+    expect(await page.locator("#key-section").isHidden()).toBe(true);
+    expect(page.url()).toBe(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    expect(leaks).toEqual([]);
+    // stored as a typed key is: a reload stays signed in, Forget key signs out
+    await page.reload();
+    await page.locator("#s-status").filter({ hasText: "open" }).waitFor();
+    await page.getByRole("button", { name: "Forget key" }).click();
+    await page.getByLabel("Admin key").waitFor();
+
+    // a link with a wrong key pasted into the same tab (no reload, only the fragment changes) is
+    // refused like a typed key, and does not stay in the address bar either
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}#key=not-the-key`);
+    await page.locator("#error").filter({ hasText: /key/i }).waitFor();
+    expect(await page.locator("#dashboard").isHidden()).toBe(true);
+    expect(page.url()).not.toContain("#");
+    await page.context().close();
+  });
+
   test("the dashboard fits a phone-sized screen", async () => {
     const eventId = await stack.createEvent({ label: "dash-phone" });
     const page = await fanPage(browser, { phone: true });

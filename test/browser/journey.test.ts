@@ -1,5 +1,5 @@
 /**
- * The fan's journey in a real browser (Debian Chromium via playwright-core) through the
+ * The fan's journey in a real browser (Chromium via playwright-core) through the
  * edge in workerd to the origin, Redis and MariaDB: what the page shows, and what the
  * database holds afterwards.
  */

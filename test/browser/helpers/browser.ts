@@ -1,25 +1,38 @@
 /**
- * Debian's Chromium driven by playwright-core (Playwright's own browser download is not
- * used). Screenshots go to test-artifacts/screenshots/ (git-ignored); a few current ones
- * are copied to docs/screenshots/ by hand for the README.
+ * Chromium driven by playwright-core (Playwright's own browser download is not used):
+ * CHROMIUM_PATH, a system Chromium or the one packaged on npm (see chromium.ts).
+ * Screenshots go to test-artifacts/screenshots/ (git-ignored); a few current ones are
+ * copied to docs/screenshots/ by hand for the README.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { findChromium, type FoundChromium } from "./chromium.ts";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = join(import.meta.dir, "..", "..", "..", "test-artifacts", "screenshots");
+let said = false;
 
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+export async function launchBrowser(found?: FoundChromium): Promise<Browser> {
+  const use = found ?? (await findChromium());
+  const browser = await chromium
+    .launch({
+      executablePath: use.executablePath,
+      headless: true,
+      // LANG, LC_ALL: under a C/POSIX system locale the packaged Chromium reports navigator.language
+      // "en-US@posix", which Intl (and so uPlot) refuses
+      env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "en_US.UTF-8", ...use.env },
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    })
+    .catch((error: Error) => {
+      if (use.source !== "packaged") throw error;
+      throw new Error(`the Chromium packaged on npm did not start (it needs libnss3, libnspr4 and libexpat1: apt-get install libnss3), or set CHROMIUM_PATH: ${error.message}`);
+    });
+  if (!said && !found) {
+    said = true;
+    console.log(`browser tests: Chromium ${browser.version()} (${use.source}: ${use.executablePath})`);
   }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  return browser;
 }
 
 /** A fan's own browser: a fresh context (own cookies and storage), phone-sized if asked. */

@@ -106,7 +106,11 @@ export function useBrowserStack(): { stack: Stack; browser: Browser } {
   setDefaultTimeout(60_000);
   const fixture = {} as { stack: Stack; browser: Browser };
   beforeAll(async () => {
-    [fixture.stack, fixture.browser] = await Promise.all([startStack(), launchBrowser()]);
+    // both are started even if one fails, and what did start is kept for afterAll to stop
+    const [stack, browser] = await Promise.allSettled([startStack(), launchBrowser()]);
+    if (stack.status === "fulfilled") fixture.stack = stack.value;
+    if (browser.status === "fulfilled") fixture.browser = browser.value;
+    for (const result of [stack, browser]) if (result.status === "rejected") throw result.reason;
   }, 120_000);
   afterAll(async () => {
     await fixture.browser?.close();
