@@ -4,7 +4,11 @@
  */
 export class Fan {
   private jar = new Map<string, string>();
-  constructor(private readonly edgeUrl: string) {}
+  /** `pollMs`: how often the status route is asked (the edge limits asks per ticket per minute) */
+  constructor(
+    private readonly edgeUrl: string,
+    private readonly pollMs = 250,
+  ) {}
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
@@ -35,7 +39,7 @@ export class Fan {
       const status = await this.json(`/queue/${eventId}/status`, {}, [200]);
       if (status.admitted) return;
       if (Date.now() > deadline) throw new Error(`${eventId}: not admitted within ${timeoutMs} ms`);
-      await Bun.sleep(250);
+      await Bun.sleep(this.pollMs);
     }
   }
 
@@ -49,12 +53,15 @@ export class Fan {
   }
 
   async hold(eventId: string, seatIds: string[]): Promise<string> {
-    const body = await this.json(
-      `/api/events/${eventId}/holds`,
-      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds }) },
-      [201],
-    );
-    return body.holdId as string;
+    const held = await this.tryHold(eventId, seatIds);
+    if (held.status !== 201) throw new Error(`hold ${seatIds.join(",")}: ${held.status} ${JSON.stringify(held.body)}`);
+    return held.body.holdId as string;
+  }
+
+  /** A hold attempt; the answer's status and body, whatever they are. */
+  async tryHold(eventId: string, seatIds: string[]): Promise<{ status: number; body: any }> {
+    const res = await this.fetch(`/api/events/${eventId}/holds`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds }) });
+    return { status: res.status, body: await res.json().catch(() => null) };
   }
 
   /** Buys a hold; the answer's status and body, whatever they are. */
