@@ -14,7 +14,7 @@ import { freePort } from "../../scripts/lib/free-port.ts";
 import { Fan } from "./helpers/fan.ts";
 import { buildImage, buildStandins, imageSize, podman, podmanBin, until } from "./helpers/podman.ts";
 
-if (!podmanBin) console.warn("deploy/test/image.test.ts: podman is not installed (Debian: apt-get install podman runc debootstrap); skipping the image tests");
+if (!podmanBin) console.warn("deploy/test/image.test.ts: podman is not installed (Debian: apt-get install podman runc debootstrap catatonit); skipping the image tests");
 
 const TAG = "localhost/concert-u-origin:test";
 const NAME = `cu-image-test-${process.pid}`;

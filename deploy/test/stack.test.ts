@@ -20,7 +20,7 @@ import { Stack } from "./helpers/stack.ts";
 const enabled = process.env.CU_STACK_TEST === "1";
 const missing = [!podmanBin && "podman", !compose && "docker-compose"].filter(Boolean);
 if (!enabled) console.warn("deploy/test/stack.test.ts: set CU_STACK_TEST=1 (bun run test:stack) to bring deploy/compose.yml up under podman; skipping");
-else if (missing.length) console.warn(`deploy/test/stack.test.ts: ${missing.join(" and ")} not installed (Debian: apt-get install podman runc debootstrap docker-compose); skipping`);
+else if (missing.length) console.warn(`deploy/test/stack.test.ts: ${missing.join(" and ")} not installed (Debian: apt-get install podman runc debootstrap catatonit docker-compose); skipping`);
 
 const PAYMENT_MS = 1500;
 const ONE_OFF = ["secrets", "migrate"];
