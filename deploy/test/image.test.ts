@@ -4,13 +4,16 @@
  * secret, starts against the test Redis and MariaDB, sells a seat to a fan who comes
  * through the local edge, runs as a non-root user that cannot change the app, and drains
  * in-flight purchases on SIGTERM before exiting 0 within the stop timeout. Prints the
- * image size and start time. Skipped (with a message) where podman is not installed.
+ * image size and start time (also in test-artifacts/deploy-image.json). Skipped (with a message) where podman is not installed.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { globalKeys } from "../../common/keys.ts";
 import { Harness } from "../../origin/test/support/harness.ts";
 import { startEdge, type RunningEdge } from "../../scripts/edge.ts";
 import { freePort } from "../../scripts/lib/free-port.ts";
+import { repoRoot } from "./helpers/compose.ts";
 import { Fan } from "./helpers/fan.ts";
 import { buildImage, buildStandins, imageSize, podman, podmanBin, until } from "./helpers/podman.ts";
 
@@ -40,6 +43,8 @@ describe.skipIf(!podmanBin)("the origin image under podman", () => {
   }, 900_000);
 
   afterAll(async () => {
+    mkdirSync(join(repoRoot, "test-artifacts"), { recursive: true });
+    writeFileSync(join(repoRoot, "test-artifacts", "deploy-image.json"), `${JSON.stringify(report, null, 2)}\n`);
     console.log(
       `origin image: ${report.sizeMB?.toFixed(0)} MB; stand-ins ready in ${report.standinsSeconds?.toFixed(1)} s, image built in ${report.buildSeconds?.toFixed(1)} s; ` +
         `/ready ${report.readySeconds?.toFixed(1)} s after podman run; SIGTERM to exit ${report.stopSeconds?.toFixed(1)} s`,

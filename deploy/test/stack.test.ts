@@ -9,10 +9,12 @@
  * (`bun run test:stack`); CI runs it as its own step after the suite.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import Redis from "ioredis";
 import { eventKeys } from "../../common/keys.ts";
-import { compose } from "./helpers/compose.ts";
+import { compose, repoRoot } from "./helpers/compose.ts";
 import { Fan } from "./helpers/fan.ts";
 import { buildImage, buildStandins, podmanBin, until } from "./helpers/podman.ts";
 import { Stack } from "./helpers/stack.ts";
@@ -54,6 +56,8 @@ describe.skipIf(!enabled || missing.length > 0)("deploy/compose.yml under podman
   }, 900_000);
 
   afterAll(async () => {
+    mkdirSync(join(repoRoot, "test-artifacts"), { recursive: true });
+    writeFileSync(join(repoRoot, "test-artifacts", "deploy-stack.json"), `${JSON.stringify(timing, null, 2)}\n`);
     console.log(`compose stack: images ready in ${timing.images?.toFixed(1)} s, up (every service healthy) in ${timing.up?.toFixed(1)} s, origin-1 stopped in ${timing.stop?.toFixed(1)} s`);
     await stack?.down();
   }, 120_000);

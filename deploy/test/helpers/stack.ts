@@ -46,6 +46,8 @@ export class Stack {
     const override = join(dir, "override.yml");
     const services = Object.entries(environment).map(([name, env]) => `  ${name}:\n    environment:\n${Object.entries(env).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`).join("")}`);
     writeFileSync(override, `services:\n${services.join("")}`);
+    // a developer's deploy/.env (other passwords, ports) must not reach the test's stack
+    writeFileSync(join(dir, "empty.env"), "");
     return new Stack(`custack${process.pid}`, dir, ports, override);
   }
 
@@ -81,7 +83,7 @@ export class Stack {
 
   /** `docker-compose -f deploy/compose.yml -f <override> ...args` against podman. */
   async compose(args: string[], opts: { allowFail?: boolean } = {}): Promise<{ code: number; out: string }> {
-    const proc = Bun.spawn([...compose!, "-f", composeFile, "-f", this.override, ...args], { cwd: repoRoot, env: this.env(), stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([...compose!, "--env-file", join(this.dir, "empty.env"), "-f", composeFile, "-f", this.override, ...args], { cwd: repoRoot, env: this.env(), stdout: "pipe", stderr: "pipe" });
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     if (code !== 0 && !opts.allowFail) throw new Error(`compose ${args.join(" ")} exited ${code}:\n${err}${out}`);
     return { code, out: out + err };
