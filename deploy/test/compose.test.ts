@@ -186,6 +186,11 @@ describe.skipIf(!compose)("deploy/compose.yml", () => {
     expect(published.find((p) => p.service === "nginx")!.target).toBe(listenPort());
   });
 
+  test("the mysql, redis and nginx images can be swapped for stand-ins from the environment", () => {
+    const swapped = resolveCompose({ CU_MYSQL_IMAGE: "local/mariadb:10.11", CU_REDIS_IMAGE: "local/redis:7.0", CU_NGINX_IMAGE: "local/nginx:1.22" });
+    expect([swapped.services.mysql!.image, swapped.services.redis!.image, swapped.services.nginx!.image]).toEqual(["local/mariadb:10.11", "local/redis:7.0", "local/nginx:1.22"]);
+  });
+
   test("host ports can be moved from deploy/.env", () => {
     const moved = resolveCompose({ CU_EDGE_PORT: "18787", CU_ORIGIN_PORT: "13000" });
     expect(moved.services.edge!.ports[0]!.published).toBe(18787);

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./helpers/compose.ts";
-import { all, commandOf, envOf, last, parseCopy, parseDockerfile } from "./helpers/dockerfile.ts";
+import { all, commandOf, envOf, globalArgs, last, parseCopy, parseDockerfile, runParts } from "./helpers/dockerfile.ts";
 import { dockerignore } from "./helpers/dockerignore.ts";
 import { layOutStage } from "./helpers/stage.ts";
 
@@ -63,6 +63,29 @@ describe("deploy/Dockerfile", () => {
     expect(commandOf(hc).join(" ")).toContain("/health");
     expect(last(origin, "STOPSIGNAL")?.args).toBe("SIGTERM");
     expect(envOf(origin).NODE_ENV).toBe("production");
+  });
+
+  test("base images are build arguments whose defaults are the production images", () => {
+    expect(globalArgs(dockerfile)).toEqual({ BUN_IMAGE: "oven/bun:1.4.5", BUN_SLIM_IMAGE: "oven/bun:1.4.5-slim", NODE_IMAGE: "node:20-bookworm-slim" });
+    const names = new Set(stages.map((s) => s.name));
+    for (const s of stages.filter((s) => !names.has(s.image))) expect(`${s.name}: ${s.imageArg}`).toMatch(/^\S+: (BUN_IMAGE|BUN_SLIM_IMAGE|NODE_IMAGE)$/);
+    expect(origin.imageArg).toBe("BUN_SLIM_IMAGE");
+    // what a build with --build-arg gets
+    const swapped = parseDockerfile(dockerfile, { BUN_IMAGE: "local/bun:x", BUN_SLIM_IMAGE: "local/bun:x", NODE_IMAGE: "local/node:y" });
+    expect(new Set(swapped.map((s) => s.image))).toEqual(new Set(["local/bun:x", "local/node:y"]));
+  });
+
+  test("every bun install can use a CA given as an optional build secret, and only that step sees it", () => {
+    const installs = stages.flatMap((s) => all(s, "RUN")).filter((r) => /\bbun install\b/.test(r.args));
+    expect(installs.length).toBeGreaterThanOrEqual(2);
+    for (const run of installs) {
+      const { options, command } = runParts(run);
+      const mount = options.find((o) => o.startsWith("--mount="))?.slice("--mount=".length).split(",") ?? [];
+      expect(mount.sort()).toEqual(["id=ca", "required=false", "type=secret"]);
+      // only when the secret was given: without it Bun keeps its own CA store
+      expect(command).toMatch(/^if \[ -s \/run\/secrets\/ca \]; then export SSL_CERT_FILE=\/run\/secrets\/ca NODE_EXTRA_CA_CERTS=\/run\/secrets\/ca; fi; bun install /);
+    }
+    for (const s of stages) for (const i of s.instructions.filter((i) => i.keyword !== "RUN")) expect(i.args).not.toContain("/run/secrets");
   });
 
   test("no secret or local state of the working tree reaches the build context", () => {

@@ -8,13 +8,29 @@ export interface Instruction {
 }
 
 export interface Stage {
+  /** the base image, with global ARGs replaced by their defaults (or the build args given) */
   image: string;
+  /** the global ARG the FROM line names, when it names one (`FROM ${BUN_IMAGE}`) */
+  imageArg?: string;
   name?: string;
   instructions: Instruction[];
 }
 
-export function parseDockerfile(path: string): Stage[] {
+/** Global ARGs (declared before the first FROM) and their defaults. */
+export function globalArgs(path: string): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const text = line.trim();
+    if (/^FROM\s/i.test(text)) break;
+    const m = /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?\s*$/i.exec(text);
+    if (m) out[m[1]!] = m[2];
+  }
+  return out;
+}
+
+export function parseDockerfile(path: string, buildArgs: Record<string, string> = {}): Stage[] {
   const lines = readFileSync(path, "utf8").split("\n");
+  const argValues = { ...globalArgs(path), ...buildArgs };
   const stages: Stage[] = [];
   for (let i = 0; i < lines.length; i++) {
     const start = i;
@@ -31,7 +47,13 @@ export function parseDockerfile(path: string): Stage[] {
     if (keyword === "FROM") {
       const from = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
       if (!from) throw new Error(`line ${start + 1}: cannot read FROM ${args}`);
-      stages.push({ image: from[1]!, name: from[2], instructions: [] });
+      const named = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(from[1]!)?.[1];
+      const image = from[1]!.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => {
+        const value = argValues[name];
+        if (value === undefined) throw new Error(`line ${start + 1}: FROM uses ARG ${name}, which has no default`);
+        return value;
+      });
+      stages.push({ image, imageArg: named, name: from[2], instructions: [] });
       continue;
     }
     const stage = stages.at(-1);
@@ -46,6 +68,17 @@ export function parseDockerfile(path: string): Stage[] {
 
 export const all = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
 export const last = (stage: Stage, keyword: string) => all(stage, keyword).at(-1);
+
+/** A RUN instruction's options (`--mount=...`) and the shell command after them. */
+export function runParts(instruction: Instruction): { options: string[]; command: string } {
+  let rest = instruction.args;
+  const options: string[] = [];
+  for (let m = /^(--\S+)\s+/.exec(rest); m; m = /^(--\S+)\s+/.exec(rest)) {
+    options.push(m[1]!);
+    rest = rest.slice(m[0].length);
+  }
+  return { options, command: rest };
+}
 
 /** Exec form (`["a", "b"]`) as an argv; shell form as `sh -c`. HEALTHCHECK options and `CMD` are stripped. */
 export function commandOf(instruction: Instruction): string[] {

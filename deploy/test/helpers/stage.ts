@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { repoRoot } from "./compose.ts";
 import { dockerignore } from "./dockerignore.ts";
-import { all, parseCopy, type Stage } from "./dockerfile.ts";
+import { all, parseCopy, runParts, type Stage } from "./dockerfile.ts";
 
 const WORKDIR = "/app";
 const inContext = dockerignore(join(repoRoot, ".dockerignore"));
@@ -64,10 +64,12 @@ export async function layOutStage(stages: Stage[], name: string, root: string, l
         } else copyFromContext(src, dest);
       }
     } else if (ins.keyword === "RUN") {
-      const proc = Bun.spawn(["sh", "-c", ins.args], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+      // mounts (the optional CA secret) are absent here: /run/secrets/ca does not exist
+      const { command } = runParts(ins);
+      const proc = Bun.spawn(["sh", "-c", command], { cwd: dir, stdout: "pipe", stderr: "pipe" });
       const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-      log.push(`${name}: RUN ${ins.args}\n${out}${err}`);
-      if (code !== 0) throw new Error(`stage ${name}: RUN ${ins.args} failed (${code}):\n${out}${err}`);
+      log.push(`${name}: RUN ${command}\n${out}${err}`);
+      if (code !== 0) throw new Error(`stage ${name}: RUN ${command} failed (${code}):\n${out}${err}`);
     }
   }
   return dir;
