@@ -33,8 +33,8 @@ test("wrangler deploy --dry-run --env production bundles the Worker offline", ()
     expect(run.exitCode, out).toBe(0);
     expect(out).toContain("--dry-run: exiting now.");
     expect(out).toContain(production.vars.ORIGIN_URL);
-    expect(existsSync(join(outdir, "index.js"))).toBe(true);
-    expect(readFileSync(join(outdir, "index.js"), "utf8")).toContain("/.well-known/jwks.json");
+    expect(existsSync(join(outdir, "worker.js"))).toBe(true);
+    expect(readFileSync(join(outdir, "worker.js"), "utf8")).toContain("/.well-known/jwks.json");
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -17,7 +17,14 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
   const active = await readActive(request, env, eventId);
   if (active) return html(salePage(eventId));
 
-  const place = await findOrMakePlace(request, env, eventId);
+  let place: Awaited<ReturnType<typeof findOrMakePlace>>;
+  try {
+    place = await findOrMakePlace(request, env, eventId);
+  } catch (e) {
+    // Redis cannot be reached: a page a person can read, and a browser that retries
+    console.error("waiting room page: the line cannot be reached", e);
+    return html(messagePage("Please wait a moment", "The waiting room is briefly unavailable. This page will let you in shortly; refresh in a few seconds."), 503, { "retry-after": "5" });
+  }
   if (place instanceof Response) {
     const retry = place.headers.get("retry-after") ?? "5";
     return html(messagePage("Please wait a moment", "Too many people are arriving at once from your network. This page will let you in shortly; refresh in a few seconds."), place.status, { "retry-after": retry });
