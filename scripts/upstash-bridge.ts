@@ -82,6 +82,9 @@ export async function startUpstashBridge({ redisUrl, port, token, hostname = "12
     port,
     hostname,
     development: false,
+    // an overloaded edge can leave a pooled connection idle for seconds between requests;
+    // Bun's default 10 s idle timeout would close it under the client ("Network connection lost")
+    idleTimeout: 255,
     routes: {
       "/": {
         POST: endpoint(async (body, base64) => ({ result: await run.single(checkCommand(body), base64) })),

@@ -141,7 +141,7 @@ export function config(env: Env): Config {
       heartbeatMs: Math.min(positive(env, "HEARTBEAT_SECONDS", 10), 14) * 1000,
       joinLimitPerMinute: positive(env, "JOIN_LIMIT_PER_MINUTE", 20),
       streamMaxSubrequests: atLeast(env, "STREAM_MAX_SUBREQUESTS", 900, 3),
-      joinShards: Math.floor(positive(env, "JOIN_SHARDS", 8)),
+      joinShards: Math.floor(positive(env, "JOIN_SHARDS", 24)),
       joinBatchWindowMs: positive(env, "JOIN_BATCH_WINDOW_MS", 2),
       joinBatchMax: Math.min(500, Math.floor(positive(env, "JOIN_BATCH_MAX", 250))),
       ticketLimitPerMinute: positive(env, "TICKET_LIMIT_PER_MINUTE", 120),

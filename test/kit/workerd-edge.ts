@@ -65,6 +65,26 @@ export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<Worker
     host: "127.0.0.1",
     port,
     ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
+    // workerd logs every client that hangs up mid-stream ("disconnected: ... Connection reset
+    // by peer", with a stack): a crowd's fans do that by the thousand; everything else is kept
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.pipe(process.stdout);
+      let carry = "";
+      let skipStack = false;
+      stderr.on("data", (chunk: Buffer) => {
+        const lines = (carry + chunk.toString()).split("\n");
+        carry = lines.pop()!;
+        for (const line of lines) {
+          if (/disconnected: ::write|Connection reset by peer|Broken pipe/.test(line)) {
+            skipStack = true;
+            continue;
+          }
+          if (skipStack && line.startsWith("stack:")) continue;
+          skipStack = false;
+          process.stderr.write(line + "\n");
+        }
+      });
+    },
     durableObjects: opts.joinBatcher === false ? {} : { JOIN_BATCHER: "JoinBatcher" },
     bindings: {
       UPSTASH_REDIS_REST_URL: opts.upstashUrl,
