@@ -3,8 +3,8 @@
  * here, so the crowd is split across several). Each fan is a real HTTP client through
  * the edge, from its own IP (CF-Connecting-IP), arriving at its scheduled time: join,
  * wait (on the SSE stream, or, for a share of fans, polling the JSON status at the
- * interval the edge asks for), claim, hold a seat (another one on 409, up to 5 tries),
- * buy it. Prints a progress line a second (`P {...}`) and its results at the end
+ * interval the edge asks for), claim, hold a seat (another one on 409, up to 5 tries, then
+ * leave so the slot goes to the next fan), buy it. Prints a progress line a second (`P {...}`) and its results at the end
  * (`R {...}`: HDR histograms, answers by step, status and code, sales).
  *
  * Input: the JSON in CROWD_FANS (see FansInput).
@@ -157,16 +157,18 @@ async function fan(i: number): Promise<boolean> {
     const seatId = seatName(Math.floor(Math.random() * input.seats));
     const held = await call("hold", `${input.edgeUrl}/api/events/${input.eventId}/holds`, { method: "POST", headers: auth, body: JSON.stringify({ seatIds: [seatId] }) });
     if (held.status === 409) continue;
-    if (held.status !== 201) return false;
+    if (held.status !== 201) break;
     const bought = await call("purchase", `${input.edgeUrl}/api/events/${input.eventId}/holds/${held.body.holdId}/purchase`, {
       method: "POST",
       headers: { ...auth, "idempotency-key": crypto.randomUUID() },
     });
-    if (bought.status !== 201) return false;
+    if (bought.status !== 201) break;
     sales.push({ orderId: bought.body.orderId, seatId });
     recordMs(histograms.get("journey")!, performance.now() - began);
     return true;
   }
+  // no seat bought: leave, as the sale page's "leave" does, so the slot goes to the next fan
+  await call("leave", `${input.edgeUrl}/api/events/${input.eventId}/session`, { method: "DELETE", headers: auth });
   return false;
 }
 

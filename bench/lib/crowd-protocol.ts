@@ -16,7 +16,7 @@ export interface FansInput {
   timeoutMs: number;
 }
 
-export const STEPS = ["join", "wait", "claim", "hold", "purchase", "journey"] as const;
+export const STEPS = ["join", "wait", "claim", "hold", "purchase", "leave", "journey"] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface FansProgress {

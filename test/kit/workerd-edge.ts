@@ -53,6 +53,8 @@ export interface WorkerdEdge {
 export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<WorkerdEdge> {
   const outdir = await bundle();
   const secrets = await ensureDevSecrets();
+  // the local [vars] of wrangler.toml, as `wrangler dev` would bind them (Miniflare reads no config)
+  const wrangler = Bun.TOML.parse(await Bun.file(join(root, "edge", "wrangler.toml")).text()) as { vars?: Record<string, string> };
   const port = await freePort();
   const miniflare = new Miniflare({
     modules: true,
@@ -87,6 +89,7 @@ export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<Worker
     },
     durableObjects: opts.joinBatcher === false ? {} : { JOIN_BATCHER: "JoinBatcher" },
     bindings: {
+      ...wrangler.vars,
       UPSTASH_REDIS_REST_URL: opts.upstashUrl,
       UPSTASH_REDIS_REST_TOKEN: secrets.UPSTASH_REDIS_REST_TOKEN!,
       TICKET_SECRET: secrets.TICKET_SECRET!,
