@@ -5,7 +5,7 @@ import { eventKeys } from "../../common/keys.ts";
 import { hubFor, PRESENCE_CHUNK } from "../src/hub.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
 import { admitHead, redis, setStatus } from "./helpers/redis.ts";
-import { call, SseReader, testEnv } from "./helpers/worker.ts";
+import { call, countRequestsTo, SseReader, testEnv } from "./helpers/worker.ts";
 
 const readers: SseReader[] = [];
 
@@ -86,20 +86,12 @@ describe("GET /queue/:eventId/events", () => {
     const eventId = await freshEvent("sse-bound");
     await joinFan(eventId, bounded);
     const fan = await joinFan(eventId, bounded);
-    const realFetch = globalThis.fetch;
-    let subrequests = 0;
-    globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
-      if (String(input instanceof Request ? input.url : input).startsWith(edge.bridgeUrl)) subrequests++;
-      return realFetch(input, init);
-    }) as typeof fetch;
     const events: Array<{ event: string; id?: string }> = [];
-    try {
+    const { requests: subrequests } = await countRequestsTo(edge.bridgeUrl, async () => {
       // a lone stream: it makes every shared read of its event itself, one a tick
       const stream = await open(eventId, fan.jar, bounded);
       for (let ev = await stream.next(5000); ev !== null; ev = await stream.next(5000)) if ("event" in ev) events.push(ev);
-    } finally {
-      globalThis.fetch = realFetch;
-    }
+    });
     expect(subrequests).toBeGreaterThanOrEqual(3);
     expect(subrequests).toBeLessThanOrEqual(6);
     expect(events.map((e) => e.event)).toEqual(["position"]);

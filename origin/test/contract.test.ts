@@ -6,26 +6,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { globalKeys } from "../../common/keys.ts";
 import { Contract } from "../../test/helpers/contract.ts";
-import { Harness, uniqueEventId } from "./support/harness.ts";
+import { Harness, scratchCapacityEnvironment, uniqueEventId } from "./support/harness.ts";
 
 let h: Harness;
 let contract: Contract;
-const environment = `t-contract-${Date.now().toString(36)}`;
-const saved = { env: process.env.CAPACITY_ENVIRONMENT, file: process.env.CAPACITY_FILE };
+const capacity = scratchCapacityEnvironment("contract");
 const problems: string[] = [];
 
 beforeAll(async () => {
-  process.env.CAPACITY_ENVIRONMENT = environment;
-  process.env.CAPACITY_FILE = `/tmp/concert-u-${environment}.json`;
+  capacity.enter();
   h = await Harness.create("contract", { event: { holdSeconds: 60, perOrderLimit: 4 } });
   contract = await Contract.load((await h.call("GET", "/swagger/json")).body);
 });
 afterAll(async () => {
-  for (const [name, value] of [["CAPACITY_ENVIRONMENT", saved.env], ["CAPACITY_FILE", saved.file]] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await h.redis.del(globalKeys.capacity(environment));
+  await capacity.leave(h.redis);
   await h.close();
 });
 

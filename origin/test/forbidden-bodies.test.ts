@@ -11,30 +11,25 @@ import fc from "fast-check";
 import { globalKeys } from "../../common/keys.ts";
 import { snapshot } from "../../chaos/support/state.ts";
 import { Contract } from "../../test/helpers/contract.ts";
-import { Harness, uniqueEventId } from "./support/harness.ts";
+import { Harness, scratchCapacityEnvironment, uniqueEventId } from "./support/harness.ts";
 
 let h: Harness;
 let contract: Contract;
 let openless: string;
-const environment = `t-forbidden-${Date.now().toString(36)}`;
+const capacity = scratchCapacityEnvironment("forbidden");
+const { environment } = capacity;
 const newEventPrefix = `t-fb-${Date.now().toString(36)}`;
-const saved = { env: process.env.CAPACITY_ENVIRONMENT, file: process.env.CAPACITY_FILE };
 const RUNS = Number(process.env.FORBIDDEN_BODY_RUNS ?? 100);
 
 beforeAll(async () => {
-  process.env.CAPACITY_ENVIRONMENT = environment;
-  process.env.CAPACITY_FILE = `/tmp/concert-u-${environment}.json`;
+  capacity.enter();
   h = await Harness.create("forbidden", { event: { holdSeconds: 120 } });
   openless = uniqueEventId("forbidden-noqueue");
   await h.createEvent({ id: openless });
   contract = await Contract.load((await h.call("GET", "/swagger/json")).body);
 });
 afterAll(async () => {
-  for (const [name, value] of [["CAPACITY_ENVIRONMENT", saved.env], ["CAPACITY_FILE", saved.file]] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await h.redis.del(globalKeys.capacity(environment));
+  await capacity.leave(h.redis);
   await h.close();
 });
 

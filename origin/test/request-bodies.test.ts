@@ -6,25 +6,19 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { globalKeys } from "../../common/keys.ts";
 import { snapshot } from "../../chaos/support/state.ts";
-import { Harness } from "./support/harness.ts";
+import { Harness, scratchCapacityEnvironment } from "./support/harness.ts";
 
 setDefaultTimeout(30_000);
 let h: Harness;
-const environment = `t-bodies-${Date.now().toString(36)}`;
-const saved = { env: process.env.CAPACITY_ENVIRONMENT, file: process.env.CAPACITY_FILE };
+const capacity = scratchCapacityEnvironment("bodies");
+const { environment } = capacity;
 
 beforeAll(async () => {
-  // a measurement that started by mistake would store its result here, apart from the developer's
-  process.env.CAPACITY_ENVIRONMENT = environment;
-  process.env.CAPACITY_FILE = `/tmp/concert-u-${environment}.json`;
+  capacity.enter();
   h = await Harness.create("bodies", { event: { holdSeconds: 60 } });
 });
 afterAll(async () => {
-  for (const [name, value] of [["CAPACITY_ENVIRONMENT", saved.env], ["CAPACITY_FILE", saved.file]] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await h.redis.del(globalKeys.capacity(environment));
+  await capacity.leave(h.redis);
   await h.close();
 });
 

@@ -110,3 +110,18 @@ export class SseReader {
     await this.reader.cancel().catch(() => {});
   }
 }
+
+/** Runs `work` while counting the requests the Worker (called in this process) sends to `baseUrl`: its subrequests to Redis. */
+export async function countRequestsTo<T>(baseUrl: string, work: () => Promise<T>): Promise<{ result: T; requests: number }> {
+  const realFetch = globalThis.fetch;
+  let requests = 0;
+  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    if (String(input instanceof Request ? input.url : input).startsWith(baseUrl)) requests++;
+    return realFetch(input, init);
+  }) as typeof fetch;
+  try {
+    return { result: await work(), requests };
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import type Redis from "ioredis";
 import { inArray } from "drizzle-orm";
-import { eventKeys } from "../../../common/keys.ts";
+import { eventKeys, globalKeys } from "../../../common/keys.ts";
 import { createApp, type App } from "../../src/app.ts";
 import { parseConfig, type Config } from "../../src/config.ts";
 import { createDatabase, type Database } from "../../src/db/client.ts";
@@ -165,3 +165,27 @@ export class Harness {
 export const errorShape = { code: expect.any(String), message: expect.any(String) };
 
 import { expect } from "bun:test";
+
+/**
+ * A capacity environment of the test file's own: a measurement that starts (on purpose,
+ * or by mistake) stores its result there, apart from the developer's. `enter()` before the
+ * harness is created, `leave(redis)` after the file.
+ */
+export function scratchCapacityEnvironment(label: string) {
+  const environment = `t-${label}-${Date.now().toString(36)}`;
+  const saved = { CAPACITY_ENVIRONMENT: process.env.CAPACITY_ENVIRONMENT, CAPACITY_FILE: process.env.CAPACITY_FILE };
+  return {
+    environment,
+    enter() {
+      process.env.CAPACITY_ENVIRONMENT = environment;
+      process.env.CAPACITY_FILE = `/tmp/concert-u-${environment}.json`;
+    },
+    async leave(redis: Redis) {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await redis.del(globalKeys.capacity(environment));
+    },
+  };
+}
