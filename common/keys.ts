@@ -35,6 +35,14 @@ export function eventKeys(eventId: string) {
     queueState: `${p}queue:state`,
     /** zset: queue numbers of tickets that left while waiting (score = member = number); trimmed below the serving pointer */
     gone: `${p}gone`,
+    /**
+     * zset: queue numbers a restore found without a ticket after Redis lost the line (score =
+     * member = number); also in `gone`, so they count as nobody ahead. A fan who comes back
+     * with a valid ticket of such a number is put back at it, once. Expires with the restore's grace.
+     */
+    lost: `${p}lost`,
+    /** list: claims not yet copied to MySQL, `<ticketId> <sessionId> <session expiry ms>`, oldest first; the scheduling leader copies and pops them */
+    claimLog: `${p}claims`,
     /** prefix of the @upstash/ratelimit keys of one limiter (`join`, `ticket`) */
     rateLimit: (kind: string) => `${p}rl:${kind}`,
     /** string: idempotency record of a purchase, per session and key */

@@ -167,3 +167,14 @@ export async function verifyQueueTicket(
   }
   return null;
 }
+
+/**
+ * The session id a claimed ticket becomes: derived from the ticket id, so a ticket claimed
+ * again after Redis lost the line (before the claim reached MySQL) comes back as the same
+ * session, never as a second one. The ticket id is a random secret of the fan's ticket, so
+ * the session id tells nothing about it.
+ */
+export async function sessionIdFor(ticketId: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`concert-u/session/${ticketId}`));
+  return base64urlBytes(new Uint8Array(digest).slice(0, 16));
+}
