@@ -37,7 +37,7 @@
   ARGV[6] reserve: numbers added above the highest known
   ARGV[7] restore grace (ms): how long `lost` numbers wait for their fans
   ARGV[8] n: queue-state field/value pairs that follow
-  ARGV[9 .. 8+2n] field, value pairs
+  ARGV[9 .. 8+2n] field, value pairs (an empty value removes the field: a setting left at its default)
   then    a: admissions that follow, then a pairs ticketId, claim deadline (ms)
   then    c: ticket ids that follow, claimed per MySQL (leave `admitted`)
   then    the session ids MySQL knows ended (leave `active`)
@@ -58,7 +58,11 @@ local graceMs = tonumber(ARGV[7])
 local i = 8
 local n = tonumber(ARGV[i])
 for j = 1, n do
-  redis.call('HSET', KEYS[2], ARGV[i + 2 * j - 1], ARGV[i + 2 * j])
+  if ARGV[i + 2 * j] == '' then
+    redis.call('HDEL', KEYS[2], ARGV[i + 2 * j - 1])
+  else
+    redis.call('HSET', KEYS[2], ARGV[i + 2 * j - 1], ARGV[i + 2 * j])
+  end
 end
 i = i + 2 * n + 1
 

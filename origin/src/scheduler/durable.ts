@@ -7,7 +7,7 @@
  */
 import type mysql from "mysql2/promise";
 import type { Db } from "../db/client.ts";
-import { listRooms, type Room } from "../modules/admission/rooms.ts";
+import { findRoom, listRooms, type Room } from "../modules/admission/rooms.ts";
 
 export interface Checkpoint {
   serving: number;
@@ -74,6 +74,17 @@ export class DurableLine {
       });
     }
     return out;
+  }
+
+  /** One event's waiting room and checkpoint, read now (a restore never works from a stale copy). */
+  async room(eventId: string): Promise<DurableRoom | null> {
+    const room = await findRoom(this.database, eventId);
+    if (!room) return null;
+    const [[c]] = (await this.pool.query(
+      "SELECT serving, last_number AS lastNumber, checkpoint_at AS checkpointAt, issue_rate AS issueRate, restores FROM queue_checkpoints WHERE event_id = ?",
+      [eventId],
+    )) as Rows<{ serving: number | string; lastNumber: number | string; checkpointAt: Date; issueRate: number; restores: number }>;
+    return { room, checkpoint: c ? { serving: Number(c.serving), lastNumber: Number(c.lastNumber), checkpointAt: c.checkpointAt.getTime(), issueRate: Number(c.issueRate), restores: Number(c.restores) } : null };
   }
 
   /** The checkpoint and the admissions it covers, in one transaction (one round trip). */

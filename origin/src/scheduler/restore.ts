@@ -67,7 +67,7 @@ export async function restoreEvent(redis: Redis, line: DurableLine, hooks: Resto
   const about = await hooks.about(eventId);
   const { set, remove } = roomFields(room);
   const fields: Record<string, string | number> = { ...set, restores: run.durable.checkpoint?.restores ?? 0 };
-  // settings MySQL left at their defaults are emptied (an older snapshot may hold a value)
+  // settings MySQL left at their defaults are removed (an older snapshot may hold a value)
   for (const field of remove) fields[field] = "";
   if (about) Object.assign(fields, { eventName: about.name, venue: about.venue, startsAt: about.startsAt.getTime() });
   const [admitted, active] = run.kind === "partial" ? await Promise.all([redis.zrange(k.admitted, 0, -1), redis.zrange(k.active, 0, -1)]) : [[], []];

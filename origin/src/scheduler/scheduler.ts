@@ -285,6 +285,11 @@ export class Scheduler {
     // admissions still on their way to MySQL go first: the restore reads them back
     await s.writing;
     if (s.pending) await this.flush(eventId, s);
+    // the room as MySQL has it now, not as last listed
+    const fresh = await this.o.durable!.line.room(eventId);
+    if (!fresh) return false;
+    durable = fresh;
+    this.rooms.set(eventId, fresh);
     const result = await restoreEvent(this.o.redis, this.o.durable!.line, this.o.durable!.hooks, this.o.config.restore, eventId, {
       token: s.token!,
       now: this.o.clock.now(),
