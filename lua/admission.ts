@@ -4,11 +4,13 @@
  * (origin/src/scheduler/scripts.ts).
  */
 import type { EventKeys } from "../common/keys.ts";
-import admitFansSource from "./admitFans-9.lua";
+import admitFansSource from "./admitFans-10.lua";
 import acquireLeaseSource from "./acquireLease-2.lua";
 import renewLeaseSource from "./renewLease-1.lua";
 import openSaleSource from "./openSale-3.lua";
 import setQueueStatusSource from "./setQueueStatus-1.lua";
+import applyRoomSource from "./applyRoom-1.lua";
+import restoreLineSource from "./restoreLine-10.lua";
 
 export const AdmitCode = { OPEN: 0, HALTED: 1, NOT_LEADER: -1 } as const;
 export type AdmitCode = (typeof AdmitCode)[keyof typeof AdmitCode];
@@ -25,6 +27,12 @@ export type OpenSaleCode = (typeof OpenSaleCode)[keyof typeof OpenSaleCode];
 export const StatusCode = { CHANGED: 0, UNCHANGED: 1, NO_QUEUE: -1, NOT_ALLOWED: -2 } as const;
 export type StatusCode = (typeof StatusCode)[keyof typeof StatusCode];
 
+export const ApplyRoomCode = { APPLIED: 0, STALE: 1, NO_QUEUE: -1 } as const;
+export type ApplyRoomCode = (typeof ApplyRoomCode)[keyof typeof ApplyRoomCode];
+
+export const RestoreCode = { RESTORED: 0, NOT_LEADER: -1 } as const;
+export type RestoreCode = (typeof RestoreCode)[keyof typeof RestoreCode];
+
 export interface AdmissionScript {
   name: string;
   numberOfKeys: number;
@@ -35,9 +43,9 @@ export interface AdmissionScript {
 export const admissionScripts = {
   admitFans: {
     name: "admitFans",
-    numberOfKeys: 9,
+    numberOfKeys: 10,
     source: admitFansSource,
-    keys: (k) => [k.schedulerLease, k.queueState, k.queue, k.seen, k.admitted, k.active, k.serving, k.gone, k.admits],
+    keys: (k) => [k.schedulerLease, k.queueState, k.queue, k.seen, k.admitted, k.active, k.serving, k.gone, k.admits, k.seq],
   },
   acquireLease: {
     name: "acquireLease",
@@ -53,6 +61,13 @@ export const admissionScripts = {
     keys: (k) => [k.schedulerLease, k.queueState, k.queue],
   },
   setQueueStatus: { name: "setQueueStatus", numberOfKeys: 1, source: setQueueStatusSource, keys: (k) => [k.queueState] },
+  applyRoom: { name: "applyRoom", numberOfKeys: 1, source: applyRoomSource, keys: (k) => [k.queueState] },
+  restoreLine: {
+    name: "restoreLine",
+    numberOfKeys: 10,
+    source: restoreLineSource,
+    keys: (k) => [k.schedulerLease, k.queueState, k.seq, k.serving, k.queue, k.seen, k.admitted, k.active, k.gone, k.lost],
+  },
 } satisfies Record<string, AdmissionScript>;
 
 export type AdmissionScriptName = keyof typeof admissionScripts;

@@ -31,4 +31,4 @@ export type SeatScriptName = keyof typeof seatScripts;
 
 export { SeatScriptCode, type SeatScriptReply } from "./codes.ts";
 export { queueScripts } from "./queue.ts";
-export { admissionScripts, AdmitCode, LeaseCode, OpenSaleCode, StatusCode } from "./admission.ts";
+export { admissionScripts, AdmitCode, ApplyRoomCode, LeaseCode, OpenSaleCode, RestoreCode, StatusCode } from "./admission.ts";

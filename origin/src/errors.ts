@@ -142,7 +142,14 @@ export class IdempotencyKeyReusedError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(code: string, message: string) {
+  constructor(code: string, message: string, readonly retryAfterSeconds?: number) {
     super(503, code, message);
+  }
+}
+
+/** Redis lost the event's line and the scheduler is rebuilding it from MySQL (within about a second). */
+export class RestoringError extends ServiceUnavailableError {
+  constructor() {
+    super("RESTORING", "We are restoring the line; your turn is kept. Try again in a few seconds.", 2);
   }
 }

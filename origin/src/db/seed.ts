@@ -10,7 +10,7 @@ import { events } from "./schema/index.ts";
 import { insertEvent, type EventInput } from "../modules/admin/service.ts";
 import { EventExistsError } from "../errors.ts";
 import { syncEvent } from "../modules/events/sync.ts";
-import { createWaitingRoom } from "../modules/admission/service.ts";
+import { openWaitingRoom } from "../modules/admission/service.ts";
 
 export const DEMO_EVENT: EventInput = {
   id: "demo",
@@ -41,7 +41,7 @@ if (import.meta.main) {
     }
     const [event] = await database.db.select().from(events).where(eq(events.id, DEMO_EVENT.id));
     await syncEvent(redis, database.db, event!);
-    const opened = await createWaitingRoom(redis, DEMO_EVENT.id, {
+    const opened = await openWaitingRoom(redis, database.db, DEMO_EVENT.id, {
       opensAt: event!.saleOpensAt.getTime(),
       now: Date.now(),
       settings: { maxActive: event!.maxActive },

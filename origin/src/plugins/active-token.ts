@@ -9,7 +9,9 @@
  *
  * Whether the session is still live (not revoked, not expired) is checked by the service
  * in the same Redis call as the work itself (the hold script, the seat map pipeline), so
- * the guard adds no round trip of its own.
+ * the guard adds no round trip of its own. Only a refused session costs more: services
+ * then ask whether Redis lost it (modules/admission/session-recovery.ts), which needs the
+ * token's `iat` and `exp`.
  */
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
@@ -20,6 +22,9 @@ import { NotFromEdgeError, TokenInvalidError, TokenMissingError, TokenWrongEvent
 export interface ActiveSession {
   sid: string;
   eventId: string;
+  /** when the token was issued and when it expires (s): what re-registers a session after Redis lost it */
+  iat: number;
+  exp: number;
 }
 
 export const ORIGIN_AUTH_HEADER = "x-origin-auth";
@@ -51,7 +56,7 @@ export function activeTokenPlugin(verifier: TokenVerifier, originAuthSecrets: st
     if (!claims) throw new TokenInvalidError();
     const routeEvent = (params as Record<string, string | undefined>).eventId;
     if (routeEvent !== undefined && claims.evt !== routeEvent) throw new TokenWrongEventError();
-    return { session: { sid: claims.sid, eventId: claims.evt } };
+    return { session: { sid: claims.sid, eventId: claims.evt, iat: claims.iat, exp: claims.exp } };
   };
   return new Elysia({ name: "active-token", seed: crypto.randomUUID() }).macro({
     activeToken: {

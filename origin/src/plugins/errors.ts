@@ -6,7 +6,7 @@
  */
 import { Elysia, ValidationError } from "elysia";
 import { isConnectionError } from "../db/errors.ts";
-import { AppError, errorBody, InvalidBodyError } from "../errors.ts";
+import { AppError, errorBody, InvalidBodyError, ServiceUnavailableError } from "../errors.ts";
 
 function validationMessage(error: Readonly<ValidationError>): string {
   try {
@@ -40,6 +40,7 @@ export const errorsPlugin = new Elysia({ name: "errors" })
   .onError({ as: "global" }, ({ code, error, set, request }) => {
     if (error instanceof AppError) {
       set.status = error.status;
+      if (error instanceof ServiceUnavailableError && error.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(error.retryAfterSeconds);
       return errorBody(error);
     }
     switch (code) {

@@ -23,6 +23,7 @@ export interface SchedulerConfig {
   /** the budget may save up at most this many seconds of admissions (no bursts) */
   burstSeconds: number;
   adaptive: AdaptiveConfig;
+  restore: RestoreConfig;
   /** name under which the capacity measurement is stored */
   environment: string;
   /** file the capacity measurement is also written to */
@@ -48,6 +49,16 @@ export interface AdaptiveConfig {
   floorShare: number;
   /** fewer samples than this say nothing about latency */
   minSamples: number;
+}
+
+/** How the leader rebuilds a line Redis lost (scheduler/restore.ts). */
+export interface RestoreConfig {
+  /** how long a number found without its ticket waits for its fan (`lost` expiry) */
+  graceMs: number;
+  /** the fewest numbers added above the highest known one */
+  reserveFloor: number;
+  /** seconds of issuing at the peak rate added to the time since the checkpoint */
+  reserveMarginSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -85,6 +96,11 @@ export function parseSchedulerConfig(env: Env = process.env): SchedulerConfig {
       increaseShare: num(env, "ADMISSION_ADAPT_INCREASE", 0.05, 0.001, 1),
       floorShare: num(env, "ADMISSION_ADAPT_FLOOR", 0.05, 0.001, 1),
       minSamples: num(env, "ADMISSION_ADAPT_MIN_SAMPLES", 5, 1, 100_000),
+    },
+    restore: {
+      graceMs: num(env, "RESTORE_GRACE_SECONDS", 300, 10, 86_400) * 1000,
+      reserveFloor: Math.floor(num(env, "RESTORE_RESERVE_FLOOR", 1000, 0, 10_000_000)),
+      reserveMarginSeconds: num(env, "RESTORE_RESERVE_MARGIN_SECONDS", 5, 0, 3600),
     },
     environment,
     capacityFile: env.CAPACITY_FILE?.trim() || `bench/results/capacity-${environment}.json`,

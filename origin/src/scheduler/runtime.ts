@@ -10,6 +10,8 @@ import { OriginMetrics } from "../modules/metrics/service.ts";
 import { CapacityStore } from "./capacity.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "./config.ts";
 import { scheduledEvents } from "./discovery.ts";
+import { DurableLine } from "./durable.ts";
+import { syncEvent } from "../modules/events/sync.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -24,6 +26,8 @@ export interface AdmissionRuntime {
   scheduler: Scheduler;
   /** organiser dashboard samples, taken on the ticks this instance leads */
   dashboard: DashboardSampler;
+  /** waiting rooms, checkpoints, admissions and claims in MySQL */
+  line: DurableLine;
 }
 
 const runtimes = new WeakMap<object, AdmissionRuntime>();
@@ -42,6 +46,7 @@ export function admissionRuntime(deps: Deps, env: Record<string, string | undefi
     onError: (event, error) => logJson("warn", "dashboard sample failed", { event, error }),
   });
   let scheduler: Scheduler | undefined;
+  const line = new DurableLine(deps.database.db);
   const observer = metrics.schedulerObserver(() => scheduler?.instanceId ?? "?");
   scheduler = new Scheduler({
     redis: deps.redis,
@@ -49,6 +54,16 @@ export function admissionRuntime(deps: Deps, env: Record<string, string | undefi
     config,
     listEvents: () => scheduledEvents(deps.redis),
     capacityTps: async () => (await capacity.get())?.tps ?? null,
+    durable: {
+      line,
+      hooks: {
+        about: async (eventId) => (await deps.catalog.find(eventId))?.event ?? null,
+        republish: async (eventId) => {
+          const entry = await deps.catalog.find(eventId);
+          if (entry) await syncEvent(deps.redis, deps.database.db, entry.event);
+        },
+      },
+    },
     observer: {
       ...observer,
       tick: (eventId, result, rate, ceiling, seconds) => {
@@ -65,6 +80,7 @@ export function admissionRuntime(deps: Deps, env: Record<string, string | undefi
     metrics,
     scheduler,
     dashboard,
+    line,
   };
   runtimes.set(deps, r);
   return r;
@@ -100,7 +116,7 @@ export async function stopAdmission(deps: Deps): Promise<void> {
   const r = runtimes.get(deps);
   if (!r) return;
   await r.scheduler.stop();
-  await r.dashboard.settled();
+  await Promise.all([r.dashboard.settled(), r.scheduler.settled()]);
   for (const recorder of [r.latency, r.dbLatency]) recorder.stop();
   await flushLatency(deps);
 }

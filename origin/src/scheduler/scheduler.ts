@@ -3,6 +3,12 @@
  * holding the event's lease ticks it several times a second: renew the lease, open a
  * pre-queue whose time has come, steer the adaptive rate, and admit
  * min(rate budget, free slots) fans in one script call that is fenced by the lease token.
+ *
+ * With MySQL (`durable`), the events are those of MySQL's waiting rooms as well as
+ * `cu:queues`, so a Redis that lost the registry is still scheduled; the leader rebuilds
+ * a line Redis lost (restore.ts), catches Redis up with the MySQL definition, and
+ * checkpoints each tick's admissions and counters in MySQL (in the background, one write
+ * in flight per event, so a slow database never slows admissions).
  */
 import type Redis from "ioredis";
 import { eventKeys, globalKeys, type EventKeys } from "../../../common/keys.ts";
@@ -12,7 +18,11 @@ import { AdaptiveRate, type AdaptiveDecision } from "./adaptive.ts";
 import { RateBudget } from "./budget.ts";
 import type { SchedulerConfig } from "./config.ts";
 import { readLatencyWindow, type LatencyWindow } from "./latency.ts";
-import { acquireLease, admitFans, openSale, renewLease, type AdmitResult } from "./scripts.ts";
+import { acquireLease, admitFans, applyRoom, openSale, renewLease, type AdmitResult, type RestoreResult } from "./scripts.ts";
+import { markOpened, roomFields } from "../modules/admission/rooms.ts";
+import { parseClaim, type CheckpointWrite, type DurableLine, type DurableRoom } from "./durable.ts";
+import { IssueRate } from "./issue-rate.ts";
+import { detectLoss, restoreEvent, type DurableCounters, type LossKind, type RestoreHooks } from "./restore.ts";
 import { ceilingRate, parseSettings, type Ceiling, type QueueSettings } from "./settings.ts";
 
 /** What the scheduler reports, for metrics and logs. */
@@ -21,7 +31,14 @@ export interface SchedulerObserver {
   tick?(eventId: string, result: AdmitResult, rate: number, ceiling: Ceiling, seconds: number): void;
   adaptive?(eventId: string, decision: AdaptiveDecision): void;
   saleOpened?(eventId: string, drawn: number): void;
+  restored?(eventId: string, kind: LossKind, result: RestoreResult): void;
   error?(eventId: string, error: unknown): void;
+}
+
+/** MySQL's part: where rooms, checkpoints and claims live, and how a restore republishes an event. */
+export interface SchedulerDurability {
+  line: DurableLine;
+  hooks: RestoreHooks;
 }
 
 export interface SchedulerOptions {
@@ -36,6 +53,7 @@ export interface SchedulerOptions {
   latency?: (eventId: string, since: number) => Promise<LatencyWindow>;
   observer?: SchedulerObserver;
   instanceId?: string;
+  durable?: SchedulerDurability;
 }
 
 interface EventState {
@@ -44,14 +62,26 @@ interface EventState {
   budget: RateBudget;
   adaptive: AdaptiveRate;
   lastRate: number | null;
+  issue: IssueRate;
+  /** the newest checkpoint this instance committed */
+  committed: DurableCounters | null;
+  /** admissions and counters not yet in MySQL */
+  pending: CheckpointWrite | null;
+  writing: Promise<void> | null;
+  writtenAt: number;
 }
 
 const LIST_EVERY_MS = 1000;
+/** an idle event is checkpointed at least this often, so the time since the checkpoint stays short */
+const CHECKPOINT_IDLE_MS = 1000;
+/** claim log entries copied to MySQL per write */
+const CLAIMS_PER_COPY = 1000;
 
 export class Scheduler {
   readonly instanceId: string;
   private readonly events = new Map<string, EventState>();
   private eventIds: string[] = [];
+  private rooms = new Map<string, DurableRoom>();
   private listedAt = -Infinity;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
@@ -98,11 +128,36 @@ export class Scheduler {
     return Boolean(this.events.get(eventId)?.token);
   }
 
+  /** Resolves once every checkpoint write under way has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.events.values()].map((s) => s.writing));
+  }
+
+  /** The waiting room MySQL has for an event, as last read (re-read every second). */
+  durableRoom(eventId: string): DurableRoom | undefined {
+    return this.rooms.get(eventId);
+  }
+
+  /**
+   * The events to tick: `cu:queues` united with MySQL's waiting rooms. Either source may
+   * fail alone (Redis lost, MySQL down); the other still lists, and a failed one keeps its
+   * last answer.
+   */
+  private async listAll(): Promise<void> {
+    const durable = this.o.durable;
+    const [listed, rooms] = await Promise.allSettled([this.o.listEvents(), durable ? durable.line.rooms() : Promise.resolve(new Map<string, DurableRoom>())]);
+    if (rooms.status === "fulfilled") this.rooms = rooms.value;
+    else this.o.observer?.error?.("*", rooms.reason);
+    const fromRedis = listed.status === "fulfilled" ? listed.value : this.eventIds.filter((id) => !this.rooms.has(id));
+    if (listed.status === "rejected" && rooms.status === "rejected") throw listed.reason;
+    this.eventIds = [...new Set([...fromRedis, ...this.rooms.keys()])];
+  }
+
   /** One tick over every event. */
   async tick(): Promise<void> {
     const now = this.o.clock.now();
     if (now - this.listedAt >= LIST_EVERY_MS || this.listedAt > now) {
-      this.eventIds = await this.o.listEvents();
+      await this.listAll();
       this.listedAt = now;
     }
     await Promise.all(
@@ -117,7 +172,18 @@ export class Scheduler {
   private state(eventId: string): EventState {
     let s = this.events.get(eventId);
     if (!s) {
-      s = { keys: eventKeys(eventId), token: null, budget: new RateBudget(this.o.config.burstSeconds), adaptive: new AdaptiveRate(this.o.config.adaptive), lastRate: null };
+      s = {
+        keys: eventKeys(eventId),
+        token: null,
+        budget: new RateBudget(this.o.config.burstSeconds),
+        adaptive: new AdaptiveRate(this.o.config.adaptive),
+        lastRate: null,
+        issue: new IssueRate(),
+        committed: null,
+        pending: null,
+        writing: null,
+        writtenAt: -Infinity,
+      };
       this.events.set(eventId, s);
     }
     return s;
@@ -127,6 +193,7 @@ export class Scheduler {
     if (Boolean(s.token) !== Boolean(token)) {
       s.budget.reset();
       s.adaptive.reset();
+      s.issue.reset();
       this.o.observer?.leadership?.(eventId, Boolean(token));
     }
     s.token = token;
@@ -137,13 +204,25 @@ export class Scheduler {
     const { redis, clock, config } = this.o;
     const s = this.state(eventId);
     const t0 = performance.now();
-    const [lease, hash] = await Promise.all([acquireLease(redis, s.keys, this.instanceId, config.leaseMs), redis.hgetall(s.keys.queueState)]);
+    const durable = this.o.durable ? this.rooms.get(eventId) : undefined;
+    const [lease, state, counters] = await Promise.all([
+      acquireLease(redis, s.keys, this.instanceId, config.leaseMs),
+      redis.hgetall(s.keys.queueState),
+      durable ? redis.mget(s.keys.serving, s.keys.seq) : Promise.resolve([null, null]),
+    ]);
+    let hash = state;
     this.setToken(eventId, s, lease.code === LeaseCode.LEADER ? lease.token : null);
     if (!s.token) return null;
+    if (durable) {
+      const restored = await this.restoreIfLost(eventId, s, durable, hash, Number(counters[0] ?? 0), Number(counters[1] ?? 0));
+      if (restored === null) return null;
+      if (restored) hash = await redis.hgetall(s.keys.queueState);
+      else await this.catchUp(eventId, s, durable, hash);
+    }
     const settings = parseSettings(hash, config);
     if (!settings) {
       // the waiting room was deleted: stop scheduling it (opening sets the status before listing it)
-      if (!hash.status) await redis.srem(globalKeys.queues, eventId);
+      if (!hash.status && !durable) await redis.srem(globalKeys.queues, eventId);
       return null;
     }
     const now = clock.now();
@@ -153,6 +232,7 @@ export class Scheduler {
       if (opened.code === OpenSaleCode.OPENED) {
         settings.status = "open";
         this.o.observer?.saleOpened?.(eventId, opened.drawn);
+        if (durable) await this.recordOpened(eventId, s, durable, now);
       } else if (opened.code === OpenSaleCode.NOT_LEADER) {
         this.setToken(eventId, s, null);
         return null;
@@ -180,8 +260,118 @@ export class Scheduler {
       return null;
     }
     s.budget.spend(result.admitted);
+    if (durable) this.checkpoint(eventId, s, result, now);
     this.o.observer?.tick?.(eventId, result, rate, ceiling, (performance.now() - t0) / 1000);
     return result;
+  }
+
+  /** The newest counters known durable: MySQL's checkpoint as last read, or one this instance committed since. */
+  private durableCounters(s: EventState, durable: DurableRoom): DurableCounters | null {
+    const c = durable.checkpoint;
+    const fromDb = c ? { serving: c.serving, lastNumber: c.lastNumber, at: c.checkpointAt, issueRate: c.issueRate } : null;
+    const mine = s.committed;
+    if (!fromDb) return mine;
+    if (!mine) return fromDb;
+    return { serving: Math.max(fromDb.serving, mine.serving), lastNumber: Math.max(fromDb.lastNumber, mine.lastNumber), at: Math.max(fromDb.at, mine.at), issueRate: Math.max(fromDb.issueRate, mine.issueRate) };
+  }
+
+  /**
+   * Restores the line when Redis lost it. Returns true when it restored, false when
+   * nothing was lost, null when this instance is no longer the leader.
+   */
+  private async restoreIfLost(eventId: string, s: EventState, durable: DurableRoom, hash: Record<string, string>, serving: number, seq: number): Promise<boolean | null> {
+    const kind = detectLoss(hash, serving, seq, this.durableCounters(s, durable));
+    if (!kind) return false;
+    // admissions still on their way to MySQL go first: the restore reads them back
+    await s.writing;
+    if (s.pending) await this.flush(eventId, s);
+    // the room as MySQL has it now, not as last listed
+    const fresh = await this.o.durable!.line.room(eventId);
+    if (!fresh) return false;
+    durable = fresh;
+    this.rooms.set(eventId, fresh);
+    const result = await restoreEvent(this.o.redis, this.o.durable!.line, this.o.durable!.hooks, this.o.config.restore, eventId, {
+      token: s.token!,
+      now: this.o.clock.now(),
+      kind,
+      durable,
+      counters: this.durableCounters(s, durable),
+      measuredRate: s.issue.peak(),
+    });
+    if (result.code !== 0) {
+      this.setToken(eventId, s, null);
+      return null;
+    }
+    s.committed = { serving: result.serving, lastNumber: result.seq, at: this.o.clock.now(), issueRate: s.committed?.issueRate ?? durable.checkpoint?.issueRate ?? 0 };
+    s.lastRate = null;
+    s.budget.reset();
+    this.o.observer?.restored?.(eventId, kind, result);
+    return true;
+  }
+
+  /**
+   * Redis holds an older definition than MySQL (an admin change whose Redis write failed):
+   * write MySQL's. A pre-queue the leader opened in Redis whose MySQL write failed is
+   * written to MySQL again.
+   */
+  private async catchUp(eventId: string, s: EventState, durable: DurableRoom, hash: Record<string, string>): Promise<void> {
+    const held = Number(hash.roomVersion ?? 0);
+    if (held < durable.room.version) {
+      const { set, remove } = roomFields(durable.room);
+      await applyRoom(this.o.redis, s.keys, durable.room.version, set, remove);
+    } else if (held === durable.room.version && durable.room.status === "prequeue" && hash.status === "open") {
+      await this.recordOpened(eventId, s, durable, Number(hash.statusAt) || this.o.clock.now());
+    }
+  }
+
+  private async recordOpened(eventId: string, s: EventState, durable: DurableRoom, at: number): Promise<void> {
+    try {
+      const room = await markOpened(this.o.durable!.line.database, eventId, at);
+      if (!room) return;
+      durable.room = room;
+      await applyRoom(this.o.redis, s.keys, room.version, { roomVersion: room.version });
+    } catch (error) {
+      // MySQL still says prequeue; catchUp writes it again on a later tick
+      this.o.observer?.error?.(eventId, error);
+    }
+  }
+
+  /** Queues this tick's admissions and counters for MySQL; one write in flight per event. */
+  private checkpoint(eventId: string, s: EventState, result: AdmitResult, now: number): void {
+    s.issue.add(now, result.seq);
+    const admissions = result.admittedTickets.map((t) => ({ ...t, deadline: result.deadline }));
+    const p = s.pending;
+    s.pending = { serving: Math.max(p?.serving ?? 0, result.serving), lastNumber: Math.max(p?.lastNumber ?? 0, result.seq), at: now, issueRate: s.issue.peak(), admissions: [...(p?.admissions ?? []), ...admissions] };
+    const c = s.committed;
+    const changed = !c || s.pending.serving > c.serving || s.pending.lastNumber > c.lastNumber || s.pending.admissions.length > 0;
+    if (s.writing || (!changed && now - s.writtenAt < CHECKPOINT_IDLE_MS && now >= s.writtenAt)) return;
+    s.writing = this.flush(eventId, s)
+      .catch((error) => this.o.observer?.error?.(eventId, error))
+      .finally(() => {
+        s.writing = null;
+      });
+  }
+
+  /** Writes what is pending (checkpoint + admissions in one transaction), then copies the claim log. */
+  private async flush(eventId: string, s: EventState): Promise<void> {
+    const w = s.pending;
+    if (!w) return;
+    s.pending = null;
+    const line = this.o.durable!.line;
+    try {
+      await line.checkpoint(eventId, w);
+    } catch (error) {
+      // keep them for the next write (a tick may have queued more meanwhile)
+      const later = s.pending as CheckpointWrite | null;
+      s.pending = later ? { ...later, admissions: [...w.admissions, ...later.admissions] } : w;
+      throw error;
+    }
+    s.committed = { serving: Math.max(s.committed?.serving ?? 0, w.serving), lastNumber: Math.max(s.committed?.lastNumber ?? 0, w.lastNumber), at: w.at, issueRate: w.issueRate };
+    s.writtenAt = w.at;
+    const entries = await this.o.redis.lrange(s.keys.claimLog, 0, CLAIMS_PER_COPY - 1);
+    if (entries.length === 0) return;
+    await line.recordClaims(eventId, entries.map(parseClaim).filter((c) => c !== null), this.o.clock.now());
+    await this.o.redis.lpop(s.keys.claimLog, entries.length);
   }
 
   /** The rate to admit at: the ceiling, or the adaptive rate below it. Publishes changes in the queue state. */

@@ -9,7 +9,7 @@ import { eventKeys, globalKeys } from "../../../common/keys.ts";
 import { createApp, type App } from "../../src/app.ts";
 import { parseConfig, type Config } from "../../src/config.ts";
 import { createDatabase, type Database } from "../../src/db/client.ts";
-import { events, orders, reservationHistory, reservations, seats } from "../../src/db/schema/index.ts";
+import { admissions, endedSessions, events, orders, queueCheckpoints, reservationHistory, reservations, seats, waitingRooms } from "../../src/db/schema/index.ts";
 import { createEvent, type EventInput } from "../../src/modules/admin/service.ts";
 import { SimulatedPaymentProvider } from "../../src/payments/simulated.ts";
 import { connectRedis } from "../../src/redis/client.ts";
@@ -150,6 +150,7 @@ export class Harness {
       await db.delete(orders).where(inArray(orders.eventId, ids));
       await db.delete(seats).where(inArray(seats.eventId, ids));
       await db.delete(events).where(inArray(events.id, ids));
+      await dropDurableRooms(db, ids);
       for (const id of ids) {
         const keys = await this.redis.keys(`${eventKeys(id).config.replace(/config$/, "")}*`);
         if (keys.length > 0) await this.redis.del(...keys);
@@ -160,6 +161,15 @@ export class Harness {
     this.redis.disconnect();
     await this.database.close();
   }
+}
+
+/** The waiting rooms of these events as MySQL keeps them (rooms, checkpoints, admissions, ended sessions). */
+export async function dropDurableRooms(db: Database["db"], ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.delete(waitingRooms).where(inArray(waitingRooms.eventId, ids));
+  await db.delete(queueCheckpoints).where(inArray(queueCheckpoints.eventId, ids));
+  await db.delete(admissions).where(inArray(admissions.eventId, ids));
+  await db.delete(endedSessions).where(inArray(endedSessions.eventId, ids));
 }
 
 export const errorShape = { code: expect.any(String), message: expect.any(String) };

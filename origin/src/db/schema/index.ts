@@ -2,3 +2,4 @@ export * from "./events.ts";
 export * from "./seats.ts";
 export * from "./orders.ts";
 export * from "./reservations.ts";
+export * from "./waiting-rooms.ts";

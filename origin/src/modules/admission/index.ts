@@ -8,7 +8,7 @@ import { admissionModels } from "./model.ts";
 import { leave, measureAndStore, moveQueue, openQueue, readCapacity, readQueue, updateSettings } from "./service.ts";
 
 const security = adminSecurity;
-const errors = { 400: "error", 401: "error", 404: "error", 409: "error" } as const;
+const errors = { 400: "error", 401: "error", 404: "error", 409: "error", 503: "error" } as const;
 
 /** Admin controls of an event's waiting room and of the capacity measurement. */
 export const admissionController = (deps: Deps) =>
@@ -20,7 +20,7 @@ export const admissionController = (deps: Deps) =>
       adminKey: true,
       params: "admission.params",
       response: { 200: "admission.queue", ...errors },
-      detail: { summary: "Live state of the waiting room: status, settings, rates (ceiling, target, measured), line, sessions, leader", description: "404 QUEUE_NOT_FOUND when the event has no waiting room.", security },
+      detail: { summary: "Live state of the waiting room: status, settings, rates (ceiling, target, measured), line, sessions, leader", description: "404 QUEUE_NOT_FOUND when the event has no waiting room; 503 RESTORING (Retry-After) while Redis lost it and the scheduler rebuilds it from MySQL.", security },
     })
     .post(
       "/events/:eventId/queue",
@@ -36,7 +36,7 @@ export const admissionController = (deps: Deps) =>
         response: { 201: "admission.queue", ...errors },
         detail: {
           summary: "Open the waiting room (a pre-queue until opensAt)",
-          description: "The scheduler drives every waiting room opened here. Before opensAt (default: the event's saleOpensAt) fans join a pre-queue and are placed by lot at the opening. 409 QUEUE_EXISTS if there is one.",
+          description: "The scheduler drives every waiting room opened here; it is kept in MySQL (written first), so a Redis that loses it gets it back from the scheduler. Before opensAt (default: the event's saleOpensAt) fans join a pre-queue and are placed by lot at the opening. 409 QUEUE_EXISTS if there is one.",
           security,
         },
       },
@@ -46,7 +46,7 @@ export const admissionController = (deps: Deps) =>
       params: "admission.params",
       body: "admission.settings",
       response: { 200: "admission.queue", ...errors },
-      detail: { summary: "Set rate, maxActive, session duration, claim window, adaptive mode or maxWaiting; takes effect on the next tick", description: "At least one property; the others keep their values. `rate: null` returns to the share of the measured database capacity.", security },
+      detail: { summary: "Set rate, maxActive, session duration, claim window, adaptive mode or maxWaiting; takes effect on the next tick", description: "At least one property; the others keep their values. `rate: null` returns to the share of the measured database capacity. Written to MySQL, then Redis.", security },
     })
     .post("/events/:eventId/queue/pause", ({ params }) => moveQueue(deps, params.eventId, "pause"), {
       adminKey: true,
@@ -92,6 +92,10 @@ export const sessionController = (deps: Deps) =>
     .delete("/:eventId/session", ({ params, session }) => leave(deps, session, params.eventId), {
       activeToken: true,
       params: "admission.params",
-      response: { 200: "admission.left", 400: "error", 401: "error", 403: "error" },
-      detail: { summary: "Leave: release your holds and end your session, freeing your place for the next fan", description: "Ends the session at once: its holds are released and the active token stops working.", security: fanSecurity },
+      response: { 200: "admission.left", 400: "error", 401: "error", 403: "error", 503: "error" },
+      detail: {
+        summary: "Leave: release your holds and end your session, freeing your place for the next fan",
+        description: "Ends the session at once: its holds are released and the active token stops working (recorded in MySQL, so no restore of the line brings it back). 503 RESTORING with Retry-After while the line is being rebuilt after Redis lost it.",
+        security: fanSecurity,
+      },
     });

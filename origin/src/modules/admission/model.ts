@@ -71,6 +71,19 @@ export const queueView = t.Object(
     serving: integer({ description: "highest queue number the scheduler has passed" }),
     lastNumber: integer({ description: "newest queue number handed out" }),
     totals: t.Object({ admitted: integer(), abandoned: integer(), claimExpired: integer() }),
+    restore: t.Union(
+      [
+        t.Object({
+          restoredAt: t.String({ format: "date-time", description: "when the scheduler last rebuilt the line from MySQL" }),
+          kind: t.Union([t.Literal("full"), t.Literal("partial")], { description: "full: Redis came back empty; partial: Redis came back from an older snapshot" }),
+          restores: integer({ description: "restores of this waiting room so far" }),
+          lostNumbers: integer({ description: "queue numbers the restores found without their ticket; their fans are put back at them when they come back" }),
+          replaced: integer({ description: "fans put back at their own number since" }),
+        }),
+        t.Null(),
+      ],
+      { description: "the last time Redis lost the line and the scheduler rebuilt it; null when it never did" },
+    ),
     leader: t.Union([t.String(), t.Null()], { description: "fencing token of the origin instance scheduling this event" }),
   },
   { description: "Live state of an event's waiting room." },

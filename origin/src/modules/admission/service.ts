@@ -1,21 +1,28 @@
 /**
  * Admin controls of an event's waiting room (open, settings, pause, resume, close, live
  * state), the database capacity measurement, and a fan leaving the purchase area.
- * Everything lives in the event's queue-state hash, which every origin instance and the
- * edge read: a change takes effect on the leader's next tick, on whichever instance.
+ * Every change is written to MySQL first (rooms.ts: the definition that survives Redis),
+ * then to the event's queue-state hash, which every origin instance and the edge read: a
+ * change takes effect on the leader's next tick, on whichever instance. A failure between
+ * the two leaves Redis one version behind MySQL, and the leader writes MySQL's version
+ * into Redis on its next ticks (scheduler.ts, catchUp): the two never stay apart.
  */
 import type { Static } from "elysia";
 import { eventKeys, globalKeys } from "../../../../common/keys.ts";
 import { StatusCode } from "../../../../lua/admission.ts";
 import type { Deps } from "../../deps.ts";
-import { AppError, NotFoundError, SessionInactiveError } from "../../errors.ts";
+import { AppError, NotFoundError, RestoringError, SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { isLive } from "../events/service.ts";
 import { releaseSessionHolds } from "../holds/session-holds.ts";
+import { whileLive } from "./session-recovery.ts";
 import { measureCapacity, type CapacityResult } from "../../scheduler/capacity.ts";
 import { admissionRuntime } from "../../scheduler/runtime.ts";
-import { setQueueStatus } from "../../scheduler/scripts.ts";
+import { applyRoom } from "../../scheduler/scripts.ts";
+import { recordEndedSession } from "../../scheduler/durable.ts";
 import { ceilingRate, parseSettings, type QueueStatus } from "../../scheduler/settings.ts";
+import type { Db } from "../../db/client.ts";
+import { changeRoom, deleteRoom, findRoom, insertRoom, roomFields, roomFromHash, type Room, type RoomSettings } from "./rooms.ts";
 import type { capacityMeasureBody, queueOpenBody, queueSettingsBody, queueView } from "./model.ts";
 
 type QueueView = Static<typeof queueView>;
@@ -60,7 +67,11 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
     deps.redis.get(k.schedulerLease),
   ]);
   const settings = parseSettings(hash, config);
-  if (!settings) throw new QueueNotFoundError(eventId);
+  if (!settings) {
+    // MySQL has the room while Redis lost it: the scheduler is rebuilding it
+    if (await findRoom(deps.database.db, eventId)) throw new RestoringError();
+    throw new QueueNotFoundError(eventId);
+  }
   const ceiling = ceilingRate(settings, (await capacity.get())?.tps ?? null, config);
   return {
     eventId,
@@ -86,21 +97,16 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
     serving: int(serving),
     lastNumber: int(seq),
     totals: { admitted: int(hash.admittedTotal), abandoned: int(hash.abandonedTotal), claimExpired: int(hash.claimExpiredTotal) },
+    restore: restoreOf(hash),
     leader,
   };
 }
 
-function settingFields(body: Partial<Static<typeof queueSettingsBody>>): { set: Record<string, string | number>; remove: string[] } {
-  const set: Record<string, string | number> = {};
-  const remove: string[] = [];
-  if (body.rate === null) remove.push("rate");
-  else if (body.rate !== undefined) set.rate = body.rate;
-  if (body.maxActive !== undefined) set.maxActive = body.maxActive;
-  if (body.sessionSeconds !== undefined) set.sessionSeconds = body.sessionSeconds;
-  if (body.claimSeconds !== undefined) set.claimSeconds = body.claimSeconds;
-  if (body.adaptive !== undefined) set.adaptive = body.adaptive ? 1 : 0;
-  if (body.maxWaiting !== undefined) set.maxWaiting = body.maxWaiting;
-  return { set, remove };
+/** The last restore of the line, as its queue state records it (null: never restored). */
+export function restoreOf(hash: Record<string, string>): QueueView["restore"] {
+  if (!hash.restoredAt) return null;
+  const kind = hash.restoreKind === "partial" ? "partial" : "full";
+  return { restoredAt: new Date(Number(hash.restoredAt)).toISOString(), kind, restores: int(hash.restores), lostNumbers: int(hash.lostTotal), replaced: int(hash.replacedTotal) };
 }
 
 /** Opens an event's waiting room: a pre-queue until `opensAt` (default: the event's saleOpensAt), or open at once. */
@@ -108,42 +114,84 @@ export async function openQueue(deps: Deps, eventId: string, body: Static<typeof
   const entry = await deps.catalog.get(eventId);
   const now = deps.clock.now();
   const opensAt = body.opensAt ? Date.parse(body.opensAt) : entry.event.saleOpensAt.getTime();
-  const { set } = settingFields(body);
-  const created = await createWaitingRoom(deps.redis, eventId, { opensAt, now, settings: { maxActive: entry.event.maxActive, ...set }, about: entry.event });
+  const { opensAt: _, ...settings } = body;
+  const created = await openWaitingRoom(deps.redis, deps.database.db, eventId, { opensAt, now, settings: { maxActive: entry.event.maxActive, ...settings }, about: entry.event });
   if (!created) throw new QueueExistsError(eventId);
   return readQueue(deps, eventId);
 }
 
 /**
- * Writes a new waiting room and hands it to the scheduler: a pre-queue until `opensAt`,
- * open after. The event's name, venue and start go with it, for the waiting room page.
- * Returns false, changing nothing, when the event already has one.
+ * Writes a new waiting room, MySQL first, and hands it to the scheduler: a pre-queue
+ * until `opensAt`, open after. The event's name, venue and start go with it, for the
+ * waiting room page. Returns false, changing nothing, when the event already has one.
+ * Should Redis fail after MySQL, the scheduler finds the room in MySQL and builds it in
+ * Redis (a restore), so the open is never half done.
  */
-export async function createWaitingRoom(
+export async function openWaitingRoom(
   redis: Deps["redis"],
+  db: Db,
   eventId: string,
-  { opensAt, now, settings, about }: { opensAt: number; now: number; settings: Record<string, number>; about: { name: string; venue: string; startsAt: Date } },
+  { opensAt, now, settings, about }: { opensAt: number; now: number; settings: RoomSettings; about: { name: string; venue: string; startsAt: Date } },
 ): Promise<boolean> {
   const k = eventKeys(eventId);
   const status: QueueStatus = opensAt > now ? "prequeue" : "open";
+  const room: Room = {
+    eventId,
+    status,
+    rate: settings.rate ?? null,
+    maxActive: settings.maxActive ?? null,
+    sessionSeconds: settings.sessionSeconds ?? null,
+    claimSeconds: settings.claimSeconds ?? null,
+    adaptive: settings.adaptive ?? null,
+    maxWaiting: settings.maxWaiting ?? null,
+    opensAt: new Date(opensAt),
+    statusAt: new Date(now),
+    closeReason: null,
+    version: 1,
+    updatedAt: new Date(now),
+  };
+  if (!(await insertRoom(db, room))) return false;
   // status first and only if absent: of two concurrent opens, one wins
-  if ((await redis.hsetnx(k.queueState, "status", status)) === 0) return false;
+  if ((await redis.hsetnx(k.queueState, "status", status)) === 0) {
+    // Redis had a waiting room MySQL did not know (opened before rooms were kept in MySQL)
+    await deleteRoom(db, eventId, 1);
+    return false;
+  }
   await redis
     .multi()
-    .hset(k.queueState, { ...settings, opensAt, statusAt: now, eventName: about.name, venue: about.venue, startsAt: about.startsAt.getTime() })
+    .hset(k.queueState, { ...roomFields(room).set, eventName: about.name, venue: about.venue, startsAt: about.startsAt.getTime() })
     .sadd(globalKeys.queues, eventId)
     .exec();
   return true;
 }
 
-export async function updateSettings(deps: Deps, eventId: string, body: Static<typeof queueSettingsBody>): Promise<QueueView> {
+/**
+ * Changes a room in MySQL under its row lock, then Redis. A room only Redis knew (opened
+ * before MySQL kept rooms) is first copied into MySQL. Throws QUEUE_NOT_FOUND without one.
+ */
+async function changeAndApply(deps: Deps, eventId: string, change: (room: Room) => Partial<Room> | null): Promise<Room> {
   const k = eventKeys(eventId);
-  if (!(await deps.redis.hexists(k.queueState, "status"))) throw new QueueNotFoundError(eventId);
-  const { set, remove } = settingFields(body);
-  const tx = deps.redis.multi();
-  if (Object.keys(set).length > 0) tx.hset(k.queueState, set);
-  if (remove.length > 0) tx.hdel(k.queueState, ...remove);
-  await tx.exec();
+  const now = deps.clock.now();
+  const result = await changeRoom(deps.database.db, eventId, now, change, async () => roomFromHash(eventId, await deps.redis.hgetall(k.queueState), now));
+  if (!result) throw new QueueNotFoundError(eventId);
+  if (result.changed) {
+    const { set, remove } = roomFields(result.room);
+    await applyRoom(deps.redis, k, result.room.version, set, remove);
+  }
+  return result.room;
+}
+
+export async function updateSettings(deps: Deps, eventId: string, body: Static<typeof queueSettingsBody>): Promise<QueueView> {
+  await changeAndApply(deps, eventId, () => {
+    const values: Partial<Room> = {};
+    if (body.rate !== undefined) values.rate = body.rate;
+    if (body.maxActive !== undefined) values.maxActive = body.maxActive;
+    if (body.sessionSeconds !== undefined) values.sessionSeconds = body.sessionSeconds;
+    if (body.claimSeconds !== undefined) values.claimSeconds = body.claimSeconds;
+    if (body.adaptive !== undefined) values.adaptive = body.adaptive;
+    if (body.maxWaiting !== undefined) values.maxWaiting = body.maxWaiting;
+    return values;
+  });
   return readQueue(deps, eventId);
 }
 
@@ -156,9 +204,12 @@ const MOVES = {
 
 export async function moveQueue(deps: Deps, eventId: string, move: keyof typeof MOVES): Promise<QueueView> {
   const { to, from } = MOVES[move];
-  const result = await setQueueStatus(deps.redis, eventKeys(eventId), to, deps.clock.now(), from);
-  if (result.code === StatusCode.NO_QUEUE) throw new QueueNotFoundError(eventId);
-  if (result.code === StatusCode.NOT_ALLOWED) throw new QueueStatusError(result.status, to);
+  const now = deps.clock.now();
+  await changeAndApply(deps, eventId, (room) => {
+    if (room.status === to) return null;
+    if (!(from as readonly string[]).includes(room.status)) throw new QueueStatusError(room.status, to);
+    return { status: to, statusAt: new Date(now), closeReason: to === "soldout" || to === "closed" ? to : null };
+  });
   return readQueue(deps, eventId);
 }
 
@@ -198,7 +249,11 @@ export async function measureAndStore(deps: Deps, body: Static<typeof capacityMe
 export async function leave(deps: Deps, session: ActiveSession, eventId: string) {
   const k = eventKeys(eventId);
   // an ended session (left, bought, run out) has nothing left to leave: refused like every fan route
-  if (!isLive(await deps.redis.zscore(k.active, session.sid), deps.clock.now())) throw new SessionInactiveError();
+  await whileLive(deps, session, async () => {
+    if (!isLive(await deps.redis.zscore(k.active, session.sid), deps.clock.now())) throw new SessionInactiveError();
+  });
+  // MySQL first: once it is recorded, no restore brings the session back
+  await recordEndedSession(deps.database.db, eventId, session.sid, "left", deps.clock.now());
   const { holds } = await releaseSessionHolds(deps.redis, k, session.sid);
   await deps.redis.zrem(k.active, session.sid);
   return { eventId, left: true as const, releasedHolds: holds };

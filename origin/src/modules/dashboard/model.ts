@@ -19,6 +19,9 @@ export const dashboardSample = t.Object(
     purchasesPerSec: t.Number({ description: "purchase requests answered per second over the latency window (all origin instances)" }),
     purchaseP95Ms: t.Union([t.Number(), t.Null()], { description: "p95 purchase latency over the latency window (null: no purchase in it)" }),
     admittedTotal: integer(),
+    restoredAt: t.Union([integer(), t.Null()], { description: "when the scheduler last rebuilt the line from MySQL after Redis lost it (ms since the epoch); null: never" }),
+    restoreKind: t.Union([t.Literal("full"), t.Literal("partial"), t.Null()], { description: "full: Redis came back empty; partial: Redis came back from an older snapshot; null: never restored" }),
+    replacedTotal: integer({ description: "fans put back at their own number since that restore (written by the edge when they come back)" }),
   },
   { description: "One second of a sale, as the scheduling leader saw it." },
 );

@@ -4,6 +4,9 @@
  * capped Redis list, so the organiser dashboard shows the last minutes from whichever
  * instance answers and a freshly opened page has history at once.
  *
+ * A sample carries the line's last restore (when Redis lost it and the leader rebuilt it
+ * from MySQL) and the fans put back at their own numbers since, so the page can show it.
+ *
  * A sample costs one pipeline: the queue-state hash, the sold set's size, the shared
  * purchase latency samples, and the seat keys (MGET in chunks) for the held-seat count.
  */
@@ -40,6 +43,10 @@ export interface StoredSample {
   p95: number | null;
   /** length of the latency window (ms) */
   window: number;
+  /** the line's last restore from MySQL (ms), its kind, and fans put back at their numbers since (absent in samples of older versions) */
+  restoredAt?: number | null;
+  restoreKind?: "full" | "partial" | null;
+  replaced?: number;
 }
 
 export interface SamplerOptions {
@@ -92,7 +99,7 @@ export class DashboardSampler {
     const { redis, latencyWindowMs } = this.o;
     const k = eventKeys(eventId);
     const seatKeys = await this.layout(eventId, now);
-    const pipeline = redis.pipeline().hmget(k.queueState, "status", "maxActive", "admittedTotal").scard(k.sold).lrange(k.purchaseLatency, 0, -1);
+    const pipeline = redis.pipeline().hmget(k.queueState, "status", "maxActive", "admittedTotal", "restoredAt", "restoreKind", "replacedTotal").scard(k.sold).lrange(k.purchaseLatency, 0, -1);
     if (seatKeys) for (let i = 0; i < seatKeys.length; i += MGET_CHUNK) pipeline.mget(...seatKeys.slice(i, i + MGET_CHUNK));
     const replies = (await pipeline.exec()) ?? [];
     for (const [error] of replies) if (error) throw error;
@@ -126,6 +133,9 @@ export class DashboardSampler {
       purchases: values.length,
       p95: p95 === null ? null : round(p95),
       window: latencyWindowMs,
+      restoredAt: state[3] ? Number(state[3]) : null,
+      restoreKind: state[4] === "full" || state[4] === "partial" ? state[4] : null,
+      replaced: Number(state[5] ?? 0) || 0,
     };
     await redis
       .multi()

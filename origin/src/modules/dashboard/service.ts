@@ -38,6 +38,9 @@ export function toSamples(stored: StoredSample[]): Sample[] {
       purchasesPerSec: s.window > 0 ? Math.round((s.purchases * 1000 * 1000) / s.window) / 1000 : 0,
       purchaseP95Ms: s.p95,
       admittedTotal: s.admitted,
+      restoredAt: s.restoredAt ?? null,
+      restoreKind: s.restoreKind ?? null,
+      replacedTotal: s.replaced ?? 0,
     };
   });
 }

@@ -7,7 +7,7 @@ import { eventModels } from "./model.ts";
 import { jsonResponse } from "../../lib/json-response.ts";
 import { getEvent, getSeatMapJson, getSeatStatusJson } from "./service.ts";
 
-const fanErrors = { 400: "error", 401: "error", 403: "error", 404: "error" } as const;
+const fanErrors = { 400: "error", 401: "error", 403: "error", 404: "error", 503: "error" } as const;
 
 export const eventsController = (deps: Deps) =>
   new Elysia({ prefix: "/api/events", tags: ["events"] })

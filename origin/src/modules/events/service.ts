@@ -2,6 +2,7 @@ import type { Static } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
+import { whileLive } from "../admission/session-recovery.ts";
 import type { CatalogEvent } from "./catalog.ts";
 import type { SeatStates } from "./seat-states.ts";
 import type { eventView, seatMapView, seatStatusView } from "./model.ts";
@@ -30,16 +31,20 @@ export function toEventView({ event, seats, tiers }: CatalogEvent): Static<typeo
 
 export async function getEvent(deps: Deps, session: ActiveSession, eventId: string) {
   const entry = await deps.catalog.get(eventId);
-  if (!isLive(await deps.redis.zscore(entry.keys.active, session.sid), deps.clock.now())) throw new SessionInactiveError();
+  await whileLive(deps, session, async () => {
+    if (!isLive(await deps.redis.zscore(entry.keys.active, session.sid), deps.clock.now())) throw new SessionInactiveError();
+  });
   return toEventView(entry);
 }
 
 /** The session must still be live; its check runs beside the (shared) seat read. */
 async function readForSession(deps: Deps, session: ActiveSession, eventId: string) {
   const entry = await deps.catalog.get(eventId);
-  const [score, snapshot] = await Promise.all([deps.redis.zscore(entry.keys.active, session.sid), deps.seatStates.read(entry)]);
-  if (!isLive(score, deps.clock.now())) throw new SessionInactiveError();
-  return { entry, snapshot };
+  return whileLive(deps, session, async () => {
+    const [score, snapshot] = await Promise.all([deps.redis.zscore(entry.keys.active, session.sid), deps.seatStates.read(entry)]);
+    if (!isLive(score, deps.clock.now())) throw new SessionInactiveError();
+    return { entry, snapshot };
+  });
 }
 
 /**

@@ -20,6 +20,9 @@ export const healthController = (deps: Deps) =>
       },
       {
         response: { 200: "health.ready", 503: "health.ready" },
-        detail: { summary: "Redis and MySQL answer", description: "Readiness: 200 when both stores answer, 503 (with which one failed) when either does not, and 503 at once while the process drains on SIGTERM." },
+        detail: {
+          summary: "Redis and MySQL answer, and every line on sale is in Redis",
+          description: "Readiness: 200 when both stores answer, 503 (with which one failed) when either does not, 503 `degraded` (naming the events) while an event whose waiting room MySQL has on sale has no queue state in Redis, and 503 at once while the process drains on SIGTERM.",
+        },
       },
     );

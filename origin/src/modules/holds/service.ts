@@ -7,6 +7,7 @@ import * as scripts from "../../redis/seat-scripts.ts";
 import type { CatalogEvent } from "../events/catalog.ts";
 import { CURRENCY, isLive } from "../events/service.ts";
 import { syncEvent } from "../events/sync.ts";
+import { whileLive } from "../admission/session-recovery.ts";
 
 export function priceOf(entry: CatalogEvent, seatIds: readonly string[]): number {
   return seatIds.reduce((sum, id) => sum + (entry.seatById.get(id)?.priceCents ?? 0), 0);
@@ -20,8 +21,8 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
   for (const id of seatIds) if (!entry.seatById.has(id)) throw new UnknownSeatError(id);
 
   const holdId = randomId("hold");
-  const attempt = async () =>
-    expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), seatIds }), seatIds);
+  const attempt = () =>
+    whileLive(deps, session, async () => expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), seatIds }), seatIds));
   let expiresAt: number;
   try {
     expiresAt = await attempt();
@@ -54,6 +55,10 @@ export async function readHold(deps: Pick<Deps, "redis">, entry: CatalogEvent, s
  * finds its seats again. Reads only: the session's seat index, then each hold's record.
  */
 export async function listHolds(deps: Deps, session: ActiveSession, eventId: string) {
+  return whileLive(deps, session, () => listLiveHolds(deps, session, eventId));
+}
+
+async function listLiveHolds(deps: Deps, session: ActiveSession, eventId: string) {
   const entry = await deps.catalog.get(eventId);
   const now = deps.clock.now();
   const [score, seatIds] = await Promise.all([
@@ -87,6 +92,10 @@ export async function listHolds(deps: Deps, session: ActiveSession, eventId: str
 }
 
 export async function releaseHold(deps: Deps, session: ActiveSession, eventId: string, holdId: string) {
+  return whileLive(deps, session, () => releaseLiveHold(deps, session, eventId, holdId));
+}
+
+async function releaseLiveHold(deps: Deps, session: ActiveSession, eventId: string, holdId: string) {
   const entry = await deps.catalog.get(eventId);
   const [score, seatIds] = await Promise.all([deps.redis.zscore(entry.keys.active, session.sid), readHold(deps, entry, session, holdId).catch((e: unknown) => e)]);
   // an ended session is told so first, whatever became of the hold (buying released it)

@@ -24,6 +24,7 @@ export interface MetricsSources {
 interface QueueRow {
   event: string;
   status: string | null;
+  replaced: number;
   waiting: number;
   active: number;
   unclaimed: number;
@@ -35,12 +36,12 @@ async function readQueueRows(redis: Redis, now: number): Promise<QueueRow[]> {
   const pipeline = redis.pipeline();
   for (const id of ids) {
     const k = eventKeys(id);
-    pipeline.zcard(k.queue).zcount(k.active, `(${now}`, "+inf").zcard(k.admitted).hmget(k.queueState, "status", "admitRate");
+    pipeline.zcard(k.queue).zcount(k.active, `(${now}`, "+inf").zcard(k.admitted).hmget(k.queueState, "status", "admitRate", "replacedTotal");
   }
   const replies = (await pipeline.exec()) ?? [];
   return ids.map((event, i) => {
-    const [waiting, active, unclaimed, state] = replies.slice(i * 4, i * 4 + 4).map(([, v]) => v) as [number, number, number, [string | null, string | null]];
-    return { event, status: state?.[0] ?? null, waiting: Number(waiting), active: Number(active), unclaimed: Number(unclaimed), measured: Number(state?.[1] ?? 0) };
+    const [waiting, active, unclaimed, state] = replies.slice(i * 4, i * 4 + 4).map(([, v]) => v) as [number, number, number, [string | null, string | null, string | null]];
+    return { event, status: state?.[0] ?? null, replaced: Number(state?.[2] ?? 0), waiting: Number(waiting), active: Number(active), unclaimed: Number(unclaimed), measured: Number(state?.[1] ?? 0) };
   });
 }
 
@@ -82,6 +83,13 @@ export class OriginMetrics {
     registers: [this.registry],
   });
   readonly schedulerErrors = this.counter("cu_scheduler_errors_total", "Scheduler ticks that failed");
+  readonly restores = new Counter({
+    name: "cu_queue_restores_total",
+    help: "Lines this instance rebuilt from MySQL after Redis lost them, by kind (full: Redis came back empty; partial: Redis went back to an older snapshot)",
+    labelNames: ["event", "kind"],
+    registers: [this.registry],
+  });
+  readonly lostNumbers = this.counter("cu_queue_lost_numbers_total", "Queue numbers a restore found without their ticket (awaiting their fans in `lost`)");
 
   constructor(sources: MetricsSources) {
     const { redis, db, clock } = sources;
@@ -107,6 +115,7 @@ export class OriginMetrics {
     queueGauge("cu_active_sessions", "Live sessions in the purchase area", (r) => r.active);
     queueGauge("cu_admitted_unclaimed", "Admitted fans who have not claimed yet", (r) => r.unclaimed);
     queueGauge("cu_admission_rate_measured", "Admissions per second over the last minute (what fans' wait estimates use)", (r) => r.measured);
+    queueGauge("cu_queue_replaced_fans", "Fans put back at their own number since the line was last restored (queue state replacedTotal, written by the edge)", (r) => r.replaced);
     queueGauge("cu_queue_open", "1 while the event's waiting room admits (status open)", (r) => (r.status === "open" ? 1 : 0));
     const registry = this.registry;
     new Gauge({
@@ -163,6 +172,11 @@ export class OriginMetrics {
       saleOpened: (event, drawn) => {
         this.salesOpened.inc({ event }, drawn);
         logJson("info", "sale opened", { event, drawn });
+      },
+      restored: (event, kind, r) => {
+        this.restores.inc({ event, kind });
+        if (r.lost) this.lostNumbers.inc({ event }, r.lost);
+        logJson("warn", "line restored from MySQL", { event, kind, serving: r.serving, seq: r.seq, lost: r.lost, dropped: r.dropped });
       },
       error: (event, error) => {
         this.schedulerErrors.inc({ event });

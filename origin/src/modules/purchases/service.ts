@@ -13,7 +13,8 @@
  * release that never succeeds still ends when the hold expires, so no seat is stranded.
  */
 import type { Deps } from "../../deps.ts";
-import { AppError, errorBody, type ErrorBody } from "../../errors.ts";
+import { AppError, errorBody, RestoringError, type ErrorBody } from "../../errors.ts";
+import { whileLive } from "../admission/session-recovery.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { recordPurchaseDbLatency } from "../../scheduler/runtime.ts";
@@ -109,10 +110,15 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
     if (!owner || !seats) throw new HoldNotFoundError();
     if (owner !== session.sid) throw new NotHoldOwnerError();
     seatIds = seats.split(",");
-    expectOk(
-      await scripts.beginPurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), windowMs, purchaseId: orderId, seatIds }),
+    await whileLive(deps, session, async () =>
+      expectOk(await scripts.beginPurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), windowMs, purchaseId: orderId, seatIds })),
     );
   } catch (error) {
+    // the line is being restored: nothing ran, so the key is freed for the retry
+    if (error instanceof RestoringError) {
+      await deps.redis.del(p.idemKey).catch(() => {});
+      throw error;
+    }
     if (error instanceof AppError) return { status: error.status, body: errorBody(error) };
     // Redis failed before anything was charged: undo what may have run and let the
     // client try again with the same key.

@@ -10,7 +10,9 @@
        admitted (it uses no budget). Each admitted fan gets the claim deadline;
     4. the serving pointer passes every ticket taken off the head;
     5. the admissions of the last minute give the measured rate, published as
-       `admitRate` for the edge's wait estimates.
+       `admitRate` for the edge's wait estimates;
+    6. it answers with each admitted ticket, its number and the claim deadline, and the
+       ticket counter, which the leader checkpoints in MySQL.
   Only the scheduling leader may run it: the fencing token is checked first, so a
   leader that lost its lease (paused, partitioned) can never admit.
 
@@ -23,6 +25,7 @@
   KEYS[7] serving         string  serving pointer
   KEYS[8] gone            zset    queue numbers of tickets that left, above the serving pointer
   KEYS[9] admits          hash    second -> admissions in it; `since` = window start (ms)
+  KEYS[10] seq            string  ticket counter (read only)
 
   ARGV[1] fencing token of the caller
   ARGV[2] now (ms)
@@ -34,12 +37,13 @@
   ARGV[8] most left tickets to drop in this tick
 
   Returns { code, admitted, abandoned, claimExpired, sessionsEnded, waiting, active,
-            unclaimed, serving, admitRate }
+            unclaimed, serving, admitRate, seq, deadline, { ticketId, number, ... } }
+            (deadline = the claim deadline (ms) of every ticket admitted in this call)
     0  OPEN        admitted as above
     1  HALTED      the status is not `open` (pre-queue, paused, sold out, closed): cleanup only
    -1  NOT_LEADER  the caller does not hold the lease; nothing was changed
 ]]
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { -1, 0, 0, 0, 0, 0, 0, 0, 0, '0' } end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { -1, 0, 0, 0, 0, 0, 0, 0, 0, '0', 0, 0, {} } end
 local now = tonumber(ARGV[2])
 local budget = tonumber(ARGV[3])
 local maxActive = tonumber(ARGV[4])
@@ -60,11 +64,12 @@ local status = redis.call('HGET', KEYS[2], 'status')
 local code = 1
 local admitted, abandoned = 0, 0
 local serving = tonumber(redis.call('GET', KEYS[7]) or '0')
+local deadline = now + claimMs
+local taken = {}
 if status == 'open' then
   code = 0
   local free = maxActive - redis.call('ZCARD', KEYS[6]) - redis.call('ZCARD', KEYS[5])
   local want = math.min(budget, free)
-  local deadline = now + claimMs
   local passed = serving
   while admitted < want and abandoned < maxDrops do
     local head = redis.call('ZRANGE', KEYS[3], 0, math.min(want - admitted, maxDrops - abandoned) - 1, 'WITHSCORES')
@@ -77,6 +82,8 @@ if status == 'open' then
       if seen >= freshSince then
         redis.call('ZADD', KEYS[5], deadline, tid)
         admitted = admitted + 1
+        taken[#taken + 1] = tid
+        taken[#taken + 1] = number
       else
         abandoned = abandoned + 1
       end
@@ -122,4 +129,5 @@ if abandoned > 0 then redis.call('HINCRBY', KEYS[2], 'abandonedTotal', abandoned
 if claimExpired > 0 then redis.call('HINCRBY', KEYS[2], 'claimExpiredTotal', claimExpired) end
 
 return { code, admitted, abandoned, claimExpired, sessionsEnded, redis.call('ZCARD', KEYS[3]),
-  redis.call('ZCARD', KEYS[6]), redis.call('ZCARD', KEYS[5]), serving, rateText }
+  redis.call('ZCARD', KEYS[6]), redis.call('ZCARD', KEYS[5]), serving, rateText,
+  tonumber(redis.call('GET', KEYS[10]) or '0'), deadline, taken }

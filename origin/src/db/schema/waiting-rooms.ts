@@ -1,0 +1,79 @@
+import { bigint, boolean, datetime, double, index, int, mysqlTable, primaryKey, varchar } from "drizzle-orm/mysql-core";
+
+/**
+ * What a waiting room is, per event, so that Redis can lose it: the organiser's settings
+ * and status (written by every admin change before Redis), the scheduling leader's
+ * checkpoint, the admissions it made and the sessions that ended. The scheduler rebuilds
+ * an event's line in Redis from these rows (origin/src/scheduler/restore.ts).
+ *
+ * No foreign key to `events`: a waiting room may run for an id with no event row (tests,
+ * load drivers), as it does in Redis.
+ */
+export const QUEUE_ROOM_STATUSES = ["prequeue", "open", "paused", "soldout", "closed"] as const;
+
+export const waitingRooms = mysqlTable("waiting_rooms", {
+  eventId: varchar("event_id", { length: 64 }).primaryKey(),
+  status: varchar("status", { length: 16, enum: QUEUE_ROOM_STATUSES }).notNull(),
+  /** fans per second set by hand; null = from the measured capacity */
+  rate: double("rate"),
+  maxActive: int("max_active"),
+  sessionSeconds: int("session_seconds"),
+  claimSeconds: int("claim_seconds"),
+  /** null = the origin's default (ADMISSION_ADAPTIVE) */
+  adaptive: boolean("adaptive"),
+  maxWaiting: int("max_waiting"),
+  opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
+  statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
+  /** soldout | closed once the sale is over */
+  closeReason: varchar("close_reason", { length: 16 }),
+  /** +1 on every change; Redis keeps the version it holds (`queue:state.roomVersion`), so the leader sees when Redis is behind */
+  version: int("version").notNull().default(1),
+  updatedAt: datetime("updated_at", { mode: "date", fsp: 3 }).notNull(),
+});
+
+/** The scheduling leader's checkpoint: never decreases (a stale leader's write is a no-op). */
+export const queueCheckpoints = mysqlTable("queue_checkpoints", {
+  eventId: varchar("event_id", { length: 64 }).primaryKey(),
+  /** serving pointer */
+  serving: bigint("serving", { mode: "number", unsigned: true }).notNull().default(0),
+  /** the last queue number issued (Redis `seq`) */
+  lastNumber: bigint("last_number", { mode: "number", unsigned: true }).notNull().default(0),
+  checkpointAt: datetime("checkpoint_at", { mode: "date", fsp: 3 }).notNull(),
+  /** peak queue numbers issued per second over the last minute, as the leader measured it */
+  issueRate: double("issue_rate").notNull().default(0),
+  restores: int("restores").notNull().default(0),
+  restoredAt: datetime("restored_at", { mode: "date", fsp: 3 }),
+  restoreKind: varchar("restore_kind", { length: 8 }),
+});
+
+/** Each admission the leader made (same transaction as its checkpoint), and its claim once the claim log is copied. */
+export const admissions = mysqlTable(
+  "admissions",
+  {
+    eventId: varchar("event_id", { length: 64 }).notNull(),
+    ticketId: varchar("ticket_id", { length: 64 }).notNull(),
+    number: bigint("number", { mode: "number", unsigned: true }).notNull(),
+    claimDeadline: datetime("claim_deadline", { mode: "date", fsp: 3 }).notNull(),
+    claimedAt: datetime("claimed_at", { mode: "date", fsp: 3 }),
+    sessionId: varchar("session_id", { length: 64 }),
+    sessionExpiresAt: datetime("session_expires_at", { mode: "date", fsp: 3 }),
+  },
+  (t) => [primaryKey({ name: "admissions_pk", columns: [t.eventId, t.ticketId] }), index("admissions_event_deadline").on(t.eventId, t.claimDeadline)],
+);
+
+export const ENDED_SESSION_REASONS = ["left", "revoked"] as const;
+
+/** Sessions that ended before their time (a bought one is `orders.session_id`): never brought back after a loss. */
+export const endedSessions = mysqlTable(
+  "ended_sessions",
+  {
+    eventId: varchar("event_id", { length: 64 }).notNull(),
+    sessionId: varchar("session_id", { length: 64 }).notNull(),
+    reason: varchar("reason", { length: 16, enum: ENDED_SESSION_REASONS }).notNull(),
+    endedAt: datetime("ended_at", { mode: "date", fsp: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ name: "ended_sessions_pk", columns: [t.eventId, t.sessionId] })],
+);
+
+export type WaitingRoomRow = typeof waitingRooms.$inferSelect;
+export type CheckpointRow = typeof queueCheckpoints.$inferSelect;
