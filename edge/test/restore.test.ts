@@ -12,6 +12,7 @@ import { eventKeys, globalKeys } from "../../common/keys.ts";
 import { sessionIdFor } from "../../common/tokens.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
 import type { Env } from "../src/env.ts";
+import { hubFor, SnapshotUnavailable } from "../src/hub.ts";
 import { startTestBridge } from "./helpers/bridge.ts";
 import { newEventId } from "./helpers/redis.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
@@ -255,6 +256,22 @@ describe("after the restore", () => {
 });
 
 describe("streams", () => {
+  test("one failed shared read drops the isolate's snapshot for every caller of the tick: they are told at once, without reading again, and the next tick reads", async () => {
+    const eventId = await openEvent("hub-fail");
+    const hub = hubFor(eventId);
+    expect((await hub.ensureFresh(env, null, 0)).status).toBe("open");
+    const dead = testEnv("http://127.0.0.1:9", { TICK_MS: "60000" });
+    await expect(hub.ensureFresh(dead, null, 0)).rejects.toBeInstanceOf(SnapshotUnavailable);
+    expect(hub.snapshot).toBeNull();
+    const reads = hub.reads;
+    // every other stream of the isolate, whatever its own tick: no stale positions, no second read
+    for (let i = 0; i < 5; i++) await expect(hub.ensureFresh(dead)).rejects.toBeInstanceOf(SnapshotUnavailable);
+    expect(hub.reads).toBe(reads);
+    // once a read succeeds, everyone has a snapshot again
+    expect((await hub.ensureFresh(env, null, 0)).status).toBe("open");
+    expect(hub.reads).toBe(reads + 1);
+  });
+
   test("no stream shows a position while the status is missing; once restored, each stream touches its ticket again and resumes with its true position", async () => {
     const eventId = await openEvent("streams");
     const fans: Fan[] = [];
