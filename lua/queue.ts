@@ -5,26 +5,31 @@
  * Redis: the dev bridge, the origin's tests and benches).
  */
 import type { EventKeys } from "../common/keys.ts";
-import joinQueueSource from "./joinQueue-7.lua";
-import touchTicketSource from "./touchTicket-3.lua";
+import joinQueueSource from "./joinQueue-8.lua";
+import touchTicketSource from "./touchTicket-6.lua";
 import readQueueStateSource from "./readQueueState-7.lua";
-import claimTurnSource from "./claimTurn-4.lua";
+import claimTurnSource from "./claimTurn-5.lua";
 
 export const JoinCode = {
   JOINED: 0,
   WAITING: 1,
   ADMITTED: 2,
+  /** put back at the ticket's own number after Redis lost the line; answered to the fan as WAITING */
+  REPLACED: 3,
   NO_QUEUE: -1,
   SALE_ENDED: -2,
   QUEUE_FULL: -3,
   RATE_LIMITED: -4,
+  /** the fan holds a valid ticket while queueState has no status: the line is being restored */
+  RESTORING: -5,
 } as const;
 export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
 
-export const TouchCode = { UNKNOWN: 0, WAITING: 1, ADMITTED: 2 } as const;
+/** WAITING also answers a ticket put back at its own number after Redis lost the line */
+export const TouchCode = { UNKNOWN: 0, WAITING: 1, ADMITTED: 2, RESTORING: 3 } as const;
 export type TouchCode = (typeof TouchCode)[keyof typeof TouchCode];
 
-export const ClaimCode = { CLAIMED: 0, STILL_WAITING: -1, NOT_ADMITTED: -2, CLAIM_EXPIRED: -3 } as const;
+export const ClaimCode = { CLAIMED: 0, STILL_WAITING: -1, NOT_ADMITTED: -2, CLAIM_EXPIRED: -3, RESTORING: -4 } as const;
 export type ClaimCode = (typeof ClaimCode)[keyof typeof ClaimCode];
 
 export interface QueueScript {
@@ -38,12 +43,12 @@ export const queueScripts = {
   joinQueue: {
     name: "joinQueue",
     source: joinQueueSource,
-    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone],
+    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone, k.lost],
   },
   touchTicket: {
     name: "touchTicket",
     source: touchTicketSource,
-    keys: (k) => [k.queue, k.seen, k.admitted],
+    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.lost, k.gone],
   },
   readQueueState: {
     name: "readQueueState",
@@ -53,7 +58,7 @@ export const queueScripts = {
   claimTurn: {
     name: "claimTurn",
     source: claimTurnSource,
-    keys: (k) => [k.admitted, k.active, k.queue, k.queueState],
+    keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog],
   },
 } satisfies Record<string, QueueScript>;
 
@@ -62,5 +67,5 @@ export const queueScripts = {
  * tests and benches seed a line straight into Redis (the edge passes each fan's IP).
  */
 export function seedJoinArgs(now: number, ticketIds: string[]): Array<string | number> {
-  return [now, 1, 60_000, ticketIds.length, ...ticketIds.flatMap((tid) => ["", tid, 0])];
+  return [now, 1, 60_000, ticketIds.length, ...ticketIds.flatMap((tid) => ["", 0, tid, 0])];
 }

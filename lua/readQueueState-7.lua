@@ -12,7 +12,7 @@
   KEYS[4] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[5] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[7] queueState  hash    status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt
+  KEYS[7] queueState  hash    status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt
 
   ARGV[1] now (ms)
   ARGV[2] presence grace (ms): waiting tickets not seen since now - grace have left
@@ -22,8 +22,10 @@
   ARGV[6 .. 5+n]    ticket ids present now
   ARGV[6+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt }
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt }
+    status "" = queueState has no status: the line is being restored (never read as open)
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
+    restoredAt = when the line was last restored after Redis lost it (ms), "" if never
 ]]
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[5])
@@ -64,7 +66,7 @@ for j = 6 + n, #ARGV do
   end
 end
 
-local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt')
+local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt')
 return {
   tonumber(redis.call('GET', KEYS[1]) or '0'),
   serving,
@@ -79,4 +81,5 @@ return {
   state[5] or '',
   state[6] or '',
   state[7] or '',
+  state[8] or '',
 }

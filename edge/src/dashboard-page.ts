@@ -86,6 +86,7 @@ export function dashboardPage(eventId: string): string {
 <div><dt>Held seats</dt><dd id="s-held">-</dd></div>
 <div><dt>Seats sold</dt><dd id="s-sold">-</dd></div>
 <div><dt>Purchase p95</dt><dd id="s-p95">-</dd></div>
+<div id="s-restore-box" hidden><dt>Line restored after a Redis loss</dt><dd id="s-restore">-</dd></div>
 </dl>
 </section>
 <section class="controls" aria-labelledby="controls-heading">
@@ -250,6 +251,18 @@ export const DASHBOARD_SCRIPT = `(() => {
     if (document.activeElement !== $("max-active")) $("max-active").placeholder = String(q.settings.maxActive);
   }
 
+  // the origin restored the line after Redis lost it: when, how much was lost, fans put back
+  function showRestore(q, last) {
+    const pick = (name) => (q && q[name] !== undefined && q[name] !== null ? q[name] : last && last[name] !== undefined ? last[name] : null);
+    const at = pick("restoredAt");
+    $("s-restore-box").hidden = !at;
+    if (!at) return;
+    const kind = pick("restoreKind");
+    const replaced = pick("replacedTotal");
+    $("s-restore").textContent = (kind === "partial" ? "Partial loss" : kind === "full" ? "Full loss" : "Restored") + ", " + new Date(Number(at)).toLocaleTimeString() +
+      (replaced === null ? "" : "; " + fmt(replaced, 0) + " fans put back");
+  }
+
   function showLatest() {
     const last = samples[samples.length - 1];
     if (!last) return;
@@ -274,6 +287,7 @@ export const DASHBOARD_SCRIPT = `(() => {
       samples = samples.filter((s) => s.t >= from);
       showQueue(d.queue);
       showLatest();
+      showRestore(d.queue, samples[samples.length - 1]);
       redraw();
       $("updated").textContent = "(updated " + new Date(d.now).toLocaleTimeString() + ")";
       showError("");

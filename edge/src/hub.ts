@@ -7,6 +7,11 @@
  * streams and nobody awaits another request's promise: whichever request finds the
  * snapshot stale performs the read in its own context and stores plain data; the others
  * read that data on their next tick.
+ *
+ * A read that fails drops the snapshot for every stream of the isolate, not only the one
+ * that made it: until a read succeeds again, every caller of the tick is told the state
+ * cannot be read (SnapshotUnavailable) instead of being handed the last, stale positions,
+ * and only one read per tick is tried.
  */
 import { config, type Env } from "./env.ts";
 import { queueScripts, runScript } from "./redis.ts";
@@ -29,7 +34,14 @@ const STUCK_MS = 5000;
 /** Window over which the admission rate is measured when the scheduler does not announce one. */
 const RATE_WINDOW_MS = 60_000;
 
-type RawState = [number, number, number, number, string, string, string, Array<string | number>, string[], string, string, string, string];
+type RawState = [number, number, number, number, string, string, string, Array<string | number>, string[], string, string, string, string, string];
+
+/** The isolate's last shared read failed (Redis cannot be reached): no snapshot is true now. */
+export class SnapshotUnavailable extends Error {
+  constructor(cause?: unknown) {
+    super("the event's queue state cannot be read", { cause });
+  }
+}
 
 export class Hub {
   snapshot: Snapshot | null = null;
@@ -42,6 +54,9 @@ export class Hub {
   /** number of shared-state reads this hub made */
   reads = 0;
   private inFlightSince = 0;
+  /** when the last shared read failed, 0 once one succeeded */
+  private failedAt = 0;
+  private lastFailure: unknown = null;
   /** the current presence round: ticket ids to refresh, and how far the reads got */
   private round: string[] = [];
   private roundAt = 0;
@@ -60,11 +75,13 @@ export class Hub {
    */
   async ensureFresh(env: Env, usage: { subrequests: number } | null = null, maxAgeMs = config(env).tickMs): Promise<Snapshot> {
     const now = Date.now();
+    if (this.isFresh(maxAgeMs, now)) return this.snapshot!;
     const busy = this.inFlightSince > 0 && now - this.inFlightSince < STUCK_MS;
-    if (!this.isFresh(maxAgeMs, now) && (!busy || this.snapshot === null)) {
-      if (usage) usage.subrequests++;
-      await this.read(env);
-    }
+    // a read failed within the tick, or the retry is in flight: everyone is told, nobody else reads
+    if (this.failedAt > 0 && (now - this.failedAt < maxAgeMs || busy)) throw new SnapshotUnavailable(this.lastFailure);
+    if (busy && this.snapshot !== null) return this.snapshot;
+    if (usage) usage.subrequests++;
+    await this.read(env);
     return this.snapshot!;
   }
 
@@ -97,7 +114,7 @@ export class Hub {
         ...touch,
         ...lookups,
       ]);
-      const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt] = raw;
+      const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt] = raw;
       const results = new Map<string, string>();
       lookups.forEach((tid, i) => {
         const value = String(found[i] ?? "");
@@ -119,8 +136,16 @@ export class Hub {
         opensAt: opensAt && Number(opensAt) > 0 ? Number(opensAt) : null,
         about: eventName ? { name: String(eventName), venue: String(venue), startsAt: Number(startsAt) || null } : null,
         lookups: results,
+        restoredAt: restoredAt && Number(restoredAt) > 0 ? Number(restoredAt) : null,
       };
+      this.failedAt = 0;
+      this.lastFailure = null;
       this.recordServing(now, Number(serving));
+    } catch (e) {
+      this.snapshot = null;
+      this.failedAt = Date.now();
+      this.lastFailure = e;
+      throw new SnapshotUnavailable(e);
     } finally {
       this.inFlightSince = 0;
     }

@@ -14,6 +14,7 @@
  *   GET  /organiser/assets/*         the dashboard's script and uPlot (JS, CSS), versioned URLs
  *   GET  /assets/*, /favicon.ico     the pages' icon (versioned URL, cached a year)
  *   GET  /healthz                    liveness, touches nothing
+ *   GET  /health                     readiness: Redis reachable, registry present, no line being restored (503 when degraded)
  *   GET  /openapi.json               this API's OpenAPI document (openapi.ts)
  */
 import { EVENT_ID_PATTERN } from "../../common/keys.ts";
@@ -24,6 +25,7 @@ import { edgeOpenApi } from "./openapi.ts";
 import { admin } from "./routes/admin.ts";
 import { api } from "./routes/api.ts";
 import { claim } from "./routes/claim.ts";
+import { health } from "./routes/health.ts";
 import { join } from "./routes/join.ts";
 import { jwks } from "./routes/jwks.ts";
 import { organiser } from "./routes/organiser.ts";
@@ -62,6 +64,7 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
   const staticResponse = staticAsset(request, path);
   if (staticResponse) return staticResponse;
   if (path === "/healthz") return new Response("ok", { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+  if (path === "/health") return method === "GET" || method === "HEAD" ? health(env) : notAllowed("GET");
   if (path === "/openapi.json") return method === "GET" || method === "HEAD" ? json(edgeOpenApi, 200, { "cache-control": "public, max-age=300" }) : notAllowed("GET");
   if (path === "/.well-known/jwks.json") return method === "GET" || method === "HEAD" ? jwks(env) : notAllowed("GET");
 

@@ -20,6 +20,8 @@ export const JOIN_WINDOW_MS = 60_000;
 export interface JoinRequest {
   /** ticket id of a valid ticket the fan holds for this event, else null */
   heldTid: string | null;
+  /** that ticket's queue number (0 without one): a restore may have kept it for the fan */
+  heldNum?: number;
   /** client IP: what new places are limited by */
   ip: string;
 }
@@ -38,11 +40,13 @@ export interface LineState {
   about: Snapshot["about"];
 }
 
+/** `replaced`: the fan was put back at their ticket's own number after Redis lost the line (told as waiting). */
 export type JoinOutcome =
-  | { kind: "joined" | "waiting"; tid: string; num: number; goneAhead: number; state: LineState }
+  | { kind: "joined" | "waiting"; tid: string; num: number; goneAhead: number; state: LineState; replaced?: boolean }
   | { kind: "admitted"; tid: string; deadline: number }
   | { kind: "rate-limited"; resetAt: number }
-  | { kind: "no-queue" | "sale-ended" | "queue-full" };
+  | { kind: "no-queue" | "sale-ended" | "queue-full" }
+  | { kind: "restoring" };
 
 type RawState = [string, number, number, number, number, string, string, string, string, string, string];
 type RawReply = [RawState, number[], number[], number[]];
@@ -87,7 +91,7 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
     }
     const tid = randomId();
     fresh.push(tid);
-    args.push(r.heldTid ?? "", tid, ip);
+    args.push(r.heldTid ?? "", r.heldTid ? (r.heldNum ?? 0) : 0, tid, ip);
   }
   const [rawState, codes, numbers, details] = await runScript<RawReply>(env, queueScripts.joinQueue, eventId, args, limitKeys);
   const state = lineState(rawState, now);
@@ -100,6 +104,8 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
         return { kind: "joined", tid: fresh[i]!, num, goneAhead: detail, state };
       case JoinCode.WAITING:
         return { kind: "waiting", tid: r.heldTid!, num, goneAhead: detail, state };
+      case JoinCode.REPLACED:
+        return { kind: "waiting", tid: r.heldTid!, num, goneAhead: detail, state, replaced: true };
       case JoinCode.ADMITTED:
         return { kind: "admitted", tid: r.heldTid!, deadline: detail };
       case JoinCode.RATE_LIMITED:
@@ -110,6 +116,8 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
         return { kind: "sale-ended" };
       case JoinCode.QUEUE_FULL:
         return { kind: "queue-full" };
+      case JoinCode.RESTORING:
+        return { kind: "restoring" };
       default:
         throw new Error(`joinQueue returned unknown code ${code}`);
     }

@@ -1,6 +1,6 @@
 /**
  * The edge's OpenAPI document, served at GET /openapi.json: the API apps integrate with
- * (join, status, the SSE stream and its events, claim, JWKS, health) and the rules of the
+ * (join, status, the SSE stream and its events, claim, JWKS, health and readiness) and the rules of the
  * /api/* and /admin/* proxies to the origin. The origin's own routes are described by its
  * document (/swagger/json on the origin). Written by hand next to the routes it describes;
  * edge/test/openapi.test.ts lints it with Spectral and drives every operation against it.
@@ -97,11 +97,53 @@ const admittedView: Schema = {
   },
 };
 
+const restoringView: Schema = {
+  type: "object",
+  description:
+    "The event's queue state is missing (Redis lost it and the line is being restored): the fan keeps their place, but no position is true yet, so none is given. " +
+    "Poll again after refreshIntervalSeconds; once the line is back the fan is put back at their own number.",
+  required: ["eventId", "ticketNumber", "status", "code", "message", "position", "inWaitingRoom", "admitted", "refreshIntervalSeconds"],
+  properties: {
+    eventId: { type: "string" },
+    ticketNumber: { type: "integer", minimum: 0, description: "the number the fan's ticket carries" },
+    status: { type: "string", const: "restoring" },
+    code: { type: "string", const: "RESTORING" },
+    message: { type: "string", examples: ["We are restoring the line; you keep your place."] },
+    position: { type: "null", description: "no position while the line is being restored" },
+    inWaitingRoom: { type: "boolean", const: true },
+    admitted: { type: "boolean", const: false },
+    refreshIntervalSeconds: { type: "integer", minimum: 1 },
+  },
+};
+
+const health: Schema = {
+  type: "object",
+  description: "Whether the waiting room can serve fans now.",
+  required: ["status", "redis", "registry", "restoring", "checkedAt"],
+  properties: {
+    status: { type: "string", enum: ["ok", "degraded"], description: "degraded: Redis cannot be reached, the registry of queues is missing, or a line is being restored" },
+    redis: { type: "object", required: ["reachable"], properties: { reachable: { type: "boolean" } } },
+    registry: {
+      type: "object",
+      required: ["present", "events"],
+      description: "the registry of events with a waiting room (`cu:queues`); missing after Redis lost its data, until the origin restores it",
+      properties: { present: { type: "boolean" }, events: { type: "integer", minimum: 0 } },
+    },
+    restoring: { type: "array", items: { type: "string" }, description: "events in the registry whose queue state has no status: their lines are being restored" },
+    checkedAt: { type: "string", format: "date-time", description: "when this isolate checked (answers are reused for a second)" },
+  },
+};
+
 const sseEvents = {
   position: { data: "FanView", description: "the fan's place changed (sent at once on connect, then only on change); its `id:` is the state version" },
   admitted: { data: "AdmittedEvent", description: "the fan's turn: claim before claimDeadline; the stream ends" },
   expired: { data: "ExpiredEvent", description: "the ticket is no longer in line (left, used, or its claim window passed); the stream ends" },
   closed: { data: "ClosedEvent", description: "the sale is over (sold out or closed); nobody else will be admitted; the stream ends" },
+  restoring: {
+    data: "RestoringEvent",
+    description:
+      "the event's queue state is missing or cannot be read (Redis lost it, or cannot be reached): no position is sent meanwhile; the stream stays open and sends `position` again once the line is restored (the fan back at their own number)",
+  },
 };
 
 const proxyNote =
@@ -217,7 +259,7 @@ export const edgeOpenApi: Json = {
           "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
           "410": failure("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
           "429": failure("Too many new joins from this client IP; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
-          "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE"]),
+          "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING"]),
         },
       },
     },
@@ -226,11 +268,13 @@ export const edgeOpenApi: Json = {
         tags: ["queue"],
         operationId: "status",
         summary: "Your place in line, for clients that poll",
-        description: "The same view the stream's `position` event carries; poll every refreshIntervalSeconds. Polling keeps the place (presence).",
+        description:
+          "The same view the stream's `position` event carries; poll every refreshIntervalSeconds. Polling keeps the place (presence). While the line is being restored " +
+          "the answer is a RestoringView (status `restoring`, position null), never a position; a poll after the restore puts the fan back at their own number.",
         parameters: [eventIdParameter],
         security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
         responses: {
-          "200": { description: "Waiting, or admitted", content: json({ oneOf: [ref("FanView"), ref("AdmittedView")] }) },
+          "200": { description: "Waiting, admitted, or waiting while the line is being restored", content: json({ oneOf: [ref("FanView"), ref("AdmittedView"), ref("RestoringView")] }) },
           "400": badPath,
           "401": noTicket,
           "404": noEvent,
@@ -252,7 +296,8 @@ export const edgeOpenApi: Json = {
             .join("; ") +
           ". A `: heartbeat` comment comes at least every HEARTBEAT_SECONDS (at most 15 s) and `retry: 3000` opens the stream. A stream opened during a pre-queue ends " +
           "when the sale opens, so the client reconnects and reads its drawn number. A ticket already admitted or gone when the stream connects gets its final event " +
-          "at once (or 204 No Content: nothing more will come; read /status). The data schemas are components FanView, AdmittedEvent, ExpiredEvent and ClosedEvent " +
+          "at once (or 204 No Content: nothing more will come; read /status). When Redis cannot be reached the stream still opens (200) with a `restoring` event and keeps " +
+          "trying, so a standard EventSource never gives up. The data schemas are components FanView, AdmittedEvent, ExpiredEvent, ClosedEvent and RestoringEvent " +
           "(listed under x-sse-events).",
         parameters: [eventIdParameter],
         security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
@@ -268,7 +313,6 @@ export const edgeOpenApi: Json = {
           "401": noTicket,
           "404": noEvent,
           "429": rateLimited,
-          "503": unavailable(["UNAVAILABLE"]),
         },
       },
     },
@@ -290,7 +334,11 @@ export const edgeOpenApi: Json = {
           "409": failure("The turn has not come yet; keep waiting", ["NOT_YOUR_TURN"]),
           "410": failure("The turn passed before it was claimed; join again", ["CLAIM_EXPIRED"]),
           "429": rateLimited,
-          "503": unavailable(["UNAVAILABLE"]),
+          "503": failure(
+            "Redis cannot be reached (UNAVAILABLE), or the line is being restored after Redis lost it (RESTORING: the turn is kept; claim again after Retry-After seconds)",
+            ["UNAVAILABLE", "RESTORING"],
+            { "Retry-After": header("RetryAfter") },
+          ),
         },
       },
     },
@@ -315,6 +363,22 @@ export const edgeOpenApi: Json = {
         description: "Answers `ok`, touching neither Redis nor the origin.",
         security: [],
         responses: { "200": { description: "The Worker runs", content: { "text/plain": { schema: { type: "string", const: "ok" } } } } },
+      },
+    },
+    "/health": {
+      get: {
+        tags: ["health"],
+        operationId: "health",
+        summary: "Readiness: can the waiting room serve fans now",
+        description:
+          "Checks that Redis answers, that the registry of events with a waiting room exists, and that every event in it has a queue status (a missing one is a line " +
+          "being restored after Redis lost it). 503 while any of these fails. Each isolate checks at most once a second.",
+        security: [],
+        responses: {
+          "200": { description: "Everything the waiting room needs is there", headers: { "Cache-Control": header("NoStore") }, content: json(ref("Health")) },
+          "405": failure("Use GET", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "503": { description: "Degraded: Redis cannot be reached, the registry is missing, or a line is being restored", headers: { "Retry-After": header("RetryAfter") }, content: json(ref("Health")) },
+        },
       },
     },
     "/openapi.json": {
@@ -401,6 +465,19 @@ export const edgeOpenApi: Json = {
       },
       FanView: fanView,
       AdmittedView: admittedView,
+      RestoringView: restoringView,
+      Health: health,
+      RestoringEvent: {
+        type: "object",
+        description: "data of the `restoring` event",
+        required: ["eventId", "status", "code", "message"],
+        properties: {
+          eventId: { type: "string" },
+          status: { type: "string", const: "restoring" },
+          code: { type: "string", const: "RESTORING" },
+          message: { type: "string", examples: ["We are restoring the line; you keep your place."] },
+        },
+      },
       AdmittedEvent: {
         type: "object",
         description: "data of the `admitted` event",

@@ -1,5 +1,6 @@
 /** The waiting room page: plain HTML and one small script (EventSource, claim, redirect). */
 import { assetUrl } from "./assets.ts";
+import { RESTORING_MESSAGE } from "./restoring.ts";
 import type { FanView, Snapshot } from "./snapshot.ts";
 
 /** Text for HTML: what the origin wrote about an event is data, never markup. */
@@ -11,6 +12,7 @@ h1{font-size:1.5rem}.big{font-size:3rem;font-weight:700;margin:.25rem 0}
 .bar{height:.75rem;background:#e6e6ee;border-radius:.5rem;overflow:hidden}
 .bar>div{height:100%;width:0;background:#4b3fd6;transition:width .6s}
 .muted{color:#5d5d6b}.event{font-size:1.1rem;margin:0 0 -.5rem}.notice{padding:.75rem 1rem;border-radius:.5rem;background:#fff4d6}
+.restoring{padding:.75rem 1rem;border-radius:.5rem;background:#e3ecff;font-weight:600}.restoring:empty{padding:0}
 `;
 
 /** Every page names its icon, so browsers do not ask /favicon.ico on their own. */
@@ -29,6 +31,7 @@ export function messagePage(title: string, message: string): string {
 const script = (eventId: string, initial: FanView | null) => `
 (() => {
   const eventId = ${JSON.stringify(eventId)};
+  const restoringWords = ${JSON.stringify(RESTORING_MESSAGE)};
   const $ = (id) => document.getElementById(id);
   const startKey = "cu-start-" + eventId;
   const labels = { prequeue: "The sale has not opened yet. Everyone here before it opens gets a place drawn by lot.", paused: "The sale is paused. You keep your place.", soldout: "Sold out. No more tickets are available.", closed: "The sale is closed." };
@@ -39,7 +42,17 @@ const script = (eventId: string, initial: FanView | null) => `
     const h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     $("opens-in").textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
   }
+  // the line is being restored after a failure: no position is true now, so none is shown;
+  // said once in the polite live region, cleared when true positions come back
+  function restoring(message) {
+    const words = message || restoringWords;
+    if ($("restoring").textContent !== words) $("restoring").textContent = words;
+    $("state").textContent = "Reconnecting to the line...";
+    for (const id of ["position", "ahead", "behind"]) $(id).textContent = "...";
+    $("wait").textContent = "being estimated";
+  }
   function show(v) {
+    $("restoring").textContent = "";
     $("position").textContent = v.position.toLocaleString();
     $("ahead").textContent = v.ahead.toLocaleString();
     $("behind").textContent = v.behind.toLocaleString();
@@ -72,13 +85,18 @@ const script = (eventId: string, initial: FanView | null) => `
     const body = await res.json().catch(() => ({}));
     if (res.ok) { sessionStorage.removeItem(startKey); location.replace(body.redirect || "/events/" + eventId); return; }
     $("state").textContent = body.message || "Your turn could not be claimed.";
+    if (body.code === "RESTORING" || res.status === 503) setTimeout(claim, 1000 * (Number(res.headers.get("retry-after")) || 3));
     if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(rejoin, 3000);
   }
   async function rejoin() {
     sessionStorage.removeItem(startKey);
     const res = await fetch("/queue/" + eventId + "/join", { method: "POST", credentials: "same-origin" });
     if (res.ok) { const v = await res.json(); if (v.admitted) return claim(); show(v); connect(); }
-    else { const body = await res.json().catch(() => ({})); $("state").textContent = body.message || "Could not join the line."; }
+    else {
+      const body = await res.json().catch(() => ({}));
+      if (body.code === "RESTORING") { restoring(body.message); setTimeout(rejoin, 1000 * (Number(res.headers.get("retry-after")) || 3)); return; }
+      $("state").textContent = body.message || "Could not join the line.";
+    }
   }
   function connect() {
     if (source) source.close();
@@ -87,6 +105,7 @@ const script = (eventId: string, initial: FanView | null) => `
     source.addEventListener("admitted", () => { source.close(); claim(); });
     source.addEventListener("expired", () => { source.close(); rejoin(); });
     source.addEventListener("closed", (e) => over(JSON.parse(e.data)));
+    source.addEventListener("restoring", (e) => restoring(JSON.parse(e.data).message));
     source.onerror = () => { if (source.readyState !== EventSource.CLOSED) $("state").textContent = "Reconnecting... you keep your place."; };
   }
   for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Date(t.getAttribute("datetime")).toLocaleString();
@@ -101,11 +120,13 @@ function aboutEvent(about: Snapshot["about"]): string {
   return `<p class="event"><b id="event-name">${escapeHtml(about.name)}</b><br><span class="muted">${escapeHtml(about.venue)}${when}</span></p>`;
 }
 
-export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null): string {
+/** `restoring`: the fan keeps a place, but the line is being restored, so no position is shown yet. */
+export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null, restoring = false): string {
   return shell(
     about ? `Waiting room: ${escapeHtml(about.name)}` : "Waiting room",
     `${aboutEvent(about)}<h1>You are in the waiting room</h1>
-<p id="state" class="muted">You are in line. Keep this page open; it updates by itself.</p>
+<p id="state" class="muted">${restoring ? "Reconnecting to the line..." : "You are in line. Keep this page open; it updates by itself."}</p>
+<p id="restoring" class="restoring" role="status" aria-live="polite">${restoring ? RESTORING_MESSAGE : ""}</p>
 <p id="notice" class="notice" role="status" hidden></p>
 <p id="opens" hidden>The sale opens in <b id="opens-in" class="big" aria-live="off"></b></p>
 <div id="line">

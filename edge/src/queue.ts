@@ -1,22 +1,25 @@
 /** The waiting line's per-ticket operations on Redis, one script call each (joins: ./joins.ts). */
+import { sessionIdFor } from "../../common/tokens.ts";
 import { ClaimCode, TouchCode } from "../../lua/queue.ts";
-import { randomId } from "./auth.ts";
 import type { Env } from "./env.ts";
 import { queueScripts, runScript } from "./redis.ts";
 
-export type TouchResult = { kind: "waiting"; num: number } | { kind: "admitted"; deadline: number } | { kind: "unknown" };
+export type TouchResult = { kind: "waiting"; num: number } | { kind: "admitted"; deadline: number } | { kind: "unknown" } | { kind: "restoring" };
 
-export async function touchTicket(env: Env, eventId: string, tid: string): Promise<TouchResult> {
-  const [code, value] = await runScript<[number, number]>(env, queueScripts.touchTicket, eventId, [tid, Date.now()]);
+/** Marks the fan present; a ticket whose number a restore kept in `lost` is put back at it (answered as waiting). */
+export async function touchTicket(env: Env, eventId: string, tid: string, num: number): Promise<TouchResult> {
+  const [code, value] = await runScript<[number, number]>(env, queueScripts.touchTicket, eventId, [tid, Date.now(), num]);
   if (code === TouchCode.WAITING) return { kind: "waiting", num: Number(value) };
   if (code === TouchCode.ADMITTED) return { kind: "admitted", deadline: Number(value) };
+  if (code === TouchCode.RESTORING) return { kind: "restoring" };
   return { kind: "unknown" };
 }
 
-export type ClaimResult = { kind: "claimed"; sid: string; expiresAt: number } | { kind: "still-waiting" | "not-admitted" | "claim-expired" };
+export type ClaimResult = { kind: "claimed"; sid: string; expiresAt: number } | { kind: "still-waiting" | "not-admitted" | "claim-expired" | "restoring" };
 
 export async function claimTurn(env: Env, eventId: string, tid: string, sessionTtlSeconds: number): Promise<ClaimResult> {
-  const sid = randomId();
+  // derived from the ticket: a ticket claimed again after Redis lost the claim is the same session
+  const sid = await sessionIdFor(tid);
   // an admin's per-event session length (queue state) wins over the default inside the script
   const [code, expiresAt] = await runScript<[number, number?]>(env, queueScripts.claimTurn, eventId, [tid, sid, Date.now(), sessionTtlSeconds * 1000]);
   switch (code) {
@@ -28,6 +31,8 @@ export async function claimTurn(env: Env, eventId: string, tid: string, sessionT
       return { kind: "not-admitted" };
     case ClaimCode.CLAIM_EXPIRED:
       return { kind: "claim-expired" };
+    case ClaimCode.RESTORING:
+      return { kind: "restoring" };
     default:
       throw new Error(`claimTurn returned unknown code ${code}`);
   }

@@ -25,12 +25,20 @@ export interface Snapshot {
   about: { name: string; venue: string; startsAt: number | null } | null;
   /** admission look-ups made in this read: ticketId -> deadline ms | "w" (waiting) | "" (neither) */
   lookups: Map<string, string>;
+  /** when the line was last restored after Redis lost it (ms), if ever */
+  restoredAt: number | null;
 }
 
-/** `prequeue`: fans gather before the sale opens; their places are drawn by lot at the opening. */
-export type QueueStatus = "prequeue" | "open" | "paused" | "soldout" | "closed";
+/**
+ * `prequeue`: fans gather before the sale opens; their places are drawn by lot at the opening.
+ * `restoring`: the queue state has no status (Redis lost it and the origin has not written it
+ * back yet): no position is true then, so none is shown.
+ */
+export type QueueStatus = "prequeue" | "open" | "paused" | "soldout" | "closed" | "restoring";
 
+/** A missing status is a line being restored, never an open one. */
 export function parseStatus(raw: string): QueueStatus {
+  if (raw === "") return "restoring";
   return raw === "prequeue" || raw === "paused" || raw === "soldout" || raw === "closed" ? raw : "open";
 }
 

@@ -106,11 +106,12 @@ describe("POST /queue/:eventId/join", () => {
   });
 
   test("events without a waiting room, ended sales and full rooms are refused with JSON errors", async () => {
+    // another event's waiting room is listed in the registry: Redis has not lost the line
+    const ended = await freshEvent("ended");
     const missing = await join(newEventId("nothing"));
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: "NO_SUCH_EVENT" });
 
-    const ended = await freshEvent("ended");
     await setStatus(ended, "soldout");
     const soldout = await join(ended);
     expect(soldout.status).toBe(410);

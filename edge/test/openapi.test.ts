@@ -14,7 +14,10 @@ import { Harness } from "../../origin/test/support/harness.ts";
 import { checked, Contract } from "../../test/helpers/contract.ts";
 import { spectralProblems } from "../../test/helpers/spectral.ts";
 import { startTestBridge } from "./helpers/bridge.ts";
-import { admitHead, dropEvent, newEventId, openQueue } from "./helpers/redis.ts";
+import Redis from "ioredis";
+import { eventKeys, globalKeys } from "../../common/keys.ts";
+import { PrivateRedis } from "../../chaos/support/redis-server.ts";
+import { admitHead, dropEvent, newEventId, openQueue, redis } from "./helpers/redis.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
 
 let h: Harness;
@@ -71,7 +74,7 @@ async function stream(path: string, init: Init = {}) {
   return { status: res.status, reader: res.status === 200 ? new SseReader(res) : null };
 }
 
-const SSE_SCHEMAS: Record<string, string> = { position: "FanView", admitted: "AdmittedEvent", expired: "ExpiredEvent", closed: "ClosedEvent" };
+const SSE_SCHEMAS: Record<string, string> = { position: "FanView", admitted: "AdmittedEvent", expired: "ExpiredEvent", closed: "ClosedEvent", restoring: "RestoringEvent" };
 async function nextEvent(reader: SseReader, name: string) {
   const ev = await reader.nextEvent(name, 20_000);
   problems.push(...contract.schemaProblems(SSE_SCHEMAS[name]!, ev.data).map((p) => `SSE ${name}: ${p}`));
@@ -152,7 +155,10 @@ describe("the edge's OpenAPI document", () => {
     expect((await nextEvent(live.reader!, "position")).ticketNumber).toBe(1);
     await live.reader!.close();
     expect((await stream(`/queue/${line}/events`)).status).toBe(401);
-    expect((await stream(`/queue/${line}/events`, { jar: other.jar, env: dead })).status).toBe(503);
+    const unreachable = await stream(`/queue/${line}/events`, { jar: other.jar, env: dead });
+    expect(unreachable.status).toBe(200);
+    expect((await nextEvent(unreachable.reader!, "restoring")).code).toBe("RESTORING");
+    await unreachable.reader!.close();
 
     // claim: not yet, then admitted (status and stream say so), claimed once, then gone
     expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: waiter.jar })).status).toBe(409);
@@ -178,6 +184,36 @@ describe("the edge's OpenAPI document", () => {
     await Bun.sleep(20);
     expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: late.jar })).status).toBe(410);
     expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: other.jar, env: dead })).status).toBe(503);
+
+    // a line being restored (its queue state lost): status, join, claim and the stream say so
+    const lostLine = await edgeOnlyQueue("contract-restoring");
+    const keeper = await joined(lostLine, "203.0.113.50");
+    await redis.hdel(eventKeys(lostLine).queueState, "status");
+    const restoringStatus = await edge(`/queue/${lostLine}/status`, { jar: keeper.jar });
+    expect(restoringStatus.body).toMatchObject({ status: "restoring", position: null });
+    expect((await edge(`/queue/${lostLine}/join`, { method: "POST", jar: keeper.jar })).body.code).toBe("RESTORING");
+    expect((await edge(`/queue/${lostLine}/claim`, { method: "POST", jar: keeper.jar })).body.code).toBe("RESTORING");
+    const restoringStream = await stream(`/queue/${lostLine}/events`, { jar: keeper.jar });
+    expect((await nextEvent(restoringStream.reader!, "restoring")).status).toBe("restoring");
+    await restoringStream.reader!.close();
+
+    // readiness, on a Redis of its own: ok with one open waiting room, degraded when the registry is gone
+    const own = await PrivateRedis.start();
+    const ownBridge = await startTestBridge({ redisUrl: own.url });
+    try {
+      const ownRedis = new Redis(own.url);
+      const probe = testEnv(ownBridge.url);
+      expect((await edge("/health", { env: probe })).status).toBe(503);
+      await ownRedis.hset(eventKeys("contract-ready").queueState, "status", "open");
+      await ownRedis.sadd(globalKeys.queues, "contract-ready");
+      ownRedis.disconnect();
+      await Bun.sleep(1100); // the isolate's answer is reused for a second
+      expect((await edge("/health", { env: probe })).body).toMatchObject({ status: "ok", redis: { reachable: true }, registry: { present: true, events: 1 } });
+      expect((await edge("/health", { method: "POST", env: probe, operation: "health" })).status).toBe(405);
+    } finally {
+      await ownBridge.stop();
+      await own.kill();
+    }
 
     const stayer = await joined(line, "203.0.113.14");
     const waiting = await stream(`/queue/${line}/events`, { jar: stayer.jar });

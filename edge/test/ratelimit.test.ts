@@ -6,7 +6,7 @@ import { Redis } from "@upstash/redis";
 import { eventKeys } from "../../common/keys.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
 import { newEventId, redis } from "./helpers/redis.ts";
-import { call, countRequestsTo, testEnv } from "./helpers/worker.ts";
+import { call, countRequestsTo, SseReader, testEnv } from "./helpers/worker.ts";
 
 
 const edge = useEdgeWorker({ JOIN_LIMIT_PER_MINUTE: "3", TICKET_LIMIT_PER_MINUTE: "2" });
@@ -121,7 +121,7 @@ describe("rate limits", () => {
     expect((await limiter.getRemaining("198.51.100.41")).remaining).toBe(3);
   });
 
-  test("when Redis cannot be reached at all, fans get 503 JSON with Retry-After, never a 500", async () => {
+  test("when Redis cannot be reached at all, fans get 503 JSON with Retry-After, never a 500; a stream says it is restoring", async () => {
     const dead = testEnv("http://127.0.0.1:9", { RATE_LIMIT_TIMEOUT_MS: "300" });
     const eventId = await freshEvent("rl-dead");
     const jar = new Map<string, string>();
@@ -130,12 +130,18 @@ describe("rate limits", () => {
       [`/queue/${eventId}/join`, "POST"],
       [`/queue/${eventId}/status`, "GET"],
       [`/queue/${eventId}/claim`, "POST"],
-      [`/queue/${eventId}/events`, "GET"],
     ] as const) {
       const res = await call(dead, path, { method, jar: new Map(jar), ip: "198.51.100.31" });
       expect(res.status, path).toBe(503);
       expect(res.headers.get("retry-after"), path).toBe("5");
       expect(((await res.json()) as any).code, path).toBe("UNAVAILABLE");
     }
+    // an error status would make a browser's EventSource stop for good: the stream opens and says so
+    const res = await call(dead, `/queue/${eventId}/events`, { jar: new Map(jar), ip: "198.51.100.31" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toStartWith("text/event-stream");
+    const stream = new SseReader(res);
+    expect((await stream.nextEvent("restoring", 5000)).data).toEqual({ eventId, status: "restoring", code: "RESTORING", message: "We are restoring the line; you keep your place." });
+    await stream.close();
   });
 });

@@ -4,6 +4,7 @@ import { config, type Env } from "../env.ts";
 import { cookie, error, json } from "../http.ts";
 import { claimTurn } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
+import { RESTORING_CLAIM_MESSAGE, restoringError } from "../restoring.ts";
 import { noTicket } from "./status.ts";
 
 export async function claim(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
@@ -32,5 +33,8 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
       return error(403, "NOT_ADMITTED", "This ticket cannot be claimed: it was never admitted or was already used.");
     case "claim-expired":
       return error(410, "CLAIM_EXPIRED", `Your turn passed before it was claimed; join again at /events/${eventId}.`);
+    case "restoring":
+      // the admission may be written back by the restore: the turn is kept, not refused
+      return restoringError(RESTORING_CLAIM_MESSAGE);
   }
 }

@@ -1,9 +1,10 @@
 /** POST /queue/:eventId/join: JSON join for apps and single-page clients. */
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
+import { RESTORING_MESSAGE, RESTORING_NEW_FAN_MESSAGE, restoringError } from "../restoring.ts";
 import { findOrMakePlace, type Place } from "./place.ts";
 
-export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" }>): Response {
+export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "restoring" }>): Response {
   switch (place.kind) {
     case "no-queue":
       return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
@@ -11,6 +12,8 @@ export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ende
       return error(410, "SALE_ENDED", "The sale has ended.");
     case "queue-full":
       return error(503, "QUEUE_FULL", "The waiting room is full; try again in a minute.", { "retry-after": "60" });
+    case "restoring":
+      return restoringError(place.held ? RESTORING_MESSAGE : RESTORING_NEW_FAN_MESSAGE);
   }
 }
 

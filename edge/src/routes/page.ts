@@ -6,6 +6,7 @@
 import { readActive } from "../auth.ts";
 import type { Env } from "../env.ts";
 import { messagePage, waitingRoomPage } from "../page.ts";
+import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { salePage } from "../sale-page.ts";
 import { findOrMakePlace } from "./place.ts";
 
@@ -37,6 +38,11 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null));
+    case "restoring":
+      // a fan with a ticket keeps their place: the waiting room, saying the line is being
+      // restored, whose stream reconnects and shows the position once it is back
+      if (place.held) return html(waitingRoomPage(eventId, null, null, true));
+      return html(messagePage("Please wait a moment", "We are restoring the waiting room. This page will let you in shortly; refresh in a few seconds."), 503, { "retry-after": String(RESTORING_RETRY_SECONDS) });
     case "no-queue":
       return html(messagePage("Event not found", "There is no sale for this event."), 404);
     case "sale-ended":

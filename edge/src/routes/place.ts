@@ -4,17 +4,20 @@ import { config, type Env } from "../env.ts";
 import { clientIp, cookie, error } from "../http.ts";
 import { hubFor } from "../hub.ts";
 import { join, type LineState } from "../joins.ts";
+import { registryPresent } from "../restoring.ts";
 import { fanView, type FanView, type Snapshot } from "../snapshot.ts";
 import { refreshIntervalSeconds } from "./view.ts";
 
 export type Place =
   | { kind: "joined" | "waiting"; tid: string; num: number; ticket: string; setCookie: string | null; view: FanView; about: Snapshot["about"] }
   | { kind: "admitted"; tid: string; num: number; ticket: string }
-  | { kind: "no-queue" | "sale-ended" | "queue-full" };
+  | { kind: "no-queue" | "sale-ended" | "queue-full" }
+  /** the line is being restored after Redis lost it; `held`: the fan holds a valid ticket (and keeps that place) */
+  | { kind: "restoring"; held: boolean };
 
 /** The fan's view straight from the state the join answered with: no second read. */
 function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
-  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map() };
+  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null };
   return fanView(snapshot, eventId, num, state.admitRate ?? hubFor(eventId).admitRate(), refreshIntervalSeconds(env), goneAhead);
 }
 
@@ -22,11 +25,12 @@ function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number,
  * Returns the fan's place, or the 429 when a new place is rate limited. A fan with a
  * valid ticket keeps their place; anyone else (no ticket, forged, expired, other event,
  * or a ticket whose fan left the line) gets a new place at the back, which counts
- * against their IP's limit.
+ * against their IP's limit. After Redis lost the line, a valid ticket whose number the
+ * restore kept is put back at it; while the line is not restored yet, the fan is told so.
  */
 export async function findOrMakePlace(request: Request, env: Env, eventId: string): Promise<Place | Response> {
   const held = await readTicket(request, env, eventId);
-  const result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, ip: clientIp(request) ?? "unknown" });
+  const result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip: clientIp(request) ?? "unknown" });
   switch (result.kind) {
     case "joined":
     case "waiting": {
@@ -42,7 +46,13 @@ export async function findOrMakePlace(request: Request, env: Env, eventId: strin
       const retryAfter = String(Math.max(1, Math.ceil((result.resetAt - Date.now()) / 1000)));
       return error(429, "RATE_LIMITED", "Too many new places from your network; try again later.", { "retry-after": retryAfter });
     }
+    case "restoring":
+      return { kind: "restoring", held: true };
+    case "no-queue":
+      // no queue state, and the registry of queues gone too: Redis lost everything and the
+      // line is being restored (one extra call, only on this path)
+      return (await registryPresent(env)) ? { kind: "no-queue" } : { kind: "restoring", held: held !== null };
     default:
-      return result;
+      return { kind: result.kind };
   }
 }

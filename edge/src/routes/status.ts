@@ -4,15 +4,31 @@ import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
 import { touchTicket } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
-import { viewFor } from "./view.ts";
+import { restoringView } from "../restoring.ts";
+import { refreshIntervalSeconds, viewFor } from "./view.ts";
 
 export async function status(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const held = await readTicket(request, env, eventId);
   if (!held) return noTicket(eventId);
   const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
   if (limited) return limited;
-  const where = await touchTicket(env, eventId, held.claims.tid);
-  if (where.kind === "waiting") return json({ ...(await viewFor(env, eventId, where.num)), admitted: false });
+  let where: Awaited<ReturnType<typeof touchTicket>>;
+  try {
+    where = await touchTicket(env, eventId, held.claims.tid, held.claims.num);
+  } catch {
+    return redisUnavailable();
+  }
+  // the line is being restored: the fan keeps their place, but no position is true yet
+  if (where.kind === "restoring") return json(restoringView(eventId, held.claims.num, refreshIntervalSeconds(env)));
+  if (where.kind === "waiting") {
+    let view;
+    try {
+      view = await viewFor(env, eventId, where.num);
+    } catch {
+      return redisUnavailable();
+    }
+    return json({ ...view, admitted: false });
+  }
   if (where.kind === "admitted") {
     return json({
       eventId,
@@ -25,6 +41,9 @@ export async function status(request: Request, env: Env, ctx: ExecutionContext, 
   }
   return leftQueue(eventId);
 }
+
+/** Redis cannot be reached: nothing true can be said about the place, so nothing is (the place is kept). */
+export const redisUnavailable = () => error(503, "UNAVAILABLE", "The waiting room is briefly unavailable; you keep your place. Try again in a few seconds.", { "retry-after": "5" });
 
 export const noTicket = (eventId: string) =>
   error(401, "NO_TICKET", `No valid queue ticket for this event; join at POST /queue/${eventId}/join or open /events/${eventId}.`);

@@ -4,6 +4,10 @@
  *   event: admitted  the fan's turn: claim before `claimDeadline`; the stream ends
  *   event: expired   the ticket is no longer in line; the stream ends
  *   event: closed    the sale is over (sold out or closed); nobody else will be admitted; the stream ends
+ *   event: restoring the event's queue state is missing (Redis lost it) or cannot be read: no
+ *                    position is true now, so none is sent; the stream stays open, and once the
+ *                    state is back it touches the ticket again (which puts a fan the restore kept a
+ *                    number for back at it) and resumes with true positions
  *   : heartbeat      a comment at least every HEARTBEAT_SECONDS (max 15 s)
  * The current state is sent at once; afterwards each tick reads the isolate's shared
  * snapshot and writes only when the fan's view changed. A stream opened during a
@@ -18,15 +22,18 @@
  */
 import { readTicket } from "../auth.ts";
 import { config, type Env } from "../env.ts";
-import { hubFor } from "../hub.ts";
-import { touchTicket } from "../queue.ts";
+import { hubFor, SnapshotUnavailable } from "../hub.ts";
+import { touchTicket, type TouchResult } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
-import { fanView } from "../snapshot.ts";
+import { restoringEvent } from "../restoring.ts";
+import { fanView, type QueueStatus, type Snapshot } from "../snapshot.ts";
 import { noTicket } from "./status.ts";
 import { refreshIntervalSeconds } from "./view.ts";
 
 const RETRY_MS = 3000;
 const PREQUEUE_RECONNECT_SPREAD_MS = 5000;
+/** After a restore, the isolate's streams touch their tickets again spread over this long, not all at once. */
+const RETOUCH_SPREAD_MS = 2000;
 const encoder = new TextEncoder();
 
 function frame(event: string, data: unknown, id?: string): string {
@@ -49,6 +56,9 @@ function closedFrame(eventId: string, status: "soldout" | "closed"): string {
   return frame("closed", { eventId, status, code: status === "soldout" ? "SOLD_OUT" : "SALE_CLOSED", message }, END_ID);
 }
 
+/** lastKey of a stream whose last event said restoring */
+const RESTORING_KEY = "restoring";
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function stream(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
@@ -58,7 +68,16 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
   const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
   if (limited) return limited;
   const tid = held.claims.tid;
-  const where = await touchTicket(env, eventId, tid);
+  const touch = async (): Promise<TouchResult | null> => {
+    try {
+      return await touchTicket(env, eventId, tid, held.claims.num);
+    } catch {
+      return null; // Redis cannot be reached: told as restoring, and tried again
+    }
+  };
+  // null: Redis could not be reached. A 200 stream that says so, never an error status,
+  // which would make a standard EventSource give up for good.
+  const where = await touch();
   // what this request has sent upstream: the limiter and the touch so far, then its shared reads
   const usage = { subrequests: 2 };
 
@@ -71,13 +90,15 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
     "x-accel-buffering": "no",
   };
 
-  if (where.kind !== "waiting") {
+  if (where?.kind === "admitted" || where?.kind === "unknown") {
     const last = where.kind === "admitted" ? admittedFrame(eventId, where.deadline) : expiredFrame(eventId);
     void write(`retry: ${RETRY_MS}\n\n${last}`).then(() => writer.close()).catch(() => {});
     return new Response(readable, { headers });
   }
 
-  const num = where.num;
+  let num = where?.kind === "waiting" ? where.num : held.claims.num;
+  /** the line is being restored, or Redis could not be read: the ticket is touched again once it is back */
+  let restoring = where?.kind !== "waiting";
   const hub = hubFor(eventId);
   const { tickMs, heartbeatMs, streamMaxSubrequests } = config(env);
   const refresh = refreshIntervalSeconds(env);
@@ -97,41 +118,92 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
   });
 
   const run = async () => {
-    const openedIn = (await hub.ensureFresh(env, usage)).status;
+    let openedIn: QueueStatus | null = null;
+    /** the restore this stream last saw (undefined before its first good read) */
+    let seenRestoredAt: number | null | undefined;
     let lastKey = "";
     let lastWrite = 0;
     await write(`retry: ${RETRY_MS}\n\n`);
+    /** where the ticket stands now, asked again: null while the line cannot be placed (still restoring) */
+    const retouch = async (): Promise<"go-on" | "ended" | null> => {
+      usage.subrequests++;
+      const again = await touch();
+      if (again === null || again.kind === "restoring") return null;
+      if (again.kind === "admitted" || again.kind === "unknown") {
+        await write(again.kind === "admitted" ? admittedFrame(eventId, again.deadline) : expiredFrame(eventId));
+        return "ended";
+      }
+      num = again.num;
+      hub.lookups.delete(tid);
+      hub.pendingLookups.delete(tid);
+      return "go-on";
+    };
     for (let first = true; ; first = false) {
       if (!first) await Promise.race([sleep(tickMs), goneSignal]);
       if (gone) return;
       // end before the next read could pass the Workers limit of subrequests per request;
       // the client reconnects after `retry` with the same ticket and keeps its place
       if (usage.subrequests >= streamMaxSubrequests) return;
-      const snapshot = await hub.ensureFresh(env, usage);
-      if (num <= snapshot.serving) hub.pendingLookups.add(tid);
-      const lookup = hub.lookups.get(tid);
-      if (lookup !== undefined && lookup !== "w") {
-        await write(lookup === "" ? expiredFrame(eventId) : admittedFrame(eventId, Number(lookup)));
-        return;
+      let snapshot: Snapshot | null = null;
+      try {
+        snapshot = await hub.ensureFresh(env, usage);
+      } catch (e) {
+        if (!(e instanceof SnapshotUnavailable)) throw e;
       }
-      if (openedIn === "prequeue" && snapshot.status !== "prequeue" && snapshot.status !== "soldout" && snapshot.status !== "closed") {
-        // the opening drew new numbers: end the stream (spread over a few seconds) so the
-        // client reconnects and reads its drawn number once
-        await sleep(Math.random() * PREQUEUE_RECONNECT_SPREAD_MS);
-        return;
+      const restoredSince = snapshot !== null && seenRestoredAt !== undefined && snapshot.restoredAt !== seenRestoredAt;
+      if (snapshot !== null && snapshot.status !== "restoring" && (restoring || restoredSince)) {
+        // the state is back, or the line was restored while this stream showed it: the
+        // ticket is touched again (spread over the isolate's streams), which puts it back
+        // at its number if the restore kept one for it
+        if (!first) await Promise.race([sleep(Math.random() * RETOUCH_SPREAD_MS), goneSignal]);
+        if (gone) return;
+        const outcome = await retouch();
+        if (outcome === "ended") return;
+        if (outcome === "go-on") restoring = false;
       }
-      const { lastUpdated: _at, ...view } = fanView(snapshot, eventId, num, hub.admitRate(), refresh);
-      const key = JSON.stringify(view);
+      if (snapshot === null || snapshot.status === "restoring" || restoring) {
+        restoring = true;
+        if (lastKey !== RESTORING_KEY) {
+          await write(frame("restoring", restoringEvent(eventId)));
+          lastKey = RESTORING_KEY;
+          lastWrite = Date.now();
+        }
+      } else {
+        seenRestoredAt = snapshot.restoredAt;
+        openedIn ??= snapshot.status;
+        if (num <= snapshot.serving) hub.pendingLookups.add(tid);
+        const lookup = hub.lookups.get(tid);
+        if (lookup === "") {
+          // neither waiting nor admitted: gone, unless a restore kept this number for the fan
+          const outcome = await retouch();
+          if (outcome === "ended") return;
+          if (outcome === null) {
+            restoring = true;
+            continue;
+          }
+        } else if (lookup !== undefined && lookup !== "w") {
+          await write(admittedFrame(eventId, Number(lookup)));
+          return;
+        }
+        if (openedIn === "prequeue" && snapshot.status !== "prequeue" && snapshot.status !== "soldout" && snapshot.status !== "closed") {
+          // the opening drew new numbers: end the stream (spread over a few seconds) so the
+          // client reconnects and reads its drawn number once
+          await sleep(Math.random() * PREQUEUE_RECONNECT_SPREAD_MS);
+          return;
+        }
+        const { lastUpdated: _at, ...view } = fanView(snapshot, eventId, num, hub.admitRate(), refresh);
+        const key = JSON.stringify(view);
+        if (key !== lastKey) {
+          await write(frame("position", { ...view, lastUpdated: new Date(snapshot.at).toISOString() }, String(snapshot.at)));
+          lastKey = key;
+          lastWrite = Date.now();
+        }
+        if (snapshot.status === "soldout" || snapshot.status === "closed") {
+          await write(closedFrame(eventId, snapshot.status));
+          return;
+        }
+      }
       const now = Date.now();
-      if (key !== lastKey) {
-        await write(frame("position", { ...view, lastUpdated: new Date(snapshot.at).toISOString() }, String(snapshot.at)));
-        lastKey = key;
-        lastWrite = now;
-      }
-      if (snapshot.status === "soldout" || snapshot.status === "closed") {
-        await write(closedFrame(eventId, snapshot.status));
-        return;
-      }
       if (now - lastWrite >= heartbeatMs) {
         await write(`: heartbeat ${now}\n\n`);
         lastWrite = now;
@@ -141,7 +213,7 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
 
   run()
     .catch(() => {
-      // the fan went away (write failed) or Redis failed: end this stream; the client reconnects
+      // the fan went away (the write failed): end this stream; the client reconnects
     })
     .finally(() => {
       hub.close(tid);

@@ -1,11 +1,19 @@
 import { config, type Env } from "../env.ts";
 import { hubFor } from "../hub.ts";
+import { restoringView, type RestoringView } from "../restoring.ts";
 import { fanView, type FanView } from "../snapshot.ts";
 
-/** A waiting fan's view from the isolate's shared snapshot (read at most once per tick). */
-export async function viewFor(env: Env, eventId: string, num: number, servingHint = 0): Promise<FanView> {
+/**
+ * A waiting fan's view from the isolate's shared snapshot (read at most once per tick), or
+ * the restoring view while the event's queue state is missing. Called after the ticket's
+ * touch found the state there: a snapshot older than that which still says restoring is
+ * read again once, so a fan just put back sees their position at once.
+ */
+export async function viewFor(env: Env, eventId: string, num: number, servingHint = 0): Promise<FanView | RestoringView> {
   const hub = hubFor(eventId);
-  const snapshot = await hub.ensureFresh(env);
+  let snapshot = await hub.ensureFresh(env);
+  if (snapshot.status === "restoring") snapshot = await hub.ensureFresh(env, null, 0);
+  if (snapshot.status === "restoring") return restoringView(eventId, num, refreshIntervalSeconds(env));
   const s = servingHint > snapshot.serving ? { ...snapshot, serving: servingHint } : snapshot;
   return fanView(s, eventId, num, hub.admitRate(), refreshIntervalSeconds(env));
 }

@@ -12,9 +12,10 @@ export function newEventId(label: string): string {
   return `t-${label}-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-/** Opens an event's waiting room (what the origin does when a sale goes live). */
+/** Opens an event's waiting room (what the origin does when a sale goes live: the queue state, then the registry). */
 export async function openQueue(eventId: string, fields: Record<string, string | number> = {}) {
   await redis.hset(eventKeys(eventId).queueState, { status: "open", ...fields });
+  await redis.sadd(globalKeys.queues, eventId);
 }
 
 export async function setStatus(eventId: string, status: string) {

@@ -12,23 +12,30 @@
   and is never limited. Refused joins take no number: numbers are handed out only to new
   places, consecutively, so a number no fan holds never counts as a fan ahead.
 
+  After Redis lost the line, a fan whose valid ticket is in neither `queue` nor `admitted`
+  but whose number the restore listed in `lost` is put back at that number, once: the line
+  keeps its order. While queueState has no status (the line is not restored yet), a fan
+  holding a valid ticket is told RESTORING, never given a new place.
+
   KEYS[1] seq         string  ticket counter: the newest queue number
   KEYS[2] queue       zset    waiting ticketId -> queue number
   KEYS[3] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[4] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[5] queueState  hash    status, maxWaiting, admitRate, opensAt, eventName, venue, startsAt
+  KEYS[5] queueState  hash    status, maxWaiting, admitRate, opensAt, eventName, venue, startsAt; replacedTotal (HINCRBY)
   KEYS[6] serving     string  serving pointer
   KEYS[7] gone        zset    queue numbers of tickets that left, above the serving pointer
-  KEYS[8 ..]          string  rate-limit buckets, two per client IP of the batch: the IP's
+  KEYS[8] lost        zset    queue numbers a restore found without a ticket, awaiting their fan
+  KEYS[9 ..]          string  rate-limit buckets, two per client IP of the batch: the IP's
                               current window, then its previous window
 
   ARGV[1] now (ms)
   ARGV[2] new places allowed per IP per window
   ARGV[3] window (ms)
-  ARGV[4] n = joins in the batch; then three arguments per join, in arrival order:
-  ARGV[5 + 3i]  ticket id the fan already holds (from a valid ticket), or ""
-  ARGV[6 + 3i]  fresh ticket id to use if the fan gets a new place
-  ARGV[7 + 3i]  which IP of KEYS[8 ..] the join came from (1 = KEYS[8], KEYS[9]); 0 = not
+  ARGV[4] n = joins in the batch; then four arguments per join, in arrival order:
+  ARGV[5 + 4i]  ticket id the fan already holds (from a valid ticket), or ""
+  ARGV[6 + 4i]  that ticket's queue number, or 0
+  ARGV[7 + 4i]  fresh ticket id to use if the fan gets a new place
+  ARGV[8 + 4i]  which IP of KEYS[9 ..] the join came from (1 = KEYS[9], KEYS[10]); 0 = not
                 limited (trusted callers seeding a line: tests, benches)
 
   Returns { state, codes, numbers, details }
@@ -38,10 +45,12 @@
       0  JOINED        a new place at the back; detail = fans who left ahead of it
       1  WAITING       the fan already waits (presence refreshed); detail = fans who left ahead
       2  ADMITTED      the fan's turn came and the claim window is open; detail = claim deadline (ms)
-     -1  NO_QUEUE      the event has no queue (no status in queueState)
+      3  REPLACED      put back at the ticket's own number (it was in lost); detail = fans who left ahead
+     -1  NO_QUEUE      the event has no queue (no status in queueState) and the fan holds no ticket
      -2  SALE_ENDED    status soldout or closed: no new places
      -3  QUEUE_FULL    maxWaiting fans already wait
      -4  RATE_LIMITED  this IP used its new places for the window; detail = when the window resets (ms)
+     -5  RESTORING     no status in queueState while the fan holds a valid ticket: the line is being restored
 ]]
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
@@ -59,14 +68,16 @@ local codes, numbers, details = {}, {}, {}
 -- fans that already hold a ticket: look them up, all at once
 local heldAt, heldTids = {}, {}
 for i = 0, n - 1 do
-  local held = ARGV[5 + 3 * i]
+  local held = ARGV[5 + 4 * i]
   if held ~= '' then
     heldAt[#heldAt + 1] = i
     heldTids[#heldTids + 1] = held
   end
 end
 local keep = {}
-if #heldTids > 0 then
+local replaced, replacedAt = 0, {}
+local seenArgs = {}
+if #heldTids > 0 and status then
   local inQueue = redis.call('ZMSCORE', KEYS[2], unpack(heldTids))
   local inAdmitted = redis.call('ZMSCORE', KEYS[4], unpack(heldTids))
   for j, i in ipairs(heldAt) do
@@ -74,15 +85,34 @@ if #heldTids > 0 then
       keep[i] = { 1, tonumber(inQueue[j]) }
     elseif inAdmitted[j] and tonumber(inAdmitted[j]) > now then
       keep[i] = { 2, tonumber(inAdmitted[j]) }
+    elseif replacedAt[heldTids[j]] then
+      -- the same ticket twice in one batch (two tabs): the place it was just given back
+      keep[i] = { 1, replacedAt[heldTids[j]] }
+    elseif not inAdmitted[j] then
+      -- a ticket the restore is holding a number for: back at that number, once
+      local num = tonumber(ARGV[6 + 4 * i]) or 0
+      if num > 0 and redis.call('ZSCORE', KEYS[8], num) then
+        local tid = heldTids[j]
+        replacedAt[tid] = num
+        redis.call('ZREM', KEYS[8], num)
+        goneTotal = goneTotal - redis.call('ZREM', KEYS[7], num)
+        redis.call('ZADD', KEYS[2], num, tid)
+        seenArgs[#seenArgs + 1] = now
+        seenArgs[#seenArgs + 1] = tid
+        waiting = waiting + 1
+        replaced = replaced + 1
+        keep[i] = { 3, num }
+      end
     end
   end
 end
+if replaced > 0 then redis.call('HINCRBY', KEYS[5], 'replacedTotal', replaced) end
 
 -- the limiter's current use per IP (sliding window: current + weighted previous)
-local nKeys = #KEYS - 7
+local nKeys = #KEYS - 8
 local used, taken, fresh = {}, {}, {}
 if nKeys > 0 then
-  local buckets = redis.call('MGET', unpack(KEYS, 8, #KEYS))
+  local buckets = redis.call('MGET', unpack(KEYS, 9, #KEYS))
   local weight = 1 - (now % window) / window
   for ip = 1, nKeys / 2 do
     local current, previous = buckets[2 * ip - 1], buckets[2 * ip]
@@ -95,24 +125,25 @@ local reset = (math.floor(now / window) + 1) * window
 local maxWaiting = tonumber(state[2] or '0')
 
 local accepted = {}
-local seenArgs = {}
 for i = 0, n - 1 do
   local k = keep[i]
   if k then
     codes[i + 1], numbers[i + 1] = k[1], 0
-    if k[1] == 1 then
+    if k[1] == 1 or k[1] == 3 then
       numbers[i + 1] = k[2]
       details[i + 1] = redis.call('ZCOUNT', KEYS[7], '-inf', '(' .. k[2])
-      seenArgs[#seenArgs + 1] = now
-      seenArgs[#seenArgs + 1] = ARGV[5 + 3 * i]
+      if k[1] == 1 then
+        seenArgs[#seenArgs + 1] = now
+        seenArgs[#seenArgs + 1] = ARGV[5 + 4 * i]
+      end
     else
       details[i + 1] = k[2]
     end
   else
     numbers[i + 1], details[i + 1] = 0, 0
-    local ip = tonumber(ARGV[7 + 3 * i])
+    local ip = tonumber(ARGV[8 + 4 * i])
     if not status then
-      codes[i + 1] = -1
+      codes[i + 1] = ARGV[5 + 4 * i] ~= '' and -5 or -1
     elseif status == 'soldout' or status == 'closed' then
       codes[i + 1] = -2
     elseif used[ip] and used[ip] + taken[ip] >= limit then
@@ -136,18 +167,18 @@ if #accepted > 0 then
     numbers[i + 1] = first + j
     details[i + 1] = goneTotal
     queueArgs[#queueArgs + 1] = first + j
-    queueArgs[#queueArgs + 1] = ARGV[6 + 3 * i]
+    queueArgs[#queueArgs + 1] = ARGV[7 + 4 * i]
     seenArgs[#seenArgs + 1] = now
-    seenArgs[#seenArgs + 1] = ARGV[6 + 3 * i]
+    seenArgs[#seenArgs + 1] = ARGV[7 + 4 * i]
   end
   redis.call('ZADD', KEYS[2], unpack(queueArgs))
   waiting = waiting + #accepted
   for ip = 1, nKeys / 2 do
     if taken[ip] > 0 then
       if fresh[ip] then
-        redis.call('SET', KEYS[6 + 2 * ip], taken[ip], 'PX', window * 2 + 1000)
+        redis.call('SET', KEYS[7 + 2 * ip], taken[ip], 'PX', window * 2 + 1000)
       else
-        redis.call('INCRBY', KEYS[6 + 2 * ip], taken[ip])
+        redis.call('INCRBY', KEYS[7 + 2 * ip], taken[ip])
       end
     end
   end

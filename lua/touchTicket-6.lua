@@ -1,0 +1,46 @@
+#!lua flags=allow-key-locking
+--[[
+  Marks one fan as present and says where their ticket stands. Called when a fan
+  connects (stream, status poll), not on every position update. After Redis lost the
+  line, a ticket whose number the restore listed in `lost` is put back at that number
+  (once), and a ticket of an event whose queueState has no status yet is told RESTORING,
+  never placed.
+
+  KEYS[1] queue       zset  waiting ticketId -> queue number
+  KEYS[2] seen        zset  waiting ticketId -> last seen (ms)
+  KEYS[3] admitted    zset  admitted ticketId -> claim deadline (ms)
+  KEYS[4] queueState  hash  status; replacedTotal (HINCRBY)
+  KEYS[5] lost        zset  queue numbers a restore found without a ticket, awaiting their fan
+  KEYS[6] gone        zset  queue numbers of tickets that left, above the serving pointer
+
+  ARGV[1] ticket id
+  ARGV[2] now (ms)
+  ARGV[3] the ticket's queue number (from the signed ticket)
+
+  Returns { code, value }
+    1  WAITING    value = queue number; presence refreshed (or put back at its number from lost)
+    2  ADMITTED   value = claim deadline (ms), still open
+    0  UNKNOWN    the ticket left the line (gone, claimed, or its claim window passed)
+    3  RESTORING  queueState has no status: the line is being restored
+]]
+if not redis.call('HGET', KEYS[4], 'status') then return { 3, 0 } end
+local number = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if number then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+  return { 1, tonumber(number) }
+end
+local deadline = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if deadline then
+  if tonumber(deadline) > tonumber(ARGV[2]) then return { 2, tonumber(deadline) } end
+  return { 0, 0 }
+end
+local num = tonumber(ARGV[3]) or 0
+if num > 0 and redis.call('ZSCORE', KEYS[5], num) then
+  redis.call('ZREM', KEYS[5], num)
+  redis.call('ZREM', KEYS[6], num)
+  redis.call('ZADD', KEYS[1], num, ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+  redis.call('HINCRBY', KEYS[4], 'replacedTotal', 1)
+  return { 1, num }
+end
+return { 0, 0 }
