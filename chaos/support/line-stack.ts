@@ -44,8 +44,9 @@ function roundRobin(origins: string[]) {
 export async function startLineStack(originEnv: Record<string, string> = {}, edgeVars: Record<string, string> = {}): Promise<LineStack> {
   const redis = await PrivateRedis.start();
   const stops: Array<() => Promise<unknown>> = [() => redis.kill()];
+  // a part that hangs on its way down (a client quitting a Redis that is gone) never holds up the rest
   const stop = async () => {
-    for (const s of stops) await s().catch(() => {});
+    for (const s of stops) await Promise.race([s().catch(() => {}), Bun.sleep(15_000)]);
   };
   try {
     const env = { REDIS_URL: redis.url, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "100", PAYMENT_LATENCY_MS: "200", ...originEnv };

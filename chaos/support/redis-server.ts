@@ -7,7 +7,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../test/helpers/ports.ts";
+import { freeStablePort } from "../../scripts/lib/free-port.ts";
 
 export class PrivateRedis {
   private proc: ReturnType<typeof Bun.spawn> | undefined;
@@ -20,7 +20,7 @@ export class PrivateRedis {
   }
 
   static async start(): Promise<PrivateRedis> {
-    const server = new PrivateRedis(await freePort());
+    const server = new PrivateRedis(await freeStablePort());
     await server.up();
     return server;
   }

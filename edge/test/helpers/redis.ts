@@ -1,5 +1,6 @@
 /** Direct Redis access for tests: set up an event's queue, admit fans, inspect keys, clean up. */
 import Redis from "ioredis";
+import { createConnection } from "mysql2/promise";
 import { eventKeys, globalKeys } from "../../../common/keys.ts";
 import admitHeadSource from "./admitHead-5.lua";
 
@@ -41,8 +42,24 @@ export async function admitHead(eventId: string, count: number, opts: { graceMs?
   )) as number;
 }
 
+/** The tables where the origin keeps a waiting room durable (a restore reads them). */
+const DURABLE_ROOM_TABLES = ["waiting_rooms", "queue_checkpoints", "admissions", "ended_sessions"];
+
+/**
+ * Drops an event's waiting room everywhere: its Redis keys, and the rows the origin keeps in
+ * MySQL for it (else a scheduler on any Redis would find the room missing and restore it).
+ */
 export async function dropEvent(eventId: string) {
   const keys = await redis.keys(`cu:{${eventId}}:*`);
   if (keys.length > 0) await redis.del(...keys);
   await redis.srem(globalKeys.queues, eventId);
+  const db = await createConnection({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test" });
+  try {
+    for (const table of DURABLE_ROOM_TABLES) await db.query(`DELETE FROM ${table} WHERE event_id = ?`, [eventId]);
+  } catch (error) {
+    // a database without the tables yet (its migrations never ran) has nothing to drop
+    if ((error as { code?: string }).code !== "ER_NO_SUCH_TABLE") throw error;
+  } finally {
+    await db.end();
+  }
 }
