@@ -17,7 +17,7 @@
   leader that lost its lease (paused, partitioned) can never admit.
 
   KEYS[1] schedulerLease  string  fencing token of the leader
-  KEYS[2] queueState      hash    status; receives admitRate and running totals
+  KEYS[2] queueState      hash    status; receives admitRate, running totals and vouchedRun (this Redis run's id)
   KEYS[3] queue           zset    waiting ticketId -> queue number
   KEYS[4] seen            zset    waiting ticketId -> last seen (ms)
   KEYS[5] admitted        zset    admitted ticketId -> claim deadline (ms)
@@ -61,6 +61,16 @@ end
 local claimExpired = redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. now)
 
 local status = redis.call('HGET', KEYS[2], 'status')
+-- the leader checked this Redis against MySQL before this tick (a loss would have been
+-- restored first): it vouches for this server run, so the edge trusts the line again after
+-- Redis restarted (includes/lineRestoring.lua)
+if status then
+  local info = redis.pcall('INFO', 'server')
+  if type(info) == 'string' then
+    local run = string.match(info, 'run_id:(%w+)')
+    if run then redis.call('HSET', KEYS[2], 'vouchedRun', run) end
+  end
+end
 local code = 1
 local admitted, abandoned = 0, 0
 local serving = tonumber(redis.call('GET', KEYS[7]) or '0')

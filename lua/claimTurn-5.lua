@@ -9,7 +9,7 @@
   KEYS[1] admitted   zset  admitted ticketId -> claim deadline (ms)
   KEYS[2] active     zset  sessionId -> session expiry (ms)
   KEYS[3] queue      zset  waiting ticketId -> queue number
-  KEYS[4] queueState hash  status; sessionSeconds (set by an admin) overrides ARGV[4]
+  KEYS[4] queueState hash  status, vouchedRun, ahead; sessionSeconds (set by an admin) overrides ARGV[4]
   KEYS[5] claimLog   list  claims not yet in MySQL: "<ticketId> <sessionId> <expiry ms>"
 
   ARGV[1] ticket id
@@ -22,10 +22,11 @@
    -1  STILL_WAITING    the ticket waits; its turn has not come
    -2  NOT_ADMITTED     unknown ticket: never admitted, already claimed, or left the line
    -3  CLAIM_EXPIRED    admitted, but the claim window passed (the ticket is dropped)
-   -4  RESTORING        queueState has no status: the line is being restored
+   -4  RESTORING        the line is being restored (includes/lineRestoring.lua)
 ]]
-local state = redis.call('HMGET', KEYS[4], 'status', 'sessionSeconds')
-if not state[1] then return { -4 } end
+-- @include lineRestoring
+local state = redis.call('HMGET', KEYS[4], 'status', 'sessionSeconds', 'vouchedRun', 'ahead')
+if lineRestoring(state[1], state[3], state[4]) then return { -4 } end
 local deadline = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not deadline then
   if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return { -1 } end

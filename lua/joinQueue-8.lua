@@ -14,14 +14,17 @@
 
   After Redis lost the line, a fan whose valid ticket is in neither `queue` nor `admitted`
   but whose number the restore listed in `lost` is put back at that number, once: the line
-  keeps its order. While queueState has no status (the line is not restored yet), a fan
-  holding a valid ticket is told RESTORING, never given a new place.
+  keeps its order. While the line is being restored (includes/lineRestoring.lua) nobody is
+  placed: a fan holding a valid ticket, and anyone while queueState has a status, is told
+  RESTORING (with no status and no ticket: NO_QUEUE). A held ticket whose number is beyond
+  the counter proves Redis went back in time: it is recorded in `ahead` and the batch is
+  told RESTORING, so no number is handed out twice.
 
   KEYS[1] seq         string  ticket counter: the newest queue number
   KEYS[2] queue       zset    waiting ticketId -> queue number
   KEYS[3] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[4] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[5] queueState  hash    status, maxWaiting, admitRate, opensAt, eventName, venue, startsAt; replacedTotal (HINCRBY)
+  KEYS[5] queueState  hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt; replacedTotal (HINCRBY)
   KEYS[6] serving     string  serving pointer
   KEYS[7] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[8] lost        zset    queue numbers a restore found without a ticket, awaiting their fan
@@ -40,7 +43,9 @@
 
   Returns { state, codes, numbers, details }
     state = { status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt,
-              eventName, venue, startsAt } after the batch
+              eventName, venue, startsAt, {early numbers} } after the batch; early numbers =
+              numbers at or below the serving pointer that wait again (fans put back after
+              a restore once the pointer had passed them), ascending, at most 2000
     per join, in order: code, queue number, detail
       0  JOINED        a new place at the back; detail = fans who left ahead of it
       1  WAITING       the fan already waits (presence refreshed); detail = fans who left ahead
@@ -50,15 +55,17 @@
      -2  SALE_ENDED    status soldout or closed: no new places
      -3  QUEUE_FULL    maxWaiting fans already wait
      -4  RATE_LIMITED  this IP used its new places for the window; detail = when the window resets (ms)
-     -5  RESTORING     no status in queueState while the fan holds a valid ticket: the line is being restored
+     -5  RESTORING     the line is being restored: nobody is placed
 ]]
+-- @include lineRestoring
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 
-local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt')
+local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead')
 local status = state[1]
+local restoring = lineRestoring(status, state[8], state[9])
 local serving = tonumber(redis.call('GET', KEYS[6]) or '0')
 local waiting = redis.call('ZCARD', KEYS[2])
 local goneTotal = redis.call('ZCARD', KEYS[7])
@@ -77,9 +84,30 @@ end
 local keep = {}
 local replaced, replacedAt = 0, {}
 local seenArgs = {}
-if #heldTids > 0 and status then
-  local inQueue = redis.call('ZMSCORE', KEYS[2], unpack(heldTids))
-  local inAdmitted = redis.call('ZMSCORE', KEYS[4], unpack(heldTids))
+local inQueue, inAdmitted = {}, {}
+if #heldTids > 0 and not restoring then
+  inQueue = redis.call('ZMSCORE', KEYS[2], unpack(heldTids))
+  inAdmitted = redis.call('ZMSCORE', KEYS[4], unpack(heldTids))
+  -- a held number the counter never reached: Redis went back in time
+  local counter = tonumber(redis.call('GET', KEYS[1]) or '0')
+  local ahead = 0
+  for j, i in ipairs(heldAt) do
+    local num = tonumber(ARGV[6 + 4 * i]) or 0
+    if not inQueue[j] and not inAdmitted[j] and num > counter and num > ahead then ahead = num end
+  end
+  if ahead > 0 then
+    redis.call('HSET', KEYS[5], 'ahead', ahead)
+    restoring = true
+  end
+end
+if restoring then
+  for i = 0, n - 1 do
+    codes[i + 1] = (not status and ARGV[5 + 4 * i] == '') and -1 or -5
+    numbers[i + 1], details[i + 1] = 0, 0
+  end
+  return { { status or '', serving, 0, waiting, goneTotal, '', '', '', '', '', '', {} }, codes, numbers, details }
+end
+if #heldTids > 0 then
   for j, i in ipairs(heldAt) do
     if inQueue[j] then
       keep[i] = { 1, tonumber(inQueue[j]) }
@@ -187,8 +215,12 @@ else
 end
 if #seenArgs > 0 then redis.call('ZADD', KEYS[3], unpack(seenArgs)) end
 
+local early = {}
+local below = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', serving, 'WITHSCORES', 'LIMIT', 0, 2000)
+for j = 2, #below, 2 do early[#early + 1] = tonumber(below[j]) end
+
 return {
-  { status or '', serving, tail, waiting, goneTotal, state[3] or '', state[2] or '', state[4] or '', state[5] or '', state[6] or '', state[7] or '' },
+  { status or '', serving, tail, waiting, goneTotal, state[3] or '', state[2] or '', state[4] or '', state[5] or '', state[6] or '', state[7] or '', early },
   codes,
   numbers,
   details,

@@ -5,8 +5,9 @@
  * Redis: the dev bridge, the origin's tests and benches).
  */
 import type { EventKeys } from "../common/keys.ts";
+import { withIncludes } from "./includes.ts";
 import joinQueueSource from "./joinQueue-8.lua";
-import touchTicketSource from "./touchTicket-6.lua";
+import touchTicketSource from "./touchTicket-7.lua";
 import readQueueStateSource from "./readQueueState-7.lua";
 import claimTurnSource from "./claimTurn-5.lua";
 
@@ -20,7 +21,7 @@ export const JoinCode = {
   SALE_ENDED: -2,
   QUEUE_FULL: -3,
   RATE_LIMITED: -4,
-  /** the fan holds a valid ticket while queueState has no status: the line is being restored */
+  /** the line is being restored (lua/includes/lineRestoring.lua): nobody is placed */
   RESTORING: -5,
 } as const;
 export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
@@ -42,22 +43,22 @@ export interface QueueScript {
 export const queueScripts = {
   joinQueue: {
     name: "joinQueue",
-    source: joinQueueSource,
+    source: withIncludes(joinQueueSource),
     keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone, k.lost],
   },
   touchTicket: {
     name: "touchTicket",
-    source: touchTicketSource,
-    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.lost, k.gone],
+    source: withIncludes(touchTicketSource),
+    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.lost, k.gone, k.seq],
   },
   readQueueState: {
     name: "readQueueState",
-    source: readQueueStateSource,
+    source: withIncludes(readQueueStateSource),
     keys: (k) => [k.seq, k.serving, k.queue, k.seen, k.gone, k.admitted, k.queueState],
   },
   claimTurn: {
     name: "claimTurn",
-    source: claimTurnSource,
+    source: withIncludes(claimTurnSource),
     keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog],
   },
 } satisfies Record<string, QueueScript>;

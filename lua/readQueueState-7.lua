@@ -12,7 +12,7 @@
   KEYS[4] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[5] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[7] queueState  hash    status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt
+  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt
 
   ARGV[1] now (ms)
   ARGV[2] presence grace (ms): waiting tickets not seen since now - grace have left
@@ -22,11 +22,20 @@
   ARGV[6 .. 5+n]    ticket ids present now
   ARGV[6+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt }
-    status "" = queueState has no status: the line is being restored (never read as open)
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers} }
+    status "" = the line is being restored (includes/lineRestoring.lua; never read as open):
+      nothing else is read or written, presence and departures wait for the restore
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
     restoredAt = when the line was last restored after Redis lost it (ms), "" if never
+    early numbers = numbers at or below the serving pointer that wait again (fans put back
+      after a restore who came back once the pointer had passed them; they are served first),
+      ascending, at most ARGV[3]
 ]]
+-- @include lineRestoring
+local guard = redis.call('HMGET', KEYS[7], 'status', 'vouchedRun', 'ahead')
+if lineRestoring(guard[1], guard[2], guard[3]) then
+  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {} }
+end
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[5])
 local serving = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -66,6 +75,10 @@ for j = 6 + n, #ARGV do
   end
 end
 
+local early = {}
+local below = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', serving, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+for j = 2, #below, 2 do early[#early + 1] = tonumber(below[j]) end
+
 local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt')
 return {
   tonumber(redis.call('GET', KEYS[1]) or '0'),
@@ -82,4 +95,5 @@ return {
   state[6] or '',
   state[7] or '',
   state[8] or '',
+  early,
 }

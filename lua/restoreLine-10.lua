@@ -4,8 +4,9 @@
     1. the queue-state hash gets the waiting room's definition (settings, status, the
        event's name, venue and start) from MySQL;
     2. `serving` = max(Redis, durable checkpoint); `seq` = max(Redis, durable last
-       number) + reserve, the reserve covering numbers issued after the last checkpoint:
-       no number is ever handed out twice;
+       number, `ahead`: the highest number a fan's ticket showed beyond the counter) +
+       reserve, the reserve covering numbers issued after the last checkpoint: no number
+       is ever handed out twice;
     3. tickets at or below the serving pointer leave `queue` and `seen` (they were
        admitted after the snapshot);
     4. `admitted` gets the admissions MySQL has that are unclaimed and within their claim
@@ -14,12 +15,13 @@
     5. every number in (serving, seq] that no waiting ticket holds goes into both `lost`
        (a fan who comes back with a valid ticket of it is put back at it) and `gone` (it
        counts as nobody ahead); `lost` expires after the restore grace;
-    6. `restoredAt`, `restoreKind`, `restores` (+1) and `lostTotal` record it.
+    6. `restoredAt`, `restoreKind`, `restores` (+1) and `lostTotal` record it; `ahead`
+       is cleared and `vouchedRun` names this Redis run: the edge trusts the line again.
   Members are added in chunks of 500, so a reserve of 100,000 numbers stays well within
   Lua's stack. Only the scheduling leader may run it (fencing token first).
 
   KEYS[1]  schedulerLease  string  fencing token of the leader
-  KEYS[2]  queueState      hash    receives the definition and the restore's fields
+  KEYS[2]  queueState      hash    receives the definition and the restore's fields; ahead, vouchedRun
   KEYS[3]  seq             string  ticket counter
   KEYS[4]  serving         string  serving pointer
   KEYS[5]  queue           zset    waiting ticketId -> queue number
@@ -52,7 +54,9 @@ local kind = ARGV[3]
 local CHUNK = 500
 
 local serving = math.max(tonumber(redis.call('GET', KEYS[4]) or '0'), tonumber(ARGV[4]))
-local seq = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), tonumber(ARGV[5])) + tonumber(ARGV[6])
+-- `ahead`: the highest number a fan's ticket showed beyond the counter (the edge records it)
+local ahead = tonumber(redis.call('HGET', KEYS[2], 'ahead') or '0') or 0
+local seq = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), tonumber(ARGV[5]), ahead) + tonumber(ARGV[6])
 local graceMs = tonumber(ARGV[7])
 
 local i = 8
@@ -125,6 +129,12 @@ redis.call('SET', KEYS[3], seq)
 redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', serving)
 if redis.call('EXISTS', KEYS[10]) == 1 then redis.call('PEXPIRE', KEYS[10], graceMs) end
 redis.call('HSET', KEYS[2], 'restoredAt', now, 'restoreKind', kind)
+redis.call('HDEL', KEYS[2], 'ahead')
+local info = redis.pcall('INFO', 'server')
+if type(info) == 'string' then
+  local run = string.match(info, 'run_id:(%w+)')
+  if run then redis.call('HSET', KEYS[2], 'vouchedRun', run) end
+end
 redis.call('HINCRBY', KEYS[2], 'restores', 1)
 redis.call('HINCRBY', KEYS[2], 'lostTotal', lost)
 return { 0, serving, seq, lost, dropped }

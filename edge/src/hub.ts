@@ -34,7 +34,7 @@ const STUCK_MS = 5000;
 /** Window over which the admission rate is measured when the scheduler does not announce one. */
 const RATE_WINDOW_MS = 60_000;
 
-type RawState = [number, number, number, number, string, string, string, Array<string | number>, string[], string, string, string, string, string];
+type RawState = [number, number, number, number, string, string, string, Array<string | number>, string[], string, string, string, string, string, Array<string | number>];
 
 /** The isolate's last shared read failed (Redis cannot be reached): no snapshot is true now. */
 export class SnapshotUnavailable extends Error {
@@ -114,7 +114,7 @@ export class Hub {
         ...touch,
         ...lookups,
       ]);
-      const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt] = raw;
+      const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early] = raw;
       const results = new Map<string, string>();
       lookups.forEach((tid, i) => {
         const value = String(found[i] ?? "");
@@ -137,6 +137,7 @@ export class Hub {
         about: eventName ? { name: String(eventName), venue: String(venue), startsAt: Number(startsAt) || null } : null,
         lookups: results,
         restoredAt: restoredAt && Number(restoredAt) > 0 ? Number(restoredAt) : null,
+        early: (early ?? []).map(Number),
       };
       this.failedAt = 0;
       this.lastFailure = null;

@@ -38,6 +38,8 @@ export interface LineState {
   maxWaiting: number | null;
   opensAt: number | null;
   about: Snapshot["about"];
+  /** numbers at or below the serving pointer that wait again (see Snapshot.early) */
+  early: number[];
 }
 
 /** `replaced`: the fan was put back at their ticket's own number after Redis lost the line (told as waiting). */
@@ -48,11 +50,11 @@ export type JoinOutcome =
   | { kind: "no-queue" | "sale-ended" | "queue-full" }
   | { kind: "restoring" };
 
-type RawState = [string, number, number, number, number, string, string, string, string, string, string];
+type RawState = [string, number, number, number, number, string, string, string, string, string, string, Array<string | number>];
 type RawReply = [RawState, number[], number[], number[]];
 
 function lineState(raw: RawState, at: number): LineState {
-  const [status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt, eventName, venue, startsAt] = raw;
+  const [status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, early] = raw;
   const rate = Number(admitRate);
   return {
     at,
@@ -65,6 +67,7 @@ function lineState(raw: RawState, at: number): LineState {
     maxWaiting: maxWaiting !== "" && Number(maxWaiting) > 0 ? Number(maxWaiting) : null,
     opensAt: opensAt && Number(opensAt) > 0 ? Number(opensAt) : null,
     about: eventName ? { name: String(eventName), venue: String(venue), startsAt: Number(startsAt) || null } : null,
+    early: (early ?? []).map(Number),
   };
 }
 

@@ -27,6 +27,12 @@ export interface Snapshot {
   lookups: Map<string, string>;
   /** when the line was last restored after Redis lost it (ms), if ever */
   restoredAt: number | null;
+  /**
+   * numbers at or below the serving pointer that wait again, ascending: fans put back after
+   * a restore who came back once the pointer had passed them. They are served first, so they
+   * are ahead of everyone above the pointer.
+   */
+  early: number[];
 }
 
 /**
@@ -99,7 +105,7 @@ function formatWait(seconds: number | null): string {
 
 /** `left` = fans who left ahead of number `n`, when the caller knows it exactly (a join's own read). */
 export function fanView(s: Snapshot, eventId: string, n: number, admitRate: number | null, refreshIntervalSeconds: number, left = goneAhead(s, n)): FanView {
-  const position = Math.max(1, n - s.serving - left);
+  const position = n <= s.serving ? 1 + countBelow(s.early, n) : s.early.length + Math.max(1, n - s.serving - left);
   const rate = s.status === "open" ? admitRate : null;
   const waitTimeSeconds = rate && rate > 0 ? Math.ceil(position / rate) : null;
   return {

@@ -47,7 +47,7 @@ export async function findOrMakePlace(request: Request, env: Env, eventId: strin
       return error(429, "RATE_LIMITED", "Too many new places from your network; try again later.", { "retry-after": retryAfter });
     }
     case "restoring":
-      return { kind: "restoring", held: true };
+      return { kind: "restoring", held: held !== null };
     case "no-queue":
       // no queue state, and the registry of queues gone too: Redis lost everything and the
       // line is being restored (one extra call, only on this path)

@@ -4,8 +4,9 @@
  *
  * A loss is `full` when the queue-state hash has no status while MySQL has the waiting
  * room (Redis came back empty), `partial` when Redis's serving pointer or ticket counter
- * is below the durable checkpoint: both only grow, so Redis went back in time (restored
- * from an older snapshot, a replica promoted without the last writes).
+ * is below the durable checkpoint, or a fan's ticket carried a number beyond Redis's
+ * counter (the edge records it as `ahead`): counters only grow, so Redis went back in time
+ * (restored from an older snapshot, a replica promoted without the last writes).
  */
 import type Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../../common/keys.ts";
@@ -29,6 +30,8 @@ export interface DurableCounters {
 
 export function detectLoss(hash: Record<string, string>, redisServing: number, redisSeq: number, durable: DurableCounters | null): LossKind | null {
   if (!hash.status) return "full";
+  // a fan's ticket showed a number beyond the counter: Redis went back in time
+  if (hash.ahead) return "partial";
   if (durable && (redisServing < durable.serving || redisSeq < durable.lastNumber)) return "partial";
   return null;
 }

@@ -3,15 +3,18 @@
   Marks one fan as present and says where their ticket stands. Called when a fan
   connects (stream, status poll), not on every position update. After Redis lost the
   line, a ticket whose number the restore listed in `lost` is put back at that number
-  (once), and a ticket of an event whose queueState has no status yet is told RESTORING,
-  never placed.
+  (once); while the line is being restored (includes/lineRestoring.lua) the ticket is told
+  RESTORING, never placed. A ticket whose number is beyond the counter proves Redis went
+  back in time: the number is recorded in `ahead`, so every answer says restoring until
+  the leader has restored the line from MySQL.
 
-  KEYS[1] queue       zset  waiting ticketId -> queue number
-  KEYS[2] seen        zset  waiting ticketId -> last seen (ms)
-  KEYS[3] admitted    zset  admitted ticketId -> claim deadline (ms)
-  KEYS[4] queueState  hash  status; replacedTotal (HINCRBY)
-  KEYS[5] lost        zset  queue numbers a restore found without a ticket, awaiting their fan
-  KEYS[6] gone        zset  queue numbers of tickets that left, above the serving pointer
+  KEYS[1] queue       zset    waiting ticketId -> queue number
+  KEYS[2] seen        zset    waiting ticketId -> last seen (ms)
+  KEYS[3] admitted    zset    admitted ticketId -> claim deadline (ms)
+  KEYS[4] queueState  hash    status, vouchedRun, ahead; replacedTotal (HINCRBY)
+  KEYS[5] lost        zset    queue numbers a restore found without a ticket, awaiting their fan
+  KEYS[6] gone        zset    queue numbers of tickets that left, above the serving pointer
+  KEYS[7] seq         string  ticket counter: the newest queue number
 
   ARGV[1] ticket id
   ARGV[2] now (ms)
@@ -21,9 +24,11 @@
     1  WAITING    value = queue number; presence refreshed (or put back at its number from lost)
     2  ADMITTED   value = claim deadline (ms), still open
     0  UNKNOWN    the ticket left the line (gone, claimed, or its claim window passed)
-    3  RESTORING  queueState has no status: the line is being restored
+    3  RESTORING  the line is being restored
 ]]
-if not redis.call('HGET', KEYS[4], 'status') then return { 3, 0 } end
+-- @include lineRestoring
+local state = redis.call('HMGET', KEYS[4], 'status', 'vouchedRun', 'ahead')
+if lineRestoring(state[1], state[2], state[3]) then return { 3, 0 } end
 local number = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if number then
   redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
@@ -42,5 +47,9 @@ if num > 0 and redis.call('ZSCORE', KEYS[5], num) then
   redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
   redis.call('HINCRBY', KEYS[4], 'replacedTotal', 1)
   return { 1, num }
+end
+if num > tonumber(redis.call('GET', KEYS[7]) or '0') then
+  redis.call('HSET', KEYS[4], 'ahead', num)
+  return { 3, 0 }
 end
 return { 0, 0 }
