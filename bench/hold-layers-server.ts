@@ -36,7 +36,7 @@ async function sessionOf(request: Request) {
   const token = request.headers.get("authorization")!.slice("Bearer ".length);
   const claims = deps.verifier.cached(token) ?? (await deps.verifier.verify(token));
   if (!claims) throw new Error("bench token refused");
-  return { sid: claims.sid, eventId: claims.evt };
+  return { sid: claims.sid, eventId: claims.evt, iat: claims.iat, exp: claims.exp };
 }
 
 const seatIdsOf = (body: unknown) => (body as { seatIds: string[] }).seatIds;
