@@ -5,7 +5,7 @@ import { eventKeys } from "../../common/keys.ts";
 import { jwtVerify } from "jose";
 import { signQueueTicket, verifyQueueTicket } from "../../common/tokens.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
-import { newEventId, redis, setStatus } from "./helpers/redis.ts";
+import { newEventId, redis, register, setStatus } from "./helpers/redis.ts";
 import { call } from "./helpers/worker.ts";
 
 
@@ -108,11 +108,12 @@ describe("POST /queue/:eventId/join", () => {
   test("events without a waiting room, ended sales and full rooms are refused with JSON errors", async () => {
     // another event's waiting room is listed in the registry: Redis has not lost the line
     const ended = await freshEvent("ended");
+    await setStatus(ended, "soldout");
+    await register(ended);
     const missing = await join(newEventId("nothing"));
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: "NO_SUCH_EVENT" });
 
-    await setStatus(ended, "soldout");
     const soldout = await join(ended);
     expect(soldout.status).toBe(410);
     expect(await soldout.json()).toMatchObject({ code: "SALE_ENDED" });

@@ -110,6 +110,28 @@ describe("organiser dashboard in a browser", () => {
     await page.context().close();
   });
 
+  test("a restore after a Redis loss is shown: full or partial, when, and how many fans were put back", async () => {
+    const eventId = await stack.createEvent({ label: "dash-restore" });
+    const page = await fanPage(browser);
+    // the fields the origin's dashboard answer carries after a restore, added to its real answer
+    const restoredAt = Date.now() - 30_000;
+    await page.route(`**/admin/events/${eventId}/dashboard*`, async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.queue = { ...body.queue, restoredAt, restoreKind: "partial", replacedTotal: 283 };
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.keyboard.press("Enter");
+    const tile = page.locator("#s-restore");
+    await tile.filter({ hasText: "283 fans put back" }).waitFor({ timeout: 10_000 });
+    expect(await tile.textContent()).toBe(`Partial loss, ${await page.evaluate((t) => new Date(t).toLocaleTimeString(), restoredAt)}; 283 fans put back`);
+    expect(await page.getByText("Line restored after a Redis loss").isVisible()).toBe(true);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.context().close();
+  });
+
   test("the dashboard fits a phone-sized screen", async () => {
     const eventId = await stack.createEvent({ label: "dash-phone" });
     const page = await fanPage(browser, { phone: true });

@@ -245,6 +245,29 @@ describe("fan journey in a browser", () => {
     await page.context().close();
   });
 
+  test("while Redis has lost the line the waiting room says it is being restored, in plain words, with no position; once restored it shows the place again", async () => {
+    const eventId = await stack.createEvent({ label: "restoring" });
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await page.getByText("The sale is paused. You keep your place.").waitFor();
+    expect(await page.locator("#position").textContent()).toBe("1");
+
+    const k = eventKeys(eventId);
+    await redis.hdel(k.queueState, "status");
+    const notice = page.getByRole("status").filter({ hasText: "We are restoring the line; you keep your place." });
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.getAttribute("aria-live")).toBe("polite");
+    expect(await page.locator("#position").textContent()).toBe("...");
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // the line is restored (its status written back): the page shows the place again
+    await redis.hset(k.queueState, { status: "paused", restoredAt: Date.now(), restoreKind: "full" });
+    await page.locator("#position").filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#restoring").textContent()).toBe("");
+    await page.context().close();
+  });
+
   test("an ended turn is explained, with a way back into the line", async () => {
     const eventId = await stack.createEvent({ label: "expiry", queue: { sessionSeconds: 10 } });
     const page = await admittedFan(eventId);

@@ -159,7 +159,8 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
         if (gone) return;
         const outcome = await retouch();
         if (outcome === "ended") return;
-        if (outcome === "go-on") restoring = false;
+        // null: the line cannot be placed yet (or Redis failed): restoring, asked again next tick
+        restoring = outcome === null;
       }
       if (snapshot === null || snapshot.status === "restoring" || restoring) {
         restoring = true;

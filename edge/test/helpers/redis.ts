@@ -13,9 +13,16 @@ export function newEventId(label: string): string {
   return `t-${label}-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-/** Opens an event's waiting room (what the origin does when a sale goes live: the queue state, then the registry). */
+/**
+ * Opens an event's waiting room in Redis as the origin does when a sale goes live, but
+ * outside the registry `cu:queues`: a real origin a test runs would schedule it otherwise.
+ */
 export async function openQueue(eventId: string, fields: Record<string, string | number> = {}) {
   await redis.hset(eventKeys(eventId).queueState, { status: "open", ...fields });
+}
+
+/** Lists an event in the registry of queues (`cu:queues`), as the origin does; the test's dropEvent removes it. */
+export async function register(eventId: string) {
   await redis.sadd(globalKeys.queues, eventId);
 }
 
