@@ -14,7 +14,8 @@
        `active`;
     5. every number in (serving, seq] that no waiting ticket holds goes into both `lost`
        (a fan who comes back with a valid ticket of it is put back at it) and `gone` (it
-       counts as nobody ahead); `lost` expires after the restore grace;
+       counts as nobody ahead); `lost` expires after the restore grace (not for a sale
+       that is over: it admits nobody);
     6. `restoredAt`, `restoreKind`, `restores` (+1) and `lostTotal` record it; `ahead`
        is cleared and `vouchedRun` names this Redis run: the edge trusts the line again.
   Members are added in chunks of 500, so a reserve of 100,000 numbers stays well within
@@ -114,7 +115,10 @@ local function flush()
   redis.call('ZADD', KEYS[9], unpack(batch))
   batch = {}
 end
-for number = serving + 1, seq do
+-- a sale that is over admits nobody: its numbers need no fans back
+local over = redis.call('HGET', KEYS[2], 'status')
+over = over == 'soldout' or over == 'closed'
+for number = serving + 1, over and serving or seq do
   if not held[number] then
     batch[#batch + 1] = number
     batch[#batch + 1] = number

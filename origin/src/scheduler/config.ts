@@ -59,6 +59,8 @@ export interface RestoreConfig {
   reserveFloor: number;
   /** seconds of issuing at the peak rate added to the time since the checkpoint */
   reserveMarginSeconds: number;
+  /** the time since the checkpoint counts this long at most (Redis was down for the rest, issuing nothing) */
+  reserveMaxSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -101,6 +103,7 @@ export function parseSchedulerConfig(env: Env = process.env): SchedulerConfig {
       graceMs: num(env, "RESTORE_GRACE_SECONDS", 300, 10, 86_400) * 1000,
       reserveFloor: Math.floor(num(env, "RESTORE_RESERVE_FLOOR", 1000, 0, 10_000_000)),
       reserveMarginSeconds: num(env, "RESTORE_RESERVE_MARGIN_SECONDS", 5, 0, 3600),
+      reserveMaxSeconds: num(env, "RESTORE_RESERVE_MAX_SECONDS", 60, 1, 86_400),
     },
     environment,
     capacityFile: env.CAPACITY_FILE?.trim() || `bench/results/capacity-${environment}.json`,

@@ -39,11 +39,13 @@ export function detectLoss(hash: Record<string, string>, redisServing: number, r
 /**
  * Numbers added above the highest known one: every number issued after the checkpoint
  * must stay unused. Numbers are issued at most at the peak rate, for at most the time
- * since the checkpoint (Redis answered for part of it at best), plus a margin; at least
- * the floor.
+ * since the checkpoint (Redis answered for part of it at best, capped), plus a margin; at
+ * least the floor.
  */
 export function reserveFor(config: RestoreConfig, issueRate: number, checkpointAt: number | null, now: number): number {
-  const since = checkpointAt === null ? 0 : Math.max(0, now - checkpointAt) / 1000;
+  // the leader checkpoints every tick while Redis answers: a checkpoint older than the cap
+  // means Redis (or the leader) was down for the rest of the time, issuing nothing
+  const since = checkpointAt === null ? 0 : Math.min(config.reserveMaxSeconds, Math.max(0, now - checkpointAt) / 1000);
   return Math.max(config.reserveFloor, Math.ceil(issueRate * (since + config.reserveMarginSeconds)));
 }
 

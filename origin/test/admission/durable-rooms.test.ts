@@ -88,6 +88,8 @@ describe("the restore's pieces", () => {
     expect(reserveFor(config, 0, null, 10_000)).toBe(100);
     expect(reserveFor(config, 1000, 0, 10_000)).toBe(15_000);
     expect(reserveFor(config, 1000, 20_000, 10_000)).toBe(5000);
+    // an hour-old checkpoint counts as RESTORE_RESERVE_MAX_SECONDS (60): Redis issued nothing while it was down
+    expect(reserveFor(config, 1000, 0, 3_600_000)).toBe(65_000);
     const rate = new IssueRate();
     for (let t = 0; t <= 10_000; t += 200) rate.add(t, t < 5000 ? t / 10 : 500 + ((t - 5000) * 3) / 2);
     expect(rate.peak()).toBeCloseTo(1500, 0);
