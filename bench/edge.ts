@@ -19,6 +19,7 @@ import type { Socket } from "node:net";
 import Redis from "ioredis";
 import { eventKeys } from "../common/keys.ts";
 import { forPlainRedis } from "../lua/flags.ts";
+import { queueScripts } from "../lua/queue.ts";
 import { signQueueTicket } from "../common/tokens.ts";
 import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
 import { miniflareEdge, wranglerEdge, type BenchEdge } from "./edge-runtime.ts";
@@ -74,7 +75,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFracti
 async function eventMonitor() {
   const client = new Redis(REDIS_URL);
   const monitor = await client.monitor();
-  const sha = new Bun.CryptoHasher("sha1").update(forPlainRedis(await Bun.file(new URL("../lua/readQueueState-7.lua", import.meta.url)).text())).digest("hex");
+  const sha = new Bun.CryptoHasher("sha1").update(forPlainRedis(queueScripts.readQueueState.source)).digest("hex");
   const perEvent = new Map<string, { commands: number; reads: number }>();
   monitor.on("monitor", (_t: string, args: string[]) => {
     const key = args.find((a) => String(a).startsWith("cu:{bench-"));

@@ -68,6 +68,13 @@ export function eventKeys(eventId: string) {
 export const globalKeys = {
   /** set: ids of events that have a waiting room the scheduler drives */
   queues: "cu:queues",
+  /**
+   * string: when (ms) an origin's scheduler last went over every waiting room on this Redis,
+   * restoring any it had lost. Missing: Redis lost everything and no scheduler has been
+   * through it since (or none ever ran), so an event without queue state may be one being
+   * restored rather than one with no waiting room.
+   */
+  scheduled: "cu:scheduled",
   /** hash: the database's measured purchase capacity in one environment (tps, how and when measured) */
   capacity: (environment: string) => `cu:capacity:${environment}`,
 };

@@ -39,10 +39,11 @@ export function restoringView(eventId: string, ticketNumber: number, refreshInte
 export const restoringEvent = (eventId: string) => ({ eventId, status: "restoring" as const, code: "RESTORING" as const, message: RESTORING_MESSAGE });
 
 /**
- * Whether the global registry of queues exists at all. Asked only when a join finds no
- * queue (off the hot path): a registry gone with the rest of Redis means the line is being
- * restored, not that the event has no waiting room.
+ * Whether an origin's scheduler has been through this Redis since it last lost its data:
+ * the registry of queues, or the scheduler's mark (`cu:scheduled`), exists. Asked only when
+ * a join finds no queue (off the hot path): with neither, Redis lost everything and the
+ * line is being restored, not that the event has no waiting room.
  */
 export async function registryPresent(env: Env): Promise<boolean> {
-  return Number(await client(env).redis.exists(globalKeys.queues)) > 0;
+  return Number(await client(env).redis.exists(globalKeys.queues, globalKeys.scheduled)) > 0;
 }

@@ -2,7 +2,8 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
 import { useEdgeWorker } from "./helpers/fixture.ts";
-import { newEventId, setStatus } from "./helpers/redis.ts";
+import { globalKeys } from "../../common/keys.ts";
+import { newEventId, redis, setStatus } from "./helpers/redis.ts";
 import { call } from "./helpers/worker.ts";
 
 
@@ -44,6 +45,9 @@ describe("GET /events/:eventId (waiting room page)", () => {
     const ended = await call(edge.env, `/events/${eventId}`);
     expect(ended.status).toBe(410);
     expect(await ended.text()).toContain("Sale ended");
+    // an origin's scheduler has been over this Redis (its mark), so an event without queue
+    // state has no waiting room rather than one being restored
+    await redis.set(globalKeys.scheduled, Date.now());
     const unknown = await call(edge.env, `/events/${newEventId("page-none")}`);
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain("Event not found");

@@ -156,17 +156,23 @@ export class Scheduler {
   /** One tick over every event. */
   async tick(): Promise<void> {
     const now = this.o.clock.now();
+    let listed = false;
     if (now - this.listedAt >= LIST_EVERY_MS || this.listedAt > now) {
       await this.listAll();
       this.listedAt = now;
+      listed = true;
     }
-    await Promise.all(
+    const ticks = await Promise.allSettled(
       this.eventIds.map((eventId) =>
         this.tickEvent(eventId).catch((error) => {
           this.o.observer?.error?.(eventId, error);
+          throw error;
         }),
       ),
     );
+    // every room listed was gone over (and restored where Redis had lost it): the edge may
+    // tell a fan asking for an event without queue state that it has no waiting room
+    if (listed && ticks.every((t) => t.status === "fulfilled")) await this.o.redis.set(globalKeys.scheduled, now).catch(() => {});
   }
 
   private state(eventId: string): EventState {
