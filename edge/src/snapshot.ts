@@ -61,6 +61,18 @@ function countBelow(sorted: number[], n: number): number {
 }
 
 /**
+ * Whether the snapshot was read while number `n` waited: not among the gone numbers it
+ * returned (above the pointer), or among the early ones (at or below it). A snapshot read
+ * before the fan was put back after a restore says no, and shows them no position: the
+ * fans behind them would have been counted without them.
+ */
+export function sawWaiting(s: Snapshot, n: number): boolean {
+  if (n <= s.serving) return s.early[countBelow(s.early, n)] === n;
+  const i = countBelow(s.gone, n);
+  return s.gone[i] !== n;
+}
+
+/**
  * Fans who left and were ahead of number `n`. Exact for the front of the line (the gone
  * numbers the read returned); past the last returned number, the rest are assumed spread
  * evenly up to the tail.

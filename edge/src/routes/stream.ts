@@ -26,7 +26,7 @@ import { hubFor, SnapshotUnavailable } from "../hub.ts";
 import { touchTicket, type TouchResult } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
 import { restoringEvent } from "../restoring.ts";
-import { fanView, type QueueStatus, type Snapshot } from "../snapshot.ts";
+import { fanView, sawWaiting, type QueueStatus, type Snapshot } from "../snapshot.ts";
 import { noTicket } from "./status.ts";
 import { refreshIntervalSeconds } from "./view.ts";
 
@@ -191,6 +191,14 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
           // client reconnects and reads its drawn number once
           await sleep(Math.random() * PREQUEUE_RECONNECT_SPREAD_MS);
           return;
+        }
+        // a read from before this fan was put back (or from after their turn came): the next one tells
+        if (!sawWaiting(snapshot, num) && snapshot.status !== "soldout" && snapshot.status !== "closed") {
+          if (Date.now() - lastWrite >= heartbeatMs) {
+            await write(`: heartbeat ${Date.now()}\n\n`);
+            lastWrite = Date.now();
+          }
+          continue;
         }
         const { lastUpdated: _at, ...view } = fanView(snapshot, eventId, num, hub.admitRate(), refresh);
         const key = JSON.stringify(view);

@@ -1,7 +1,7 @@
 import { config, type Env } from "../env.ts";
 import { hubFor } from "../hub.ts";
 import { restoringView, type RestoringView } from "../restoring.ts";
-import { fanView, type FanView } from "../snapshot.ts";
+import { fanView, sawWaiting, type FanView } from "../snapshot.ts";
 
 /**
  * A waiting fan's view from the isolate's shared snapshot (read at most once per tick), or
@@ -12,7 +12,9 @@ import { fanView, type FanView } from "../snapshot.ts";
 export async function viewFor(env: Env, eventId: string, num: number, servingHint = 0): Promise<FanView | RestoringView> {
   const hub = hubFor(eventId);
   let snapshot = await hub.ensureFresh(env);
-  if (snapshot.status === "restoring") snapshot = await hub.ensureFresh(env, null, 0);
+  // older than the touch that put this fan back (after a restore): read once more, so the
+  // fan and those behind them are counted together
+  if (snapshot.status === "restoring" || !sawWaiting(snapshot, num)) snapshot = await hub.ensureFresh(env, null, 0);
   if (snapshot.status === "restoring") return restoringView(eventId, num, refreshIntervalSeconds(env));
   const s = servingHint > snapshot.serving ? { ...snapshot, serving: servingHint } : snapshot;
   return fanView(s, eventId, num, hub.admitRate(), refreshIntervalSeconds(env));
