@@ -210,7 +210,7 @@ export async function run(_args: string[] = []) {
     for (const runtime of values.BENCH_RUNTIMES) {
       // each runtime's edge and scratch events are gone before the next starts
       await withStack(async (runtimeStack) => {
-        const edge = runtimeStack.add(runtime, runtime === "miniflare" ? await miniflareEdge(bridge.url, VARS) : await wranglerEdge(bridge.url, VARS));
+        const edge = await runtimeStack.start(runtime, () => (runtime === "miniflare" ? miniflareEdge(bridge.url, VARS) : wranglerEdge(bridge.url, VARS)));
         await benchRuntime(runtimeStack, edge, redis, monitor, secrets.TICKET_SECRET!.split(",")[0]!);
       });
     }

@@ -258,9 +258,8 @@ export async function run(_args: string[] = []): Promise<void> {
 async function startStack(stack: Stack, env: Record<string, string>, redisUrl: string, p: Plan) {
   const origins = await stack.origins(p.originCount, { ...env, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "200", DB_POOL_SIZE: "32" });
   const bridge = await stack.bridge(redisUrl, env.UPSTASH_REDIS_REST_TOKEN!);
-  const edge = stack.add(
-    "workerd edge",
-    await miniflareEdge(bridge.url, {
+  const edge = await stack.start("workerd edge", () =>
+    miniflareEdge(bridge.url, {
       ORIGIN_URL: origins.url,
       JOIN_LIMIT_PER_MINUTE: "100000000",
       TICKET_LIMIT_PER_MINUTE: "100000000",

@@ -24,11 +24,14 @@ const root = join(import.meta.dir, "..", "..");
 const live = new Set<Stack>();
 let trapped = false;
 
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+const EXIT_CODE = { SIGINT: 130, SIGTERM: 143 } as const;
+
 function stopOnSignals(): void {
   if (trapped) return;
   trapped = true;
   let stopping = false;
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  for (const signal of SIGNALS) {
     process.on(signal, () => {
       // a second signal (Ctrl-C reaches a re-executed run twice: from the terminal and from its parent) waits for the first
       if (stopping) return;
@@ -36,7 +39,7 @@ function stopOnSignals(): void {
       console.error(`\n${signal}: stopping what the bench started`);
       void (async () => {
         for (const stack of [...live].reverse()) await stack.stop();
-        process.exit(code);
+        process.exit(EXIT_CODE[signal]);
       })();
     });
   }
@@ -80,16 +83,28 @@ export class Stack {
   }
 
   /** The production Worker in workerd (Miniflare). */
-  async workerdEdge(opts: WorkerdEdgeOptions): Promise<WorkerdEdge> {
-    const edge = await startWorkerdEdge(opts);
-    this.defer(`workerd edge ${edge.url}`, () => edge.stop());
-    return edge;
+  workerdEdge(opts: WorkerdEdgeOptions): Promise<WorkerdEdge> {
+    return this.start("workerd edge", () => startWorkerdEdge(opts));
   }
 
   /** Anything else with a `stop()`: registered, and handed back. */
   add<T extends { stop(): unknown }>(what: string, thing: T): T {
     this.defer(what, () => thing.stop());
     return thing;
+  }
+
+  /**
+   * Starts something with a `stop()` and registers it. Signal handlers it installs are taken
+   * off again: Miniflare's exits the process at the first SIGINT, before the stack could stop
+   * the rest and remove the scratch events (its exit hook, which disposes workerd, stays).
+   */
+  async start<T extends { stop(): unknown }>(what: string, start: () => Promise<T>): Promise<T> {
+    const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+    try {
+      return this.add(what, await start());
+    } finally {
+      for (const signal of SIGNALS) for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
   }
 
   /** A child process of the bench (spawned by the caller, who picks its pipes), stopped when the stack stops. */
