@@ -11,29 +11,50 @@
  * other), with a table in capacity-<environment>.md. The scheduler derives the admission
  * rate from it (ADMISSION_CAPACITY_SHARE of it, divided by ADMISSION_DB_WORK_PER_FAN).
  *
- * Knobs: CAPACITY_ENVIRONMENT (local), BENCH_LEVEL_MS (3000), BENCH_P95_BOUND_MS (100, the
- * database's), BENCH_PATH_P95_BOUND_MS (ADMISSION_LATENCY_BOUND_MS, 250: claim + hold + purchase),
- * BENCH_MAX_CONCURRENCY (128), BENCH_SEATS_PER_ORDER (1), BENCH_CAPACITY_PATH (1; 0 measures
- * the database alone).
+ * Settings: `settings` below (`bun run bench capacity --help`); `bun run bench crowd` shares
+ * the measurement's. Which environment it is stored for is the scheduler's
+ * CAPACITY_ENVIRONMENT (local).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
-import { bindingCapacity, CapacityStore, climbLevels, dropScratchEvents, levelOf, measureCapacity, type CapacityLevel, type CapacityResult } from "../origin/src/scheduler/capacity.ts";
+import { bindingCapacity, CapacityStore, climbLevels, levelOf, measureCapacity, type CapacityLevel, type CapacityResult } from "../origin/src/scheduler/capacity.ts";
 import { parseSchedulerConfig } from "../origin/src/scheduler/config.ts";
 import { ceilingRate } from "../origin/src/scheduler/settings.ts";
-import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
-import { freePort } from "../scripts/lib/free-port.ts";
-import { startOrigin } from "../scripts/lib/origin-process.ts";
 import { eventKeys } from "../common/keys.ts";
 import { signActiveToken } from "../common/tokens.ts";
 import { forPlainRedis } from "../lua/flags.ts";
 import { queueScripts } from "../lua/queue.ts";
 import { signingKeyFromEnv } from "../scripts/token-mint.ts";
+import { benchEnv } from "./lib/env.ts";
+import { declareSettings, flag, int, num, settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
+import { withStack } from "./lib/stack.ts";
 
 const root = join(import.meta.dir, "..");
+
+/** How the capacity is measured: shared with `bun run bench crowd`, which measures it first. */
+export const measurementSettings = {
+  BENCH_P95_BOUND_MS: num({ default: 100, min: 1, max: 60_000, doc: "the database's p95 bound (ms): the climb stops at a level above it" }),
+  BENCH_PATH_P95_BOUND_MS: num({ min: 1, max: 60_000, derived: "ADMISSION_LATENCY_BOUND_MS (250)", doc: "the purchase path's p95 bound (ms): claim + hold + purchase" }),
+  BENCH_MAX_CONCURRENCY: int({ default: 128, min: 1, max: 256, doc: "highest concurrency level tried (levels double from 1)" }),
+  BENCH_SEATS_PER_ORDER: int({ default: 1, min: 1, max: 20, doc: "seats in each order the database alone inserts" }),
+};
+
+export const settings = declareSettings("capacity", {
+  BENCH_LEVEL_MS: int({ default: 3000, min: 100, max: 600_000, doc: "milliseconds each concurrency level runs" }),
+  ...measurementSettings,
+  BENCH_CAPACITY_PATH: flag({ default: true, doc: "1: the purchase path too; 0: the database alone" }),
+});
+
+export interface MeasurementOptions {
+  p95BoundMs: number;
+  /** unset: the scheduler's ADMISSION_LATENCY_BOUND_MS */
+  pathP95BoundMs?: number;
+  maxConcurrency: number;
+  seatsPerOrder: number;
+}
 
 const SEATS_PER_ROW = 500;
 
@@ -57,75 +78,78 @@ export async function measurePurchasePath(o: PathOptions): Promise<CapacityResul
   const originAuth = o.env.ORIGIN_AUTH_SECRET?.split(",")[0]?.trim() ?? "";
   const key = signingKeyFromEnv(o.env);
   const admin = { authorization: `Bearer ${o.env.ADMIN_KEY}`, "content-type": "application/json" };
-  const origin = await startOrigin({ env: { ...o.env, LOG_REQUESTS: "0", CAPACITY_ENVIRONMENT: o.environment }, port: await freePort() });
-  const eventIds: string[] = [];
-  let event = { id: "", seats: 0, next: 0 };
-  const newEvent = async (seats: number) => {
-    const id = `cap-path-${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 6)}`;
-    const rows = Math.ceil(seats / SEATS_PER_ROW);
-    const r = await fetch(`${origin.url}/admin/events`, {
-      method: "POST",
-      headers: admin,
-      body: JSON.stringify({
-        id,
-        name: "capacity measurement",
-        venue: "scratch",
-        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        perOrderLimit: 4,
-        holdSeconds: 120,
-        sections: [{ name: "A", rows, seatsPerRow: SEATS_PER_ROW, tier: "scratch", priceCents: 100 }],
-      }),
-    });
-    if (r.status !== 201) throw new Error(`creating scratch event ${id}: ${r.status} ${await r.text()}`);
-    eventIds.push(id);
-    event = { id, seats: rows * SEATS_PER_ROW, next: 0 };
-  };
-  /** One admitted fan: claim the turn, hold a seat, buy it. */
-  const fan = async (eventId: string, ticket: string, seat: string): Promise<boolean> => {
-    const claimKeys = queueScripts.claimTurn.keys(eventKeys(eventId));
-    const sid = `s_${crypto.randomUUID().replace(/-/g, "")}`;
-    const [code] = (await o.redis.eval(forPlainRedis(queueScripts.claimTurn.source), claimKeys.length, ...claimKeys, ticket, sid, Date.now(), 600_000)) as [number];
-    if (code !== 0) return false;
-    const token = await signActiveToken({ evt: eventId, sid }, 600, key);
-    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json", "x-origin-auth": originAuth };
-    const hold = await fetch(`${origin.url}/api/events/${eventId}/holds`, { method: "POST", headers: auth, body: JSON.stringify({ seatIds: [seat] }) });
-    if (hold.status !== 201) return false;
-    const { holdId } = (await hold.json()) as { holdId: string };
-    const p = await fetch(`${origin.url}/api/events/${eventId}/holds/${holdId}/purchase`, { method: "POST", headers: { ...auth, "idempotency-key": crypto.randomUUID() } });
-    await p.arrayBuffer();
-    return p.status === 201;
-  };
-  const seatId = (i: number) => `A-${Math.floor(i / SEATS_PER_ROW) + 1}-${(i % SEATS_PER_ROW) + 1}`;
-  let best = 0;
-  const runLevel = async (concurrency: number): Promise<CapacityLevel> => {
-    // enough seats and admitted tickets for twice the best rate so far, made before the clock starts
-    const needed = Math.max(3000, Math.ceil(best * 2 * (o.levelMs / 1000)));
-    if (event.seats - event.next < needed) await newEvent(needed);
-    const { id } = event;
-    const tickets = Array.from({ length: Math.min(needed, event.seats - event.next) }, (_, i) => `cap${concurrency}-${i}`);
-    const deadline = Date.now() + 600_000;
-    for (let i = 0; i < tickets.length; i += 1000) await o.redis.zadd(eventKeys(id).admitted, ...tickets.slice(i, i + 1000).flatMap((t) => [deadline, t]));
-    const latencies: number[] = [];
-    let errors = 0;
-    const started = performance.now();
-    const until = started + o.levelMs;
-    const worker = async () => {
-      while (performance.now() < until) {
-        const ticket = tickets.pop();
-        if (!ticket || event.next >= event.seats) return;
-        const seat = seatId(event.next++);
-        const t0 = performance.now();
-        const ok = await fan(id, ticket, seat).catch(() => false);
-        if (ok) latencies.push(performance.now() - t0);
-        else errors++;
-      }
+  return withStack(async (stack) => {
+    const database = createDatabase(o.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", 2);
+    stack.defer("database", () => database.close());
+    // removed after the origin stops
+    const scratch = stack.scratchEvents(database.pool, o.redis);
+    const origin = await stack.origin({ ...o.env, LOG_REQUESTS: "0", CAPACITY_ENVIRONMENT: o.environment });
+    let event = { id: "", seats: 0, next: 0 };
+    const newEvent = async (seats: number) => {
+      const id = `cap-path-${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 6)}`;
+      const rows = Math.ceil(seats / SEATS_PER_ROW);
+      const r = await fetch(`${origin.url}/admin/events`, {
+        method: "POST",
+        headers: admin,
+        body: JSON.stringify({
+          id,
+          name: "capacity measurement",
+          venue: "scratch",
+          startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+          perOrderLimit: 4,
+          holdSeconds: 120,
+          sections: [{ name: "A", rows, seatsPerRow: SEATS_PER_ROW, tier: "scratch", priceCents: 100 }],
+        }),
+      });
+      scratch(id);
+      if (r.status !== 201) throw new Error(`creating scratch event ${id}: ${r.status} ${await r.text()}`);
+      event = { id, seats: rows * SEATS_PER_ROW, next: 0 };
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    const level = levelOf(concurrency, latencies, errors, (performance.now() - started) / 1000);
-    best = Math.max(best, level.tps);
-    return level;
-  };
-  try {
+    /** One admitted fan: claim the turn, hold a seat, buy it. */
+    const fan = async (eventId: string, ticket: string, seat: string): Promise<boolean> => {
+      const claimKeys = queueScripts.claimTurn.keys(eventKeys(eventId));
+      const sid = `s_${crypto.randomUUID().replace(/-/g, "")}`;
+      const [code] = (await o.redis.eval(forPlainRedis(queueScripts.claimTurn.source), claimKeys.length, ...claimKeys, ticket, sid, Date.now(), 600_000)) as [number];
+      if (code !== 0) return false;
+      const token = await signActiveToken({ evt: eventId, sid }, 600, key);
+      const auth = { authorization: `Bearer ${token}`, "content-type": "application/json", "x-origin-auth": originAuth };
+      const hold = await fetch(`${origin.url}/api/events/${eventId}/holds`, { method: "POST", headers: auth, body: JSON.stringify({ seatIds: [seat] }) });
+      if (hold.status !== 201) return false;
+      const { holdId } = (await hold.json()) as { holdId: string };
+      const p = await fetch(`${origin.url}/api/events/${eventId}/holds/${holdId}/purchase`, { method: "POST", headers: { ...auth, "idempotency-key": crypto.randomUUID() } });
+      await p.arrayBuffer();
+      return p.status === 201;
+    };
+    const seatId = (i: number) => `A-${Math.floor(i / SEATS_PER_ROW) + 1}-${(i % SEATS_PER_ROW) + 1}`;
+    let best = 0;
+    const runLevel = async (concurrency: number): Promise<CapacityLevel> => {
+      // enough seats and admitted tickets for twice the best rate so far, made before the clock starts
+      const needed = Math.max(3000, Math.ceil(best * 2 * (o.levelMs / 1000)));
+      if (event.seats - event.next < needed) await newEvent(needed);
+      const { id } = event;
+      const tickets = Array.from({ length: Math.min(needed, event.seats - event.next) }, (_, i) => `cap${concurrency}-${i}`);
+      const deadline = Date.now() + 600_000;
+      for (let i = 0; i < tickets.length; i += 1000) await o.redis.zadd(eventKeys(id).admitted, ...tickets.slice(i, i + 1000).flatMap((t) => [deadline, t]));
+      const latencies: number[] = [];
+      let errors = 0;
+      const started = performance.now();
+      const until = started + o.levelMs;
+      const worker = async () => {
+        while (performance.now() < until) {
+          const ticket = tickets.pop();
+          if (!ticket || event.next >= event.seats) return;
+          const seat = seatId(event.next++);
+          const t0 = performance.now();
+          const ok = await fan(id, ticket, seat).catch(() => false);
+          if (ok) latencies.push(performance.now() - t0);
+          else errors++;
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      const level = levelOf(concurrency, latencies, errors, (performance.now() - started) / 1000);
+      best = Math.max(best, level.tps);
+      return level;
+    };
     const minGrowth = 0.05;
     const { measured, chosen, stoppedBecause } = await climbLevels(o.levels, runLevel, { p95BoundMs: o.p95BoundMs, minGrowth, log: o.log });
     return {
@@ -138,16 +162,8 @@ export async function measurePurchasePath(o: PathOptions): Promise<CapacityResul
       measuredAt: new Date().toISOString(),
       method: `admitted fans: claimTurn script + sign the active token, then POST hold (1 seat) + POST purchase through one origin's HTTP API (bun origin/src/main.ts, DB_POOL_SIZE ${o.env.DB_POOL_SIZE ?? 16}), the driver on the same machine; scratch events; concurrency ${o.levels.join(",")}; ${o.levelMs} ms per level; latency = claim + hold + purchase; stop when growth < ${minGrowth * 100}% twice or p95 > ${o.p95BoundMs} ms`,
       stoppedBecause,
-    };
-  } finally {
-    await origin.stop();
-    const database = createDatabase(o.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", 2);
-    await dropScratchEvents(database.db, eventIds).finally(() => database.close());
-    for (const id of eventIds) {
-      const keys = await o.redis.keys(`cu:{${id}}:*`);
-      if (keys.length) await o.redis.del(...keys);
-    }
-  }
+    } satisfies CapacityResult;
+  });
 }
 
 export function capacityTable(result: CapacityResult): string {
@@ -168,13 +184,21 @@ export interface MeasuredCapacity {
  * concurrency, stores the lower for the scheduler (Redis and the capacity file) and
  * returns both. `bun run bench capacity` and `bun run bench crowd` both start from it.
  */
-export async function measureAndStoreCapacity(o: { redis: Redis; databaseUrl: string; env: Record<string, string>; levelMs: number; path?: boolean; log?: (line: string) => void }): Promise<MeasuredCapacity> {
+export async function measureAndStoreCapacity(o: {
+  redis: Redis;
+  databaseUrl: string;
+  env: Record<string, string>;
+  levelMs: number;
+  measurement: MeasurementOptions;
+  path?: boolean;
+  /** the run's settings, stored with the result (capacity-<environment>.json) */
+  settings?: EffectiveSettings;
+  log?: (line: string) => void;
+}): Promise<MeasuredCapacity> {
   const config = parseSchedulerConfig(o.env);
-  const bound = Number(o.env.BENCH_P95_BOUND_MS ?? 100);
-  const maxConcurrency = Number(o.env.BENCH_MAX_CONCURRENCY ?? 128);
-  const seatsPerOrder = Number(o.env.BENCH_SEATS_PER_ORDER ?? 1);
+  const { p95BoundMs: bound, maxConcurrency, seatsPerOrder } = o.measurement;
   const levels = [1, 2, 4, 8, 16, 32, 64, 128, 256].filter((c) => c <= maxConcurrency);
-  const pathBound = Number(o.env.BENCH_PATH_P95_BOUND_MS ?? config.adaptive.latencyBoundMs);
+  const pathBound = o.measurement.pathP95BoundMs ?? config.adaptive.latencyBoundMs;
   const log = o.log ?? (() => {});
   const database = createDatabase(o.databaseUrl, Math.max(...levels));
   try {
@@ -185,28 +209,47 @@ export async function measureAndStoreCapacity(o: { redis: Redis; databaseUrl: st
       measured.push(await measurePurchasePath({ environment: config.environment, env: o.env, redis: o.redis, levels, levelMs: o.levelMs, p95BoundMs: pathBound, log: (line) => log(`  ${line}`) }));
     }
     const result = bindingCapacity(measured);
-    await new CapacityStore(o.redis, config.environment, join(root, config.capacityFile)).save(result);
+    const stored: CapacityResult = o.settings ? Object.assign({}, result, { effectiveSettings: o.settings }) : result;
+    await new CapacityStore(o.redis, config.environment, join(root, config.capacityFile)).save(stored);
     return { result, measured, rate: ceilingRate({ rate: null }, result.tps, config).rate };
   } finally {
     await database.close();
   }
 }
 
+/** The measurement's settings as measureAndStoreCapacity takes them. */
+export function measurementOptions(values: { BENCH_P95_BOUND_MS: number; BENCH_PATH_P95_BOUND_MS: number | undefined; BENCH_MAX_CONCURRENCY: number; BENCH_SEATS_PER_ORDER: number }): MeasurementOptions {
+  return {
+    p95BoundMs: values.BENCH_P95_BOUND_MS,
+    ...(values.BENCH_PATH_P95_BOUND_MS === undefined ? {} : { pathP95BoundMs: values.BENCH_PATH_P95_BOUND_MS }),
+    maxConcurrency: values.BENCH_MAX_CONCURRENCY,
+    seatsPerOrder: values.BENCH_SEATS_PER_ORDER,
+  };
+}
+
 export async function run(_args: string[] = []): Promise<void> {
-  const databaseUrl = process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
-  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const config = parseSchedulerConfig(process.env);
-  const levelMs = Number(process.env.BENCH_LEVEL_MS ?? 3000);
-  const bound = Number(process.env.BENCH_P95_BOUND_MS ?? 100);
-  const measurePath = (process.env.BENCH_CAPACITY_PATH ?? "1") !== "0";
-  const pathBound = Number(process.env.BENCH_PATH_P95_BOUND_MS ?? config.adaptive.latencyBoundMs);
+  const { values, effective, derived } = settings.parse();
+  const { env, redisUrl, databaseUrl } = await benchEnv();
+  const config = parseSchedulerConfig(env);
+  const levelMs = values.BENCH_LEVEL_MS;
+  const bound = values.BENCH_P95_BOUND_MS;
+  const measurePath = values.BENCH_CAPACITY_PATH;
+  const pathBound = values.BENCH_PATH_P95_BOUND_MS ?? derived("BENCH_PATH_P95_BOUND_MS", config.adaptive.latencyBoundMs);
 
   await migrateDatabase(databaseUrl);
   const redis = new Redis(redisUrl);
   try {
     console.log(`bench capacity (${config.environment}): ${navigator.hardwareConcurrency} cores, ${levelMs} ms per level, p95 bound ${bound} ms (database)${measurePath ? `, ${pathBound} ms (purchase path)` : ""}`);
-    const env: Record<string, string> = { ...(await ensureDevSecrets()), ...(process.env as Record<string, string>) };
-    const { result, measured, rate } = await measureAndStoreCapacity({ redis, databaseUrl, env, levelMs, path: measurePath, log: (line) => console.log(line) });
+    const { result, measured, rate } = await measureAndStoreCapacity({
+      redis,
+      databaseUrl,
+      env,
+      levelMs,
+      measurement: measurementOptions(values),
+      path: measurePath,
+      settings: effective,
+      log: (line) => console.log(line),
+    });
     const sections = measured.flatMap((m) => [
       `## ${m.kind}${m === measured.find((x) => x.kind === result.kind) ? " (binds: stored)" : ""}`,
       "",
@@ -225,6 +268,7 @@ export async function run(_args: string[] = []): Promise<void> {
       `Admission rate from it: ${config.capacityShare} x ${result.tps} / ${config.dbWorkPerFan} = **${rate.toFixed(1)} fans/s**.`,
       "",
       ...sections,
+      ...settingsMarkdown(effective),
       "Run: `bun run bench capacity`",
       "",
     ].join("\n");

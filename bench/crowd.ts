@@ -18,14 +18,7 @@
  * the streams closed, Redis commands/s and Upstash requests/s per waiting fan, purchases/s
  * read from MySQL against the capacity, and which limit bound admissions. Afterwards the
  * invariants, read from MySQL and Redis once every hold expired.
- * Writes bench/results/<name>.{json,md}.
- *
- * Knobs: BENCH_FANS (10 x capacity, at least 20,000), BENCH_ARRIVAL_SECONDS (10),
- * BENCH_SSE_SHARE (0.4; the rest poll), BENCH_DRIVERS (6 processes, as evenly over the edges), BENCH_EDGES (3 workerd
- * processes, the drivers' fans split between them; each has its own JoinBatchers), BENCH_MAX_ACTIVE
- * (1,500), BENCH_HOLD_SECONDS (5), BENCH_FAN_TIMEOUT_SECONDS (400), BENCH_CEILING_SECONDS
- * (3), BENCH_LEVEL_MS (capacity levels, 2,000), BENCH_CAPACITY (skip the measurement and
- * use this many purchases/s: for trying the bench only; results say so), BENCH_RESULTS_NAME (crowd).
+ * Writes bench/results/<name>.{json,md}. Settings: `settings` below (`bun run bench crowd --help`).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -36,12 +29,12 @@ import { eventKeys } from "../common/keys.ts";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
 import { freePort } from "../scripts/lib/free-port.ts";
-import { startOrigin } from "../scripts/lib/origin-process.ts";
-import { startWorkerdEdge } from "../test/kit/workerd-edge.ts";
-import { measureAndStoreCapacity } from "./capacity.ts";
+import type { WorkerdEdge } from "../test/kit/workerd-edge.ts";
+import { measureAndStoreCapacity, measurementOptions, measurementSettings } from "./capacity.ts";
 import { STEPS, type FansInput, type FansProgress, type FansResult, type Step } from "./lib/crowd-protocol.ts";
-import { startBridgeProcess } from "./lib/bridge.ts";
 import { benchEnv } from "./lib/env.ts";
+import { declareSettings, int, num, settingsMarkdown, text } from "./lib/settings.ts";
+import { withStack } from "./lib/stack.ts";
 import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
 import { ensureFetchConcurrency, summarize, type LatencySummary } from "./lib/latency.ts";
 import { connectHeapReader, workerdRss } from "./lib/workerd-heap.ts";
@@ -51,9 +44,25 @@ import { forPlainRedis } from "../lua/flags.ts";
 import { queueScripts, seedJoinArgs } from "../lua/queue.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
 
+export const settings = declareSettings("crowd", {
+  BENCH_FANS: int({ min: 1, max: 1_000_000, derived: "10 x the capacity measured in the run, at least 20,000", doc: "fans in the crowd" }),
+  BENCH_ARRIVAL_SECONDS: num({ default: 10, min: 0.1, max: 600, doc: "seconds the crowd arrives within" }),
+  BENCH_SSE_SHARE: num({ default: 0.4, min: 0, max: 1, doc: "share of fans waiting on SSE; the rest poll the JSON status" }),
+  BENCH_DRIVERS: int({ default: 6, min: 1, max: 64, doc: "fan driver processes, as evenly over the edges" }),
+  BENCH_EDGES: int({ default: 3, min: 1, max: 16, doc: "workerd processes the drivers' fans split between (each has its own JoinBatchers)" }),
+  BENCH_MAX_ACTIVE: int({ default: 1500, min: 1, max: 1_000_000, doc: "fans in the purchase area at once" }),
+  BENCH_HOLD_SECONDS: int({ default: 5, min: 1, max: 3600, doc: "how long a hold lasts (the invariants are read once unbought holds expired)" }),
+  BENCH_FAN_TIMEOUT_SECONDS: num({ default: 400, min: 1, max: 86_400, doc: "a fan still waiting after this long gives up" }),
+  BENCH_CEILING_SECONDS: int({ default: 3, min: 1, max: 600, doc: "seconds each same-run ceiling is measured for" }),
+  BENCH_STREAMS: int({ default: 10_000, min: 1, max: 20_000, doc: "open streams of the memory phase (one workerd holds them all)" }),
+  BENCH_LEVEL_MS: int({ default: 2000, min: 100, max: 600_000, doc: "milliseconds each capacity level runs" }),
+  ...measurementSettings,
+  BENCH_CAPACITY: num({ min: 0.1, max: 10_000_000, derived: "measured in the run", doc: "skip the measurement and use this many purchases/s: for trying the bench only; results say so" }),
+  BENCH_RESULTS_NAME: text({ default: "crowd", pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, shape: "a file name (letters, digits, . _ -)", doc: "results file name: bench/results/<name>.{json,md}" }),
+});
+
 const root = join(import.meta.dir, "..");
 const SEATS_PER_ROW = 500;
-const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 interface Sample {
@@ -84,47 +93,52 @@ async function bridgeStats(url: string, token: string): Promise<{ requests: numb
 const ipOf = (prefix: number, i: number) => `2001:db8:ffff:${prefix.toString(16)}:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`;
 
 export async function run(_args: string[] = []): Promise<void> {
+  const parsed = settings.parse();
+  const v = parsed.values;
   await ensureFetchConcurrency(8192);
   const { env, redisUrl, databaseUrl } = await benchEnv();
-  const arrivalSeconds = num("BENCH_ARRIVAL_SECONDS", 10);
-  const sseShare = num("BENCH_SSE_SHARE", 0.4);
-  const drivers = num("BENCH_DRIVERS", 6);
-  const edgeCount = num("BENCH_EDGES", 3);
-  const maxActive = num("BENCH_MAX_ACTIVE", 1500);
-  const holdSeconds = num("BENCH_HOLD_SECONDS", 5);
-  const fanTimeoutMs = num("BENCH_FAN_TIMEOUT_SECONDS", 400) * 1000;
-  const ceilingSeconds = num("BENCH_CEILING_SECONDS", 3);
-  const name = process.env.BENCH_RESULTS_NAME ?? "crowd";
+  const arrivalSeconds = v.BENCH_ARRIVAL_SECONDS;
+  const sseShare = v.BENCH_SSE_SHARE;
+  const drivers = v.BENCH_DRIVERS;
+  const edgeCount = v.BENCH_EDGES;
+  const maxActive = v.BENCH_MAX_ACTIVE;
+  const holdSeconds = v.BENCH_HOLD_SECONDS;
+  const fanTimeoutMs = v.BENCH_FAN_TIMEOUT_SECONDS * 1000;
+  const ceilingSeconds = v.BENCH_CEILING_SECONDS;
+  const name = v.BENCH_RESULTS_NAME;
   const startedAt = new Date().toISOString();
   await migrateDatabase(databaseUrl);
-  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
-  const database = createDatabase(databaseUrl, 8);
-  const stops: Array<() => unknown> = [];
   const log = (line: string) => console.log(line);
-  try {
+  await withStack(async (stack) => {
+    const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+    const database = createDatabase(databaseUrl, 8);
+    stack.defer("connections", async () => {
+      redis.disconnect();
+      await database.close();
+    });
+    // the scratch events go after every process stopped
+    const scratchEvent = stack.scratchEvents(database.pool, redis);
     // ---- 1. capacity, measured now on this host; the scheduler admits from it ----
     let capacity: { tps: number; kind: string; rate: number; measuredNow: boolean; levels?: unknown };
-    if (process.env.BENCH_CAPACITY) {
-      capacity = { tps: num("BENCH_CAPACITY", 0), kind: "given (BENCH_CAPACITY)", rate: 0, measuredNow: false };
+    if (v.BENCH_CAPACITY !== undefined) {
+      capacity = { tps: v.BENCH_CAPACITY, kind: "given (BENCH_CAPACITY)", rate: 0, measuredNow: false };
     } else {
       log("capacity (same run):");
-      const m = await measureAndStoreCapacity({ redis, databaseUrl, env, levelMs: num("BENCH_LEVEL_MS", 2000), log: (l) => log(`  ${l}`) });
+      const m = await measureAndStoreCapacity({ redis, databaseUrl, env, levelMs: v.BENCH_LEVEL_MS, measurement: measurementOptions(v), settings: parsed.effective, log: (l) => log(`  ${l}`) });
       capacity = { tps: m.result.tps, kind: m.result.kind ?? "database", rate: m.rate, measuredNow: true, levels: m.measured.map((x) => ({ kind: x.kind, tps: x.tps, concurrency: x.concurrency, p95Ms: x.p95Ms })) };
       log(`  stored: ${capacity.kind} ${capacity.tps} purchases/s; admission rate ${capacity.rate.toFixed(0)} fans/s`);
     }
-    const fans = num("BENCH_FANS", Math.max(20_000, Math.ceil(10 * capacity.tps)));
+    const fans = v.BENCH_FANS ?? parsed.derived("BENCH_FANS", Math.max(20_000, Math.ceil(10 * capacity.tps)));
 
     // ---- 2. the stack ----
-    const origin = await startOrigin({ env: { ...env, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "200", DB_POOL_SIZE: "32" }, port: await freePort() });
-    stops.unshift(() => origin.stop());
-    const bridge = await startBridgeProcess(redisUrl, env.UPSTASH_REDIS_REST_TOKEN!);
-    stops.unshift(() => bridge.stop());
+    const origin = await stack.origin({ ...env, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "200", DB_POOL_SIZE: "32" });
+    const bridge = await stack.bridge(redisUrl, env.UPSTASH_REDIS_REST_TOKEN!);
     const inspectorPort = await freePort();
     // Cloudflare spreads a crowd over many isolates; here each edge is one workerd process:
     // one JavaScript thread, and at most 20,000 open descriptors (the machine's ulimit)
-    const edges: Awaited<ReturnType<typeof startWorkerdEdge>>[] = [];
+    const edges: WorkerdEdge[] = [];
     for (let i = 0; i < edgeCount; i++) {
-      const e = await startWorkerdEdge({
+      const e = await stack.workerdEdge({
         upstashUrl: bridge.url,
         originUrl: origin.url,
         ...(i === 0 ? { inspectorPort } : {}),
@@ -132,26 +146,14 @@ export async function run(_args: string[] = []): Promise<void> {
         vars: { TICK_MS: "1000", PRESENCE_GRACE_SECONDS: "60", TICKET_LIMIT_PER_MINUTE: "100000" },
       });
       edges.push(e);
-      stops.unshift(() => e.stop());
     }
     const edge = edges[0]!;
     const heap = await connectHeapReader(inspectorPort, () => fetch(`${edge.url}/healthz`).then((r) => r.arrayBuffer()));
-    stops.unshift(() => heap.close());
+    stack.defer("heap reader", () => heap.close());
     const token = env.UPSTASH_REDIS_REST_TOKEN!;
     const admin = { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" };
-    const eventIds: string[] = [];
-    stops.push(async () => {
-      for (const id of eventIds) {
-        for (const table of ["reservations", "orders", "seats"]) await database.pool.query(`DELETE FROM ${table} WHERE event_id = ?`, [id]).catch(() => {});
-        await database.pool.query("DELETE FROM events WHERE id = ?", [id]).catch(() => {});
-        const keys = await redis.keys(`cu:{${id}}:*`);
-        for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
-        await redis.srem("cu:queues", id);
-      }
-    });
     const scratch = async (label: string) => {
-      const id = `crowd-${label}-${Date.now().toString(36)}`;
-      eventIds.push(id);
+      const id = scratchEvent(`crowd-${label}-${Date.now().toString(36)}`);
       await redis.hset(eventKeys(id).queueState, { status: "open" });
       return id;
     };
@@ -218,7 +220,7 @@ export async function run(_args: string[] = []): Promise<void> {
     log(`join burst: ${burstPlaced} of ${burstFans} placed in ${burstSeconds.toFixed(1)} s; ${redisCommandsPerJoin} Redis commands and ${upstashRequestsPerJoin} Upstash requests per join`);
 
     // ---- 5. memory per open stream: 10,000 waiting fans seeded into a line, each on its own stream ----
-    const streamFans = num("BENCH_STREAMS", 10_000);
+    const streamFans = v.BENCH_STREAMS;
     const streamEvent = await scratch("streams");
     const sk = eventKeys(streamEvent);
     const secret = env.TICKET_SECRET!.split(",")[0]!;
@@ -254,8 +256,7 @@ export async function run(_args: string[] = []): Promise<void> {
     log(`streams: ${sockets.length} open: ${streamsMemory.heapPerStreamKB} KB heap and ${streamsMemory.rssPerStreamKB} KB RSS per stream; heap ${streamsMemory.heapBeforeMB} -> ${streamsMemory.heapOpenMB} -> ${streamsMemory.heapAfterCloseMB} MB after they closed`);
 
     // ---- 6. the sale ----
-    const eventId = `crowd-${Date.now().toString(36)}`;
-    eventIds.push(eventId);
+    const eventId = scratchEvent(`crowd-${Date.now().toString(36)}`);
     const rows = Math.ceil(fans / SEATS_PER_ROW);
     const seatCount = rows * SEATS_PER_ROW;
     const created = await fetch(`${origin.url}/admin/events`, {
@@ -283,11 +284,14 @@ export async function run(_args: string[] = []): Promise<void> {
     const results: FansResult[] = [];
     const children = Array.from({ length: drivers }, (_, d) => {
       const input: FansInput = { edgeUrl: edges[d % edges.length]!.url, eventId, first: d, step: drivers, total: fans, startAt, arrivalSeconds, sseShare, seats: seatCount, seatsPerRow: SEATS_PER_ROW, timeoutMs: fanTimeoutMs };
-      const child = Bun.spawn(["bun", join(import.meta.dir, "crowd-fans.ts")], {
-        env: { ...process.env, CROWD_FANS: JSON.stringify(input), BUN_CONFIG_MAX_HTTP_REQUESTS: "20000" },
-        stdout: "pipe",
-        stderr: "inherit",
-      });
+      const child = stack.process(
+        `fan driver ${d}`,
+        Bun.spawn(["bun", join(import.meta.dir, "crowd-fans.ts")], {
+          env: { ...process.env, CROWD_FANS: JSON.stringify(input), BUN_CONFIG_MAX_HTTP_REQUESTS: "20000" },
+          stdout: "pipe",
+          stderr: "inherit",
+        }),
+      );
       const done = (async () => {
         const decoder = new TextDecoder();
         let text = "";
@@ -303,7 +307,6 @@ export async function run(_args: string[] = []): Promise<void> {
         }
         await child.exited;
       })();
-      stops.unshift(() => child.kill());
       return done;
     });
 
@@ -392,7 +395,7 @@ export async function run(_args: string[] = []): Promise<void> {
     const upstashRequestsPerWaitingFanSecond = perFan((s, p) => s.upstashRequests - p.upstashRequests);
 
     const result = {
-      command: `bun run bench crowd${process.env.BENCH_FANS ? ` (BENCH_FANS=${fans})` : ""}`,
+      command: `bun run bench crowd${parsed.effective.BENCH_FANS!.from === "environment" ? ` (BENCH_FANS=${fans})` : ""}`,
       startedAt,
       machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), bun: Bun.version, loadavg: loadavg() },
       runtime: `Miniflare 4 (workerd) with the JoinBatcher Durable Object, no wrangler dev proxy; the crowd split over ${edges.length} workerd process(es), each with its own JoinBatchers (one Durable Object namespace in production); ceilings and the memory phase on the first`,
@@ -426,6 +429,7 @@ export async function run(_args: string[] = []): Promise<void> {
       capacity,
       admission: { rate: round(admissionRate, 1), maxActive, binds, meanPurchasesPerSecond: round(meanPurchases, 1), maxPurchasesPerSecond: maxPurchases, meanOfCapacity: round(meanPurchases / capacity.tps), maxOfCapacity: round(maxPurchases / capacity.tps) },
       settings: { sseShare, drivers, holdSeconds, maxActive, seats: seatCount },
+      effectiveSettings: parsed.effective,
       ceilings,
       joinBurst: { fans: burstFans, placed: burstPlaced, seconds: round(burstSeconds, 2), backgroundCommandsPerSecond: background },
       steps,
@@ -435,11 +439,7 @@ export async function run(_args: string[] = []): Promise<void> {
     };
     writeResults(result, name);
     if (!result.invariantsHeld) process.exitCode = 1;
-  } finally {
-    for (const stop of stops) await Promise.resolve(stop()).catch((e) => console.error(String(e)));
-    redis.disconnect();
-    await database.close();
-  }
+  });
 }
 
 function writeResults(r: any, name: string) {
@@ -501,6 +501,7 @@ function writeResults(r: any, name: string) {
       return `| ${s.t} | ${s.joined} | ${s.waiting} | ${s.streams} | ${s.polling} | ${s.active} | ${s.purchasesPerSecond} | ${prev ? s.redisCommands - prev.redisCommands : ""} | ${prev ? s.upstashRequests - prev.upstashRequests : ""} | ${s.rssMB} |`;
     }),
     "",
+    ...settingsMarkdown(r.effectiveSettings),
   ];
   writeFileSync(join(dir, `${name}.md`), md.join("\n"));
   console.log(`results: bench/results/${name}.{md,json}`);

@@ -12,8 +12,8 @@
  * Fans that hold streams are seeded straight into Redis with tickets signed by the bench
  * (joining 10,000 through the Worker first would only measure joins again).
  *
- * Env: BENCH_SECONDS (5), BENCH_CONCURRENCY (64), BENCH_STREAMS ("100,1000,10000"),
- *      BENCH_RUNTIMES ("wrangler,miniflare").
+ * Prints its results (bench/results/edge-local.md keeps a run's). Settings: `settings`
+ * below (`bun run bench edge --help`).
  */
 import type { Socket } from "node:net";
 import Redis from "ioredis";
@@ -23,15 +23,22 @@ import { queueScripts } from "../lua/queue.ts";
 import { signQueueTicket } from "../common/tokens.ts";
 import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
 import { miniflareEdge, wranglerEdge, type BenchEdge } from "./edge-runtime.ts";
-import { startBridgeProcess } from "./lib/bridge.ts";
+import { benchEnv } from "./lib/env.ts";
 import { workerdRss } from "./lib/workerd-heap.ts";
 import { openStream } from "./lib/sse-socket.ts";
+import { choices, declareSettings, int, ints, settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
+import { withStack, type Stack } from "./lib/stack.ts";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const STREAM_COUNTS = (process.env.BENCH_STREAMS ?? "100,1000,10000").split(",").map(Number);
-const RUNTIMES = (process.env.BENCH_RUNTIMES ?? "wrangler,miniflare").split(",");
+export const settings = declareSettings("edge", {
+  BENCH_SECONDS: int({ default: 5, min: 1, max: 3600, doc: "seconds each measurement runs (bare route, joins, each stream count)" }),
+  BENCH_CONCURRENCY: int({ default: 64, min: 1, max: 4096, doc: "requests in flight for the bare route and the joins" }),
+  BENCH_STREAMS: ints({ default: [100, 1000, 10_000], min: 1, max: 50_000, doc: "open SSE streams to measure at, rising (streams stay open from one count to the next)" }),
+  BENCH_RUNTIMES: choices({ choices: ["wrangler", "miniflare"], default: ["wrangler", "miniflare"], doc: "local edges to measure, in order: wrangler dev, Miniflare (workerd only)" }),
+});
+
+let SECONDS = 0;
+let CONCURRENCY = 0;
+let STREAM_COUNTS: number[] = [];
 const VARS = { JOIN_LIMIT_PER_MINUTE: "100000000", TICKET_LIMIT_PER_MINUTE: "100000000", TICK_MS: "1000", PRESENCE_GRACE_SECONDS: "60" };
 /** places ahead of every stream fan, so the line can move during the run */
 const AHEAD = 100_000;
@@ -72,8 +79,8 @@ async function serverCommands(redis: Redis): Promise<number> {
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Counts, from MONITOR, the commands that name each bench event's keys (script calls and what they run). */
-async function eventMonitor() {
-  const client = new Redis(REDIS_URL);
+async function eventMonitor(redisUrl: string) {
+  const client = new Redis(redisUrl);
   const monitor = await client.monitor();
   const sha = new Bun.CryptoHasher("sha1").update(forPlainRedis(queueScripts.readQueueState.source)).digest("hex");
   const perEvent = new Map<string, { commands: number; reads: number }>();
@@ -110,19 +117,17 @@ async function seedFans(redis: Redis, eventId: string, from: number, count: numb
   return cookies;
 }
 
-async function dropEvent(redis: Redis, eventId: string) {
-  const keys = await redis.keys(`cu:{${eventId}}:*`);
-  if (keys.length) await redis.del(...keys);
-}
-
-async function benchRuntime(edge: BenchEdge, redis: Redis, monitor: Awaited<ReturnType<typeof eventMonitor>>, secret: string) {
+async function benchRuntime(stack: Stack, edge: BenchEdge, redis: Redis, monitor: Awaited<ReturnType<typeof eventMonitor>>, secret: string) {
   const stamp = Date.now().toString(36);
   const joinEvent = `bench-j-${stamp}`;
   const streamEvent = `bench-s-${stamp}`;
+  const scratch = stack.scratchKeys(redis);
+  scratch(joinEvent);
+  scratch(streamEvent);
   await redis.hset(eventKeys(joinEvent).queueState, { status: "open" });
   await redis.hset(eventKeys(streamEvent).queueState, { status: "open" });
   const port = Number(new URL(edge.url).port);
-  try {
+  {
     console.log(`\n### ${edge.name} (${edge.url})\n`);
     await hammer(1, 8, async () => (await fetch(`${edge.url}/healthz`)).ok);
     await hammer(1, 8, async () => (await fetch(`${edge.url}/queue/${joinEvent}/join`, { method: "POST" })).status === 201);
@@ -186,33 +191,36 @@ async function benchRuntime(edge: BenchEdge, redis: Redis, monitor: Awaited<Retu
       );
     }
     for (const o of open) o.socket.destroy();
-  } finally {
-    await dropEvent(redis, joinEvent);
-    await dropEvent(redis, streamEvent);
   }
 }
 
 export async function run(_args: string[] = []) {
+  const { values, effective } = settings.parse();
+  ({ BENCH_SECONDS: SECONDS, BENCH_CONCURRENCY: CONCURRENCY, BENCH_STREAMS: STREAM_COUNTS } = values);
+  const { redisUrl } = await benchEnv();
+  // the secrets the local edge binds (test/kit/workerd-edge.ts, wrangler's .dev.vars), not the environment's
   const secrets = await ensureDevSecrets();
-  const redis = new Redis(REDIS_URL);
-  const bridge = await startBridgeProcess(REDIS_URL, secrets.UPSTASH_REDIS_REST_TOKEN!);
-  const monitor = await eventMonitor();
-  console.log(`edge bench: ${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores; Redis ${REDIS_URL} behind the dev Upstash bridge`);
-  console.log("server-wide Redis commands include anything else using this Redis at the time; the event column counts only the bench's keys");
-  try {
-    for (const runtime of RUNTIMES) {
-      const edge = runtime === "miniflare" ? await miniflareEdge(bridge.url, VARS) : await wranglerEdge(bridge.url, VARS);
-      try {
-        await benchRuntime(edge, redis, monitor, secrets.TICKET_SECRET!.split(",")[0]!);
-      } finally {
-        await edge.stop();
-      }
+  await withStack(async (stack) => {
+    const redis = new Redis(redisUrl);
+    stack.defer("redis", () => redis.disconnect());
+    const bridge = await stack.bridge(redisUrl, secrets.UPSTASH_REDIS_REST_TOKEN!);
+    const monitor = stack.add("MONITOR", await eventMonitor(redisUrl));
+    console.log(`edge bench: ${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores; Redis ${redisUrl} behind the dev Upstash bridge`);
+    console.log("server-wide Redis commands include anything else using this Redis at the time; the event column counts only the bench's keys");
+    printSettings(effective);
+    for (const runtime of values.BENCH_RUNTIMES) {
+      // each runtime's edge and scratch events are gone before the next starts
+      await withStack(async (runtimeStack) => {
+        const edge = await runtimeStack.start(runtime, () => (runtime === "miniflare" ? miniflareEdge(bridge.url, VARS) : wranglerEdge(bridge.url, VARS)));
+        await benchRuntime(runtimeStack, edge, redis, monitor, secrets.TICKET_SECRET!.split(",")[0]!);
+      });
     }
-  } finally {
-    monitor.stop();
-    await bridge.stop();
-    redis.disconnect();
-  }
+  });
+}
+
+/** This scenario prints its results (Markdown) rather than writing a file: the settings go with them. */
+function printSettings(effective: EffectiveSettings) {
+  console.log(`\n${settingsMarkdown(effective).join("\n")}`);
 }
 
 if (import.meta.main) await run(Bun.argv.slice(2));

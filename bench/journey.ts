@@ -7,38 +7,38 @@
  * from MySQL and Redis, that no seat was sold twice, that every order's seats are in the
  * database, that Redis' sold set matches MySQL and that, once holds have expired, every
  * seat is either sold or free. Ceilings measured in the same run: bare Worker route, bare
- * Elysia route, bare Redis script, bare insert. Writes bench/results/journey.{json,md,svg}.
+ * Elysia route, bare Redis script, bare insert. Writes bench/results/journey.{json,md,svg}
+ * (bench/journey-report.ts). Settings: `settings` below (`bun run bench journey --help`).
  *
- * Knobs: BENCH_RATE (fans/s, 200), BENCH_SECONDS (arrivals for, 20), BENCH_SEATS (seats,
- * 3 x the fans), BENCH_ORIGINS (1; >1: behind the round-robin balancer), BENCH_HOLD_SECONDS
- * (5), BENCH_FAN_TIMEOUT_SECONDS (120), BENCH_CEILING_SECONDS (3), BENCH_ADMISSION_RATE (the queue's
- * rate; unset: the scheduler's, from the measured database capacity), BENCH_PAUSE_SECONDS (0: admission paused for the first N seconds, so every fan
- * arriving meanwhile waits on an open SSE stream), BENCH_RESULTS_NAME (journey).
+ * `run` is four steps: start the stack and open the sale (setup), send the fans (load),
+ * check the invariants once unbought holds expired (measure), write the results (report).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { join } from "node:path";
 import Redis from "ioredis";
 import type * as hdr from "hdr-histogram-js";
-import { eventKeys } from "../common/keys.ts";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
 import { benchEnv } from "./lib/env.ts";
-import { startBalancer } from "../scripts/lib/balancer.ts";
-import { freePort } from "../scripts/lib/free-port.ts";
-import { startOrigin, type OriginProcess } from "../scripts/lib/origin-process.ts";
-import { waitUntil } from "../scripts/lib/wait.ts";
 import { miniflareEdge } from "./edge-runtime.ts";
-import { startBridgeProcess } from "./lib/bridge.ts";
-import { ensureFetchConcurrency, newHistogram, recordMs, summarize, type LatencySummary } from "./lib/latency.ts";
+import { ensureFetchConcurrency, newHistogram, recordMs, summarize } from "./lib/latency.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
-import { plotSvg } from "./plot.ts";
 import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
+import { declareSettings, int, num, text, type Parsed } from "./lib/settings.ts";
+import { withStack, type Stack } from "./lib/stack.ts";
+import { p95, STEPS, writeResults, type Ceiling, type JourneyResult, type Step, type StatusClass } from "./journey-report.ts";
 
-const root = join(import.meta.dir, "..");
-const STEPS = ["join", "wait", "claim", "hold", "purchase", "journey"] as const;
-type Step = (typeof STEPS)[number];
-type StatusClass = "2xx" | "409" | "429" | "4xx" | "5xx" | "error";
+export const settings = declareSettings("journey", {
+  BENCH_RATE: num({ default: 200, min: 0.1, max: 100_000, doc: "fans arriving per second (open model)" }),
+  BENCH_SECONDS: num({ default: 20, min: 0.1, max: 3600, doc: "seconds fans keep arriving" }),
+  BENCH_SEATS: int({ min: 1, max: 1_000_000, derived: "3 x the fans", doc: "seats of the event" }),
+  BENCH_ORIGINS: int({ default: 1, min: 1, max: 8, doc: "origin processes; more than one sit behind the round-robin balancer" }),
+  BENCH_HOLD_SECONDS: int({ default: 5, min: 1, max: 3600, doc: "how long a hold lasts (the invariants are read once unbought holds expired)" }),
+  BENCH_FAN_TIMEOUT_SECONDS: num({ default: 120, min: 1, max: 86_400, doc: "a fan waiting on the stream longer gives up" }),
+  BENCH_CEILING_SECONDS: num({ default: 3, min: 0.1, max: 600, doc: "seconds each same-run ceiling is measured for" }),
+  BENCH_ADMISSION_RATE: int({ min: 1, max: 100_000, derived: "the scheduler's rate, from the measured capacity", doc: "the queue's admission rate (fans/s); below the arrival rate a line builds up" }),
+  BENCH_PAUSE_SECONDS: num({ default: 0, min: 0, max: 3600, doc: "admission paused for the first N seconds, so every fan arriving meanwhile waits on an open SSE stream" }),
+  BENCH_RESULTS_NAME: text({ default: "journey", pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, shape: "a file name (letters, digits, . _ -)", doc: "results file name: bench/results/<name>.{json,md,svg}" }),
+});
 
 const classOf = (status: number): StatusClass =>
   status === 0 ? "error" : status === 409 ? "409" : status === 429 ? "429" : status >= 500 ? "5xx" : status >= 400 ? "4xx" : "2xx";
@@ -157,12 +157,6 @@ async function fan(edgeUrl: string, eventId: string, seats: string[], rec: Recor
   return false;
 }
 
-interface Ceiling {
-  name: string;
-  perSecond: number;
-  p95ms: number;
-}
-
 async function ceilings(opts: { edgeUrl: string; bareUrl: string; redis: Redis; pool: ReturnType<typeof createDatabase>["pool"]; eventId: string; seconds: number }): Promise<Record<string, Ceiling>> {
   const concurrency = 32;
   const sha = (await opts.redis.script("LOAD", "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 60000) and 1 or 0")) as string;
@@ -201,245 +195,188 @@ async function ceilings(opts: { edgeUrl: string; bareUrl: string; redis: Redis; 
   return out;
 }
 
+/** The run's settings, with the values derived from others filled in. */
+function plan({ values: v, derived }: Parsed<typeof settings.declarations>) {
+  const fans = Math.round(v.BENCH_RATE * v.BENCH_SECONDS);
+  // unset: the scheduler's own rate (a share of the measured capacity); the event still gets one
+  const admissionRateSet = v.BENCH_ADMISSION_RATE !== undefined;
+  const admissionRate = v.BENCH_ADMISSION_RATE ?? Math.max(1, Math.round(v.BENCH_RATE * 1.5));
+  return {
+    rate: v.BENCH_RATE,
+    seconds: v.BENCH_SECONDS,
+    fans,
+    seatCount: v.BENCH_SEATS ?? derived("BENCH_SEATS", fans * 3),
+    originCount: v.BENCH_ORIGINS,
+    holdSeconds: v.BENCH_HOLD_SECONDS,
+    fanTimeoutMs: v.BENCH_FAN_TIMEOUT_SECONDS * 1000,
+    ceilingSeconds: v.BENCH_CEILING_SECONDS,
+    admissionRateSet,
+    admissionRate,
+    pauseSeconds: v.BENCH_PAUSE_SECONDS,
+    resultsName: v.BENCH_RESULTS_NAME,
+  };
+}
+type Plan = ReturnType<typeof plan>;
+
+interface SaleSetup {
+  eventId: string;
+  seats: string[];
+  moveQueue(action: "pause" | "resume"): Promise<void>;
+}
+
 export async function run(_args: string[] = []): Promise<void> {
-  const rate = Number(process.env.BENCH_RATE ?? 200);
-  const seconds = Number(process.env.BENCH_SECONDS ?? 20);
-  const fans = Math.round(rate * seconds);
-  await ensureFetchConcurrency(Math.max(4096, fans + 256));
-  const seatCount = Number(process.env.BENCH_SEATS ?? fans * 3);
-  const originCount = Number(process.env.BENCH_ORIGINS ?? 1);
-  const holdSeconds = Number(process.env.BENCH_HOLD_SECONDS ?? 5);
-  const fanTimeoutMs = Number(process.env.BENCH_FAN_TIMEOUT_SECONDS ?? 120) * 1000;
-  const ceilingSeconds = Number(process.env.BENCH_CEILING_SECONDS ?? 3);
-  // below the arrival rate, a line builds up and thousands of fans wait on open streams
-  // unset: the scheduler's own rate (a share of the measured database capacity)
-  const admissionRateSet = process.env.BENCH_ADMISSION_RATE !== undefined;
-  const admissionRate = Number(process.env.BENCH_ADMISSION_RATE ?? Math.max(1, Math.round(rate * 1.5)));
-  const resultsName = process.env.BENCH_RESULTS_NAME ?? "journey";
-  // admission paused for the first N seconds: everyone arriving meanwhile waits on an open stream
-  const pauseSeconds = Number(process.env.BENCH_PAUSE_SECONDS ?? 0);
+  const parsed = settings.parse();
+  const p = plan(parsed);
+  await ensureFetchConcurrency(Math.max(4096, p.fans + 256));
   const { env, redisUrl, databaseUrl } = await benchEnv();
   await migrateDatabase(databaseUrl);
-  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
-  const database = createDatabase(databaseUrl, 32);
-  const eventId = `journey-${Date.now().toString(36)}`;
-  const stops: Array<() => unknown> = [];
-  const command = `BENCH_RATE=${rate} BENCH_SECONDS=${seconds} BENCH_ORIGINS=${originCount} ${admissionRateSet ? `BENCH_ADMISSION_RATE=${admissionRate} ` : ""}BENCH_PAUSE_SECONDS=${pauseSeconds} bun run bench journey`;
+  const command = `BENCH_RATE=${p.rate} BENCH_SECONDS=${p.seconds} BENCH_ORIGINS=${p.originCount} ${p.admissionRateSet ? `BENCH_ADMISSION_RATE=${p.admissionRate} ` : ""}BENCH_PAUSE_SECONDS=${p.pauseSeconds} bun run bench journey`;
   const startedAt = new Date().toISOString();
-  console.log(`bench journey: ${fans} fans at ${rate}/s for ${seconds}s through the edge (Miniflare/workerd), ${originCount} origin(s), ${seatCount} seats`);
-  try {
-    const origins: OriginProcess[] = [];
-    for (let i = 0; i < originCount; i++) {
-      const o = await startOrigin({ env: { ...env, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "200", DB_POOL_SIZE: "32" }, port: await freePort() });
-      origins.push(o);
-      stops.unshift(() => o.stop());
-    }
-    const balancer = originCount > 1 ? startBalancer({ upstreams: origins.map((o) => o.url) }) : undefined;
-    if (balancer) stops.unshift(() => balancer.stop());
-    const originUrl = balancer?.url ?? origins[0]!.url;
-    const bridge = await startBridgeProcess(redisUrl, env.UPSTASH_REDIS_REST_TOKEN!);
-    stops.unshift(() => bridge.stop());
-    const edge = await miniflareEdge(bridge.url, {
-      ORIGIN_URL: originUrl,
+  console.log(`bench journey: ${p.fans} fans at ${p.rate}/s for ${p.seconds}s through the edge (Miniflare/workerd), ${p.originCount} origin(s), ${p.seatCount} seats`);
+  await withStack(async (stack) => {
+    const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+    const database = createDatabase(databaseUrl, 32);
+    stack.defer("connections", async () => {
+      redis.disconnect();
+      await database.close();
+    });
+    // the sale's event goes after every process stopped
+    const scratch = stack.scratchEvents(database.pool, redis);
+    const { edgeUrl, adminUrl, bareUrl } = await startStack(stack, env, redisUrl, p);
+    const sale = await openSale(adminUrl, env.ADMIN_KEY!, scratch(`journey-${Date.now().toString(36)}`), p);
+
+    console.log("ceilings (same run):");
+    const ceiling = await ceilings({ edgeUrl, bareUrl, redis, pool: database.pool, eventId: sale.eventId, seconds: p.ceilingSeconds });
+    const load = await sendFans(edgeUrl, sale, p);
+    const invariants = await invariantsOnceHoldsExpired(redis, database, sale, load.sales, p.holdSeconds);
+    await writeResults(resultOf({ command, startedAt, p, ceiling, load, invariants, seats: sale.seats.length, effective: parsed.effective }), p.resultsName);
+    if (invariants.some((i) => !i.ok)) process.exitCode = 1;
+  });
+}
+
+/** Setup: the origin(s) (behind the balancer when more than one), the Upstash bridge, the edge in workerd, a bare Elysia server. */
+async function startStack(stack: Stack, env: Record<string, string>, redisUrl: string, p: Plan) {
+  const origins = await stack.origins(p.originCount, { ...env, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "200", DB_POOL_SIZE: "32" });
+  const bridge = await stack.bridge(redisUrl, env.UPSTASH_REDIS_REST_TOKEN!);
+  const edge = await stack.start("workerd edge", () =>
+    miniflareEdge(bridge.url, {
+      ORIGIN_URL: origins.url,
       JOIN_LIMIT_PER_MINUTE: "100000000",
       TICKET_LIMIT_PER_MINUTE: "100000000",
       TICK_MS: "500",
       PRESENCE_GRACE_SECONDS: "120",
-    });
-    stops.unshift(() => edge.stop());
-    const barePort = await freePort();
-    const bare = Bun.spawn(["bun", "bench/origin-bare-server.ts"], { cwd: root, env: { ...env, PORT: String(barePort) }, stdout: "ignore", stderr: "inherit" });
-    stops.unshift(() => bare.kill());
-    await waitUntil("bare elysia", async () => (await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST" })).ok);
+    }),
+  );
+  const bare = await stack.bareServer(env);
+  return { edgeUrl: edge.url, adminUrl: origins.origins[0]!.url, bareUrl: bare.url };
+}
 
-    const created = await fetch(`${origins[0]!.url}/admin/events`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        id: eventId,
-        name: "journey",
-        venue: "bench",
-        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        perOrderLimit: 4,
-        holdSeconds,
-        maxActive: 2000,
-        admissionRate,
-        sections: [{ name: "A", rows: Math.ceil(seatCount / 500), seatsPerRow: Math.min(500, seatCount), tier: "standard", priceCents: 100 }],
-      }),
-    });
-    if (created.status !== 201) throw new Error(`creating event: ${created.status} ${await created.text()}`);
-    const opened = await fetch(`${origins[0]!.url}/admin/events/${eventId}/queue`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ maxActive: 2000, claimSeconds: 60, sessionSeconds: 300, ...(admissionRateSet ? { rate: admissionRate } : {}) }),
-    });
-    if (opened.status !== 201) throw new Error(`opening the queue: ${opened.status} ${await opened.text()}`);
-    const moveQueue = async (action: "pause" | "resume") => {
-      const r = await fetch(`${origins[0]!.url}/admin/events/${eventId}/queue/${action}`, { method: "POST", headers: { authorization: `Bearer ${env.ADMIN_KEY}` } });
-      if (!r.ok) throw new Error(`${action} the queue: ${r.status} ${await r.text()}`);
-    };
-    if (pauseSeconds > 0) await moveQueue("pause");
-    stops.push(async () => {
-      for (const table of ["reservations", "orders", "seats"]) await database.pool.query(`DELETE FROM ${table} WHERE event_id = ?`, [eventId]).catch(() => {});
-      await database.pool.query("DELETE FROM events WHERE id = ?", [eventId]).catch(() => {});
-      const keys = await redis.keys(`cu:{${eventId}}:*`);
-      for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
-    });
-    const seats = Array.from({ length: Math.ceil(seatCount / 500) * Math.min(500, seatCount) }, (_, i) => `A-${Math.floor(i / 500) + 1}-${(i % 500) + 1}`);
+/** Setup: the event and its waiting room, paused when fans should first gather on their streams. */
+async function openSale(adminUrl: string, adminKey: string, eventId: string, p: Plan): Promise<SaleSetup> {
+  const admin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
+  const created = await fetch(`${adminUrl}/admin/events`, {
+    method: "POST",
+    headers: admin,
+    body: JSON.stringify({
+      id: eventId,
+      name: "journey",
+      venue: "bench",
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      perOrderLimit: 4,
+      holdSeconds: p.holdSeconds,
+      maxActive: 2000,
+      admissionRate: p.admissionRate,
+      sections: [{ name: "A", rows: Math.ceil(p.seatCount / 500), seatsPerRow: Math.min(500, p.seatCount), tier: "standard", priceCents: 100 }],
+    }),
+  });
+  if (created.status !== 201) throw new Error(`creating event: ${created.status} ${await created.text()}`);
+  const opened = await fetch(`${adminUrl}/admin/events/${eventId}/queue`, {
+    method: "POST",
+    headers: admin,
+    body: JSON.stringify({ maxActive: 2000, claimSeconds: 60, sessionSeconds: 300, ...(p.admissionRateSet ? { rate: p.admissionRate } : {}) }),
+  });
+  if (opened.status !== 201) throw new Error(`opening the queue: ${opened.status} ${await opened.text()}`);
+  const moveQueue = async (action: "pause" | "resume") => {
+    const r = await fetch(`${adminUrl}/admin/events/${eventId}/queue/${action}`, { method: "POST", headers: { authorization: `Bearer ${adminKey}` } });
+    if (!r.ok) throw new Error(`${action} the queue: ${r.status} ${await r.text()}`);
+  };
+  if (p.pauseSeconds > 0) await moveQueue("pause");
+  const seats = Array.from({ length: Math.ceil(p.seatCount / 500) * Math.min(500, p.seatCount) }, (_, i) => `A-${Math.floor(i / 500) + 1}-${(i % 500) + 1}`);
+  return { eventId, seats, moveQueue };
+}
 
-    console.log("ceilings (same run):");
-    const ceiling = await ceilings({ edgeUrl: edge.url, bareUrl: `http://127.0.0.1:${barePort}`, redis, pool: database.pool, eventId, seconds: ceilingSeconds });
-
-    console.log(`arrivals: ${rate}/s for ${seconds}s`);
-    const rec = new Recorder();
-    const sales: Sale[] = [];
-    const journeys: Promise<boolean>[] = [];
-    const ticker = setInterval(() => {
-      const s = rec.second();
-      s.streams = Math.max(s.streams, rec.openStreams);
-    }, 100);
-    const arrivalsStart = performance.now();
-    const resume = pauseSeconds > 0 ? Bun.sleep(pauseSeconds * 1000).then(() => moveQueue("resume")) : Promise.resolve();
-    while (journeys.length < fans) {
-      const due = Math.min(fans, Math.floor(((performance.now() - arrivalsStart) / 1000) * rate));
-      while (journeys.length < due) {
-        rec.second().arrivals += 1;
-        journeys.push(
-          fan(edge.url, eventId, seats, rec, fanTimeoutMs, sales).then((ok) => {
-            const s = rec.second();
-            if (ok) s.purchases += 1;
-            else s.failures += 1;
-            return ok;
-          }),
-        );
-      }
-      await Bun.sleep(5);
+/** Load: fans arrive at the rate (open model) and each goes through the whole journey; admission resumes after the pause. */
+async function sendFans(edgeUrl: string, sale: SaleSetup, p: Plan) {
+  console.log(`arrivals: ${p.rate}/s for ${p.seconds}s`);
+  const rec = new Recorder();
+  const sales: Sale[] = [];
+  const journeys: Promise<boolean>[] = [];
+  const ticker = setInterval(() => {
+    const s = rec.second();
+    s.streams = Math.max(s.streams, rec.openStreams);
+  }, 100);
+  const arrivalsStart = performance.now();
+  const resume = p.pauseSeconds > 0 ? Bun.sleep(p.pauseSeconds * 1000).then(() => sale.moveQueue("resume")) : Promise.resolve();
+  while (journeys.length < p.fans) {
+    const due = Math.min(p.fans, Math.floor(((performance.now() - arrivalsStart) / 1000) * p.rate));
+    while (journeys.length < due) {
+      rec.second().arrivals += 1;
+      journeys.push(
+        fan(edgeUrl, sale.eventId, sale.seats, rec, p.fanTimeoutMs, sales).then((ok) => {
+          const s = rec.second();
+          if (ok) s.purchases += 1;
+          else s.failures += 1;
+          return ok;
+        }),
+      );
     }
-    await resume;
-    const outcomes = await Promise.all(journeys);
-    clearInterval(ticker);
-    const elapsed = (performance.now() - arrivalsStart) / 1000;
-    const bought = outcomes.filter(Boolean).length;
-    console.log(`${bought} of ${fans} fans bought a seat in ${elapsed.toFixed(1)} s; most streams open at once: ${rec.maxStreams}`);
-
-    // Let every hold that was not bought expire, then check the invariants.
-    await Bun.sleep((holdSeconds + 3) * 1000);
-    const invariants = await checkInvariants(redis, database, eventId, seats, sales);
-    for (const inv of invariants) console.log(`  ${inv.ok ? "ok  " : "FAIL"} ${inv.name}: ${inv.detail}`);
-
-    const steps = Object.fromEntries(STEPS.map((s) => [s, { latency: summarize(rec.histograms.get(s)!), statuses: rec.statuses.get(s) ?? null }])) as Record<
-      Step,
-      { latency: LatencySummary; statuses: Record<StatusClass, number> | null }
-    >;
-    const machine = { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), bun: Bun.version, loadavg: loadavg() };
-    const purchasesPerSecond = bought / elapsed;
-    const result = {
-      command,
-      startedAt,
-      machine,
-      runtime: "Miniflare 4 (workerd), no wrangler dev proxy",
-      settings: { rate, seconds, fans, seats: seats.length, origins: originCount, holdSeconds, admissionRate: admissionRateSet ? admissionRate : -1, pauseSeconds },
-      ceilings: ceiling,
-      fans: { arrived: fans, bought, failed: fans - bought, maxOpenStreams: rec.maxStreams, seconds: Math.round(elapsed * 10) / 10, purchasesPerSecond: Math.round(purchasesPerSecond * 10) / 10 },
-      steps,
-      invariants,
-      errorCodes: Object.fromEntries([...rec.errorCodes].sort((a, b) => b[1] - a[1])),
-      perSecond: rec.perSecond.map((s, t) => ({ t, arrivals: s.arrivals, purchases: s.purchases, failures: s.failures, streams: s.streams, purchaseP95ms: p95(s.purchaseMs) })),
-    };
-    await writeResults(result, resultsName);
-    if (invariants.some((i) => !i.ok)) process.exitCode = 1;
-  } finally {
-    for (const stop of stops) await Promise.resolve(stop()).catch((e) => console.error(String(e)));
-    redis.disconnect();
-    await database.close();
+    await Bun.sleep(5);
   }
+  await resume;
+  const outcomes = await Promise.all(journeys);
+  clearInterval(ticker);
+  const elapsed = (performance.now() - arrivalsStart) / 1000;
+  const bought = outcomes.filter(Boolean).length;
+  console.log(`${bought} of ${p.fans} fans bought a seat in ${elapsed.toFixed(1)} s; most streams open at once: ${rec.maxStreams}`);
+  return { rec, sales, bought, elapsed };
 }
 
-function p95(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]! * 10) / 10;
+/** Measure: once every hold that was not bought has expired, what MySQL and Redis hold. */
+async function invariantsOnceHoldsExpired(redis: Redis, database: ReturnType<typeof createDatabase>, sale: SaleSetup, sales: Sale[], holdSeconds: number): Promise<Invariant[]> {
+  await Bun.sleep((holdSeconds + 3) * 1000);
+  const invariants = await checkInvariants(redis, database, sale.eventId, sale.seats, sales);
+  for (const inv of invariants) console.log(`  ${inv.ok ? "ok  " : "FAIL"} ${inv.name}: ${inv.detail}`);
+  return invariants;
 }
 
-async function writeResults(result: {
+/** Report: the result as bench/journey-report.ts writes it. */
+function resultOf(r: {
   command: string;
   startedAt: string;
-  machine: { cpus: number; model?: string; memoryGiB: number; bun: string; loadavg: number[] };
-  runtime: string;
-  settings: Record<string, number>;
-  ceilings: Record<string, Ceiling>;
-  fans: { arrived: number; bought: number; failed: number; maxOpenStreams: number; seconds: number; purchasesPerSecond: number };
-  steps: Record<Step, { latency: LatencySummary; statuses: Record<StatusClass, number> | null }>;
+  p: Plan;
+  ceiling: Record<string, Ceiling>;
+  load: Awaited<ReturnType<typeof sendFans>>;
   invariants: Invariant[];
-  errorCodes: Record<string, number>;
-  perSecond: Array<{ t: number; arrivals: number; purchases: number; failures: number; streams: number; purchaseP95ms: number | null }>;
-}, name: string) {
-  const dir = join(root, "bench", "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), JSON.stringify(result, null, 2) + "\n");
-  const c = Object.values(result.ceilings);
-  const edgeCeiling = c[0]!.perSecond;
-  const insertCeiling = c[3]!.perSecond;
-  const joinsPerSecond = result.fans.arrived / result.settings.seconds!;
-  const md = [
-    "# Fan journey through the local edge",
-    "",
-    `\`${result.command}\` — ${result.startedAt}; ${result.machine.cpus} cores (${result.machine.model}), ${result.machine.memoryGiB} GiB, Bun ${result.machine.bun}; load average at the end ${result.machine.loadavg.map((l) => l.toFixed(1)).join(" ")}.`,
-    `Edge: ${result.runtime}. The driver, the edge, the origin(s), Redis and MariaDB share the machine.`,
-    "",
-    "## Ceilings measured in the same run (closed loop, concurrency 32)",
-    "",
-    "| ceiling | ops/s | p95 ms |",
-    "|---|---:|---:|",
-    ...c.map((x) => `| ${x.name} | ${x.perSecond} | ${x.p95ms} |`),
-    "",
-    "## Fans",
-    "",
-    `${result.fans.arrived} fans arrived at ${result.settings.rate}/s (open model) for ${result.settings.seconds} s; ${result.fans.bought} bought a seat, ${result.fans.failed} did not; all done after ${result.fans.seconds} s; at most ${result.fans.maxOpenStreams} SSE streams open at once.`,
-    "",
-    `| what | rate | ratio to its ceiling |`,
-    "|---|---:|---:|",
-    `| joins (offered) | ${joinsPerSecond.toFixed(0)}/s | ${(joinsPerSecond / edgeCeiling).toFixed(3)} of the bare Worker route |`,
-    `| purchases (sustained over the run) | ${result.fans.purchasesPerSecond}/s | ${(result.fans.purchasesPerSecond / insertCeiling).toFixed(3)} of the bare insert |`,
-    "",
-    "## Per step",
-    "",
-    "| step | count | p50 ms | p95 ms | p99 ms | max ms | 2xx | 409 | 429 | other 4xx | 5xx | network error / timeout |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...STEPS.map((s) => {
-      const st = result.steps[s];
-      const n = st.statuses;
-      return `| ${s} | ${st.latency.count} | ${st.latency.p50ms} | ${st.latency.p95ms} | ${st.latency.p99ms} | ${st.latency.maxMs} | ${n ? [n["2xx"], n["409"], n["429"], n["4xx"], n["5xx"], n.error].join(" | ") : "- | - | - | - | - | -"} |`;
-    }),
-    "",
-    `Answers other than 2xx, by step, status and error code: ${Object.entries(result.errorCodes).map(([k, v]) => `${k}: ${v}`).join("; ") || "none"}.`,
-    "",
-    "`wait` is the time on the SSE stream from opening it to the `admitted` event; `journey` is join to purchase for the fans who bought.",
-    "",
-    "## Invariants (read from MySQL and Redis after the run and after every hold expired)",
-    "",
-    ...result.invariants.map((i) => `- ${i.ok ? "ok" : "**FAILED**"}: ${i.name} — ${i.detail}`),
-    "",
-    `![throughput and latency over time](${name}.svg)`,
-    "",
-  ];
-  writeFileSync(join(dir, `${name}.md`), md.join("\n"));
-  const t = result.perSecond.map((s) => s.t);
-  writeFileSync(
-    join(dir, `${name}.svg`),
-    await plotSvg(`Fan journey through the edge: ${result.settings.rate} fans/s for ${result.settings.seconds} s`, t, [
-      {
-        title: "throughput",
-        unit: "per second",
-        series: [
-          { label: "arrivals", color: "#888", values: result.perSecond.map((s) => s.arrivals), dashed: true },
-          { label: "purchases", color: "#2a7", values: result.perSecond.map((s) => s.purchases) },
-          { label: "failed journeys", color: "#d33", values: result.perSecond.map((s) => s.failures) },
-        ],
-      },
-      { title: "open SSE streams", unit: "streams", series: [{ label: "waiting fans", color: "#36c", values: result.perSecond.map((s) => s.streams) }] },
-      { title: "purchase latency", unit: "p95 ms", series: [{ label: "purchase p95", color: "#c60", values: result.perSecond.map((s) => s.purchaseP95ms ?? Number.NaN) }] },
-    ]),
-  );
-  console.log(`results: bench/results/${name}.{md,json,svg}`);
+  seats: number;
+  effective: JourneyResult["effectiveSettings"];
+}): JourneyResult {
+  const { p, load } = r;
+  const { rec } = load;
+  const steps = Object.fromEntries(STEPS.map((s) => [s, { latency: summarize(rec.histograms.get(s)!), statuses: rec.statuses.get(s) ?? null }])) as JourneyResult["steps"];
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), bun: Bun.version, loadavg: loadavg() };
+  const purchasesPerSecond = load.bought / load.elapsed;
+  return {
+    command: r.command,
+    startedAt: r.startedAt,
+    machine,
+    runtime: "Miniflare 4 (workerd), no wrangler dev proxy",
+    settings: { rate: p.rate, seconds: p.seconds, fans: p.fans, seats: r.seats, origins: p.originCount, holdSeconds: p.holdSeconds, admissionRate: p.admissionRateSet ? p.admissionRate : -1, pauseSeconds: p.pauseSeconds },
+    effectiveSettings: r.effective,
+    ceilings: r.ceiling,
+    fans: { arrived: p.fans, bought: load.bought, failed: p.fans - load.bought, maxOpenStreams: rec.maxStreams, seconds: Math.round(load.elapsed * 10) / 10, purchasesPerSecond: Math.round(purchasesPerSecond * 10) / 10 },
+    steps,
+    invariants: r.invariants,
+    errorCodes: Object.fromEntries([...rec.errorCodes].sort((a, b) => b[1] - a[1])),
+    perSecond: rec.perSecond.map((s, t) => ({ t, arrivals: s.arrivals, purchases: s.purchases, failures: s.failures, streams: s.streams, purchaseP95ms: p95(s.purchaseMs) })),
+  };
 }

@@ -12,8 +12,7 @@
  *
  * Phases are interleaved in BENCH_ROUNDS rounds (bare, EVALSHA, insert, hold, purchase,
  * bare, ...) so that outside load on a shared machine hits baselines and subjects alike.
- * Knobs: BENCH_SECONDS (5, per phase in all), BENCH_ROUNDS (5), BENCH_CONCURRENCY (64),
- * BENCH_PURCHASES (35000).
+ * Settings: `settings` below (`bun run bench origin --help`).
  * The origin runs with its per-request access log off (LOG_REQUESTS=0): the bench measures
  * the hold and purchase paths, not terminal output.
  */
@@ -22,9 +21,6 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
-import { freePort } from "../scripts/lib/free-port.ts";
-import { startOrigin } from "../scripts/lib/origin-process.ts";
-import { waitUntil } from "../scripts/lib/wait.ts";
 import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../scripts/token-mint.ts";
 import { connectionOptions } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
@@ -32,51 +28,54 @@ import { insertOrder } from "../origin/src/modules/orders/repository.ts";
 import { Meter, slice, warm, type LoadResult } from "./origin-load.ts";
 import { findProcess, ProcessCpu } from "./lib/process-cpu.ts";
 import { benchEnv } from "./lib/env.ts";
-import { cleanUp } from "./lib/cleanup.ts";
+import { declareSettings, int, settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
+import { withStack } from "./lib/stack.ts";
 
-const root = join(import.meta.dir, "..");
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 35_000); // at most 50,000 (the transaction alone uses the seats after them)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+export const settings = declareSettings("origin", {
+  BENCH_SECONDS: int({ default: 5, min: 1, max: 3600, doc: "seconds each phase is measured for, over all rounds" }),
+  BENCH_ROUNDS: int({ default: 5, min: 1, max: 100, doc: "interleaved rounds: every phase runs a slice in each" }),
+  BENCH_CONCURRENCY: int({ default: 64, min: 1, max: 4096, doc: "requests in flight in every phase" }),
+  BENCH_PURCHASES: int({ default: 35_000, min: 1, max: 50_000, doc: "purchases prepared (a session and a hold each); the transaction alone uses the seats after them" }),
+});
+
 const DB_POOL = 16;
 const TOTAL_SEATS = 100_000; // per bench event
 const SEATS_PER_SESSION = 20;
 
 export async function run(_args: string[] = []): Promise<void> {
+  const { values, effective } = settings.parse();
+  const { BENCH_SECONDS: SECONDS, BENCH_ROUNDS: ROUNDS, BENCH_CONCURRENCY: CONCURRENCY, BENCH_PURCHASES: PURCHASES } = values;
   // the origin is called directly, as the edge would, with the edge's origin-auth secret
   const { env, originAuth, redisUrl, databaseUrl } = await benchEnv();
   const eventId = `bench-${Date.now().toString(36)}`;
-  const stops: Array<() => Promise<void> | void> = [];
   const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: `${process.platform}-${process.arch}`, loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100) };
   console.log(`bench origin: ${ROUNDS} interleaved rounds, ${SECONDS}s per phase in all, concurrency ${CONCURRENCY}, ${machine.cpus} cores, bun ${Bun.version}`);
 
-  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
-  const pool = mysql.createPool({ ...connectionOptions(databaseUrl), connectionLimit: DB_POOL, multipleStatements: true });
-  stops.push(() => redis.disconnect(), () => pool.end());
-  try {
+  await withStack(async (stack) => {
+    const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+    const pool = mysql.createPool({ ...connectionOptions(databaseUrl), connectionLimit: DB_POOL, multipleStatements: true });
+    stack.defer("connections", async () => {
+      redis.disconnect();
+      await pool.end();
+    });
     await migrateDatabase(databaseUrl);
 
     // Ceiling servers and tables.
-    const barePort = await freePort();
-    const bare = Bun.spawn(["bun", "bench/origin-bare-server.ts"], { cwd: root, env: { ...env, PORT: String(barePort), REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL) }, stdout: "ignore", stderr: "inherit" });
-    stops.push(() => bare.kill());
-    await waitUntil("bare elysia", async () => (await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST" })).ok);
+    const bare = await stack.bareServer({ ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL) });
     const sha = (await redis.script("LOAD", "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', 60000) and 1 or 0")) as string;
     const scratch = `cu:{${eventId}}:bench:`;
     await pool.query("DROP TABLE IF EXISTS bench_inserts");
     await pool.query(
       "CREATE TABLE bench_inserts (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, event_id VARCHAR(64) NOT NULL, seat_id VARCHAR(32) NOT NULL, order_id VARCHAR(40) NOT NULL, price_cents INT NOT NULL, created_at DATETIME(3) NOT NULL, UNIQUE KEY bench_inserts_event_seat (event_id, seat_id))",
     );
-    stops.push(() => void pool.query("DROP TABLE IF EXISTS bench_inserts").catch(() => {}));
+    stack.defer("bench_inserts", () => pool.query("DROP TABLE IF EXISTS bench_inserts"));
 
     // The origin itself, as `bun run origin` runs it, with a bench event.
-    const port = await freePort();
-    const origin = await startOrigin({ env: { ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL), PAYMENT_SIMULATION: "approve", LOG_REQUESTS: "0" }, port });
-    stops.push(() => origin.stop());
+    const origin = await stack.origin({ ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(DB_POOL), PAYMENT_SIMULATION: "approve", LOG_REQUESTS: "0" });
     // Three events of 100,000 seats each: one for the hold phase, one for the purchases
     // (their holds are made first) and the purchase transaction alone, one for the bare
     // route's purchase transaction. Each phase can then run in every round.
+    const scratchEvent = stack.scratchEvents(pool, redis);
     const createEvent = async (id: string, name: string) => {
       const created = await fetch(`${origin.url}/admin/events`, {
         method: "POST",
@@ -92,7 +91,7 @@ export async function run(_args: string[] = []): Promise<void> {
         }),
       });
       if (created.status !== 201) throw new Error(`creating the bench event ${id} failed: ${created.status} ${await created.text()}`);
-      stops.push(() => cleanUp(pool, redis, id));
+      scratchEvent(id);
     };
     const holdEventId = `${eventId}-h`;
     const txnEventId = `${eventId}-t`;
@@ -136,7 +135,7 @@ export async function run(_args: string[] = []): Promise<void> {
     const ops: Record<keyof typeof phases, [(i: number) => Promise<boolean>, number?]> = {
       bare: [
         async () => {
-          const r = await fetch(`http://127.0.0.1:${barePort}/bare`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x" }, body });
+          const r = await fetch(`${bare.url}/bare`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x" }, body });
           await r.arrayBuffer();
           return r.ok;
         },
@@ -150,7 +149,7 @@ export async function run(_args: string[] = []): Promise<void> {
       ],
       bareRedis: [
         async () => {
-          const r = await fetch(`http://127.0.0.1:${barePort}/bare/redis`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x" }, body });
+          const r = await fetch(`${bare.url}/bare/redis`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x" }, body });
           await r.arrayBuffer();
           return r.ok;
         },
@@ -190,7 +189,7 @@ export async function run(_args: string[] = []): Promise<void> {
       // The same write behind a bare Elysia route (its own process and pool, as the origin has).
       bareTxn: [
         async (i) => {
-          const r = await fetch(`http://127.0.0.1:${barePort}/bare/purchase-txn`, {
+          const r = await fetch(`${bare.url}/bare/purchase-txn`, {
             method: "POST",
             headers: { "content-type": "application/json" },
             body: JSON.stringify({ id: `ord_bare_${txnEventId}_${i}`, eventId: txnEventId, seatId: seat(i) }),
@@ -226,13 +225,17 @@ export async function run(_args: string[] = []): Promise<void> {
     }
     const results = Object.values(phases).map((m) => m.print());
     const cpuPerOp = Object.fromEntries((Object.keys(phases) as Array<keyof typeof phases>).map((name) => [phases[name].name, cpu.perOperation(name, phases[name].ops)]));
-    report(results, machine, cpuPerOp);
-  } finally {
-    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
-  }
+    report(results, machine, cpuPerOp, { SECONDS, ROUNDS, CONCURRENCY }, effective);
+  });
 }
 
-function report(results: LoadResult[], machine: Record<string, unknown>, cpuPerOp: Record<string, Record<string, number>>) {
+function report(
+  results: LoadResult[],
+  machine: Record<string, unknown>,
+  cpuPerOp: Record<string, Record<string, number>>,
+  { SECONDS, ROUNDS, CONCURRENCY }: { SECONDS: number; ROUNDS: number; CONCURRENCY: number },
+  effective: EffectiveSettings,
+) {
   const by = (name: string) => results.find((r) => r.name === name)!;
   const ratio = (a: LoadResult, b: LoadResult) => Math.round((a.perSecond / b.perSecond) * 1000) / 1000;
   const ratios = {
@@ -264,7 +267,7 @@ function report(results: LoadResult[], machine: Record<string, unknown>, cpuPerO
   const cpuRows = results.map((r) => `| ${r.name} | ${procs.map((p) => (cpuPerOp[r.name]?.[p] ? String(cpuPerOp[r.name]![p]) : "-")).join(" | ")} | ${Object.values(cpuPerOp[r.name] ?? {}).reduce((a, b) => a + b, 0)} |`);
   console.log(`\n  CPU per operation (us): ${procs.join(", ")}`);
   for (const r of results) console.log(`  ${r.name.padEnd(28)} ${procs.map((p) => String(cpuPerOp[r.name]?.[p] ?? "-").padStart(6)).join(" ")}`);
-  writeFileSync(join(dir, "origin.json"), JSON.stringify({ at, machine: { ...machine, loadAverageAtEnd: loadAtEnd }, seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, results, ratios, targets, cpuMicrosecondsPerOperation: cpuPerOp }, null, 2) + "\n");
+  writeFileSync(join(dir, "origin.json"), JSON.stringify({ at, machine: { ...machine, loadAverageAtEnd: loadAtEnd }, seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, results, ratios, targets, cpuMicrosecondsPerOperation: cpuPerOp, effectiveSettings: effective }, null, 2) + "\n");
   const rows = results.map((r) => `| ${r.name} | ${r.perSecond} | ${r.p50ms.toFixed(2)} | ${r.p95ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.ops} | ${r.errors} |`);
   writeFileSync(
     join(dir, "origin.md"),
@@ -292,6 +295,7 @@ function report(results: LoadResult[], machine: Record<string, unknown>, cpuPerO
       `|---|${procs.map(() => "---:").join("|")}|---:|`,
       ...cpuRows,
       "",
+      ...settingsMarkdown(effective),
       "Run: `bun run bench origin`",
       "",
     ].join("\n"),

@@ -9,8 +9,7 @@
  * the same bytes, how many refreshes shared one Redis read of the seats (SMEMBERS calls from
  * INFO commandstats), and the CPU each process spent per refresh. Some seats are held and
  * sold first, so the map is not uniform. Writes bench/results/seat-map.{json,md}.
- * Knobs: BENCH_SEATS (20,000), BENCH_CONCURRENCY (256), BENCH_SECONDS (4 per phase in all),
- * BENCH_ROUNDS (4).
+ * Settings: `settings` below (`bun run bench seat-map --help`).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -19,47 +18,48 @@ import Redis from "ioredis";
 import mysql from "mysql2/promise";
 import { connectionOptions } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
-import { freePort } from "../scripts/lib/free-port.ts";
-import { startOrigin } from "../scripts/lib/origin-process.ts";
-import { waitUntil } from "../scripts/lib/wait.ts";
 import { mintActiveSessions, signingKeyFromEnv } from "../scripts/token-mint.ts";
-import { cleanUp } from "./lib/cleanup.ts";
 import { benchEnv } from "./lib/env.ts";
 import { findProcess, ProcessCpu } from "./lib/process-cpu.ts";
+import { declareSettings, int, settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
+import { withStack } from "./lib/stack.ts";
 import { Meter, slice, warm, type LoadResult } from "./origin-load.ts";
 
-const root = join(import.meta.dir, "..");
-const SEATS = Number(process.env.BENCH_SEATS ?? 20_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 256); // fans polling at once (about what one Bun fetch client keeps open to a host)
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+export const settings = declareSettings("seat-map", {
+  BENCH_SEATS: int({ default: 20_000, min: 1, max: 1_000_000, doc: "seats of the event (rounded up to whole rows of 500)" }),
+  BENCH_CONCURRENCY: int({ default: 256, min: 1, max: 4096, doc: "fans polling at once (about what one Bun fetch client keeps open to a host)" }),
+  BENCH_SECONDS: int({ default: 4, min: 1, max: 3600, doc: "seconds each phase is measured for, over all rounds" }),
+  BENCH_ROUNDS: int({ default: 4, min: 1, max: 100, doc: "interleaved rounds: every phase runs a slice in each" }),
+});
+
 const PER_ROW = 500;
 
 export async function run(_args: string[] = []): Promise<void> {
+  const { values, effective } = settings.parse();
+  const { BENCH_SEATS: SEATS, BENCH_CONCURRENCY: CONCURRENCY, BENCH_SECONDS: SECONDS, BENCH_ROUNDS: ROUNDS } = values;
   const { env, originAuth, redisUrl, databaseUrl } = await benchEnv();
   const rows = Math.ceil(SEATS / PER_ROW);
   const seatCount = rows * PER_ROW;
   const eventId = `bench-map-${Date.now().toString(36)}`;
   const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: `${process.platform}-${process.arch}`, loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100) };
   console.log(`bench seat-map: ${seatCount} seats, ${ROUNDS} interleaved rounds, ${SECONDS}s per phase in all, concurrency ${CONCURRENCY}`);
-  const redis = new Redis(redisUrl);
-  const pool = mysql.createPool({ ...connectionOptions(databaseUrl), connectionLimit: 2 });
-  const stops: Array<() => Promise<void> | void> = [() => redis.disconnect(), () => pool.end()];
-  try {
+  await withStack(async (stack) => {
+    const redis = new Redis(redisUrl);
+    const pool = mysql.createPool({ ...connectionOptions(databaseUrl), connectionLimit: 2 });
+    stack.defer("connections", async () => {
+      redis.disconnect();
+      await pool.end();
+    });
     await migrateDatabase(databaseUrl);
-    const barePort = await freePort();
-    const bare = Bun.spawn(["bun", "bench/origin-bare-server.ts"], { cwd: root, env: { ...env, PORT: String(barePort), REDIS_URL: redisUrl, DATABASE_URL: databaseUrl }, stdout: "ignore", stderr: "inherit" });
-    stops.push(() => bare.kill());
-    await waitUntil("bare elysia", async () => (await fetch(`http://127.0.0.1:${barePort}/bare/bytes/1`)).ok);
-    const origin = await startOrigin({ env: { ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, LOG_REQUESTS: "0" }, port: await freePort() });
-    stops.push(() => origin.stop());
+    const bare = await stack.bareServer({ ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl });
+    const origin = await stack.origin({ ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, LOG_REQUESTS: "0" });
     const created = await fetch(`${origin.url}/admin/events`, {
       method: "POST",
       headers: { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" },
       body: JSON.stringify({ id: eventId, name: "Bench map", venue: "Bench hall", startsAt: "2030-01-01T20:00:00.000Z", perOrderLimit: 10, holdSeconds: 600, sections: [{ name: "A", rows, seatsPerRow: PER_ROW, tier: "standard", priceCents: 5000 }] }),
     });
     if (created.status !== 201) throw new Error(`creating the bench event failed: ${created.status} ${await created.text()}`);
-    stops.push(() => cleanUp(pool, redis, eventId));
+    stack.scratchEvents(pool, redis)(eventId);
 
     const key = signingKeyFromEnv(env);
     const headersOf = (token: string) => ({ authorization: `Bearer ${token}`, "x-origin-auth": originAuth });
@@ -85,9 +85,9 @@ export async function run(_args: string[] = []): Promise<void> {
     };
     const viewer = (i: number) => headersOf(viewers[i % viewers.length]!.token);
     const phases = {
-      bareStatus: { meter: new Meter("bare route (status size)", CONCURRENCY), op: get(`http://127.0.0.1:${barePort}/bare/bytes/${statusBytes}`) },
+      bareStatus: { meter: new Meter("bare route (status size)", CONCURRENCY), op: get(`${bare.url}/bare/bytes/${statusBytes}`) },
       status: { meter: new Meter("GET /seats/status", CONCURRENCY), op: (i: number) => get(`${origin.url}/api/events/${eventId}/seats/status`, viewer(i))() },
-      bareMap: { meter: new Meter("bare route (map size)", CONCURRENCY), op: get(`http://127.0.0.1:${barePort}/bare/bytes/${mapBytes}`) },
+      bareMap: { meter: new Meter("bare route (map size)", CONCURRENCY), op: get(`${bare.url}/bare/bytes/${mapBytes}`) },
       map: { meter: new Meter("GET /seats", CONCURRENCY), op: (i: number) => get(`${origin.url}/api/events/${eventId}/seats`, viewer(i))() },
     };
     for (const phase of Object.values(phases)) await warm(CONCURRENCY, 200, phase.op);
@@ -104,14 +104,24 @@ export async function run(_args: string[] = []): Promise<void> {
     }
     const results = Object.fromEntries(Object.entries(phases).map(([name, p]) => [name, p.meter.print()])) as Record<keyof typeof phases, LoadResult>;
     const cpuPerOp = Object.fromEntries(Object.entries(phases).map(([name, p]) => [name, cpu.perOperation(name, p.meter.ops)]));
-    report({ results, cpuPerOp, seatReads, statusBytes, mapBytes, seatCount, machine });
-  } finally {
-    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
-  }
+    report({ results, cpuPerOp, seatReads, statusBytes, mapBytes, seatCount, machine, CONCURRENCY, ROUNDS, SECONDS, effective });
+  });
 }
 
-function report(r: { results: Record<string, LoadResult>; cpuPerOp: Record<string, Record<string, number>>; seatReads: Record<string, number>; statusBytes: number; mapBytes: number; seatCount: number; machine: Record<string, unknown> }) {
-  const { results: res } = r;
+function report(r: {
+  results: Record<string, LoadResult>;
+  cpuPerOp: Record<string, Record<string, number>>;
+  seatReads: Record<string, number>;
+  statusBytes: number;
+  mapBytes: number;
+  seatCount: number;
+  machine: Record<string, unknown>;
+  CONCURRENCY: number;
+  ROUNDS: number;
+  SECONDS: number;
+  effective: EffectiveSettings;
+}) {
+  const { results: res, CONCURRENCY, ROUNDS, SECONDS } = r;
   const ratio = (a: LoadResult, b: LoadResult) => Math.round((a.perSecond / b.perSecond) * 1000) / 1000;
   const perRead = (name: string) => (!name.startsWith("bare") && r.seatReads[name] ? Math.round((res[name]!.ops / r.seatReads[name]!) * 10) / 10 : null);
   const ratios = { statusVsBare: ratio(res.status!, res.bareStatus!), mapVsBare: ratio(res.map!, res.bareMap!), statusVsMap: ratio(res.status!, res.map!) };
@@ -138,13 +148,14 @@ function report(r: { results: Record<string, LoadResult>; cpuPerOp: Record<strin
     `|---|${procs.map(() => "---:").join("|")}|`,
     ...Object.entries(res).map(([name, x]) => `| ${x.name} | ${procs.map((p) => r.cpuPerOp[name]?.[p] ?? "-").join(" | ")} |`),
     "",
+    ...settingsMarkdown(r.effective),
     "Run: `bun run bench seat-map`",
     "",
   ].join("\n");
   console.log("\n" + md);
   const dir = join(import.meta.dir, "results");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "seat-map.json"), JSON.stringify({ at, machine: { ...r.machine, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) }, seats: r.seatCount, concurrency: CONCURRENCY, rounds: ROUNDS, seconds: SECONDS, bytes: { status: r.statusBytes, map: r.mapBytes }, results: res, ratios, refreshesPerSeatRead: sharing, cpuMicrosecondsPerRefresh: r.cpuPerOp }, null, 2) + "\n");
+  writeFileSync(join(dir, "seat-map.json"), JSON.stringify({ at, machine: { ...r.machine, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) }, seats: r.seatCount, concurrency: CONCURRENCY, rounds: ROUNDS, seconds: SECONDS, bytes: { status: r.statusBytes, map: r.mapBytes }, results: res, ratios, refreshesPerSeatRead: sharing, cpuMicrosecondsPerRefresh: r.cpuPerOp, effectiveSettings: r.effective }, null, 2) + "\n");
   writeFileSync(join(dir, "seat-map.md"), md);
 }
 

@@ -8,7 +8,7 @@
  * Each buyer's latency is measured from its first request to its last answer. Double
  * bookings are read from MySQL afterwards: buyers logged as sold minus one (scratch), or
  * reservation rows and orders for the seat minus one (real).
- * Knobs: RACE_BUYERS (100,1000), RACE_TOPOLOGIES (1,2), RACE_VARIANTS (all), RACE_REPEATS (3: each scratch race runs 3 times).
+ * Settings: `settings` below (`bun run bench race --help`).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg, totalmem } from "node:os";
@@ -16,16 +16,24 @@ import { join } from "node:path";
 import Redis from "ioredis";
 import { createDatabase } from "../../origin/src/db/client.ts";
 import { migrateDatabase } from "../../origin/src/db/migrate.ts";
-import { ensureDevSecrets } from "../../scripts/dev-secrets.ts";
 import { startBalancer } from "../../scripts/lib/balancer.ts";
-import { freePort } from "../../scripts/lib/free-port.ts";
-import { startOrigin, type OriginProcess } from "../../scripts/lib/origin-process.ts";
+import { type OriginProcess } from "../../scripts/lib/origin-process.ts";
 import { mintActiveSessions, signingKeyFromEnv } from "../../scripts/token-mint.ts";
+import { benchEnv } from "../lib/env.ts";
 import { ensureFetchConcurrency, summarizeMs, type LatencySummary } from "../lib/latency.ts";
+import { choices, declareSettings, int, ints, settingsMarkdown, type EffectiveSettings } from "../lib/settings.ts";
+import { withStack } from "../lib/stack.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const ALL_VARIANTS = ["none", "mutex", "optimistic", "pessimistic", "real"] as const;
 type Variant = (typeof ALL_VARIANTS)[number];
+
+export const settings = declareSettings("race", {
+  RACE_BUYERS: ints({ default: [100, 1000], min: 1, max: 10_000, doc: "buyers at once on one seat, one race per count" }),
+  RACE_TOPOLOGIES: ints({ default: [1, 2], min: 1, max: 8, doc: "origin instances (more than one behind the round-robin balancer)" }),
+  RACE_VARIANTS: choices({ choices: ALL_VARIANTS, default: [...ALL_VARIANTS], doc: "kinds of concurrency control to race" }),
+  RACE_REPEATS: int({ default: 3, min: 1, max: 100, doc: "times each race runs" }),
+});
 
 export interface RaceRow {
   instances: number;
@@ -45,32 +53,33 @@ export interface RaceRow {
   samples?: number[];
 }
 
-const list = (value: string | undefined, fallback: string) => (value ?? fallback).split(",").map((s) => s.trim()).filter(Boolean);
-
 export async function run(_args: string[] = []): Promise<void> {
-  const buyerCounts = list(process.env.RACE_BUYERS, "100,1000").map(Number);
+  const { values, effective } = settings.parse();
+  const { RACE_BUYERS: buyerCounts, RACE_TOPOLOGIES: topologies, RACE_REPEATS: repeatCount, RACE_VARIANTS: variants } = values;
   await ensureFetchConcurrency(Math.max(...buyerCounts) + 64);
-  const topologies = list(process.env.RACE_TOPOLOGIES, "1,2").map(Number);
-  const repeatCount = Number(process.env.RACE_REPEATS ?? 3);
-  const variants = list(process.env.RACE_VARIANTS, ALL_VARIANTS.join(",")) as Variant[];
-  const secrets = await ensureDevSecrets();
-  const env: Record<string, string> = { ...secrets, ...(process.env as Record<string, string>) };
-  const originAuth = env.ORIGIN_AUTH_SECRET?.split(",")[0]?.trim() ?? "";
-  const databaseUrl = env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
+  const { env, originAuth, redisUrl, databaseUrl } = await benchEnv();
   await migrateDatabase(databaseUrl);
-  const redis = new Redis(env.REDIS_URL ?? "redis://127.0.0.1:6379");
-  const database = createDatabase(databaseUrl, 4);
   const admin = { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" };
   const eventId = `race-${Date.now().toString(36)}`;
   const runs = topologies.length * buyerCounts.length;
   const started = new Date().toISOString();
-  const origins: OriginProcess[] = [];
   const rows: RaceRow[] = [];
-  try {
+  await withStack(async (stack) => {
+    const redis = new Redis(redisUrl);
+    const database = createDatabase(databaseUrl, 4);
+    stack.defer("connections", async () => {
+      redis.disconnect();
+      await database.close();
+    });
+    // removed after the origins stopped: the event, and the scratch table's rows of this run
+    stack.scratchEvents(database.pool, redis)(eventId);
+    stack.defer("experiment rows", async () => {
+      await database.pool.query("DELETE FROM experiment_sales WHERE seat_id LIKE ?", [`${eventId}-%`]).catch(() => {});
+      await database.pool.query("DELETE FROM experiment_seats WHERE seat_id LIKE ?", [`${eventId}-%`]).catch(() => {});
+    });
+    const origins: OriginProcess[] = [];
     const maxInstances = Math.max(...topologies);
-    for (let i = 0; i < maxInstances; i++) {
-      origins.push(await startOrigin({ env: { ...env, RACE_EXPERIMENTS: "1", LOG_REQUESTS: "0" }, port: await freePort() }));
-    }
+    for (let i = 0; i < maxInstances; i++) origins.push(await stack.origin({ ...env, RACE_EXPERIMENTS: "1", LOG_REQUESTS: "0" }));
     const created = await fetch(`${origins[0]!.url}/admin/events`, {
       method: "POST",
       headers: admin,
@@ -91,9 +100,10 @@ export async function run(_args: string[] = []): Promise<void> {
 
     let seatNumber = 0;
     for (const instances of topologies) {
-      const balancer = instances > 1 ? startBalancer({ upstreams: origins.slice(0, instances).map((o) => o.url) }) : undefined;
-      const url = balancer?.url ?? origins[0]!.url;
-      try {
+      // the balancer of this topology stops before the next topology starts
+      await withStack(async (topology) => {
+        const balancer = instances > 1 ? topology.add("balancer", startBalancer({ upstreams: origins.slice(0, instances).map((o) => o.url) })) : undefined;
+        const url = balancer?.url ?? origins[0]!.url;
         // untimed warm-up of every instance and variant (JIT, pools, the scratch table)
         for (const variant of variants) if (variant !== "real") await raceScratch({ url, buyers: 20, variant, seatId: `${eventId}-warm-${instances}`, admin });
         for (const buyers of buyerCounts) {
@@ -113,24 +123,10 @@ export async function run(_args: string[] = []): Promise<void> {
             );
           }
         }
-      } finally {
-        balancer?.stop();
-      }
+      });
     }
-  } finally {
-    await Promise.allSettled(origins.map((o) => o.stop()));
-    await database.pool.query("DELETE FROM reservations WHERE event_id = ?", [eventId]).catch(() => {});
-    await database.pool.query("DELETE FROM orders WHERE event_id = ?", [eventId]).catch(() => {});
-    await database.pool.query("DELETE FROM seats WHERE event_id = ?", [eventId]).catch(() => {});
-    await database.pool.query("DELETE FROM events WHERE id = ?", [eventId]).catch(() => {});
-    await database.pool.query("DELETE FROM experiment_sales WHERE seat_id LIKE ?", [`${eventId}-%`]).catch(() => {});
-    await database.pool.query("DELETE FROM experiment_seats WHERE seat_id LIKE ?", [`${eventId}-%`]).catch(() => {});
-    const keys = await redis.keys(`cu:{${eventId}}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    await database.close();
-  }
-  writeResults(rows, started);
+  });
+  writeResults(rows, started, effective);
 }
 
 /** Sums repeats of one race; latency from all buyers of all repeats. */
@@ -229,12 +225,13 @@ const LABEL: Record<Variant, string> = {
   real: "real design (Redis Lua hold + unique index + compensation)",
 };
 
-function writeResults(rows: RaceRow[], started: string) {
+function writeResults(rows: RaceRow[], started: string, effective: EffectiveSettings) {
   const dir = join(root, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const machine = { cpus: navigator.hardwareConcurrency, memoryGiB: Math.round(totalmem() / 2 ** 30), bun: Bun.version, loadavg: loadavg() };
-  const command = `RACE_REPEATS=${process.env.RACE_REPEATS ?? 3} RACE_BUYERS=${process.env.RACE_BUYERS ?? "100,1000"} RACE_TOPOLOGIES=${process.env.RACE_TOPOLOGIES ?? "1,2"} bun run bench race`;
-  writeFileSync(join(dir, "race.json"), JSON.stringify({ command, started, machine, rows }, null, 2) + "\n");
+  const shown = (name: string) => String(effective[name]!.value);
+  const command = `RACE_REPEATS=${shown("RACE_REPEATS")} RACE_BUYERS=${shown("RACE_BUYERS")} RACE_TOPOLOGIES=${shown("RACE_TOPOLOGIES")} bun run bench race`;
+  writeFileSync(join(dir, "race.json"), JSON.stringify({ command, started, machine, rows, effectiveSettings: effective }, null, 2) + "\n");
   const lines = [
     "# Race experiments: many buyers, one seat",
     "",
@@ -249,6 +246,7 @@ function writeResults(rows: RaceRow[], started: string) {
         `| ${r.instances} | ${r.buyers} | ${LABEL[r.variant]} | ${r.successesPerRepeat.join(" / ")} | ${r.conflicts} | ${Object.entries(r.otherStatuses).map(([k, v]) => `${v} x ${k}`).join(", ") || "-"} | ${r.doubleBookings} | ${r.latency.p50ms} | ${r.latency.p95ms} | ${r.latency.maxMs} |`,
     ),
     "",
+    ...settingsMarkdown(effective),
   ];
   writeFileSync(join(dir, "race.md"), lines.join("\n"));
   console.log(`results: bench/results/race.md, bench/results/race.json`);

@@ -41,5 +41,7 @@ export async function ensureFetchConcurrency(min: number): Promise<void> {
     env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(min) },
     stdio: ["inherit", "inherit", "inherit"],
   });
+  // the child stops what it started (bench/lib/stack.ts); this process waits for it to finish
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   process.exit(await child.exited);
 }

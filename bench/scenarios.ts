@@ -1,0 +1,56 @@
+/**
+ * The bench scenarios by name: what each measures (one line) and where it lives. A scenario
+ * module exports `settings` (bench/lib/settings.ts: its environment variables, declared once)
+ * and `run(args)`. `bun run bench` (bench/index.ts) and the settings tables of
+ * bench/README.md (bench/readme-settings.ts) both read this list.
+ */
+import type { Declared, Setting } from "./lib/settings.ts";
+
+export interface ScenarioModule {
+  settings: Declared<Record<string, Setting>>;
+  run(args: string[]): Promise<void>;
+}
+
+export interface Scenario {
+  summary: string;
+  load: () => Promise<ScenarioModule>;
+}
+
+export const scenarios: Record<string, Scenario> = {
+  origin: {
+    summary: "origin ceilings (bare Elysia, EVALSHA, mysql2 insert) vs the hold and purchase endpoints",
+    load: () => import("./origin.ts"),
+  },
+  "hold-layers": {
+    summary: "where a hold's CPU goes: the hold route rebuilt layer by layer (bare route + EVALSHA, script, service, guard and schemas, the origin app)",
+    load: () => import("./hold-layers.ts"),
+  },
+  "seat-map": {
+    summary: "fans refreshing a 20,000-seat map: /seats/status and /seats against bare routes sending the same bytes; refreshes per shared Redis read",
+    load: () => import("./seat-map.ts"),
+  },
+  edge: {
+    summary: "edge Worker in workerd (wrangler dev and Miniflare): bare route vs joins/s; SSE streams 100..10,000 with Redis cmds/s and memory per stream",
+    load: () => import("./edge.ts"),
+  },
+  crowd: {
+    summary: "a crowd (10x capacity, at least 20,000 fans in 10 s) through the Worker in workerd: join, SSE or polling, claim, hold, buy; joins vs the bare route, Redis and Upstash cost per join, memory per stream, invariants",
+    load: () => import("./crowd.ts"),
+  },
+  capacity: {
+    summary: "database purchase capacity (real inserts under the unique index, doubling concurrency); stored for the scheduler",
+    load: () => import("./capacity.ts"),
+  },
+  journey: {
+    summary: "fans arriving at a rate go through the local edge (workerd) to the origin: join, SSE wait, claim, hold, buy; per-step latency, status counts, invariants from MySQL and Redis",
+    load: () => import("./journey.ts"),
+  },
+  race: {
+    summary: "race experiments: 100 and 1,000 buyers on one seat, 1 and 2 origin instances; no control, in-process mutex, DB locks, the real design",
+    load: () => import("./experiments/race.ts"),
+  },
+  overload: {
+    summary: "a crowd 10x what the database can serve arrives at once: purchase TPS, queue, admissions/s, p95 over time",
+    load: () => import("./overload.ts"),
+  },
+};
