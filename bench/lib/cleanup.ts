@@ -7,8 +7,12 @@ import type Redis from "ioredis";
 import type mysql from "mysql2/promise";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
 
-/** Children before parents: reservations, their history and orders point at seats and events. */
-const TABLES = ["reservations", "reservation_history", "orders", "seats", "events"] as const;
+/**
+ * Children before parents: reservations, their history and orders point at seats and events;
+ * the waiting room's durable tables go too (left behind, a scheduler on any Redis would find
+ * the room missing there and restore it).
+ */
+const TABLES = ["reservations", "reservation_history", "orders", "seats", "admissions", "ended_sessions", "queue_checkpoints", "waiting_rooms", "events"] as const;
 
 export async function cleanUp(pool: mysql.Pool, redis: Redis, eventId: string): Promise<void> {
   for (const table of TABLES) {
