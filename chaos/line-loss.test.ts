@@ -195,8 +195,15 @@ async function lossUnderLoad(label: string, lose: (redis: Redis, eventId: string
     250,
   );
   await sleep(1500); // a few more ticks of positions after the restore
+  const replaced = Number(await redis.hget(k.queueState, "replacedTotal"));
   await closeSale(eventId, [...fans, ...late]);
   const outcomes = await Promise.all(running.map((j) => j.outcome));
+  // the numbers docs/RELIABILITY.md reports for one run
+  console.log(
+    `line loss (${label}): ${fans.length} fans, ${waitingAtKill.length} waiting at the kill, ${replaced} put back at their own number; ` +
+      `restored ${restoredAt - answeringAt} ms and first admission ${resumedAt - answeringAt} ms after Redis answered; ` +
+      `${falsePositions(fans, killedAt, restoredAt).length} false positions; ${outcomes.filter((o) => o === "bought").length} bought`,
+  );
   return { eventId, redis, fans, late, waitingAtKill, issuedBefore, killedAt, answeringAt, restoredAt, resumedAt, outcomes };
 }
 
