@@ -50,12 +50,11 @@ export async function startLineStack(originEnv: Record<string, string> = {}, edg
   };
   try {
     const env = { REDIS_URL: redis.url, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "100", PAYMENT_LATENCY_MS: "200", ...originEnv };
+    const started = await Promise.allSettled([0, 1].map(async () => startOrigin({ env, port: await freePort() })));
     const origins: OriginProcess[] = [];
-    for (let i = 0; i < 2; i++) {
-      const origin = await startOrigin({ env, port: await freePort() });
-      origins.push(origin);
-      stops.unshift(() => origin.stop());
-    }
+    for (const s of started) if (s.status === "fulfilled") origins.push(s.value);
+    for (const origin of origins) stops.unshift(() => origin.stop());
+    for (const s of started) if (s.status === "rejected") throw s.reason;
     const balancer = roundRobin(origins.map((o) => o.url));
     stops.unshift(async () => balancer.stop(true));
     const bridge: TestBridge = await startBridge({ redisUrl: redis.url });
