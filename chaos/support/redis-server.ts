@@ -65,8 +65,15 @@ export class PrivateRedis {
     this.proc = undefined;
   }
 
+  /** Killed, then started empty. */
   async restart(): Promise<void> {
     await this.kill();
     await this.up();
+  }
+
+  /** Killed, then started from a snapshot `snapshot()` took earlier: Redis goes back in time. */
+  async restartFrom(snapshot: string): Promise<void> {
+    await this.kill();
+    await this.up({ from: snapshot });
   }
 }

@@ -14,22 +14,22 @@ import { signingKeyFromEnv } from "../../../scripts/token-mint.ts";
 import { admissionRuntime } from "../../src/scheduler/runtime.ts";
 import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 import { Harness } from "../support/harness.ts";
-import { RedisProcess } from "../support/redis-process.ts";
+import { PrivateRedis } from "../../../chaos/support/redis-server.ts";
 
-let server: RedisProcess;
+let server: PrivateRedis;
 let h: Harness;
 let scheduler: Scheduler;
 const admin = () => ({ authorization: `Bearer ${h.config.adminKey}` });
 
 beforeAll(async () => {
-  server = await RedisProcess.start();
+  server = await PrivateRedis.start();
   h = await Harness.create("restore", { redisUrl: server.url });
   scheduler = admissionRuntime(h.app.deps).scheduler;
 });
 afterAll(async () => {
   await scheduler.settled();
   await h.close();
-  await server.stop();
+  await server.kill();
 });
 
 async function newEvent(label: string, settings: Record<string, unknown>): Promise<string> {
@@ -113,7 +113,7 @@ describe("a Redis that comes back empty", () => {
     const late = await join(h.redis, eventId, 200, "late");
     const highest = Math.max(...late.values());
     expect(highest).toBe(500);
-    await server.restartEmpty();
+    await server.restart();
     await redisAnswers();
     expect(await h.redis.exists(k.queueState, globalKeys.queues)).toBe(0);
     const degraded = await h.call("GET", "/ready");
@@ -161,7 +161,7 @@ describe("a Redis that comes back empty", () => {
     const hold = await h.hold(bought!.token, ["A-1-1"], eventId);
     expect((await h.purchase(bought!.token, hold.body.holdId, undefined, eventId)).status).toBe(201);
 
-    await server.restartEmpty();
+    await server.restart();
     await redisAnswers();
     const waiting = await h.call("GET", `/api/events/${eventId}/holds`, { token: live!.token });
     expect(waiting).toMatchObject({ status: 503, body: { code: "RESTORING", message: expect.stringContaining("restoring the line") } });
@@ -196,8 +196,7 @@ describe("a Redis that comes back from an older snapshot", () => {
     const first = await h.redis.zrange(k.admitted, 0, -1);
     const firstSids = await Promise.all(first.slice(0, 5).map((tid) => claimTurn(h.redis, eventId, tid)));
     await tickUntil(async () => (await mysql<{ n: number }>("SELECT COUNT(*) AS n FROM admissions WHERE event_id = ? AND session_id IS NOT NULL", [eventId]))[0]!.n === 5);
-    await h.redis.save();
-    const snapshot = server.keepSnapshot("older.rdb");
+    const snapshot = await server.snapshot("older");
 
     // after the snapshot: more claims, a fan leaves, the organiser raises maxActive, more fans admitted and more join
     const laterClaims = first.slice(5, 10);
