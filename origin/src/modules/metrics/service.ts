@@ -15,6 +15,10 @@ import { logJson } from "./log.ts";
 /** Most events whose queue gauges one scrape reads. */
 const MAX_EVENTS_PER_SCRAPE = 500;
 
+/** How often the same scheduler failure of one event is logged again. */
+const ERROR_LOG_EVERY_MS = 5000;
+const errorLog = new Map<string, { at: number; skipped: number }>();
+
 export interface MetricsSources {
   redis: Redis;
   db: Db;
@@ -180,7 +184,19 @@ export class OriginMetrics {
       },
       error: (event, error) => {
         this.schedulerErrors.inc({ event });
-        logJson("error", "scheduler tick failed", { event, error });
+        // a Redis that is down fails every tick of every event: one line per event and
+        // message every few seconds, with how many were left out (the counter has them all)
+        const message = error instanceof Error ? error.message : String(error);
+        const key = `${event}\u0000${message}`;
+        const now = Date.now();
+        const last = errorLog.get(key);
+        if (last && now - last.at < ERROR_LOG_EVERY_MS) {
+          last.skipped++;
+          return;
+        }
+        errorLog.set(key, { at: now, skipped: 0 });
+        if (errorLog.size > 1000) errorLog.clear();
+        logJson("error", "scheduler tick failed", { event, error, ...(last?.skipped ? { repeatedSinceLastLog: last.skipped } : {}) });
       },
     };
   }
