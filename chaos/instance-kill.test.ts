@@ -29,7 +29,7 @@ test("SIGKILL mid-purchase: committed sales stay sold, the dead instance's holds
 
   const port = await freePort();
   const child = Bun.spawn(["bun", "origin/src/main.ts"], {
-    env: { ...process.env, REDIS_URL: redisServer.url, ORIGIN_PORT: String(port), ORIGIN_HOST: "127.0.0.1", PAYMENT_LATENCY_MS: "1000", PURCHASE_WINDOW_SECONDS: "5", LOG_REQUESTS: "0" },
+    env: { ...process.env, REDIS_URL: redisServer.url, ORIGIN_PORT: String(port), ORIGIN_HOST: "127.0.0.1", PAYMENT_LATENCY_MS: "2000", PURCHASE_WINDOW_SECONDS: "5", LOG_REQUESTS: "0" },
     stdout: "ignore",
     stderr: "ignore",
   });
@@ -57,15 +57,21 @@ test("SIGKILL mid-purchase: committed sales stay sold, the dead instance's holds
       async (r) => ({ status: r.status, body: (await r.json()) as { orderId?: string } }),
       () => ({ status: 0, body: {} as { orderId?: string } }),
     );
-  // first half: their payments (1 s) finish before the kill; second half: mid-payment at the kill
+  // first half: bought before the kill; second half: mid-payment at the kill, which comes
+  // once every one of their holds is marked as being bought (the payment takes 2 s)
   const early = Array.from({ length: 15 }, (_, i) => buy(i));
-  await Bun.sleep(700);
+  const earlyDone = await Promise.all(early);
   const late = Array.from({ length: 15 }, (_, i) => buy(15 + i));
-  await Bun.sleep(600);
+  const k = eventKeys(h.eventId);
+  for (;;) {
+    const marked = await Promise.all(holds.slice(15).map((id) => h.redis.hget(k.hold(id), "purchase")));
+    if (marked.every(Boolean)) break;
+    await Bun.sleep(10);
+  }
   child.kill("SIGKILL");
   const killedAt = Date.now();
   await child.exited;
-  const earlyResults = await Promise.all(early);
+  const earlyResults = earlyDone;
   const lateResults = await Promise.all(late);
 
   expect(earlyResults.map((r) => r.status)).toEqual(Array(15).fill(201));
