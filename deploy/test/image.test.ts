@@ -70,6 +70,7 @@ describe.skipIf(!podmanBin)("the origin image under podman", () => {
       LOG_REQUESTS: "0",
     };
     const started = performance.now();
+    let ready: unknown = null;
     // --network host: the container reaches the machine's Redis and MariaDB on 127.0.0.1
     await podman(["run", "-d", "--init", "--network", "host", "--name", NAME, ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]), TAG]);
     await until(
@@ -77,13 +78,18 @@ describe.skipIf(!podmanBin)("the origin image under podman", () => {
       async () => {
         const state = (await podman(["inspect", "--format", "{{.State.Status}}", NAME])).out;
         if (state !== "running") throw new Error(`container ${state}:\n${(await podman(["logs", NAME], { allowFail: true })).err}`);
-        return (await fetch(`${base}/ready`)).status === 200;
+        const res = await fetch(`${base}/ready`);
+        if (res.status !== 200) return false;
+        ready = await res.json();
+        return true;
       },
       60_000,
       100,
     );
     report.readySeconds = (performance.now() - started) / 1000;
-    expect(await (await fetch(`${base}/ready`)).json()).toMatchObject({ redis: true, mysql: true });
+    // the answer that said ready names both stores (asked again, a busy machine can make one
+    // ping miss its 1 s bound: that is /ready doing its job, not the image failing)
+    expect(ready).toMatchObject({ status: "ready", redis: true, mysql: true });
     expect((await fetch(`${base}/health`)).status).toBe(200);
     // the image's own HEALTHCHECK agrees
     expect((await podman(["healthcheck", "run", NAME], { allowFail: true })).code).toBe(0);
