@@ -103,6 +103,8 @@ export async function measurePurchasePath(o: PathOptions): Promise<CapacityResul
       });
       scratch(id);
       if (r.status !== 201) throw new Error(`creating scratch event ${id}: ${r.status} ${await r.text()}`);
+      // a line with a status: a claim on an event with none is refused while the line is restored
+      await o.redis.hset(eventKeys(id).queueState, { status: "open" });
       event = { id, seats: rows * SEATS_PER_ROW, next: 0 };
     };
     /** One admitted fan: claim the turn, hold a seat, buy it. */
