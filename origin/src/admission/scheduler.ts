@@ -83,6 +83,18 @@ export class Scheduler {
   private eventIds: string[] = [];
   private rooms = new Map<string, DurableRoom>();
   private listedAt = -Infinity;
+  /**
+   * Redis connections made so far (one more at each reconnect), and the one the rooms were
+   * listed on. A Redis that reconnected may have come back from an older copy, and rooms
+   * listed before hold checkpoints that are older still, too old to tell the loss: the
+   * first tick after a reconnect lists anew, and a tick that was waiting on Redis across
+   * the reconnect reads its event's room from MySQL before deciding whether Redis lost it.
+   */
+  private connections = 0;
+  private listedOn = -1;
+  private readonly reconnected = () => {
+    this.connections++;
+  };
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
@@ -90,6 +102,7 @@ export class Scheduler {
   constructor(private readonly o: SchedulerOptions) {
     this.instanceId = o.instanceId ?? crypto.randomUUID().replace(/-/g, "").slice(0, 16);
     if (this.instanceId.includes(":")) throw new Error("instance id may not contain ':'");
+    o.redis.on("ready", this.reconnected);
   }
 
   start(): void {
@@ -157,8 +170,10 @@ export class Scheduler {
   async tick(): Promise<void> {
     const now = this.o.clock.now();
     let listed = false;
-    if (now - this.listedAt >= LIST_EVERY_MS || this.listedAt > now) {
+    if (now - this.listedAt >= LIST_EVERY_MS || this.listedAt > now || this.listedOn !== this.connections) {
+      const on = this.connections;
       await this.listAll();
+      this.listedOn = on;
       this.listedAt = now;
       listed = true;
     }
@@ -210,7 +225,7 @@ export class Scheduler {
     const { redis, clock, config } = this.o;
     const s = this.state(eventId);
     const t0 = performance.now();
-    const durable = this.o.durable ? this.rooms.get(eventId) : undefined;
+    let durable = this.o.durable ? this.rooms.get(eventId) : undefined;
     const [lease, state, counters] = await Promise.all([
       acquireLease(redis, s.keys, this.instanceId, config.leaseMs),
       redis.hgetall(s.keys.queueState),
@@ -219,6 +234,11 @@ export class Scheduler {
     let hash = state;
     this.setToken(eventId, s, lease.code === LeaseCode.LEADER ? lease.token : null);
     if (!s.token) return null;
+    if (durable && this.listedOn !== this.connections) {
+      // Redis reconnected while this tick waited on it: judge it against MySQL as it is now
+      const fresh = await this.o.durable!.line.room(eventId);
+      if (fresh) this.rooms.set(eventId, (durable = fresh));
+    }
     if (durable) {
       const restored = await this.restoreIfLost(eventId, s, durable, hash, Number(counters[0] ?? 0), Number(counters[1] ?? 0));
       if (restored === null) return null;

@@ -244,3 +244,25 @@ describe("a Redis that comes back from an older snapshot", () => {
     expect(fresh).toBe(seq + 1);
   });
 });
+
+describe("a leader whose rooms were read before Redis reconnected", () => {
+  test("judges the line against MySQL as it is at its first tick after Redis answers, so a loss another instance's checkpoint shows is found at once, not at the next listing", async () => {
+    const eventId = await newEvent("relisted", { rate: 2000, maxActive: 30 });
+    const k = eventKeys(eventId);
+    await join(h.redis, eventId, 100, "fan");
+    await tickUntil(async () => (await h.redis.zcard(k.admitted)) === 30);
+    await tickUntil(async () => Number((await mysql<{ serving: number }>("SELECT serving FROM queue_checkpoints WHERE event_id = ?", [eventId]))[0]?.serving) === 30);
+    const snapshot = await server.snapshot("before-another-leader");
+    // what another instance, leading for a while, checkpointed after the copy Redis comes back from
+    await mysql("UPDATE queue_checkpoints SET serving = 45, last_number = 150 WHERE event_id = ?", [eventId]);
+
+    await server.restartFrom(snapshot);
+    await redisAnswers();
+    expect(await num(h.redis, k.serving)).toBe(30);
+    await scheduler.tick();
+    await scheduler.settled();
+    expect(await h.redis.hget(k.queueState, "restoreKind")).toBe("partial");
+    expect(await num(h.redis, k.serving)).toBe(45);
+    expect(await num(h.redis, k.seq)).toBeGreaterThan(150);
+  });
+});
