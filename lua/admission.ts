@@ -4,6 +4,7 @@
  * (origin/src/scheduler/scripts.ts).
  */
 import type { EventKeys } from "../common/keys.ts";
+import { withIncludes } from "./includes.ts";
 import admitFansSource from "./admitFans-10.lua";
 import acquireLeaseSource from "./acquireLease-2.lua";
 import renewLeaseSource from "./renewLease-1.lua";
@@ -44,7 +45,7 @@ export const admissionScripts = {
   admitFans: {
     name: "admitFans",
     numberOfKeys: 10,
-    source: admitFansSource,
+    source: withIncludes(admitFansSource),
     keys: (k) => [k.schedulerLease, k.queueState, k.queue, k.seen, k.admitted, k.active, k.serving, k.gone, k.admits, k.seq],
   },
   acquireLease: {
@@ -65,7 +66,7 @@ export const admissionScripts = {
   restoreLine: {
     name: "restoreLine",
     numberOfKeys: 10,
-    source: restoreLineSource,
+    source: withIncludes(restoreLineSource),
     keys: (k) => [k.schedulerLease, k.queueState, k.seq, k.serving, k.queue, k.seen, k.admitted, k.active, k.gone, k.lost],
   },
 } satisfies Record<string, AdmissionScript>;

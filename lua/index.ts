@@ -5,6 +5,7 @@
  * on each call. The file name of each script carries its fixed key count
  * (`holdSeats-5.lua`).
  */
+import { withIncludes } from "./includes.ts";
 import holdSeats from "./holdSeats-5.lua";
 import releaseHold from "./releaseHold-3.lua";
 import beginPurchase from "./beginPurchase-3.lua";
@@ -19,10 +20,10 @@ export interface SeatScript {
 }
 
 export const seatScripts = {
-  holdSeats: { name: "holdSeats", numberOfKeys: 5, source: holdSeats },
-  releaseHold: { name: "releaseHold", numberOfKeys: 3, source: releaseHold },
-  beginPurchase: { name: "beginPurchase", numberOfKeys: 3, source: beginPurchase },
-  completePurchase: { name: "completePurchase", numberOfKeys: 5, source: completePurchase },
+  holdSeats: { name: "holdSeats", numberOfKeys: 5, source: withIncludes(holdSeats) },
+  releaseHold: { name: "releaseHold", numberOfKeys: 3, source: withIncludes(releaseHold) },
+  beginPurchase: { name: "beginPurchase", numberOfKeys: 3, source: withIncludes(beginPurchase) },
+  completePurchase: { name: "completePurchase", numberOfKeys: 5, source: withIncludes(completePurchase) },
   /** answers `{ previous, sid, seats, expiresAt }`, not `{ code, detail }` */
   claimPurchase: { name: "claimPurchase", numberOfKeys: 2, source: claimPurchase },
 } as const satisfies Record<string, SeatScript>;
