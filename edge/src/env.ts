@@ -1,6 +1,7 @@
 import type { JoinOutcome, JoinRequest } from "./joins.ts";
 
 /** Bindings of the edge Worker: secrets (`wrangler secret put`, `.dev.vars` locally) and `[vars]`. */
+import { PRESENCE_GRACE } from "../../common/shared-settings.ts";
 import { MAX_TOKEN_AGE_SECONDS } from "../../common/tokens.ts";
 export interface Env {
   UPSTASH_REDIS_REST_URL: string;
@@ -17,9 +18,7 @@ export interface Env {
 
   TICKET_TTL_SECONDS?: string;
   SESSION_TTL_SECONDS?: string;
-  /** how long an admitted fan has to claim; the scheduler writes deadlines with this window */
-  CLAIM_WINDOW_SECONDS?: string;
-  /** a waiting fan not seen for this long has left the line */
+  /** a waiting fan not seen for this long has left the line; the same on the origin (common/shared-settings.ts) */
   PRESENCE_GRACE_SECONDS?: string;
   /** how often an isolate reads the shared queue state */
   TICK_MS?: string;
@@ -53,7 +52,6 @@ export interface BatcherNamespace<Id = unknown> {
 export interface Config {
   ticketTtlSeconds: number;
   sessionTtlSeconds: number;
-  claimWindowSeconds: number;
   presenceGraceMs: number;
   tickMs: number;
   heartbeatMs: number;
@@ -135,8 +133,7 @@ export function config(env: Env): Config {
       // tokens older than MAX_TOKEN_AGE_SECONDS are refused, so none may be issued for longer
       ticketTtlSeconds: positive(env, "TICKET_TTL_SECONDS", 6 * 3600, MAX_TOKEN_AGE_SECONDS),
       sessionTtlSeconds: positive(env, "SESSION_TTL_SECONDS", 15 * 60, MAX_TOKEN_AGE_SECONDS),
-      claimWindowSeconds: positive(env, "CLAIM_WINDOW_SECONDS", 120),
-      presenceGraceMs: positive(env, "PRESENCE_GRACE_SECONDS", 30) * 1000,
+      presenceGraceMs: positive(env, PRESENCE_GRACE.env, PRESENCE_GRACE.defaultSeconds) * 1000,
       tickMs: positive(env, "TICK_MS", 1000),
       heartbeatMs: Math.min(positive(env, "HEARTBEAT_SECONDS", 10), 14) * 1000,
       joinLimitPerMinute: positive(env, "JOIN_LIMIT_PER_MINUTE", 20),
