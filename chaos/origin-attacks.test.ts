@@ -8,7 +8,7 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from "../common/tokens.ts";
 import { signingKeyFromEnv } from "../scripts/token-mint.ts";
 import { Harness, uniqueEventId, type Reply } from "../origin/test/support/harness.ts";
-import { flushLatency } from "../origin/src/scheduler/runtime.ts";
+import { flushLatency } from "../origin/src/admission/runtime.ts";
 import { snapshot } from "./support/state.ts";
 
 let h: Harness;

@@ -4,7 +4,7 @@ import { eventKeys } from "../../common/keys.ts";
 import { parseConfig } from "../src/config.ts";
 import { systemClock } from "../src/lib/clock.ts";
 import { connectRedis } from "../src/redis/client.ts";
-import type { Scheduler } from "../src/scheduler/scheduler.ts";
+import type { Scheduler } from "../src/admission/scheduler.ts";
 import { joinFans, newEventId, newScheduler, openQueue, testSchedulerConfig } from "./admission/support.ts";
 import { startRedisCluster, type LocalCluster } from "../../test/helpers/redis-cluster.ts";
 import { Harness } from "./support/harness.ts";

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
 import { AdmitCode, LeaseCode } from "../../../lua/codes.ts";
 import { systemClock } from "../../src/lib/clock.ts";
-import type { Scheduler } from "../../src/scheduler/scheduler.ts";
-import { acquireLease, admitFans } from "../../src/scheduler/scripts.ts";
+import type { Scheduler } from "../../src/admission/scheduler.ts";
+import { acquireLease, admitFans } from "../../src/admission/scripts.ts";
 import { dropEvent, joinFans, newEventId, newRedis, newScheduler, openQueue, testSchedulerConfig } from "./support.ts";
 
 const redis = newRedis();

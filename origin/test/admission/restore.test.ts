@@ -12,8 +12,8 @@ import { forPlainRedis } from "../../../lua/flags.ts";
 import { ClaimCode } from "../../../lua/codes.ts";
 import { redisScripts, seedJoinArgs } from "../../../lua/registry.ts";
 import { signingKeyFromEnv } from "../../../scripts/token-mint.ts";
-import { admissionRuntime } from "../../src/scheduler/runtime.ts";
-import type { Scheduler } from "../../src/scheduler/scheduler.ts";
+import { admissionRuntime } from "../../src/admission/runtime.ts";
+import type { Scheduler } from "../../src/admission/scheduler.ts";
 import { Harness } from "../support/harness.ts";
 import { PrivateRedis } from "../../../chaos/support/redis-server.ts";
 

@@ -3,7 +3,7 @@
  * a version. Every admin change writes here first, then Redis (the queue-state hash, with
  * the version it now holds as `roomVersion`). A failure between the two leaves Redis
  * behind, never ahead: the scheduling leader sees the older `roomVersion` and writes the
- * MySQL definition into Redis within a second (scheduler/reconcile.ts).
+ * MySQL definition into Redis within a second (admission/scheduler.ts).
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";

@@ -13,7 +13,7 @@
 import type Redis from "ioredis";
 import { eventKeys } from "../../../../common/keys.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { percentile } from "../../scheduler/latency.ts";
+import { percentile } from "../../admission/latency.ts";
 import type { AdmitResult } from "../../../../lua/replies.ts";
 
 export const SAMPLE_EVERY_MS = 1000;
