@@ -16,7 +16,7 @@ export interface SchedulerConfig {
   defaultMaxActive: number;
   defaultSessionSeconds: number;
   defaultClaimSeconds: number;
-  /** a waiting fan not seen for this long has left (same as the edge's) */
+  /** a waiting fan not seen for this long has left (the edge's is the same: common/shared-settings.ts) */
   presenceGraceMs: number;
   /** left tickets dropped per tick at most, so one tick stays short */
   maxDropsPerTick: number;
@@ -63,6 +63,8 @@ export interface RestoreConfig {
   reserveMaxSeconds: number;
 }
 
+import { CLAIM_WINDOW, PRESENCE_GRACE } from "../../../common/shared-settings.ts";
+
 type Env = Record<string, string | undefined>;
 
 function num(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -84,8 +86,8 @@ export function parseSchedulerConfig(env: Env = process.env): SchedulerConfig {
     defaultRate: num(env, "ADMISSION_DEFAULT_RATE", 50, 0.01, 100_000),
     defaultMaxActive: num(env, "ADMISSION_MAX_ACTIVE", 1000, 1, 10_000_000),
     defaultSessionSeconds: num(env, "ADMISSION_SESSION_SECONDS", 600, 10, 86_400),
-    defaultClaimSeconds: num(env, "ADMISSION_CLAIM_SECONDS", num(env, "CLAIM_WINDOW_SECONDS", 60, 5, 3600), 5, 3600),
-    presenceGraceMs: num(env, "PRESENCE_GRACE_SECONDS", 30, 1, 3600) * 1000,
+    defaultClaimSeconds: num(env, CLAIM_WINDOW.env, num(env, CLAIM_WINDOW.olderEnv, CLAIM_WINDOW.defaultSeconds, 5, 3600), 5, 3600),
+    presenceGraceMs: num(env, PRESENCE_GRACE.env, PRESENCE_GRACE.defaultSeconds, 1, 3600) * 1000,
     maxDropsPerTick: num(env, "ADMISSION_MAX_DROPS_PER_TICK", 2000, 1, 100_000),
     burstSeconds: num(env, "ADMISSION_BURST_SECONDS", 0.5, 0.05, 5),
     adaptive: {
