@@ -1,7 +1,9 @@
 /**
  * Settings the edge and the origin must agree on, because one side writes what the other
- * acts on: their environment variable and their one default. Each side parses the variable
- * with its own bounds and error messages (edge/src/env.ts, the scheduler's config.ts).
+ * acts on: their environment variable and their one default. Each side declares the
+ * variable with this default and its own bounds (edgeVariables in edge/src/env.ts,
+ * schedulerVariables in origin/src/admission/config.ts); test/shared-settings.test.ts
+ * fails when a variable both sides read has two defaults.
  */
 
 /**
