@@ -1,6 +1,7 @@
 import type { JoinOutcome, JoinRequest } from "./joins.ts";
 
 /** Bindings of the edge Worker: secrets (`wrangler secret put`, `.dev.vars` locally) and `[vars]`. */
+import { PRESENCE_GRACE } from "../../common/shared-settings.ts";
 import { MAX_TOKEN_AGE_SECONDS } from "../../common/tokens.ts";
 import { declareVariables, type EnvVariable } from "../../common/env-variables.ts";
 
@@ -18,8 +19,7 @@ export const edgeVariables = declareVariables("edge", {
   JOIN_BATCHER: { unset: "each join is a batch of its own through the same script", doc: "Durable Object namespace binding (not a variable) that gathers each event shard's joins into one script call" },
   TICKET_TTL_SECONDS: { default: 6 * 3600, above: 0, max: MAX_TOKEN_AGE_SECONDS, doc: "queue ticket lifetime (no longer than the longest token age accepted)" },
   SESSION_TTL_SECONDS: { default: 15 * 60, above: 0, max: MAX_TOKEN_AGE_SECONDS, doc: "active token lifetime and its `cu:{e}:active` entry" },
-  CLAIM_WINDOW_SECONDS: { default: 120, above: 0, doc: "parsed and checked, not used by the edge: the scheduler writes the claim deadlines (ADMISSION_CLAIM_SECONDS)" },
-  PRESENCE_GRACE_SECONDS: { default: 30, above: 0, doc: "a waiting fan not seen for this long has left the line; status polls are told a third of it" },
+  PRESENCE_GRACE_SECONDS: { default: PRESENCE_GRACE.defaultSeconds, above: 0, doc: "a waiting fan not seen for this long has left the line (the same on the origin); status polls are told a third of it" },
   TICK_MS: { default: 1000, above: 0, doc: "how often an isolate reads the shared queue state" },
   HEARTBEAT_SECONDS: { default: 10, above: 0, doc: "SSE comment when nothing changed; used as at most 14, so a tick later is still under 15 s" },
   STREAM_MAX_SUBREQUESTS: { default: 900, min: 3, doc: "a waiting fan's stream ends (the client reconnects and keeps its place) once it made this many subrequests; keep it under the plan's limit per request (Free 50, Paid 10,000, older plans 1,000)" },
@@ -46,7 +46,6 @@ export interface Env {
 
   TICKET_TTL_SECONDS?: string;
   SESSION_TTL_SECONDS?: string;
-  CLAIM_WINDOW_SECONDS?: string;
   PRESENCE_GRACE_SECONDS?: string;
   TICK_MS?: string;
   HEARTBEAT_SECONDS?: string;
@@ -70,7 +69,6 @@ export interface BatcherNamespace<Id = unknown> {
 export interface Config {
   ticketTtlSeconds: number;
   sessionTtlSeconds: number;
-  claimWindowSeconds: number;
   presenceGraceMs: number;
   tickMs: number;
   heartbeatMs: number;
@@ -157,7 +155,6 @@ export function config(env: Env): Config {
       // tokens older than MAX_TOKEN_AGE_SECONDS are refused, so none may be issued for longer
       ticketTtlSeconds: positive(env, "TICKET_TTL_SECONDS"),
       sessionTtlSeconds: positive(env, "SESSION_TTL_SECONDS"),
-      claimWindowSeconds: positive(env, "CLAIM_WINDOW_SECONDS"),
       presenceGraceMs: positive(env, "PRESENCE_GRACE_SECONDS") * 1000,
       tickMs: positive(env, "TICK_MS"),
       heartbeatMs: Math.min(positive(env, "HEARTBEAT_SECONDS"), 14) * 1000,

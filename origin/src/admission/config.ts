@@ -3,6 +3,7 @@
  * per-event settings an admin changes live are in Redis, see settings.ts).
  */
 import { declareVariables, numberBounds } from "../../../common/env-variables.ts";
+import { CLAIM_WINDOW, PRESENCE_GRACE } from "../../../common/shared-settings.ts";
 
 /** Every variable the scheduler reads: docs/reference/configuration.md is generated from these. */
 export const schedulerVariables = declareVariables("admission scheduler", {
@@ -13,9 +14,9 @@ export const schedulerVariables = declareVariables("admission scheduler", {
   ADMISSION_DEFAULT_RATE: { default: 50, min: 0.01, max: 100_000, doc: "fans/s when no capacity is measured and no rate was set by hand" },
   ADMISSION_MAX_ACTIVE: { default: 1000, min: 1, max: 10_000_000, doc: "per-event default of live sessions plus unclaimed admissions (admins change it per event)" },
   ADMISSION_SESSION_SECONDS: { default: 600, min: 10, max: 86_400, doc: "per-event default session duration (admins change it per event)" },
-  CLAIM_WINDOW_SECONDS: { default: 60, min: 5, max: 3600, doc: "the claim window ADMISSION_CLAIM_SECONDS falls back to" },
-  ADMISSION_CLAIM_SECONDS: { default: 60, min: 5, max: 3600, unset: "CLAIM_WINDOW_SECONDS", doc: "per-event default of how long an admitted fan has to claim (admins change it per event)" },
-  PRESENCE_GRACE_SECONDS: { default: 30, min: 1, max: 3600, doc: "a waiting fan not seen this long has left and is never admitted (same as the edge's)" },
+  CLAIM_WINDOW_SECONDS: { default: CLAIM_WINDOW.defaultSeconds, min: 5, max: 3600, doc: "the claim window ADMISSION_CLAIM_SECONDS falls back to" },
+  ADMISSION_CLAIM_SECONDS: { default: CLAIM_WINDOW.defaultSeconds, min: 5, max: 3600, unset: "CLAIM_WINDOW_SECONDS", doc: "per-event default of how long an admitted fan has to claim (admins change it per event)" },
+  PRESENCE_GRACE_SECONDS: { default: PRESENCE_GRACE.defaultSeconds, min: 1, max: 3600, doc: "a waiting fan not seen this long has left and is never admitted (same as the edge's)" },
   ADMISSION_MAX_DROPS_PER_TICK: { default: 2000, min: 1, max: 100_000, doc: "left tickets dropped at the head per tick at most, so one script call stays short" },
   ADMISSION_BURST_SECONDS: { default: 0.5, min: 0.05, max: 5, doc: "the budget never saves up more than this many seconds of admissions" },
   ADMISSION_ADAPTIVE: { default: "on", choices: ["on", "off"], doc: "adaptive mode for events that do not choose (anything but `off` is on)" },
@@ -50,7 +51,7 @@ export interface SchedulerConfig {
   defaultMaxActive: number;
   defaultSessionSeconds: number;
   defaultClaimSeconds: number;
-  /** a waiting fan not seen for this long has left (same as the edge's) */
+  /** a waiting fan not seen for this long has left (the edge's is the same: common/shared-settings.ts) */
   presenceGraceMs: number;
   /** left tickets dropped per tick at most, so one tick stays short */
   maxDropsPerTick: number;

@@ -12,7 +12,7 @@
  */
 import type Redis from "ioredis";
 import { eventKeys, globalKeys, type EventKeys } from "../../../common/keys.ts";
-import { AdmitCode, LeaseCode, OpenSaleCode } from "../../../lua/admission.ts";
+import { AdmitCode, LeaseCode, OpenSaleCode } from "../../../lua/codes.ts";
 import type { Clock } from "../lib/clock.ts";
 import { AdaptiveRate, type AdaptiveDecision } from "./adaptive.ts";
 import { RateBudget } from "./budget.ts";
