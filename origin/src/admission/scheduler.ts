@@ -77,6 +77,11 @@ const CHECKPOINT_IDLE_MS = 1000;
 /** claim log entries copied to MySQL per write */
 const CLAIMS_PER_COPY = 1000;
 
+/** The larger of each of two readings of counters that only grow. */
+function newest(a: DurableCounters, b: DurableCounters): DurableCounters {
+  return { serving: Math.max(a.serving, b.serving), lastNumber: Math.max(a.lastNumber, b.lastNumber), at: Math.max(a.at, b.at), issueRate: Math.max(a.issueRate, b.issueRate) };
+}
+
 export class Scheduler {
   readonly instanceId: string;
   private readonly events = new Map<string, EventState>();
@@ -172,6 +177,8 @@ export class Scheduler {
     let listed = false;
     if (now - this.listedAt >= LIST_EVERY_MS || this.listedAt > now || this.listedOn !== this.connections) {
       const on = this.connections;
+      // after a reconnect, checkpoints still being written count too
+      if (this.listedOn !== on) await this.settled();
       await this.listAll();
       this.listedOn = on;
       this.listedAt = now;
@@ -291,15 +298,18 @@ export class Scheduler {
     return result;
   }
 
-  /** The newest counters known durable: MySQL's checkpoint as last read, or one this instance committed since. */
+  /**
+   * The newest counters known to have been reached: MySQL's checkpoint as last read, or one
+   * this instance committed since, or saw Redis reach and has not written yet.
+   */
   private durableCounters(s: EventState, durable: DurableRoom): DurableCounters | null {
     const c = durable.checkpoint;
     const fromDb = c ? { serving: c.serving, lastNumber: c.lastNumber, at: c.checkpointAt, issueRate: c.issueRate } : null;
-    const mine = s.committed;
-    if (!fromDb) return mine;
-    if (!mine) return fromDb;
-    return { serving: Math.max(fromDb.serving, mine.serving), lastNumber: Math.max(fromDb.lastNumber, mine.lastNumber), at: Math.max(fromDb.at, mine.at), issueRate: Math.max(fromDb.issueRate, mine.issueRate) };
+    const p = s.pending;
+    const seen = p ? { serving: p.serving, lastNumber: p.lastNumber, at: p.at, issueRate: p.issueRate } : null;
+    return [fromDb, s.committed, seen].reduce<DurableCounters | null>((a, b) => (!a ? b : !b ? a : newest(a, b)), null);
   }
+
 
   /**
    * Restores the line when Redis lost it. Returns true when it restored, false when
