@@ -227,19 +227,17 @@ export class MeasurementRunningError extends AppError {
 }
 
 /**
- * A data store did not answer (Redis: connection closed or refused, not writable, timed
- * out; raised by the Redis client itself, redis/client.ts): the error plugin answers 503
+ * Redis did not answer a command (connection closed or refused, not writable, timed out),
+ * as the Redis client itself reports it (redis/client.ts): the error plugin answers 503
  * SERVICE_UNAVAILABLE, and nothing downstream reads driver messages to tell this from a
- * bug. The message is the driver's own, the driver's error is the `cause`.
+ * bug. The message is ioredis's own, its error the `cause`. (MySQL's driver marks such
+ * failures itself: db/errors.ts, isConnectionError.)
  */
-export class StoreUnavailableError extends Error {
+export class RedisUnavailableError extends Error {
   readonly kind = "store-unavailable";
 
-  constructor(
-    readonly store: "redis" | "mysql",
-    cause: Error,
-  ) {
+  constructor(cause: Error) {
     super(cause.message, { cause });
-    this.name = "StoreUnavailableError";
+    this.name = "RedisUnavailableError";
   }
 }

@@ -2,13 +2,13 @@
  * The one place errors become responses, every one `{ code, message }` with a code of the
  * table in errors.ts (its status, its Retry-After): typed AppErrors as they are, Elysia's
  * validation (of the request), parse and not-found errors as 4xx, a data store that did
- * not answer (classified by type: StoreUnavailableError, a MySQL connection error) as 503,
- * and anything else (an answer that fails its own response schema too) logged with its
- * request id and answered with a plain 500.
+ * not answer as 503 (told by type: a RedisUnavailableError, a MySQL connection error by
+ * its driver fields), and anything else (an answer that fails its own response schema
+ * too) logged with its request id and answered with a plain 500.
  */
 import { Elysia, ValidationError } from "elysia";
 import { isConnectionError } from "../db/errors.ts";
-import { AppError, errorBody, InvalidBodyError, InvalidRequestError, StoreUnavailableError } from "../errors.ts";
+import { AppError, errorBody, InvalidBodyError, InvalidRequestError, RedisUnavailableError } from "../errors.ts";
 
 function validationMessage(error: Readonly<ValidationError>): string {
   try {
@@ -24,7 +24,7 @@ function validationMessage(error: Readonly<ValidationError>): string {
 }
 
 /** Redis or MySQL could not be reached (both clients fail fast; see redis/client.ts and db/errors.ts). */
-const storeUnavailable = (error: unknown) => error instanceof StoreUnavailableError || isConnectionError(error);
+const storeUnavailable = (error: unknown) => error instanceof RedisUnavailableError || isConnectionError(error);
 
 type Reply = { status?: number | string; headers: Record<string, string | number> };
 

@@ -1,6 +1,6 @@
 import Redis, { Cluster, ReplyError, type ClusterNode, type Command, type RedisOptions } from "ioredis";
 import { seatScripts } from "../../../lua/index.ts";
-import { StoreUnavailableError } from "../errors.ts";
+import { RedisUnavailableError } from "../errors.ts";
 
 /**
  * ioredis with the seat scripts defined once (`defineCommand`: EVALSHA, falling back to
@@ -9,7 +9,7 @@ import { StoreUnavailableError } from "../errors.ts";
  * Commands fail fast while Redis is unreachable (no offline queue, no silent resend of
  * commands that may have run): the purchase flow decides itself what to retry. A command
  * Redis did not answer (connection closed or refused, not writable, timed out) rejects
- * with a StoreUnavailableError; Redis's own error replies stay ReplyErrors.
+ * with a RedisUnavailableError; Redis's own error replies stay ReplyErrors.
  */
 const connectionOptions = {
   enableOfflineQueue: false,
@@ -33,7 +33,7 @@ const typedRejects = new WeakSet<Command["reject"]>();
 function typedFailures(command: Command): Command {
   if (typedRejects.has(command.reject)) return command;
   const reject = command.reject;
-  command.reject = (error) => reject(error instanceof ReplyError || error instanceof StoreUnavailableError ? error : new StoreUnavailableError("redis", error));
+  command.reject = (error) => reject(error instanceof ReplyError || error instanceof RedisUnavailableError ? error : new RedisUnavailableError(error));
   typedRejects.add(command.reject);
   return command;
 }

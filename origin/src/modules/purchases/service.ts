@@ -138,7 +138,8 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
   } catch (error) {
     // The charge may have gone through: void it by order id.
     await Promise.all([steps.release(), steps.refund("payment unconfirmed")]);
-    return fail(error instanceof PaymentTimeoutError ? "PAYMENT_TIMEOUT" : "PAYMENT_UNAVAILABLE");
+    if (error instanceof PaymentTimeoutError) return fail("PAYMENT_TIMEOUT");
+    return fail("PAYMENT_UNAVAILABLE");
   }
   if (charge.status === "declined") {
     await steps.release();

@@ -10,17 +10,18 @@ import { errorResponses } from "./model.ts";
 /**
  * Fan routes (the edge forwards them): X-Origin-Auth and an active token. Any of them can
  * refuse a bad request (400), a missing or invalid token (401), an ended session or
- * another event's token (403), and meet a store that is down (503).
+ * another event's token (403), a body over 64 KiB (413), fail on our side (500) and meet
+ * a store that is down (503).
  */
 export const fanRoutes = <const Status extends number = never>(...statuses: Status[]) => ({
   activeToken: true as const,
   detail: { security: fanSecurity },
-  response: errorResponses<400 | 401 | 403 | 503 | Status>(400, 401, 403, 503, ...statuses),
+  response: errorResponses<400 | 401 | 403 | 413 | 500 | 503 | Status>(400, 401, 403, 413, 500, 503, ...statuses),
 });
 
-/** Organiser routes: the admin key. Any of them can refuse a bad request (400) or a missing admin key (401), and meet a store that is down (503). */
+/** Organiser routes: the admin key. Any of them can refuse a bad request (400), a missing admin key (401) or a body over 64 KiB (413), fail on our side (500) and meet a store that is down (503). */
 export const adminRoutes = <const Status extends number = never>(...statuses: Status[]) => ({
   adminKey: true as const,
   detail: { security: adminSecurity },
-  response: errorResponses<400 | 401 | 503 | Status>(400, 401, 503, ...statuses),
+  response: errorResponses<400 | 401 | 413 | 500 | 503 | Status>(400, 401, 413, 500, 503, ...statuses),
 });
