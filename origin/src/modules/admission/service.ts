@@ -11,7 +11,7 @@ import type { Static } from "elysia";
 import { eventKeys, globalKeys } from "../../../../common/keys.ts";
 import { StatusCode } from "../../../../lua/codes.ts";
 import type { Deps } from "../../deps.ts";
-import { AppError, NotFoundError, RestoringError, SessionInactiveError } from "../../errors.ts";
+import { AppError, MeasurementRunningError, QueueExistsError, QueueNotFoundError, QueueStatusError, RestoringError, SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { isLive } from "../events/service.ts";
 import { releaseSessionHolds } from "../holds/session-holds.ts";
@@ -27,30 +27,6 @@ import { changeRoom, deleteRoom, findRoom, insertRoom, roomFields, roomFromHash,
 import type { capacityMeasureBody, queueOpenBody, queueSettingsBody, queueView } from "./model.ts";
 
 type QueueView = Static<typeof queueView>;
-
-class QueueNotFoundError extends NotFoundError {
-  constructor(eventId: string) {
-    super("QUEUE_NOT_FOUND", `Event ${JSON.stringify(eventId)} has no waiting room; open one with POST /admin/events/${eventId}/queue.`);
-  }
-}
-
-class QueueExistsError extends AppError {
-  constructor(eventId: string) {
-    super(409, "QUEUE_EXISTS", `Event ${JSON.stringify(eventId)} already has a waiting room; change it with PATCH.`);
-  }
-}
-
-class QueueStatusError extends AppError {
-  constructor(current: string, wanted: string) {
-    super(409, "QUEUE_STATUS_CONFLICT", `The waiting room is ${current}; it cannot become ${wanted} from there.`);
-  }
-}
-
-class MeasurementRunningError extends AppError {
-  constructor() {
-    super(409, "MEASUREMENT_RUNNING", "A capacity measurement is already running on this instance.");
-  }
-}
 
 const int = (v: string | number | null | undefined) => Number(v ?? 0) || 0;
 
@@ -221,7 +197,7 @@ const withRate = (deps: Deps, result: CapacityResult) => {
 
 export async function readCapacity(deps: Deps) {
   const result = await admissionRuntime(deps).capacity.get();
-  if (!result) throw new NotFoundError("CAPACITY_NOT_MEASURED", "No capacity was measured in this environment yet; POST /admin/capacity/measure or run `bun run bench capacity`.");
+  if (!result) throw new AppError("CAPACITY_NOT_MEASURED", "No capacity was measured in this environment yet; POST /admin/capacity/measure or run `bun run bench capacity`.");
   return withRate(deps, result);
 }
 

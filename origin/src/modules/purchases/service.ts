@@ -13,7 +13,7 @@
  * release that never succeeds still ends when the hold expires, so no seat is stranded.
  */
 import type { Deps } from "../../deps.ts";
-import { AppError, errorBody, RestoringError, type ErrorBody } from "../../errors.ts";
+import { AppError, errorBody, RestoringError, type ErrorBody, type ErrorCode } from "../../errors.ts";
 import { whileLive } from "../admission/session-recovery.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
@@ -40,7 +40,9 @@ export interface PurchaseOutcome {
 
 type IdempotencyRecord = { state: "pending"; holdId: string } | { state: "done"; holdId: string; outcome: PurchaseOutcome };
 
-const fail = (status: number, code: string, message: string): PurchaseOutcome => ({ status, body: { code, message } });
+/** An error outcome: recorded under the Idempotency-Key and replayed as it is, so its code is one of the table's too. */
+const refusal = (error: AppError): PurchaseOutcome => ({ status: error.status, body: errorBody(error) });
+const fail = (code: ErrorCode, message?: string): PurchaseOutcome => refusal(new AppError(code, message));
 
 interface Purchase {
   deps: Deps;
@@ -86,7 +88,7 @@ export async function purchase(
   const p: Purchase = { deps, entry, session, holdId, idempotencyKey, idemKey, paymentMethod };
   const outcome = await run(p, hold.sid, hold.seats);
   if (outcome && !p.recorded) await recordOutcome(p, outcome);
-  return outcome ?? fail(503, "PURCHASE_PENDING", "The purchase could not be confirmed yet; ask again with the same Idempotency-Key shortly.");
+  return outcome ?? fail("PURCHASE_PENDING");
 }
 
 const doneRecord = (p: Purchase, outcome: PurchaseOutcome) => JSON.stringify({ state: "done", holdId: p.holdId, outcome } satisfies IdempotencyRecord);
@@ -119,7 +121,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
       await deps.redis.del(p.idemKey).catch(() => {});
       throw error;
     }
-    if (error instanceof AppError) return { status: error.status, body: errorBody(error) };
+    if (error instanceof AppError) return refusal(error);
     // Redis failed before anything was charged: undo what may have run and let the
     // client try again with the same key.
     if (seatIds.length > 0) void release(p, orderId, seatIds, windowMs);
@@ -136,12 +138,12 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
   } catch (error) {
     // The charge may have gone through: void it by order id.
     await Promise.all([steps.release(), steps.refund("payment unconfirmed")]);
-    if (error instanceof PaymentTimeoutError) return fail(504, "PAYMENT_TIMEOUT", "The payment provider did not answer in time; any charge is voided and the seats are released.");
-    return fail(502, "PAYMENT_UNAVAILABLE", "The payment provider could not be reached; the seats are released.");
+    if (error instanceof PaymentTimeoutError) return fail("PAYMENT_TIMEOUT");
+    return fail("PAYMENT_UNAVAILABLE");
   }
   if (charge.status === "declined") {
     await steps.release();
-    return fail(402, "PAYMENT_DECLINED", `The payment was declined (${charge.reason}); the seats are released.`);
+    return fail("PAYMENT_DECLINED", `The payment was declined (${charge.reason}); the seats are released.`);
   }
 
   const order: NewOrder = {
@@ -175,17 +177,17 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
     case "seat-taken":
       // The unique index saw a sale Redis did not know about: learn it, then compensate.
       await Promise.all([steps.learnSold(), steps.release(), steps.refund("seat already sold")]);
-      return fail(409, "SEAT_SOLD", "One of these seats was sold to someone else; the payment is refunded and the other seats released.");
+      return fail("SEAT_SOLD", "One of these seats was sold to someone else; the payment is refunded and the other seats released.");
     case "idempotency-key-used": {
       await Promise.all([steps.release(), steps.refund("duplicate idempotency key")]);
       const existing = await findOrderByIdempotencyKey(deps.database.db, session.sid, p.idempotencyKey);
       if (existing) return { status: 201, body: { ...toOrderView(existing, await orderSeats(deps.database.db, existing)), releasedSeatIds: [] } };
-      return fail(409, "PURCHASE_IN_PROGRESS", "This Idempotency-Key is already in use.");
+      return fail("PURCHASE_IN_PROGRESS", "This Idempotency-Key is already in use.");
     }
     case "failed":
       logFailure(orderId, inserted.error);
       await Promise.all([steps.release(), steps.refund("order not saved")]);
-      return fail(503, "ORDER_NOT_SAVED", "The order could not be saved; the payment is refunded and the seats released. Please try again.");
+      return fail("ORDER_NOT_SAVED");
     case "ambiguous": {
       logFailure(orderId, inserted.error);
       const settle = async (): Promise<PurchaseOutcome> => {
@@ -197,7 +199,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
           return outcome;
         }
         await Promise.all([steps.release(), steps.refund("order not saved")]);
-        return fail(503, "ORDER_NOT_SAVED", "The order could not be saved; the payment is refunded and the seats released. Please try again.");
+        return fail("ORDER_NOT_SAVED");
       };
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
