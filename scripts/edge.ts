@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { ensureDevSecrets } from "./dev-secrets.ts";
 import { freePort } from "./lib/free-port.ts";
+import { devToolVariables } from "./lib/dev-variables.ts";
 
 const root = join(import.meta.dir, "..");
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
@@ -114,7 +115,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<RunningEdg
 
 if (import.meta.main) {
   const edge = await startEdge({
-    port: Number(process.env.EDGE_PORT ?? 8787),
+    port: Number(process.env.EDGE_PORT ?? devToolVariables.EDGE_PORT.default),
     upstashUrl: process.env.UPSTASH_REDIS_REST_URL,
     verbose: true,
   });

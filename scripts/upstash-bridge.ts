@@ -14,6 +14,7 @@
 import Redis from "ioredis";
 import { checkCommand, checkCommands, CommandError, createRunner } from "./upstash-bridge/commands.ts";
 import { createScriptFlags } from "./upstash-bridge/lua-flags.ts";
+import { devToolVariables } from "./lib/dev-variables.ts";
 
 export interface UpstashBridgeOptions {
   redisUrl: string;
@@ -116,9 +117,9 @@ export async function startUpstashBridge({ redisUrl, port, token, hostname = "12
 if (import.meta.main) {
   const bridge = await startUpstashBridge({
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-    port: Number(process.env.UPSTASH_BRIDGE_PORT ?? 8079),
+    port: Number(process.env.UPSTASH_BRIDGE_PORT ?? devToolVariables.UPSTASH_BRIDGE_PORT.default),
     token: process.env.UPSTASH_REDIS_REST_TOKEN ?? "",
-    hostname: process.env.UPSTASH_BRIDGE_HOST,
+    hostname: process.env.UPSTASH_BRIDGE_HOST ?? devToolVariables.UPSTASH_BRIDGE_HOST.default,
   });
   console.log(`Upstash REST bridge on ${bridge.url} (Redis ${process.env.REDIS_URL ?? "redis://127.0.0.1:6379"})`);
   const shutdown = () => void bridge.stop().then(() => process.exit(0));
