@@ -8,7 +8,6 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from "../common/tokens.ts";
 import { signingKeyFromEnv } from "../scripts/token-mint.ts";
 import { Harness, uniqueEventId, type Reply } from "../origin/test/support/harness.ts";
-import { flushLatency } from "../origin/src/admission/runtime.ts";
 import { snapshot } from "./support/state.ts";
 
 let h: Harness;
@@ -51,7 +50,7 @@ async function raw(method: string, path: string, body: BodyInit | undefined, hea
 
 async function expectRefusedUnchanged(send: () => Promise<Reply>, status: number | number[], code?: string) {
   // latency samples of earlier purchases are pushed in the background; push them now so they do not land mid-check
-  await flushLatency(h.app.deps);
+  await h.app.deps.admission.flushLatency();
   const before = await snapshot(h, [h.eventId, otherEvent]);
   const r = await send();
   const statuses = Array.isArray(status) ? status : [status];

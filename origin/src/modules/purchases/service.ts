@@ -14,10 +14,8 @@
  */
 import type { Deps } from "../../deps.ts";
 import { AppError, errorBody, RestoringError, type ErrorBody, type ErrorCode } from "../../errors.ts";
-import { whileLive } from "../admission/session-recovery.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
-import { recordPurchaseDbLatency } from "../../admission/runtime.ts";
 import { expectOk } from "../../redis/script-errors.ts";
 import * as scripts from "../../redis/seat-scripts.ts";
 import { PaymentTimeoutError, type ChargeResult } from "../../payments/provider.ts";
@@ -112,7 +110,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
     if (!owner || !seats) throw new HoldNotFoundError();
     if (owner !== session.sid) throw new NotHoldOwnerError();
     seatIds = seats.split(",");
-    await whileLive(deps, session, async () =>
+    await deps.admission.sessions.whileLive(session, async () =>
       expectOk(await scripts.beginPurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), windowMs, purchaseId: orderId, seatIds })),
     );
   } catch (error) {
@@ -165,7 +163,10 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
 
   const dbStarted = performance.now();
   const inserted = await insertOrder(deps.database.db, order);
-  recordPurchaseDbLatency(deps, entry.event.id, performance.now() - dbStarted);
+  // the database transaction's time (connection wait included): what adaptive mode steers by, and a histogram
+  const dbMs = performance.now() - dbStarted;
+  deps.admission.dbLatency.record(entry.event.id, dbMs, deps.clock.now());
+  deps.metrics.purchaseDbDuration.observe(dbMs / 1000);
   switch (inserted.kind) {
     case "committed": {
       // The sale and the idempotency record reach Redis in one script call.
