@@ -43,6 +43,7 @@ import { signQueueTicket } from "../common/tokens.ts";
 import { forPlainRedis } from "../lua/flags.ts";
 import { redisScripts, seedJoinArgs } from "../lua/registry.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
+import { startDurableObjectCeiling } from "./lib/durable-object-ceiling.ts";
 
 export const settings = declareSettings("crowd", {
   BENCH_FANS: int({ min: 1, max: 1_000_000, derived: "10 x the capacity measured in the run, at least 20,000", doc: "fans in the crowd" }),
@@ -166,7 +167,15 @@ export async function run(_args: string[] = []): Promise<void> {
     const sha = (await redis.script("LOAD", trivial)) as string;
     const restSha = async () =>
       (await fetch(bridge.url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(["EVALSHA", sha, "1", `cu:{${joinEvent}}:ceiling`]) })).ok;
+    // the join's own floor here: one call to a Durable Object that does nothing (its own workerd)
+    const nothing = await startDurableObjectCeiling();
+    stack.defer("Durable Object ceiling", () => nothing.stop());
     const ops = {
+      durableObject: async (i) => {
+        const r = await fetch(nothing.url, { method: "POST", headers: { "cf-connecting-ip": ipOf(1, i) } });
+        await r.arrayBuffer();
+        return r.ok;
+      },
       bare: async () => {
         const r = await fetch(`${edge.url}/healthz`);
         await r.arrayBuffer();
@@ -180,11 +189,12 @@ export async function run(_args: string[] = []): Promise<void> {
       bridge: restSha,
       redis: async () => ((await redis.evalsha(sha, 1, `cu:{${joinEvent}}:ceiling`)) as number) > 0,
     } satisfies Record<string, (i: number) => Promise<boolean>>;
-    const meters = { bare: new Meter("bare", concurrency), join: new Meter("join", concurrency), bridge: new Meter("bridge", concurrency), redis: new Meter("redis", concurrency) };
+    const meters = { bare: new Meter("bare", concurrency), durableObject: new Meter("durable object", concurrency), join: new Meter("join", concurrency), bridge: new Meter("bridge", concurrency), redis: new Meter("redis", concurrency) };
     for (const op of Object.values(ops)) await warm(concurrency, 200, (i) => op(10_000_000 + i));
     // bare route and joins interleaved, a second at a time, so they share the machine's noise
     for (let s = 0; s < ceilingSeconds; s++) {
       await slice(meters.bare, 1, ops.bare);
+      await slice(meters.durableObject, 1, ops.durableObject);
       await slice(meters.join, 1, (i) => ops.join(meters.join.next + i));
     }
     await slice(meters.bridge, ceilingSeconds, ops.bridge);
@@ -406,6 +416,9 @@ export async function run(_args: string[] = []): Promise<void> {
       joinsPerSecond,
       bareRouteRps,
       joinRatio: round(joinsPerSecond / bareRouteRps),
+      durableObjectRouteRps: ceilings.durableObject!.perSecond,
+      durableObjectRatio: round(ceilings.durableObject!.perSecond / bareRouteRps),
+      joinOfDurableObjectCeiling: round(joinsPerSecond / ceilings.durableObject!.perSecond),
       acceptedJoinsPerSecond,
       redisCommandsPerJoin,
       upstashRequestsPerJoin,
@@ -461,7 +474,8 @@ function writeResults(r: any, name: string) {
     "| what | req/s | p50 ms | p95 ms | ratio |",
     "|---|---:|---:|---:|---:|",
     `| bare Worker route (GET /healthz) | ${c.bare!.perSecond} | ${c.bare!.p50ms} | ${c.bare!.p95ms} | 1.00 |`,
-    `| **join** (POST /queue/:e/join, a new IP each) | ${c.join!.perSecond} | ${c.join!.p50ms} | ${c.join!.p95ms} | **${r.joinRatio}** of the bare route |`,
+    `| a Worker route making one call to a Durable Object that does nothing (the join's floor; its own workerd) | ${c.durableObject!.perSecond} | ${c.durableObject!.p50ms} | ${c.durableObject!.p95ms} | ${r.durableObjectRatio} of the bare route |`,
+    `| **join** (POST /queue/:e/join, a new IP each) | ${c.join!.perSecond} | ${c.join!.p50ms} | ${c.join!.p95ms} | **${r.joinRatio}** of the bare route, ${r.joinOfDurableObjectCeiling} of the Durable Object floor |`,
     `| Upstash bridge alone (one trivial script over REST) | ${c.bridge!.perSecond} | ${c.bridge!.p50ms} | ${c.bridge!.p95ms} | |`,
     `| bare Redis script (EVALSHA) | ${c.redis!.perSecond} | ${c.redis!.p50ms} | ${c.redis!.p95ms} | |`,
     "",
