@@ -25,6 +25,7 @@ import { Meter, slice, warm } from "./origin-load.ts";
 import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
 import { declareSettings, int, num, text, type Parsed } from "./lib/settings.ts";
 import { withStack, type Stack } from "./lib/stack.ts";
+import { SseReader } from "../test/kit/sse.ts";
 import { p95, STEPS, writeResults, type Ceiling, type JourneyResult, type Step, type StatusClass } from "./journey-report.ts";
 
 export const settings = declareSettings("journey", {
@@ -71,27 +72,14 @@ class Recorder {
 
 /** Reads an SSE response until an `admitted` or `expired` event, or the deadline. */
 async function waitForTurn(response: Response, deadline: number): Promise<"admitted" | "expired" | "timeout"> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const timer = setTimeout(() => void reader.cancel().catch(() => {}), Math.max(0, deadline - Date.now()));
+  const stream = new SseReader(response);
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return "timeout";
-      text += decoder.decode(value, { stream: true });
-      const blocks = text.split("\n\n");
-      text = blocks.pop()!;
-      for (const block of blocks) {
-        if (/^event: admitted$/m.test(block)) return "admitted";
-        if (/^event: expired$/m.test(block)) return "expired";
-      }
-    }
+    const final = await stream.nextOf(["admitted", "expired"], Math.max(1, deadline - Date.now()));
+    return final.event as "admitted" | "expired";
   } catch {
     return "timeout";
   } finally {
-    clearTimeout(timer);
-    void reader.cancel().catch(() => {});
+    void stream.close();
   }
 }
 

@@ -11,7 +11,8 @@ import { admitHead, dropEvent, openQueue, redis } from "../edge/test/helpers/red
 import { call, testEnv } from "../edge/test/helpers/worker.ts";
 import type { Env } from "../edge/src/env.ts";
 import { startTestBridge } from "../edge/test/helpers/bridge.ts";
-import { Harness, uniqueEventId } from "../origin/test/support/harness.ts";
+import { Harness } from "../origin/test/support/harness.ts";
+import { uniqueEventId } from "../test/kit/event-ids.ts";
 import { snapshot } from "./support/state.ts";
 
 setDefaultTimeout(30_000);

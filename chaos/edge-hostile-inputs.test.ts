@@ -13,7 +13,8 @@ import type { Env } from "../edge/src/env.ts";
 import { startTestBridge } from "../edge/test/helpers/bridge.ts";
 import { admitHead, dropEvent, openQueue } from "../edge/test/helpers/redis.ts";
 import { call, testEnv } from "../edge/test/helpers/worker.ts";
-import { Harness, uniqueEventId } from "../origin/test/support/harness.ts";
+import { Harness } from "../origin/test/support/harness.ts";
+import { uniqueEventId } from "../test/kit/event-ids.ts";
 import { snapshot } from "./support/state.ts";
 
 setDefaultTimeout(60_000);

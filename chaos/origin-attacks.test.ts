@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from "../common/tokens.ts";
 import { signingKeyFromEnv } from "../scripts/token-mint.ts";
-import { Harness, uniqueEventId, type Reply } from "../origin/test/support/harness.ts";
+import { Harness, type Reply } from "../origin/test/support/harness.ts";
+import { uniqueEventId } from "../test/kit/event-ids.ts";
 import { flushLatency } from "../origin/src/scheduler/runtime.ts";
 import { snapshot } from "./support/state.ts";
 

@@ -4,7 +4,8 @@
  * either may) behind one round-robin address, and the production Worker in workerd. What
  * the line-loss tests kill and restart is that Redis; MySQL is the shared one.
  */
-import { newEventId } from "../../edge/test/helpers/redis.ts";
+import { adminApi } from "../../test/kit/events.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { startBridge, type TestBridge } from "../../test/helpers/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 import { freePort } from "../../scripts/lib/free-port.ts";
@@ -66,36 +67,27 @@ export async function startLineStack(originEnv: Record<string, string> = {}, edg
     });
     stops.unshift(() => edge.stop());
 
-    const admin: LineStack["admin"] = async (method, path, body) => {
-      const res = await fetch(origins[0]!.url + path, {
-        method,
-        headers: { authorization: `Bearer ${process.env.ADMIN_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json().catch(() => null) };
-    };
+    const admin = adminApi(origins[0]!.url);
 
     return {
       redis,
       edgeUrl: edge.url,
       origins,
-      admin,
+      admin: admin.call,
       async createEvent(label, { seats, queue, holdSeconds = 4 }) {
-        const eventId = newEventId(label);
         const seatsPerRow = 50;
-        const created = await admin("POST", "/admin/events", {
-          id: eventId,
-          name: `Line loss: ${label}`,
-          venue: "Test Hall",
-          startsAt: "2031-06-01T19:30:00.000Z",
-          perOrderLimit: 1,
-          holdSeconds,
-          sections: [{ name: "A", rows: Math.ceil(seats / seatsPerRow), seatsPerRow, tier: "standard", priceCents: 4500 }],
-        });
-        if (created.status !== 201) throw new Error(`creating ${eventId}: ${created.status} ${JSON.stringify(created.body)}`);
-        const opened = await admin("POST", `/admin/events/${eventId}/queue`, { adaptive: false, ...queue });
-        if (opened.status >= 300) throw new Error(`opening ${eventId}: ${opened.status} ${JSON.stringify(opened.body)}`);
-        return eventId;
+        return admin.createEventWithQueue(
+          {
+            id: uniqueEventId(label),
+            name: `Line loss: ${label}`,
+            venue: "Test Hall",
+            startsAt: "2031-06-01T19:30:00.000Z",
+            perOrderLimit: 1,
+            holdSeconds,
+            sections: [{ name: "A", rows: Math.ceil(seats / seatsPerRow), seatsPerRow, tier: "standard", priceCents: 4500 }],
+          },
+          queue,
+        );
       },
       stop,
     };

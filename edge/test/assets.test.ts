@@ -7,7 +7,8 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 setDefaultTimeout(20_000);
 import { contentHash } from "../src/assets.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
-import { admitHead, newEventId, setStatus } from "./helpers/redis.ts";
+import { admitHead, setStatus } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call } from "./helpers/worker.ts";
 
 const edge = useEdgeWorker();
@@ -30,7 +31,7 @@ async function pages(): Promise<Array<[string, string]>> {
     ["waiting room", `/events/${waiting}`, {}],
     ["sale page", `/events/${saleEvent}`, { jar }],
     ["sale ended", `/events/${ended}`, {}],
-    ["no such event", `/events/${newEventId("assets-none")}`, {}],
+    ["no such event", `/events/${uniqueEventId("assets-none")}`, {}],
     ["organiser dashboard", "/organiser/events/demo", {}],
   ] as const) {
     const res = await call(edge.env, path, init);

@@ -17,7 +17,8 @@ import { startTestBridge } from "./helpers/bridge.ts";
 import Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
-import { admitHead, dropEvent, newEventId, openQueue, redis, register } from "./helpers/redis.ts";
+import { admitHead, dropEvent, openQueue, redis, register } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
 
 let h: Harness;
@@ -83,7 +84,7 @@ async function nextEvent(reader: SseReader, name: string) {
 
 /** A queue that lives only in Redis (no origin event needed), dropped after the file. */
 async function edgeOnlyQueue(label: string, fields: Record<string, string | number> = {}) {
-  const eventId = newEventId(label);
+  const eventId = uniqueEventId(label);
   edgeOnlyEvents.push(eventId);
   await openQueue(eventId, fields);
   return eventId;
@@ -125,7 +126,7 @@ describe("the edge's OpenAPI document", () => {
     // a sold-out waiting room in the registry: Redis has not lost the line, so an unknown event is 404
     const over = await edgeOnlyQueue("contract-over", { status: "soldout" });
     await register(over);
-    expect((await edge(`/queue/${newEventId("contract-none")}/join`, { method: "POST" })).status).toBe(404);
+    expect((await edge(`/queue/${uniqueEventId("contract-none")}/join`, { method: "POST" })).status).toBe(404);
     expect((await edge(`/queue/${over}/join`, { method: "POST" })).status).toBe(410);
     const joinRate = await edgeOnlyQueue("contract-join-rate");
     expect((await edge(`/queue/${joinRate}/join`, { method: "POST", env: tight, ip: "203.0.113.99" })).status).toBe(201);
@@ -280,7 +281,7 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`${a}/stats`, { headers: admin, env: dead })).status).toBe(503);
     expect((await edge(`/admin/events/bad!id/stats`, { headers: admin })).status).toBe(400);
     expect((await edge(`${a}/queue`, { headers: admin })).status).toBe(200);
-    expect((await edge(`/admin/events/${newEventId("contract-none")}/queue`, { headers: admin })).status).toBe(404);
+    expect((await edge(`/admin/events/${uniqueEventId("contract-none")}/queue`, { headers: admin })).status).toBe(404);
     expect((await edge(`${a}/queue`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ maxActive: 40 }) })).status).toBe(200);
     expect((await edge(`${a}/queue`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: "{}" })).status).toBe(400);
     expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(200);

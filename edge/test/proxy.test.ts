@@ -5,7 +5,8 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT } fro
 import { ACTIVE_ALG, publicJwk, signActiveToken, signQueueTicket, verifyActiveToken, type SigningJwk } from "../../common/tokens.ts";
 import type { Env } from "../src/env.ts";
 import { startTestBridge } from "./helpers/bridge.ts";
-import { admitHead, dropEvent, newEventId, openQueue } from "./helpers/redis.ts";
+import { admitHead, dropEvent, openQueue } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, testEnv } from "./helpers/worker.ts";
 
 let bridge: Awaited<ReturnType<typeof startTestBridge>>;
@@ -46,7 +47,7 @@ afterAll(async () => {
 });
 
 async function admittedFan(label: string) {
-  const eventId = newEventId(label);
+  const eventId = uniqueEventId(label);
   events.push(eventId);
   await openQueue(eventId);
   const jar = new Map<string, string>();

@@ -14,7 +14,7 @@ import { eventKeys, globalKeys } from "../../common/keys.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
 import { startUpstashBridge, type UpstashBridge } from "../../scripts/upstash-bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
-import { newEventId } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 
 setDefaultTimeout(60_000);
 
@@ -101,7 +101,7 @@ async function join(eventId: string, i: number) {
 
 describe("Redis killed under open streams, in workerd", () => {
   test("every stream of the isolate says `restoring` and none sends a position until the restore; then each resumes at its own number", async () => {
-    const eventId = newEventId("kill");
+    const eventId = uniqueEventId("kill");
     const k = eventKeys(eventId);
     await redis.hset(k.queueState, { status: "open" });
     await redis.sadd(globalKeys.queues, eventId);

@@ -14,7 +14,8 @@ import { PrivateRedis } from "../../chaos/support/redis-server.ts";
 import type { Env } from "../src/env.ts";
 import { hubFor, SnapshotUnavailable } from "../src/hub.ts";
 import { startTestBridge } from "./helpers/bridge.ts";
-import { newEventId } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { newOpenEvent } from "../../test/kit/waiting-room.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
 
 setDefaultTimeout(30_000);
@@ -40,12 +41,7 @@ afterAll(async () => {
   await server?.kill();
 });
 
-async function openEvent(label: string): Promise<string> {
-  const eventId = newEventId(label);
-  await redis.hset(eventKeys(eventId).queueState, { status: "open" });
-  await redis.sadd(globalKeys.queues, eventId);
-  return eventId;
-}
+const openEvent = (label: string) => newOpenEvent(redis, label, { registered: true });
 
 interface Fan {
   jar: Map<string, string>;
@@ -138,7 +134,7 @@ describe("while the line is being restored", () => {
 
   test("a join without a ticket is 503 RESTORING when the registry of queues is gone too, and 404 NO_SUCH_EVENT while the registry is there", async () => {
     const other = await openEvent("registry-kept");
-    const missing = newEventId("no-room");
+    const missing = uniqueEventId("no-room");
     expect(await json(await call(env, `/queue/${missing}/join`, { method: "POST" }))).toMatchObject({ status: 404, body: { code: "NO_SUCH_EVENT" } });
     await redis.del(globalKeys.queues);
     const restoring = await json(await call(env, `/queue/${missing}/join`, { method: "POST" }));

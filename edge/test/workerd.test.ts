@@ -13,7 +13,8 @@ import { freePort } from "../../scripts/lib/free-port.ts";
 import { startOrigin, type OriginProcess } from "../../scripts/lib/origin-process.ts";
 import { startTestBridge } from "./helpers/bridge.ts";
 import { monitorReads } from "./helpers/monitor.ts";
-import { admitHead, dropEvent, newEventId, openQueue } from "./helpers/redis.ts";
+import { admitHead, dropEvent, openQueue } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { SseReader } from "./helpers/worker.ts";
 
 let bridge: Awaited<ReturnType<typeof startTestBridge>>;
@@ -28,7 +29,7 @@ const root = new URL("../../", import.meta.url).pathname;
 
 /** Creates an event with seats in MySQL through the origin's admin API, and opens its waiting room. */
 async function createRealEvent(label: string): Promise<string> {
-  const eventId = newEventId(label);
+  const eventId = uniqueEventId(label);
   events.push(eventId);
   const res = await fetch(`${realOrigin.url}/admin/events`, {
     method: "POST",
@@ -70,7 +71,7 @@ afterAll(async () => {
 });
 
 async function freshEvent(label: string) {
-  const eventId = newEventId(label);
+  const eventId = uniqueEventId(label);
   events.push(eventId);
   await openQueue(eventId);
   return eventId;

@@ -3,7 +3,8 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, UnsecuredJWT } from "jo
 import { eventKeys } from "../../common/keys.ts";
 import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from "../../common/tokens.ts";
 import { signingKeyFromEnv } from "../../scripts/token-mint.ts";
-import { Harness, errorShape, uniqueEventId } from "./support/harness.ts";
+import { Harness, errorShape } from "./support/harness.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 
 let h: Harness;
 let otherEvent: string;

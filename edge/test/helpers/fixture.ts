@@ -5,7 +5,8 @@
 import { afterAll, beforeAll } from "bun:test";
 import type { Env } from "../../src/env.ts";
 import { startTestBridge } from "./bridge.ts";
-import { dropEvent, newEventId, openQueue } from "./redis.ts";
+import { uniqueEventId } from "../../../test/kit/event-ids.ts";
+import { dropEvent, openQueue } from "./redis.ts";
 import { testEnv } from "./worker.ts";
 
 export interface EdgeFixture {
@@ -24,7 +25,7 @@ export function useEdgeWorker(vars: Partial<Env> | (() => Partial<Env>) = {}): E
     env: undefined as unknown as Env,
     bridgeUrl: "",
     async freshEvent(label, fields = {}) {
-      const eventId = newEventId(label);
+      const eventId = uniqueEventId(label);
       events.push(eventId);
       await openQueue(eventId, fields);
       return eventId;
