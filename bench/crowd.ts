@@ -28,7 +28,7 @@ import Redis from "ioredis";
 import { eventKeys } from "../common/keys.ts";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
-import { freePort } from "../scripts/lib/free-port.ts";
+import { freePort } from "../test/kit/free-port.ts";
 import type { WorkerdEdge } from "../test/kit/workerd-edge.ts";
 import { measureAndStoreCapacity, measurementOptions, measurementSettings } from "./capacity.ts";
 import { STEPS, type FansInput, type FansProgress, type FansResult, type Step } from "./lib/crowd-protocol.ts";

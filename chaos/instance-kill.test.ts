@@ -6,7 +6,7 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { eventKeys } from "../common/keys.ts";
 import { Harness } from "../origin/test/support/harness.ts";
-import { freePort } from "../test/helpers/ports.ts";
+import { freePort } from "../test/kit/free-port.ts";
 import { waitNoHeldSeats } from "./support/load.ts";
 import { PrivateRedis } from "./support/redis-server.ts";
 

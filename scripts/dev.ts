@@ -11,10 +11,10 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureDevSecrets } from "./dev-secrets.ts";
-import { ensureMysql, ensureRedis, MissingServerError, type LocalService } from "./lib/local-services.ts";
-import { startOrigin } from "./lib/origin-process.ts";
-import { startBalancer } from "./lib/balancer.ts";
-import { freePort } from "./lib/free-port.ts";
+import { ensureMysql, ensureRedis, MissingServerError, type LocalService } from "../test/kit/local-services.ts";
+import { startOrigin } from "../test/kit/origin-process.ts";
+import { startBalancer } from "../test/kit/balancer.ts";
+import { freePort } from "../test/kit/free-port.ts";
 import { startEdge } from "./edge.ts";
 
 const root = join(import.meta.dir, "..");

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { ensureDevSecrets } from "./dev-secrets.ts";
-import { freePort } from "./lib/free-port.ts";
+import { freePort } from "../test/kit/free-port.ts";
 
 const root = join(import.meta.dir, "..");
 const wrangler = join(root, "node_modules", ".bin", "wrangler");

@@ -1,5 +1,5 @@
 /** The dev Upstash REST bridge in front of the local Redis, as the local edge uses it. */
-import { freePort } from "../../scripts/lib/free-port.ts";
+import { freePort } from "../../test/kit/free-port.ts";
 
 /** The bridge in a process of its own, so the bench's clients and MONITOR never slow it down. */
 export async function startBridgeProcess(redisUrl: string, token: string) {

@@ -8,8 +8,8 @@ import { adminApi } from "../../test/kit/events.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { startBridge, type TestBridge } from "../../test/helpers/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
-import { freePort } from "../../scripts/lib/free-port.ts";
-import { startOrigin, type OriginProcess } from "../../scripts/lib/origin-process.ts";
+import { freePort } from "../../test/kit/free-port.ts";
+import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
 import { PrivateRedis } from "./redis-server.ts";
 
 export interface LineStack {

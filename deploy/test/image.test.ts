@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { globalKeys } from "../../common/keys.ts";
 import { Harness } from "../../origin/test/support/harness.ts";
 import { startEdge, type RunningEdge } from "../../scripts/edge.ts";
-import { freePort } from "../../scripts/lib/free-port.ts";
+import { freePort } from "../../test/kit/free-port.ts";
 import { repoRoot } from "./helpers/compose.ts";
 import { Fan } from "./helpers/fan.ts";
 import { buildImage, buildStandins, imageSize, podman, podmanBin, until } from "./helpers/podman.ts";

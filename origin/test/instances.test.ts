@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
-import { startOrigin, type OriginProcess } from "../../scripts/lib/origin-process.ts";
-import { freePort } from "../../test/helpers/ports.ts";
+import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
+import { freePort } from "../../test/kit/free-port.ts";
 import { joinFans } from "./admission/support.ts";
 import { openWaitingRoom } from "../../test/kit/waiting-room.ts";
 import { Harness } from "./support/harness.ts";

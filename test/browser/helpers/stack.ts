@@ -11,8 +11,8 @@ import { dropEvent } from "../../../edge/test/helpers/redis.ts";
 import { uniqueEventId } from "../../kit/event-ids.ts";
 import { adminApi } from "../../kit/events.ts";
 import { startEdge, type RunningEdge } from "../../../scripts/edge.ts";
-import { freePort } from "../../../scripts/lib/free-port.ts";
-import { startOrigin, type OriginProcess } from "../../../scripts/lib/origin-process.ts";
+import { freePort } from "../../kit/free-port.ts";
+import { startOrigin, type OriginProcess } from "../../kit/origin-process.ts";
 import { launchBrowser } from "./browser.ts";
 
 export interface EventLayout {
