@@ -19,7 +19,7 @@ import { createEvent } from "../origin/src/modules/admin/service.ts";
 import { SimulatedPaymentProvider } from "../origin/src/payments/simulated.ts";
 import { freePort } from "../test/kit/free-port.ts";
 import { waitUntil } from "../test/kit/wait.ts";
-import { mintActiveSessions, signingKeyFromEnv } from "../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
 import { LAYERS, type Layer } from "./lib/hold-layers.ts";
 import { benchEnv } from "./lib/env.ts";
 import { declareSettings, int, settingsMarkdown, text, SettingError, type EffectiveSettings } from "./lib/settings.ts";

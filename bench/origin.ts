@@ -21,7 +21,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
-import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../test/kit/dev-sessions.ts";
 import { connectionOptions } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
 import { insertOrder } from "../origin/src/modules/orders/repository.ts";

@@ -35,7 +35,7 @@ import { CapacityStore, measureCapacity } from "../origin/src/scheduler/capacity
 import { parseSchedulerConfig } from "../origin/src/scheduler/config.ts";
 import { percentile, readLatencyWindow } from "../origin/src/scheduler/latency.ts";
 import { ceilingRate } from "../origin/src/scheduler/settings.ts";
-import { mintActiveSessions, signingKeyFromEnv } from "../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
 import { benchEnv } from "./lib/env.ts";
 import { declareSettings, int, num, text } from "./lib/settings.ts";
 import { withStack } from "./lib/stack.ts";

@@ -18,7 +18,7 @@ import Redis from "ioredis";
 import mysql from "mysql2/promise";
 import { connectionOptions } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
-import { mintActiveSessions, signingKeyFromEnv } from "../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
 import { benchEnv } from "./lib/env.ts";
 import { findProcess, ProcessCpu } from "./lib/process-cpu.ts";
 import { declareSettings, int, settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";

@@ -18,7 +18,7 @@ import { createDatabase } from "../../origin/src/db/client.ts";
 import { migrateDatabase } from "../../origin/src/db/migrate.ts";
 import { startBalancer } from "../../test/kit/balancer.ts";
 import { type OriginProcess } from "../../test/kit/origin-process.ts";
-import { mintActiveSessions, signingKeyFromEnv } from "../../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv } from "../../test/kit/dev-sessions.ts";
 import { benchEnv } from "../lib/env.ts";
 import { ensureFetchConcurrency, summarizeMs, type LatencySummary } from "../lib/latency.ts";
 import { choices, declareSettings, int, ints, settingsMarkdown, type EffectiveSettings } from "../lib/settings.ts";

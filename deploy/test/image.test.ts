@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { globalKeys } from "../../common/keys.ts";
 import { Harness } from "../../origin/test/support/harness.ts";
-import { startEdge, type RunningEdge } from "../../scripts/edge.ts";
+import { startEdge, type RunningEdge } from "../../test/kit/wrangler-edge.ts";
 import { freePort } from "../../test/kit/free-port.ts";
 import { repoRoot } from "./helpers/compose.ts";
 import { Fan } from "./helpers/fan.ts";

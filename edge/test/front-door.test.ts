@@ -8,7 +8,7 @@ import { EventSource } from "eventsource";
 import Redis from "ioredis";
 import { eventKeys } from "../../common/keys.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
-import { startUpstashBridge, type UpstashBridge } from "../../scripts/upstash-bridge.ts";
+import { startUpstashBridge, type UpstashBridge } from "../../test/kit/upstash-bridge/server.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { newOpenEvent } from "../../test/kit/waiting-room.ts";

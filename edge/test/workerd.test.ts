@@ -8,7 +8,7 @@ setDefaultTimeout(20_000);
 import { connect } from "node:net";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import { verifyActiveToken } from "../../common/tokens.ts";
-import { startEdge, type RunningEdge } from "../../scripts/edge.ts";
+import { startEdge, type RunningEdge } from "../../test/kit/wrangler-edge.ts";
 import { freePort } from "../../test/kit/free-port.ts";
 import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
 import { startTestBridge } from "./helpers/bridge.ts";

@@ -1,5 +1,5 @@
 /** An Upstash REST bridge in front of the test Redis, for tests that drive @upstash/redis. */
-import { startUpstashBridge, type UpstashBridge } from "../../scripts/upstash-bridge.ts";
+import { startUpstashBridge, type UpstashBridge } from "../kit/upstash-bridge/server.ts";
 
 export interface TestBridge extends UpstashBridge {
   /** the bearer token the bridge accepts */

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { ensureDevSecrets } from "../../scripts/dev-secrets.ts";
+import { ensureDevSecrets } from "./dev-secrets.ts";
 import { freePort } from "./free-port.ts";
 
 const root = join(import.meta.dir, "..", "..");

@@ -10,7 +10,7 @@ import { eventKeys, globalKeys } from "../../../common/keys.ts";
 import { sessionIdFor, signActiveToken } from "../../../common/tokens.ts";
 import { forPlainRedis } from "../../../lua/flags.ts";
 import { ClaimCode, queueScripts, seedJoinArgs } from "../../../lua/queue.ts";
-import { signingKeyFromEnv } from "../../../scripts/token-mint.ts";
+import { signingKeyFromEnv } from "../../../test/kit/dev-sessions.ts";
 import { admissionRuntime } from "../../src/scheduler/runtime.ts";
 import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 import { Harness } from "../support/harness.ts";

@@ -11,7 +11,7 @@ import { createDatabase, type Database } from "../../src/db/client.ts";
 import type { EventInput } from "../../src/modules/admin/service.ts";
 import { SimulatedPaymentProvider } from "../../src/payments/simulated.ts";
 import { connectRedis } from "../../src/redis/client.ts";
-import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../../../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../../../test/kit/dev-sessions.ts";
 import { uniqueEventId } from "../../../test/kit/event-ids.ts";
 import { createTestEvent } from "../../../test/kit/events.ts";
 import { obliterateEvent } from "../../../test/kit/obliterate.ts";

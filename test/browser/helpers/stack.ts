@@ -10,7 +10,7 @@ import type { Browser } from "playwright-core";
 import { dropEvent } from "../../../edge/test/helpers/redis.ts";
 import { uniqueEventId } from "../../kit/event-ids.ts";
 import { adminApi } from "../../kit/events.ts";
-import { startEdge, type RunningEdge } from "../../../scripts/edge.ts";
+import { startEdge, type RunningEdge } from "../../kit/wrangler-edge.ts";
 import { freePort } from "../../kit/free-port.ts";
 import { startOrigin, type OriginProcess } from "../../kit/origin-process.ts";
 import { launchBrowser } from "./browser.ts";
