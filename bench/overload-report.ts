@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CapacityResult } from "../origin/src/scheduler/capacity.ts";
+import type { CapacityResult } from "../origin/src/admission/capacity.ts";
 import { settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
 import { plotSvg } from "./plot.ts";
 

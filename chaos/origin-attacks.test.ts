@@ -9,7 +9,7 @@ import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from ".
 import { signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
 import { Harness, type Reply } from "../origin/test/support/harness.ts";
 import { uniqueEventId } from "../test/kit/event-ids.ts";
-import { flushLatency } from "../origin/src/scheduler/runtime.ts";
+import { flushLatency } from "../origin/src/admission/runtime.ts";
 import { snapshot } from "./support/state.ts";
 
 let h: Harness;

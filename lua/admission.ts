@@ -1,7 +1,7 @@
 /**
  * The admission scripts the origin's scheduler and admin controls run: sources, the order
  * of their KEYS, and their return codes. Loaded once with ioredis `defineCommand`
- * (origin/src/scheduler/scripts.ts).
+ * (origin/src/admission/scripts.ts).
  */
 import type { EventKeys } from "../common/keys.ts";
 import admitFansSource from "./admitFans-10.lua";

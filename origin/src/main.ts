@@ -10,7 +10,7 @@ import { createDatabase } from "./db/client.ts";
 import { syncAllEvents } from "./modules/events/sync.ts";
 import { SimulatedPaymentProvider } from "./payments/simulated.ts";
 import { connectRedis } from "./redis/client.ts";
-import { startAdmission, stopAdmission } from "./scheduler/runtime.ts";
+import { startAdmission, stopAdmission } from "./admission/runtime.ts";
 
 const config = loadConfig();
 

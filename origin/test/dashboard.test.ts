@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventKeys } from "../../common/keys.ts";
 import { DashboardSampler, SAMPLES_KEPT } from "../src/modules/dashboard/sampler.ts";
-import { admissionRuntime } from "../src/scheduler/runtime.ts";
+import { admissionRuntime } from "../src/admission/runtime.ts";
 import { errorShape, Harness } from "./support/harness.ts";
 import { joinFans, ManualClock, newScheduler, testSchedulerConfig } from "./admission/support.ts";
 

@@ -4,7 +4,7 @@ import { eventKeys } from "../../common/keys.ts";
 import { parseConfig } from "../src/config.ts";
 import { systemClock } from "../src/lib/clock.ts";
 import { connectRedis } from "../src/redis/client.ts";
-import type { Scheduler } from "../src/scheduler/scheduler.ts";
+import type { Scheduler } from "../src/admission/scheduler.ts";
 import { joinFans, newScheduler, testSchedulerConfig } from "./admission/support.ts";
 import { openWaitingRoom } from "../../test/kit/waiting-room.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";

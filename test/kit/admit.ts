@@ -6,7 +6,7 @@
  */
 import type Redis from "ioredis";
 import { eventKeys } from "../../common/keys.ts";
-import { admitFans } from "../../origin/src/scheduler/scripts.ts";
+import { admitFans } from "../../origin/src/admission/scripts.ts";
 
 export interface AdmitOptions {
   /** a fan not seen for longer has left and is dropped, not admitted (default 30 s) */

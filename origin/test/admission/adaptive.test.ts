@@ -3,10 +3,10 @@ import { eventKeys } from "../../../common/keys.ts";
 import { createDatabase, type Database } from "../../src/db/client.ts";
 import { insertEvent } from "../../src/modules/admin/service.ts";
 import { insertOrder } from "../../src/modules/orders/repository.ts";
-import type { AdaptiveDecision } from "../../src/scheduler/adaptive.ts";
-import { dropScratchEvents } from "../../src/scheduler/capacity.ts";
-import { LatencyRecorder, readLatencyWindow } from "../../src/scheduler/latency.ts";
-import { admissionRuntime } from "../../src/scheduler/runtime.ts";
+import type { AdaptiveDecision } from "../../src/admission/adaptive.ts";
+import { dropScratchEvents } from "../../src/admission/capacity.ts";
+import { LatencyRecorder, readLatencyWindow } from "../../src/admission/latency.ts";
+import { admissionRuntime } from "../../src/admission/runtime.ts";
 import { Harness } from "../support/harness.ts";
 import { dropEvent, joinFans, ManualClock, newRedis, newScheduler, testSchedulerConfig } from "./support.ts";
 import { openWaitingRoom } from "../../../test/kit/waiting-room.ts";
@@ -200,7 +200,7 @@ describe("what adaptive mode steers by", () => {
 
 describe("adaptive cooldown", () => {
   test("one slow spell is cut once per cooldown, not every second", async () => {
-    const { AdaptiveRate } = await import("../../src/scheduler/adaptive.ts");
+    const { AdaptiveRate } = await import("../../src/admission/adaptive.ts");
     const config = testSchedulerConfig().adaptive;
     const a = new AdaptiveRate({ ...config, latencyBoundMs: 100, cooldownMs: 3000, decreaseFactor: 0.5, minSamples: 1 });
     const slow = { p95Ms: 400, samples: 50 };

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
 import { RestoreCode } from "../../../lua/admission.ts";
 import { changeRoom } from "../../src/modules/admission/rooms.ts";
-import { parseSchedulerConfig } from "../../src/scheduler/config.ts";
-import { IssueRate } from "../../src/scheduler/issue-rate.ts";
-import { reserveFor } from "../../src/scheduler/restore.ts";
-import { admissionRuntime } from "../../src/scheduler/runtime.ts";
-import { acquireLease, restoreLine } from "../../src/scheduler/scripts.ts";
+import { parseSchedulerConfig } from "../../src/admission/config.ts";
+import { IssueRate } from "../../src/admission/issue-rate.ts";
+import { reserveFor } from "../../src/admission/restore.ts";
+import { admissionRuntime } from "../../src/admission/runtime.ts";
+import { acquireLease, restoreLine } from "../../src/admission/scripts.ts";
 import { Harness } from "../support/harness.ts";
 
 let h: Harness;

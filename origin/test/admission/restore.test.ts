@@ -11,8 +11,8 @@ import { sessionIdFor, signActiveToken } from "../../../common/tokens.ts";
 import { forPlainRedis } from "../../../lua/flags.ts";
 import { ClaimCode, queueScripts, seedJoinArgs } from "../../../lua/queue.ts";
 import { signingKeyFromEnv } from "../../../test/kit/dev-sessions.ts";
-import { admissionRuntime } from "../../src/scheduler/runtime.ts";
-import type { Scheduler } from "../../src/scheduler/scheduler.ts";
+import { admissionRuntime } from "../../src/admission/runtime.ts";
+import type { Scheduler } from "../../src/admission/scheduler.ts";
 import { Harness } from "../support/harness.ts";
 import { PrivateRedis } from "../../../chaos/support/redis-server.ts";
 

@@ -10,8 +10,8 @@ import { obliterateEventKeys } from "../../../test/kit/obliterate.ts";
 import { forPlainRedis } from "../../../lua/flags.ts";
 import { queueScripts, seedJoinArgs } from "../../../lua/queue.ts";
 import type { Clock } from "../../src/lib/clock.ts";
-import { parseSchedulerConfig, type SchedulerConfig } from "../../src/scheduler/config.ts";
-import { Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
+import { parseSchedulerConfig, type SchedulerConfig } from "../../src/admission/config.ts";
+import { Scheduler, type SchedulerOptions } from "../../src/admission/scheduler.ts";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 

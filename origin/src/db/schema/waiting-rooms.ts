@@ -4,7 +4,7 @@ import { bigint, boolean, datetime, double, index, int, mysqlTable, primaryKey, 
  * What a waiting room is, per event, so that Redis can lose it: the organiser's settings
  * and status (written by every admin change before Redis), the scheduling leader's
  * checkpoint, the admissions it made and the sessions that ended. The scheduler rebuilds
- * an event's line in Redis from these rows (origin/src/scheduler/restore.ts).
+ * an event's line in Redis from these rows (origin/src/admission/restore.ts).
  *
  * No foreign key to `events`: a waiting room may run for an id with no event row (tests,
  * load drivers), as it does in Redis.

@@ -3,13 +3,13 @@
  * a version. Every admin change writes here first, then Redis (the queue-state hash, with
  * the version it now holds as `roomVersion`). A failure between the two leaves Redis
  * behind, never ahead: the scheduling leader sees the older `roomVersion` and writes the
- * MySQL definition into Redis within a second (scheduler/reconcile.ts).
+ * MySQL definition into Redis within a second (admission/scheduler.ts).
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { isDuplicateKey } from "../../db/errors.ts";
 import { waitingRooms, type WaitingRoomRow } from "../../db/schema/index.ts";
-import { QUEUE_STATUSES, type QueueStatus } from "../../scheduler/settings.ts";
+import { QUEUE_STATUSES, type QueueStatus } from "../../admission/settings.ts";
 
 export type Room = WaitingRoomRow;
 

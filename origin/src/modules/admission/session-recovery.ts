@@ -13,8 +13,8 @@ import { eventKeys } from "../../../../common/keys.ts";
 import type { Deps } from "../../deps.ts";
 import { RestoringError, SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
-import { DurableLine } from "../../scheduler/durable.ts";
-import { admissionRuntime } from "../../scheduler/runtime.ts";
+import { DurableLine } from "../../admission/durable.ts";
+import { admissionRuntime } from "../../admission/runtime.ts";
 import { findRoom } from "./rooms.ts";
 
 const lines = new WeakMap<object, DurableLine>();

@@ -8,7 +8,7 @@
 import { Elysia, t } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { REQUEST_ID_HEADER } from "../../plugins/request-context.ts";
-import { admissionRuntime } from "../../scheduler/runtime.ts";
+import { admissionRuntime } from "../../admission/runtime.ts";
 import { logJson } from "./log.ts";
 
 const PURCHASE_ROUTE = "/api/events/:eventId/holds/:holdId/purchase";

@@ -9,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { eventKeys, globalKeys } from "../../../../common/keys.ts";
 import type { Db } from "../../db/client.ts";
 import type { Clock } from "../../lib/clock.ts";
-import type { SchedulerObserver } from "../../scheduler/scheduler.ts";
+import type { SchedulerObserver } from "../../admission/scheduler.ts";
 import { logJson } from "./log.ts";
 
 /** Most events whose queue gauges one scrape reads. */

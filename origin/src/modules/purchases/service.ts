@@ -17,7 +17,7 @@ import { AppError, errorBody, RestoringError, type ErrorBody } from "../../error
 import { whileLive } from "../admission/session-recovery.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
-import { recordPurchaseDbLatency } from "../../scheduler/runtime.ts";
+import { recordPurchaseDbLatency } from "../../admission/runtime.ts";
 import { expectOk } from "../../redis/script-errors.ts";
 import * as scripts from "../../redis/seat-scripts.ts";
 import { PaymentTimeoutError, type ChargeResult } from "../../payments/provider.ts";

@@ -51,7 +51,7 @@ export interface AdaptiveConfig {
   minSamples: number;
 }
 
-/** How the leader rebuilds a line Redis lost (scheduler/restore.ts). */
+/** How the leader rebuilds a line Redis lost (admission/restore.ts). */
 export interface RestoreConfig {
   /** how long a number found without its ticket waits for its fan (`lost` expiry) */
   graceMs: number;

@@ -1,7 +1,7 @@
 /**
  * How fast an event hands out queue numbers, from the ticket counter the leader sees on
  * each tick: the peak over any one second of the last minute. A restore adds numbers above
- * the last checkpoint at this rate for the time since it (scheduler/restore.ts), so the
+ * the last checkpoint at this rate for the time since it (admission/restore.ts), so the
  * numbers issued after the checkpoint are never handed out again.
  */
 const WINDOW_MS = 60_000;
