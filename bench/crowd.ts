@@ -35,7 +35,7 @@ import { STEPS, type FansInput, type FansProgress, type FansResult, type Step } 
 import { benchEnv } from "./lib/env.ts";
 import { declareSettings, int, num, settingsMarkdown, text } from "./lib/settings.ts";
 import { withStack } from "./lib/stack.ts";
-import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
+import { checkInvariants, type Invariant, type Sale } from "../test/kit/invariants.ts";
 import { ensureFetchConcurrency, summarize, type LatencySummary } from "./lib/latency.ts";
 import { connectHeapReader, workerdRss } from "./lib/workerd-heap.ts";
 import { openStream } from "./lib/sse-socket.ts";
@@ -348,7 +348,7 @@ export async function run(_args: string[] = []): Promise<void> {
     await Bun.sleep((holdSeconds + 3) * 1000);
     const sales: Sale[] = results.flatMap((r) => r.sales);
     const seats = Array.from({ length: seatCount }, (_, i) => `A-${Math.floor(i / SEATS_PER_ROW) + 1}-${(i % SEATS_PER_ROW) + 1}`);
-    const invariants = await checkInvariants(redis, database, eventId, seats, sales);
+    const invariants = await checkInvariants(redis, database.pool, eventId, seats, sales);
     for (const inv of invariants) log(`  ${inv.ok ? "ok  " : "FAIL"} ${inv.name}: ${inv.detail}`);
 
     // ---- 7. results ----

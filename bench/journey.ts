@@ -22,7 +22,7 @@ import { benchEnv } from "./lib/env.ts";
 import { miniflareEdge } from "./edge-runtime.ts";
 import { ensureFetchConcurrency, newHistogram, recordMs, summarize } from "./lib/latency.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
-import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
+import { checkInvariants, type Invariant, type Sale } from "../test/kit/invariants.ts";
 import { declareSettings, int, num, text, type Parsed } from "./lib/settings.ts";
 import { withStack, type Stack } from "./lib/stack.ts";
 import { SseReader } from "../test/kit/sse.ts";
@@ -332,7 +332,7 @@ async function sendFans(edgeUrl: string, sale: SaleSetup, p: Plan) {
 /** Measure: once every hold that was not bought has expired, what MySQL and Redis hold. */
 async function invariantsOnceHoldsExpired(redis: Redis, database: ReturnType<typeof createDatabase>, sale: SaleSetup, sales: Sale[], holdSeconds: number): Promise<Invariant[]> {
   await Bun.sleep((holdSeconds + 3) * 1000);
-  const invariants = await checkInvariants(redis, database, sale.eventId, sale.seats, sales);
+  const invariants = await checkInvariants(redis, database.pool, sale.eventId, sale.seats, sales);
   for (const inv of invariants) console.log(`  ${inv.ok ? "ok  " : "FAIL"} ${inv.name}: ${inv.detail}`);
   return invariants;
 }

@@ -24,19 +24,24 @@ export function eventKeyPattern(eventId: string): string {
   return `${eventKeys(eventId).config.replace(/config$/, "")}*`;
 }
 
-/** Every key of the event on one server (on a Cluster: on every master; the hash tag puts them all on one). */
-export async function eventRedisKeys(redis: Redis | Cluster, eventId: string): Promise<string[]> {
-  const servers = "nodes" in redis && typeof redis.nodes === "function" && "isCluster" in redis && redis.isCluster ? redis.nodes("master") : [redis as Redis];
+/** Every key matching `pattern`, found with SCAN (on a Cluster: on every master). */
+export async function scanKeys(redis: Redis | Cluster, pattern: string): Promise<string[]> {
+  const servers = "isCluster" in redis && redis.isCluster ? (redis as Cluster).nodes("master") : [redis as Redis];
   const found: string[] = [];
   for (const server of servers) {
     let cursor = "0";
     do {
-      const [next, keys] = await server.scan(cursor, "MATCH", eventKeyPattern(eventId), "COUNT", 5000);
+      const [next, keys] = await server.scan(cursor, "MATCH", pattern, "COUNT", 5000);
       cursor = next;
       found.push(...keys);
     } while (cursor !== "0");
   }
   return found;
+}
+
+/** Every key of the event (the hash tag puts them all in one slot, so on one server). */
+export function eventRedisKeys(redis: Redis | Cluster, eventId: string): Promise<string[]> {
+  return scanKeys(redis, eventKeyPattern(eventId));
 }
 
 /** The Redis half alone: the event's keys and its entry in `cu:queues`. */
