@@ -11,7 +11,7 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { Redis, type RedisConfigNodejs } from "@upstash/redis";
 import IORedis from "ioredis";
 import { startPrivateRedis, type LocalService } from "./kit/local-services.ts";
-import { startBridge, type TestBridge } from "./helpers/bridge.ts";
+import { startBridge, type TestBridge } from "./kit/bridge.ts";
 
 const prefix = `test:bridge:${crypto.randomUUID()}:`;
 const k = (name: string) => prefix + name;

@@ -15,7 +15,7 @@ import { freePort } from "../../test/kit/free-port.ts";
 import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
 import { waitUntil } from "../../test/kit/wait.ts";
 import { startWorkerdEdge, type WorkerdEdge, type WorkerdEdgeOptions } from "../../test/kit/workerd-edge.ts";
-import { startBridgeProcess } from "./bridge.ts";
+import { startBridgeProcess } from "../../test/kit/bridge.ts";
 import { obliterateEvent, obliterateEventKeys } from "../../test/kit/obliterate.ts";
 
 const root = join(import.meta.dir, "..", "..");

@@ -6,7 +6,7 @@
  */
 import { adminApi } from "../../test/kit/events.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
-import { startBridge, type TestBridge } from "../../test/helpers/bridge.ts";
+import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 import { freePort } from "../../test/kit/free-port.ts";
 import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";

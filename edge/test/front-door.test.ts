@@ -8,7 +8,7 @@ import { EventSource } from "eventsource";
 import Redis from "ioredis";
 import { eventKeys } from "../../common/keys.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
-import { startUpstashBridge, type UpstashBridge } from "../../test/kit/upstash-bridge/server.ts";
+import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { newOpenEvent } from "../../test/kit/waiting-room.ts";
@@ -17,13 +17,13 @@ setDefaultTimeout(120_000);
 
 let server: PrivateRedis;
 let redis: Redis;
-let bridge: UpstashBridge;
+let bridge: TestBridge;
 let edge: WorkerdEdge;
 
 beforeAll(async () => {
   server = await PrivateRedis.start();
   redis = new Redis(server.url);
-  bridge = await startUpstashBridge({ redisUrl: server.url, port: 0, token: process.env.UPSTASH_REDIS_REST_TOKEN! });
+  bridge = await startBridge({ redisUrl: server.url });
   edge = await startWorkerdEdge({ upstashUrl: bridge.url, vars: { TICK_MS: "200", HEARTBEAT_SECONDS: "1" } });
 });
 

@@ -13,7 +13,7 @@ import type { Env } from "../src/env.ts";
 import { Harness } from "../../origin/test/support/harness.ts";
 import { checked, Contract } from "../../test/helpers/contract.ts";
 import { spectralProblems } from "../../test/helpers/spectral.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
+import { startBridge } from "../../test/kit/bridge.ts";
 import Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
@@ -23,7 +23,7 @@ import { call, SseReader, testEnv } from "./helpers/worker.ts";
 
 let h: Harness;
 let origin: ReturnType<typeof Bun.serve>;
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let env: Env;
 let contract: Contract;
 /** the origin's own document: what the edge forwards must also be what the origin documents */
@@ -34,7 +34,7 @@ const edgeOnlyEvents: string[] = [];
 beforeAll(async () => {
   h = await Harness.create("edge-contract", { event: { holdSeconds: 60, perOrderLimit: 4 } });
   origin = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => h.app.handle(request) });
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   env = testEnv(bridge.url, { ORIGIN_URL: `http://127.0.0.1:${origin.port}`, TICK_MS: "200", HEARTBEAT_SECONDS: "1" });
   const res = await call(env, "/openapi.json");
   expect(res.status).toBe(200);
@@ -203,7 +203,7 @@ describe("the edge's OpenAPI document", () => {
 
     // readiness, on a Redis of its own: ok with one open waiting room, degraded when the registry is gone
     const own = await PrivateRedis.start();
-    const ownBridge = await startTestBridge({ redisUrl: own.url });
+    const ownBridge = await startBridge({ redisUrl: own.url });
     try {
       const ownRedis = new Redis(own.url);
       const probe = testEnv(ownBridge.url);

@@ -7,19 +7,19 @@ import { Harness } from "../../origin/test/support/harness.ts";
 import { UPLOT_FILES } from "../../scripts/vendor-uplot.ts";
 import { CHARTS, dashboardScriptUrl, UPLOT_VERSION } from "../src/dashboard-page.ts";
 import type { Env } from "../src/env.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
+import { startBridge } from "../../test/kit/bridge.ts";
 import { dropEvent, redis } from "./helpers/redis.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, testEnv } from "./helpers/worker.ts";
 
 const root = join(import.meta.dir, "..", "..");
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let env: Env;
 let standIn: ReturnType<typeof Bun.serve>;
 const seen: Array<{ method: string; path: string; headers: Record<string, string>; body: string }> = [];
 
 beforeAll(async () => {
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   standIn = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",

@@ -13,7 +13,7 @@ import { sessionIdFor } from "../../common/tokens.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
 import type { Env } from "../src/env.ts";
 import { hubFor, SnapshotUnavailable } from "../src/hub.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
+import { startBridge } from "../../test/kit/bridge.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { newOpenEvent } from "../../test/kit/waiting-room.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
@@ -24,14 +24,14 @@ const RESTORING = { status: "restoring", code: "RESTORING", message: "We are res
 
 let server: PrivateRedis;
 let redis: Redis;
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let env: Env;
 const readers: SseReader[] = [];
 
 beforeAll(async () => {
   server = await PrivateRedis.start();
   redis = new Redis(server.url);
-  bridge = await startTestBridge({ redisUrl: server.url });
+  bridge = await startBridge({ redisUrl: server.url });
   env = testEnv(bridge.url, { TICK_MS: "100", PRESENCE_GRACE_SECONDS: "30", HEARTBEAT_SECONDS: "1" });
 });
 afterAll(async () => {

@@ -11,13 +11,13 @@ import { verifyActiveToken } from "../../common/tokens.ts";
 import { startEdge, type RunningEdge } from "../../test/kit/wrangler-edge.ts";
 import { freePort } from "../../test/kit/free-port.ts";
 import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
+import { startBridge } from "../../test/kit/bridge.ts";
 import { monitorReads } from "./helpers/monitor.ts";
 import { admitHead, dropEvent, openQueue } from "./helpers/redis.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { SseReader } from "./helpers/worker.ts";
 
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let edge: RunningEdge;
 /** the real origin (`bun origin/src/main.ts`) */
 let realOrigin: OriginProcess;
@@ -50,7 +50,7 @@ async function createRealEvent(label: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   const migrate = Bun.spawn(["bun", "origin/src/db/migrate.ts"], { cwd: root, stdout: "ignore", stderr: "inherit" });
   expect(await migrate.exited).toBe(0);
   realOrigin = await startOrigin({ env: {}, port: await freePort() });

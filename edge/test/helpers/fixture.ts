@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll } from "bun:test";
 import type { Env } from "../../src/env.ts";
-import { startTestBridge } from "./bridge.ts";
+import { startBridge } from "../../../test/kit/bridge.ts";
 import { uniqueEventId } from "../../../test/kit/event-ids.ts";
 import { dropEvent, openQueue } from "./redis.ts";
 import { testEnv } from "./worker.ts";
@@ -19,7 +19,7 @@ export interface EdgeFixture {
 }
 
 export function useEdgeWorker(vars: Partial<Env> | (() => Partial<Env>) = {}): EdgeFixture {
-  let bridge: Awaited<ReturnType<typeof startTestBridge>> | undefined;
+  let bridge: Awaited<ReturnType<typeof startBridge>> | undefined;
   const events: string[] = [];
   const fixture: EdgeFixture = {
     env: undefined as unknown as Env,
@@ -32,7 +32,7 @@ export function useEdgeWorker(vars: Partial<Env> | (() => Partial<Env>) = {}): E
     },
   };
   beforeAll(async () => {
-    bridge = await startTestBridge();
+    bridge = await startBridge();
     fixture.bridgeUrl = bridge.url;
     fixture.env = testEnv(bridge.url, typeof vars === "function" ? vars() : vars);
   });
