@@ -6,6 +6,7 @@
  */
 import { adminApi } from "../../test/kit/events.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { startBalancer } from "../../test/kit/balancer.ts";
 import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 import { freePort } from "../../test/kit/free-port.ts";
@@ -22,26 +23,6 @@ export interface LineStack {
   stop(): Promise<void>;
 }
 
-/** Spreads requests over the origins in turn, as a load balancer in front of them would. */
-function roundRobin(origins: string[]) {
-  let next = 0;
-  return Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    idleTimeout: 60,
-    async fetch(request) {
-      const url = new URL(request.url);
-      const target = origins[next++ % origins.length]!;
-      const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-      try {
-        return await fetch(target + url.pathname + url.search, { method: request.method, headers: request.headers, body, redirect: "manual" });
-      } catch {
-        return Response.json({ code: "ORIGIN_UNREACHABLE", message: "no origin answered" }, { status: 502 });
-      }
-    },
-  });
-}
-
 export async function startLineStack(originEnv: Record<string, string> = {}, edgeVars: Record<string, string> = {}): Promise<LineStack> {
   const redis = await PrivateRedis.start();
   const stops: Array<() => Promise<unknown>> = [() => redis.kill()];
@@ -56,13 +37,14 @@ export async function startLineStack(originEnv: Record<string, string> = {}, edg
     for (const s of started) if (s.status === "fulfilled") origins.push(s.value);
     for (const origin of origins) stops.unshift(() => origin.stop());
     for (const s of started) if (s.status === "rejected") throw s.reason;
-    const balancer = roundRobin(origins.map((o) => o.url));
-    stops.unshift(async () => balancer.stop(true));
+    // one address in front of both, spreading requests in turn as a load balancer would
+    const balancer = startBalancer({ upstreams: origins.map((o) => o.url) });
+    stops.unshift(async () => balancer.stop());
     const bridge: TestBridge = await startBridge({ redisUrl: redis.url });
     stops.unshift(() => bridge.stop());
     const edge: WorkerdEdge = await startWorkerdEdge({
       upstashUrl: bridge.url,
-      originUrl: `http://127.0.0.1:${balancer.port}`,
+      originUrl: balancer.url,
       vars: { TICK_MS: "250", HEARTBEAT_SECONDS: "2", JOIN_LIMIT_PER_MINUTE: "100000", TICKET_LIMIT_PER_MINUTE: "100000", ...edgeVars },
     });
     stops.unshift(() => edge.stop());

@@ -15,6 +15,7 @@ import { startBridge } from "../../test/kit/bridge.ts";
 import { monitorReads } from "./helpers/monitor.ts";
 import { admitHead, dropEvent, openQueue } from "./helpers/redis.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { adminApi, testEventInput } from "../../test/kit/events.ts";
 import { SseReader } from "./helpers/worker.ts";
 
 let bridge: Awaited<ReturnType<typeof startBridge>>;
@@ -31,19 +32,11 @@ const root = new URL("../../", import.meta.url).pathname;
 async function createRealEvent(label: string): Promise<string> {
   const eventId = uniqueEventId(label);
   events.push(eventId);
-  const res = await fetch(`${realOrigin.url}/admin/events`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${process.env.ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      id: eventId,
-      name: "Edge flow",
-      venue: "Test hall",
-      startsAt: "2031-01-01T20:00:00.000Z",
-      perOrderLimit: 4,
-      holdSeconds: 60,
-      sections: [{ name: "A", rows: 2, seatsPerRow: 5, tier: "standard", priceCents: 5000 }],
-    }),
-  });
+  const res = await adminApi(realOrigin.url).call(
+    "POST",
+    "/admin/events",
+    testEventInput({ id: eventId, name: "Edge flow", startsAt: "2031-01-01T20:00:00.000Z", holdSeconds: 60, sections: [{ name: "A", rows: 2, seatsPerRow: 5, tier: "standard", priceCents: 5000 }] }),
+  );
   expect(res.status).toBe(201);
   await openQueue(eventId);
   return eventId;
