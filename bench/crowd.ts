@@ -34,6 +34,7 @@ import { measureAndStoreCapacity, measurementOptions, measurementSettings } from
 import { STEPS, type FansInput, type FansProgress, type FansResult, type Step } from "./lib/crowd-protocol.ts";
 import { benchEnv } from "./lib/env.ts";
 import { declareSettings, int, num, settingsMarkdown, text } from "./lib/settings.ts";
+import { adminApi } from "../test/kit/events.ts";
 import { withStack } from "./lib/stack.ts";
 import { checkInvariants, type Invariant, type Sale } from "../test/kit/invariants.ts";
 import { ensureFetchConcurrency, summarize, type LatencySummary } from "./lib/latency.ts";
@@ -259,20 +260,14 @@ export async function run(_args: string[] = []): Promise<void> {
     const eventId = scratchEvent(`crowd-${Date.now().toString(36)}`);
     const rows = Math.ceil(fans / SEATS_PER_ROW);
     const seatCount = rows * SEATS_PER_ROW;
-    const created = await fetch(`${origin.url}/admin/events`, {
-      method: "POST",
-      headers: admin,
-      body: JSON.stringify({
-        id: eventId,
-        name: "crowd",
-        venue: "bench",
-        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        perOrderLimit: 4,
-        holdSeconds,
-        sections: [{ name: "A", rows, seatsPerRow: SEATS_PER_ROW, tier: "standard", priceCents: 100 }],
-      }),
+    await adminApi(origin.url, env.ADMIN_KEY).createEvent({
+      id: eventId,
+      name: "crowd",
+      venue: "bench",
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      holdSeconds,
+      sections: [{ name: "A", rows, seatsPerRow: SEATS_PER_ROW, tier: "standard", priceCents: 100 }],
     });
-    if (created.status !== 201) throw new Error(`creating the event: ${created.status} ${await created.text()}`);
     const opened = await fetch(`${origin.url}/admin/events/${eventId}/queue`, { method: "POST", headers: admin, body: JSON.stringify({ maxActive, claimSeconds: 60, sessionSeconds: 300 }) });
     if (opened.status !== 201) throw new Error(`opening the queue: ${opened.status} ${await opened.text()}`);
     const stateAtOpen = await redis.hgetall(eventKeys(eventId).queueState);

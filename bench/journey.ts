@@ -24,6 +24,7 @@ import { ensureFetchConcurrency, newHistogram, recordMs, summarize } from "./lib
 import { Meter, slice, warm } from "./origin-load.ts";
 import { checkInvariants, type Invariant, type Sale } from "../test/kit/invariants.ts";
 import { declareSettings, int, num, text, type Parsed } from "./lib/settings.ts";
+import { adminApi } from "../test/kit/events.ts";
 import { withStack, type Stack } from "./lib/stack.ts";
 import { SseReader } from "../test/kit/sse.ts";
 import { p95, STEPS, writeResults, type Ceiling, type JourneyResult, type Step, type StatusClass } from "./journey-report.ts";
@@ -262,22 +263,16 @@ async function startStack(stack: Stack, env: Record<string, string>, redisUrl: s
 /** Setup: the event and its waiting room, paused when fans should first gather on their streams. */
 async function openSale(adminUrl: string, adminKey: string, eventId: string, p: Plan): Promise<SaleSetup> {
   const admin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
-  const created = await fetch(`${adminUrl}/admin/events`, {
-    method: "POST",
-    headers: admin,
-    body: JSON.stringify({
-      id: eventId,
-      name: "journey",
-      venue: "bench",
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      perOrderLimit: 4,
-      holdSeconds: p.holdSeconds,
-      maxActive: 2000,
-      admissionRate: p.admissionRate,
-      sections: [{ name: "A", rows: Math.ceil(p.seatCount / 500), seatsPerRow: Math.min(500, p.seatCount), tier: "standard", priceCents: 100 }],
-    }),
+  await adminApi(adminUrl, adminKey).createEvent({
+    id: eventId,
+    name: "journey",
+    venue: "bench",
+    startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+    holdSeconds: p.holdSeconds,
+    maxActive: 2000,
+    admissionRate: p.admissionRate,
+    sections: [{ name: "A", rows: Math.ceil(p.seatCount / 500), seatsPerRow: Math.min(500, p.seatCount), tier: "standard", priceCents: 100 }],
   });
-  if (created.status !== 201) throw new Error(`creating event: ${created.status} ${await created.text()}`);
   const opened = await fetch(`${adminUrl}/admin/events/${eventId}/queue`, {
     method: "POST",
     headers: admin,

@@ -27,25 +27,32 @@ export function createTestEvent(deps: Deps, input: Partial<EventInput> & { id: s
 export interface AdminApi {
   /** one admin request, with the admin key; the body parsed as JSON when it is */
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** creates the event (the kit's small hall unless `event` says otherwise); throws unless it was created */
+  createEvent(event: Partial<EventInput> & { id: string }): Promise<string>;
   /** creates the event and opens its waiting room with these settings; throws unless both succeed */
   createEventWithQueue(event: Partial<EventInput> & { id: string }, queue: Record<string, unknown>): Promise<string>;
 }
 
-/** The admin API of a running origin at `originUrl`, authorised with ADMIN_KEY. */
-export function adminApi(originUrl: string): AdminApi {
+/** The admin API of a running origin at `originUrl`, authorised with `adminKey` (default ADMIN_KEY). */
+export function adminApi(originUrl: string, adminKey = process.env.ADMIN_KEY): AdminApi {
   const call: AdminApi["call"] = async (method, path, body) => {
     const res = await fetch(originUrl + path, {
       method,
-      headers: { authorization: `Bearer ${process.env.ADMIN_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: { authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, body: await res.json().catch(() => null) };
   };
+  const createEvent: AdminApi["createEvent"] = async (event) => {
+    const created = await call("POST", "/admin/events", testEventInput(event));
+    if (created.status !== 201) throw new Error(`creating ${event.id}: ${created.status} ${JSON.stringify(created.body)}`);
+    return event.id;
+  };
   return {
     call,
+    createEvent,
     async createEventWithQueue(event, queue) {
-      const created = await call("POST", "/admin/events", testEventInput(event));
-      if (created.status !== 201) throw new Error(`creating ${event.id}: ${created.status} ${JSON.stringify(created.body)}`);
+      await createEvent(event);
       const opened = await call("POST", `/admin/events/${event.id}/queue`, { adaptive: false, ...queue });
       if (opened.status >= 300) throw new Error(`opening the waiting room of ${event.id}: ${opened.status} ${JSON.stringify(opened.body)}`);
       return event.id;
