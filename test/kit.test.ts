@@ -14,7 +14,15 @@ import { newOpenEvent } from "./kit/waiting-room.ts";
 
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const pool = createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
+const events: string[] = [];
+/** A new open (and registered) waiting room, obliterated after the file even when a test fails midway. */
+const openEvent = async (label: string, registered = false) => {
+  const eventId = await newOpenEvent(redis, label, { registered });
+  events.push(eventId);
+  return eventId;
+};
 afterAll(async () => {
+  for (const eventId of events) await obliterateEvent(redis, pool, eventId);
   redis.disconnect();
   await pool.end();
 });
@@ -29,8 +37,8 @@ describe("test kit", () => {
   });
 
   test("obliterating an event removes its keys, its registry entry and its rows, and nothing of another event", async () => {
-    const gone = await newOpenEvent(redis, "kit-gone", { registered: true });
-    const kept = await newOpenEvent(redis, "kit-kept", { registered: true });
+    const gone = await openEvent("kit-gone", true);
+    const kept = await openEvent("kit-kept", true);
     // more keys than one SCAN step returns
     const seats = redis.pipeline();
     for (let i = 0; i < 6000; i++) seats.set(eventKeys(gone).seat(`S-${i}`), "hold");
@@ -44,11 +52,10 @@ describe("test kit", () => {
     expect(await countRows(gone)).toBe(0);
     expect(await redis.hget(eventKeys(kept).queueState, "status")).toBe("open");
     expect(await redis.sismember(globalKeys.queues, kept)).toBe(1);
-    await obliterateEvent(redis, pool, kept);
   });
 
   test("fans are admitted through the real admission script, in arrival order, and never beside a scheduler that leads the event", async () => {
-    const eventId = await newOpenEvent(redis, "kit-admit");
+    const eventId = await openEvent("kit-admit");
     const k = eventKeys(eventId);
     const now = Date.now();
     await redis.zadd(k.queue, 1, "first", 2, "second", 3, "third");
@@ -61,7 +68,6 @@ describe("test kit", () => {
     await redis.set(k.schedulerLease, "origin-1:1");
     await expect(admitNextFans(redis, eventId, 1)).rejects.toThrow(/a scheduler leads/);
     expect(await redis.zrange(k.queue, 0, -1)).toEqual(["third"]);
-    await obliterateEvent(redis, pool, eventId);
   });
 
   test("an SSE event split across chunks is read once, whole; heartbeats are comments; retry is kept", () => {
