@@ -26,7 +26,7 @@ import { ceilingRate } from "../origin/src/admission/settings.ts";
 import { eventKeys } from "../common/keys.ts";
 import { signActiveToken } from "../common/tokens.ts";
 import { forPlainRedis } from "../lua/flags.ts";
-import { queueScripts } from "../lua/queue.ts";
+import { redisScripts } from "../lua/registry.ts";
 import { signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
 import { benchEnv } from "./lib/env.ts";
 import { declareSettings, flag, int, num, settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
@@ -109,9 +109,9 @@ export async function measurePurchasePath(o: PathOptions): Promise<CapacityResul
     };
     /** One admitted fan: claim the turn, hold a seat, buy it. */
     const fan = async (eventId: string, ticket: string, seat: string): Promise<boolean> => {
-      const claimKeys = queueScripts.claimTurn.keys(eventKeys(eventId));
+      const claimKeys = redisScripts.claimTurn.keys(eventKeys(eventId));
       const sid = `s_${crypto.randomUUID().replace(/-/g, "")}`;
-      const [code] = (await o.redis.eval(forPlainRedis(queueScripts.claimTurn.source), claimKeys.length, ...claimKeys, ticket, sid, Date.now(), 600_000)) as [number];
+      const [code] = (await o.redis.eval(forPlainRedis(redisScripts.claimTurn.source), claimKeys.length, ...claimKeys, ticket, sid, Date.now(), 600_000)) as [number];
       if (code !== 0) return false;
       const token = await signActiveToken({ evt: eventId, sid }, 600, key);
       const auth = { authorization: `Bearer ${token}`, "content-type": "application/json", "x-origin-auth": originAuth };

@@ -42,7 +42,7 @@ import { connectHeapReader, workerdRss } from "./lib/workerd-heap.ts";
 import { openStream } from "./lib/sse-socket.ts";
 import { signQueueTicket } from "../common/tokens.ts";
 import { forPlainRedis } from "../lua/flags.ts";
-import { queueScripts, seedJoinArgs } from "../lua/queue.ts";
+import { redisScripts, seedJoinArgs } from "../lua/registry.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
 
 export const settings = declareSettings("crowd", {
@@ -228,7 +228,7 @@ export async function run(_args: string[] = []): Promise<void> {
     const tickets: string[] = [];
     for (let i = 0; i < streamFans; i += 1000) {
       const tids = Array.from({ length: Math.min(1000, streamFans - i) }, (_, j) => `s${i + j}`);
-      await redis.eval(forPlainRedis(queueScripts.joinQueue.source), queueScripts.joinQueue.keys(sk).length, ...queueScripts.joinQueue.keys(sk), ...seedJoinArgs(Date.now(), tids));
+      await redis.eval(forPlainRedis(redisScripts.joinQueue.source), redisScripts.joinQueue.keys(sk).length, ...redisScripts.joinQueue.keys(sk), ...seedJoinArgs(Date.now(), tids));
       for (const [j, tid] of tids.entries()) tickets.push(`cu_q_${streamEvent}=${await signQueueTicket({ evt: streamEvent, tid, num: i + j + 1 }, 3600, secret)}`);
     }
     const streamHeapBefore = await heap.usedAfterGc();

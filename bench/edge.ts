@@ -19,7 +19,7 @@ import type { Socket } from "node:net";
 import Redis from "ioredis";
 import { eventKeys } from "../common/keys.ts";
 import { forPlainRedis } from "../lua/flags.ts";
-import { queueScripts } from "../lua/queue.ts";
+import { redisScripts } from "../lua/registry.ts";
 import { signQueueTicket } from "../common/tokens.ts";
 import { ensureDevSecrets } from "../test/kit/dev-secrets.ts";
 import { miniflareEdge, wranglerEdge, type BenchEdge } from "./edge-runtime.ts";
@@ -82,7 +82,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFracti
 async function eventMonitor(redisUrl: string) {
   const client = new Redis(redisUrl);
   const monitor = await client.monitor();
-  const sha = new Bun.CryptoHasher("sha1").update(forPlainRedis(queueScripts.readQueueState.source)).digest("hex");
+  const sha = new Bun.CryptoHasher("sha1").update(forPlainRedis(redisScripts.readQueueState.source)).digest("hex");
   const perEvent = new Map<string, { commands: number; reads: number }>();
   monitor.on("monitor", (_t: string, args: string[]) => {
     const key = args.find((a) => String(a).startsWith("cu:{bench-"));

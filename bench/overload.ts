@@ -28,7 +28,7 @@ import Redis from "ioredis";
 import { eventKeys, type EventKeys } from "../common/keys.ts";
 import { signActiveToken } from "../common/tokens.ts";
 import { forPlainRedis } from "../lua/flags.ts";
-import { queueScripts, seedJoinArgs } from "../lua/queue.ts";
+import { redisScripts, seedJoinArgs } from "../lua/registry.ts";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
 import { CapacityStore, measureCapacity } from "../origin/src/admission/capacity.ts";
@@ -193,8 +193,8 @@ async function stampede(redis: Redis, sales: SalesApi, baseId: string, fans: num
 
 /** Load: the crowd joins the line (the edge's join script, in batches of 500) spread over the arrival seconds. */
 async function arrive(redis: Redis, k: EventKeys, crowd: number, arrivalSeconds: number, started: number): Promise<void> {
-  const joinKeys = queueScripts.joinQueue.keys(k);
-  const joinSource = forPlainRedis(queueScripts.joinQueue.source);
+  const joinKeys = redisScripts.joinQueue.keys(k);
+  const joinSource = forPlainRedis(redisScripts.joinQueue.source);
   const batch = 500;
   for (let i = 0; i < crowd; i += batch) {
     const tids = Array.from({ length: Math.min(crowd, i + batch) - i }, (_, j) => `t${i + j}-${crypto.randomUUID().slice(0, 8)}`);
@@ -206,8 +206,8 @@ async function arrive(redis: Redis, k: EventKeys, crowd: number, arrivalSeconds:
 
 /** Load: every admitted fan claims the turn (the edge's claim script), signs the active token, holds and buys. */
 function admittedFansBuy(redis: Redis, k: EventKeys, eventId: string, sales: SalesApi, key: ReturnType<typeof signingKeyFromEnv>) {
-  const claimKeys = queueScripts.claimTurn.keys(k);
-  const claimSource = forPlainRedis(queueScripts.claimTurn.source);
+  const claimKeys = redisScripts.claimTurn.keys(k);
+  const claimSource = forPlainRedis(redisScripts.claimTurn.source);
   let nextSeat = 0;
   let inFlight = 0;
   let latencies: number[] = [];

@@ -9,73 +9,74 @@ export function eventKeys(eventId: string) {
   if (!EVENT_ID_PATTERN.test(eventId)) throw new Error(`invalid event id: ${JSON.stringify(eventId)}`);
   const p = `cu:{${eventId}}:`;
   return {
-    /** string: the hold id holding this seat; set NX with PX = hold expiry */
+    /** string: the hold id currently holding this seat; `SET NX PX` (PX = hold expiry) */
     seat: (seatId: string) => `${p}seat:${seatId}`,
-    /** hash: { sid, seats, expiresAt } of one hold; same expiry as its seat keys */
+    /** hash: `sid`, `seats`, `expiresAt` (and `purchase` = order id while it is being bought) of one hold; outlives its seats by 2 s so the owner check always works */
     hold: (holdId: string) => `${p}hold:${holdId}`,
-    /** zset: seatId -> hold expiry (ms) for one session; enforces the per-session seat limit */
+    /** zset: seat id -> hold expiry (ms) of the seats one session holds; enforces the per-session seat limit */
     sessionSeats: (sessionId: string) => `${p}sess:${sessionId}:seats`,
-    /** set: seat ids sold in MySQL (rebuilt from MySQL at start) */
+    /** set: seat ids sold in MySQL; rebuilt from MySQL when the origin starts */
     sold: `${p}sold`,
-    /** zset: sessionId -> session expiry (ms); a session is active while its score is in the future */
+    /** zset: session id -> session expiry (ms); an active (admitted and claimed) fan, while its score is in the future */
     active: `${p}active`,
-    /** hash: event settings the hot path needs (perOrderLimit, holdSeconds, ...) */
+    /** hash: event settings the hot path needs (`perOrderLimit`, `holdSeconds`) */
     config: `${p}config`,
-    /** string: monotonic ticket counter (INCR) */
+    /** string: ticket counter (INCR), gives arrival order */
     seq: `${p}seq`,
-    /** zset: waiting ticketId -> queue number (arrival order) */
+    /** zset: waiting ticket id -> queue number (arrival order) */
     queue: `${p}queue`,
-    /** zset: waiting ticketId -> last seen (ms); tickets not seen within the grace period have left */
+    /** zset: waiting ticket id -> last seen (ms); presence: tickets not seen within the grace period have left */
     seen: `${p}seen`,
-    /** string: highest queue number the scheduler has passed (the serving pointer) */
+    /** string: the serving pointer: the highest queue number the scheduler has passed */
     serving: `${p}serving`,
-    /** zset: admitted ticketId -> claim deadline (ms); a claim removes the ticket (single use) */
+    /** zset: admitted ticket id -> claim deadline (ms); a claim removes it (single use) */
     admitted: `${p}admitted`,
-    /** hash: queue status and counters shared by edge and scheduler (status, rate, maxActive, ...), and what the waiting room shows (eventName, venue, startsAt) */
+    /** hash: queue status and settings shared by edge and scheduler (status, rate, maxActive, ...) and what the waiting room shows (eventName, venue, startsAt); after a loss also `restoredAt`, `restoreKind`, `restores`, `lostTotal`, `replacedTotal`; `vouchedRun` (the Redis run id the leader checked the line on) and `ahead` (a ticket number beyond the counter, until the restore) */
     queueState: `${p}queue:state`,
-    /** zset: queue numbers of tickets that left while waiting (score = member = number); trimmed below the serving pointer */
+    /** zset: queue numbers of fans who left while waiting (score = member = number), above the serving pointer (trimmed below it) */
     gone: `${p}gone`,
     /**
-     * zset: queue numbers a restore found without a ticket after Redis lost the line (score =
-     * member = number); also in `gone`, so they count as nobody ahead. A fan who comes back
-     * with a valid ticket of such a number is put back at it, once. Expires with the restore's grace.
+     * zset: queue numbers a restore found without a waiting ticket after Redis lost the line
+     * (score = member = number); also in `gone`, so they count as nobody ahead. A fan who comes
+     * back with a valid ticket of such a number is put back at it, once (join, touch). Not
+     * trimmed by the pointer; expires with the restore's grace.
      */
     lost: `${p}lost`,
-    /** list: claims not yet copied to MySQL, `<ticketId> <sessionId> <session expiry ms>`, oldest first; the scheduling leader copies and pops them */
+    /** list: claim log, `<ticketId> <sessionId> <session expiry ms>` per claim, oldest first; the scheduling leader copies it to MySQL (`admissions`) and pops what it wrote */
     claimLog: `${p}claims`,
-    /** prefix of the @upstash/ratelimit keys of one limiter (`join`, `ticket`) */
+    /** (ratelimit): prefix of the @upstash/ratelimit keys of one of the edge's limiters: `join` (per IP), `ticket`, `admin` (per IP) */
     rateLimit: (kind: string) => `${p}rl:${kind}`,
-    /** string: idempotency record of a purchase, per session and key */
+    /** string: idempotency record of a purchase, per session and `Idempotency-Key`: `{state: pending}` while it runs, then the first outcome (status + body); 24 h */
     idempotency: (sessionId: string, key: string) => `${p}idem:${sessionId}:${key}`,
-    /** string: fencing token `<instance>:<epoch>` of the origin instance scheduling this event; PX = lease */
+    /** string: fencing token `<instance>:<epoch>` of the origin instance scheduling this event; `PX` = `ADMISSION_LEASE_MS` */
     schedulerLease: `${p}sched:lease`,
-    /** string: lease epoch (INCR on every new leader), so each leadership has a token of its own */
+    /** string: lease epoch, `INCR` on every new leader, so every leadership has a token of its own */
     schedulerEpoch: `${p}sched:epoch`,
-    /** hash: second (epoch s) -> fans admitted in it, over the last minute; `since` = start of the window (ms) */
+    /** hash: second (epoch s) -> fans admitted in it, last minute only; `since` = start of the window (ms): the measured admission rate */
     admits: `${p}admits`,
-    /** list: recent purchase request latency samples `<atMs>:<latencyMs>` (the whole endpoint), newest first, capped */
+    /** list: recent purchase request latencies `<atMs>:<ms>` (the whole endpoint) from every origin instance, newest first, 5,000 kept: the dashboard's purchase p95 */
     purchaseLatency: `${p}lat:purchase`,
-    /** list: recent purchase database transaction latency samples `<atMs>:<latencyMs>` (what adaptive mode steers by), newest first, capped */
+    /** list: recent purchase database transaction latencies `<atMs>:<ms>` (the order insert, connection wait included) from every origin instance, newest first, 5,000 kept: what adaptive mode steers by */
     purchaseDbLatency: `${p}lat:purchase-db`,
-    /** list: organiser dashboard samples (JSON, one a second from the scheduling leader), newest first, capped at 600 */
+    /** list: organiser dashboard samples, JSON, one a second from the scheduling leader, newest first, 600 kept (10 minutes); expires an hour after the last */
     dashboard: `${p}dash`,
-    /** zset: sessionId -> expiry (ms) of the sessions `bun run token:mint` registered (dev only), so `--clean` can end them */
+    /** zset: (dev only) session id -> expiry (ms) of the sessions `bun run token:mint` registered, so `--clean` can end them; expires with the longest */
     devSessions: `${p}dev`,
   };
 }
 
 /** Keys that belong to no single event (never touched by a script together with event keys). */
 export const globalKeys = {
-  /** set: ids of events that have a waiting room the scheduler drives */
+  /** set: ids of events whose waiting room the scheduler drives */
   queues: "cu:queues",
   /**
    * string: when (ms) an origin's scheduler last went over every waiting room on this Redis,
-   * restoring any it had lost. Missing: Redis lost everything and no scheduler has been
-   * through it since (or none ever ran), so an event without queue state may be one being
-   * restored rather than one with no waiting room.
+   * restoring any it had lost. With neither it nor `cu:queues`, Redis lost everything and no
+   * scheduler has been through it since (or none ever ran), so an event without queue state
+   * is being restored, not unknown.
    */
   scheduled: "cu:scheduled",
-  /** hash: the database's measured purchase capacity in one environment (tps, how and when measured) */
+  /** hash: measured purchase capacity of one environment: `tps`, `measuredAt`, `json` (kind, levels, method, the other kind measured in `compared`) */
   capacity: (environment: string) => `cu:capacity:${environment}`,
 };
 

@@ -43,6 +43,7 @@
     1  HALTED      the status is not `open` (pre-queue, paused, sold out, closed): cleanup only
    -1  NOT_LEADER  the caller does not hold the lease; nothing was changed
 ]]
+-- @include vouchRun
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { -1, 0, 0, 0, 0, 0, 0, 0, 0, '0', 0, 0, {} } end
 local now = tonumber(ARGV[2])
 local budget = tonumber(ARGV[3])
@@ -64,13 +65,7 @@ local status = redis.call('HGET', KEYS[2], 'status')
 -- the leader checked this Redis against MySQL before this tick (a loss would have been
 -- restored first): it vouches for this server run, so the edge trusts the line again after
 -- Redis restarted (includes/lineRestoring.lua)
-if status then
-  local info = redis.pcall('INFO', 'server')
-  if type(info) == 'string' then
-    local run = string.match(info, 'run_id:(%w+)')
-    if run then redis.call('HSET', KEYS[2], 'vouchedRun', run) end
-  end
-end
+if status then vouchRun(KEYS[2]) end
 local code = 1
 local admitted, abandoned = 0, 0
 local serving = tonumber(redis.call('GET', KEYS[7]) or '0')

@@ -23,11 +23,11 @@
    -7  NOT_OWNER
    -8  PURCHASE_IN_PROGRESS  another purchase runs on this hold
 ]]
+-- @include sessionLive
 local HOLD_RECORD_GRACE_MS = 2000
 
 local now = tonumber(ARGV[3])
-local sessionExpiry = redis.call('ZSCORE', KEYS[1], ARGV[2])
-if not sessionExpiry or tonumber(sessionExpiry) <= now then return { -1, 0 } end
+if not sessionLive(KEYS[1], ARGV[2], now) then return { -1, 0 } end
 
 local owner = redis.call('HGET', KEYS[2], 'sid')
 if not owner then return { -6, 0 } end

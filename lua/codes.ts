@@ -1,8 +1,15 @@
 /**
- * Return codes of the seat scripts (holdSeats, releaseHold, beginPurchase,
- * completePurchase). Each of them answers `{ code, detail }`; the origin maps each code
- * to one typed error (origin/src/redis/script-errors.ts). claimPurchase has no code: it
- * answers the record already under the key, if any, and the hold's fields.
+ * Every return code of every Redis script, in one place: the first value a script
+ * answers (joinQueue: one per join). Each script's header lists the codes it answers
+ * (test/lua-headers.test.ts checks them against lua/registry.ts, which names the codes of
+ * each script from these).
+ */
+
+/**
+ * The seat scripts (holdSeats, releaseHold, beginPurchase, completePurchase) answer
+ * `{ code, detail }`; the origin maps each code to one typed error
+ * (origin/src/redis/script-errors.ts). claimPurchase has no code: it answers the record
+ * already under the key, if any, and the hold's fields.
  */
 export const SeatScriptCode = {
   OK: 0,
@@ -17,5 +24,48 @@ export const SeatScriptCode = {
 } as const;
 export type SeatScriptCode = (typeof SeatScriptCode)[keyof typeof SeatScriptCode];
 
-/** A script's raw answer: the code and one number whose meaning the code gives. */
+/** A seat script's raw answer: the code and one number whose meaning the code gives. */
 export type SeatScriptReply = [code: SeatScriptCode, detail: number];
+
+export const JoinCode = {
+  JOINED: 0,
+  WAITING: 1,
+  ADMITTED: 2,
+  /** put back at the ticket's own number after Redis lost the line; answered to the fan as WAITING */
+  REPLACED: 3,
+  NO_QUEUE: -1,
+  SALE_ENDED: -2,
+  QUEUE_FULL: -3,
+  RATE_LIMITED: -4,
+  /** the line is being restored (lua/includes/lineRestoring.lua): nobody is placed */
+  RESTORING: -5,
+} as const;
+export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
+
+/** WAITING also answers a ticket put back at its own number after Redis lost the line */
+export const TouchCode = { UNKNOWN: 0, WAITING: 1, ADMITTED: 2, RESTORING: 3 } as const;
+export type TouchCode = (typeof TouchCode)[keyof typeof TouchCode];
+
+export const ClaimCode = { CLAIMED: 0, STILL_WAITING: -1, NOT_ADMITTED: -2, CLAIM_EXPIRED: -3, RESTORING: -4 } as const;
+export type ClaimCode = (typeof ClaimCode)[keyof typeof ClaimCode];
+
+export const AdmitCode = { OPEN: 0, HALTED: 1, NOT_LEADER: -1 } as const;
+export type AdmitCode = (typeof AdmitCode)[keyof typeof AdmitCode];
+
+export const LeaseCode = { FOLLOWER: 0, LEADER: 1 } as const;
+export type LeaseCode = (typeof LeaseCode)[keyof typeof LeaseCode];
+
+export const RenewCode = { LOST: 0, RENEWED: 1 } as const;
+export type RenewCode = (typeof RenewCode)[keyof typeof RenewCode];
+
+export const OpenSaleCode = { OPENED: 0, NOT_PREQUEUE: 1, NOT_YET: 2, NOT_LEADER: -1 } as const;
+export type OpenSaleCode = (typeof OpenSaleCode)[keyof typeof OpenSaleCode];
+
+export const StatusCode = { CHANGED: 0, UNCHANGED: 1, NO_QUEUE: -1, NOT_ALLOWED: -2 } as const;
+export type StatusCode = (typeof StatusCode)[keyof typeof StatusCode];
+
+export const ApplyRoomCode = { APPLIED: 0, STALE: 1, NO_QUEUE: -1 } as const;
+export type ApplyRoomCode = (typeof ApplyRoomCode)[keyof typeof ApplyRoomCode];
+
+export const RestoreCode = { RESTORED: 0, NOT_LEADER: -1 } as const;
+export type RestoreCode = (typeof RestoreCode)[keyof typeof RestoreCode];

@@ -21,13 +21,11 @@
   Returns { code, released }
     0  OK                    released = number of seat keys deleted
 ]]
+-- @include deleteIfHolds
 local released = 0
 for i = 6, #KEYS do
   redis.call('SADD', KEYS[1], ARGV[i - 1])
-  if redis.call('GET', KEYS[i]) == ARGV[1] then
-    redis.call('DEL', KEYS[i])
-    released = released + 1
-  end
+  released = released + deleteIfHolds(KEYS[i], ARGV[1])
   redis.call('ZREM', KEYS[3], ARGV[i - 1])
 end
 if redis.call('HGET', KEYS[2], 'sid') == ARGV[2] then redis.call('DEL', KEYS[2]) end

@@ -25,11 +25,11 @@
    -4  SEAT_SOLD             detail = 1-based index of the first sold seat
    -5  SEAT_HELD             detail = 1-based index of the first seat held by someone
 ]]
+-- @include sessionLive
 local HOLD_RECORD_GRACE_MS = 2000
 
 local now = tonumber(ARGV[3])
-local sessionExpiry = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not sessionExpiry or tonumber(sessionExpiry) <= now then return { -1, 0 } end
+if not sessionLive(KEYS[1], ARGV[1], now) then return { -1, 0 } end
 
 local settings = redis.call('HMGET', KEYS[2], 'perOrderLimit', 'holdSeconds')
 local limit, holdSeconds = tonumber(settings[1]), tonumber(settings[2])

@@ -58,6 +58,7 @@
      -5  RESTORING     the line is being restored: nobody is placed
 ]]
 -- @include lineRestoring
+-- @include earlyNumbers
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
@@ -215,9 +216,7 @@ else
 end
 if #seenArgs > 0 then redis.call('ZADD', KEYS[3], unpack(seenArgs)) end
 
-local early = {}
-local below = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', serving, 'WITHSCORES', 'LIMIT', 0, 2000)
-for j = 2, #below, 2 do early[#early + 1] = tonumber(below[j]) end
+local early = earlyNumbers(KEYS[2], serving, 2000)
 
 return {
   { status or '', serving, tail, waiting, goneTotal, state[3] or '', state[2] or '', state[4] or '', state[5] or '', state[6] or '', state[7] or '', early },

@@ -32,6 +32,7 @@
       ascending, at most ARGV[3]
 ]]
 -- @include lineRestoring
+-- @include earlyNumbers
 local guard = redis.call('HMGET', KEYS[7], 'status', 'vouchedRun', 'ahead')
 if lineRestoring(guard[1], guard[2], guard[3]) then
   return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {} }
@@ -75,9 +76,7 @@ for j = 6 + n, #ARGV do
   end
 end
 
-local early = {}
-local below = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', serving, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
-for j = 2, #below, 2 do early[#early + 1] = tonumber(below[j]) end
+local early = earlyNumbers(KEYS[3], serving, tonumber(ARGV[3]))
 
 local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt')
 return {

@@ -22,11 +22,10 @@
    -7  NOT_OWNER             the hold belongs to another session
    -8  PURCHASE_IN_PROGRESS  a purchase runs on this hold and the caller is not it
 ]]
+-- @include sessionLive
+-- @include deleteIfHolds
 local now = tonumber(ARGV[4])
-if now > 0 then
-  local sessionExpiry = redis.call('ZSCORE', KEYS[3], ARGV[2])
-  if not sessionExpiry or tonumber(sessionExpiry) <= now then return { -1, 0 } end
-end
+if now > 0 and not sessionLive(KEYS[3], ARGV[2], now) then return { -1, 0 } end
 local owner = redis.call('HGET', KEYS[1], 'sid')
 if not owner then return { -6, 0 } end
 if owner ~= ARGV[2] then return { -7, 0 } end
@@ -35,10 +34,7 @@ if purchase and purchase ~= ARGV[3] then return { -8, 0 } end
 
 local released = 0
 for i = 4, #KEYS do
-  if redis.call('GET', KEYS[i]) == ARGV[1] then
-    redis.call('DEL', KEYS[i])
-    released = released + 1
-  end
+  released = released + deleteIfHolds(KEYS[i], ARGV[1])
   redis.call('ZREM', KEYS[2], ARGV[i + 1])
 end
 redis.call('DEL', KEYS[1])

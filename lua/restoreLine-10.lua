@@ -49,6 +49,7 @@
     0  RESTORED    lost = numbers put in `lost`; dropped = waiting tickets at or below serving removed
    -1  NOT_LEADER  the caller does not hold the lease; nothing was changed
 ]]
+-- @include vouchRun
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { -1, 0, 0, 0, 0 } end
 local now = tonumber(ARGV[2])
 local kind = ARGV[3]
@@ -134,11 +135,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', serving)
 if redis.call('EXISTS', KEYS[10]) == 1 then redis.call('PEXPIRE', KEYS[10], graceMs) end
 redis.call('HSET', KEYS[2], 'restoredAt', now, 'restoreKind', kind)
 redis.call('HDEL', KEYS[2], 'ahead')
-local info = redis.pcall('INFO', 'server')
-if type(info) == 'string' then
-  local run = string.match(info, 'run_id:(%w+)')
-  if run then redis.call('HSET', KEYS[2], 'vouchedRun', run) end
-end
+vouchRun(KEYS[2])
 redis.call('HINCRBY', KEYS[2], 'restores', 1)
 redis.call('HINCRBY', KEYS[2], 'lostTotal', lost)
 return { 0, serving, seq, lost, dropped }

@@ -15,11 +15,12 @@ import { ensureMysql, ensureRedis, MissingServerError, type LocalService } from 
 import { startOrigin } from "../test/kit/origin-process.ts";
 import { startBalancer } from "../test/kit/balancer.ts";
 import { freePort } from "../test/kit/free-port.ts";
+import { devToolVariables } from "../test/kit/dev-variables.ts";
 import { startEdge } from "../test/kit/wrangler-edge.ts";
 
 const root = join(import.meta.dir, "..");
 // CONCERT_U_DATA_DIR moves the private servers' data elsewhere (tests use a temporary folder).
-const dataDir = process.env.CONCERT_U_DATA_DIR ?? join(root, ".data");
+const dataDir = process.env.CONCERT_U_DATA_DIR ?? join(root, devToolVariables.CONCERT_U_DATA_DIR.default);
 const stops: Array<() => Promise<void>> = [];
 let stopping = false;
 
@@ -87,7 +88,7 @@ try {
   }
 
   step("edge");
-  const edge = await startEdge({ port: Number(process.env.EDGE_PORT ?? 8787), originUrl: origin.url, redisUrl: redis.url, env });
+  const edge = await startEdge({ port: Number(process.env.EDGE_PORT ?? devToolVariables.EDGE_PORT.default), originUrl: origin.url, redisUrl: redis.url, env });
   stops.push(edge.stop);
 
   console.log(`

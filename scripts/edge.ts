@@ -3,10 +3,11 @@
  * REST bridge in front of the local Redis (unless UPSTASH_REDIS_REST_URL points at one)
  * and `wrangler dev` (workerd, offline, metrics off) on EDGE_PORT.
  */
+import { devToolVariables } from "../test/kit/dev-variables.ts";
 import { startEdge } from "../test/kit/wrangler-edge.ts";
 
 const edge = await startEdge({
-  port: Number(process.env.EDGE_PORT ?? 8787),
+  port: Number(process.env.EDGE_PORT ?? devToolVariables.EDGE_PORT.default),
   upstashUrl: process.env.UPSTASH_REDIS_REST_URL,
   verbose: true,
 });

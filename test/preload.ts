@@ -1,9 +1,14 @@
 // Runs once before the test suite: local secrets exist and are in process.env.
 import { setDefaultTimeout } from "bun:test";
+import { buildBrowserFiles } from "../scripts/build-browser.ts";
 import { ensureDevSecrets } from "./kit/dev-secrets.ts";
 
 const secrets = await ensureDevSecrets();
 for (const [k, v] of Object.entries(secrets)) process.env[k] ??= v;
+
+// The pages' browser files, which the edge Worker imports as text, are built from
+// edge/browser (wrangler builds them too, before each bundle).
+await buildBrowserFiles();
 
 // Tests wait for events, and on a loaded machine those take longer than Bun's 5 s default.
 // Bun 1.4 ignores `timeout` in bunfig.toml; `bun run test` passes `--timeout 30000`, and this

@@ -7,8 +7,10 @@ set -eu
 : "${ORIGIN_URL:?where admitted traffic goes}"
 : "${UPSTASH_REDIS_REST_URL:?the Upstash REST endpoint}"
 
-exec node node_modules/wrangler/bin/wrangler.js dev \
-  --config edge/wrangler.toml \
+# from edge/, where wrangler.toml's [build] step (the pages' browser files) expects to run
+cd edge
+exec node ../node_modules/wrangler/bin/wrangler.js dev \
+  --config wrangler.toml \
   --ip "${EDGE_IP:-0.0.0.0}" \
   --port "${EDGE_PORT:-8787}" \
   --inspector-port "${EDGE_INSPECTOR_PORT:-9229}" \

@@ -1,13 +1,24 @@
 /**
  * Static files of the edge's pages under versioned URLs: the path carries a hash of the
- * content, so a file can be cached for a year (`immutable`) and a new deploy changes the
- * URL instead of waiting for caches. Pages link to `assetUrl(name)`; /favicon.ico, whose
- * URL cannot change, is cached for a day.
+ * content (uPlot's, its version), so a file can be cached for a year (`immutable`) and a new
+ * deploy changes the URL instead of waiting for caches. The pages' scripts and stylesheet
+ * are built from edge/browser by scripts/build-browser.ts (wrangler's `[build]` step) and
+ * imported as text; uPlot is vendored by scripts/vendor-uplot.ts. Pages link to
+ * `assetUrl(name)`; /favicon.ico, whose URL cannot change, is cached for a day.
  */
+import dashboardJs from "../build/browser/dashboard.js.txt";
+import saleJs from "../build/browser/sale.js.txt";
+import siteCss from "../build/browser/site.css.txt";
+import waitingRoomJs from "../build/browser/waiting-room.js.txt";
+import uplotJs from "./assets/uPlot.iife.min.js.txt";
+import uplotCss from "./assets/uPlot.min.css.txt";
 import { error } from "./http.ts";
 import { FAVICON_ICO, ICON_SVG } from "./icon.ts";
 
 export const IMMUTABLE = "public, max-age=31536000, immutable";
+
+/** uPlot's version (the pinned npm package), in its URLs so a new one is never served from an old cache. */
+export const UPLOT_VERSION = "1.6.32";
 
 /** FNV-1a (32 bits) of the text, hex: enough to tell two versions of a file apart, and synchronous. */
 export function contentHash(text: string): string {
@@ -25,22 +36,41 @@ export function versionedPath(dir: string, file: string, text: string): string {
   return `${dir}/${file.slice(0, dot)}-${contentHash(text)}${file.slice(dot)}`;
 }
 
-const FILES: Record<string, { body: string; type: string }> = {
-  "icon.svg": { body: ICON_SVG, type: "image/svg+xml" },
-};
-const BY_PATH = new Map(Object.entries(FILES).map(([name, file]) => [versionedPath("/assets", name, file.body), file]));
-const URLS = Object.fromEntries(Object.entries(FILES).map(([name, file]) => [name, versionedPath("/assets", name, file.body)]));
+interface StaticFile {
+  path: string;
+  body: string;
+  type: string;
+}
+
+const JS = "text/javascript; charset=utf-8";
+const CSS = "text/css; charset=utf-8";
+const hashed = (dir: string, file: string, body: string, type: string): StaticFile => ({ path: versionedPath(dir, file, body), body, type });
+
+const FILES = {
+  "icon.svg": hashed("/assets", "icon.svg", ICON_SVG, "image/svg+xml"),
+  "site.css": hashed("/assets", "site.css", siteCss, CSS),
+  "waiting-room.js": hashed("/assets", "waiting-room.js", waitingRoomJs, JS),
+  "sale.js": hashed("/assets", "sale.js", saleJs, JS),
+  // the dashboard's files sit under its own path, beside the page that loads them
+  "dashboard.js": hashed("/organiser/assets", "dashboard.js", dashboardJs, JS),
+  "uplot.js": { path: `/organiser/assets/uplot-${UPLOT_VERSION}.min.js`, body: uplotJs, type: JS },
+  "uplot.css": { path: `/organiser/assets/uplot-${UPLOT_VERSION}.min.css`, body: uplotCss, type: CSS },
+} satisfies Record<string, StaticFile>;
+
+export type AssetName = keyof typeof FILES;
+
+const BY_PATH = new Map<string, StaticFile>(Object.values(FILES).map((file) => [file.path, file]));
 
 /** The versioned URL of a file in FILES. */
-export const assetUrl = (name: keyof typeof FILES & string): string => URLS[name]!;
+export const assetUrl = (name: AssetName): string => FILES[name].path;
 
 const headers = (type: string, cache: string) => ({ "content-type": type, "cache-control": cache, "x-content-type-options": "nosniff" });
 
-/** /assets/<versioned file> and /favicon.ico; null for any other path. */
+/** /assets/<versioned file>, /organiser/assets/<versioned file> and /favicon.ico; null for any other path. */
 export function staticAsset(request: Request, path: string): Response | null {
   const file = BY_PATH.get(path);
   const ico = path === "/favicon.ico";
-  if (!file && !ico) return path.startsWith("/assets/") ? error(404, "NOT_FOUND", "No such file.") : null;
+  if (!file && !ico) return path.startsWith("/assets/") || path.startsWith("/organiser/assets/") ? error(404, "NOT_FOUND", "No such file.") : null;
   if (request.method !== "GET" && request.method !== "HEAD") return error(405, "METHOD_NOT_ALLOWED", "Use GET.", { allow: "GET, HEAD" });
   const head = request.method === "HEAD";
   if (ico) return new Response(head ? null : FAVICON_ICO, { headers: headers("image/x-icon", "public, max-age=86400") });

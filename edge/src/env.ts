@@ -1,46 +1,62 @@
 import type { JoinOutcome, JoinRequest } from "./joins.ts";
 
 /** Bindings of the edge Worker: secrets (`wrangler secret put`, `.dev.vars` locally) and `[vars]`. */
+import { PRESENCE_GRACE } from "../../common/shared-settings.ts";
 import { MAX_TOKEN_AGE_SECONDS } from "../../common/tokens.ts";
+import { declareVariables, type EnvVariable } from "../../common/env-variables.ts";
+
+/**
+ * Every binding the edge reads, secrets and `[vars]`: docs/reference/configuration.md is
+ * generated from these. Numbers must be positive (`above: 0`) and at most `max`.
+ */
+export const edgeVariables = declareVariables("edge", {
+  UPSTASH_REDIS_REST_URL: { unset: "required (an http(s) URL); `bun run edge` points it at the local bridge", doc: "Upstash REST endpoint of the Redis the edge shares with the origin" },
+  UPSTASH_REDIS_REST_TOKEN: { unset: "required; generated for local dev", doc: "Upstash REST token" },
+  TICKET_SECRET: { unset: "required; generated for local dev", doc: "HS256 secret(s) of queue tickets; comma-separated, the first signs (rotation: prepend)" },
+  ACTIVE_SIGNING_KEYS: { unset: "required; generated for local dev", doc: "JSON array of private P-256 JWKs with `kid`; the first signs, all are published at `/.well-known/jwks.json`" },
+  ORIGIN_URL: { unset: "required (an http(s) URL); `bun run edge` sets `http://127.0.0.1:3000`", doc: "where `/api/*` and `/admin/*` are forwarded" },
+  ORIGIN_AUTH_SECRET: { unset: "no `X-Origin-Auth` sent; generated for local dev", doc: "shared secret sent to the origin as `X-Origin-Auth` (the first entry of a comma-separated list)" },
+  JOIN_BATCHER: { unset: "each join is a batch of its own through the same script", doc: "Durable Object namespace binding (not a variable) that gathers each event shard's joins into one script call" },
+  TICKET_TTL_SECONDS: { default: 6 * 3600, above: 0, max: MAX_TOKEN_AGE_SECONDS, doc: "queue ticket lifetime (no longer than the longest token age accepted)" },
+  SESSION_TTL_SECONDS: { default: 15 * 60, above: 0, max: MAX_TOKEN_AGE_SECONDS, doc: "active token lifetime and its `cu:{e}:active` entry" },
+  PRESENCE_GRACE_SECONDS: { default: PRESENCE_GRACE.defaultSeconds, above: 0, doc: "a waiting fan not seen for this long has left the line (the same on the origin); status polls are told a third of it" },
+  TICK_MS: { default: 1000, above: 0, doc: "how often an isolate reads the shared queue state" },
+  HEARTBEAT_SECONDS: { default: 10, above: 0, doc: "SSE comment when nothing changed; used as at most 14, so a tick later is still under 15 s" },
+  STREAM_MAX_SUBREQUESTS: { default: 900, min: 3, doc: "a waiting fan's stream ends (the client reconnects and keeps its place) once it made this many subrequests; keep it under the plan's limit per request (Free 50, Paid 10,000, older plans 1,000)" },
+  JOIN_LIMIT_PER_MINUTE: { default: 20, above: 0, doc: "new places per client IP per minute (a join that keeps a place is not counted)" },
+  JOIN_SHARDS: { default: 24, above: 0, doc: "JoinBatcher Durable Objects per event (`2` in wrangler.toml's local `[vars]`); joins go to one by a hash of the client IP" },
+  JOIN_BATCH_WINDOW_MS: { default: 2, above: 0, doc: "how long a shard waits for more joins before sending a batch" },
+  JOIN_BATCH_MAX: { default: 250, above: 0, doc: "most joins in one batch; used as at most 500" },
+  TICKET_LIMIT_PER_MINUTE: { default: 120, above: 0, doc: "status polls, stream connects and claims per ticket per minute" },
+  ADMIN_LIMIT_PER_MINUTE: { default: 300, above: 0, doc: "organiser (admin) requests per client IP per event per minute; the dashboard polls once a second" },
+  RATE_LIMIT_TIMEOUT_MS: { default: 1000, above: 0, doc: "how long the edge's limiters wait for Redis" },
+  MAX_BODY_BYTES: { default: 64 * 1024, above: 0, doc: "largest request body forwarded to the origin (larger: 413)" },
+});
+type EdgeVariable = keyof typeof edgeVariables;
+
+/** The bindings' types; what each one means is in `edgeVariables` above. */
 export interface Env {
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
-  /** HS256 secret(s) of queue tickets; comma-separated, the first signs (rotation: prepend) */
   TICKET_SECRET: string;
-  /** JSON array of private P-256 JWKs with `kid`; the first signs, all are published */
   ACTIVE_SIGNING_KEYS: string;
   ORIGIN_URL: string;
-  /** shared secret sent to the origin as `X-Origin-Auth` */
   ORIGIN_AUTH_SECRET?: string;
-  /** Durable Objects that gather each event shard's joins into one script call; without it each join is its own call */
   JOIN_BATCHER?: BatcherNamespace;
 
   TICKET_TTL_SECONDS?: string;
   SESSION_TTL_SECONDS?: string;
-  /** how long an admitted fan has to claim; the scheduler writes deadlines with this window */
-  CLAIM_WINDOW_SECONDS?: string;
-  /** a waiting fan not seen for this long has left the line */
   PRESENCE_GRACE_SECONDS?: string;
-  /** how often an isolate reads the shared queue state */
   TICK_MS?: string;
-  /** seconds between SSE heartbeats when nothing changed; capped at 14 so a tick later is still under 15 */
   HEARTBEAT_SECONDS?: string;
-  /** a waiting fan's stream ends (the client reconnects and keeps its place) once it made this many subrequests; keep it below the plan's limit per request (Free 50, Paid 10,000 or 1,000 on older plans) */
   STREAM_MAX_SUBREQUESTS?: string;
-  /** new places allowed per client IP per minute (a join that keeps a place is not counted) */
   JOIN_LIMIT_PER_MINUTE?: string;
-  /** JoinBatcher shards per event: each sends at most one batch at a time, so peak joins/s per shard ~ JOIN_BATCH_MAX / Upstash round trip */
   JOIN_SHARDS?: string;
-  /** how long a shard waits for more joins before sending a batch (ms) */
   JOIN_BATCH_WINDOW_MS?: string;
-  /** most joins in one batch */
   JOIN_BATCH_MAX?: string;
-  /** status polls and claims allowed per ticket per minute */
   TICKET_LIMIT_PER_MINUTE?: string;
-  /** organiser (admin) requests allowed per client IP per event per minute; the dashboard polls once a second */
   ADMIN_LIMIT_PER_MINUTE?: string;
   RATE_LIMIT_TIMEOUT_MS?: string;
-  /** largest request body forwarded to the origin */
   MAX_BODY_BYTES?: string;
 }
 
@@ -53,7 +69,6 @@ export interface BatcherNamespace<Id = unknown> {
 export interface Config {
   ticketTtlSeconds: number;
   sessionTtlSeconds: number;
-  claimWindowSeconds: number;
   presenceGraceMs: number;
   tickMs: number;
   heartbeatMs: number;
@@ -68,8 +83,12 @@ export interface Config {
   maxBodyBytes: number;
 }
 
-function positive(env: Env, name: keyof Env, fallback: number, atMost = Infinity): number {
-  const raw = env[name];
+/** A positive number, at most its declared `max`; unset is its declared default. */
+function positive(env: Env, name: EdgeVariable): number {
+  const declared: EnvVariable = edgeVariables[name];
+  const fallback = Number(declared.default);
+  const atMost = declared.max ?? Infinity;
+  const raw = env[name as keyof Env];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new EdgeConfigError(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
@@ -78,9 +97,10 @@ function positive(env: Env, name: keyof Env, fallback: number, atMost = Infinity
 }
 
 /** A whole number of at least `min`: STREAM_MAX_SUBREQUESTS needs room for its touch, limiter and one read. */
-function atLeast(env: Env, name: keyof Env, fallback: number, min: number): number {
-  const value = positive(env, name, fallback);
-  if (!Number.isInteger(value) || value < min) throw new EdgeConfigError(`${name} must be a whole number of at least ${min}, got ${JSON.stringify(env[name])}`);
+function atLeast(env: Env, name: EdgeVariable): number {
+  const value = positive(env, name);
+  const min = (edgeVariables[name] as EnvVariable).min ?? 1;
+  if (!Number.isInteger(value) || value < min) throw new EdgeConfigError(`${name} must be a whole number of at least ${min}, got ${JSON.stringify(env[name as keyof Env])}`);
   return value;
 }
 
@@ -133,21 +153,20 @@ export function config(env: Env): Config {
     url(env, "ORIGIN_URL");
     c = {
       // tokens older than MAX_TOKEN_AGE_SECONDS are refused, so none may be issued for longer
-      ticketTtlSeconds: positive(env, "TICKET_TTL_SECONDS", 6 * 3600, MAX_TOKEN_AGE_SECONDS),
-      sessionTtlSeconds: positive(env, "SESSION_TTL_SECONDS", 15 * 60, MAX_TOKEN_AGE_SECONDS),
-      claimWindowSeconds: positive(env, "CLAIM_WINDOW_SECONDS", 120),
-      presenceGraceMs: positive(env, "PRESENCE_GRACE_SECONDS", 30) * 1000,
-      tickMs: positive(env, "TICK_MS", 1000),
-      heartbeatMs: Math.min(positive(env, "HEARTBEAT_SECONDS", 10), 14) * 1000,
-      joinLimitPerMinute: positive(env, "JOIN_LIMIT_PER_MINUTE", 20),
-      streamMaxSubrequests: atLeast(env, "STREAM_MAX_SUBREQUESTS", 900, 3),
-      joinShards: Math.floor(positive(env, "JOIN_SHARDS", 24)),
-      joinBatchWindowMs: positive(env, "JOIN_BATCH_WINDOW_MS", 2),
-      joinBatchMax: Math.min(500, Math.floor(positive(env, "JOIN_BATCH_MAX", 250))),
-      ticketLimitPerMinute: positive(env, "TICKET_LIMIT_PER_MINUTE", 120),
-      adminLimitPerMinute: positive(env, "ADMIN_LIMIT_PER_MINUTE", 300),
-      rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS", 1000),
-      maxBodyBytes: positive(env, "MAX_BODY_BYTES", 64 * 1024),
+      ticketTtlSeconds: positive(env, "TICKET_TTL_SECONDS"),
+      sessionTtlSeconds: positive(env, "SESSION_TTL_SECONDS"),
+      presenceGraceMs: positive(env, "PRESENCE_GRACE_SECONDS") * 1000,
+      tickMs: positive(env, "TICK_MS"),
+      heartbeatMs: Math.min(positive(env, "HEARTBEAT_SECONDS"), 14) * 1000,
+      joinLimitPerMinute: positive(env, "JOIN_LIMIT_PER_MINUTE"),
+      streamMaxSubrequests: atLeast(env, "STREAM_MAX_SUBREQUESTS"),
+      joinShards: Math.floor(positive(env, "JOIN_SHARDS")),
+      joinBatchWindowMs: positive(env, "JOIN_BATCH_WINDOW_MS"),
+      joinBatchMax: Math.min(500, Math.floor(positive(env, "JOIN_BATCH_MAX"))),
+      ticketLimitPerMinute: positive(env, "TICKET_LIMIT_PER_MINUTE"),
+      adminLimitPerMinute: positive(env, "ADMIN_LIMIT_PER_MINUTE"),
+      rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS"),
+      maxBodyBytes: positive(env, "MAX_BODY_BYTES"),
     };
     cache.set(env, c);
   }

@@ -14,8 +14,8 @@
  * and only one read per tick is tried.
  */
 import { config, type Env } from "./env.ts";
-import { queueScripts, runScript } from "./redis.ts";
-import { parseStatus, type Snapshot } from "./snapshot.ts";
+import { redisScripts, runScript } from "./redis.ts";
+import type { Snapshot } from "./snapshot.ts";
 
 /** Gone numbers returned per read: exact positions for the front of a line this deep in departures. */
 const GONE_LIMIT = 2000;
@@ -33,8 +33,6 @@ export const PRESENCE_CHUNK = 2000;
 const STUCK_MS = 5000;
 /** Window over which the admission rate is measured when the scheduler does not announce one. */
 const RATE_WINDOW_MS = 60_000;
-
-type RawState = [number, number, number, number, string, string, string, Array<string | number>, string[], string, string, string, string, string, Array<string | number>];
 
 /** The isolate's last shared read failed (Redis cannot be reached): no snapshot is true now. */
 export class SnapshotUnavailable extends Error {
@@ -105,7 +103,7 @@ export class Hub {
     const lookups = [...this.pendingLookups];
     try {
       this.reads++;
-      const raw = await runScript<RawState>(env, queueScripts.readQueueState, this.eventId, [
+      const { lookups: found, ...read } = await runScript(env, redisScripts.readQueueState, this.eventId, [
         now,
         c.presenceGraceMs,
         GONE_LIMIT,
@@ -114,34 +112,17 @@ export class Hub {
         ...touch,
         ...lookups,
       ]);
-      const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early] = raw;
       const results = new Map<string, string>();
       lookups.forEach((tid, i) => {
-        const value = String(found[i] ?? "");
+        const value = found[i] ?? "";
         results.set(tid, value);
         this.lookups.set(tid, value);
         if (value !== "w") this.pendingLookups.delete(tid);
       });
-      const announced = Number(admitRate);
-      this.snapshot = {
-        at: now,
-        tail: Number(tail),
-        serving: Number(serving),
-        waiting: Number(waiting),
-        goneTotal: Number(goneTotal),
-        gone: gone.map(Number),
-        status: parseStatus(String(status)),
-        admitRate: admitRate !== "" && Number.isFinite(announced) && announced > 0 ? announced : null,
-        maxWaiting: maxWaiting !== "" && Number(maxWaiting) > 0 ? Number(maxWaiting) : null,
-        opensAt: opensAt && Number(opensAt) > 0 ? Number(opensAt) : null,
-        about: eventName ? { name: String(eventName), venue: String(venue), startsAt: Number(startsAt) || null } : null,
-        lookups: results,
-        restoredAt: restoredAt && Number(restoredAt) > 0 ? Number(restoredAt) : null,
-        early: (early ?? []).map(Number),
-      };
+      this.snapshot = { at: now, ...read, lookups: results };
       this.failedAt = 0;
       this.lastFailure = null;
-      this.recordServing(now, Number(serving));
+      this.recordServing(now, read.serving);
     } catch (e) {
       this.snapshot = null;
       this.failedAt = Date.now();

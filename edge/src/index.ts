@@ -12,7 +12,7 @@
  *                                    the origin with the caller's admin key; limited per IP
  *   GET  /organiser/events/:eventId  organiser dashboard page (live charts, controls)
  *   GET  /organiser/assets/*         the dashboard's script and uPlot (JS, CSS), versioned URLs
- *   GET  /assets/*, /favicon.ico     the pages' icon (versioned URL, cached a year)
+ *   GET  /assets/*, /favicon.ico     the pages' icon, scripts and stylesheet (versioned URLs, cached a year)
  *   GET  /healthz                    liveness, touches nothing
  *   GET  /health                     readiness: Redis reachable, registry present, no line being restored (503 when degraded)
  *   GET  /openapi.json               this API's OpenAPI document (openapi.ts)
@@ -59,10 +59,10 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
 
   if (path.startsWith("/api/")) return api(request, env, url);
   if (path.startsWith("/admin/")) return admin(request, env, ctx, url);
-  const organiserResponse = organiser(request, path);
-  if (organiserResponse) return organiserResponse;
   const staticResponse = staticAsset(request, path);
   if (staticResponse) return staticResponse;
+  const organiserResponse = organiser(request, path);
+  if (organiserResponse) return organiserResponse;
   if (path === "/healthz") return new Response("ok", { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
   if (path === "/health") return method === "GET" || method === "HEAD" ? health(env) : notAllowed("GET");
   if (path === "/openapi.json") return method === "GET" || method === "HEAD" ? json(edgeOpenApi, 200, { "cache-control": "public, max-age=300" }) : notAllowed("GET");

@@ -7,12 +7,12 @@
  * of one.
  */
 import { eventKeys } from "../../common/keys.ts";
-import { JoinCode } from "../../lua/queue.ts";
+import { JoinCode } from "../../lua/codes.ts";
+import type { JoinLine } from "../../lua/replies.ts";
 import { randomId } from "./auth.ts";
 import { BlockList } from "./block-list.ts";
 import { config, type Env } from "./env.ts";
-import { queueScripts, runScript } from "./redis.ts";
-import { parseStatus, type Snapshot } from "./snapshot.ts";
+import { redisScripts, runScript } from "./redis.ts";
 
 /** The limiter's window for new places (JOIN_LIMIT_PER_MINUTE per IP). */
 export const JOIN_WINDOW_MS = 60_000;
@@ -26,20 +26,9 @@ export interface JoinRequest {
   ip: string;
 }
 
-/** The line as the batch left it: enough to show a fan their position without another read. */
-export interface LineState {
+/** The line as the batch left it, and when: enough to show a fan their position without another read. */
+export interface LineState extends JoinLine {
   at: number;
-  status: Snapshot["status"];
-  serving: number;
-  tail: number;
-  waiting: number;
-  goneTotal: number;
-  admitRate: number | null;
-  maxWaiting: number | null;
-  opensAt: number | null;
-  about: Snapshot["about"];
-  /** numbers at or below the serving pointer that wait again (see Snapshot.early) */
-  early: number[];
 }
 
 /** `replaced`: the fan was put back at their ticket's own number after Redis lost the line (told as waiting). */
@@ -49,27 +38,6 @@ export type JoinOutcome =
   | { kind: "rate-limited"; resetAt: number }
   | { kind: "no-queue" | "sale-ended" | "queue-full" }
   | { kind: "restoring" };
-
-type RawState = [string, number, number, number, number, string, string, string, string, string, string, Array<string | number>];
-type RawReply = [RawState, number[], number[], number[]];
-
-function lineState(raw: RawState, at: number): LineState {
-  const [status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, early] = raw;
-  const rate = Number(admitRate);
-  return {
-    at,
-    status: parseStatus(String(status)),
-    serving: Number(serving),
-    tail: Number(tail),
-    waiting: Number(waiting),
-    goneTotal: Number(goneTotal),
-    admitRate: admitRate !== "" && Number.isFinite(rate) && rate > 0 ? rate : null,
-    maxWaiting: maxWaiting !== "" && Number(maxWaiting) > 0 ? Number(maxWaiting) : null,
-    opensAt: opensAt && Number(opensAt) > 0 ? Number(opensAt) : null,
-    about: eventName ? { name: String(eventName), venue: String(venue), startsAt: Number(startsAt) || null } : null,
-    early: (early ?? []).map(Number),
-  };
-}
 
 /** The limiter's bucket keys for one IP, named as @upstash/ratelimit's sliding window names them (`prefix` = the event's join limiter prefix). */
 export function joinLimitKeys(prefix: string, ip: string, now: number): [current: string, previous: string] {
@@ -96,12 +64,10 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
     fresh.push(tid);
     args.push(r.heldTid ?? "", r.heldTid ? (r.heldNum ?? 0) : 0, tid, ip);
   }
-  const [rawState, codes, numbers, details] = await runScript<RawReply>(env, queueScripts.joinQueue, eventId, args, limitKeys);
-  const state = lineState(rawState, now);
+  const { line, joins } = await runScript(env, redisScripts.joinQueue, eventId, args, limitKeys);
+  const state: LineState = { at: now, ...line };
   return requests.map((r, i): JoinOutcome => {
-    const code = Number(codes[i]);
-    const num = Number(numbers[i]);
-    const detail = Number(details[i]);
+    const { code, number: num, detail } = joins[i]!;
     switch (code) {
       case JoinCode.JOINED:
         return { kind: "joined", tid: fresh[i]!, num, goneAhead: detail, state };

@@ -5,6 +5,8 @@
  * document (/swagger/json on the origin). Written by hand next to the routes it describes;
  * edge/test/openapi.test.ts lints it with Spectral and drives every operation against it.
  */
+import { QUEUE_STATUSES } from "../../common/queue-state.ts";
+
 /** plain JSON objects: the document is data, checked by Spectral and by the contract test rather than by types */
 type Json = Record<string, unknown>;
 type Responses = Json;
@@ -460,7 +462,7 @@ export const edgeOpenApi: Json = {
       },
       QueueStatus: {
         type: "string",
-        enum: ["prequeue", "open", "paused", "soldout", "closed"],
+        enum: [...QUEUE_STATUSES],
         description: "prequeue: fans gather before the opening and are placed by lot; open: admitting; paused: places kept, nobody admitted; soldout / closed: over",
       },
       FanView: fanView,

@@ -1,16 +1,16 @@
 /** The waiting line's per-ticket operations on Redis, one script call each (joins: ./joins.ts). */
 import { sessionIdFor } from "../../common/tokens.ts";
-import { ClaimCode, TouchCode } from "../../lua/queue.ts";
+import { ClaimCode, TouchCode } from "../../lua/codes.ts";
 import type { Env } from "./env.ts";
-import { queueScripts, runScript } from "./redis.ts";
+import { redisScripts, runScript } from "./redis.ts";
 
 export type TouchResult = { kind: "waiting"; num: number } | { kind: "admitted"; deadline: number } | { kind: "unknown" } | { kind: "restoring" };
 
 /** Marks the fan present; a ticket whose number a restore kept in `lost` is put back at it (answered as waiting). */
 export async function touchTicket(env: Env, eventId: string, tid: string, num: number): Promise<TouchResult> {
-  const [code, value] = await runScript<[number, number]>(env, queueScripts.touchTicket, eventId, [tid, Date.now(), num]);
-  if (code === TouchCode.WAITING) return { kind: "waiting", num: Number(value) };
-  if (code === TouchCode.ADMITTED) return { kind: "admitted", deadline: Number(value) };
+  const { code, value } = await runScript(env, redisScripts.touchTicket, eventId, [tid, Date.now(), num]);
+  if (code === TouchCode.WAITING) return { kind: "waiting", num: value };
+  if (code === TouchCode.ADMITTED) return { kind: "admitted", deadline: value };
   if (code === TouchCode.RESTORING) return { kind: "restoring" };
   return { kind: "unknown" };
 }
@@ -21,10 +21,10 @@ export async function claimTurn(env: Env, eventId: string, tid: string, sessionT
   // derived from the ticket: a ticket claimed again after Redis lost the claim is the same session
   const sid = await sessionIdFor(tid);
   // an admin's per-event session length (queue state) wins over the default inside the script
-  const [code, expiresAt] = await runScript<[number, number?]>(env, queueScripts.claimTurn, eventId, [tid, sid, Date.now(), sessionTtlSeconds * 1000]);
+  const { code, expiresAt } = await runScript(env, redisScripts.claimTurn, eventId, [tid, sid, Date.now(), sessionTtlSeconds * 1000]);
   switch (code) {
     case ClaimCode.CLAIMED:
-      return { kind: "claimed", sid, expiresAt: Number(expiresAt) };
+      return { kind: "claimed", sid, expiresAt };
     case ClaimCode.STILL_WAITING:
       return { kind: "still-waiting" };
     case ClaimCode.NOT_ADMITTED:

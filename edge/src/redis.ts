@@ -5,7 +5,7 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Env } from "./env.ts";
 import { eventKeys } from "../../common/keys.ts";
-import { queueScripts, type QueueScript } from "../../lua/queue.ts";
+import { redisScripts, type RedisScript } from "../../lua/registry.ts";
 
 type Script = ReturnType<Redis["createScript"]>;
 
@@ -39,17 +39,18 @@ export function client(env: Env): Client {
 }
 
 /**
- * Runs one of the queue scripts for an event (EVALSHA, falling back to EVAL on NOSCRIPT),
- * its fixed KEYS first, then `extraKeys` (joinQueue's rate-limit buckets).
+ * Runs one of the queue scripts of the registry (lua/registry.ts) for an event (EVALSHA,
+ * falling back to EVAL on NOSCRIPT), its fixed KEYS first, then `extraKeys` (joinQueue's
+ * rate-limit buckets), and decodes the reply.
  */
-export async function runScript<T = unknown>(env: Env, script: QueueScript, eventId: string, args: Array<string | number>, extraKeys: string[] = []): Promise<T> {
+export async function runScript<Reply>(env: Env, script: RedisScript<Reply>, eventId: string, args: Array<string | number>, extraKeys: string[] = []): Promise<Reply> {
   const c = client(env);
   let s = c.scripts.get(script.name);
   if (!s) {
     s = c.redis.createScript(script.source);
     c.scripts.set(script.name, s);
   }
-  return (await s.exec([...script.keys(eventKeys(eventId)), ...extraKeys], args.map(String))) as T;
+  return script.decode(await s.exec([...script.keys(eventKeys(eventId)), ...extraKeys], args.map(String)));
 }
 
-export { queueScripts };
+export { redisScripts };

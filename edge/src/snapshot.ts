@@ -3,49 +3,18 @@
  * fan: position is computed from the serving pointer and the numbers of fans who left,
  * never by asking Redis about that fan.
  */
-export interface Snapshot {
-  /** when it was read (ms) */
-  at: number;
-  /** newest queue number handed out */
-  tail: number;
-  serving: number;
-  /** tickets waiting now */
-  waiting: number;
-  /** how many fans left while waiting, above the serving pointer */
-  goneTotal: number;
-  /** the lowest of those numbers, ascending (at most a limit) */
-  gone: number[];
-  status: QueueStatus;
-  /** admissions per second the scheduler announces, if any */
-  admitRate: number | null;
-  maxWaiting: number | null;
-  /** when the sale opens (ms), if set */
-  opensAt: number | null;
-  /** what the waiting room shows about the event, when the origin wrote it */
-  about: { name: string; venue: string; startsAt: number | null } | null;
-  /** admission look-ups made in this read: ticketId -> deadline ms | "w" (waiting) | "" (neither) */
-  lookups: Map<string, string>;
-  /** when the line was last restored after Redis lost it (ms), if ever */
-  restoredAt: number | null;
-  /**
-   * numbers at or below the serving pointer that wait again, ascending: fans put back after
-   * a restore who came back once the pointer had passed them. They are served first, so they
-   * are ahead of everyone above the pointer.
-   */
-  early: number[];
-}
+import type { LineStatus } from "../../common/queue-state.ts";
+import type { LineRead } from "../../lua/replies.ts";
 
 /**
- * `prequeue`: fans gather before the sale opens; their places are drawn by lot at the opening.
- * `restoring`: the queue state has no status (Redis lost it and the origin has not written it
- * back yet): no position is true then, so none is shown.
+ * One read of the line (readQueueState, lua/replies.ts) and when it was made; a join's own
+ * answer makes one too (routes/place.ts).
  */
-export type QueueStatus = "prequeue" | "open" | "paused" | "soldout" | "closed" | "restoring";
-
-/** A missing status is a line being restored, never an open one. */
-export function parseStatus(raw: string): QueueStatus {
-  if (raw === "") return "restoring";
-  return raw === "prequeue" || raw === "paused" || raw === "soldout" || raw === "closed" ? raw : "open";
+export interface Snapshot extends Omit<LineRead, "lookups"> {
+  /** when it was read (ms) */
+  at: number;
+  /** admission look-ups made in this read: ticketId -> deadline ms | "w" (waiting) | "" (neither) */
+  lookups: Map<string, string>;
 }
 
 /** Count of numbers in the ascending array below `n`. */
@@ -88,7 +57,7 @@ export function goneAhead(s: Snapshot, n: number): number {
 export interface FanView {
   eventId: string;
   ticketNumber: number;
-  status: QueueStatus;
+  status: LineStatus;
   /** when the sale opens (ISO), so a pre-queue page can count down */
   opensAt: string | null;
   /** 1 = next in line */

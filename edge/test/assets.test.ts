@@ -7,44 +7,18 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 setDefaultTimeout(20_000);
 import { contentHash } from "../src/assets.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
-import { admitHead, setStatus } from "./helpers/redis.ts";
-import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { everyPage } from "./helpers/pages.ts";
 import { call } from "./helpers/worker.ts";
 
 const edge = useEdgeWorker();
-const { freshEvent } = edge;
 
 /** URLs of the icon, scripts and stylesheets a page names. */
 const linked = (html: string) => [...html.matchAll(/<(?:link|script)\b[^>]*?(?:href|src)="([^"]+)"/g)].map((m) => m[1]!);
 
-async function pages(): Promise<Array<[string, string]>> {
-  const waiting = await freshEvent("assets-wait");
-  const saleEvent = await freshEvent("assets-sale");
-  const jar = new Map<string, string>();
-  await call(edge.env, `/queue/${saleEvent}/join`, { method: "POST", jar });
-  await admitHead(saleEvent, 1);
-  expect((await call(edge.env, `/queue/${saleEvent}/claim`, { method: "POST", jar })).status).toBe(200);
-  const ended = await freshEvent("assets-ended");
-  await setStatus(ended, "soldout");
-  const out: Array<[string, string]> = [];
-  for (const [name, path, init] of [
-    ["waiting room", `/events/${waiting}`, {}],
-    ["sale page", `/events/${saleEvent}`, { jar }],
-    ["sale ended", `/events/${ended}`, {}],
-    ["no such event", `/events/${uniqueEventId("assets-none")}`, {}],
-    ["organiser dashboard", "/organiser/events/demo", {}],
-  ] as const) {
-    const res = await call(edge.env, path, init);
-    expect(res.headers.get("content-type"), name).toStartWith("text/html");
-    out.push([name, await res.text()]);
-  }
-  return out;
-}
-
 describe("icons and static files", () => {
   test("every page names the icon, and the icon, /favicon.ico and every linked file load with a long cache", async () => {
     const seen = new Set<string>();
-    for (const [name, html] of await pages()) {
+    for (const { name, html } of await everyPage(edge)) {
       const urls = linked(html);
       const icon = [...html.matchAll(/<link rel="icon" href="([^"]+)" type="image\/svg\+xml">/g)].map((m) => m[1]!);
       expect({ name, icons: icon.length }).toEqual({ name, icons: 1 });

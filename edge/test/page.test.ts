@@ -2,6 +2,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(20_000);
 import { useEdgeWorker } from "./helpers/fixture.ts";
+import { withScripts } from "./helpers/pages.ts";
 import { globalKeys } from "../../common/keys.ts";
 import { redis, setStatus } from "./helpers/redis.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
@@ -20,7 +21,7 @@ describe("GET /events/:eventId (waiting room page)", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toStartWith("text/html");
     expect(res.headers.get("set-cookie")).toStartWith(`cu_q_${eventId}=`);
-    const html = await res.text();
+    const html = await withScripts(edge.env, await res.text());
     expect(html).toContain('<p class="big" id="position">2</p>');
     expect(html).toContain(`new EventSource("/queue/" + eventId + "/events")`);
     expect(html).toContain(JSON.stringify(eventId));

@@ -5,6 +5,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT } fro
 import { ACTIVE_ALG, publicJwk, signActiveToken, signQueueTicket, verifyActiveToken, type SigningJwk } from "../../common/tokens.ts";
 import type { Env } from "../src/env.ts";
 import { startBridge } from "../../test/kit/bridge.ts";
+import { withScripts } from "./helpers/pages.ts";
 import { admitHead, dropEvent, openQueue } from "./helpers/redis.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, testEnv } from "./helpers/worker.ts";
@@ -214,7 +215,7 @@ describe("/api/* proxy", () => {
     const res = await call(env, `/events/${fan.eventId}`, { jar: fan.jar });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
-    const html = await res.text();
+    const html = await withScripts(env, await res.text());
     expect(html).toContain("Choose your seats");
     expect(html).toContain(`"/api/events/" + eventId`);
     expect(html).not.toContain("waiting room");

@@ -14,6 +14,7 @@ import { PrivateRedis } from "../../chaos/support/redis-server.ts";
 import type { Env } from "../src/env.ts";
 import { hubFor, SnapshotUnavailable } from "../src/hub.ts";
 import { startBridge } from "../../test/kit/bridge.ts";
+import { withScripts } from "./helpers/pages.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { newOpenEvent } from "../../test/kit/waiting-room.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
@@ -152,7 +153,7 @@ describe("while the line is being restored", () => {
     await redis.hdel(eventKeys(eventId).queueState, "status");
     const page = await call(env, `/events/${eventId}`, { jar: fan.jar });
     expect(page.status).toBe(200);
-    const html = await page.text();
+    const html = await withScripts(env, await page.text());
     expect(html).toContain(`<p id="restoring" class="restoring" role="status" aria-live="polite">We are restoring the line; you keep your place.</p>`);
     expect(html).toContain(`<p class="big" id="position">...</p>`);
     expect(html).toContain(`addEventListener("restoring"`);

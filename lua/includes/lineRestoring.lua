@@ -7,15 +7,13 @@
     (the server run id the leader saw) is not this server's run id. A server that does not
     tell scripts its run id (INFO refused) is judged by the first two only.
 ]]
+-- @include serverRunId
 local function lineRestoring(status, vouchedRun, ahead)
   if not status then return true end
   if ahead and ahead ~= '' then return true end
   if vouchedRun and vouchedRun ~= '' then
-    local info = redis.pcall('INFO', 'server')
-    if type(info) == 'string' then
-      local run = string.match(info, 'run_id:(%w+)')
-      if run and run ~= vouchedRun then return true end
-    end
+    local run = serverRunId()
+    if run and run ~= vouchedRun then return true end
   end
   return false
 end

@@ -3,6 +3,33 @@
  * with a message naming the variable when something is missing or malformed.
  */
 import type { JSONWebKeySet } from "jose";
+import { declareVariables, numberBounds } from "../../common/env-variables.ts";
+
+/** Every variable the origin reads (its admission scheduler's are in scheduler/config.ts): docs/reference/configuration.md is generated from these. */
+export const originVariables = declareVariables("origin", {
+  REDIS_URL: { default: "redis://127.0.0.1:6379", doc: "the Redis the origin (and the dev bridge) uses; `redis://` or `rediss://`" },
+  REDIS_CLUSTER_NODES: { unset: "a single Redis at REDIS_URL", doc: "`host:port,host:port`: use an ioredis Cluster client seeded with these nodes (credentials and TLS from REDIS_URL)" },
+  DATABASE_URL: { default: "mysql://root@127.0.0.1:3306/test", doc: "the MySQL/MariaDB database (`mysql://`, naming the database)" },
+  ORIGIN_PORT: { default: 3000, min: 0, max: 65535, doc: "port the origin listens on" },
+  ORIGIN_HOST: { default: "0.0.0.0", doc: "address the origin listens on" },
+  ADMIN_KEY: { unset: "required (at least 16 characters); generated for local dev", doc: "the organiser/admin API key (`Authorization: Bearer`)" },
+  ACTIVE_JWKS: { unset: "required unless ACTIVE_JWKS_URL is set; generated for local dev", doc: "public keys (a JWKS) the active tokens are verified with; private key material is refused" },
+  ACTIVE_JWKS_URL: { unset: "ACTIVE_JWKS is used", doc: "instead of ACTIVE_JWKS: fetch the edge's `/.well-known/jwks.json` (jose remote JWKS, kid rotation)" },
+  ORIGIN_AUTH_SECRET: { unset: "not enforced; required when NODE_ENV=production; generated for local dev", doc: "secrets (comma-separated during a rotation, each at least 16 characters) one of which `X-Origin-Auth` must carry on fan routes" },
+  DB_POOL_SIZE: { default: 16, min: 1, max: 500, doc: "mysql2 pool size per origin instance" },
+  ORIGIN_DRAIN_SECONDS: { default: 0, min: 0, max: 25, unset: "20 when NODE_ENV=production, else 0", doc: "after SIGTERM, how long /ready answers 503 while requests are still served (docs/DEPLOY.md)" },
+  ORIGIN_IDLE_TIMEOUT_SECONDS: { default: 65, min: 1, max: 255, doc: "keep-alive idle timeout, above the load balancer's (ALB: 60 s) so the origin never closes first" },
+  PURCHASE_WINDOW_SECONDS: { default: 60, min: 5, max: 3600, doc: "how long a hold is extended while its purchase runs (payment + insert)" },
+  PAYMENT_TIMEOUT_MS: { default: 5000, min: 10, max: 120_000, doc: "a charge not answered within this is voided and the hold released (504)" },
+  PAYMENT_SIMULATION: { default: "approve", choices: ["approve", "decline", "timeout"], doc: "what the simulated payment provider answers when a purchase names no `paymentMethod`" },
+  PAYMENT_LATENCY_MS: { default: 0, min: 0, max: 60_000, doc: "how long the simulated payment provider takes per charge" },
+  TOKEN_CACHE_SIZE: { default: 100_000, min: 0, max: 10_000_000, doc: "verified active tokens kept in memory until they expire" },
+  SEAT_READ_INTERVAL_MS: { default: 250, min: 0, max: 5000, doc: "least time between two Redis reads of one event's seat statuses; requests meanwhile share the next read" },
+  NODE_ENV: { unset: "not production", doc: "`production` requires ORIGIN_AUTH_SECRET, drains 20 s and refuses RACE_EXPERIMENTS; `test` turns the access log off" },
+  LOG_REQUESTS: { unset: "1, or 0 when NODE_ENV=test (`bun test`)", doc: "`0` turns off the one JSON access-log line per request (read by modules/metrics)" },
+  RACE_EXPERIMENTS: { unset: "off", doc: "`1` mounts the scratch race route `/experiments/race/*` (refused with NODE_ENV=production; read by app.ts)" },
+});
+type OriginVariable = keyof typeof originVariables;
 
 export type PaymentSimulation = "approve" | "decline" | "timeout";
 
@@ -49,14 +76,14 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function text(env: Env, name: string, fallback?: string): string {
+function text(env: Env, name: OriginVariable, fallback?: string): string {
   const value = env[name]?.trim();
   if (value) return value;
   if (fallback !== undefined) return fallback;
   throw new ConfigError(name, "is required but not set");
 }
 
-function url(env: Env, name: string, fallback: string, protocols: string[], needsPath = false): string {
+function url(env: Env, name: OriginVariable, fallback: string, protocols: string[], needsPath = false): string {
   const value = text(env, name, fallback);
   let parsed: URL;
   try {
@@ -72,7 +99,11 @@ function url(env: Env, name: string, fallback: string, protocols: string[], need
   return value;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** A whole number within the bounds `originVariables` declares for it; unset is its declared default (or `fallback`). */
+function integer(env: Env, name: OriginVariable, fallback?: number): number {
+  const declared = numberBounds("origin", name, originVariables[name]);
+  const { min, max } = declared;
+  fallback ??= declared.default;
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
@@ -129,30 +160,30 @@ function clusterNodes(env: Env): Config["redisClusterNodes"] {
 
 /** Pure: builds the configuration from an environment, or throws ConfigError. */
 export function parseConfig(env: Env): Config {
-  const simulation = text(env, "PAYMENT_SIMULATION", "approve");
-  if (simulation !== "approve" && simulation !== "decline" && simulation !== "timeout") {
+  const simulation = text(env, "PAYMENT_SIMULATION", originVariables.PAYMENT_SIMULATION.default);
+  if (!originVariables.PAYMENT_SIMULATION.choices.includes(simulation as PaymentSimulation)) {
     throw new ConfigError("PAYMENT_SIMULATION", `must be approve, decline or timeout, got ${JSON.stringify(simulation)}`);
   }
   const adminKey = text(env, "ADMIN_KEY");
   if (adminKey.length < 16) throw new ConfigError("ADMIN_KEY", "must be at least 16 characters");
   return {
-    redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
+    redisUrl: url(env, "REDIS_URL", originVariables.REDIS_URL.default, ["redis:", "rediss:"]),
     redisClusterNodes: clusterNodes(env),
-    databaseUrl: url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/test", ["mysql:"], true),
-    port: integer(env, "ORIGIN_PORT", 3000, 0, 65535),
-    hostname: text(env, "ORIGIN_HOST", "0.0.0.0"),
+    databaseUrl: url(env, "DATABASE_URL", originVariables.DATABASE_URL.default, ["mysql:"], true),
+    port: integer(env, "ORIGIN_PORT"),
+    hostname: text(env, "ORIGIN_HOST", originVariables.ORIGIN_HOST.default),
     adminKey,
     activeJwks: jwks(env),
     originAuthSecrets: originAuthSecrets(env),
-    dbPoolSize: integer(env, "DB_POOL_SIZE", 16, 1, 500),
-    drainSeconds: integer(env, "ORIGIN_DRAIN_SECONDS", env.NODE_ENV === "production" ? 20 : 0, 0, 25),
-    idleTimeoutSeconds: integer(env, "ORIGIN_IDLE_TIMEOUT_SECONDS", 65, 1, 255),
-    purchaseWindowSeconds: integer(env, "PURCHASE_WINDOW_SECONDS", 60, 5, 3600),
-    paymentTimeoutMs: integer(env, "PAYMENT_TIMEOUT_MS", 5000, 10, 120_000),
-    paymentSimulation: simulation,
-    paymentLatencyMs: integer(env, "PAYMENT_LATENCY_MS", 0, 0, 60_000),
-    tokenCacheSize: integer(env, "TOKEN_CACHE_SIZE", 100_000, 0, 10_000_000),
-    seatReadIntervalMs: integer(env, "SEAT_READ_INTERVAL_MS", 250, 0, 5000),
+    dbPoolSize: integer(env, "DB_POOL_SIZE"),
+    drainSeconds: integer(env, "ORIGIN_DRAIN_SECONDS", env.NODE_ENV === "production" ? 20 : undefined),
+    idleTimeoutSeconds: integer(env, "ORIGIN_IDLE_TIMEOUT_SECONDS"),
+    purchaseWindowSeconds: integer(env, "PURCHASE_WINDOW_SECONDS"),
+    paymentTimeoutMs: integer(env, "PAYMENT_TIMEOUT_MS"),
+    paymentSimulation: simulation as PaymentSimulation,
+    paymentLatencyMs: integer(env, "PAYMENT_LATENCY_MS"),
+    tokenCacheSize: integer(env, "TOKEN_CACHE_SIZE"),
+    seatReadIntervalMs: integer(env, "SEAT_READ_INTERVAL_MS"),
     production: env.NODE_ENV === "production",
   };
 }

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { eventKeys } from "../../common/keys.ts";
 import { redis } from "../../edge/test/helpers/redis.ts";
-import { accessibilityProblems, fanPage, screenshot } from "./helpers/browser.ts";
+import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
 import { useBrowserStack, type Stack } from "./helpers/stack.ts";
 
 const fixture = useBrowserStack();
@@ -59,6 +59,7 @@ describe("organiser dashboard in a browser", () => {
     expect(after).toBeGreaterThan(before);
     await screenshot(page, "6-dashboard");
     expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await policyViolations(page)).toEqual([]);
 
     await page.getByRole("button", { name: "Pause" }).click();
     await page.locator("#s-status").filter({ hasText: "paused" }).waitFor();

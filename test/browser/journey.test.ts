@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { eventKeys } from "../../common/keys.ts";
 import { redis } from "../../edge/test/helpers/redis.ts";
-import { accessibilityProblems, fanPage, screenshot } from "./helpers/browser.ts";
+import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
 import { reservationsOf, useBrowserStack, type Stack } from "./helpers/stack.ts";
 
 const fixture = useBrowserStack();
@@ -46,6 +46,7 @@ describe("fan journey in a browser", () => {
     expect(await page.locator(".event time").textContent()).toBe(await page.evaluate(() => new Date("2031-06-01T19:30:00.000Z").toLocaleString()));
     await screenshot(page, "1-waiting-room");
     expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await policyViolations(page)).toEqual([]);
 
     // admissions resume: the page claims the turn and moves to the seat map by itself
     expect((await stack.admin("POST", `/admin/events/${eventId}/queue/resume`)).status).toBe(200);
@@ -65,6 +66,7 @@ describe("fan journey in a browser", () => {
     await page.getByText(/Held for you for \d+:\d\d/).waitFor();
     await screenshot(page, "3-hold");
     expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await policyViolations(page)).toEqual([]);
 
     // a reload finds the hold again
     await page.reload();
@@ -79,6 +81,7 @@ describe("fan journey in a browser", () => {
     expect(await page.locator("#order-total").textContent()).toContain("190");
     await screenshot(page, "4-confirmation");
     expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await policyViolations(page)).toEqual([]);
 
     expect(await reservationsOf(stack.db, eventId)).toEqual([
       { seatId: "A-1-3", orderId },

@@ -60,7 +60,8 @@ export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<Worker
     modules: true,
     modulesRoot: outdir,
     scriptPath: join(outdir, "worker.js"),
-    // wrangler emits text modules (Redis scripts, the dashboard's vendored uPlot) as files beside worker.js
+    // wrangler emits text modules (Redis scripts, the pages' built scripts and stylesheet, the
+    // dashboard's vendored uPlot) as files beside worker.js
     modulesRules: [{ type: "Text", include: ["**/*.lua", "**/*.txt"] }],
     compatibilityDate: "2026-04-01",
     compatibilityFlags: ["enable_request_signal"],

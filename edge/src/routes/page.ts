@@ -5,14 +5,11 @@
  */
 import { readActive } from "../auth.ts";
 import type { Env } from "../env.ts";
+import { htmlResponse as html } from "../html.ts";
 import { messagePage, waitingRoomPage } from "../page.ts";
 import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { salePage } from "../sale-page.ts";
 import { findOrMakePlace } from "./place.ts";
-
-function html(body: string, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...headers } });
-}
 
 export async function page(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const active = await readActive(request, env, eventId);

@@ -26,7 +26,8 @@ import { hubFor, SnapshotUnavailable } from "../hub.ts";
 import { touchTicket, type TouchResult } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
 import { restoringEvent } from "../restoring.ts";
-import { fanView, sawWaiting, type QueueStatus, type Snapshot } from "../snapshot.ts";
+import type { LineStatus } from "../../../common/queue-state.ts";
+import { fanView, sawWaiting, type Snapshot } from "../snapshot.ts";
 import { noTicket } from "./status.ts";
 import { refreshIntervalSeconds } from "./view.ts";
 
@@ -118,7 +119,7 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
   });
 
   const run = async () => {
-    let openedIn: QueueStatus | null = null;
+    let openedIn: LineStatus | null = null;
     /** the restore this stream last saw (undefined before its first good read) */
     let seenRestoredAt: number | null | undefined;
     let lastKey = "";

@@ -5,12 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { connect } from "node:net";
-import { queueScripts } from "../../../lua/queue.ts";
+import { redisScripts } from "../../../lua/registry.ts";
 import { forPlainRedis } from "../../../lua/flags.ts";
 import { REDIS_URL } from "./redis.ts";
 
 // what Redis runs: the bridge drops the Upstash-only flag first
-const readQueueState = forPlainRedis(queueScripts.readQueueState.source);
+const readQueueState = forPlainRedis(redisScripts.readQueueState.source);
 const readSha = createHash("sha1").update(readQueueState).digest("hex");
 
 /** The quoted arguments of one MONITOR line: `+<time> [<db> <addr>] "cmd" "arg" ...`. */

@@ -12,7 +12,7 @@
  */
 import type Redis from "ioredis";
 import { eventKeys, globalKeys, type EventKeys } from "../../../common/keys.ts";
-import { AdmitCode, LeaseCode, OpenSaleCode } from "../../../lua/admission.ts";
+import { AdmitCode, LeaseCode, OpenSaleCode } from "../../../lua/codes.ts";
 import type { Clock } from "../lib/clock.ts";
 import { AdaptiveRate, type AdaptiveDecision } from "./adaptive.ts";
 import { RateBudget } from "./budget.ts";
@@ -77,12 +77,29 @@ const CHECKPOINT_IDLE_MS = 1000;
 /** claim log entries copied to MySQL per write */
 const CLAIMS_PER_COPY = 1000;
 
+/** The larger of each of two readings of counters that only grow. */
+function newest(a: DurableCounters, b: DurableCounters): DurableCounters {
+  return { serving: Math.max(a.serving, b.serving), lastNumber: Math.max(a.lastNumber, b.lastNumber), at: Math.max(a.at, b.at), issueRate: Math.max(a.issueRate, b.issueRate) };
+}
+
 export class Scheduler {
   readonly instanceId: string;
   private readonly events = new Map<string, EventState>();
   private eventIds: string[] = [];
   private rooms = new Map<string, DurableRoom>();
   private listedAt = -Infinity;
+  /**
+   * Redis connections made so far (one more at each reconnect), and the one the rooms were
+   * listed on. A Redis that reconnected may have come back from an older copy, and rooms
+   * listed before hold checkpoints that are older still, too old to tell the loss: the
+   * first tick after a reconnect lists anew, and a tick that was waiting on Redis across
+   * the reconnect reads its event's room from MySQL before deciding whether Redis lost it.
+   */
+  private connections = 0;
+  private listedOn = -1;
+  private readonly reconnected = () => {
+    this.connections++;
+  };
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
@@ -90,6 +107,7 @@ export class Scheduler {
   constructor(private readonly o: SchedulerOptions) {
     this.instanceId = o.instanceId ?? crypto.randomUUID().replace(/-/g, "").slice(0, 16);
     if (this.instanceId.includes(":")) throw new Error("instance id may not contain ':'");
+    o.redis.on("ready", this.reconnected);
   }
 
   start(): void {
@@ -157,8 +175,12 @@ export class Scheduler {
   async tick(): Promise<void> {
     const now = this.o.clock.now();
     let listed = false;
-    if (now - this.listedAt >= LIST_EVERY_MS || this.listedAt > now) {
+    if (now - this.listedAt >= LIST_EVERY_MS || this.listedAt > now || this.listedOn !== this.connections) {
+      const on = this.connections;
+      // after a reconnect, checkpoints still being written count too
+      if (this.listedOn !== on) await this.settled();
       await this.listAll();
+      this.listedOn = on;
       this.listedAt = now;
       listed = true;
     }
@@ -210,7 +232,7 @@ export class Scheduler {
     const { redis, clock, config } = this.o;
     const s = this.state(eventId);
     const t0 = performance.now();
-    const durable = this.o.durable ? this.rooms.get(eventId) : undefined;
+    let durable = this.o.durable ? this.rooms.get(eventId) : undefined;
     const [lease, state, counters] = await Promise.all([
       acquireLease(redis, s.keys, this.instanceId, config.leaseMs),
       redis.hgetall(s.keys.queueState),
@@ -219,6 +241,11 @@ export class Scheduler {
     let hash = state;
     this.setToken(eventId, s, lease.code === LeaseCode.LEADER ? lease.token : null);
     if (!s.token) return null;
+    if (durable && this.listedOn !== this.connections) {
+      // Redis reconnected while this tick waited on it: judge it against MySQL as it is now
+      const fresh = await this.o.durable!.line.room(eventId);
+      if (fresh) this.rooms.set(eventId, (durable = fresh));
+    }
     if (durable) {
       const restored = await this.restoreIfLost(eventId, s, durable, hash, Number(counters[0] ?? 0), Number(counters[1] ?? 0));
       if (restored === null) return null;
@@ -271,15 +298,18 @@ export class Scheduler {
     return result;
   }
 
-  /** The newest counters known durable: MySQL's checkpoint as last read, or one this instance committed since. */
+  /**
+   * The newest counters known to have been reached: MySQL's checkpoint as last read, or one
+   * this instance committed since, or saw Redis reach and has not written yet.
+   */
   private durableCounters(s: EventState, durable: DurableRoom): DurableCounters | null {
     const c = durable.checkpoint;
     const fromDb = c ? { serving: c.serving, lastNumber: c.lastNumber, at: c.checkpointAt, issueRate: c.issueRate } : null;
-    const mine = s.committed;
-    if (!fromDb) return mine;
-    if (!mine) return fromDb;
-    return { serving: Math.max(fromDb.serving, mine.serving), lastNumber: Math.max(fromDb.lastNumber, mine.lastNumber), at: Math.max(fromDb.at, mine.at), issueRate: Math.max(fromDb.issueRate, mine.issueRate) };
+    const p = s.pending;
+    const seen = p ? { serving: p.serving, lastNumber: p.lastNumber, at: p.at, issueRate: p.issueRate } : null;
+    return [fromDb, s.committed, seen].reduce<DurableCounters | null>((a, b) => (!a ? b : !b ? a : newest(a, b)), null);
   }
+
 
   /**
    * Restores the line when Redis lost it. Returns true when it restored, false when

@@ -2,10 +2,8 @@
  * An event's admission settings as they live in its queue-state hash, where admins change
  * them and every origin instance (and the edge) reads them.
  */
+import { isQueueStatus, positiveNumber as positive, type QueueStatus } from "../../../common/queue-state.ts";
 import type { SchedulerConfig } from "./config.ts";
-
-export const QUEUE_STATUSES = ["prequeue", "open", "paused", "soldout", "closed"] as const;
-export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 
 export interface QueueSettings {
   status: QueueStatus;
@@ -20,19 +18,10 @@ export interface QueueSettings {
   maxWaiting: number | null;
 }
 
-/** Hash fields of the settings, as written by the admin controls. */
-export const SETTING_FIELDS = ["rate", "maxActive", "sessionSeconds", "claimSeconds", "adaptive", "maxWaiting", "opensAt"] as const;
-
-const positive = (raw: string | undefined): number | null => {
-  if (raw === undefined || raw === "") return null;
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : null;
-};
-
 /** Settings from the hash; null when the event has no waiting room. */
 export function parseSettings(hash: Record<string, string>, config: SchedulerConfig): QueueSettings | null {
-  const status = hash.status as QueueStatus | undefined;
-  if (!status || !QUEUE_STATUSES.includes(status)) return null;
+  const status = hash.status;
+  if (!isQueueStatus(status)) return null;
   return {
     status,
     opensAt: positive(hash.opensAt),

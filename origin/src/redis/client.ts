@@ -1,8 +1,8 @@
 import Redis, { Cluster, type ClusterNode, type RedisOptions } from "ioredis";
-import { seatScripts } from "../../../lua/index.ts";
+import { defineScripts } from "./scripts.ts";
 
 /**
- * ioredis with the seat scripts defined once (`defineCommand`: EVALSHA, falling back to
+ * ioredis with the Redis scripts defined once (./scripts.ts: EVALSHA, falling back to
  * EVAL on NOSCRIPT, e.g. after a Redis restart or SCRIPT FLUSH).
  *
  * Commands fail fast while Redis is unreachable (no offline queue, no silent resend of
@@ -38,10 +38,7 @@ export function createRedis(url: string, clusterNodes: ClusterNode[] = []): Redi
           redisOptions: { ...connectionOptions, ...credentials(url) },
         }) as unknown as Redis)
       : new Redis(url, { ...connectionOptions, enableAutoPipelining: true, lazyConnect: true });
-  for (const script of Object.values(seatScripts)) {
-    // Key count varies with the number of seats, so it is passed on each call.
-    redis.defineCommand(script.name, { lua: script.source });
-  }
+  defineScripts(redis);
   // Connection errors surface on the commands that hit them; keep the process alive.
   redis.on("error", () => {});
   return redis;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
-import { RestoreCode } from "../../../lua/admission.ts";
+import { RestoreCode } from "../../../lua/codes.ts";
 import { changeRoom } from "../../src/modules/admission/rooms.ts";
 import { parseSchedulerConfig } from "../../src/admission/config.ts";
 import { IssueRate } from "../../src/admission/issue-rate.ts";

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
-import { AdmitCode, LeaseCode } from "../../../lua/admission.ts";
+import { AdmitCode, LeaseCode } from "../../../lua/codes.ts";
 import { systemClock } from "../../src/lib/clock.ts";
 import type { Scheduler } from "../../src/admission/scheduler.ts";
 import { acquireLease, admitFans } from "../../src/admission/scripts.ts";

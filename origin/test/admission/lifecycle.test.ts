@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
-import { LeaseCode, OpenSaleCode, StatusCode } from "../../../lua/admission.ts";
+import { LeaseCode, OpenSaleCode, StatusCode } from "../../../lua/codes.ts";
 import { acquireLease, openSale, setQueueStatus } from "../../src/admission/scripts.ts";
 import { admittedIds, joinFans, ManualClock, newScheduler, testSchedulerConfig, useTestEvents } from "./support.ts";
 import { openWaitingRoom } from "../../../test/kit/waiting-room.ts";

@@ -9,7 +9,8 @@ import type Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../../common/keys.ts";
 import { sessionIdFor, signActiveToken } from "../../../common/tokens.ts";
 import { forPlainRedis } from "../../../lua/flags.ts";
-import { ClaimCode, queueScripts, seedJoinArgs } from "../../../lua/queue.ts";
+import { ClaimCode } from "../../../lua/codes.ts";
+import { redisScripts, seedJoinArgs } from "../../../lua/registry.ts";
 import { signingKeyFromEnv } from "../../../test/kit/dev-sessions.ts";
 import { admissionRuntime } from "../../src/admission/runtime.ts";
 import type { Scheduler } from "../../src/admission/scheduler.ts";
@@ -42,9 +43,9 @@ async function newEvent(label: string, settings: Record<string, unknown>): Promi
 
 /** Fans join through the edge's join script (as the JoinBatcher sends them); returns ticket id -> number. */
 async function join(redis: Redis, eventId: string, count: number, prefix: string): Promise<Map<string, number>> {
-  const keys = queueScripts.joinQueue.keys(eventKeys(eventId));
+  const keys = redisScripts.joinQueue.keys(eventKeys(eventId));
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}-${crypto.randomUUID().slice(0, 8)}`);
-  const source = forPlainRedis(queueScripts.joinQueue.source);
+  const source = forPlainRedis(redisScripts.joinQueue.source);
   await Promise.all(
     Array.from({ length: Math.ceil(count / 50) }, (_, b) => redis.eval(source, keys.length, ...keys, ...seedJoinArgs(Date.now(), ids.slice(b * 50, b * 50 + 50)))),
   );
@@ -57,8 +58,8 @@ async function join(redis: Redis, eventId: string, count: number, prefix: string
 async function claimTurn(redis: Redis, eventId: string, tid: string): Promise<string> {
   const k = eventKeys(eventId);
   const sid = await sessionIdFor(tid);
-  const keys = queueScripts.claimTurn.keys(k);
-  const [code, expiry] = (await redis.eval(forPlainRedis(queueScripts.claimTurn.source), keys.length, ...keys, tid, sid, Date.now(), 600_000)) as [number, number];
+  const keys = redisScripts.claimTurn.keys(k);
+  const [code, expiry] = (await redis.eval(forPlainRedis(redisScripts.claimTurn.source), keys.length, ...keys, tid, sid, Date.now(), 600_000)) as [number, number];
   expect(code).toBe(ClaimCode.CLAIMED);
   await redis.rpush(k.claimLog, `${tid} ${sid} ${expiry}`);
   return sid;
@@ -242,5 +243,27 @@ describe("a Redis that comes back from an older snapshot", () => {
     expect(await h.redis.zcount(k.lost, 61, 200)).toBe(0);
     const [, fresh] = [...(await join(h.redis, eventId, 1, "new")).entries()][0]!;
     expect(fresh).toBe(seq + 1);
+  });
+});
+
+describe("a leader whose rooms were read before Redis reconnected", () => {
+  test("judges the line against MySQL as it is at its first tick after Redis answers, so a loss another instance's checkpoint shows is found at once, not at the next listing", async () => {
+    const eventId = await newEvent("relisted", { rate: 2000, maxActive: 30 });
+    const k = eventKeys(eventId);
+    await join(h.redis, eventId, 100, "fan");
+    await tickUntil(async () => (await h.redis.zcard(k.admitted)) === 30);
+    await tickUntil(async () => Number((await mysql<{ serving: number }>("SELECT serving FROM queue_checkpoints WHERE event_id = ?", [eventId]))[0]?.serving) === 30);
+    const snapshot = await server.snapshot("before-another-leader");
+    // what another instance, leading for a while, checkpointed after the copy Redis comes back from
+    await mysql("UPDATE queue_checkpoints SET serving = 45, last_number = 150 WHERE event_id = ?", [eventId]);
+
+    await server.restartFrom(snapshot);
+    await redisAnswers();
+    expect(await num(h.redis, k.serving)).toBe(30);
+    await scheduler.tick();
+    await scheduler.settled();
+    expect(await h.redis.hget(k.queueState, "restoreKind")).toBe("partial");
+    expect(await num(h.redis, k.serving)).toBe(45);
+    expect(await num(h.redis, k.seq)).toBeGreaterThan(150);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
-import { ClaimCode } from "../../../lua/queue.ts";
+import { ClaimCode } from "../../../lua/codes.ts";
 import { admittedIds, claim, joinFans, ManualClock, newScheduler, testSchedulerConfig, useTestEvents, touchFans } from "./support.ts";
 import { openWaitingRoom } from "../../../test/kit/waiting-room.ts";
 

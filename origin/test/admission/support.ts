@@ -8,7 +8,7 @@ import { eventKeys } from "../../../common/keys.ts";
 import { uniqueEventId } from "../../../test/kit/event-ids.ts";
 import { obliterateEventKeys } from "../../../test/kit/obliterate.ts";
 import { forPlainRedis } from "../../../lua/flags.ts";
-import { queueScripts, seedJoinArgs } from "../../../lua/queue.ts";
+import { redisScripts, seedJoinArgs } from "../../../lua/registry.ts";
 import type { Clock } from "../../src/lib/clock.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "../../src/admission/config.ts";
 import { Scheduler, type SchedulerOptions } from "../../src/admission/scheduler.ts";
@@ -66,10 +66,10 @@ export function newScheduler(redis: Redis, clock: Clock, eventIds: string[], con
 /** `count` fans join through the edge's joinQueue script, in order; returns their ticket ids. */
 export async function joinFans(redis: Redis, eventId: string, count: number, now: number, prefix = "fan"): Promise<string[]> {
   const k = eventKeys(eventId);
-  const keys = queueScripts.joinQueue.keys(k);
+  const keys = redisScripts.joinQueue.keys(k);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) ids.push(`${prefix}-${i}-${crypto.randomUUID().slice(0, 8)}`);
-  const source = forPlainRedis(queueScripts.joinQueue.source);
+  const source = forPlainRedis(redisScripts.joinQueue.source);
   for (let i = 0; i < count; i += 500) {
     const batch = ids.slice(i, i + 500);
     const [, codes] = (await redis.eval(source, keys.length, ...keys, ...seedJoinArgs(now, batch))) as [unknown, number[]];
@@ -86,8 +86,8 @@ export async function touchFans(redis: Redis, eventId: string, ids: string[], no
 
 /** An admitted fan claims their turn (the edge's claimTurn script); returns the script's code. */
 export async function claim(redis: Redis, eventId: string, tid: string, sid: string, now: number, sessionMs: number): Promise<number> {
-  const keys = queueScripts.claimTurn.keys(eventKeys(eventId));
-  const [code] = (await redis.eval(forPlainRedis(queueScripts.claimTurn.source), keys.length, ...keys, tid, sid, now, sessionMs)) as [number];
+  const keys = redisScripts.claimTurn.keys(eventKeys(eventId));
+  const [code] = (await redis.eval(forPlainRedis(redisScripts.claimTurn.source), keys.length, ...keys, tid, sid, now, sessionMs)) as [number];
   return code;
 }
 

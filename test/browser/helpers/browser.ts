@@ -35,10 +35,24 @@ export async function launchBrowser(found?: FoundChromium): Promise<Browser> {
   return browser;
 }
 
-/** A fan's own browser: a fresh context (own cookies and storage), phone-sized if asked. */
+/**
+ * A fan's own browser: a fresh context (own cookies and storage), phone-sized if asked.
+ * Every document it opens records what its Content-Security-Policy blocked (policyViolations).
+ */
 export async function fanPage(browser: Browser, opts: { phone?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext(opts.phone ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } : { viewport: { width: 1100, height: 900 } });
+  // added through the debugging protocol, so the page's own policy does not apply to it
+  await context.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { cuPolicyViolations: string[] }).cuPolicyViolations = seen;
+    document.addEventListener("securitypolicyviolation", (e) => seen.push(`${e.effectiveDirective}: ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`));
+  });
   return context.newPage();
+}
+
+/** What the page's Content-Security-Policy blocked since it loaded (a script, a style, a connection). */
+export async function policyViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { cuPolicyViolations?: string[] }).cuPolicyViolations ?? []);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,7 +1,13 @@
 import { Elysia, t } from "elysia";
+import { QUEUE_STATUSES } from "../../../../common/queue-state.ts";
 import { eventIdSchema, integer } from "../shared/model.ts";
 
-const status = t.Union([t.Literal("prequeue"), t.Literal("open"), t.Literal("paused"), t.Literal("soldout"), t.Literal("closed")], {
+/** One literal schema per value, as a tuple, so the route types keep each value. */
+function literals<const T extends readonly string[]>(values: T) {
+  return values.map((v) => t.Literal(v)) as unknown as { -readonly [I in keyof T]: ReturnType<typeof t.Literal<T[I] & string>> };
+}
+
+const status = t.Union(literals(QUEUE_STATUSES), {
   description: "prequeue: fans gather before the opening and are placed by lot when it comes; open: admitting; paused: everyone keeps their place, nobody is admitted; soldout / closed: the sale is over, waiting fans are told",
 });
 

@@ -9,7 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { isDuplicateKey } from "../../db/errors.ts";
 import { waitingRooms, type WaitingRoomRow } from "../../db/schema/index.ts";
-import { QUEUE_STATUSES, type QueueStatus } from "../../admission/settings.ts";
+import { isQueueStatus } from "../../../../common/queue-state.ts";
 
 export type Room = WaitingRoomRow;
 
@@ -39,8 +39,8 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
 
 /** A room as the queue-state hash describes it (a waiting room opened before MySQL kept them). */
 export function roomFromHash(eventId: string, hash: Record<string, string>, now: number): Room | null {
-  const status = hash.status as QueueStatus | undefined;
-  if (!status || !QUEUE_STATUSES.includes(status)) return null;
+  const status = hash.status;
+  if (!isQueueStatus(status)) return null;
   const n = (v: string | undefined) => (v === undefined || v === "" || !Number.isFinite(Number(v)) ? null : Number(v));
   return {
     eventId,

@@ -9,7 +9,7 @@
  */
 import type { Static } from "elysia";
 import { eventKeys, globalKeys } from "../../../../common/keys.ts";
-import { StatusCode } from "../../../../lua/admission.ts";
+import { StatusCode } from "../../../../lua/codes.ts";
 import type { Deps } from "../../deps.ts";
 import { AppError, NotFoundError, RestoringError, SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
@@ -20,7 +20,8 @@ import { measureCapacity, type CapacityResult } from "../../admission/capacity.t
 import { admissionRuntime } from "../../admission/runtime.ts";
 import { applyRoom } from "../../admission/scripts.ts";
 import { recordEndedSession } from "../../admission/durable.ts";
-import { ceilingRate, parseSettings, type QueueStatus } from "../../admission/settings.ts";
+import type { QueueStatus } from "../../../../common/queue-state.ts";
+import { ceilingRate, parseSettings } from "../../admission/settings.ts";
 import type { Db } from "../../db/client.ts";
 import { changeRoom, deleteRoom, findRoom, insertRoom, roomFields, roomFromHash, type Room, type RoomSettings } from "./rooms.ts";
 import type { capacityMeasureBody, queueOpenBody, queueSettingsBody, queueView } from "./model.ts";

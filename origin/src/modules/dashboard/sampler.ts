@@ -14,7 +14,7 @@ import type Redis from "ioredis";
 import { eventKeys } from "../../../../common/keys.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { percentile } from "../../admission/latency.ts";
-import type { AdmitResult } from "../../admission/scripts.ts";
+import type { AdmitResult } from "../../../../lua/replies.ts";
 
 export const SAMPLE_EVERY_MS = 1000;
 /** ten minutes at one sample a second */

@@ -1,0 +1,98 @@
+/**
+ * What the edge and the origin exchange through an event's queue-state hash
+ * (`cu:{<eventId>}:queue:state`): the statuses a waiting room moves through, the hash's
+ * fields and who writes each, and the one parser of the fields the edge shows fans. The
+ * scripts that read and write the hash (lua/) use these names; test/lua-headers.test.ts
+ * checks that every field a script touches is named here.
+ */
+
+/**
+ * `prequeue`: fans gather before the sale opens; their places are drawn by lot at the opening.
+ * `open`: admitting. `paused`: everyone keeps their place, nobody is admitted.
+ * `soldout` / `closed`: the sale is over, waiting fans are told.
+ */
+export const QUEUE_STATUSES = ["prequeue", "open", "paused", "soldout", "closed"] as const;
+export type QueueStatus = (typeof QUEUE_STATUSES)[number];
+
+export function isQueueStatus(raw: unknown): raw is QueueStatus {
+  return typeof raw === "string" && (QUEUE_STATUSES as readonly string[]).includes(raw);
+}
+
+/**
+ * A line as the edge shows it: a queue status, or `restoring` while the hash has no status
+ * (Redis lost it and the origin has not written it back yet): no position is true then, so
+ * none is shown.
+ */
+export type LineStatus = QueueStatus | "restoring";
+
+/** A missing status is a line being restored, never an open one; a status the edge does not know reads as open. */
+export function lineStatus(raw: string | null | undefined): LineStatus {
+  if (raw === undefined || raw === null || raw === "") return "restoring";
+  return raw !== "open" && isQueueStatus(raw) ? raw : "open";
+}
+
+/** Every field of the queue-state hash, with who writes it. */
+export const QUEUE_STATE_FIELDS = {
+  status: "the waiting room's status (QUEUE_STATUSES); absent: no waiting room, or a lost line being restored",
+  statusAt: "when the status last changed (ms)",
+  opensAt: "when a pre-queue opens (ms)",
+  openedAt: "when the leader opened the pre-queue (ms; openSale)",
+  drawn: "fans placed by lot at the opening (openSale)",
+  roomVersion: "the MySQL version of the room definition the hash holds (applyRoom, restoreLine)",
+  rate: "setting: fans admitted per second at most; absent = from the measured capacity",
+  maxActive: "setting: fans allowed in the purchase area at once",
+  sessionSeconds: "setting: how long an admitted fan may stay (claimTurn reads it)",
+  claimSeconds: "setting: how long an admitted fan has to claim",
+  adaptive: "setting: 1 = back off when purchase latency rises, 0 = never",
+  maxWaiting: "setting: most fans who may wait (0 or absent = no limit)",
+  eventName: "what the waiting room page shows: the event's name",
+  venue: "what the waiting room page shows: the venue",
+  startsAt: "what the waiting room page shows: when the event starts (ms)",
+  admitRate: "admissions per second over the last minute, for fans' wait estimates (admitFans)",
+  targetRate: "the rate the scheduler aims for (below the ceiling while adaptive mode backs off)",
+  ceilingRate: "the rate admissions may not pass",
+  rateSource: "where the ceiling comes from: manual | capacity | default",
+  admittedTotal: "fans admitted so far (admitFans)",
+  abandonedTotal: "tickets dropped at the head because their fans had left (admitFans)",
+  claimExpiredTotal: "admissions whose claim window passed (admitFans)",
+  vouchedRun: "the Redis run id the leader last checked against MySQL (lua/includes/vouchRun.lua)",
+  ahead: "the highest number a fan's ticket showed beyond the counter: Redis went back in time",
+  restoredAt: "when the line was last rebuilt after Redis lost it (ms; restoreLine)",
+  restoreKind: "full | partial: the last restore's kind",
+  restores: "restores of this line so far",
+  lostTotal: "queue numbers the restores found without their ticket",
+  replacedTotal: "fans put back at their own number since (joinQueue, touchTicket)",
+} as const;
+export type QueueStateField = keyof typeof QUEUE_STATE_FIELDS;
+
+/** A field's number when it is a positive one; absent, empty, zero or not a number: null. */
+export function positiveNumber(raw: unknown): number | null {
+  if (raw === undefined || raw === null || raw === "") return null;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+/** What the edge shows fans of a line, as the origin and the scheduler wrote it into the hash. */
+export interface Announced {
+  status: LineStatus;
+  /** admissions per second the scheduler announces, if any */
+  admitRate: number | null;
+  maxWaiting: number | null;
+  /** when the sale opens (ms), if set */
+  opensAt: number | null;
+  /** what the waiting room shows about the event, when the origin wrote it */
+  about: { name: string; venue: string; startsAt: number | null } | null;
+}
+
+type AnnouncedFields = Partial<Record<"status" | "admitRate" | "maxWaiting" | "opensAt" | "eventName" | "venue" | "startsAt", unknown>>;
+
+/** The one reading of the announced fields, as a script's reply or HGETALL gives them (text; "" or absent when unset). */
+export function parseAnnounced(f: AnnouncedFields): Announced {
+  return {
+    status: lineStatus(typeof f.status === "string" ? f.status : ""),
+    admitRate: positiveNumber(f.admitRate),
+    maxWaiting: positiveNumber(f.maxWaiting),
+    opensAt: positiveNumber(f.opensAt),
+    about: f.eventName ? { name: String(f.eventName), venue: String(f.venue ?? ""), startsAt: Number(f.startsAt) || null } : null,
+  };
+}

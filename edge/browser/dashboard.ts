@@ -1,0 +1,317 @@
+/**
+ * The organiser dashboard's script (see edge/src/dashboard-page.ts): asks for the admin key
+ * (kept in sessionStorage for the tab) or takes it from the `#key=...` fragment of the link
+ * `bun run dev` prints and clears the fragment at once; polls
+ * GET /admin/events/:eventId/dashboard once a second (only newer samples after the first
+ * call), draws the last ten minutes with uPlot and sends the waiting room controls.
+ */
+import type uPlotClass from "uplot";
+import { byId, pageData } from "./dom.ts";
+
+type Chart = uPlotClass;
+type Options = uPlotClass.Options;
+
+interface Sample {
+  t: number;
+  waiting?: number;
+  admittedPerSec?: number;
+  targetRate?: number;
+  activeSessions?: number;
+  unclaimed?: number;
+  maxActive?: number;
+  heldSeats?: number;
+  soldSeats?: number;
+  purchasesPerSec?: number;
+  soldPerSec?: number;
+  purchaseP95Ms?: number | null;
+  ceilingRate?: number;
+  restoredAt?: number | null;
+  restoreKind?: string | null;
+  replacedTotal?: number | null;
+}
+interface QueueView {
+  status: string;
+  waiting: number;
+  activeSessions: number;
+  rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
+  settings: { maxActive: number; rate: number };
+  restoredAt?: number | null;
+  restoreKind?: string | null;
+  replacedTotal?: number | null;
+}
+interface Dashboard {
+  now: number;
+  queue: QueueView;
+  samples: Sample[];
+}
+/** label, CSS variable of its colour, value, dash pattern */
+type SeriesDef = [string, string, (s: Sample) => number | null | undefined, number[]?];
+
+class CallError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+const eventId = pageData("eventId");
+const KEY = "cu-admin-key";
+const WINDOW_S = 600;
+const base = "/admin/events/" + encodeURIComponent(eventId);
+let key = sessionStorage.getItem(KEY);
+let samples: Sample[] = [];
+let lastT = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+let charts: Record<string, Chart> | null = null;
+let generation = 0;
+
+// a signed-in link (#key=...), on load or pasted into this tab: kept as a typed key is,
+// and gone from the address bar and history; true when it brought a key
+function takeLinkedKey(): boolean {
+  if (!location.hash.startsWith("#key=")) return false;
+  let linked = "";
+  try {
+    linked = decodeURIComponent(location.hash.slice(5)).trim();
+  } catch {}
+  history.replaceState(null, "", location.pathname + location.search);
+  if (!linked) return false;
+  key = linked;
+  sessionStorage.setItem(KEY, key);
+  return true;
+}
+takeLinkedKey();
+
+const fmt = (v: number | null | undefined, digits?: number) =>
+  v === null || v === undefined || Number.isNaN(v) ? "-" : Number(v).toLocaleString(undefined, { maximumFractionDigits: digits ?? 1 });
+
+function showError(message: string): void {
+  byId("error").textContent = message || "";
+  byId("error").hidden = !message;
+}
+
+function messageFor(status: number, body: { message?: string } | null): string {
+  if (status === 401) return "The admin key was not accepted. Check it and enter it again.";
+  if (status === 429) return "Too many requests from this address; wait a minute and try again.";
+  if (status === 404) return body?.message || "This event has no waiting room.";
+  if (status === 409) return body?.message || "That change is not possible now.";
+  if (status === 400) return body?.message || "The value was not accepted.";
+  return body?.message || "The request failed (HTTP " + status + ").";
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      cache: "no-store",
+      headers: { authorization: "Bearer " + key, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new CallError("The dashboard cannot reach the server; retrying.", 0);
+  }
+  let data: unknown = null;
+  try {
+    data = await res.json();
+  } catch {}
+  if (!res.ok) throw new CallError(messageFor(res.status, data as { message?: string } | null), res.status);
+  return data as T;
+}
+
+const seriesDefs: Record<string, SeriesDef[]> = {
+  "chart-waiting": [["Waiting", "--brand", (s) => s.waiting]],
+  "chart-admissions": [["Admitted/s", "--brand", (s) => s.admittedPerSec], ["Target rate/s", "--amber", (s) => s.targetRate, [6, 4]]],
+  "chart-sessions": [["Active sessions", "--brand", (s) => s.activeSessions], ["Unclaimed", "--teal", (s) => s.unclaimed], ["maxActive", "--danger", (s) => s.maxActive, [6, 4]]],
+  "chart-holds": [["Held seats", "--brand", (s) => s.heldSeats]],
+  "chart-purchases": [["Purchases/s", "--brand", (s) => s.purchasesPerSec], ["Seats sold/s", "--green", (s) => s.soldPerSec]],
+  "chart-latency": [["p95 ms", "--danger", (s) => s.purchaseP95Ms]],
+  "chart-adaptive": [["Target (adaptive) rate/s", "--amber", (s) => s.targetRate], ["Ceiling/s", "--grey", (s) => s.ceilingRate, [6, 4]]],
+};
+
+/** A colour of the site's one palette (the stylesheet's custom properties). */
+const colour = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+
+function width(el: HTMLElement): number {
+  return Math.max(240, Math.floor(el.clientWidth || el.getBoundingClientRect().width || 320));
+}
+
+function makeCharts(Plot: typeof uPlotClass): Record<string, Chart> {
+  const out: Record<string, Chart> = {};
+  for (const [id, defs] of Object.entries(seriesDefs)) {
+    const el = byId(id);
+    el.textContent = "";
+    const options: Options = {
+      width: width(el),
+      height: 200,
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      series: [{}, ...defs.map(([label, stroke, , dash]) => ({ label, stroke: colour(stroke), width: 2, dash, spanGaps: false }))],
+      axes: [{}, { size: 56 }],
+    };
+    out[id] = new Plot(options, [[], ...defs.map(() => [])], el);
+  }
+  return out;
+}
+
+function redraw(): void {
+  if (!charts) return;
+  const xs = samples.map((s) => s.t / 1000);
+  const last = samples[samples.length - 1];
+  for (const [id, defs] of Object.entries(seriesDefs)) {
+    charts[id]!.setData([xs, ...defs.map((d) => samples.map((s) => d[2](s) ?? null))]);
+    byId(id + "-now").textContent = last ? "(now: " + defs.map((d) => d[0] + " " + fmt(d[2](last))).join(", ") + ")" : "(no samples yet)";
+  }
+}
+
+function showQueue(q: QueueView): void {
+  byId("s-status").textContent = q.status;
+  byId("s-waiting").textContent = fmt(q.waiting, 0);
+  byId("s-measured").textContent = fmt(q.rates.measured, 2);
+  byId("s-target").textContent = fmt(q.rates.target ?? q.rates.ceiling, 2);
+  byId("s-ceiling").textContent = fmt(q.rates.ceiling, 2) + " (" + q.rates.ceilingSource + ")";
+  byId("s-active").textContent = fmt(q.activeSessions, 0) + " / " + fmt(q.settings.maxActive, 0);
+  byId<HTMLButtonElement>("pause").disabled = q.status !== "open";
+  byId<HTMLButtonElement>("resume").disabled = q.status !== "paused";
+  byId<HTMLButtonElement>("close").disabled = q.status === "soldout";
+  if (document.activeElement !== byId("rate")) byId<HTMLInputElement>("rate").placeholder = fmt(q.rates.ceiling, 3);
+  if (document.activeElement !== byId("max-active")) byId<HTMLInputElement>("max-active").placeholder = String(q.settings.maxActive);
+}
+
+// the origin restored the line after Redis lost it: when, how much was lost, fans put back
+function showRestore(q: QueueView, last: Sample | undefined): void {
+  type RestoreField = "restoredAt" | "restoreKind" | "replacedTotal";
+  const pick = <F extends RestoreField>(name: F): QueueView[F] | null =>
+    q && q[name] !== undefined && q[name] !== null ? q[name] : last && last[name] !== undefined ? (last[name] as QueueView[F]) : null;
+  const at = pick("restoredAt");
+  byId("s-restore-box").hidden = !at;
+  if (!at) return;
+  const kind = pick("restoreKind");
+  const replaced = pick("replacedTotal");
+  byId("s-restore").textContent =
+    (kind === "partial" ? "Partial loss" : kind === "full" ? "Full loss" : "Restored") +
+    ", " +
+    new Date(Number(at)).toLocaleTimeString() +
+    (replaced === null || replaced === undefined ? "" : "; " + fmt(replaced, 0) + " fans put back");
+}
+
+function showLatest(): void {
+  const last = samples[samples.length - 1];
+  if (!last) return;
+  byId("s-held").textContent = fmt(last.heldSeats, 0);
+  byId("s-sold").textContent = fmt(last.soldSeats, 0);
+  byId("s-p95").textContent = last.purchaseP95Ms === null ? "-" : fmt(last.purchaseP95Ms, 1) + " ms";
+}
+
+async function poll(gen: number): Promise<void> {
+  if (gen !== generation) return;
+  try {
+    const d = await call<Dashboard>("GET", base + "/dashboard" + (lastT ? "?since=" + lastT : ""));
+    if (gen !== generation) return;
+    if (!charts) {
+      byId("key-section").hidden = true;
+      byId("dashboard").hidden = false;
+      charts = makeCharts(uPlot!);
+    }
+    for (const s of d.samples) if (s.t > lastT) samples.push(s);
+    if (samples.length) lastT = samples[samples.length - 1]!.t;
+    const from = d.now - WINDOW_S * 1000;
+    samples = samples.filter((s) => s.t >= from);
+    showQueue(d.queue);
+    showLatest();
+    showRestore(d.queue, samples[samples.length - 1]);
+    redraw();
+    byId("updated").textContent = "(updated " + new Date(d.now).toLocaleTimeString() + ")";
+    showError("");
+  } catch (e) {
+    if (gen !== generation) return;
+    showError((e as Error).message);
+    if (e instanceof CallError && e.status === 401) return forget(false);
+  }
+  timer = setTimeout(() => poll(gen), 1000);
+}
+
+function start(): void {
+  generation++;
+  clearTimeout(timer);
+  samples = [];
+  lastT = 0;
+  void poll(generation);
+}
+
+function forget(clearError: boolean): void {
+  generation++;
+  clearTimeout(timer);
+  sessionStorage.removeItem(KEY);
+  key = null;
+  if (charts) for (const chart of Object.values(charts)) chart.destroy();
+  charts = null;
+  byId("dashboard").hidden = true;
+  byId("key-section").hidden = false;
+  if (clearError) showError("");
+  byId<HTMLInputElement>("admin-key").value = "";
+  byId("admin-key").focus();
+}
+
+async function act(button: HTMLButtonElement, method: string, path: string, body: unknown, done: (q: QueueView) => string): Promise<boolean> {
+  button.disabled = true;
+  byId("notice").textContent = "";
+  try {
+    const q = await call<QueueView>(method, base + path, body);
+    showQueue(q);
+    byId("notice").textContent = done(q);
+    showError("");
+    return true;
+  } catch (e) {
+    showError((e as Error).message);
+    if (e instanceof CallError && e.status === 401) forget(false);
+    return false;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+const buttonOf = (ev: Event) => ev.currentTarget as HTMLButtonElement;
+
+byId("key-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  key = byId<HTMLInputElement>("admin-key").value.trim();
+  if (!key) return;
+  sessionStorage.setItem(KEY, key);
+  byId<HTMLInputElement>("admin-key").value = "";
+  showError("");
+  start();
+});
+byId("forget").addEventListener("click", () => forget(true));
+window.addEventListener("hashchange", () => {
+  if (takeLinkedKey()) {
+    showError("");
+    start();
+  }
+});
+byId("pause").addEventListener("click", (ev) => act(buttonOf(ev), "POST", "/queue/pause", undefined, () => "Admissions paused: fans keep their places."));
+byId("resume").addEventListener("click", (ev) => act(buttonOf(ev), "POST", "/queue/resume", undefined, () => "Admissions resumed."));
+byId("close").addEventListener("click", (ev) => {
+  if (!confirm("Close the sale as sold out? Waiting fans are told at once and admissions stop.")) return;
+  void act(buttonOf(ev), "POST", "/queue/close", { reason: "soldout" }, () => "The sale is closed as sold out.");
+});
+byId("rate-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const rate = Number(byId<HTMLInputElement>("rate").value);
+  if (await act(byId("rate-submit"), "PATCH", "/queue", { rate }, (q) => "Rate set to " + fmt(q.settings.rate, 3) + " fans per second.")) byId<HTMLInputElement>("rate").value = "";
+});
+byId("max-active-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const maxActive = Number(byId<HTMLInputElement>("max-active").value);
+  if (await act(byId("max-active-submit"), "PATCH", "/queue", { maxActive }, (q) => "maxActive set to " + fmt(q.settings.maxActive, 0) + ".")) byId<HTMLInputElement>("max-active").value = "";
+});
+let resizing: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => {
+    if (charts) for (const [id, chart] of Object.entries(charts)) chart.setSize({ width: width(byId(id)), height: 200 });
+  }, 150);
+});
+
+if (typeof uPlot !== "function") showError("The chart library did not load; reload the page.");
+else if (key) start();
+else byId("admin-key").focus();

@@ -1,0 +1,358 @@
+/**
+ * The sale page's script (see edge/src/sale-page.ts): draws the seat map, holds up to the
+ * per-order limit with a countdown, pays, and shows the order. It talks to the origin only
+ * through the edge's /api/* proxy. A refresh finds the fan's hold again (GET /holds) or
+ * shows the order again (?order= in the URL); an order bought in another tab of the same
+ * sale (told through localStorage) is shown instead of a hold that is gone.
+ */
+import { byId, jsonBody, pageData, type ApiBody } from "./dom.ts";
+
+type SeatStatus = "available" | "held" | "sold";
+interface Seat {
+  id: string;
+  section: string;
+  row: string;
+  number: number;
+  tier: string;
+  priceCents: number;
+  status: SeatStatus;
+}
+interface Counts {
+  available: number;
+  held: number;
+  sold: number;
+}
+interface SaleEvent {
+  name?: string;
+  venue?: string;
+  startsAt?: string;
+  currency?: string;
+  perOrderLimit?: number;
+  tiers?: Array<{ tier: string; priceCents: number }>;
+}
+interface Hold {
+  holdId: string;
+  seatIds: string[];
+  expiresAt: string;
+}
+interface Order {
+  orderId: string;
+  currency?: string;
+  amountCents: number;
+  seats: Array<{ seatId: string }>;
+  releasedSeatIds?: string[];
+}
+
+const eventId = pageData("eventId");
+const api = "/api/events/" + eventId;
+const payKey = "cu-pay-" + eventId;
+// the order bought in this turn, shared with the fan's other tabs: { orderId, at }
+const boughtKey = "cu-bought-" + eventId;
+const openedAt = Date.now();
+const ENDED_CODES = ["SESSION_INACTIVE", "TOKEN_INVALID", "TOKEN_MISSING", "NOT_ADMITTED"];
+const STATUS: Record<string, SeatStatus> = { a: "available", h: "held", s: "sold" };
+
+let event: SaleEvent | undefined;
+const seats = new Map<string, Seat>();
+// order: seat ids as the map lists them, which is the order of /seats/status's letters
+let order: string[] = [];
+const picked = new Set<string>();
+let hold: Hold | null = null;
+let timer: ReturnType<typeof setInterval> | undefined;
+let poll: ReturnType<typeof setInterval> | undefined;
+
+const money = (cents: number) => (cents / 100).toLocaleString(undefined, { style: "currency", currency: event?.currency || "USD" });
+const say = (text: string, isError = false) => {
+  byId("message").textContent = text;
+  byId("message").className = isError ? "error" : "muted";
+};
+const seatElement = (id: string) => document.getElementById("seat-" + id) as HTMLButtonElement | null;
+
+async function call<T = ApiBody>(path: string, init: RequestInit = {}): Promise<{ res: Response; body: T & ApiBody }> {
+  const res = await fetch(path, { credentials: "same-origin", ...init });
+  return { res, body: await jsonBody<T & ApiBody>(res) };
+}
+
+function seatButton(s: Seat): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "seat " + s.status;
+  b.id = "seat-" + s.id;
+  b.dataset.label = "Section " + s.section + ", row " + s.row + ", seat " + s.number + ", " + s.tier + " " + money(s.priceCents);
+  b.setAttribute("aria-label", b.dataset.label + ", " + s.status);
+  b.setAttribute("aria-pressed", "false");
+  b.disabled = s.status !== "available";
+  b.onclick = () => toggle(s.id);
+  return b;
+}
+
+const showCounts = (counts: Counts) => {
+  byId("counts").textContent = counts.available + " available, " + counts.held + " held, " + counts.sold + " sold";
+};
+
+function draw(map: { seats: Seat[]; counts: Counts }): void {
+  const bySection = new Map<string, Seat[]>();
+  order = map.seats.map((s) => s.id);
+  for (const s of map.seats) {
+    seats.set(s.id, s);
+    const list = bySection.get(s.section) ?? [];
+    list.push(s);
+    bySection.set(s.section, list);
+  }
+  const root = byId("map");
+  root.textContent = "";
+  for (const [section, list] of bySection) {
+    const wrap = document.createElement("div");
+    wrap.className = "section";
+    const width = Math.max(...list.map((s) => s.number));
+    const heading = document.createElement("h3");
+    heading.textContent = "Section " + section + " \u00b7 " + list[0]!.tier + " " + money(list[0]!.priceCents);
+    wrap.appendChild(heading);
+    const grid = document.createElement("div");
+    grid.className = "rows";
+    grid.style.gridTemplateColumns = "3.2rem repeat(" + width + ", 1.5rem)";
+    let row: string | null = null;
+    for (const s of list) {
+      if (s.row !== row) {
+        row = s.row;
+        const label = document.createElement("span");
+        label.className = "row-label";
+        label.setAttribute("aria-hidden", "true");
+        label.textContent = "Row " + row;
+        label.style.gridColumn = "1";
+        grid.appendChild(label);
+      }
+      const b = seatButton(s);
+      b.style.gridColumn = String(s.number + 1);
+      grid.appendChild(b);
+    }
+    wrap.appendChild(grid);
+    root.appendChild(wrap);
+  }
+  showCounts(map.counts);
+}
+
+/** statuses: [seat id, status] pairs */
+function refreshStatuses(statuses: Array<[string, SeatStatus | undefined]>, counts: Counts): void {
+  for (const [id, status] of statuses) {
+    const b = seatElement(id);
+    if (!b) continue;
+    const mine = hold !== null && hold.seatIds.includes(id);
+    if (status !== "available" && picked.has(id) && !mine) picked.delete(id);
+    b.className = "seat " + (mine ? "picked" : picked.has(id) ? "picked" : status);
+    b.disabled = !mine && status !== "available";
+    b.setAttribute("aria-pressed", String(picked.has(id) || mine));
+    b.setAttribute("aria-label", b.dataset.label + ", " + (mine ? "held by you" : status));
+  }
+  showCounts(counts);
+  summary();
+}
+
+function toggle(id: string): void {
+  if (hold || !event) return;
+  const limit = event.perOrderLimit ?? 0;
+  if (picked.has(id)) picked.delete(id);
+  else if (picked.size >= limit) return say("You can choose up to " + limit + " seats.", true);
+  else picked.add(id);
+  const b = seatElement(id)!;
+  b.classList.toggle("picked", picked.has(id));
+  b.setAttribute("aria-pressed", String(picked.has(id)));
+  summary();
+}
+
+function summary(): void {
+  const ids = hold ? hold.seatIds : [...picked];
+  const total = ids.reduce((sum, id) => sum + (seats.get(id)?.priceCents ?? 0), 0);
+  byId("picked").textContent = ids.length ? ids.join(", ") + " (" + money(total) + ")" : "none yet";
+  byId<HTMLButtonElement>("hold").hidden = Boolean(hold);
+  byId<HTMLButtonElement>("hold").disabled = picked.size === 0;
+  byId("pay").hidden = !hold;
+  byId("payment").hidden = !hold;
+  byId("release").hidden = !hold;
+}
+
+// The full map (about 100 bytes a seat) is loaded once; refreshes read one letter a seat.
+async function loadMap(): Promise<void> {
+  if (order.length > 0) {
+    const { res, body } = await call<{ states?: unknown; counts: Counts }>(api + "/seats/status");
+    if (!res.ok && ended(body)) return;
+    // anything unexpected (a layout that changed, an older origin): load the full map instead
+    const states = body.states;
+    if (res.ok && typeof states === "string" && states.length === order.length) {
+      return refreshStatuses(order.map((id, i) => [id, STATUS[states[i]!]]), body.counts);
+    }
+  }
+  const { res, body } = await call<{ seats: Seat[]; counts: Counts }>(api + "/seats");
+  if (!res.ok) {
+    ended(body);
+    return;
+  }
+  if (order.length === 0) draw(body);
+  refreshStatuses(body.seats.map((s) => [s.id, s.status]), body.counts);
+}
+
+function countdown(): void {
+  clearInterval(timer);
+  if (!hold) {
+    byId("countdown").textContent = "";
+    return;
+  }
+  const expiresAt = Date.parse(hold.expiresAt);
+  const tick = () => {
+    const left = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+    byId("countdown").textContent = "Held for you for " + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    if (left === 0) {
+      dropHold();
+      say("Your hold expired; the seats are free again. Choose again.", true);
+      void loadMap();
+    }
+  };
+  tick();
+  timer = setInterval(tick, 1000);
+}
+
+function dropHold(): void {
+  hold = null;
+  picked.clear();
+  countdown();
+  summary();
+}
+
+async function holdSeats(): Promise<void> {
+  byId<HTMLButtonElement>("hold").disabled = true;
+  const { res, body } = await call<Hold>(api + "/holds", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds: [...picked] }) });
+  if (res.status === 201) {
+    hold = body;
+    say("Seats held. Pay before the time runs out.");
+    countdown();
+  } else if (body.code === "SEAT_HELD" || body.code === "SEAT_SOLD") {
+    picked.clear();
+    // redraw first, so the seat shows as taken by the time the fan reads why
+    await loadMap();
+    say((body.message || "Someone else got a seat first.") + " Choose another seat.", true);
+    return;
+  } else if (!ended(body)) say(body.message || "The seats could not be held.", true);
+  await loadMap();
+}
+
+async function release(): Promise<void> {
+  if (!hold) return;
+  await call(api + "/holds/" + hold.holdId, { method: "DELETE" });
+  dropHold();
+  say("Seats released.");
+  void loadMap();
+}
+
+async function pay(): Promise<void> {
+  if (!hold) return;
+  byId<HTMLButtonElement>("pay").disabled = true;
+  say("Paying...");
+  // the same key for this hold across retries and reloads: paying twice buys once
+  const keys = JSON.parse(sessionStorage.getItem(payKey) || "{}") as Record<string, string>;
+  const key = keys[hold.holdId] || (keys[hold.holdId] = crypto.randomUUID());
+  sessionStorage.setItem(payKey, JSON.stringify(keys));
+  const method = document.querySelector<HTMLInputElement>("input[name=card]:checked")!.value;
+  const { res, body } = await call<Order>(api + "/holds/" + hold.holdId + "/purchase", {
+    method: "POST",
+    headers: { "idempotency-key": key, "content-type": "application/json" },
+    body: JSON.stringify({ paymentMethod: method }),
+  });
+  byId<HTMLButtonElement>("pay").disabled = false;
+  if (res.status === 503 && body.code === "PURCHASE_PENDING") return say(body.message ?? "", true);
+  sessionStorage.removeItem(payKey);
+  if (res.status === 201) {
+    history.replaceState(null, "", location.pathname + "?order=" + encodeURIComponent(body.orderId));
+    try {
+      localStorage.setItem(boughtKey, JSON.stringify({ orderId: body.orderId, at: Date.now() }));
+    } catch {}
+    return confirmation(body);
+  }
+  dropHold();
+  say(body.message || "The payment did not go through; your seats were released.", true);
+  void loadMap();
+}
+
+/** note: what else the fan should know (seats released, bought elsewhere) */
+function confirmation(bought: Order, note?: string): void {
+  clearInterval(timer);
+  clearInterval(poll);
+  byId("sale").hidden = true;
+  byId("expired").hidden = true;
+  byId("done").hidden = false;
+  byId("order-id").textContent = bought.orderId;
+  byId("order-seats").textContent = bought.seats.map((s) => s.seatId).join(", ");
+  byId("order-total").textContent = money(bought.amountCents);
+  const released = bought.releasedSeatIds || [];
+  byId("order-note").textContent =
+    note || (released.length ? "Buying ends your turn, so your other held seats (" + released.join(", ") + ") were released for other fans." : "");
+}
+
+const orderPath = (orderId: string) => "/api/orders/" + encodeURIComponent(orderId) + "?eventId=" + encodeURIComponent(eventId);
+
+/** An order bought in another tab during this tab's turn, shown here instead of its hold. */
+async function boughtElsewhere(): Promise<boolean> {
+  let bought: { orderId?: string; at: number } | null = null;
+  try {
+    bought = JSON.parse(localStorage.getItem(boughtKey) || "null");
+  } catch {}
+  if (!bought || !bought.orderId || bought.at < openedAt - 60000) return false;
+  if (!byId("done").hidden) return true;
+  const { res, body } = await call<Order>(orderPath(bought.orderId));
+  if (!res.ok) return false;
+  event = event || { currency: body.currency };
+  const here = hold ? hold.seatIds.filter((id) => !body.seats.some((s) => s.seatId === id)) : [];
+  hold = null;
+  confirmation(body, "You bought these seats in another tab; that ends your turn" + (here.length ? ", so the seats held in this tab (" + here.join(", ") + ") were released." : "."));
+  return true;
+}
+
+window.addEventListener("storage", (e) => {
+  if (e.key === boughtKey && e.newValue) void boughtElsewhere();
+});
+
+function ended(body: ApiBody): boolean {
+  if (!body.code || !ENDED_CODES.includes(body.code)) return false;
+  clearInterval(timer);
+  clearInterval(poll);
+  void boughtElsewhere().then((shown) => {
+    if (shown) return;
+    byId("sale").hidden = true;
+    byId("expired").hidden = false;
+  });
+  return true;
+}
+
+byId("hold").onclick = holdSeats;
+byId("release").onclick = release;
+byId("pay").onclick = pay;
+
+async function start(): Promise<void> {
+  const orderId = new URLSearchParams(location.search).get("order");
+  if (orderId) {
+    const { res, body } = await call<Order>(orderPath(orderId));
+    if (res.ok) {
+      event = { currency: body.currency };
+      return confirmation(body);
+    }
+  }
+  const { res, body } = await call<SaleEvent>(api);
+  if (!res.ok) {
+    if (!ended(body)) say(body.message || "The sale could not be loaded.", true);
+    return;
+  }
+  event = body;
+  byId("title").textContent = body.name ?? "";
+  byId("venue").textContent = body.venue + " \u00b7 " + new Date(body.startsAt ?? "").toLocaleString();
+  byId("tiers").textContent = (body.tiers ?? []).map((t) => t.tier + " " + money(t.priceCents)).join(" \u00b7 ");
+  byId("limit").textContent = String(body.perOrderLimit);
+  const mine = await call<{ holds: Hold[] }>(api + "/holds");
+  if (mine.res.ok && mine.body.holds.length > 0) {
+    hold = mine.body.holds[0]!;
+    say("Your seats are still held. Pay before the time runs out.");
+  }
+  await loadMap();
+  countdown();
+  poll = setInterval(loadMap, 3000);
+}
+
+void start();

@@ -1,0 +1,132 @@
+/**
+ * The waiting room's script: follows the fan's place over the position stream (SSE), counts
+ * down to the opening, claims the turn when the fan is admitted and takes them to the sale,
+ * and rejoins the line when a ticket expired. The server writes the event id, the first
+ * view and the restoring words into the page's data attributes (see edge/src/page.ts).
+ */
+import type { FanView } from "../src/snapshot.ts";
+import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
+
+const eventId = pageData("eventId");
+const restoringWords = pageData("restoringMessage");
+const startKey = "cu-start-" + eventId;
+const labels: Record<string, string> = {
+  prequeue: "The sale has not opened yet. Everyone here before it opens gets a place drawn by lot.",
+  paused: "The sale is paused. You keep your place.",
+  soldout: "Sold out. No more tickets are available.",
+  closed: "The sale is closed.",
+};
+let source: EventSource | undefined;
+let opensAt: number | null = null;
+let clock: ReturnType<typeof setInterval> | undefined;
+
+const retryAfterMs = (res: Response) => 1000 * (Number(res.headers.get("retry-after")) || 3);
+
+function countdown(): void {
+  const left = opensAt === null ? 0 : Math.max(0, Math.ceil((opensAt - Date.now()) / 1000));
+  byId("opens").hidden = left === 0;
+  const h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+  byId("opens-in").textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
+}
+
+// the line is being restored after a failure: no position is true now, so none is shown;
+// said once in the polite live region, cleared when true positions come back
+function restoring(message?: string): void {
+  const words = message || restoringWords;
+  if (byId("restoring").textContent !== words) byId("restoring").textContent = words;
+  byId("state").textContent = "Reconnecting to the line...";
+  for (const id of ["position", "ahead", "behind"]) byId(id).textContent = "...";
+  byId("wait").textContent = "being estimated";
+}
+
+function show(v: FanView): void {
+  byId("restoring").textContent = "";
+  byId("position").textContent = v.position.toLocaleString();
+  byId("ahead").textContent = v.ahead.toLocaleString();
+  byId("behind").textContent = v.behind.toLocaleString();
+  byId("wait").textContent = v.waitTimeKnown ? "about " + v.waitTimeFormatted : "being estimated";
+  const start = Math.max(Number(sessionStorage.getItem(startKey)) || 0, v.position);
+  sessionStorage.setItem(startKey, String(start));
+  const done = start > 1 ? Math.round((100 * (start - v.position)) / (start - 1)) : 100;
+  const progress = byId("progress");
+  progress.style.width = done + "%";
+  progress.parentElement?.setAttribute("aria-valuenow", String(done));
+  const note = labels[v.status];
+  byId("notice").hidden = !note;
+  byId("notice").textContent = note || "";
+  opensAt = v.status === "prequeue" && v.opensAt ? Date.parse(v.opensAt) : null;
+  countdown();
+  clearInterval(clock);
+  if (opensAt !== null) clock = setInterval(countdown, 1000);
+}
+
+function over(body: ApiBody & { status?: string }): void {
+  source?.close();
+  clearInterval(clock);
+  byId("opens").hidden = true;
+  byId("line").hidden = true;
+  byId("state").textContent = body.message || "The sale is over.";
+  byId("notice").hidden = false;
+  byId("notice").textContent = (body.status && labels[body.status]) || labels.closed!;
+}
+
+async function claim(): Promise<void> {
+  byId("state").textContent = "It's your turn! Taking you in...";
+  const res = await fetch("/queue/" + eventId + "/claim", { method: "POST", credentials: "same-origin" });
+  const body = await jsonBody<ApiBody & { redirect?: string }>(res);
+  if (res.ok) {
+    sessionStorage.removeItem(startKey);
+    location.replace(body.redirect || "/events/" + eventId);
+    return;
+  }
+  byId("state").textContent = body.message || "Your turn could not be claimed.";
+  if (body.code === "RESTORING" || res.status === 503) setTimeout(claim, retryAfterMs(res));
+  if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(rejoin, 3000);
+}
+
+async function rejoin(): Promise<void> {
+  sessionStorage.removeItem(startKey);
+  const res = await fetch("/queue/" + eventId + "/join", { method: "POST", credentials: "same-origin" });
+  if (res.ok) {
+    const v = (await res.json()) as FanView & { admitted?: boolean };
+    if (v.admitted) return claim();
+    show(v);
+    connect();
+    return;
+  }
+  const body = await jsonBody(res);
+  if (body.code === "RESTORING") {
+    restoring(body.message);
+    setTimeout(rejoin, retryAfterMs(res));
+    return;
+  }
+  byId("state").textContent = body.message || "Could not join the line.";
+}
+
+function connect(): void {
+  source?.close();
+  const stream = (source = new EventSource("/queue/" + eventId + "/events"));
+  const data = <T>(e: Event) => JSON.parse((e as MessageEvent<string>).data) as T;
+  stream.addEventListener("position", (e) => {
+    byId("state").textContent = "You are in line.";
+    show(data<FanView>(e));
+  });
+  stream.addEventListener("admitted", () => {
+    stream.close();
+    void claim();
+  });
+  stream.addEventListener("expired", () => {
+    stream.close();
+    void rejoin();
+  });
+  stream.addEventListener("closed", (e) => over(data<ApiBody>(e)));
+  stream.addEventListener("restoring", (e) => restoring(data<ApiBody>(e).message));
+  stream.onerror = () => {
+    if (stream.readyState !== EventSource.CLOSED) byId("state").textContent = "Reconnecting... you keep your place.";
+  };
+}
+
+for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Date(t.getAttribute("datetime")!).toLocaleString();
+const initial = pageJson<FanView>("initialView");
+if (initial) show(initial);
+connect();

@@ -1,0 +1,154 @@
+/**
+ * The one registry of the Redis scripts. Every script has the same shape: its name (the
+ * file is `<name>-<fixed keys>.lua`), its source with the shared pieces pulled in
+ * (lua/includes.ts), its fixed KEYS in the order its header lists them, built from
+ * common/keys.ts only, what follows them, its return codes (lua/codes.ts) and its reply
+ * decoder (lua/replies.ts). The origin runs them through ioredis
+ * (origin/src/redis/scripts.ts), the edge through @upstash/redis (edge/src/redis.ts).
+ * test/lua-headers.test.ts checks every entry against its file's header.
+ */
+import type { EventKeys } from "../common/keys.ts";
+import { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { withIncludes } from "./includes.ts";
+import * as reply from "./replies.ts";
+import acquireLease from "./acquireLease-2.lua";
+import admitFans from "./admitFans-10.lua";
+import applyRoom from "./applyRoom-1.lua";
+import beginPurchase from "./beginPurchase-3.lua";
+import claimPurchase from "./claimPurchase-2.lua";
+import claimTurn from "./claimTurn-5.lua";
+import completePurchase from "./completePurchase-5.lua";
+import holdSeats from "./holdSeats-5.lua";
+import joinQueue from "./joinQueue-8.lua";
+import openSale from "./openSale-3.lua";
+import readQueueState from "./readQueueState-7.lua";
+import releaseHold from "./releaseHold-3.lua";
+import renewLease from "./renewLease-1.lua";
+import restoreLine from "./restoreLine-10.lua";
+import setQueueStatus from "./setQueueStatus-1.lua";
+import touchTicket from "./touchTicket-7.lua";
+
+export interface RedisScript<Reply = unknown, Ids = void> {
+  name: string;
+  /**
+   * What Redis runs. Queue scripts start with `#!lua flags=allow-key-locking`, which only
+   * Upstash knows: plain Redis gets `forPlainRedis(source)` (lua/flags.ts).
+   */
+  source: string;
+  /** the fixed KEYS, in order; `ids` names the hold, session or record a seat script is about */
+  keys: (k: EventKeys, ids: Ids) => string[];
+  /** KEYS after the fixed ones, in the order of the ARGV that name them; none when absent */
+  moreKeys?: "seat keys" | "rate-limit buckets";
+  /** the codes the script answers first (every reply value for joinQueue's joins); {} when it answers data only */
+  codes: Readonly<Record<string, number>>;
+  decode: (raw: unknown) => Reply;
+}
+
+/** The session and hold a seat script acts on. */
+export interface HoldIds {
+  sessionId: string;
+  holdId: string;
+}
+
+/** Part of a code table: the codes one script answers. */
+function only<T extends Record<string, number>, K extends keyof T>(codes: T, ...names: K[]): Pick<T, K> {
+  return Object.fromEntries(names.map((n) => [n, codes[n]])) as Pick<T, K>;
+}
+
+function script<Reply, Ids = void>(name: string, file: string, spec: Omit<RedisScript<Reply, Ids>, "name" | "source">): RedisScript<Reply, Ids> {
+  return { name, source: withIncludes(file), ...spec };
+}
+
+export const redisScripts = {
+  // seats and purchases: the origin, per request
+  holdSeats: script("holdSeats", holdSeats, {
+    keys: (k, a: HoldIds) => [k.active, k.config, k.sold, k.sessionSeats(a.sessionId), k.hold(a.holdId)],
+    moreKeys: "seat keys",
+    codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "EVENT_NOT_CONFIGURED", "SEAT_LIMIT", "SEAT_SOLD", "SEAT_HELD"),
+    decode: reply.decodeSeatReply,
+  }),
+  releaseHold: script("releaseHold", releaseHold, {
+    keys: (k, a: HoldIds) => [k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active],
+    moreKeys: "seat keys",
+    codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "HOLD_NOT_FOUND", "NOT_OWNER", "PURCHASE_IN_PROGRESS"),
+    decode: reply.decodeSeatReply,
+  }),
+  beginPurchase: script("beginPurchase", beginPurchase, {
+    keys: (k, a: HoldIds) => [k.active, k.hold(a.holdId), k.sessionSeats(a.sessionId)],
+    moreKeys: "seat keys",
+    codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "HOLD_NOT_FOUND", "NOT_OWNER", "PURCHASE_IN_PROGRESS"),
+    decode: reply.decodeSeatReply,
+  }),
+  completePurchase: script("completePurchase", completePurchase, {
+    /** `idempotencyKey`: the record's Redis key (k.idempotency) */
+    keys: (k, a: HoldIds & { idempotencyKey: string }) => [k.sold, k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active, a.idempotencyKey],
+    moreKeys: "seat keys",
+    codes: only(SeatScriptCode, "OK"),
+    decode: reply.decodeSeatReply,
+  }),
+  claimPurchase: script("claimPurchase", claimPurchase, {
+    keys: (k, a: { holdId: string; idempotencyKey: string }) => [a.idempotencyKey, k.hold(a.holdId)],
+    codes: {},
+    decode: reply.decodePurchaseClaim,
+  }),
+
+  // the waiting line: the edge, per fan and per isolate tick
+  joinQueue: script("joinQueue", joinQueue, {
+    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone, k.lost],
+    moreKeys: "rate-limit buckets",
+    codes: JoinCode,
+    decode: reply.decodeJoin,
+  }),
+  touchTicket: script("touchTicket", touchTicket, {
+    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.lost, k.gone, k.seq],
+    codes: TouchCode,
+    decode: reply.decodeTouch,
+  }),
+  readQueueState: script("readQueueState", readQueueState, {
+    keys: (k) => [k.seq, k.serving, k.queue, k.seen, k.gone, k.admitted, k.queueState],
+    codes: {},
+    decode: reply.decodeLineRead,
+  }),
+  claimTurn: script("claimTurn", claimTurn, {
+    keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog],
+    codes: ClaimCode,
+    decode: reply.decodeClaim,
+  }),
+
+  // admission: the origin's scheduling leader and admin controls
+  admitFans: script("admitFans", admitFans, {
+    keys: (k) => [k.schedulerLease, k.queueState, k.queue, k.seen, k.admitted, k.active, k.serving, k.gone, k.admits, k.seq],
+    codes: AdmitCode,
+    decode: reply.decodeAdmit,
+  }),
+  acquireLease: script("acquireLease", acquireLease, {
+    keys: (k) => [k.schedulerLease, k.schedulerEpoch],
+    codes: LeaseCode,
+    decode: reply.decodeLease,
+  }),
+  renewLease: script("renewLease", renewLease, { keys: (k) => [k.schedulerLease], codes: RenewCode, decode: reply.decodeRenew }),
+  openSale: script("openSale", openSale, {
+    keys: (k) => [k.schedulerLease, k.queueState, k.queue],
+    codes: OpenSaleCode,
+    decode: reply.decodeOpenSale,
+  }),
+  setQueueStatus: script("setQueueStatus", setQueueStatus, { keys: (k) => [k.queueState], codes: StatusCode, decode: reply.decodeStatusChange }),
+  applyRoom: script("applyRoom", applyRoom, { keys: (k) => [k.queueState], codes: ApplyRoomCode, decode: reply.decodeApplyRoom }),
+  restoreLine: script("restoreLine", restoreLine, {
+    keys: (k) => [k.schedulerLease, k.queueState, k.seq, k.serving, k.queue, k.seen, k.admitted, k.active, k.gone, k.lost],
+    codes: RestoreCode,
+    decode: reply.decodeRestore,
+  }),
+};
+
+export type RedisScriptName = keyof typeof redisScripts;
+/** Every script, for whatever loads or checks them all. */
+export const allScripts: ReadonlyArray<RedisScript<unknown, never>> = Object.values(redisScripts) as ReadonlyArray<RedisScript<unknown, never>>;
+
+/**
+ * joinQueue's ARGV placing `ticketIds` as new places in this order, not rate limited: how
+ * tests and benches seed a line straight into Redis (the edge passes each fan's IP).
+ */
+export function seedJoinArgs(now: number, ticketIds: string[]): Array<string | number> {
+  return [now, 1, 60_000, ticketIds.length, ...ticketIds.flatMap((tid) => ["", 0, tid, 0])];
+}

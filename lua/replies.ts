@@ -1,0 +1,182 @@
+/**
+ * The reply decoders of the Redis scripts: what each script answers (its header's
+ * `Returns`), as the callers use it. Replies arrive as ioredis gives them (numbers and
+ * strings) or as Upstash REST gives them (JSON numbers and strings), so every value is
+ * converted here, once, whatever the client.
+ */
+import { parseAnnounced, positiveNumber, type Announced } from "../common/queue-state.ts";
+import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+
+type Raw = unknown;
+const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
+const numbers = (raw: Raw): number[] => list(raw).map(Number);
+const text = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
+
+/** holdSeats, releaseHold, beginPurchase, completePurchase: `{ code, detail }`. */
+export function decodeSeatReply(raw: Raw): SeatScriptReply {
+  const [code, detail] = list(raw);
+  return [Number(code) as SeatScriptCode, Number(detail)];
+}
+
+export interface PurchaseClaim {
+  /** the record already under the key; null when this call claimed it */
+  previous: string | null;
+  hold: { sid: string | null; seats: string | null; expiresAt: string | null };
+}
+
+export function decodePurchaseClaim(raw: Raw): PurchaseClaim {
+  const [previous, sid, seats, expiresAt] = list(raw).map((v) => (v === undefined || v === null ? null : String(v)));
+  return { previous: previous ?? null, hold: { sid: sid ?? null, seats: seats ?? null, expiresAt: expiresAt ?? null } };
+}
+
+/** The line as a join batch left it (joinQueue's first value). */
+export interface JoinLine extends Announced {
+  serving: number;
+  tail: number;
+  waiting: number;
+  goneTotal: number;
+  /** numbers at or below the serving pointer that wait again, ascending */
+  early: number[];
+}
+
+export interface JoinReply {
+  line: JoinLine;
+  /** one per join, in the batch's order */
+  joins: Array<{ code: JoinCode; number: number; detail: number }>;
+}
+
+export function decodeJoin(raw: Raw): JoinReply {
+  const [state, codes, nums, details] = list(raw);
+  const [status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, early] = list(state);
+  const line: JoinLine = {
+    ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
+    serving: Number(serving),
+    tail: Number(tail),
+    waiting: Number(waiting),
+    goneTotal: Number(goneTotal),
+    early: numbers(early),
+  };
+  const n = numbers(nums);
+  const d = numbers(details);
+  return { line, joins: numbers(codes).map((code, i) => ({ code: code as JoinCode, number: n[i]!, detail: d[i]! })) };
+}
+
+export interface LineRead extends Announced {
+  tail: number;
+  serving: number;
+  waiting: number;
+  goneTotal: number;
+  /** the lowest gone numbers above the serving pointer, ascending */
+  gone: number[];
+  /** per looked-up ticket: claim deadline (ms) as text, "w" while waiting, "" when neither */
+  lookups: string[];
+  /** when the line was last restored after Redis lost it (ms), if ever */
+  restoredAt: number | null;
+  /** numbers at or below the serving pointer that wait again, ascending */
+  early: number[];
+}
+
+export function decodeLineRead(raw: Raw): LineRead {
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early] = list(raw);
+  return {
+    ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
+    tail: Number(tail),
+    serving: Number(serving),
+    waiting: Number(waiting),
+    goneTotal: Number(goneTotal),
+    gone: numbers(gone),
+    lookups: list(found).map(text),
+    restoredAt: positiveNumber(restoredAt),
+    early: numbers(early),
+  };
+}
+
+export function decodeTouch(raw: Raw): { code: TouchCode; value: number } {
+  const [code, value] = numbers(raw);
+  return { code: code as TouchCode, value: value ?? 0 };
+}
+
+export function decodeClaim(raw: Raw): { code: ClaimCode; expiresAt: number } {
+  const [code, expiresAt] = numbers(raw);
+  return { code: code as ClaimCode, expiresAt: expiresAt ?? 0 };
+}
+
+export interface AdmitResult {
+  code: AdmitCode;
+  admitted: number;
+  abandoned: number;
+  claimExpired: number;
+  sessionsEnded: number;
+  waiting: number;
+  active: number;
+  unclaimed: number;
+  serving: number;
+  /** measured admissions per second over the last minute */
+  admitRate: number;
+  /** the ticket counter: the last queue number issued */
+  seq: number;
+  /** the claim deadline (ms) of the tickets admitted in this call */
+  deadline: number;
+  /** the tickets admitted in this call, with their numbers */
+  admittedTickets: Array<{ ticketId: string; number: number }>;
+}
+
+export function decodeAdmit(raw: Raw): AdmitResult {
+  const r = list(raw);
+  const n = r.slice(0, 12).map(Number);
+  const taken = list(r[12]);
+  const admittedTickets: AdmitResult["admittedTickets"] = [];
+  for (let i = 0; i + 1 < taken.length; i += 2) admittedTickets.push({ ticketId: String(taken[i]), number: Number(taken[i + 1]) });
+  return {
+    code: n[0] as AdmitCode,
+    admitted: n[1]!,
+    abandoned: n[2]!,
+    claimExpired: n[3]!,
+    sessionsEnded: n[4]!,
+    waiting: n[5]!,
+    active: n[6]!,
+    unclaimed: n[7]!,
+    serving: n[8]!,
+    admitRate: n[9]!,
+    seq: n[10]!,
+    deadline: n[11]!,
+    admittedTickets,
+  };
+}
+
+export function decodeLease(raw: Raw): { code: LeaseCode; token: string } {
+  const [code, token] = list(raw);
+  return { code: Number(code) as LeaseCode, token: String(token) };
+}
+
+/** A reply whose only meaningful value is its code. */
+export const decodeCode =
+  <C extends number>() =>
+  (raw: Raw): C =>
+    Number(list(raw)[0]) as C;
+
+export const decodeRenew = decodeCode<RenewCode>();
+export const decodeApplyRoom = decodeCode<ApplyRoomCode>();
+
+export function decodeOpenSale(raw: Raw): { code: OpenSaleCode; drawn: number } {
+  const [code, drawn] = numbers(raw);
+  return { code: code as OpenSaleCode, drawn: drawn! };
+}
+
+export function decodeStatusChange(raw: Raw): { code: StatusCode; status: string } {
+  const [code, status] = list(raw);
+  return { code: Number(code) as StatusCode, status: String(status) };
+}
+
+export interface RestoreResult {
+  code: RestoreCode;
+  serving: number;
+  seq: number;
+  lost: number;
+  dropped: number;
+}
+
+export function decodeRestore(raw: Raw): RestoreResult {
+  const [code, serving, seq, lost, dropped] = numbers(raw);
+  return { code: code as RestoreCode, serving: serving!, seq: seq!, lost: lost!, dropped: dropped! };
+}
