@@ -62,8 +62,11 @@ export async function obliterateEventRows(sql: SqlRunner, eventId: string): Prom
   }
 }
 
-/** Both halves: nothing of the event is left in Redis or MySQL. */
+/**
+ * Both halves: nothing of the event is left in Redis or MySQL. Redis first: once the event
+ * is out of `cu:queues`, a scheduler still running no longer writes its room back to MySQL.
+ */
 export async function obliterateEvent(redis: Redis | Cluster, sql: SqlRunner, eventId: string): Promise<void> {
-  await obliterateEventRows(sql, eventId);
   await obliterateEventKeys(redis, eventId);
+  await obliterateEventRows(sql, eventId);
 }
