@@ -12,7 +12,8 @@
  * The event to hold seats of is EVENT_ID; tokens are minted by the driver.
  */
 import { Elysia } from "elysia";
-import { buildDeps, createApp } from "../origin/src/app.ts";
+import { createApp } from "../origin/src/app.ts";
+import { buildDeps } from "../origin/src/compose.ts";
 import { parseConfig } from "../origin/src/config.ts";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { holdsController } from "../origin/src/modules/holds/index.ts";

@@ -11,7 +11,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
-import { buildDeps } from "../origin/src/app.ts";
+import { buildDeps } from "../origin/src/compose.ts";
 import { connectionOptions, createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
 import { parseConfig } from "../origin/src/config.ts";

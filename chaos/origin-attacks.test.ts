@@ -9,7 +9,6 @@ import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from ".
 import { signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
 import { Harness, type Reply } from "../origin/test/support/harness.ts";
 import { uniqueEventId } from "../test/kit/event-ids.ts";
-import { flushLatency } from "../origin/src/admission/runtime.ts";
 import { snapshot } from "./support/state.ts";
 
 let h: Harness;
@@ -52,7 +51,7 @@ async function raw(method: string, path: string, body: BodyInit | undefined, hea
 
 async function expectRefusedUnchanged(send: () => Promise<Reply>, status: number | number[], code?: string) {
   // latency samples of earlier purchases are pushed in the background; push them now so they do not land mid-check
-  await flushLatency(h.app.deps);
+  await h.app.deps.admission.flushLatency();
   const before = await snapshot(h, [h.eventId, otherEvent]);
   const r = await send();
   const statuses = Array.isArray(status) ? status : [status];

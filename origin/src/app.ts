@@ -3,18 +3,11 @@
  * against their own Redis/MySQL connections, payment provider and clock.
  */
 import { Elysia } from "elysia";
-import type Redis from "ioredis";
-import { createTokenVerifier, type TokenVerifier } from "./auth/token-verifier.ts";
-import type { Config } from "./config.ts";
-import type { Database } from "./db/client.ts";
+import { buildDeps, type AppDependencies } from "./compose.ts";
 import type { Deps } from "./deps.ts";
-import { systemClock, type Clock } from "./lib/clock.ts";
-import { createRetrier, type Retrier } from "./lib/retrier.ts";
 import { adminController } from "./modules/admin/index.ts";
 import { admissionController, sessionController } from "./modules/admission/index.ts";
 import { dashboardController } from "./modules/dashboard/index.ts";
-import { EventCatalog } from "./modules/events/catalog.ts";
-import { SeatStateReader } from "./modules/events/seat-states.ts";
 import { eventsController } from "./modules/events/index.ts";
 import { experimentsController, raceExperimentsEnabled } from "./modules/experiments/index.ts";
 import { healthController } from "./modules/health/index.ts";
@@ -22,7 +15,6 @@ import { holdsController } from "./modules/holds/index.ts";
 import { metricsController } from "./modules/metrics/index.ts";
 import { ordersController } from "./modules/orders/index.ts";
 import { purchasesController } from "./modules/purchases/index.ts";
-import type { PaymentProvider } from "./payments/provider.ts";
 import { bodyLimitPlugin, MAX_BODY_BYTES } from "./plugins/body-limit.ts";
 import { Drain, drainPlugin } from "./plugins/drain.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
@@ -30,33 +22,9 @@ import { jsonBodyPlugin } from "./plugins/json-body.ts";
 import { openApiPlugin } from "./plugins/openapi.ts";
 import { requestContextPlugin } from "./plugins/request-context.ts";
 
-export interface AppDependencies {
-  config: Config;
-  redis: Redis;
-  database: Database;
-  payments: PaymentProvider;
-  clock?: Clock;
-  retrier?: Retrier;
-  verifier?: TokenVerifier;
-  catalog?: EventCatalog;
-  seatStates?: SeatStateReader;
-}
-
-export function buildDeps(input: AppDependencies): Deps {
-  const clock = input.clock ?? systemClock;
-  return {
-    ...input,
-    clock,
-    retrier: input.retrier ?? createRetrier(),
-    verifier: input.verifier ?? createTokenVerifier({ jwks: input.config.activeJwks, clock, cacheSize: input.config.tokenCacheSize }),
-    catalog: input.catalog ?? new EventCatalog(input.database.db),
-    seatStates: input.seatStates ?? new SeatStateReader(input.redis, input.config.seatReadIntervalMs),
-  };
-}
-
 /** `drain`: shared with main.ts, which flips it on SIGTERM (see plugins/drain.ts). */
 export function createApp(input: AppDependencies | Deps, { drain = new Drain() }: { drain?: Drain } = {}) {
-  const deps = "catalog" in input && input.catalog && "retrier" in input && input.retrier && "verifier" in input && input.verifier && "seatStates" in input && input.seatStates ? (input as Deps) : buildDeps(input);
+  const deps = "admission" in input ? input : buildDeps(input);
   // normalize off: a property a schema does not name is refused (400), not silently dropped
   const app = new Elysia({ name: "concert-u-origin", normalize: false, serve: { maxRequestBodySize: MAX_BODY_BYTES } })
     .use(bodyLimitPlugin)

@@ -5,7 +5,7 @@
 import type { JSONWebKeySet } from "jose";
 import { declareVariables, numberBounds } from "../../common/env-variables.ts";
 
-/** Every variable the origin reads (its admission scheduler's are in scheduler/config.ts): docs/reference/configuration.md is generated from these. */
+/** Every variable the origin reads (its admission scheduler's are in admission/config.ts): docs/reference/configuration.md is generated from these. */
 export const originVariables = declareVariables("origin", {
   REDIS_URL: { default: "redis://127.0.0.1:6379", doc: "the Redis the origin (and the dev bridge) uses; `redis://` or `rediss://`" },
   REDIS_CLUSTER_NODES: { unset: "a single Redis at REDIS_URL", doc: "`host:port,host:port`: use an ioredis Cluster client seeded with these nodes (credentials and TLS from REDIS_URL)" },

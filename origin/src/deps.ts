@@ -5,10 +5,13 @@ import type { PaymentProvider } from "./payments/provider.ts";
 import type { Clock } from "./lib/clock.ts";
 import type { Retrier } from "./lib/retrier.ts";
 import type { TokenVerifier } from "./auth/token-verifier.ts";
+import type { AdmissionRuntime } from "./admission/runtime.ts";
+import type { DashboardSampler } from "./modules/dashboard/sampler.ts";
 import type { EventCatalog } from "./modules/events/catalog.ts";
 import type { SeatStateReader } from "./modules/events/seat-states.ts";
+import type { OriginMetrics } from "./modules/metrics/service.ts";
 
-/** Everything the services use; built once by main.ts, or per test. */
+/** Everything the services use; built once by the composition root (compose.ts), for main.ts or per test. */
 export interface Deps {
   config: Config;
   redis: Redis;
@@ -20,4 +23,10 @@ export interface Deps {
   seatStates: SeatStateReader;
   retrier: Retrier;
   verifier: TokenVerifier;
+  /** Prometheus metrics of this instance */
+  metrics: OriginMetrics;
+  /** organiser dashboard samples, taken on the scheduler ticks this instance leads */
+  dashboardSampler: DashboardSampler;
+  /** the admission layer: scheduler, capacity, latency recorders, durable line, session recovery */
+  admission: AdmissionRuntime;
 }

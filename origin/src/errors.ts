@@ -1,81 +1,135 @@
 /**
- * Typed errors of the origin. Each carries the HTTP status and the stable `code` the API
- * answers with in `{ code, message }`; the error plugin turns them into responses.
+ * Every error the origin answers with, defined once: `errorCodes` holds each code's HTTP
+ * status, default message and Retry-After. Errors thrown before a purchase's charge, the
+ * outcomes it records after it (kept in the idempotency record and replayed), the error
+ * plugin's own answers and the OpenAPI document all read it, so a code cannot answer with
+ * two statuses nor go undocumented (origin/test/swagger.test.ts).
  */
+
+export interface ErrorSpec {
+  status: number;
+  /** answered when the thrower has nothing more precise to say; also the code's meaning in the OpenAPI document */
+  message: string;
+  /** sent as Retry-After (seconds) */
+  retryAfterSeconds?: number;
+}
+
+export const errorCodes = {
+  INVALID_REQUEST: { status: 400, message: "The request does not match what this route takes." },
+  INVALID_BODY: { status: 400, message: "The request body must be a JSON object, sent with Content-Type: application/json." },
+  UNKNOWN_SEAT: { status: 400, message: "A seat does not exist in this event." },
+  NOT_FROM_EDGE: { status: 401, message: "Fan requests reach the origin only through the edge." },
+  TOKEN_MISSING: { status: 401, message: "An active token is required (Authorization: Bearer <token>)." },
+  TOKEN_INVALID: { status: 401, message: "The active token is invalid or has expired." },
+  ADMIN_KEY_INVALID: { status: 401, message: "A valid admin key is required (Authorization: Bearer <admin key>)." },
+  PAYMENT_DECLINED: { status: 402, message: "The payment was declined; the seats are released." },
+  TOKEN_WRONG_EVENT: { status: 403, message: "The active token was issued for another event." },
+  SESSION_INACTIVE: { status: 403, message: "This session is no longer active; rejoin the queue." },
+  NOT_HOLD_OWNER: { status: 403, message: "This hold belongs to another session." },
+  NOT_FOUND: { status: 404, message: "No such route." },
+  EVENT_NOT_FOUND: { status: 404, message: "No such event." },
+  ORDER_NOT_FOUND: { status: 404, message: "No such order." },
+  QUEUE_NOT_FOUND: { status: 404, message: "The event has no waiting room." },
+  CAPACITY_NOT_MEASURED: { status: 404, message: "No capacity was measured in this environment yet." },
+  EVENT_EXISTS: { status: 409, message: "An event with this id already exists." },
+  SALE_NOT_OPEN: { status: 409, message: "This event is not on sale." },
+  SEAT_LIMIT: { status: 409, message: "This order would pass the per-order seat limit." },
+  SEAT_SOLD: { status: 409, message: "The seat is already sold." },
+  SEAT_HELD: { status: 409, message: "A seat is held by someone else." },
+  PURCHASE_IN_PROGRESS: { status: 409, message: "A purchase is already running for this hold or idempotency key." },
+  ORDER_NOT_PAID: { status: 409, message: "Only a paid order can be refunded." },
+  QUEUE_EXISTS: { status: 409, message: "The event already has a waiting room." },
+  QUEUE_STATUS_CONFLICT: { status: 409, message: "The waiting room cannot take that status from the one it has." },
+  MEASUREMENT_RUNNING: { status: 409, message: "A capacity measurement is already running on this instance." },
+  HOLD_EXPIRED: { status: 410, message: "This hold does not exist or has expired; hold the seats again." },
+  BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the origin takes." },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, message: "This Idempotency-Key was already used for another hold." },
+  INTERNAL: { status: 500, message: "Something went wrong on our side; please try again." },
+  PAYMENT_UNAVAILABLE: { status: 502, message: "The payment provider could not be reached; the seats are released." },
+  SERVICE_UNAVAILABLE: { status: 503, message: "A data store is unavailable right now; please try again shortly." },
+  RESTORING: { status: 503, message: "We are restoring the line; your turn is kept. Try again in a few seconds.", retryAfterSeconds: 2 },
+  ORDER_NOT_SAVED: { status: 503, message: "The order could not be saved; the payment is refunded and the seats released. Please try again." },
+  PURCHASE_PENDING: { status: 503, message: "The purchase could not be confirmed yet; ask again with the same Idempotency-Key shortly." },
+  PAYMENT_TIMEOUT: { status: 504, message: "The payment provider did not answer in time; any charge is voided and the seats are released." },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export const errorSpec = (code: ErrorCode): ErrorSpec => errorCodes[code];
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+/** An answer with a code of the table: its status and Retry-After come from there. */
 export class AppError extends Error {
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
+    readonly code: ErrorCode,
+    message: string = errorSpec(code).message,
   ) {
     super(message);
     this.name = new.target.name;
+    this.status = errorSpec(code).status;
+    this.retryAfterSeconds = errorSpec(code).retryAfterSeconds;
   }
-}
-
-export interface ErrorBody {
-  code: string;
-  message: string;
 }
 
 export const errorBody = (error: AppError): ErrorBody => ({ code: error.code, message: error.message });
 
 export class InvalidRequestError extends AppError {
-  constructor(message: string, code = "INVALID_REQUEST") {
-    super(400, code, message);
+  constructor(message: string) {
+    super("INVALID_REQUEST", message);
   }
 }
 
 /** A body that is not a JSON object: another content type, malformed JSON, an array, a key this API never takes. */
-export class InvalidBodyError extends InvalidRequestError {
+export class InvalidBodyError extends AppError {
   constructor(message: string) {
-    super(message, "INVALID_BODY");
+    super("INVALID_BODY", message);
   }
 }
 
 export class NotFromEdgeError extends AppError {
   constructor() {
-    super(401, "NOT_FROM_EDGE", "Fan requests reach the origin only through the edge.");
+    super("NOT_FROM_EDGE");
   }
 }
 
 export class TokenMissingError extends AppError {
   constructor() {
-    super(401, "TOKEN_MISSING", "An active token is required (Authorization: Bearer <token>).");
+    super("TOKEN_MISSING");
   }
 }
 
 export class TokenInvalidError extends AppError {
   constructor() {
-    super(401, "TOKEN_INVALID", "The active token is invalid or has expired.");
+    super("TOKEN_INVALID");
   }
 }
 
 export class TokenWrongEventError extends AppError {
   constructor() {
-    super(403, "TOKEN_WRONG_EVENT", "The active token was issued for another event.");
+    super("TOKEN_WRONG_EVENT");
   }
 }
 
 export class SessionInactiveError extends AppError {
   constructor() {
-    super(403, "SESSION_INACTIVE", "This session is no longer active; rejoin the queue.");
+    super("SESSION_INACTIVE");
   }
 }
 
 export class AdminKeyError extends AppError {
   constructor() {
-    super(401, "ADMIN_KEY_INVALID", "A valid admin key is required (Authorization: Bearer <admin key>).");
+    super("ADMIN_KEY_INVALID");
   }
 }
 
-export class NotFoundError extends AppError {
-  constructor(code: string, message: string) {
-    super(404, code, message);
-  }
-}
-
-export class EventNotFoundError extends NotFoundError {
+export class EventNotFoundError extends AppError {
   constructor(eventId: string) {
     super("EVENT_NOT_FOUND", `No event ${JSON.stringify(eventId)}.`);
   }
@@ -83,73 +137,107 @@ export class EventNotFoundError extends NotFoundError {
 
 export class EventExistsError extends AppError {
   constructor(eventId: string) {
-    super(409, "EVENT_EXISTS", `Event ${JSON.stringify(eventId)} already exists.`);
+    super("EVENT_EXISTS", `Event ${JSON.stringify(eventId)} already exists.`);
   }
 }
 
 export class SaleNotOpenError extends AppError {
   constructor() {
-    super(409, "SALE_NOT_OPEN", "This event is not on sale.");
+    super("SALE_NOT_OPEN");
   }
 }
 
 export class UnknownSeatError extends AppError {
   constructor(seatId: string) {
-    super(400, "UNKNOWN_SEAT", `Seat ${JSON.stringify(seatId)} does not exist in this event.`);
+    super("UNKNOWN_SEAT", `Seat ${JSON.stringify(seatId)} does not exist in this event.`);
   }
 }
 
 export class SeatLimitError extends AppError {
   constructor(remaining: number) {
-    super(409, "SEAT_LIMIT", `This order would pass the per-order seat limit; you may hold ${remaining} more seat(s).`);
+    super("SEAT_LIMIT", `This order would pass the per-order seat limit; you may hold ${remaining} more seat(s).`);
   }
 }
 
 export class SeatSoldError extends AppError {
   constructor(seatId: string) {
-    super(409, "SEAT_SOLD", `Seat ${seatId} is already sold.`);
+    super("SEAT_SOLD", `Seat ${seatId} is already sold.`);
   }
 }
 
 export class SeatHeldError extends AppError {
   constructor(seatId: string) {
-    super(409, "SEAT_HELD", `Seat ${seatId} is held by someone else.`);
+    super("SEAT_HELD", `Seat ${seatId} is held by someone else.`);
   }
 }
 
 export class HoldNotFoundError extends AppError {
   constructor() {
-    super(410, "HOLD_EXPIRED", "This hold does not exist or has expired; hold the seats again.");
+    super("HOLD_EXPIRED");
   }
 }
 
 export class NotHoldOwnerError extends AppError {
   constructor() {
-    super(403, "NOT_HOLD_OWNER", "This hold belongs to another session.");
+    super("NOT_HOLD_OWNER");
   }
 }
 
 export class PurchaseInProgressError extends AppError {
   constructor() {
-    super(409, "PURCHASE_IN_PROGRESS", "A purchase is already running for this hold or idempotency key.");
+    super("PURCHASE_IN_PROGRESS");
   }
 }
 
 export class IdempotencyKeyReusedError extends AppError {
   constructor() {
-    super(422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used for another hold.");
-  }
-}
-
-export class ServiceUnavailableError extends AppError {
-  constructor(code: string, message: string, readonly retryAfterSeconds?: number) {
-    super(503, code, message);
+    super("IDEMPOTENCY_KEY_REUSED");
   }
 }
 
 /** Redis lost the event's line and the scheduler is rebuilding it from MySQL (within about a second). */
-export class RestoringError extends ServiceUnavailableError {
+export class RestoringError extends AppError {
   constructor() {
-    super("RESTORING", "We are restoring the line; your turn is kept. Try again in a few seconds.", 2);
+    super("RESTORING");
+  }
+}
+
+export class QueueNotFoundError extends AppError {
+  constructor(eventId: string) {
+    super("QUEUE_NOT_FOUND", `Event ${JSON.stringify(eventId)} has no waiting room; open one with POST /admin/events/${eventId}/queue.`);
+  }
+}
+
+export class QueueExistsError extends AppError {
+  constructor(eventId: string) {
+    super("QUEUE_EXISTS", `Event ${JSON.stringify(eventId)} already has a waiting room; change it with PATCH.`);
+  }
+}
+
+export class QueueStatusError extends AppError {
+  constructor(current: string, wanted: string) {
+    super("QUEUE_STATUS_CONFLICT", `The waiting room is ${current}; it cannot become ${wanted} from there.`);
+  }
+}
+
+export class MeasurementRunningError extends AppError {
+  constructor() {
+    super("MEASUREMENT_RUNNING");
+  }
+}
+
+/**
+ * Redis did not answer a command (connection closed or refused, not writable, timed out),
+ * as the Redis client itself reports it (redis/client.ts): the error plugin answers 503
+ * SERVICE_UNAVAILABLE, and nothing downstream reads driver messages to tell this from a
+ * bug. The message is ioredis's own, its error the `cause`. (MySQL's driver marks such
+ * failures itself: db/errors.ts, isConnectionError.)
+ */
+export class RedisUnavailableError extends Error {
+  readonly kind = "store-unavailable";
+
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+    this.name = "RedisUnavailableError";
   }
 }

@@ -10,7 +10,6 @@ import { createDatabase } from "./db/client.ts";
 import { syncAllEvents } from "./modules/events/sync.ts";
 import { SimulatedPaymentProvider } from "./payments/simulated.ts";
 import { connectRedis } from "./redis/client.ts";
-import { startAdmission, stopAdmission } from "./admission/runtime.ts";
 
 const config = loadConfig();
 
@@ -38,8 +37,8 @@ const app = createApp({ config, redis, database, payments }, { drain });
 app.listen({ port: config.port, hostname: config.hostname, idleTimeout: config.idleTimeoutSeconds });
 const url = `http://${config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname}:${app.server?.port}`;
 console.log(`origin listening on ${url} (Swagger: ${url}/swagger)`);
-const admission = startAdmission(app.deps);
-console.log(`admission scheduler ${admission.scheduler.instanceId} started`);
+app.deps.admission.start();
+console.log(`admission scheduler ${app.deps.admission.scheduler.instanceId} started`);
 
 /**
  * SIGTERM: /ready answers 503 at once and requests are still served for ORIGIN_DRAIN_SECONDS
@@ -60,7 +59,7 @@ async function shutdown(signal: string) {
   const idle = await drain.waitIdle(left());
   await Promise.race([serverStopped, Bun.sleep(left())]);
   console.log(idle ? "in-flight requests finished" : `gave up waiting for ${drain.inFlight} in-flight request(s)`);
-  await stopAdmission(app.deps);
+  await app.deps.admission.stop();
   // Give background compensation a moment to finish while Redis and MySQL are still open.
   await app.deps.retrier.drain(Math.min(2000, left()));
   app.deps.retrier.stop();

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventKeys } from "../../common/keys.ts";
 import { DashboardSampler, SAMPLES_KEPT } from "../src/modules/dashboard/sampler.ts";
-import { admissionRuntime } from "../src/admission/runtime.ts";
 import { errorShape, Harness } from "./support/harness.ts";
 import { joinFans, ManualClock, newScheduler, testSchedulerConfig } from "./admission/support.ts";
 
@@ -67,7 +66,7 @@ describe("organiser dashboard data", () => {
     const latencyKey = eventKeys(eventId).purchaseLatency;
     for (const until = Date.now() + 20_000; (await h.redis.llen(latencyKey)) === 0 && Date.now() < until; ) {
       await Bun.sleep(10);
-      await admissionRuntime(h.app.deps).latency.flush();
+      await h.app.deps.admission.latency.flush();
     }
 
     // 6 seconds at five ticks a second
@@ -163,10 +162,10 @@ describe("organiser dashboard data", () => {
     const eventId = `${h.eventId}-r`;
     await h.createEvent({ id: eventId });
     await openRoom(eventId, { rate: 3 });
-    const runtime = admissionRuntime(h.app.deps);
-    expect(await runtime.scheduler.tickEvent(eventId)).not.toBeNull();
-    await runtime.dashboard.settled();
-    await runtime.scheduler.stop();
+    const { admission, dashboardSampler } = h.app.deps;
+    expect(await admission.scheduler.tickEvent(eventId)).not.toBeNull();
+    await dashboardSampler.settled();
+    await admission.scheduler.stop();
     const { samples } = (await h.call("GET", dashboardPath(eventId), { headers: admin() })).body;
     expect(samples).toHaveLength(1);
     expect(samples[0]).toMatchObject({ status: "open", ceilingRate: 3, heldSeats: 0, soldSeats: 0 });

@@ -1,6 +1,10 @@
+/** The error plugin answers every failure as `{ code, message }`, and tells store failures from bugs by their type. */
 import { describe, expect, test } from "bun:test";
 import { Elysia, t } from "elysia";
+import { ReplyError } from "ioredis";
+import { RedisUnavailableError } from "../src/errors.ts";
 import { errorsPlugin } from "../src/plugins/errors.ts";
+import { createRedis } from "../src/redis/client.ts";
 
 describe("error plugin", () => {
   test("an answer that does not match its own response schema is a 500 INTERNAL, not a 400 blamed on the caller", async () => {
@@ -22,5 +26,27 @@ describe("error plugin", () => {
     expect((await app.handle(new Request("http://origin.test/right"))).status).toBe(200);
     const bad = await app.handle(new Request("http://origin.test/query?n=x"));
     expect({ status: bad.status, code: ((await bad.json()) as { code: string }).code }).toEqual({ status: 400, code: "INVALID_REQUEST" });
+  });
+});
+
+describe("store failures are told apart by type", () => {
+  test("a Redis that does not answer rejects with RedisUnavailableError (a 503), an error Redis answers stays a ReplyError", async () => {
+    const down = createRedis("redis://127.0.0.1:1");
+    const up = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+    try {
+      const refused = await down.get("cu:test:nothing").catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(RedisUnavailableError);
+      const app = new Elysia().use(errorsPlugin).get("/down", () => down.get("cu:test:nothing"));
+      const answer = await app.handle(new Request("http://origin.test/down"));
+      expect({ status: answer.status, body: await answer.json() }).toEqual({ status: 503, body: { code: "SERVICE_UNAVAILABLE", message: expect.any(String) } });
+
+      await up.connect();
+      const replied = await up.eval("return redis.error_reply('NOPE from the script')", 0).catch((e: unknown) => e);
+      expect(replied).toBeInstanceOf(ReplyError);
+      expect(replied).not.toBeInstanceOf(RedisUnavailableError);
+    } finally {
+      down.disconnect();
+      up.disconnect();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { spectralProblems } from "../../test/helpers/spectral.ts";
+import { errorCodes } from "../src/errors.ts";
 import { Harness } from "./support/harness.ts";
 
 let h: Harness;
@@ -10,6 +11,21 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}");
+
+/**
+ * The codes origin/src answers with: every code literal handed to an error (`new
+ * AppError("X")`, `super("X")` in a typed error, a purchase's `fail("X")`) and every
+ * `code: "X"` written out as a body.
+ */
+async function codesInSource(): Promise<Set<string>> {
+  const codes = new Set<string>();
+  const root = new URL("../src/", import.meta.url).pathname;
+  for await (const file of new Bun.Glob("**/*.ts").scan(root)) {
+    const text = await Bun.file(root + file).text();
+    for (const m of text.matchAll(/\b(?:AppError|super|fail)\(\s*"([A-Z][A-Z0-9_]+)"|\bcode:\s*"([A-Z][A-Z0-9_]+)"/g)) codes.add((m[1] ?? m[2])!);
+  }
+  return codes;
+}
 
 describe("Swagger", () => {
   test("/swagger/json is a valid OpenAPI document listing every route with its schemas", async () => {
@@ -62,6 +78,26 @@ describe("Swagger", () => {
     expect(doc.paths["/api/events/{eventId}/holds"].post.requestBody.required).toBe(true);
     expect(doc.components.securitySchemes.originAuth).toMatchObject({ type: "apiKey", in: "header", name: "X-Origin-Auth" });
     expect(doc.servers.length).toBeGreaterThan(0);
+  });
+
+  test("every error code the origin answers with is in errors.ts's table, and the document lists each with its status", async () => {
+    const table = Object.keys(errorCodes).sort();
+    // no code outside the table, and no code in it that nothing answers with
+    expect([...(await codesInSource())].sort()).toEqual(table);
+
+    const doc = (await h.call("GET", "/swagger/json")).body;
+    const error = doc.components.schemas.error;
+    expect([...error.properties.code.enum].sort()).toEqual(table);
+    const errorAnswers = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((item) =>
+      Object.values(item).flatMap((op) => Object.entries(op.responses as Record<string, any>).filter(([, r]) => JSON.stringify(r.content ?? {}).includes("#/components/schemas/error"))),
+    );
+    for (const [code, spec] of Object.entries(errorCodes)) {
+      expect({ code, row: error.description.includes(`| ${code} | ${spec.status} |`) }).toEqual({ code, row: true });
+      // some operation documents the code's status, and that answer names it
+      const answers = errorAnswers.filter(([status]) => Number(status) === spec.status);
+      expect({ code, documented: answers.length > 0 && answers.every(([, r]) => r.description.includes(code)) }).toEqual({ code, documented: true });
+      if ("retryAfterSeconds" in spec) for (const [, r] of answers) expect(r.headers?.["Retry-After"]?.description).toContain(code);
+    }
   });
 
   test("/swagger serves the documentation page", async () => {

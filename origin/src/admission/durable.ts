@@ -7,7 +7,7 @@
  */
 import type mysql from "mysql2/promise";
 import type { Db } from "../db/client.ts";
-import { findRoom, listRooms, type Room } from "../modules/admission/rooms.ts";
+import { findRoom, listRooms, type Room } from "./rooms.ts";
 
 export interface Checkpoint {
   serving: number;

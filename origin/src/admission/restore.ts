@@ -11,7 +11,7 @@
 import type Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../../common/keys.ts";
 import { RestoreCode } from "../../../lua/codes.ts";
-import { roomFields } from "../modules/admission/rooms.ts";
+import { roomFields } from "./rooms.ts";
 import type { RestoreConfig } from "./config.ts";
 import type { DurableLine, DurableRoom } from "./durable.ts";
 import { restoreLine, type RestoreResult } from "./scripts.ts";

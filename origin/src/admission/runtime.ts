@@ -1,122 +1,83 @@
 /**
- * Admission's parts for one origin (one set of Deps): its settings, capacity store,
- * latency recorder, metrics and scheduler. Built on first use; main.ts starts the
- * scheduler, tests build apps without starting it.
+ * The admission layer's parts for one origin: its settings, capacity store, latency
+ * recorders, durable line, session recovery and scheduler. Built once by the composition
+ * root (origin/src/compose.ts) and handed to the features in `Deps.admission`; main.ts
+ * starts the scheduler, tests build apps without starting it. What the layer needs from
+ * above (the event an admission is for, the metrics and dashboard its reports feed) comes
+ * in as hooks and an observer, so admission imports no feature (origin/src/LAYERS.md).
  */
-import type { Deps } from "../deps.ts";
-import { DashboardSampler } from "../modules/dashboard/sampler.ts";
-import { logJson } from "../modules/metrics/log.ts";
-import { OriginMetrics } from "../modules/metrics/service.ts";
+import type Redis from "ioredis";
+import type { Db } from "../db/client.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CapacityStore } from "./capacity.ts";
-import { parseSchedulerConfig, type SchedulerConfig } from "./config.ts";
+import type { SchedulerConfig } from "./config.ts";
 import { scheduledEvents } from "./discovery.ts";
 import { DurableLine } from "./durable.ts";
-import { syncEvent } from "../modules/events/sync.ts";
 import { LatencyRecorder } from "./latency.ts";
-import { Scheduler } from "./scheduler.ts";
+import type { RestoreHooks } from "./restore.ts";
+import { Scheduler, type SchedulerObserver } from "./scheduler.ts";
+import { SessionRecovery } from "./session-recovery.ts";
 
-export interface AdmissionRuntime {
+export interface AdmissionSources {
+  redis: Redis;
+  db: Db;
+  clock: Clock;
   config: SchedulerConfig;
-  capacity: CapacityStore;
+  /** what a restore asks of the event catalogue */
+  hooks: RestoreHooks;
+  /** receives the scheduler's reports (leadership, ticks, restores, errors) */
+  observer: SchedulerObserver;
+  /** resolves once the work the observer started is written (stop waits for it) */
+  observerSettled?: () => Promise<void>;
+}
+
+export class AdmissionRuntime {
+  readonly config: SchedulerConfig;
+  readonly capacity: CapacityStore;
   /** whole purchase request latency (the dashboard shows it) */
-  latency: LatencyRecorder;
+  readonly latency: LatencyRecorder;
   /** purchase database transaction latency (adaptive mode steers by it) */
-  dbLatency: LatencyRecorder;
-  metrics: OriginMetrics;
-  scheduler: Scheduler;
-  /** organiser dashboard samples, taken on the ticks this instance leads */
-  dashboard: DashboardSampler;
+  readonly dbLatency: LatencyRecorder;
   /** waiting rooms, checkpoints, admissions and claims in MySQL */
-  line: DurableLine;
-}
+  readonly line: DurableLine;
+  /** brings back sessions a Redis loss dropped */
+  readonly sessions: SessionRecovery;
+  readonly scheduler: Scheduler;
 
-const runtimes = new WeakMap<object, AdmissionRuntime>();
+  constructor(private readonly sources: AdmissionSources) {
+    const { redis, db, clock, config } = sources;
+    this.config = config;
+    this.capacity = new CapacityStore(redis, config.environment, config.capacityFile);
+    this.latency = new LatencyRecorder(redis, 250, "purchaseLatency");
+    this.dbLatency = new LatencyRecorder(redis, 250, "purchaseDbLatency");
+    this.line = new DurableLine(db);
+    this.sessions = new SessionRecovery({ redis, clock, line: this.line, defaultSessionSeconds: config.defaultSessionSeconds });
+    this.scheduler = new Scheduler({
+      redis,
+      clock,
+      config,
+      listEvents: () => scheduledEvents(redis),
+      capacityTps: async () => (await this.capacity.get())?.tps ?? null,
+      durable: { line: this.line, hooks: sources.hooks },
+      observer: sources.observer,
+    });
+  }
 
-export function admissionRuntime(deps: Deps, env: Record<string, string | undefined> = process.env): AdmissionRuntime {
-  let r = runtimes.get(deps);
-  if (r) return r;
-  const config = parseSchedulerConfig(env);
-  const capacity = new CapacityStore(deps.redis, config.environment, config.capacityFile);
-  const metrics = new OriginMetrics({ redis: deps.redis, db: deps.database.db, clock: deps.clock });
-  const dashboard = new DashboardSampler({
-    redis: deps.redis,
-    clock: deps.clock,
-    seatKeys: async (eventId) => (await deps.catalog.find(eventId))?.seatKeys ?? null,
-    latencyWindowMs: config.adaptive.windowMs,
-    onError: (event, error) => logJson("warn", "dashboard sample failed", { event, error }),
-  });
-  let scheduler: Scheduler | undefined;
-  const line = new DurableLine(deps.database.db);
-  const observer = metrics.schedulerObserver(() => scheduler?.instanceId ?? "?");
-  scheduler = new Scheduler({
-    redis: deps.redis,
-    clock: deps.clock,
-    config,
-    listEvents: () => scheduledEvents(deps.redis),
-    capacityTps: async () => (await capacity.get())?.tps ?? null,
-    durable: {
-      line,
-      hooks: {
-        about: async (eventId) => (await deps.catalog.find(eventId))?.event ?? null,
-        republish: async (eventId) => {
-          const entry = await deps.catalog.find(eventId);
-          if (entry) await syncEvent(deps.redis, deps.database.db, entry.event);
-        },
-      },
-    },
-    observer: {
-      ...observer,
-      tick: (eventId, result, rate, ceiling, seconds) => {
-        observer.tick?.(eventId, result, rate, ceiling, seconds);
-        dashboard.tick(eventId, result, rate, ceiling.rate);
-      },
-    },
-  });
-  r = {
-    config,
-    capacity,
-    latency: new LatencyRecorder(deps.redis, 250, "purchaseLatency"),
-    dbLatency: new LatencyRecorder(deps.redis, 250, "purchaseDbLatency"),
-    metrics,
-    scheduler,
-    dashboard,
-    line,
-  };
-  runtimes.set(deps, r);
-  return r;
-}
+  /** Starts admitting fans for every event with a waiting room. */
+  start(): void {
+    this.scheduler.start();
+  }
 
-/**
- * Records how long a purchase's database transaction took (the order insert under the
- * unique index, connection wait included): the sample adaptive mode steers by, and a
- * Prometheus histogram.
- */
-export function recordPurchaseDbLatency(deps: Deps, eventId: string, ms: number): void {
-  const r = admissionRuntime(deps);
-  r.dbLatency.record(eventId, ms, deps.clock.now());
-  r.metrics.purchaseDbDuration.observe(ms / 1000);
-}
+  /** Stops the scheduler (handing its leases over at once) and flushes latency samples. */
+  async stop(): Promise<void> {
+    await this.scheduler.stop();
+    await Promise.all([this.sources.observerSettled?.(), this.scheduler.settled()]);
+    for (const recorder of [this.latency, this.dbLatency]) recorder.stop();
+    await this.flushLatency();
+  }
 
-/** Pushes the latency samples buffered so far to Redis now, rather than at the next flush. */
-export async function flushLatency(deps: Deps): Promise<void> {
-  const r = runtimes.get(deps);
-  if (!r) return;
-  await Promise.all([r.latency.flush(), r.dbLatency.flush()].map((p) => p.catch(() => {})));
-}
-
-/** Starts admitting fans for every event with a waiting room. */
-export function startAdmission(deps: Deps): AdmissionRuntime {
-  const r = admissionRuntime(deps);
-  r.scheduler.start();
-  return r;
-}
-
-/** Stops the scheduler (handing its leases over at once) and flushes latency samples. */
-export async function stopAdmission(deps: Deps): Promise<void> {
-  const r = runtimes.get(deps);
-  if (!r) return;
-  await r.scheduler.stop();
-  await Promise.all([r.dashboard.settled(), r.scheduler.settled()]);
-  for (const recorder of [r.latency, r.dbLatency]) recorder.stop();
-  await flushLatency(deps);
+  /** Pushes the latency samples buffered so far to Redis now, rather than at the next flush. */
+  async flushLatency(): Promise<void> {
+    await Promise.all([this.latency.flush(), this.dbLatency.flush()].map((p) => p.catch(() => {})));
+  }
 }

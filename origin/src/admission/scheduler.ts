@@ -19,7 +19,7 @@ import { RateBudget } from "./budget.ts";
 import type { SchedulerConfig } from "./config.ts";
 import { readLatencyWindow, type LatencyWindow } from "./latency.ts";
 import { acquireLease, admitFans, applyRoom, openSale, renewLease, type AdmitResult, type RestoreResult } from "./scripts.ts";
-import { markOpened, roomFields } from "../modules/admission/rooms.ts";
+import { markOpened, roomFields } from "./rooms.ts";
 import { parseClaim, type CheckpointWrite, type DurableLine, type DurableRoom } from "./durable.ts";
 import { IssueRate } from "./issue-rate.ts";
 import { detectLoss, restoreEvent, type DurableCounters, type LossKind, type RestoreHooks } from "./restore.ts";

@@ -1,4 +1,7 @@
-/** Classifies MySQL failures (drizzle wraps the driver's error in `cause`). */
+/**
+ * Classifies MySQL failures by the driver's fields (errno, code, fatal), never by message
+ * text; drizzle wraps the driver's error in `cause`.
+ */
 interface DriverError {
   code?: string;
   errno?: number;
@@ -11,7 +14,7 @@ export function driverError(error: unknown): DriverError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     const e = current as DriverError & { cause?: unknown };
-    if (typeof e.errno === "number" || typeof e.code === "string") return e;
+    if (typeof e.errno === "number" || typeof e.code === "string" || typeof e.fatal === "boolean") return e;
     current = e.cause;
   }
   return undefined;
@@ -21,10 +24,17 @@ const ER_DUP_ENTRY = 1062;
 const ER_LOCK_DEADLOCK = 1213;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 
+/**
+ * The unique index a duplicate entry ran into. MySQL hands the index over only inside its
+ * ER_DUP_ENTRY message, in a fixed format: "Duplicate entry '<value>' for key '<index>'"
+ * (MySQL 8 writes '<table>.<index>'); nothing else in an error is read from its text.
+ */
+const DUPLICATE_KEY_NAME = /for key '(?:[^'.]*\.)?([^'.]+)'$/;
+
 export function isDuplicateKey(error: unknown, index?: string): boolean {
   const e = driverError(error);
   if (e?.errno !== ER_DUP_ENTRY) return false;
-  return index === undefined || (e.sqlMessage ?? e.message).includes(index);
+  return index === undefined || DUPLICATE_KEY_NAME.exec(e.sqlMessage ?? "")?.[1] === index;
 }
 
 export function isRetryableConflict(error: unknown): boolean {
@@ -45,16 +55,14 @@ const CONNECTION_CODES = new Set([
   "ER_CON_COUNT_ERROR",
 ]);
 
-/** The connection broke or never came up: a statement in flight may or may not have run. */
+/**
+ * The connection broke or never came up: a statement in flight may or may not have run.
+ * mysql2 marks every error that ends a connection `fatal` (also "Can't add new command
+ * when connection is in closed state", which carries no code).
+ */
 export function isConnectionError(error: unknown): boolean {
   const e = driverError(error);
-  if (e) return e.fatal === true || (e.code !== undefined && CONNECTION_CODES.has(e.code));
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    const message = current instanceof Error ? current.message : String(current);
-    if (/closed state|connection (is )?closed|connection lost|socket|ECONNRESET|EPIPE/i.test(message)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return e !== undefined && (e.fatal === true || (e.code !== undefined && CONNECTION_CODES.has(e.code)));
 }
 
 /** MySQL answered the statement with an SQL error: it surely did not commit. */

@@ -12,6 +12,8 @@
  *   schemas when it compiles a route, so the generated document said so only for routes
  *   already called;
  * - `requestBody.required` says whether the route takes no body (`t.Optional` models);
+ * - an error answer (the `error` body) names the codes of its status, and Retry-After
+ *   where one of them sends it, instead of repeating the body's description;
  * - components no operation references (path and query models, used inline) are removed.
  */
 import type { OpenAPIV3_1 } from "openapi-types";
@@ -81,18 +83,25 @@ export interface TidyOptions {
   /** whether a body model may be left out of a request */
   optionalBody: (model: string) => boolean;
   servers: OpenAPIV3_1.ServerObject[];
+  /** the response object of an error answer with this status, its content aside */
+  errorAnswer: (status: number) => Omit<OpenAPIV3_1.ResponseObject, "content">;
 }
 
-export function tidyDocument(generated: Document, { optionalBody, servers }: TidyOptions): Document {
+const ERROR_SCHEMA = "#/components/schemas/error";
+
+const isErrorAnswer = (response: OpenAPIV3_1.ResponseObject) => (response.content?.["application/json"]?.schema as { $ref?: string } | undefined)?.$ref === ERROR_SCHEMA;
+
+export function tidyDocument(generated: Document, { optionalBody, servers, errorAnswer }: TidyOptions): Document {
   const document = closedObjects(numbersAsNumbers(withoutIds(structuredClone(generated)))) as Document;
   document.servers = servers;
   for (const item of Object.values(document.paths ?? {})) {
     for (const method of METHODS) {
       const operation = item?.[method];
       if (!operation) continue;
-      for (const response of Object.values(operation.responses ?? {}) as OpenAPIV3_1.ResponseObject[]) {
+      for (const [status, response] of Object.entries(operation.responses ?? {}) as Array<[string, OpenAPIV3_1.ResponseObject]>) {
         response.content = onlyJson(response.content);
         if (!response.content) delete response.content;
+        else if (isErrorAnswer(response)) Object.assign(response, errorAnswer(Number(status)));
       }
       const body = operation.requestBody as OpenAPIV3_1.RequestBodyObject | undefined;
       if (body) {

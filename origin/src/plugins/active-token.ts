@@ -10,7 +10,7 @@
  * Whether the session is still live (not revoked, not expired) is checked by the service
  * in the same Redis call as the work itself (the hold script, the seat map pipeline), so
  * the guard adds no round trip of its own. Only a refused session costs more: services
- * then ask whether Redis lost it (modules/admission/session-recovery.ts), which needs the
+ * then ask whether Redis lost it (admission/session-recovery.ts), which needs the
  * token's `iat` and `exp`.
  */
 import { timingSafeEqual } from "node:crypto";

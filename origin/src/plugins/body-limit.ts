@@ -4,6 +4,7 @@
  * body that declares no length at the same size.
  */
 import { Elysia } from "elysia";
+import { AppError, errorBody } from "../errors.ts";
 
 /** Every origin body is a few hundred bytes; the edge forwards at most 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -11,7 +12,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const bodyLimitPlugin = new Elysia({ name: "body-limit" }).onRequest(({ request, set }) => {
   const length = Number(request.headers.get("content-length") ?? 0);
   if (Number.isFinite(length) && length <= MAX_BODY_BYTES) return;
-  set.status = 413;
+  const error = new AppError("BODY_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+  set.status = error.status;
   set.headers["content-type"] = "application/json";
-  return { code: "BODY_TOO_LARGE", message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.` };
+  return errorBody(error);
 });

@@ -8,6 +8,7 @@ import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import { OptionalKind } from "@sinclair/typebox";
 import type { OpenAPIV3_1 } from "openapi-types";
+import { errorCodes, type ErrorCode } from "../errors.ts";
 import { tidyDocument } from "../lib/openapi-document.ts";
 
 /** X-Origin-Auth: the secret the edge adds to every request it forwards (plugins/active-token.ts). */
@@ -50,6 +51,16 @@ const documentation = {
   },
 } satisfies Partial<OpenAPIV3_1.Document>;
 
+/** An error answer names the codes of its status (errors.ts, the `error` schema says what each means) and Retry-After when one of them sends it. */
+function errorAnswer(status: number): Omit<OpenAPIV3_1.ResponseObject, "content"> {
+  const codes = (Object.keys(errorCodes) as ErrorCode[]).filter((code) => errorCodes[code].status === status);
+  const description = codes.length > 0 ? `An error. The codes the origin answers with this status: ${codes.join(", ")} (the error schema says what each means).` : "An error.";
+  const retrying = codes.filter((code) => "retryAfterSeconds" in errorCodes[code]);
+  if (retrying.length === 0) return { description };
+  const header: OpenAPIV3_1.HeaderObject = { description: `seconds to wait before trying again; sent with ${retrying.join(", ")}`, required: false, schema: { type: "integer", minimum: 1 } };
+  return { description, headers: { "Retry-After": header } };
+}
+
 const servers: OpenAPIV3_1.ServerObject[] = [
   { url: "http://127.0.0.1:3000", description: "local origin (`bun run dev`, ORIGIN_PORT)" },
 ];
@@ -65,7 +76,7 @@ export function openApiPlugin() {
   return plugin
     .onAfterHandle(({ response }) => {
       if (response instanceof Response || typeof response !== "object" || response === null || !("openapi" in response)) return;
-      return tidyDocument(response as OpenAPIV3_1.Document, { optionalBody, servers });
+      return tidyDocument(response as OpenAPIV3_1.Document, { optionalBody, servers, errorAnswer });
     })
     .use(swagger({ path: "/swagger", documentation: documentation as never }));
 }

@@ -1,4 +1,5 @@
-import Redis, { Cluster, type ClusterNode, type RedisOptions } from "ioredis";
+import Redis, { Cluster, ReplyError, type ClusterNode, type Command, type RedisOptions } from "ioredis";
+import { RedisUnavailableError } from "../errors.ts";
 import { defineScripts } from "./scripts.ts";
 
 /**
@@ -6,7 +7,9 @@ import { defineScripts } from "./scripts.ts";
  * EVAL on NOSCRIPT, e.g. after a Redis restart or SCRIPT FLUSH).
  *
  * Commands fail fast while Redis is unreachable (no offline queue, no silent resend of
- * commands that may have run): the purchase flow decides itself what to retry.
+ * commands that may have run): the purchase flow decides itself what to retry. A command
+ * Redis did not answer (connection closed or refused, not writable, timed out) rejects
+ * with a RedisUnavailableError; Redis's own error replies stay ReplyErrors.
  */
 const connectionOptions = {
   enableOfflineQueue: false,
@@ -20,6 +23,33 @@ const connectionOptions = {
   retryStrategy: (times: number) => Math.min(50 * times, 250),
 } satisfies RedisOptions;
 
+const typedRejects = new WeakSet<Command["reject"]>();
+
+/**
+ * ioredis rejects a command it could not get answered with a plain Error; this types it
+ * where it is rejected, keeping the message (ioredis's cluster and pipeline retries
+ * compare messages) and the original as `cause`.
+ */
+function typedFailures(command: Command): Command {
+  if (typedRejects.has(command.reject)) return command;
+  const reject = command.reject;
+  command.reject = (error) => reject(error instanceof ReplyError || error instanceof RedisUnavailableError ? error : new RedisUnavailableError(error));
+  typedRejects.add(command.reject);
+  return command;
+}
+
+class TypedRedis extends Redis {
+  override sendCommand(command: Command, stream?: Parameters<Redis["sendCommand"]>[1]): unknown {
+    return super.sendCommand(typedFailures(command), stream);
+  }
+}
+
+class TypedCluster extends Cluster {
+  override sendCommand(command: Command, stream?: Parameters<Cluster["sendCommand"]>[1], node?: unknown): unknown {
+    return super.sendCommand(typedFailures(command), stream, node);
+  }
+}
+
 /**
  * With `clusterNodes` (REDIS_CLUSTER_NODES) an ioredis Cluster client instead of a single
  * connection. Every script's keys share the hash slot of `cu:{eventId}`, so scripts and
@@ -29,7 +59,7 @@ const connectionOptions = {
 export function createRedis(url: string, clusterNodes: ClusterNode[] = []): Redis {
   const redis =
     clusterNodes.length > 0
-      ? (new Cluster(clusterNodes, {
+      ? (new TypedCluster(clusterNodes, {
           enableAutoPipelining: true,
           enableOfflineQueue: false,
           lazyConnect: true,
@@ -37,7 +67,7 @@ export function createRedis(url: string, clusterNodes: ClusterNode[] = []): Redi
           clusterRetryStrategy: connectionOptions.retryStrategy,
           redisOptions: { ...connectionOptions, ...credentials(url) },
         }) as unknown as Redis)
-      : new Redis(url, { ...connectionOptions, enableAutoPipelining: true, lazyConnect: true });
+      : new TypedRedis(url, { ...connectionOptions, enableAutoPipelining: true, lazyConnect: true });
   defineScripts(redis);
   // Connection errors surface on the commands that hit them; keep the process alive.
   redis.on("error", () => {});

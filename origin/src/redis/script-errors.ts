@@ -42,6 +42,6 @@ export function expectOk([code, detail]: SeatScriptReply, seatIds: readonly stri
     case SeatScriptCode.PURCHASE_IN_PROGRESS:
       throw new PurchaseInProgressError();
     default:
-      throw new AppError(500, "INTERNAL", `unexpected script code ${String(code)}`);
+      throw new AppError("INTERNAL", `unexpected script code ${String(code)}`);
   }
 }

@@ -4,9 +4,8 @@ import { createDatabase, type Database } from "../../src/db/client.ts";
 import { insertEvent } from "../../src/modules/admin/service.ts";
 import { insertOrder } from "../../src/modules/orders/repository.ts";
 import type { AdaptiveDecision } from "../../src/admission/adaptive.ts";
-import { dropScratchEvents } from "../../src/admission/capacity.ts";
+import { dropScratchEvents } from "../../src/modules/admission/capacity-measurement.ts";
 import { LatencyRecorder, readLatencyWindow } from "../../src/admission/latency.ts";
-import { admissionRuntime } from "../../src/admission/runtime.ts";
 import { Harness } from "../support/harness.ts";
 import { dropEvent, joinFans, ManualClock, newRedis, newScheduler, testSchedulerConfig } from "./support.ts";
 import { openWaitingRoom } from "../../../test/kit/waiting-room.ts";
@@ -143,7 +142,7 @@ describe("what adaptive mode steers by", () => {
     const h = await Harness.create("adapt-db", { event: { sections: [{ name: "A", rows: 4, seatsPerRow: 10, tier: "standard", priceCents: 5000 }] } });
     try {
       const id = h.eventId;
-      const runtime = admissionRuntime(h.app.deps);
+      const runtime = h.app.deps.admission;
       await openWaitingRoom(h.redis, id, { rate: 100, adaptive: 1 });
       const decisions: AdaptiveDecision[] = [];
       const windowMs = 3000;

@@ -144,9 +144,8 @@ describe("GET /metrics", () => {
     expect(text).toMatch(/cu_purchase_db_seconds_count [1-9]/);
     // the purchase's request latency reached the shared samples the dashboard reads, and its
     // database transaction time the samples the adaptive rate steers by
-    const { admissionRuntime } = await import("../../src/admission/runtime.ts");
-    await admissionRuntime(h.app.deps).latency.flush();
-    await admissionRuntime(h.app.deps).dbLatency.flush();
+    await h.app.deps.admission.latency.flush();
+    await h.app.deps.admission.dbLatency.flush();
     expect(await h.redis.llen(eventKeys(eventId).purchaseLatency)).toBe(1);
     expect(await h.redis.llen(eventKeys(eventId).purchaseDbLatency)).toBe(1);
   });

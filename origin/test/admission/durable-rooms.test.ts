@@ -6,11 +6,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
 import { RestoreCode } from "../../../lua/codes.ts";
-import { changeRoom } from "../../src/modules/admission/rooms.ts";
+import { changeRoom } from "../../src/admission/rooms.ts";
 import { parseSchedulerConfig } from "../../src/admission/config.ts";
 import { IssueRate } from "../../src/admission/issue-rate.ts";
 import { reserveFor } from "../../src/admission/restore.ts";
-import { admissionRuntime } from "../../src/admission/runtime.ts";
 import { acquireLease, restoreLine } from "../../src/admission/scripts.ts";
 import { Harness } from "../support/harness.ts";
 
@@ -72,7 +71,7 @@ describe("the waiting room in MySQL", () => {
     // what a request that failed after its MySQL write leaves behind
     await changeRoom(h.database.db, eventId, Date.now(), () => ({ status: "paused", maxActive: 3 }));
     expect(await h.redis.hget(eventKeys(eventId).queueState, "status")).toBe("open");
-    const scheduler = admissionRuntime(h.app.deps).scheduler;
+    const scheduler = h.app.deps.admission.scheduler;
     for (let i = 0; i < 30 && (await h.redis.hget(eventKeys(eventId).queueState, "status")) !== "paused"; i++) {
       await scheduler.tick();
       await Bun.sleep(50);

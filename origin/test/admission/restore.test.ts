@@ -12,7 +12,6 @@ import { forPlainRedis } from "../../../lua/flags.ts";
 import { ClaimCode } from "../../../lua/codes.ts";
 import { redisScripts, seedJoinArgs } from "../../../lua/registry.ts";
 import { signingKeyFromEnv } from "../../../test/kit/dev-sessions.ts";
-import { admissionRuntime } from "../../src/admission/runtime.ts";
 import type { Scheduler } from "../../src/admission/scheduler.ts";
 import { Harness } from "../support/harness.ts";
 import { PrivateRedis } from "../../../chaos/support/redis-server.ts";
@@ -25,7 +24,7 @@ const admin = () => ({ authorization: `Bearer ${h.config.adminKey}` });
 beforeAll(async () => {
   server = await PrivateRedis.start();
   h = await Harness.create("restore", { redisUrl: server.url });
-  scheduler = admissionRuntime(h.app.deps).scheduler;
+  scheduler = h.app.deps.admission.scheduler;
 });
 afterAll(async () => {
   await scheduler.settled();

@@ -1,14 +1,12 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
-import { adminSecurity } from "../../plugins/openapi.ts";
 import { adminKeyPlugin } from "../../plugins/admin-key.ts";
 import { eventModels } from "../events/model.ts";
 import { orderModels } from "../orders/model.ts";
-import { sharedModels } from "../shared/model.ts";
+import { adminRoutes } from "../shared/guards.ts";
+import { errorResponses, sharedModels } from "../shared/model.ts";
 import { adminModels } from "./model.ts";
 import { cancelOrder, createEvent, eventStats } from "./service.ts";
-
-const security = adminSecurity;
 
 export const adminController = (deps: Deps) =>
   new Elysia({ prefix: "/admin", tags: ["admin"] })
@@ -17,6 +15,7 @@ export const adminController = (deps: Deps) =>
     .use(orderModels)
     .use(adminModels)
     .use(adminKeyPlugin(deps.config.adminKey))
+    .guard(adminRoutes())
     .post(
       "/events",
       async ({ body, set }) => {
@@ -25,21 +24,18 @@ export const adminController = (deps: Deps) =>
         return event;
       },
       {
-        adminKey: true,
         body: "admin.eventCreate",
-        response: { 201: "event.view", 400: "error", 401: "error", 409: "error" },
-        detail: { summary: "Create an event with its seat layout (sections of rows x seats)", description: "Writes the event and every seat to MySQL and its sale settings to Redis. 409 EVENT_EXISTS when the id is taken.", security },
+        response: { 201: "event.view", ...errorResponses(409) },
+        detail: { summary: "Create an event with its seat layout (sections of rows x seats)", description: "Writes the event and every seat to MySQL and its sale settings to Redis. 409 EVENT_EXISTS when the id is taken." },
       },
     )
     .get("/events/:eventId/stats", ({ params }) => eventStats(deps, params.eventId), {
-      adminKey: true,
       params: "event.params",
-      response: { 200: "admin.stats", 400: "error", 401: "error", 404: "error" },
-      detail: { summary: "Seats available / held / sold, orders and active sessions", description: "Counts read from Redis (seats, sessions) and MySQL (orders, revenue) at the moment of the request.", security },
+      response: { 200: "admin.stats", ...errorResponses(404) },
+      detail: { summary: "Seats available / held / sold, orders and active sessions", description: "Counts read from Redis (seats, sessions) and MySQL (orders, revenue) at the moment of the request." },
     })
     .post("/orders/:orderId/cancel", ({ params }) => cancelOrder(deps, params.orderId), {
-      adminKey: true,
       params: "order.params",
-      response: { 200: "order.view", 400: "error", 401: "error", 404: "error", 409: "error" },
-      detail: { summary: "Refund an order; its seats can be sold again", description: "Refunds the payment, marks the order refunded and moves its reservations to the history table in one transaction; the seats leave the sold set. 409 ORDER_NOT_PAID when it was already refunded.", security },
+      response: { 200: "order.view", ...errorResponses(404, 409) },
+      detail: { summary: "Refund an order; its seats can be sold again", description: "Refunds the payment, marks the order refunded and moves its reservations to the history table in one transaction; the seats leave the sold set. 409 ORDER_NOT_PAID when it was already refunded." },
     });

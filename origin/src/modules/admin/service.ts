@@ -5,7 +5,7 @@ import type { Deps } from "../../deps.ts";
 import { isDuplicateKey } from "../../db/errors.ts";
 import { events, orders, reservationHistory, reservations, seats, type EventRow, type SeatRow } from "../../db/schema/index.ts";
 import type { Db } from "../../db/client.ts";
-import { AppError, EventExistsError, InvalidRequestError, NotFoundError } from "../../errors.ts";
+import { AppError, EventExistsError, InvalidRequestError } from "../../errors.ts";
 import { catalogEntry } from "../events/catalog.ts";
 import { toEventView } from "../events/service.ts";
 import { publishEventSettings } from "../events/sync.ts";
@@ -97,8 +97,8 @@ export async function cancelOrder(deps: Deps, orderId: string) {
   const now = new Date(deps.clock.now());
   const result = await db.transaction(async (tx) => {
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for("update");
-    if (!order) throw new NotFoundError("ORDER_NOT_FOUND", `No order ${JSON.stringify(orderId)}.`);
-    if (order.status !== "paid") throw new AppError(409, "ORDER_NOT_PAID", "Only a paid order can be refunded.");
+    if (!order) throw new AppError("ORDER_NOT_FOUND", `No order ${JSON.stringify(orderId)}.`);
+    if (order.status !== "paid") throw new AppError("ORDER_NOT_PAID");
     const rows = await tx.select().from(reservations).where(eq(reservations.orderId, orderId));
     if (rows.length > 0) {
       await tx.insert(reservationHistory).values(rows.map((r) => ({ ...r, endedAt: now, reason: "refunded" as const })));

@@ -1,7 +1,7 @@
 /**
  * Admin controls of an event's waiting room (open, settings, pause, resume, close, live
  * state), the database capacity measurement, and a fan leaving the purchase area.
- * Every change is written to MySQL first (rooms.ts: the definition that survives Redis),
+ * Every change is written to MySQL first (admission/rooms.ts: the definition that survives Redis),
  * then to the event's queue-state hash, which every origin instance and the edge read: a
  * change takes effect on the leader's next tick, on whichever instance. A failure between
  * the two leaves Redis one version behind MySQL, and the leader writes MySQL's version
@@ -11,51 +11,26 @@ import type { Static } from "elysia";
 import { eventKeys, globalKeys } from "../../../../common/keys.ts";
 import { StatusCode } from "../../../../lua/codes.ts";
 import type { Deps } from "../../deps.ts";
-import { AppError, NotFoundError, RestoringError, SessionInactiveError } from "../../errors.ts";
+import { AppError, MeasurementRunningError, QueueExistsError, QueueNotFoundError, QueueStatusError, RestoringError, SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { isLive } from "../events/service.ts";
 import { releaseSessionHolds } from "../holds/session-holds.ts";
-import { whileLive } from "./session-recovery.ts";
-import { measureCapacity, type CapacityResult } from "../../admission/capacity.ts";
-import { admissionRuntime } from "../../admission/runtime.ts";
+import type { CapacityResult } from "../../admission/capacity.ts";
+import { measureCapacity } from "./capacity-measurement.ts";
 import { applyRoom } from "../../admission/scripts.ts";
 import { recordEndedSession } from "../../admission/durable.ts";
 import type { QueueStatus } from "../../../../common/queue-state.ts";
 import { ceilingRate, parseSettings } from "../../admission/settings.ts";
 import type { Db } from "../../db/client.ts";
-import { changeRoom, deleteRoom, findRoom, insertRoom, roomFields, roomFromHash, type Room, type RoomSettings } from "./rooms.ts";
+import { changeRoom, deleteRoom, findRoom, insertRoom, roomFields, roomFromHash, type Room, type RoomSettings } from "../../admission/rooms.ts";
 import type { capacityMeasureBody, queueOpenBody, queueSettingsBody, queueView } from "./model.ts";
 
 type QueueView = Static<typeof queueView>;
 
-class QueueNotFoundError extends NotFoundError {
-  constructor(eventId: string) {
-    super("QUEUE_NOT_FOUND", `Event ${JSON.stringify(eventId)} has no waiting room; open one with POST /admin/events/${eventId}/queue.`);
-  }
-}
-
-class QueueExistsError extends AppError {
-  constructor(eventId: string) {
-    super(409, "QUEUE_EXISTS", `Event ${JSON.stringify(eventId)} already has a waiting room; change it with PATCH.`);
-  }
-}
-
-class QueueStatusError extends AppError {
-  constructor(current: string, wanted: string) {
-    super(409, "QUEUE_STATUS_CONFLICT", `The waiting room is ${current}; it cannot become ${wanted} from there.`);
-  }
-}
-
-class MeasurementRunningError extends AppError {
-  constructor() {
-    super(409, "MEASUREMENT_RUNNING", "A capacity measurement is already running on this instance.");
-  }
-}
-
 const int = (v: string | number | null | undefined) => Number(v ?? 0) || 0;
 
 export async function readQueue(deps: Deps, eventId: string): Promise<QueueView> {
-  const { config, capacity } = admissionRuntime(deps);
+  const { config, capacity } = deps.admission;
   const k = eventKeys(eventId);
   const now = deps.clock.now();
   const [hash, waiting, unclaimed, active, serving, seq, leader] = await Promise.all([
@@ -215,13 +190,13 @@ export async function moveQueue(deps: Deps, eventId: string, move: keyof typeof 
 }
 
 const withRate = (deps: Deps, result: CapacityResult) => {
-  const { config } = admissionRuntime(deps);
+  const { config } = deps.admission;
   return { ...result, admissionRate: ceilingRate({ rate: null }, result.tps, config).rate };
 };
 
 export async function readCapacity(deps: Deps) {
-  const result = await admissionRuntime(deps).capacity.get();
-  if (!result) throw new NotFoundError("CAPACITY_NOT_MEASURED", "No capacity was measured in this environment yet; POST /admin/capacity/measure or run `bun run bench capacity`.");
+  const result = await deps.admission.capacity.get();
+  if (!result) throw new AppError("CAPACITY_NOT_MEASURED", "No capacity was measured in this environment yet; POST /admin/capacity/measure or run `bun run bench capacity`.");
   return withRate(deps, result);
 }
 
@@ -232,7 +207,7 @@ export async function measureAndStore(deps: Deps, body: Static<typeof capacityMe
   if (measuring) throw new MeasurementRunningError();
   measuring = true;
   try {
-    const { config, capacity } = admissionRuntime(deps);
+    const { config, capacity } = deps.admission;
     const max = body.maxConcurrency ?? 64;
     const levels = [1, 2, 4, 8, 16, 32, 64, 128, 256].filter((c) => c <= max);
     const result = await measureCapacity(deps.database, { environment: config.environment, levels, levelMs: body.levelMs ?? 2000, p95BoundMs: body.p95BoundMs ?? 100 });
@@ -250,7 +225,7 @@ export async function measureAndStore(deps: Deps, body: Static<typeof capacityMe
 export async function leave(deps: Deps, session: ActiveSession, eventId: string) {
   const k = eventKeys(eventId);
   // an ended session (left, bought, run out) has nothing left to leave: refused like every fan route
-  await whileLive(deps, session, async () => {
+  await deps.admission.sessions.whileLive(session, async () => {
     if (!isLive(await deps.redis.zscore(k.active, session.sid), deps.clock.now())) throw new SessionInactiveError();
   });
   // MySQL first: once it is recorded, no restore brings the session back

@@ -2,7 +2,6 @@ import type { Static } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
-import { whileLive } from "../admission/session-recovery.ts";
 import type { CatalogEvent } from "./catalog.ts";
 import type { SeatStates } from "./seat-states.ts";
 import type { eventView, seatMapView, seatStatusView } from "./model.ts";
@@ -31,7 +30,7 @@ export function toEventView({ event, seats, tiers }: CatalogEvent): Static<typeo
 
 export async function getEvent(deps: Deps, session: ActiveSession, eventId: string) {
   const entry = await deps.catalog.get(eventId);
-  await whileLive(deps, session, async () => {
+  await deps.admission.sessions.whileLive(session, async () => {
     if (!isLive(await deps.redis.zscore(entry.keys.active, session.sid), deps.clock.now())) throw new SessionInactiveError();
   });
   return toEventView(entry);
@@ -40,7 +39,7 @@ export async function getEvent(deps: Deps, session: ActiveSession, eventId: stri
 /** The session must still be live; its check runs beside the (shared) seat read. */
 async function readForSession(deps: Deps, session: ActiveSession, eventId: string) {
   const entry = await deps.catalog.get(eventId);
-  return whileLive(deps, session, async () => {
+  return deps.admission.sessions.whileLive(session, async () => {
     const [score, snapshot] = await Promise.all([deps.redis.zscore(entry.keys.active, session.sid), deps.seatStates.read(entry)]);
     if (!isLive(score, deps.clock.now())) throw new SessionInactiveError();
     return { entry, snapshot };

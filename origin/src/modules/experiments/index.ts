@@ -5,7 +5,8 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { adminKeyPlugin } from "../../plugins/admin-key.ts";
-import { sharedModels } from "../shared/model.ts";
+import { adminRoutes } from "../shared/guards.ts";
+import { errorResponses, sharedModels } from "../shared/model.ts";
 import { experimentModels } from "./model.ts";
 import { buySeat, KeyedMutex, resetSeat, seatOutcome } from "./service.ts";
 
@@ -16,22 +17,20 @@ export const experimentsController = (deps: Deps, mutex = new KeyedMutex()) =>
     .use(sharedModels)
     .use(experimentModels)
     .use(adminKeyPlugin(deps.config.adminKey))
+    .guard(adminRoutes())
     .put("/seats/:seatId", ({ params }) => resetSeat(deps.database.pool, params.seatId), {
-      adminKey: true,
       params: "race.seat",
-      response: { 200: "race.outcome", 401: "error" },
+      response: { 200: "race.outcome" },
       detail: { summary: "Create or reset a scratch seat (unsold, no sales logged)" },
     })
     .get("/seats/:seatId", ({ params }) => seatOutcome(deps.database.pool, params.seatId), {
-      adminKey: true,
       params: "race.seat",
-      response: { 200: "race.outcome", 401: "error" },
+      response: { 200: "race.outcome" },
       detail: { summary: "Who owns the scratch seat, and every buyer told they bought it" },
     })
     .post("/:variant/seats/:seatId/buy", ({ params, body }) => buySeat(deps.database.pool, mutex, params.variant, params.seatId, body.buyer), {
-      adminKey: true,
       params: "race.params",
       body: "race.buy",
-      response: { 200: "race.sold", 400: "error", 401: "error", 409: "error" },
+      response: { 200: "race.sold", ...errorResponses(409) },
       detail: { summary: "Buy the scratch seat with the given concurrency control" },
     });

@@ -15,7 +15,7 @@ import type { RaceVariant } from "./model.ts";
 
 export class SeatTakenError extends AppError {
   constructor() {
-    super(409, "SEAT_SOLD", "The seat is already sold.");
+    super("SEAT_SOLD");
   }
 }
 

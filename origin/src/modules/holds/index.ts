@@ -1,9 +1,9 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
-import { fanSecurity } from "../../plugins/openapi.ts";
 import { activeTokenPlugin } from "../../plugins/active-token.ts";
 import { eventModels } from "../events/model.ts";
-import { sharedModels } from "../shared/model.ts";
+import { fanRoutes } from "../shared/guards.ts";
+import { errorResponses, sharedModels } from "../shared/model.ts";
 import { holdModels } from "./model.ts";
 import { holdSeats, listHolds, releaseHold } from "./service.ts";
 
@@ -13,11 +13,11 @@ export const holdsController = (deps: Deps) =>
     .use(eventModels)
     .use(holdModels)
     .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
+    .guard(fanRoutes(404))
     .get("/:eventId/holds", ({ params, session }) => listHolds(deps, session, params.eventId), {
-      activeToken: true,
       params: "event.params",
-      response: { 200: "hold.list", 400: "error", 401: "error", 403: "error", 404: "error", 503: "error" },
-      detail: { summary: "Your current holds", description: "So a reloaded page finds the seats it held.", security: fanSecurity },
+      response: { 200: "hold.list" },
+      detail: { summary: "Your current holds", description: "So a reloaded page finds the seats it held." },
     })
     .post(
       "/:eventId/holds",
@@ -27,20 +27,17 @@ export const holdsController = (deps: Deps) =>
         return hold;
       },
       {
-        activeToken: true,
         params: "event.params",
         body: "hold.create",
-        response: { 201: "hold.view", 400: "error", 401: "error", 403: "error", 404: "error", 409: "error", 503: "error" },
+        response: { 201: "hold.view", ...errorResponses(409) },
         detail: {
           summary: "Hold seats, all or nothing",
           description: "409 SEAT_HELD / SEAT_SOLD / SEAT_LIMIT when any seat cannot be held; nothing is held then.",
-          security: fanSecurity,
         },
       },
     )
     .delete("/:eventId/holds/:holdId", ({ params, session }) => releaseHold(deps, session, params.eventId, params.holdId), {
-      activeToken: true,
       params: "hold.params",
-      response: { 200: "hold.released", 400: "error", 401: "error", 403: "error", 404: "error", 409: "error", 410: "error", 503: "error" },
-      detail: { summary: "Release a hold you own", description: "The seats are free at once. 403 NOT_HOLD_OWNER for another session's hold, 410 HOLD_EXPIRED once it has run out or was bought.", security: fanSecurity },
+      response: { 200: "hold.released", ...errorResponses(409, 410) },
+      detail: { summary: "Release a hold you own", description: "The seats are free at once. 403 NOT_HOLD_OWNER for another session's hold, 410 HOLD_EXPIRED once it has run out or was bought." },
     });

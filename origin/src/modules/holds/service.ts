@@ -7,7 +7,6 @@ import * as scripts from "../../redis/seat-scripts.ts";
 import type { CatalogEvent } from "../events/catalog.ts";
 import { CURRENCY, isLive } from "../events/service.ts";
 import { syncEvent } from "../events/sync.ts";
-import { whileLive } from "../admission/session-recovery.ts";
 
 export function priceOf(entry: CatalogEvent, seatIds: readonly string[]): number {
   return seatIds.reduce((sum, id) => sum + (entry.seatById.get(id)?.priceCents ?? 0), 0);
@@ -22,7 +21,7 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
 
   const holdId = randomId("hold");
   const attempt = () =>
-    whileLive(deps, session, async () => expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), seatIds }), seatIds));
+    deps.admission.sessions.whileLive(session, async () => expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), seatIds }), seatIds));
   let expiresAt: number;
   try {
     expiresAt = await attempt();
@@ -55,7 +54,7 @@ export async function readHold(deps: Pick<Deps, "redis">, entry: CatalogEvent, s
  * finds its seats again. Reads only: the session's seat index, then each hold's record.
  */
 export async function listHolds(deps: Deps, session: ActiveSession, eventId: string) {
-  return whileLive(deps, session, () => listLiveHolds(deps, session, eventId));
+  return deps.admission.sessions.whileLive(session, () => listLiveHolds(deps, session, eventId));
 }
 
 async function listLiveHolds(deps: Deps, session: ActiveSession, eventId: string) {
@@ -92,7 +91,7 @@ async function listLiveHolds(deps: Deps, session: ActiveSession, eventId: string
 }
 
 export async function releaseHold(deps: Deps, session: ActiveSession, eventId: string, holdId: string) {
-  return whileLive(deps, session, () => releaseLiveHold(deps, session, eventId, holdId));
+  return deps.admission.sessions.whileLive(session, () => releaseLiveHold(deps, session, eventId, holdId));
 }
 
 async function releaseLiveHold(deps: Deps, session: ActiveSession, eventId: string, holdId: string) {

@@ -8,7 +8,6 @@
 import { Elysia, t } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { REQUEST_ID_HEADER } from "../../plugins/request-context.ts";
-import { admissionRuntime } from "../../admission/runtime.ts";
 import { logJson } from "./log.ts";
 
 const PURCHASE_ROUTE = "/api/events/:eventId/holds/:holdId/purchase";
@@ -16,7 +15,8 @@ const PURCHASE_ROUTE = "/api/events/:eventId/holds/:holdId/purchase";
 const NOT_A_PURCHASE = new Set([400, 401, 403, 404, 422]);
 
 export const metricsController = (deps: Deps, options: { accessLog?: boolean } = {}) => {
-  const { metrics, latency } = admissionRuntime(deps);
+  const { metrics } = deps;
+  const { latency } = deps.admission;
   const accessLog = options.accessLog ?? (process.env.LOG_REQUESTS ?? (process.env.NODE_ENV === "test" ? "0" : "1")) !== "0";
   const started = new WeakMap<Request, number>();
   // one labelled child per (method, route, status): prom-client validates labels on every

@@ -1,7 +1,7 @@
 import type { Static } from "elysia";
 import type { Deps } from "../../deps.ts";
 import type { OrderRow } from "../../db/schema/index.ts";
-import { NotFoundError } from "../../errors.ts";
+import { AppError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import type { orderView } from "./model.ts";
 import { findOrder, orderSeats } from "./repository.ts";
@@ -28,7 +28,7 @@ export function toOrderView(order: OrderRow, seats: Array<{ seatId: string; pric
 export async function getOrder(deps: Deps, session: ActiveSession, orderId: string): Promise<OrderView> {
   const order = await findOrder(deps.database.db, orderId);
   if (!order || order.sessionId !== session.sid || order.eventId !== session.eventId) {
-    throw new NotFoundError("ORDER_NOT_FOUND", "No such order for this session.");
+    throw new AppError("ORDER_NOT_FOUND", "No such order for this session.");
   }
   return toOrderView(order, await orderSeats(deps.database.db, order));
 }

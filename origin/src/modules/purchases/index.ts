@@ -1,10 +1,10 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
-import { fanSecurity } from "../../plugins/openapi.ts";
 import { activeTokenPlugin } from "../../plugins/active-token.ts";
 import { holdModels } from "../holds/model.ts";
 import { orderModels } from "../orders/model.ts";
-import { sharedModels } from "../shared/model.ts";
+import { fanRoutes } from "../shared/guards.ts";
+import { errorResponses, sharedModels } from "../shared/model.ts";
 import { purchaseModels } from "./model.ts";
 import { purchase } from "./service.ts";
 
@@ -15,6 +15,7 @@ export const purchasesController = (deps: Deps) =>
     .use(orderModels)
     .use(purchaseModels)
     .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
+    .guard(fanRoutes())
     .post(
       "/:eventId/holds/:holdId/purchase",
       async ({ params, headers, body, session, set }) => {
@@ -23,31 +24,16 @@ export const purchasesController = (deps: Deps) =>
         return outcome.body;
       },
       {
-        activeToken: true,
         params: "hold.params",
         headers: "purchase.headers",
         body: "purchase.body",
-        response: {
-          201: "purchase.order",
-          400: "error",
-          401: "error",
-          402: "error",
-          403: "error",
-          404: "error",
-          409: "error",
-          410: "error",
-          422: "error",
-          502: "error",
-          503: "error",
-          504: "error",
-        },
+        response: { 201: "purchase.order", ...errorResponses(402, 404, 409, 410, 422, 502, 504) },
         detail: {
           summary: "Buy the seats of a hold",
           description:
             "Charges the payment, then saves the order. On any failure the hold is released at once and the money given back. " +
             "A purchase ends the session: the session's other holds are released and listed in releasedSeatIds. " +
             "The same Idempotency-Key returns the first outcome; while it runs, a duplicate gets 409 PURCHASE_IN_PROGRESS.",
-          security: fanSecurity,
         },
       },
     );

@@ -13,11 +13,9 @@
  * release that never succeeds still ends when the hold expires, so no seat is stranded.
  */
 import type { Deps } from "../../deps.ts";
-import { AppError, errorBody, RestoringError, type ErrorBody } from "../../errors.ts";
-import { whileLive } from "../admission/session-recovery.ts";
+import { AppError, errorBody, RestoringError, type ErrorBody, type ErrorCode } from "../../errors.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
-import { recordPurchaseDbLatency } from "../../admission/runtime.ts";
 import { expectOk } from "../../redis/script-errors.ts";
 import * as scripts from "../../redis/seat-scripts.ts";
 import { PaymentTimeoutError, type ChargeResult } from "../../payments/provider.ts";
@@ -40,7 +38,9 @@ export interface PurchaseOutcome {
 
 type IdempotencyRecord = { state: "pending"; holdId: string } | { state: "done"; holdId: string; outcome: PurchaseOutcome };
 
-const fail = (status: number, code: string, message: string): PurchaseOutcome => ({ status, body: { code, message } });
+/** An error outcome: recorded under the Idempotency-Key and replayed as it is, so its code is one of the table's too. */
+const refusal = (error: AppError): PurchaseOutcome => ({ status: error.status, body: errorBody(error) });
+const fail = (code: ErrorCode, message?: string): PurchaseOutcome => refusal(new AppError(code, message));
 
 interface Purchase {
   deps: Deps;
@@ -86,7 +86,7 @@ export async function purchase(
   const p: Purchase = { deps, entry, session, holdId, idempotencyKey, idemKey, paymentMethod };
   const outcome = await run(p, hold.sid, hold.seats);
   if (outcome && !p.recorded) await recordOutcome(p, outcome);
-  return outcome ?? fail(503, "PURCHASE_PENDING", "The purchase could not be confirmed yet; ask again with the same Idempotency-Key shortly.");
+  return outcome ?? fail("PURCHASE_PENDING");
 }
 
 const doneRecord = (p: Purchase, outcome: PurchaseOutcome) => JSON.stringify({ state: "done", holdId: p.holdId, outcome } satisfies IdempotencyRecord);
@@ -110,7 +110,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
     if (!owner || !seats) throw new HoldNotFoundError();
     if (owner !== session.sid) throw new NotHoldOwnerError();
     seatIds = seats.split(",");
-    await whileLive(deps, session, async () =>
+    await deps.admission.sessions.whileLive(session, async () =>
       expectOk(await scripts.beginPurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), windowMs, purchaseId: orderId, seatIds })),
     );
   } catch (error) {
@@ -119,7 +119,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
       await deps.redis.del(p.idemKey).catch(() => {});
       throw error;
     }
-    if (error instanceof AppError) return { status: error.status, body: errorBody(error) };
+    if (error instanceof AppError) return refusal(error);
     // Redis failed before anything was charged: undo what may have run and let the
     // client try again with the same key.
     if (seatIds.length > 0) void release(p, orderId, seatIds, windowMs);
@@ -136,12 +136,12 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
   } catch (error) {
     // The charge may have gone through: void it by order id.
     await Promise.all([steps.release(), steps.refund("payment unconfirmed")]);
-    if (error instanceof PaymentTimeoutError) return fail(504, "PAYMENT_TIMEOUT", "The payment provider did not answer in time; any charge is voided and the seats are released.");
-    return fail(502, "PAYMENT_UNAVAILABLE", "The payment provider could not be reached; the seats are released.");
+    if (error instanceof PaymentTimeoutError) return fail("PAYMENT_TIMEOUT");
+    return fail("PAYMENT_UNAVAILABLE");
   }
   if (charge.status === "declined") {
     await steps.release();
-    return fail(402, "PAYMENT_DECLINED", `The payment was declined (${charge.reason}); the seats are released.`);
+    return fail("PAYMENT_DECLINED", `The payment was declined (${charge.reason}); the seats are released.`);
   }
 
   const order: NewOrder = {
@@ -163,7 +163,10 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
 
   const dbStarted = performance.now();
   const inserted = await insertOrder(deps.database.db, order);
-  recordPurchaseDbLatency(deps, entry.event.id, performance.now() - dbStarted);
+  // the database transaction's time (connection wait included): what adaptive mode steers by, and a histogram
+  const dbMs = performance.now() - dbStarted;
+  deps.admission.dbLatency.record(entry.event.id, dbMs, deps.clock.now());
+  deps.metrics.purchaseDbDuration.observe(dbMs / 1000);
   switch (inserted.kind) {
     case "committed": {
       // The sale and the idempotency record reach Redis in one script call.
@@ -175,17 +178,17 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
     case "seat-taken":
       // The unique index saw a sale Redis did not know about: learn it, then compensate.
       await Promise.all([steps.learnSold(), steps.release(), steps.refund("seat already sold")]);
-      return fail(409, "SEAT_SOLD", "One of these seats was sold to someone else; the payment is refunded and the other seats released.");
+      return fail("SEAT_SOLD", "One of these seats was sold to someone else; the payment is refunded and the other seats released.");
     case "idempotency-key-used": {
       await Promise.all([steps.release(), steps.refund("duplicate idempotency key")]);
       const existing = await findOrderByIdempotencyKey(deps.database.db, session.sid, p.idempotencyKey);
       if (existing) return { status: 201, body: { ...toOrderView(existing, await orderSeats(deps.database.db, existing)), releasedSeatIds: [] } };
-      return fail(409, "PURCHASE_IN_PROGRESS", "This Idempotency-Key is already in use.");
+      return fail("PURCHASE_IN_PROGRESS", "This Idempotency-Key is already in use.");
     }
     case "failed":
       logFailure(orderId, inserted.error);
       await Promise.all([steps.release(), steps.refund("order not saved")]);
-      return fail(503, "ORDER_NOT_SAVED", "The order could not be saved; the payment is refunded and the seats released. Please try again.");
+      return fail("ORDER_NOT_SAVED");
     case "ambiguous": {
       logFailure(orderId, inserted.error);
       const settle = async (): Promise<PurchaseOutcome> => {
@@ -197,7 +200,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
           return outcome;
         }
         await Promise.all([steps.release(), steps.refund("order not saved")]);
-        return fail(503, "ORDER_NOT_SAVED", "The order could not be saved; the payment is refunded and the seats released. Please try again.");
+        return fail("ORDER_NOT_SAVED");
       };
       for (let attempt = 0; attempt < 3; attempt++) {
         try {

@@ -6,10 +6,10 @@
  * MySQL definition into Redis within a second (admission/scheduler.ts).
  */
 import { and, eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { isDuplicateKey } from "../../db/errors.ts";
-import { waitingRooms, type WaitingRoomRow } from "../../db/schema/index.ts";
-import { isQueueStatus } from "../../../../common/queue-state.ts";
+import type { Db } from "../db/client.ts";
+import { isDuplicateKey } from "../db/errors.ts";
+import { waitingRooms, type WaitingRoomRow } from "../db/schema/index.ts";
+import { isQueueStatus } from "../../../common/queue-state.ts";
 
 export type Room = WaitingRoomRow;
 

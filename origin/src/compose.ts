@@ -1,0 +1,82 @@
+/**
+ * The composition root: builds every part the features use (`Deps`) from the connections
+ * main.ts or a test opened, once. The admission layer's parts are wired here to what they
+ * report to (metrics, dashboard samples) and ask of (the event catalogue), so no layer
+ * imports one above it (origin/src/LAYERS.md).
+ */
+import type Redis from "ioredis";
+import { parseSchedulerConfig } from "./admission/config.ts";
+import { AdmissionRuntime } from "./admission/runtime.ts";
+import { createTokenVerifier, type TokenVerifier } from "./auth/token-verifier.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/client.ts";
+import type { Deps } from "./deps.ts";
+import { systemClock, type Clock } from "./lib/clock.ts";
+import { createRetrier, type Retrier } from "./lib/retrier.ts";
+import { DashboardSampler } from "./modules/dashboard/sampler.ts";
+import { EventCatalog } from "./modules/events/catalog.ts";
+import { SeatStateReader } from "./modules/events/seat-states.ts";
+import { syncEvent } from "./modules/events/sync.ts";
+import { logJson } from "./modules/metrics/log.ts";
+import { OriginMetrics } from "./modules/metrics/service.ts";
+import type { PaymentProvider } from "./payments/provider.ts";
+
+export interface AppDependencies {
+  config: Config;
+  redis: Redis;
+  database: Database;
+  payments: PaymentProvider;
+  clock?: Clock;
+  retrier?: Retrier;
+  verifier?: TokenVerifier;
+  catalog?: EventCatalog;
+  seatStates?: SeatStateReader;
+}
+
+/** `env`: where the admission settings are read (ADMISSION_*, CAPACITY_*). */
+export function buildDeps(input: AppDependencies, env: Record<string, string | undefined> = process.env): Deps {
+  const clock = input.clock ?? systemClock;
+  const catalog = input.catalog ?? new EventCatalog(input.database.db);
+  const metrics = new OriginMetrics({ redis: input.redis, db: input.database.db, clock });
+  const admissionConfig = parseSchedulerConfig(env);
+  const dashboardSampler = new DashboardSampler({
+    redis: input.redis,
+    clock,
+    seatKeys: async (eventId) => (await catalog.find(eventId))?.seatKeys ?? null,
+    latencyWindowMs: admissionConfig.adaptive.windowMs,
+    onError: (event, error) => logJson("warn", "dashboard sample failed", { event, error }),
+  });
+  const observer = metrics.schedulerObserver(() => admission.scheduler.instanceId);
+  const admission: AdmissionRuntime = new AdmissionRuntime({
+    redis: input.redis,
+    db: input.database.db,
+    clock,
+    config: admissionConfig,
+    hooks: {
+      about: async (eventId) => (await catalog.find(eventId))?.event ?? null,
+      republish: async (eventId) => {
+        const entry = await catalog.find(eventId);
+        if (entry) await syncEvent(input.redis, input.database.db, entry.event);
+      },
+    },
+    observer: {
+      ...observer,
+      tick: (eventId, result, rate, ceiling, seconds) => {
+        observer.tick?.(eventId, result, rate, ceiling, seconds);
+        dashboardSampler.tick(eventId, result, rate, ceiling.rate);
+      },
+    },
+    observerSettled: () => dashboardSampler.settled(),
+  });
+  return {
+    ...input,
+    clock,
+    retrier: input.retrier ?? createRetrier(),
+    verifier: input.verifier ?? createTokenVerifier({ jwks: input.config.activeJwks, clock, cacheSize: input.config.tokenCacheSize }),
+    catalog,
+    seatStates: input.seatStates ?? new SeatStateReader(input.redis, input.config.seatReadIntervalMs),
+    metrics,
+    dashboardSampler,
+    admission,
+  };
+}
