@@ -28,7 +28,7 @@ import { eventKeys } from "../common/keys.ts";
 import { signActiveToken } from "../common/tokens.ts";
 import { forPlainRedis } from "../lua/flags.ts";
 import { redisScripts } from "../lua/registry.ts";
-import { signingKeyFromEnv } from "../scripts/token-mint.ts";
+import { signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
 import { benchEnv } from "./lib/env.ts";
 import { declareSettings, flag, int, num, settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
 import { withStack } from "./lib/stack.ts";

@@ -28,14 +28,15 @@ import Redis from "ioredis";
 import { eventKeys } from "../common/keys.ts";
 import { createDatabase } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
-import { freePort } from "../scripts/lib/free-port.ts";
+import { freePort } from "../test/kit/free-port.ts";
 import type { WorkerdEdge } from "../test/kit/workerd-edge.ts";
 import { measureAndStoreCapacity, measurementOptions, measurementSettings } from "./capacity.ts";
 import { STEPS, type FansInput, type FansProgress, type FansResult, type Step } from "./lib/crowd-protocol.ts";
 import { benchEnv } from "./lib/env.ts";
 import { declareSettings, int, num, settingsMarkdown, text } from "./lib/settings.ts";
+import { adminApi } from "../test/kit/events.ts";
 import { withStack } from "./lib/stack.ts";
-import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
+import { checkInvariants, type Invariant, type Sale } from "../test/kit/invariants.ts";
 import { ensureFetchConcurrency, summarize, type LatencySummary } from "./lib/latency.ts";
 import { connectHeapReader, workerdRss } from "./lib/workerd-heap.ts";
 import { openStream } from "./lib/sse-socket.ts";
@@ -269,20 +270,14 @@ export async function run(_args: string[] = []): Promise<void> {
     const eventId = scratchEvent(`crowd-${Date.now().toString(36)}`);
     const rows = Math.ceil(fans / SEATS_PER_ROW);
     const seatCount = rows * SEATS_PER_ROW;
-    const created = await fetch(`${origin.url}/admin/events`, {
-      method: "POST",
-      headers: admin,
-      body: JSON.stringify({
-        id: eventId,
-        name: "crowd",
-        venue: "bench",
-        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        perOrderLimit: 4,
-        holdSeconds,
-        sections: [{ name: "A", rows, seatsPerRow: SEATS_PER_ROW, tier: "standard", priceCents: 100 }],
-      }),
+    await adminApi(origin.url, env.ADMIN_KEY).createEvent({
+      id: eventId,
+      name: "crowd",
+      venue: "bench",
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      holdSeconds,
+      sections: [{ name: "A", rows, seatsPerRow: SEATS_PER_ROW, tier: "standard", priceCents: 100 }],
     });
-    if (created.status !== 201) throw new Error(`creating the event: ${created.status} ${await created.text()}`);
     const opened = await fetch(`${origin.url}/admin/events/${eventId}/queue`, { method: "POST", headers: admin, body: JSON.stringify({ maxActive, claimSeconds: 60, sessionSeconds: 300 }) });
     if (opened.status !== 201) throw new Error(`opening the queue: ${opened.status} ${await opened.text()}`);
     const stateAtOpen = await redis.hgetall(eventKeys(eventId).queueState);
@@ -358,7 +353,7 @@ export async function run(_args: string[] = []): Promise<void> {
     await Bun.sleep((holdSeconds + 3) * 1000);
     const sales: Sale[] = results.flatMap((r) => r.sales);
     const seats = Array.from({ length: seatCount }, (_, i) => `A-${Math.floor(i / SEATS_PER_ROW) + 1}-${(i % SEATS_PER_ROW) + 1}`);
-    const invariants = await checkInvariants(redis, database, eventId, seats, sales);
+    const invariants = await checkInvariants(redis, database.pool, eventId, seats, sales);
     for (const inv of invariants) log(`  ${inv.ok ? "ok  " : "FAIL"} ${inv.name}: ${inv.detail}`);
 
     // ---- 7. results ----

@@ -2,7 +2,7 @@
  * The two ways the bench runs the edge locally: `wrangler dev` (what `bun run dev` uses; a
  * proxy in front of workerd) and Miniflare directly (workerd only), both offline.
  */
-import { startEdge } from "../scripts/edge.ts";
+import { startEdge } from "../test/kit/wrangler-edge.ts";
 import { startWorkerdEdge } from "../test/kit/workerd-edge.ts";
 
 export interface BenchEdge {

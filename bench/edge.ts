@@ -21,7 +21,7 @@ import { eventKeys } from "../common/keys.ts";
 import { forPlainRedis } from "../lua/flags.ts";
 import { redisScripts } from "../lua/registry.ts";
 import { signQueueTicket } from "../common/tokens.ts";
-import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
+import { ensureDevSecrets } from "../test/kit/dev-secrets.ts";
 import { miniflareEdge, wranglerEdge, type BenchEdge } from "./edge-runtime.ts";
 import { benchEnv } from "./lib/env.ts";
 import { workerdRss } from "./lib/workerd-heap.ts";

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Invariant } from "./lib/invariants.ts";
+import type { Invariant } from "../test/kit/invariants.ts";
 import type { LatencySummary } from "./lib/latency.ts";
 import { settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
 import { plotSvg } from "./plot.ts";

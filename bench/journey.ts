@@ -22,9 +22,11 @@ import { benchEnv } from "./lib/env.ts";
 import { miniflareEdge } from "./edge-runtime.ts";
 import { ensureFetchConcurrency, newHistogram, recordMs, summarize } from "./lib/latency.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
-import { checkInvariants, type Invariant, type Sale } from "./lib/invariants.ts";
+import { checkInvariants, type Invariant, type Sale } from "../test/kit/invariants.ts";
 import { declareSettings, int, num, text, type Parsed } from "./lib/settings.ts";
+import { adminApi } from "../test/kit/events.ts";
 import { withStack, type Stack } from "./lib/stack.ts";
+import { SseReader } from "../test/kit/sse.ts";
 import { p95, STEPS, writeResults, type Ceiling, type JourneyResult, type Step, type StatusClass } from "./journey-report.ts";
 
 export const settings = declareSettings("journey", {
@@ -71,27 +73,14 @@ class Recorder {
 
 /** Reads an SSE response until an `admitted` or `expired` event, or the deadline. */
 async function waitForTurn(response: Response, deadline: number): Promise<"admitted" | "expired" | "timeout"> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const timer = setTimeout(() => void reader.cancel().catch(() => {}), Math.max(0, deadline - Date.now()));
+  const stream = new SseReader(response);
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return "timeout";
-      text += decoder.decode(value, { stream: true });
-      const blocks = text.split("\n\n");
-      text = blocks.pop()!;
-      for (const block of blocks) {
-        if (/^event: admitted$/m.test(block)) return "admitted";
-        if (/^event: expired$/m.test(block)) return "expired";
-      }
-    }
+    const final = await stream.nextOf(["admitted", "expired"], Math.max(1, deadline - Date.now()));
+    return final.event as "admitted" | "expired";
   } catch {
     return "timeout";
   } finally {
-    clearTimeout(timer);
-    void reader.cancel().catch(() => {});
+    void stream.close();
   }
 }
 
@@ -274,22 +263,16 @@ async function startStack(stack: Stack, env: Record<string, string>, redisUrl: s
 /** Setup: the event and its waiting room, paused when fans should first gather on their streams. */
 async function openSale(adminUrl: string, adminKey: string, eventId: string, p: Plan): Promise<SaleSetup> {
   const admin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
-  const created = await fetch(`${adminUrl}/admin/events`, {
-    method: "POST",
-    headers: admin,
-    body: JSON.stringify({
-      id: eventId,
-      name: "journey",
-      venue: "bench",
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      perOrderLimit: 4,
-      holdSeconds: p.holdSeconds,
-      maxActive: 2000,
-      admissionRate: p.admissionRate,
-      sections: [{ name: "A", rows: Math.ceil(p.seatCount / 500), seatsPerRow: Math.min(500, p.seatCount), tier: "standard", priceCents: 100 }],
-    }),
+  await adminApi(adminUrl, adminKey).createEvent({
+    id: eventId,
+    name: "journey",
+    venue: "bench",
+    startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+    holdSeconds: p.holdSeconds,
+    maxActive: 2000,
+    admissionRate: p.admissionRate,
+    sections: [{ name: "A", rows: Math.ceil(p.seatCount / 500), seatsPerRow: Math.min(500, p.seatCount), tier: "standard", priceCents: 100 }],
   });
-  if (created.status !== 201) throw new Error(`creating event: ${created.status} ${await created.text()}`);
   const opened = await fetch(`${adminUrl}/admin/events/${eventId}/queue`, {
     method: "POST",
     headers: admin,
@@ -344,7 +327,7 @@ async function sendFans(edgeUrl: string, sale: SaleSetup, p: Plan) {
 /** Measure: once every hold that was not bought has expired, what MySQL and Redis hold. */
 async function invariantsOnceHoldsExpired(redis: Redis, database: ReturnType<typeof createDatabase>, sale: SaleSetup, sales: Sale[], holdSeconds: number): Promise<Invariant[]> {
   await Bun.sleep((holdSeconds + 3) * 1000);
-  const invariants = await checkInvariants(redis, database, sale.eventId, sale.seats, sales);
+  const invariants = await checkInvariants(redis, database.pool, sale.eventId, sale.seats, sales);
   for (const inv of invariants) console.log(`  ${inv.ok ? "ok  " : "FAIL"} ${inv.name}: ${inv.detail}`);
   return invariants;
 }

@@ -21,7 +21,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
-import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../test/kit/dev-sessions.ts";
 import { connectionOptions } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
 import { insertOrder } from "../origin/src/modules/orders/repository.ts";
@@ -30,6 +30,7 @@ import { findProcess, ProcessCpu } from "./lib/process-cpu.ts";
 import { benchEnv } from "./lib/env.ts";
 import { declareSettings, int, settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
 import { withStack } from "./lib/stack.ts";
+import { adminApi } from "../test/kit/events.ts";
 
 export const settings = declareSettings("origin", {
   BENCH_SECONDS: int({ default: 5, min: 1, max: 3600, doc: "seconds each phase is measured for, over all rounds" }),
@@ -77,20 +78,14 @@ export async function run(_args: string[] = []): Promise<void> {
     // route's purchase transaction. Each phase can then run in every round.
     const scratchEvent = stack.scratchEvents(pool, redis);
     const createEvent = async (id: string, name: string) => {
-      const created = await fetch(`${origin.url}/admin/events`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          id,
-          name,
-          venue: "Bench hall",
-          startsAt: "2030-01-01T20:00:00.000Z",
-          perOrderLimit: SEATS_PER_SESSION,
-          holdSeconds: 600,
-          sections: [{ name: "A", rows: 200, seatsPerRow: 500, tier: "standard", priceCents: 5000 }],
-        }),
+      await adminApi(origin.url, env.ADMIN_KEY).createEvent({
+        id,
+        name,
+        venue: "Bench hall",
+        perOrderLimit: SEATS_PER_SESSION,
+        holdSeconds: 600,
+        sections: [{ name: "A", rows: 200, seatsPerRow: 500, tier: "standard", priceCents: 5000 }],
       });
-      if (created.status !== 201) throw new Error(`creating the bench event ${id} failed: ${created.status} ${await created.text()}`);
       scratchEvent(id);
     };
     const holdEventId = `${eventId}-h`;

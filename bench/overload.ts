@@ -36,9 +36,10 @@ import { measureCapacity } from "../origin/src/modules/admission/capacity-measur
 import { parseSchedulerConfig } from "../origin/src/admission/config.ts";
 import { percentile, readLatencyWindow } from "../origin/src/admission/latency.ts";
 import { ceilingRate } from "../origin/src/admission/settings.ts";
-import { mintActiveSessions, signingKeyFromEnv } from "../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
 import { benchEnv } from "./lib/env.ts";
 import { declareSettings, int, num, text } from "./lib/settings.ts";
+import { adminApi } from "../test/kit/events.ts";
 import { withStack } from "./lib/stack.ts";
 import { round, writeReport, type Baseline, type CapacityUsed, type Row } from "./overload-report.ts";
 
@@ -141,21 +142,15 @@ function salesApi(originUrl: string, adminKey: string, originAuth: string, maxAc
   const queue = JSON.stringify({ maxActive, claimSeconds: 30, sessionSeconds: 120 });
   return {
     async createEvent(id: string, seats: number) {
-      const r = await fetch(`${originUrl}/admin/events`, {
-        method: "POST",
-        headers: admin,
-        body: JSON.stringify({
-          id,
-          name: "overload",
-          venue: "bench",
-          startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-          perOrderLimit: 4,
-          holdSeconds: 120,
-          maxActive,
-          sections: [{ name: "A", rows: Math.ceil(seats / SEATS_PER_ROW), seatsPerRow: SEATS_PER_ROW, tier: "standard", priceCents: 100 }],
-        }),
+      await adminApi(originUrl, adminKey).createEvent({
+        id,
+        name: "overload",
+        venue: "bench",
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        holdSeconds: 120,
+        maxActive,
+        sections: [{ name: "A", rows: Math.ceil(seats / SEATS_PER_ROW), seatsPerRow: SEATS_PER_ROW, tier: "standard", priceCents: 100 }],
       });
-      if (r.status !== 201) throw new Error(`creating event ${id}: ${r.status} ${await r.text()}`);
     },
     async openQueue(id: string) {
       const opened = await fetch(`${originUrl}/admin/events/${id}/queue`, { method: "POST", headers: admin, body: queue });

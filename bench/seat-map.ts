@@ -18,11 +18,12 @@ import Redis from "ioredis";
 import mysql from "mysql2/promise";
 import { connectionOptions } from "../origin/src/db/client.ts";
 import { migrateDatabase } from "../origin/src/db/migrate.ts";
-import { mintActiveSessions, signingKeyFromEnv } from "../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
 import { benchEnv } from "./lib/env.ts";
 import { findProcess, ProcessCpu } from "./lib/process-cpu.ts";
 import { declareSettings, int, settingsMarkdown, type EffectiveSettings } from "./lib/settings.ts";
 import { withStack } from "./lib/stack.ts";
+import { adminApi } from "../test/kit/events.ts";
 import { Meter, slice, warm, type LoadResult } from "./origin-load.ts";
 
 export const settings = declareSettings("seat-map", {
@@ -53,12 +54,7 @@ export async function run(_args: string[] = []): Promise<void> {
     await migrateDatabase(databaseUrl);
     const bare = await stack.bareServer({ ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl });
     const origin = await stack.origin({ ...env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, LOG_REQUESTS: "0" });
-    const created = await fetch(`${origin.url}/admin/events`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${env.ADMIN_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ id: eventId, name: "Bench map", venue: "Bench hall", startsAt: "2030-01-01T20:00:00.000Z", perOrderLimit: 10, holdSeconds: 600, sections: [{ name: "A", rows, seatsPerRow: PER_ROW, tier: "standard", priceCents: 5000 }] }),
-    });
-    if (created.status !== 201) throw new Error(`creating the bench event failed: ${created.status} ${await created.text()}`);
+    await adminApi(origin.url, env.ADMIN_KEY).createEvent({ id: eventId, name: "Bench map", venue: "Bench hall", perOrderLimit: 10, holdSeconds: 600, sections: [{ name: "A", rows, seatsPerRow: PER_ROW, tier: "standard", priceCents: 5000 }] });
     stack.scratchEvents(pool, redis)(eventId);
 
     const key = signingKeyFromEnv(env);

@@ -10,14 +10,15 @@ import { signActiveToken, signQueueTicket, type SigningJwk } from "../common/tok
 import { admitHead, dropEvent, openQueue, redis } from "../edge/test/helpers/redis.ts";
 import { call, testEnv } from "../edge/test/helpers/worker.ts";
 import type { Env } from "../edge/src/env.ts";
-import { startTestBridge } from "../edge/test/helpers/bridge.ts";
-import { Harness, uniqueEventId } from "../origin/test/support/harness.ts";
+import { startBridge } from "../test/kit/bridge.ts";
+import { Harness } from "../origin/test/support/harness.ts";
+import { uniqueEventId } from "../test/kit/event-ids.ts";
 import { snapshot } from "./support/state.ts";
 
 setDefaultTimeout(30_000);
 
 let h: Harness;
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let relay: ReturnType<typeof Bun.serve>;
 let originServer: { port: number };
 let env: Env;
@@ -43,7 +44,7 @@ beforeAll(async () => {
       return fetch(`http://127.0.0.1:${originServer.port}${url.pathname}${url.search}`, { method: req.method, headers: req.headers, body });
     },
   });
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   env = testEnv(bridge.url, { ORIGIN_URL: `http://127.0.0.1:${relay.port}`, JOIN_LIMIT_PER_MINUTE: "5" });
 });
 afterAll(async () => {

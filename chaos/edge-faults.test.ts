@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { eventKeys } from "../common/keys.ts";
 import { signActiveToken, type SigningJwk } from "../common/tokens.ts";
 import type { Env } from "../edge/src/env.ts";
-import { startTestBridge } from "../edge/test/helpers/bridge.ts";
+import { startBridge } from "../test/kit/bridge.ts";
 import { admitHead, dropEvent, openQueue, redis } from "../edge/test/helpers/redis.ts";
 import { call, testEnv } from "../edge/test/helpers/worker.ts";
 import { Harness } from "../origin/test/support/harness.ts";
@@ -15,7 +15,7 @@ import { Harness } from "../origin/test/support/harness.ts";
 setDefaultTimeout(30_000);
 
 let h: Harness;
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let env: Env;
 let deadRedisEnv: Env;
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   h = await Harness.create("chaos-edgefault", { event: { perOrderLimit: 1, sections: [{ name: "A", rows: 4, seatsPerRow: 25, tier: "standard", priceCents: 1000 }] } });
   await openQueue(h.eventId);
   const server = h.app.listen({ port: 0, hostname: "127.0.0.1" });
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   const origin = `http://127.0.0.1:${server.server!.port}`;
   env = testEnv(bridge.url, { ORIGIN_URL: origin });
   // nothing listens on port 9: the edge's Redis (Upstash REST) is gone

@@ -10,16 +10,17 @@ import { join } from "node:path";
 import { exportJWK, generateKeyPair, importJWK, SignJWT, UnsecuredJWT } from "jose";
 import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from "../common/tokens.ts";
 import type { Env } from "../edge/src/env.ts";
-import { startTestBridge } from "../edge/test/helpers/bridge.ts";
+import { startBridge } from "../test/kit/bridge.ts";
 import { admitHead, dropEvent, openQueue } from "../edge/test/helpers/redis.ts";
 import { call, testEnv } from "../edge/test/helpers/worker.ts";
-import { Harness, uniqueEventId } from "../origin/test/support/harness.ts";
+import { Harness } from "../origin/test/support/harness.ts";
+import { uniqueEventId } from "../test/kit/event-ids.ts";
 import { snapshot } from "./support/state.ts";
 
 setDefaultTimeout(60_000);
 
 let h: Harness;
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let server: { stop(force?: boolean): unknown; port: number };
 let env: Env;
 let otherEvent: string;
@@ -34,7 +35,7 @@ beforeAll(async () => {
   await openQueue(otherEvent);
   const listening = h.app.listen({ port: 0, hostname: "127.0.0.1" });
   server = { stop: (f) => h.app.stop(f), port: listening.server!.port! };
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   env = testEnv(bridge.url, { ORIGIN_URL: `http://127.0.0.1:${server.port}` });
 });
 afterAll(async () => {

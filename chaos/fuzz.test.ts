@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { Harness, type Reply } from "../origin/test/support/harness.ts";
+import { eventRedisKeys } from "../test/kit/obliterate.ts";
 
 setDefaultTimeout(60_000);
 
@@ -40,7 +41,7 @@ afterAll(() => h.close());
  * purchases) and idempotency records are measurements and bookkeeping, not seats or orders.
  */
 async function fingerprint(): Promise<string> {
-  const keys = (await h.redis.keys(`cu:{${h.eventId}}:*`)).filter((k) => !k.includes(":lat:") && !k.includes(":idem:")).sort();
+  const keys = (await eventRedisKeys(h.redis, h.eventId)).filter((k) => !k.includes(":lat:") && !k.includes(":idem:")).sort();
   const pipe = h.redis.pipeline();
   for (const k of keys) pipe.dump(k);
   const dumps = ((await pipe.exec()) ?? []).map(([, v]) => (v as Buffer | null)?.toString("base64") ?? "-");

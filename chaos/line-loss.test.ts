@@ -17,6 +17,7 @@ import { eventKeys } from "../common/keys.ts";
 import { dropEvent } from "../edge/test/helpers/redis.ts";
 import { LineFan, uncleanAnswers } from "./support/line-fans.ts";
 import { startLineStack, type LineStack } from "./support/line-stack.ts";
+import { heldSeatKeys, readSale } from "../test/kit/invariants.ts";
 
 setDefaultTimeout(120_000);
 
@@ -126,25 +127,14 @@ function orderBroken(fans: LineFan[], after: number): string[] {
   return broken;
 }
 
-async function soldTwice(eventId: string) {
-  const [seats] = (await db.query("SELECT seat_id, COUNT(*) AS n FROM reservations WHERE event_id = ? GROUP BY seat_id HAVING n > 1", [eventId])) as unknown as [unknown[]];
-  const [sessions] = (await db.query("SELECT session_id, COUNT(*) AS n FROM orders WHERE event_id = ? AND status = 'paid' GROUP BY session_id HAVING n > 1", [eventId])) as unknown as [unknown[]];
-  return { seats, sessions };
-}
-
-async function soldSeats(eventId: string): Promise<string[]> {
-  const [rows] = (await db.query("SELECT seat_id AS seatId FROM reservations WHERE event_id = ? ORDER BY seat_id", [eventId])) as unknown as [Array<{ seatId: string }>];
-  return rows.map((r) => r.seatId);
-}
-
 /** After the hold windows, no seat is held and Redis's sold set is MySQL's. */
 async function expectNothingHeldAndSoldInStep(redis: Redis, eventId: string, fans: LineFan[]) {
-  const k = eventKeys(eventId);
-  await until("every hold to end", async () => (await redis.keys(k.seat("*"))).length === 0, 20_000, 250);
-  const sold = await soldSeats(eventId);
-  expect((await redis.smembers(k.sold)).sort()).toEqual(sold);
+  await until("every hold to end", async () => (await heldSeatKeys(redis, eventId)).length === 0, 20_000, 250);
+  const sale = await readSale(redis, db, eventId);
+  const sold = sale.reservations.map((r) => r.seatId).sort();
+  expect(sale.soldInRedis).toEqual(sold);
   for (const f of fans) if (f.boughtSeat) expect(sold).toContain(f.boughtSeat);
-  expect(await soldTwice(eventId)).toEqual({ seats: [], sessions: [] });
+  expect({ seats: sale.seatsSoldTwice, sessions: sale.sessionsPaidTwice }).toEqual({ seats: [], sessions: [] });
 }
 
 async function closeSale(eventId: string, fans: LineFan[]) {

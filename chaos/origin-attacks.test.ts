@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from "../common/tokens.ts";
-import { signingKeyFromEnv } from "../scripts/token-mint.ts";
-import { Harness, uniqueEventId, type Reply } from "../origin/test/support/harness.ts";
+import { signingKeyFromEnv } from "../test/kit/dev-sessions.ts";
+import { Harness, type Reply } from "../origin/test/support/harness.ts";
+import { uniqueEventId } from "../test/kit/event-ids.ts";
 import { snapshot } from "./support/state.ts";
 
 let h: Harness;

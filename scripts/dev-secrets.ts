@@ -1,62 +1,9 @@
 /**
- * Generates local development secrets on first run, into git-ignored files:
- * `.env.local` (read by Bun for origin, scripts and tests) and `edge/.dev.vars`
- * (read by wrangler dev). Never used in production: there, secrets come from the
- * environment and `wrangler secret put`.
+ * `bun scripts/dev-secrets.ts`: generates the local development secrets now, into
+ * `.env.local` and `edge/.dev.vars` (git-ignored); everything that needs them does it on
+ * first run anyway (test/kit/dev-secrets.ts).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { exportJWK, generateKeyPair } from "jose";
-import { ACTIVE_ALG, publicJwk, type SigningJwk } from "../common/tokens.ts";
+import { devVarsFile, ensureDevSecrets, envFile } from "../test/kit/dev-secrets.ts";
 
-const root = join(import.meta.dir, "..");
-const envFile = join(root, ".env.local");
-const devVarsFile = join(root, "edge", ".dev.vars");
-
-function randomSecret(bytes = 32): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64url");
-}
-
-export async function generateSecrets(): Promise<Record<string, string>> {
-  const { privateKey } = await generateKeyPair(ACTIVE_ALG, { extractable: true });
-  const signing: SigningJwk = { ...(await exportJWK(privateKey)), kid: `dev-${Date.now().toString(36)}`, alg: ACTIVE_ALG };
-  return {
-    ADMIN_KEY: randomSecret(),
-    TICKET_SECRET: randomSecret(),
-    ORIGIN_AUTH_SECRET: randomSecret(),
-    UPSTASH_REDIS_REST_TOKEN: randomSecret(),
-    ACTIVE_SIGNING_KEYS: JSON.stringify([signing]),
-    ACTIVE_JWKS: JSON.stringify({ keys: [publicJwk(signing)] }),
-  };
-}
-
-function parseEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const m = /^([A-Z0-9_]+)='(.*)'$/.exec(line.trim());
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
-
-const serialize = (vars: Record<string, string>) =>
-  Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n";
-
-/** Returns the local secrets, creating them (and the files) if missing. */
-export async function ensureDevSecrets(): Promise<Record<string, string>> {
-  let secrets = existsSync(envFile) ? parseEnv(readFileSync(envFile, "utf8")) : {};
-  const fresh = await generateSecrets();
-  const missing = Object.keys(fresh).filter((k) => !secrets[k]);
-  if (missing.length > 0) {
-    secrets = { ...fresh, ...secrets };
-    writeFileSync(envFile, serialize(secrets), { mode: 0o600 });
-  }
-  const edgeVars = ["TICKET_SECRET", "ACTIVE_SIGNING_KEYS", "ORIGIN_AUTH_SECRET", "UPSTASH_REDIS_REST_TOKEN"];
-  writeFileSync(devVarsFile, serialize(Object.fromEntries(edgeVars.map((k) => [k, secrets[k]!]))), { mode: 0o600 });
-  return secrets;
-}
-
-if (import.meta.main) {
-  await ensureDevSecrets();
-  console.log(`local secrets ready in ${envFile} and ${devVarsFile}`);
-}
+await ensureDevSecrets();
+console.log(`local secrets ready in ${envFile} and ${devVarsFile}`);

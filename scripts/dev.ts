@@ -10,13 +10,13 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ensureDevSecrets } from "./dev-secrets.ts";
-import { ensureMysql, ensureRedis, MissingServerError, type LocalService } from "./lib/local-services.ts";
-import { startOrigin } from "./lib/origin-process.ts";
-import { startBalancer } from "./lib/balancer.ts";
-import { freePort } from "./lib/free-port.ts";
-import { devToolVariables } from "./lib/dev-variables.ts";
-import { startEdge } from "./edge.ts";
+import { ensureDevSecrets } from "../test/kit/dev-secrets.ts";
+import { ensureMysql, ensureRedis, MissingServerError, type LocalService } from "../test/kit/local-services.ts";
+import { startOrigin } from "../test/kit/origin-process.ts";
+import { startBalancer } from "../test/kit/balancer.ts";
+import { freePort } from "../test/kit/free-port.ts";
+import { devToolVariables } from "../test/kit/dev-variables.ts";
+import { startEdge } from "../test/kit/wrangler-edge.ts";
 
 const root = join(import.meta.dir, "..");
 // CONCERT_U_DATA_DIR moves the private servers' data elsewhere (tests use a temporary folder).

@@ -1,7 +1,7 @@
 // Runs once before the test suite: local secrets exist and are in process.env.
 import { setDefaultTimeout } from "bun:test";
 import { buildBrowserFiles } from "../scripts/build-browser.ts";
-import { ensureDevSecrets } from "../scripts/dev-secrets.ts";
+import { ensureDevSecrets } from "./kit/dev-secrets.ts";
 
 const secrets = await ensureDevSecrets();
 for (const [k, v] of Object.entries(secrets)) process.env[k] ??= v;

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis, type RedisConfigNodejs } from "@upstash/redis";
 import IORedis from "ioredis";
-import { startPrivateRedis, type LocalService } from "../scripts/lib/local-services.ts";
-import { startBridge, type TestBridge } from "./helpers/bridge.ts";
+import { startPrivateRedis, type LocalService } from "./kit/local-services.ts";
+import { startBridge, type TestBridge } from "./kit/bridge.ts";
 
 const prefix = `test:bridge:${crypto.randomUUID()}:`;
 const k = (name: string) => prefix + name;

@@ -1,5 +1,5 @@
 /** What every bench scenario starts from: the local secrets under the process environment, and where Redis and MySQL are. */
-import { ensureDevSecrets } from "../../scripts/dev-secrets.ts";
+import { ensureDevSecrets } from "../../test/kit/dev-secrets.ts";
 
 export interface BenchEnv {
   /** local secrets, overridden by the process environment */

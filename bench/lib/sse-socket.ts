@@ -1,5 +1,6 @@
 /** Server-Sent Events over a raw socket: the cheapest client a bench can hold 10,000 of at once. */
 import { connect, type Socket } from "node:net";
+import { SseParser } from "../../test/kit/sse.ts";
 
 /**
  * A minimal SSE client on a raw socket, cheap enough to hold 10,000 at once. It undoes
@@ -8,11 +9,11 @@ import { connect, type Socket } from "node:net";
 export function openStream(port: number, path: string, cookie: string, timeoutMs = 30_000): Promise<{ socket: Socket; events: () => number }> {
   return new Promise((resolve, reject) => {
     let events = 0;
+    const parser = new SseParser();
     let opened = false;
     let raw = "";
     let headersDone = false;
     let chunked = false;
-    let text = "";
     const consume = () => {
       if (!headersDone) {
         const end = raw.indexOf("\r\n\r\n");
@@ -21,6 +22,7 @@ export function openStream(port: number, path: string, cookie: string, timeoutMs
         raw = raw.slice(end + 4);
         headersDone = true;
       }
+      let text = "";
       if (!chunked) {
         text += raw;
         raw = "";
@@ -34,9 +36,7 @@ export function openStream(port: number, path: string, cookie: string, timeoutMs
           raw = raw.slice(eol + 2 + size + 2);
         }
       }
-      const blocks = text.split("\n\n");
-      text = blocks.pop()!;
-      for (const block of blocks) if (block.includes("event: position")) events++;
+      for (const message of parser.push(text)) if ("event" in message && message.event === "position") events++;
     };
     const socket = connect(port, "127.0.0.1", () => {
       socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nCookie: ${cookie}\r\n\r\n`);

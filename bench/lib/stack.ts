@@ -10,13 +10,13 @@ import type { Subprocess } from "bun";
 import { join } from "node:path";
 import type Redis from "ioredis";
 import type mysql from "mysql2/promise";
-import { startBalancer, type Balancer } from "../../scripts/lib/balancer.ts";
-import { freePort } from "../../scripts/lib/free-port.ts";
-import { startOrigin, type OriginProcess } from "../../scripts/lib/origin-process.ts";
-import { waitUntil } from "../../scripts/lib/wait.ts";
+import { startBalancer, type Balancer } from "../../test/kit/balancer.ts";
+import { freePort } from "../../test/kit/free-port.ts";
+import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
+import { waitUntil } from "../../test/kit/wait.ts";
 import { startWorkerdEdge, type WorkerdEdge, type WorkerdEdgeOptions } from "../../test/kit/workerd-edge.ts";
-import { startBridgeProcess } from "./bridge.ts";
-import { cleanUp, dropEventKeys } from "./cleanup.ts";
+import { startBridgeProcess } from "../../test/kit/bridge.ts";
+import { obliterateEvent, obliterateEventKeys } from "../../test/kit/obliterate.ts";
 
 const root = join(import.meta.dir, "..", "..");
 
@@ -134,7 +134,7 @@ export class Stack {
   scratchEvents(pool: mysql.Pool, redis: Redis): (eventId: string) => string {
     const ids: string[] = [];
     this.defer("scratch events", async () => {
-      for (const id of ids) await cleanUp(pool, redis, id).catch((e) => console.error(`removing scratch event ${id}: ${e instanceof Error ? e.message : String(e)}`));
+      for (const id of ids) await obliterateEvent(redis, pool, id).catch((e) => console.error(`removing scratch event ${id}: ${e instanceof Error ? e.message : String(e)}`));
     });
     return (id) => (ids.push(id), id);
   }
@@ -143,7 +143,7 @@ export class Stack {
   scratchKeys(redis: Redis): (eventId: string) => string {
     const ids: string[] = [];
     this.defer("scratch keys", async () => {
-      for (const id of ids) await dropEventKeys(redis, id).catch((e) => console.error(`removing the keys of ${id}: ${e instanceof Error ? e.message : String(e)}`));
+      for (const id of ids) await obliterateEventKeys(redis, id).catch((e) => console.error(`removing the keys of ${id}: ${e instanceof Error ? e.message : String(e)}`));
     });
     return (id) => (ids.push(id), id);
   }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { startBalancer } from "../../scripts/lib/balancer.ts";
-import { freePort } from "../../scripts/lib/free-port.ts";
+import { startBalancer } from "../../test/kit/balancer.ts";
+import { freePort } from "../../test/kit/free-port.ts";
 
 const servers: Array<{ stop(force?: boolean): unknown }> = [];
 afterAll(() => {

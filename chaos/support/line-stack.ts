@@ -4,11 +4,13 @@
  * either may) behind one round-robin address, and the production Worker in workerd. What
  * the line-loss tests kill and restart is that Redis; MySQL is the shared one.
  */
-import { newEventId } from "../../edge/test/helpers/redis.ts";
-import { startBridge, type TestBridge } from "../../test/helpers/bridge.ts";
+import { adminApi } from "../../test/kit/events.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { startBalancer } from "../../test/kit/balancer.ts";
+import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
-import { freePort } from "../../scripts/lib/free-port.ts";
-import { startOrigin, type OriginProcess } from "../../scripts/lib/origin-process.ts";
+import { freePort } from "../../test/kit/free-port.ts";
+import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
 import { PrivateRedis } from "./redis-server.ts";
 
 export interface LineStack {
@@ -19,26 +21,6 @@ export interface LineStack {
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   createEvent(label: string, opts: { seats: number; queue: Record<string, unknown>; holdSeconds?: number }): Promise<string>;
   stop(): Promise<void>;
-}
-
-/** Spreads requests over the origins in turn, as a load balancer in front of them would. */
-function roundRobin(origins: string[]) {
-  let next = 0;
-  return Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    idleTimeout: 60,
-    async fetch(request) {
-      const url = new URL(request.url);
-      const target = origins[next++ % origins.length]!;
-      const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-      try {
-        return await fetch(target + url.pathname + url.search, { method: request.method, headers: request.headers, body, redirect: "manual" });
-      } catch {
-        return Response.json({ code: "ORIGIN_UNREACHABLE", message: "no origin answered" }, { status: 502 });
-      }
-    },
-  });
 }
 
 export async function startLineStack(originEnv: Record<string, string> = {}, edgeVars: Record<string, string> = {}): Promise<LineStack> {
@@ -55,47 +37,39 @@ export async function startLineStack(originEnv: Record<string, string> = {}, edg
     for (const s of started) if (s.status === "fulfilled") origins.push(s.value);
     for (const origin of origins) stops.unshift(() => origin.stop());
     for (const s of started) if (s.status === "rejected") throw s.reason;
-    const balancer = roundRobin(origins.map((o) => o.url));
-    stops.unshift(async () => balancer.stop(true));
+    // one address in front of both, spreading requests in turn as a load balancer would
+    const balancer = startBalancer({ upstreams: origins.map((o) => o.url) });
+    stops.unshift(async () => balancer.stop());
     const bridge: TestBridge = await startBridge({ redisUrl: redis.url });
     stops.unshift(() => bridge.stop());
     const edge: WorkerdEdge = await startWorkerdEdge({
       upstashUrl: bridge.url,
-      originUrl: `http://127.0.0.1:${balancer.port}`,
+      originUrl: balancer.url,
       vars: { TICK_MS: "250", HEARTBEAT_SECONDS: "2", JOIN_LIMIT_PER_MINUTE: "100000", TICKET_LIMIT_PER_MINUTE: "100000", ...edgeVars },
     });
     stops.unshift(() => edge.stop());
 
-    const admin: LineStack["admin"] = async (method, path, body) => {
-      const res = await fetch(origins[0]!.url + path, {
-        method,
-        headers: { authorization: `Bearer ${process.env.ADMIN_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json().catch(() => null) };
-    };
+    const admin = adminApi(origins[0]!.url);
 
     return {
       redis,
       edgeUrl: edge.url,
       origins,
-      admin,
+      admin: admin.call,
       async createEvent(label, { seats, queue, holdSeconds = 4 }) {
-        const eventId = newEventId(label);
         const seatsPerRow = 50;
-        const created = await admin("POST", "/admin/events", {
-          id: eventId,
-          name: `Line loss: ${label}`,
-          venue: "Test Hall",
-          startsAt: "2031-06-01T19:30:00.000Z",
-          perOrderLimit: 1,
-          holdSeconds,
-          sections: [{ name: "A", rows: Math.ceil(seats / seatsPerRow), seatsPerRow, tier: "standard", priceCents: 4500 }],
-        });
-        if (created.status !== 201) throw new Error(`creating ${eventId}: ${created.status} ${JSON.stringify(created.body)}`);
-        const opened = await admin("POST", `/admin/events/${eventId}/queue`, { adaptive: false, ...queue });
-        if (opened.status >= 300) throw new Error(`opening ${eventId}: ${opened.status} ${JSON.stringify(opened.body)}`);
-        return eventId;
+        return admin.createEventWithQueue(
+          {
+            id: uniqueEventId(label),
+            name: `Line loss: ${label}`,
+            venue: "Test Hall",
+            startsAt: "2031-06-01T19:30:00.000Z",
+            perOrderLimit: 1,
+            holdSeconds,
+            sections: [{ name: "A", rows: Math.ceil(seats / seatsPerRow), seatsPerRow, tier: "standard", priceCents: 4500 }],
+          },
+          queue,
+        );
       },
       stop,
     };

@@ -3,8 +3,8 @@
  * from MySQL and Redis.
  */
 import { expect } from "bun:test";
-import { eventKeys } from "../../common/keys.ts";
 import type { Harness } from "../../origin/test/support/harness.ts";
+import { heldSeatKeys, readSale } from "../../test/kit/invariants.ts";
 
 export interface LoadResult {
   requests: number;
@@ -73,25 +73,19 @@ export async function checkInvariants(h: Harness, result: LoadResult) {
       seen.set(seat, orderId);
     }
   }
-  const [reservations] = (await h.database.pool.query("SELECT seat_id AS seatId, order_id AS orderId FROM reservations WHERE event_id = ?", [h.eventId])) as unknown as [
-    Array<{ seatId: string; orderId: string }>,
-  ];
+  const sale = await readSale(h.redis, h.database.pool, h.eventId);
+  const reservations = sale.reservations;
   const bySeat = new Map(reservations.map((r) => [r.seatId, r.orderId]));
   expect(bySeat.size).toBe(reservations.length);
   for (const [seat, orderId] of seen) expect({ seat, orderId: bySeat.get(seat) }).toEqual({ seat, orderId });
 
-  const [orphans] = (await h.database.pool.query(
-    "SELECT o.id FROM orders o LEFT JOIN reservations r ON r.order_id = o.id WHERE o.event_id = ? AND o.status = 'paid' AND r.order_id IS NULL",
-    [h.eventId],
-  )) as unknown as [unknown[]];
-  expect(orphans).toEqual([]);
+  expect(sale.paidOrdersWithoutSeats).toEqual([]);
 
   await h.app.deps.retrier.drain(10_000);
   expect(await h.strayCharges()).toEqual([]);
 
   // Redis agrees with MySQL: sold set = reservations, and no seat is still held
-  const k = eventKeys(h.eventId);
-  expect((await h.redis.smembers(k.sold)).sort()).toEqual([...bySeat.keys()].sort());
+  expect(sale.soldInRedis).toEqual([...bySeat.keys()].sort());
   return { soldSeats: bySeat.size, orders: new Set(bySeat.values()).size };
 }
 
@@ -99,7 +93,7 @@ export async function checkInvariants(h: Harness, result: LoadResult) {
 export async function waitNoHeldSeats(h: Harness, timeoutMs: number): Promise<number> {
   const started = Date.now();
   for (;;) {
-    const held = await h.redis.keys(`${eventKeys(h.eventId).seat("")}*`);
+    const held = await heldSeatKeys(h.redis, h.eventId);
     if (held.length === 0) return Date.now() - started;
     if (Date.now() - started > timeoutMs) throw new Error(`seats still held after ${timeoutMs} ms: ${held.join(", ")}`);
     await Bun.sleep(100);

@@ -4,9 +4,10 @@
  */
 import type Redis from "ioredis";
 import type { Harness } from "../../origin/test/support/harness.ts";
+import { eventRedisKeys } from "../../test/kit/obliterate.ts";
 
 async function redisDump(redis: Redis, eventId: string): Promise<Record<string, unknown>> {
-  const keys = (await redis.keys(`cu:{${eventId}}:*`)).sort();
+  const keys = (await eventRedisKeys(redis, eventId)).sort();
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     // request latencies are telemetry, not state a fan could change

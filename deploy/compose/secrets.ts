@@ -6,7 +6,7 @@
  */
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateSecrets } from "../../scripts/dev-secrets.ts";
+import { generateSecrets } from "../../test/kit/dev-secrets.ts";
 
 /** Which secrets each service's env file holds. */
 export const SECRET_FILES = {

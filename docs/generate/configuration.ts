@@ -9,7 +9,7 @@ import type { EnvVariable, EnvVariables } from "../../common/env-variables.ts";
 import { originVariables } from "../../origin/src/config.ts";
 import { schedulerVariables } from "../../origin/src/admission/config.ts";
 import { edgeVariables } from "../../edge/src/env.ts";
-import { devToolVariables } from "../../scripts/lib/dev-variables.ts";
+import { devToolVariables } from "../../test/kit/dev-variables.ts";
 
 interface Source {
   title: string;
@@ -23,7 +23,7 @@ export const sources: Source[] = [
   { title: "Origin", file: "origin/src/config.ts", about: "Read once at start; a missing or malformed variable stops the origin with a message naming it.", variables: originVariables },
   { title: "Admission scheduler (in the origin)", file: "origin/src/admission/config.ts", about: "Read once at start. The per-event settings an admin changes live are in the event's queue-state hash; these are their defaults.", variables: schedulerVariables },
   { title: "Edge", file: "edge/src/env.ts", about: "Worker secrets (`wrangler secret put`, `edge/.dev.vars` locally) and `[vars]` of `edge/wrangler.toml`; checked once per isolate, the first bad one named.", variables: edgeVariables },
-  { title: "Development tools", file: "scripts/lib/dev-variables.ts", about: "Read by `bun run dev`, `bun run edge` and the Upstash REST bridge, beside the origin's and the edge's.", variables: devToolVariables },
+  { title: "Development tools", file: "test/kit/dev-variables.ts", about: "Read by `bun run dev`, `bun run edge` and the Upstash REST bridge, beside the origin's and the edge's.", variables: devToolVariables },
 ];
 
 const ROOT = join(import.meta.dir, "..", "..");

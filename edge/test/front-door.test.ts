@@ -8,21 +8,22 @@ import { EventSource } from "eventsource";
 import Redis from "ioredis";
 import { eventKeys } from "../../common/keys.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
-import { startUpstashBridge, type UpstashBridge } from "../../scripts/upstash-bridge.ts";
+import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
-import { newEventId } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { newOpenEvent } from "../../test/kit/waiting-room.ts";
 
 setDefaultTimeout(120_000);
 
 let server: PrivateRedis;
 let redis: Redis;
-let bridge: UpstashBridge;
+let bridge: TestBridge;
 let edge: WorkerdEdge;
 
 beforeAll(async () => {
   server = await PrivateRedis.start();
   redis = new Redis(server.url);
-  bridge = await startUpstashBridge({ redisUrl: server.url, port: 0, token: process.env.UPSTASH_REDIS_REST_TOKEN! });
+  bridge = await startBridge({ redisUrl: server.url });
   edge = await startWorkerdEdge({ upstashUrl: bridge.url, vars: { TICK_MS: "200", HEARTBEAT_SECONDS: "1" } });
 });
 
@@ -33,11 +34,7 @@ afterAll(async () => {
   await server?.kill();
 });
 
-async function openEvent(label: string): Promise<string> {
-  const eventId = newEventId(label);
-  await redis.hset(eventKeys(eventId).queueState, { status: "open" });
-  return eventId;
-}
+const openEvent = (label: string) => newOpenEvent(redis, label);
 
 /** A documentation-range IPv6 address per fan: every fan comes from its own network. */
 const ipOf = (i: number) => `2001:db8::${(i + 1).toString(16)}`;

@@ -5,7 +5,8 @@ import { eventKeys } from "../../common/keys.ts";
 import { jwtVerify } from "jose";
 import { signQueueTicket, verifyQueueTicket } from "../../common/tokens.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
-import { newEventId, redis, register, setStatus } from "./helpers/redis.ts";
+import { redis, register, setStatus } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call } from "./helpers/worker.ts";
 
 
@@ -110,7 +111,7 @@ describe("POST /queue/:eventId/join", () => {
     const ended = await freshEvent("ended");
     await setStatus(ended, "soldout");
     await register(ended);
-    const missing = await join(newEventId("nothing"));
+    const missing = await join(uniqueEventId("nothing"));
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: "NO_SUCH_EVENT" });
 

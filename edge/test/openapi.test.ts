@@ -13,16 +13,17 @@ import type { Env } from "../src/env.ts";
 import { Harness } from "../../origin/test/support/harness.ts";
 import { checked, Contract } from "../../test/helpers/contract.ts";
 import { spectralProblems } from "../../test/helpers/spectral.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
+import { startBridge } from "../../test/kit/bridge.ts";
 import Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
-import { admitHead, dropEvent, newEventId, openQueue, redis, register } from "./helpers/redis.ts";
+import { admitHead, dropEvent, openQueue, redis, register } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
 
 let h: Harness;
 let origin: ReturnType<typeof Bun.serve>;
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let env: Env;
 let contract: Contract;
 /** the origin's own document: what the edge forwards must also be what the origin documents */
@@ -33,7 +34,7 @@ const edgeOnlyEvents: string[] = [];
 beforeAll(async () => {
   h = await Harness.create("edge-contract", { event: { holdSeconds: 60, perOrderLimit: 4 } });
   origin = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => h.app.handle(request) });
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   env = testEnv(bridge.url, { ORIGIN_URL: `http://127.0.0.1:${origin.port}`, TICK_MS: "200", HEARTBEAT_SECONDS: "1" });
   const res = await call(env, "/openapi.json");
   expect(res.status).toBe(200);
@@ -83,7 +84,7 @@ async function nextEvent(reader: SseReader, name: string) {
 
 /** A queue that lives only in Redis (no origin event needed), dropped after the file. */
 async function edgeOnlyQueue(label: string, fields: Record<string, string | number> = {}) {
-  const eventId = newEventId(label);
+  const eventId = uniqueEventId(label);
   edgeOnlyEvents.push(eventId);
   await openQueue(eventId, fields);
   return eventId;
@@ -125,7 +126,7 @@ describe("the edge's OpenAPI document", () => {
     // a sold-out waiting room in the registry: Redis has not lost the line, so an unknown event is 404
     const over = await edgeOnlyQueue("contract-over", { status: "soldout" });
     await register(over);
-    expect((await edge(`/queue/${newEventId("contract-none")}/join`, { method: "POST" })).status).toBe(404);
+    expect((await edge(`/queue/${uniqueEventId("contract-none")}/join`, { method: "POST" })).status).toBe(404);
     expect((await edge(`/queue/${over}/join`, { method: "POST" })).status).toBe(410);
     const joinRate = await edgeOnlyQueue("contract-join-rate");
     expect((await edge(`/queue/${joinRate}/join`, { method: "POST", env: tight, ip: "203.0.113.99" })).status).toBe(201);
@@ -202,7 +203,7 @@ describe("the edge's OpenAPI document", () => {
 
     // readiness, on a Redis of its own: ok with one open waiting room, degraded when the registry is gone
     const own = await PrivateRedis.start();
-    const ownBridge = await startTestBridge({ redisUrl: own.url });
+    const ownBridge = await startBridge({ redisUrl: own.url });
     try {
       const ownRedis = new Redis(own.url);
       const probe = testEnv(ownBridge.url);
@@ -280,7 +281,7 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`${a}/stats`, { headers: admin, env: dead })).status).toBe(503);
     expect((await edge(`/admin/events/bad!id/stats`, { headers: admin })).status).toBe(400);
     expect((await edge(`${a}/queue`, { headers: admin })).status).toBe(200);
-    expect((await edge(`/admin/events/${newEventId("contract-none")}/queue`, { headers: admin })).status).toBe(404);
+    expect((await edge(`/admin/events/${uniqueEventId("contract-none")}/queue`, { headers: admin })).status).toBe(404);
     expect((await edge(`${a}/queue`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ maxActive: 40 }) })).status).toBe(200);
     expect((await edge(`${a}/queue`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: "{}" })).status).toBe(400);
     expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(200);

@@ -8,18 +8,19 @@ import { UPLOT_FILES } from "../../scripts/vendor-uplot.ts";
 import { UPLOT_VERSION } from "../src/assets.ts";
 import { CHARTS, dashboardScriptUrl } from "../src/dashboard-page.ts";
 import type { Env } from "../src/env.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
-import { dropEvent, newEventId, redis } from "./helpers/redis.ts";
+import { startBridge } from "../../test/kit/bridge.ts";
+import { dropEvent, redis } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, testEnv } from "./helpers/worker.ts";
 
 const root = join(import.meta.dir, "..", "..");
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let env: Env;
 let standIn: ReturnType<typeof Bun.serve>;
 const seen: Array<{ method: string; path: string; headers: Record<string, string>; body: string }> = [];
 
 beforeAll(async () => {
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   standIn = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -133,7 +134,7 @@ describe("/admin/* through the edge", () => {
 
   test("limits admin calls per IP per event (fail closed), so a key cannot be guessed by retrying", async () => {
     const limited = testEnv(bridge.url, { ORIGIN_URL: `http://127.0.0.1:${standIn.port}`, ADMIN_LIMIT_PER_MINUTE: "3" });
-    const eventId = newEventId("admrl");
+    const eventId = uniqueEventId("admrl");
     const guess = (ip: string, n: number) => call(limited, `/admin/events/${eventId}/dashboard`, { ip, headers: { authorization: `Bearer guess-${n}` } });
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await guess("203.0.113.50", i)).status);

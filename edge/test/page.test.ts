@@ -4,7 +4,8 @@ setDefaultTimeout(20_000);
 import { useEdgeWorker } from "./helpers/fixture.ts";
 import { withScripts } from "./helpers/pages.ts";
 import { globalKeys } from "../../common/keys.ts";
-import { newEventId, redis, setStatus } from "./helpers/redis.ts";
+import { redis, setStatus } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call } from "./helpers/worker.ts";
 
 
@@ -49,7 +50,7 @@ describe("GET /events/:eventId (waiting room page)", () => {
     // an origin's scheduler has been over this Redis (its mark), so an event without queue
     // state has no waiting room rather than one being restored
     await redis.set(globalKeys.scheduled, Date.now());
-    const unknown = await call(edge.env, `/events/${newEventId("page-none")}`);
+    const unknown = await call(edge.env, `/events/${uniqueEventId("page-none")}`);
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain("Event not found");
   });

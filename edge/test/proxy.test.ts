@@ -4,12 +4,13 @@ setDefaultTimeout(20_000);
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import { ACTIVE_ALG, publicJwk, signActiveToken, signQueueTicket, verifyActiveToken, type SigningJwk } from "../../common/tokens.ts";
 import type { Env } from "../src/env.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
+import { startBridge } from "../../test/kit/bridge.ts";
 import { withScripts } from "./helpers/pages.ts";
-import { admitHead, dropEvent, newEventId, openQueue } from "./helpers/redis.ts";
+import { admitHead, dropEvent, openQueue } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, testEnv } from "./helpers/worker.ts";
 
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let env: Env;
 let upstream: ReturnType<typeof Bun.serve>;
 const seen: Array<{ method: string; path: string; headers: Record<string, string>; body: string; tokenValidFor: string | null }> = [];
@@ -17,7 +18,7 @@ const events: string[] = [];
 const publicKeys = () => ({ keys: (JSON.parse(env.ACTIVE_SIGNING_KEYS) as SigningJwk[]).map(publicJwk) });
 
 beforeAll(async () => {
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   // an origin stand-in that checks the forwarded token the way the origin does
   upstream = Bun.serve({
     port: 0,
@@ -47,7 +48,7 @@ afterAll(async () => {
 });
 
 async function admittedFan(label: string) {
-  const eventId = newEventId(label);
+  const eventId = uniqueEventId(label);
   events.push(eventId);
   await openQueue(eventId);
   const jar = new Map<string, string>();

@@ -5,7 +5,8 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { eventKeys } from "../../common/keys.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
-import { newEventId, redis } from "./helpers/redis.ts";
+import { redis } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, countRequestsTo, SseReader, testEnv } from "./helpers/worker.ts";
 
 

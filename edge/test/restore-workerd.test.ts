@@ -12,22 +12,22 @@ import { EventSource } from "eventsource";
 import Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
-import { startUpstashBridge, type UpstashBridge } from "../../scripts/upstash-bridge.ts";
+import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
-import { newEventId } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 
 setDefaultTimeout(60_000);
 
 let server: PrivateRedis;
 let redis: Redis;
-let bridge: UpstashBridge;
+let bridge: TestBridge;
 let edge: WorkerdEdge;
 const sources: EventSource[] = [];
 
 beforeAll(async () => {
   server = await PrivateRedis.start();
   redis = new Redis(server.url);
-  bridge = await startUpstashBridge({ redisUrl: server.url, port: 0, token: process.env.UPSTASH_REDIS_REST_TOKEN! });
+  bridge = await startBridge({ redisUrl: server.url });
   edge = await startWorkerdEdge({ upstashUrl: bridge.url, vars: { TICK_MS: "200", HEARTBEAT_SECONDS: "1", PRESENCE_GRACE_SECONDS: "30" } });
 });
 afterAll(async () => {
@@ -101,7 +101,7 @@ async function join(eventId: string, i: number) {
 
 describe("Redis killed under open streams, in workerd", () => {
   test("every stream of the isolate says `restoring` and none sends a position until the restore; then each resumes at its own number", async () => {
-    const eventId = newEventId("kill");
+    const eventId = uniqueEventId("kill");
     const k = eventKeys(eventId);
     await redis.hset(k.queueState, { status: "open" });
     await redis.sadd(globalKeys.queues, eventId);

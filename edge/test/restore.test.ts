@@ -13,9 +13,10 @@ import { sessionIdFor } from "../../common/tokens.ts";
 import { PrivateRedis } from "../../chaos/support/redis-server.ts";
 import type { Env } from "../src/env.ts";
 import { hubFor, SnapshotUnavailable } from "../src/hub.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
+import { startBridge } from "../../test/kit/bridge.ts";
 import { withScripts } from "./helpers/pages.ts";
-import { newEventId } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { newOpenEvent } from "../../test/kit/waiting-room.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
 
 setDefaultTimeout(30_000);
@@ -24,14 +25,14 @@ const RESTORING = { status: "restoring", code: "RESTORING", message: "We are res
 
 let server: PrivateRedis;
 let redis: Redis;
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let env: Env;
 const readers: SseReader[] = [];
 
 beforeAll(async () => {
   server = await PrivateRedis.start();
   redis = new Redis(server.url);
-  bridge = await startTestBridge({ redisUrl: server.url });
+  bridge = await startBridge({ redisUrl: server.url });
   env = testEnv(bridge.url, { TICK_MS: "100", PRESENCE_GRACE_SECONDS: "30", HEARTBEAT_SECONDS: "1" });
 });
 afterAll(async () => {
@@ -41,12 +42,7 @@ afterAll(async () => {
   await server?.kill();
 });
 
-async function openEvent(label: string): Promise<string> {
-  const eventId = newEventId(label);
-  await redis.hset(eventKeys(eventId).queueState, { status: "open" });
-  await redis.sadd(globalKeys.queues, eventId);
-  return eventId;
-}
+const openEvent = (label: string) => newOpenEvent(redis, label, { registered: true });
 
 interface Fan {
   jar: Map<string, string>;
@@ -139,7 +135,7 @@ describe("while the line is being restored", () => {
 
   test("a join without a ticket is 503 RESTORING when the registry of queues is gone too, and 404 NO_SUCH_EVENT while the registry is there", async () => {
     const other = await openEvent("registry-kept");
-    const missing = newEventId("no-room");
+    const missing = uniqueEventId("no-room");
     expect(await json(await call(env, `/queue/${missing}/join`, { method: "POST" }))).toMatchObject({ status: 404, body: { code: "NO_SUCH_EVENT" } });
     await redis.del(globalKeys.queues);
     const restoring = await json(await call(env, `/queue/${missing}/join`, { method: "POST" }));

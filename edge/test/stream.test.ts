@@ -91,7 +91,7 @@ describe("GET /queue/:eventId/events", () => {
       // a lone stream: it makes every shared read of its event itself, one a tick
       const stream = await open(eventId, fan.jar, bounded);
       for (let ev = await stream.next(5000); ev !== null; ev = await stream.next(5000)) if ("event" in ev) events.push(ev);
-    });
+    }, eventId);
     expect(subrequests).toBeGreaterThanOrEqual(3);
     expect(subrequests).toBeLessThanOrEqual(6);
     expect(events.map((e) => e.event)).toEqual(["position"]);

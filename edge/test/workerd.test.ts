@@ -8,15 +8,17 @@ setDefaultTimeout(20_000);
 import { connect } from "node:net";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import { verifyActiveToken } from "../../common/tokens.ts";
-import { startEdge, type RunningEdge } from "../../scripts/edge.ts";
-import { freePort } from "../../scripts/lib/free-port.ts";
-import { startOrigin, type OriginProcess } from "../../scripts/lib/origin-process.ts";
-import { startTestBridge } from "./helpers/bridge.ts";
+import { startEdge, type RunningEdge } from "../../test/kit/wrangler-edge.ts";
+import { freePort } from "../../test/kit/free-port.ts";
+import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
+import { startBridge } from "../../test/kit/bridge.ts";
 import { monitorReads } from "./helpers/monitor.ts";
-import { admitHead, dropEvent, newEventId, openQueue } from "./helpers/redis.ts";
+import { admitHead, dropEvent, openQueue } from "./helpers/redis.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { adminApi, testEventInput } from "../../test/kit/events.ts";
 import { SseReader } from "./helpers/worker.ts";
 
-let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+let bridge: Awaited<ReturnType<typeof startBridge>>;
 let edge: RunningEdge;
 /** the real origin (`bun origin/src/main.ts`) */
 let realOrigin: OriginProcess;
@@ -28,28 +30,20 @@ const root = new URL("../../", import.meta.url).pathname;
 
 /** Creates an event with seats in MySQL through the origin's admin API, and opens its waiting room. */
 async function createRealEvent(label: string): Promise<string> {
-  const eventId = newEventId(label);
+  const eventId = uniqueEventId(label);
   events.push(eventId);
-  const res = await fetch(`${realOrigin.url}/admin/events`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${process.env.ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      id: eventId,
-      name: "Edge flow",
-      venue: "Test hall",
-      startsAt: "2031-01-01T20:00:00.000Z",
-      perOrderLimit: 4,
-      holdSeconds: 60,
-      sections: [{ name: "A", rows: 2, seatsPerRow: 5, tier: "standard", priceCents: 5000 }],
-    }),
-  });
+  const res = await adminApi(realOrigin.url).call(
+    "POST",
+    "/admin/events",
+    testEventInput({ id: eventId, name: "Edge flow", startsAt: "2031-01-01T20:00:00.000Z", holdSeconds: 60, sections: [{ name: "A", rows: 2, seatsPerRow: 5, tier: "standard", priceCents: 5000 }] }),
+  );
   expect(res.status).toBe(201);
   await openQueue(eventId);
   return eventId;
 }
 
 beforeAll(async () => {
-  bridge = await startTestBridge();
+  bridge = await startBridge();
   const migrate = Bun.spawn(["bun", "origin/src/db/migrate.ts"], { cwd: root, stdout: "ignore", stderr: "inherit" });
   expect(await migrate.exited).toBe(0);
   realOrigin = await startOrigin({ env: {}, port: await freePort() });
@@ -70,7 +64,7 @@ afterAll(async () => {
 });
 
 async function freshEvent(label: string) {
-  const eventId = newEventId(label);
+  const eventId = uniqueEventId(label);
   events.push(eventId);
   await openQueue(eventId);
   return eventId;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Harness, errorShape, uniqueEventId } from "./support/harness.ts";
+import { Harness, errorShape } from "./support/harness.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 
 let h: Harness;
 const admin = () => ({ authorization: `Bearer ${h.config.adminKey}` });

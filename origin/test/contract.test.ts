@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { globalKeys } from "../../common/keys.ts";
 import { Contract } from "../../test/helpers/contract.ts";
-import { Harness, scratchCapacityEnvironment, uniqueEventId } from "./support/harness.ts";
+import { Harness, scratchCapacityEnvironment } from "./support/harness.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 
 let h: Harness;
 let contract: Contract;

@@ -11,7 +11,8 @@ import fc from "fast-check";
 import { globalKeys } from "../../common/keys.ts";
 import { snapshot } from "../../chaos/support/state.ts";
 import { Contract } from "../../test/helpers/contract.ts";
-import { Harness, scratchCapacityEnvironment, uniqueEventId } from "./support/harness.ts";
+import { Harness, scratchCapacityEnvironment } from "./support/harness.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 
 let h: Harness;
 let contract: Contract;

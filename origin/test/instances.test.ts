@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
-import { startOrigin, type OriginProcess } from "../../scripts/lib/origin-process.ts";
-import { freePort } from "../../test/helpers/ports.ts";
-import { joinFans, openQueue } from "./admission/support.ts";
+import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
+import { freePort } from "../../test/kit/free-port.ts";
+import { joinFans } from "./admission/support.ts";
+import { openWaitingRoom } from "../../test/kit/waiting-room.ts";
 import { Harness } from "./support/harness.ts";
 
 let h: Harness;
@@ -52,7 +53,7 @@ async function leaderGauges(): Promise<number[]> {
 
 test("admission across 3 instances: one leader for the event, each admitted fan a distinct waiting fan", async () => {
   const k = eventKeys(h.eventId);
-  await openQueue(h.redis, h.eventId, { rate: 100, maxActive: 100_000 });
+  await openWaitingRoom(h.redis, h.eventId, { rate: 100, maxActive: 100_000 });
   const fans = await joinFans(h.redis, h.eventId, 500, Date.now());
   await h.redis.sadd(globalKeys.queues, h.eventId);
   let admitted: string[] = [];

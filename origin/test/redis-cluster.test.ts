@@ -5,7 +5,9 @@ import { parseConfig } from "../src/config.ts";
 import { systemClock } from "../src/lib/clock.ts";
 import { connectRedis } from "../src/redis/client.ts";
 import type { Scheduler } from "../src/admission/scheduler.ts";
-import { joinFans, newEventId, newScheduler, openQueue, testSchedulerConfig } from "./admission/support.ts";
+import { joinFans, newScheduler, testSchedulerConfig } from "./admission/support.ts";
+import { openWaitingRoom } from "../../test/kit/waiting-room.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { startRedisCluster, type LocalCluster } from "../../test/helpers/redis-cluster.ts";
 import { Harness } from "./support/harness.ts";
 
@@ -42,9 +44,9 @@ test("300 concurrent holds on one seat through the cluster: exactly one wins", a
 
 test("two schedulers on the cluster: one leader per event, every admission a distinct waiting fan", async () => {
   const redis = h.redis;
-  const eventId = newEventId("cluster");
+  const eventId = uniqueEventId("cluster");
   const rate = 200;
-  await openQueue(redis, eventId, { rate, maxActive: 100_000 });
+  await openWaitingRoom(redis, eventId, { rate, maxActive: 100_000 });
   const fans = await joinFans(redis, eventId, 1000, Date.now());
   const config = testSchedulerConfig({ tickMs: 50, leaseMs: 1000, presenceGraceMs: 3_600_000 });
   const clients = await Promise.all([0, 1].map(() => connectRedis(h.config.redisUrl, cluster.nodes)));

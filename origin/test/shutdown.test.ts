@@ -4,7 +4,7 @@
  * completes (201, saved in MySQL) and the process exits 0.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { freePort } from "../../test/helpers/ports.ts";
+import { freePort } from "../../test/kit/free-port.ts";
 import { Harness } from "./support/harness.ts";
 
 const FANS = 12;

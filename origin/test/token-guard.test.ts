@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, importJWK, SignJWT, UnsecuredJWT } from "jose";
 import { eventKeys } from "../../common/keys.ts";
 import { ACTIVE_ALG, signActiveToken, signQueueTicket, type SigningJwk } from "../../common/tokens.ts";
-import { signingKeyFromEnv } from "../../scripts/token-mint.ts";
-import { Harness, errorShape, uniqueEventId } from "./support/harness.ts";
+import { signingKeyFromEnv } from "../../test/kit/dev-sessions.ts";
+import { Harness, errorShape } from "./support/harness.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
 
 let h: Harness;
 let otherEvent: string;

@@ -4,8 +4,10 @@ import Redis from "ioredis";
 import { createLocalJWKSet } from "jose";
 import { eventKeys } from "../../common/keys.ts";
 import { verifyActiveToken } from "../../common/tokens.ts";
-import { uniqueEventId } from "./support/harness.ts";
-import { joinFans, ManualClock, newScheduler, openQueue, testSchedulerConfig } from "./admission/support.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { joinFans, ManualClock, newScheduler, testSchedulerConfig } from "./admission/support.ts";
+import { openWaitingRoom } from "../../test/kit/waiting-room.ts";
+import { obliterateEventKeys } from "../../test/kit/obliterate.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
@@ -37,7 +39,7 @@ describe("bun run token:mint", () => {
     const eventId = uniqueEventId("mintclean");
     const k = eventKeys(eventId);
     try {
-      await openQueue(redis, eventId, { rate: 100, maxActive: 3 });
+      await openWaitingRoom(redis, eventId, { rate: 100, maxActive: 3 });
       const run = mint(["--event", eventId, "--count", "3"]);
       expect(run.exitCode).toBe(0);
       expect(run.stderr.toString()).toContain(`--event ${eventId} --clean`);
@@ -65,8 +67,7 @@ describe("bun run token:mint", () => {
       await scheduler.tickEvent(eventId);
       expect(await redis.zscore(k.admitted, fan!)).not.toBeNull();
     } finally {
-      const keys = await redis.keys(`cu:{${eventId}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await obliterateEventKeys(redis, eventId);
     }
   });
 

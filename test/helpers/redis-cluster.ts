@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort } from "./ports.ts";
+import { freePort } from "../kit/free-port.ts";
 
 export interface LocalCluster {
   nodes: { host: string; port: number }[];

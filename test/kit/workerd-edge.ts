@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { ensureDevSecrets } from "../../scripts/dev-secrets.ts";
-import { freePort } from "../../scripts/lib/free-port.ts";
+import { ensureDevSecrets } from "./dev-secrets.ts";
+import { freePort } from "./free-port.ts";
 
 const root = join(import.meta.dir, "..", "..");
 let bundled: Promise<string> | undefined;

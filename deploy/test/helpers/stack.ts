@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../../scripts/lib/free-port.ts";
+import { freePort } from "../../../test/kit/free-port.ts";
 import { compose, composeFile, repoRoot } from "./compose.ts";
 import { podman, podmanBin, podmanEnv, standinNames, until } from "./podman.ts";
 

@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll } from "bun:test";
 import type { Env } from "../../src/env.ts";
-import { startTestBridge } from "./bridge.ts";
-import { dropEvent, newEventId, openQueue } from "./redis.ts";
+import { startBridge } from "../../../test/kit/bridge.ts";
+import { uniqueEventId } from "../../../test/kit/event-ids.ts";
+import { dropEvent, openQueue } from "./redis.ts";
 import { testEnv } from "./worker.ts";
 
 export interface EdgeFixture {
@@ -18,20 +19,20 @@ export interface EdgeFixture {
 }
 
 export function useEdgeWorker(vars: Partial<Env> | (() => Partial<Env>) = {}): EdgeFixture {
-  let bridge: Awaited<ReturnType<typeof startTestBridge>> | undefined;
+  let bridge: Awaited<ReturnType<typeof startBridge>> | undefined;
   const events: string[] = [];
   const fixture: EdgeFixture = {
     env: undefined as unknown as Env,
     bridgeUrl: "",
     async freshEvent(label, fields = {}) {
-      const eventId = newEventId(label);
+      const eventId = uniqueEventId(label);
       events.push(eventId);
       await openQueue(eventId, fields);
       return eventId;
     },
   };
   beforeAll(async () => {
-    bridge = await startTestBridge();
+    bridge = await startBridge();
     fixture.bridgeUrl = bridge.url;
     fixture.env = testEnv(bridge.url, typeof vars === "function" ? vars() : vars);
   });

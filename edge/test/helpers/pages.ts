@@ -7,7 +7,8 @@
 import { expect } from "bun:test";
 import type { Env } from "../../src/env.ts";
 import type { EdgeFixture } from "./fixture.ts";
-import { admitHead, newEventId, setStatus } from "./redis.ts";
+import { uniqueEventId } from "../../../test/kit/event-ids.ts";
+import { admitHead, setStatus } from "./redis.ts";
 import { call, testEnv } from "./worker.ts";
 
 export interface ServedPage {
@@ -33,8 +34,8 @@ export async function everyPage(edge: EdgeFixture): Promise<ServedPage[]> {
     ["waiting room", `/events/${waiting}`, {}, edge.env],
     ["sale page", `/events/${saleEvent}`, { jar }, edge.env],
     ["sale ended", `/events/${ended}`, {}, edge.env],
-    ["no such event", `/events/${newEventId("pages-none")}`, {}, edge.env],
-    ["line unreachable", `/events/${newEventId("pages-down")}`, {}, unreachable],
+    ["no such event", `/events/${uniqueEventId("pages-none")}`, {}, edge.env],
+    ["line unreachable", `/events/${uniqueEventId("pages-down")}`, {}, unreachable],
     ["organiser dashboard", "/organiser/events/demo", {}, edge.env],
   ] as const) {
     const res = await call(env, path, init);

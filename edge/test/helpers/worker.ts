@@ -46,77 +46,18 @@ export async function call(env: Env, path: string, init: RequestInit & { jar?: M
   return res;
 }
 
-export type SseEvent = { event: string; data: string; id?: string } | { comment: string };
+export { SseReader, type SseMessage as SseEvent } from "../../../test/kit/sse.ts";
 
-/** Reads Server-Sent Events from a response body. */
-export class SseReader {
-  private buffer = "";
-  private reader: ReadableStreamDefaultReader<Uint8Array>;
-  private decoder = new TextDecoder();
-  retry: number | null = null;
-
-  constructor(res: Response) {
-    this.reader = res.body!.getReader();
-  }
-
-  /** Next event or comment; null when the stream ended. */
-  async next(timeoutMs = 10_000): Promise<SseEvent | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const end = this.buffer.indexOf("\n\n");
-      if (end >= 0) {
-        const block = this.buffer.slice(0, end);
-        this.buffer = this.buffer.slice(end + 2);
-        const ev: { event: string; data: string[]; id?: string } = { event: "message", data: [] };
-        let comment: string | null = null;
-        let onlyRetry = true;
-        for (const line of block.split("\n")) {
-          if (line.startsWith(":")) comment = line.slice(1).trim();
-          else if (line.startsWith("retry:")) this.retry = Number(line.slice(6));
-          else {
-            onlyRetry = false;
-            if (line.startsWith("event:")) ev.event = line.slice(6).trim();
-            else if (line.startsWith("data:")) ev.data.push(line.slice(5).trim());
-            else if (line.startsWith("id:")) ev.id = line.slice(3).trim();
-          }
-        }
-        if (comment !== null && onlyRetry) return { comment };
-        if (onlyRetry) continue;
-        return { event: ev.event, data: ev.data.join("\n"), id: ev.id };
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error("timed out waiting for an SSE event");
-      const chunk = await Promise.race([
-        this.reader.read(),
-        new Promise<"timeout">((r) => setTimeout(() => r("timeout"), left)),
-      ]);
-      if (chunk === "timeout") throw new Error("timed out waiting for an SSE event");
-      if (chunk.done) return null;
-      this.buffer += this.decoder.decode(chunk.value, { stream: true });
-    }
-  }
-
-  /** Next event with the given name, skipping heartbeats and other events. */
-  async nextEvent(name: string, timeoutMs = 10_000): Promise<{ event: string; data: any; id?: string }> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const ev = await this.next(Math.max(1, deadline - Date.now()));
-      if (ev === null) throw new Error(`stream ended before a ${name} event`);
-      if ("event" in ev && ev.event === name) return { ...ev, data: JSON.parse(ev.data) };
-    }
-  }
-
-  async close() {
-    await this.reader.cancel().catch(() => {});
-  }
-}
-
-/** Runs `work` while counting the requests the Worker (called in this process) sends to `baseUrl`: its subrequests to Redis. */
-export async function countRequestsTo<T>(baseUrl: string, work: () => Promise<T>): Promise<{ result: T; requests: number }> {
+/**
+ * Runs `work` while counting the requests the Worker (called in this process) sends to `baseUrl`: its subrequests to Redis.
+ * With `about`, only requests that name it (an event id: its keys) count, not those of other events' streams still open.
+ */
+export async function countRequestsTo<T>(baseUrl: string, work: () => Promise<T>, about?: string): Promise<{ result: T; requests: number }> {
   const realFetch = globalThis.fetch;
   let requests = 0;
   globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
-    if (String(input instanceof Request ? input.url : input).startsWith(baseUrl)) requests++;
+    const toBase = String(input instanceof Request ? input.url : input).startsWith(baseUrl);
+    if (toBase && (about === undefined || String(init?.body ?? "").includes(about))) requests++;
     return realFetch(input, init);
   }) as typeof fetch;
   try {

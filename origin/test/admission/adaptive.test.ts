@@ -7,11 +7,13 @@ import type { AdaptiveDecision } from "../../src/admission/adaptive.ts";
 import { dropScratchEvents } from "../../src/modules/admission/capacity-measurement.ts";
 import { LatencyRecorder, readLatencyWindow } from "../../src/admission/latency.ts";
 import { Harness } from "../support/harness.ts";
-import { dropEvent, joinFans, ManualClock, newEventId, newRedis, newScheduler, openQueue, testSchedulerConfig } from "./support.ts";
+import { dropEvent, joinFans, ManualClock, newRedis, newScheduler, testSchedulerConfig } from "./support.ts";
+import { openWaitingRoom } from "../../../test/kit/waiting-room.ts";
+import { uniqueEventId } from "../../../test/kit/event-ids.ts";
 
 const redis = newRedis();
 let database: Database;
-const eventId = newEventId("adapt");
+const eventId = uniqueEventId("adapt");
 let nextSeat = 0;
 
 beforeAll(async () => {
@@ -82,7 +84,7 @@ describe("adaptive rate", () => {
   test("backs off when purchase latency passes the bound, recovers additively when healthy, never above the ceiling", async () => {
     const clock = new ManualClock();
     const ceiling = 100;
-    await openQueue(redis, eventId, { rate: ceiling, adaptive: 1 });
+    await openWaitingRoom(redis, eventId, { rate: ceiling, adaptive: 1 });
     await joinFans(redis, eventId, 100, clock.now());
     const recorder = new LatencyRecorder(redis, 0);
     const decisions: AdaptiveDecision[] = [];
@@ -118,8 +120,8 @@ describe("adaptive rate", () => {
 
   test("switched off, the rate stays at the ceiling whatever the latency", async () => {
     const clock = new ManualClock();
-    const id = newEventId("fixed");
-    await openQueue(redis, id, { rate: 40, adaptive: 0 });
+    const id = uniqueEventId("fixed");
+    await openWaitingRoom(redis, id, { rate: 40, adaptive: 0 });
     const recorder = new LatencyRecorder(redis, 0);
     const decisions: AdaptiveDecision[] = [];
     const scheduler = newScheduler(redis, clock, [id], testSchedulerConfig({}, { latencyBoundMs: 10 }), { observer: { adaptive: (_e, d) => decisions.push(d) } });
@@ -141,7 +143,7 @@ describe("what adaptive mode steers by", () => {
     try {
       const id = h.eventId;
       const runtime = h.app.deps.admission;
-      await openQueue(h.redis, id, { rate: 100, adaptive: 1 });
+      await openWaitingRoom(h.redis, id, { rate: 100, adaptive: 1 });
       const decisions: AdaptiveDecision[] = [];
       const windowMs = 3000;
       const config = testSchedulerConfig({ presenceGraceMs: 3_600_000 }, { latencyBoundMs: 250, windowMs, intervalMs: 1000, decreaseFactor: 0.5, cooldownMs: 0, minSamples: 5 });

@@ -4,7 +4,9 @@ import { AdmitCode, LeaseCode } from "../../../lua/codes.ts";
 import { systemClock } from "../../src/lib/clock.ts";
 import type { Scheduler } from "../../src/admission/scheduler.ts";
 import { acquireLease, admitFans } from "../../src/admission/scripts.ts";
-import { dropEvent, joinFans, newEventId, newRedis, newScheduler, openQueue, testSchedulerConfig } from "./support.ts";
+import { dropEvent, joinFans, newRedis, newScheduler, testSchedulerConfig } from "./support.ts";
+import { openWaitingRoom } from "../../../test/kit/waiting-room.ts";
+import { uniqueEventId } from "../../../test/kit/event-ids.ts";
 
 const redis = newRedis();
 const events: string[] = [];
@@ -17,10 +19,10 @@ afterAll(async () => {
 
 describe("one leader per event", () => {
   test("two schedulers running at once: one admits, no fan twice, never over budget; killing the leader hands over once its lease runs out", async () => {
-    const eventId = newEventId("leader");
+    const eventId = uniqueEventId("leader");
     events.push(eventId);
     const rate = 100;
-    await openQueue(redis, eventId, { rate, maxActive: 100_000 });
+    await openWaitingRoom(redis, eventId, { rate, maxActive: 100_000 });
     const fans = await joinFans(redis, eventId, 4000, Date.now());
     const config = testSchedulerConfig({ tickMs: 50, leaseMs: 1000, presenceGraceMs: 3_600_000 });
     const admittedBy = new Map<string, number>();
@@ -78,9 +80,9 @@ describe("one leader per event", () => {
   }, 60_000);
 
   test("a leader whose lease passed to another instance cannot admit (fencing)", async () => {
-    const eventId = newEventId("fence");
+    const eventId = uniqueEventId("fence");
     events.push(eventId);
-    await openQueue(redis, eventId, { rate: 100 });
+    await openWaitingRoom(redis, eventId, { rate: 100 });
     await joinFans(redis, eventId, 50, Date.now());
     const k = eventKeys(eventId);
     const old = await acquireLease(redis, k, "old", 60_000);
@@ -106,9 +108,9 @@ describe("one leader per event", () => {
   });
 
   test("a clean stop gives the lease up at once", async () => {
-    const eventId = newEventId("release");
+    const eventId = uniqueEventId("release");
     events.push(eventId);
-    await openQueue(redis, eventId, { rate: 10 });
+    await openWaitingRoom(redis, eventId, { rate: 10 });
     const config = testSchedulerConfig({ leaseMs: 60_000 });
     const a = newScheduler(redis, systemClock, [eventId], config, { instanceId: "first" });
     await a.tickEvent(eventId);
@@ -124,7 +126,7 @@ describe("one leader per event", () => {
 
 describe("event list", () => {
   test("a waiting room that was deleted is no longer scheduled", async () => {
-    const eventId = newEventId("gone");
+    const eventId = uniqueEventId("gone");
     await redis.sadd("cu:queues", eventId);
     const s = newScheduler(redis, systemClock, [eventId], testSchedulerConfig());
     expect(await s.tickEvent(eventId)).toBeNull();

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
 import { LeaseCode, OpenSaleCode, StatusCode } from "../../../lua/codes.ts";
 import { acquireLease, openSale, setQueueStatus } from "../../src/admission/scripts.ts";
-import { admittedIds, joinFans, ManualClock, newScheduler, openQueue, testSchedulerConfig, useTestEvents } from "./support.ts";
+import { admittedIds, joinFans, ManualClock, newScheduler, testSchedulerConfig, useTestEvents } from "./support.ts";
+import { openWaitingRoom } from "../../../test/kit/waiting-room.ts";
 
 const { redis, fresh } = useTestEvents();
 
@@ -11,7 +12,7 @@ describe("pre-queue lottery", () => {
     const eventId = fresh("pre");
     const clock = new ManualClock();
     const opensAt = clock.now() + 10_000;
-    await openQueue(redis, eventId, { status: "prequeue", opensAt, rate: 5 });
+    await openWaitingRoom(redis, eventId, { status: "prequeue", opensAt, rate: 5 });
     const early = await joinFans(redis, eventId, 60, clock.now(), "early");
     const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }));
     // before the opening nobody is admitted
@@ -52,7 +53,7 @@ describe("pre-queue lottery", () => {
     const { token } = await acquireLease(redis, k, "fairness", 60_000);
     for (let run = 0; run < runs; run++) {
       await redis.del(k.queue, k.seq, k.seen);
-      await openQueue(redis, eventId, { status: "prequeue", opensAt: 1 });
+      await openWaitingRoom(redis, eventId, { status: "prequeue", opensAt: 1 });
       await joinFans(redis, eventId, fans, Date.now(), "f");
       const ids = await redis.zrange(k.queue, 0, -1);
       const labels = new Map(ids.map((id, i) => [id, `#${i}`]));
@@ -70,7 +71,7 @@ describe("pre-queue lottery", () => {
     const eventId = fresh("once");
     const k = eventKeys(eventId);
     const now = Date.now();
-    await openQueue(redis, eventId, { status: "prequeue", opensAt: now + 60_000 });
+    await openWaitingRoom(redis, eventId, { status: "prequeue", opensAt: now + 60_000 });
     await joinFans(redis, eventId, 5, now);
     const { token, code } = await acquireLease(redis, k, "opener", 60_000);
     expect(code).toBe(LeaseCode.LEADER);
@@ -86,7 +87,7 @@ describe("pause, resume, close", () => {
     const eventId = fresh("pause");
     const clock = new ManualClock();
     const k = eventKeys(eventId);
-    await openQueue(redis, eventId, { rate: 50 });
+    await openWaitingRoom(redis, eventId, { rate: 50 });
     await joinFans(redis, eventId, 1000, clock.now());
     const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }));
     await scheduler.tickEvent(eventId);
@@ -113,7 +114,7 @@ describe("pause, resume, close", () => {
     const eventId = fresh("close");
     const clock = new ManualClock();
     const k = eventKeys(eventId);
-    await openQueue(redis, eventId, { rate: 50 });
+    await openWaitingRoom(redis, eventId, { rate: 50 });
     await joinFans(redis, eventId, 100, clock.now());
     const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }));
     expect(await setQueueStatus(redis, k, "soldout", clock.now(), ["open", "paused", "prequeue"])).toEqual({ code: StatusCode.CHANGED, status: "open" });

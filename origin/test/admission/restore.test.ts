@@ -11,7 +11,7 @@ import { sessionIdFor, signActiveToken } from "../../../common/tokens.ts";
 import { forPlainRedis } from "../../../lua/flags.ts";
 import { ClaimCode } from "../../../lua/codes.ts";
 import { redisScripts, seedJoinArgs } from "../../../lua/registry.ts";
-import { signingKeyFromEnv } from "../../../scripts/token-mint.ts";
+import { signingKeyFromEnv } from "../../../test/kit/dev-sessions.ts";
 import type { Scheduler } from "../../src/admission/scheduler.ts";
 import { Harness } from "../support/harness.ts";
 import { PrivateRedis } from "../../../chaos/support/redis-server.ts";

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { eventKeys } from "../../../common/keys.ts";
 import { ClaimCode } from "../../../lua/codes.ts";
-import { admittedIds, claim, joinFans, ManualClock, newScheduler, openQueue, testSchedulerConfig, useTestEvents, touchFans } from "./support.ts";
+import { admittedIds, claim, joinFans, ManualClock, newScheduler, testSchedulerConfig, useTestEvents, touchFans } from "./support.ts";
+import { openWaitingRoom } from "../../../test/kit/waiting-room.ts";
 
 const { redis, fresh } = useTestEvents();
 
@@ -10,7 +11,7 @@ describe("admission rate", () => {
     const eventId = fresh("rate");
     const clock = new ManualClock();
     const rate = 50;
-    await openQueue(redis, eventId, { rate, maxActive: 100_000 });
+    await openWaitingRoom(redis, eventId, { rate, maxActive: 100_000 });
     await joinFans(redis, eventId, 3000, clock.now());
     const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }));
 
@@ -38,7 +39,7 @@ describe("admission rate", () => {
   test("a fractional rate admits one fan every few ticks, still on pace", async () => {
     const eventId = fresh("slow");
     const clock = new ManualClock();
-    await openQueue(redis, eventId, { rate: 0.5 });
+    await openWaitingRoom(redis, eventId, { rate: 0.5 });
     await joinFans(redis, eventId, 50, clock.now());
     const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }));
     await scheduler.tickEvent(eventId);
@@ -55,7 +56,7 @@ describe("admission rate", () => {
     const clock = new ManualClock();
     const maxActive = 40;
     const sessionMs = 3000;
-    await openQueue(redis, eventId, { rate: 100, maxActive, sessionSeconds: sessionMs / 1000 });
+    await openWaitingRoom(redis, eventId, { rate: 100, maxActive, sessionSeconds: sessionMs / 1000 });
     await joinFans(redis, eventId, 1000, clock.now());
     const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }));
     const k = eventKeys(eventId);
@@ -88,7 +89,7 @@ describe("fans who leave and admissions nobody claims", () => {
   test("fans not seen within the grace period are dropped at the head and use no admissions", async () => {
     const eventId = fresh("left");
     const clock = new ManualClock();
-    await openQueue(redis, eventId, { rate: 20 });
+    await openWaitingRoom(redis, eventId, { rate: 20 });
     const graceMs = 10_000;
     const early = clock.now();
     const fans = await joinFans(redis, eventId, 200, early);
@@ -118,7 +119,7 @@ describe("fans who leave and admissions nobody claims", () => {
   test("an admission not claimed within the claim window is reclaimed and its slot goes to the next fan", async () => {
     const eventId = fresh("claim");
     const clock = new ManualClock();
-    await openQueue(redis, eventId, { rate: 100, maxActive: 10, claimSeconds: 5 });
+    await openWaitingRoom(redis, eventId, { rate: 100, maxActive: 10, claimSeconds: 5 });
     const fans = await joinFans(redis, eventId, 30, clock.now());
     const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }));
     await scheduler.tickEvent(eventId);
@@ -147,7 +148,7 @@ describe("fans who leave and admissions nobody claims", () => {
   test("shortening the session duration cuts longer sessions to it", async () => {
     const eventId = fresh("session");
     const clock = new ManualClock();
-    await openQueue(redis, eventId, { rate: 10, sessionSeconds: 60 });
+    await openWaitingRoom(redis, eventId, { rate: 10, sessionSeconds: 60 });
     const k = eventKeys(eventId);
     await redis.zadd(k.active, clock.now() + 600_000, "long", clock.now() + 10_000, "short");
     const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig());

@@ -4,6 +4,7 @@
  * The edge's modules are loaded by path so this side's typecheck stays free of Worker types.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startBridge } from "../../../test/kit/bridge.ts";
 import { Harness } from "../support/harness.ts";
 
 const edgeHelpers = "../../../edge/test/helpers/";
@@ -17,7 +18,7 @@ const admin = () => ({ authorization: `Bearer ${h.config.adminKey}` });
 beforeAll(async () => {
   h = await Harness.create("admsse");
   edge = await import(`${edgeHelpers}worker.ts`);
-  bridge = await (await import(`${edgeHelpers}bridge.ts`)).startTestBridge();
+  bridge = await startBridge();
   env = edge.testEnv(bridge.url, { TICK_MS: "200", HEARTBEAT_SECONDS: "1" });
 });
 afterAll(async () => {

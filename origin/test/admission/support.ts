@@ -5,6 +5,8 @@
 import { afterAll } from "bun:test";
 import Redis from "ioredis";
 import { eventKeys } from "../../../common/keys.ts";
+import { uniqueEventId } from "../../../test/kit/event-ids.ts";
+import { obliterateEventKeys } from "../../../test/kit/obliterate.ts";
 import { forPlainRedis } from "../../../lua/flags.ts";
 import { redisScripts, seedJoinArgs } from "../../../lua/registry.ts";
 import type { Clock } from "../../src/lib/clock.ts";
@@ -27,16 +29,8 @@ export function newRedis(): Redis {
   return new Redis(REDIS_URL);
 }
 
-let counter = 0;
-export function newEventId(label: string): string {
-  return `t-adm-${label}-${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`.slice(0, 64);
-}
-
-export async function dropEvent(redis: Redis, eventId: string): Promise<void> {
-  const keys = await redis.keys(`cu:{${eventId}}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.srem("cu:queues", eventId);
-}
+/** Drops an event's Redis keys and its entry in the registry of queues (test/kit/obliterate.ts). */
+export const dropEvent = obliterateEventKeys;
 
 /**
  * A Redis connection for one test file and `fresh(label)` for new event ids; the events'
@@ -52,7 +46,7 @@ export function useTestEvents(): { redis: Redis; fresh: (label: string) => strin
   return {
     redis,
     fresh(label) {
-      const id = newEventId(label);
+      const id = uniqueEventId(label);
       events.push(id);
       return id;
     },
@@ -68,9 +62,6 @@ export function newScheduler(redis: Redis, clock: Clock, eventIds: string[], con
   return new Scheduler({ redis, clock, config, listEvents: async () => eventIds, ...extra });
 }
 
-export async function openQueue(redis: Redis, eventId: string, fields: Record<string, string | number>) {
-  await redis.hset(eventKeys(eventId).queueState, { status: "open", ...fields });
-}
 
 /** `count` fans join through the edge's joinQueue script, in order; returns their ticket ids. */
 export async function joinFans(redis: Redis, eventId: string, count: number, now: number, prefix = "fan"): Promise<string[]> {

@@ -4,16 +4,17 @@
  * files can run while others use the same servers.
  */
 import type Redis from "ioredis";
-import { inArray } from "drizzle-orm";
-import { eventKeys, globalKeys } from "../../../common/keys.ts";
+import { globalKeys } from "../../../common/keys.ts";
 import { createApp, type App } from "../../src/app.ts";
 import { parseConfig, type Config } from "../../src/config.ts";
 import { createDatabase, type Database } from "../../src/db/client.ts";
-import { admissions, endedSessions, events, orders, queueCheckpoints, reservationHistory, reservations, seats, waitingRooms } from "../../src/db/schema/index.ts";
-import { createEvent, type EventInput } from "../../src/modules/admin/service.ts";
+import type { EventInput } from "../../src/modules/admin/service.ts";
 import { SimulatedPaymentProvider } from "../../src/payments/simulated.ts";
 import { connectRedis } from "../../src/redis/client.ts";
-import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../../../scripts/token-mint.ts";
+import { mintActiveSessions, signingKeyFromEnv, type MintedSession } from "../../../test/kit/dev-sessions.ts";
+import { uniqueEventId } from "../../../test/kit/event-ids.ts";
+import { createTestEvent } from "../../../test/kit/events.ts";
+import { obliterateEvent } from "../../../test/kit/obliterate.ts";
 
 export interface Reply<T = any> {
   status: number;
@@ -30,10 +31,6 @@ export interface HarnessOptions {
 }
 
 export const testConfig = (overrides: Partial<Config> = {}): Config => ({ ...parseConfig(process.env), ...overrides });
-
-export function uniqueEventId(label: string): string {
-  return `t-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.slice(0, 64);
-}
 
 export class Harness {
   readonly createdEvents: string[] = [];
@@ -58,17 +55,10 @@ export class Harness {
     return harness;
   }
 
+  /** Another event (the kit's small hall unless `input` says otherwise), removed with the harness. */
   async createEvent(input: Partial<EventInput> & { id: string }) {
     this.createdEvents.push(input.id);
-    return createEvent(this.app.deps, {
-      name: "Test night",
-      venue: "Test hall",
-      startsAt: "2030-01-01T20:00:00.000Z",
-      perOrderLimit: 4,
-      holdSeconds: 30,
-      sections: [{ name: "A", rows: 2, seatsPerRow: 10, tier: "standard", priceCents: 5000 }],
-      ...input,
-    });
+    return createTestEvent(this.app.deps, input);
   }
 
   sessions(count: number, ttlSeconds = 600, eventId = this.eventId): Promise<MintedSession[]> {
@@ -142,34 +132,14 @@ export class Harness {
   async close(): Promise<void> {
     await this.app.deps.retrier.drain(3000);
     this.app.deps.retrier.stop();
-    const db = this.database.db;
-    const ids = this.createdEvents;
     try {
-      await db.delete(reservations).where(inArray(reservations.eventId, ids));
-      await db.delete(reservationHistory).where(inArray(reservationHistory.eventId, ids));
-      await db.delete(orders).where(inArray(orders.eventId, ids));
-      await db.delete(seats).where(inArray(seats.eventId, ids));
-      await db.delete(events).where(inArray(events.id, ids));
-      await dropDurableRooms(db, ids);
-      for (const id of ids) {
-        const keys = await this.redis.keys(`${eventKeys(id).config.replace(/config$/, "")}*`);
-        if (keys.length > 0) await this.redis.del(...keys);
-      }
+      for (const id of this.createdEvents) await obliterateEvent(this.redis, this.database.pool, id);
     } catch {
       // a test that took a server down may leave rows behind; ids are unique anyway
     }
     this.redis.disconnect();
     await this.database.close();
   }
-}
-
-/** The waiting rooms of these events as MySQL keeps them (rooms, checkpoints, admissions, ended sessions). */
-export async function dropDurableRooms(db: Database["db"], ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.delete(waitingRooms).where(inArray(waitingRooms.eventId, ids));
-  await db.delete(queueCheckpoints).where(inArray(queueCheckpoints.eventId, ids));
-  await db.delete(admissions).where(inArray(admissions.eventId, ids));
-  await db.delete(endedSessions).where(inArray(endedSessions.eventId, ids));
 }
 
 export const errorShape = { code: expect.any(String), message: expect.any(String) };

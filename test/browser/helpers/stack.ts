@@ -7,10 +7,12 @@
 import { afterAll, beforeAll, setDefaultTimeout } from "bun:test";
 import { createPool, type Pool } from "mysql2/promise";
 import type { Browser } from "playwright-core";
-import { dropEvent, newEventId } from "../../../edge/test/helpers/redis.ts";
-import { startEdge, type RunningEdge } from "../../../scripts/edge.ts";
-import { freePort } from "../../../scripts/lib/free-port.ts";
-import { startOrigin, type OriginProcess } from "../../../scripts/lib/origin-process.ts";
+import { dropEvent } from "../../../edge/test/helpers/redis.ts";
+import { uniqueEventId } from "../../kit/event-ids.ts";
+import { adminApi } from "../../kit/events.ts";
+import { startEdge, type RunningEdge } from "../../kit/wrangler-edge.ts";
+import { freePort } from "../../kit/free-port.ts";
+import { startOrigin, type OriginProcess } from "../../kit/origin-process.ts";
 import { launchBrowser } from "./browser.ts";
 
 export interface EventLayout {
@@ -49,39 +51,31 @@ export async function startStack(): Promise<Stack> {
   const db = createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
   const events: string[] = [];
 
-  const admin: Stack["admin"] = async (method, path, body) => {
-    const res = await fetch(origin.url + path, {
-      method,
-      headers: { authorization: `Bearer ${process.env.ADMIN_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json().catch(() => null) };
-  };
+  const admin = adminApi(origin.url);
 
   return {
     edgeUrl: edge.url,
     originUrl: origin.url,
     db,
-    admin,
+    admin: admin.call,
     async createEvent(layout) {
-      const eventId = newEventId(layout.label);
+      const eventId = uniqueEventId(layout.label);
       events.push(eventId);
-      const created = await admin("POST", "/admin/events", {
-        id: eventId,
-        name: `Browser test: ${layout.label}`,
-        venue: "Test Hall",
-        startsAt: "2031-06-01T19:30:00.000Z",
-        perOrderLimit: layout.perOrderLimit ?? 4,
-        holdSeconds: layout.holdSeconds ?? 120,
-        sections: [
-          { name: "A", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "front", priceCents: 9500 },
-          { name: "B", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "standard", priceCents: 4500 },
-        ],
-      });
-      if (created.status !== 201) throw new Error(`creating ${eventId}: ${created.status} ${JSON.stringify(created.body)}`);
-      const opened = await admin("POST", `/admin/events/${eventId}/queue`, { rate: 5, adaptive: false, ...layout.queue });
-      if (opened.status >= 300) throw new Error(`opening the waiting room of ${eventId}: ${opened.status} ${JSON.stringify(opened.body)}`);
-      return eventId;
+      return admin.createEventWithQueue(
+        {
+          id: eventId,
+          name: `Browser test: ${layout.label}`,
+          venue: "Test Hall",
+          startsAt: "2031-06-01T19:30:00.000Z",
+          perOrderLimit: layout.perOrderLimit ?? 4,
+          holdSeconds: layout.holdSeconds ?? 120,
+          sections: [
+            { name: "A", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "front", priceCents: 9500 },
+            { name: "B", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "standard", priceCents: 4500 },
+          ],
+        },
+        { rate: 5, ...layout.queue },
+      );
     },
     async stop() {
       await Promise.all(events.map((id) => dropEvent(id).catch(() => {})));

@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
-import { freePort } from "../lib/free-port.ts";
+import { freePort } from "./kit/free-port.ts";
 
-const root = join(import.meta.dir, "..", "..");
+const root = join(import.meta.dir, "..");
 const scratch = mkdtempSync(join(tmpdir(), "cu-quickstart-"));
 let quickstart: ChildProcess | undefined;
 

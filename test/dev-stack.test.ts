@@ -7,9 +7,9 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../lib/free-port.ts";
+import { freePort } from "./kit/free-port.ts";
 
-const root = join(import.meta.dir, "..", "..");
+const root = join(import.meta.dir, "..");
 const dataDir = mkdtempSync(join(tmpdir(), "cu-dev-"));
 let dev: ReturnType<typeof Bun.spawn> | undefined;
 

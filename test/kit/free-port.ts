@@ -1,3 +1,7 @@
+/**
+ * Free TCP ports for the servers tests, chaos runs, benches and `bun run dev` start, so
+ * several of them run side by side on one machine without agreeing on ports.
+ */
 import { createServer } from "node:net";
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
-import { ensureMysql, ensureRedis, type LocalService } from "../lib/local-services.ts";
-import { freePort } from "../lib/free-port.ts";
+import { ensureMysql, ensureRedis, type LocalService } from "./kit/local-services.ts";
+import { freePort } from "./kit/free-port.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "cu-local-"));
 const started: LocalService[] = [];

@@ -6,7 +6,7 @@
  * the SCRIPT LOAD reply. After a restart or SCRIPT FLUSH the translated EVALSHA gets
  * NOSCRIPT from Redis, so the client falls back to EVAL as it would against Upstash.
  */
-import { stripUpstashFlags } from "../../lua/flags.ts";
+import { stripUpstashFlags } from "../../../lua/flags.ts";
 import type { Command } from "./commands.ts";
 
 export { stripUpstashFlags };

@@ -1,3 +1,4 @@
+/** Whether a Redis or MySQL server answers at a URL: `bun run dev` starts private ones when not. */
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
 
