@@ -1,7 +1,7 @@
 /** Starts bench/workers/durable-object-ceiling.js in its own workerd (Miniflare) on a free port. */
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { freePort } from "../../scripts/lib/free-port.ts";
+import { freePort } from "../../test/kit/free-port.ts";
 
 export async function startDurableObjectCeiling(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
