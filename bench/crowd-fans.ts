@@ -29,11 +29,26 @@ function answer(step: Step, status: number, code: string) {
   answers.set(key, (answers.get(key) ?? 0) + 1);
 }
 
+/**
+ * A browser sends a request again, once, when the kept-alive connection it reused was reset
+ * before any answer came (Chromium's HttpNetworkTransaction does this for every method): the
+ * server closed that idle connection as the request left. Each such resend is counted.
+ */
+async function fetchAsBrowsers(step: Step, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    if ((e as { code?: string })?.code !== "ECONNRESET") throw e;
+    answers.set(`${step} resent ECONNRESET`, (answers.get(`${step} resent ECONNRESET`) ?? 0) + 1);
+    return await fetch(url, init);
+  }
+}
+
 /** One request, timed and counted; the parsed JSON body (or {}), and the status (0 on a network error). */
 async function call(step: Step, url: string, init: RequestInit): Promise<{ status: number; body: any }> {
   const t = performance.now();
   try {
-    const res = await fetch(url, init);
+    const res = await fetchAsBrowsers(step, url, init);
     const text = await res.text();
     recordMs(histograms.get(step)!, performance.now() - t);
     let body: any = {};
@@ -42,8 +57,9 @@ async function call(step: Step, url: string, init: RequestInit): Promise<{ statu
     } catch {}
     answer(step, res.status, res.status >= 300 ? (body.code ?? "-") : "");
     return { status: res.status, body };
-  } catch {
-    answer(step, 0, "network");
+  } catch (e) {
+    // what the client saw: the connection refused or reset, a timeout, ...
+    answer(step, 0, `network ${(e as { code?: string })?.code ?? (e as Error)?.name ?? "error"}`);
     return { status: 0, body: {} };
   }
 }

@@ -367,8 +367,14 @@ export async function run(_args: string[] = []): Promise<void> {
     const answers: Record<string, number> = {};
     for (const r of results) for (const [key, n] of Object.entries(r.answers)) answers[key] = (answers[key] ?? 0) + n;
     const status: Record<string, number> = {};
+    let resent = 0;
     for (const [key, n] of Object.entries(answers)) {
       const code = key.split(" ")[1]!;
+      // a request sent again after its reused connection was reset: not an answer
+      if (code === "resent") {
+        resent += n;
+        continue;
+      }
       status[code] = (status[code] ?? 0) + n;
     }
     const fiveXx = Object.entries(status).filter(([code]) => Number(code) >= 500 || code === "0").reduce((s, [, n]) => s + n, 0);
@@ -421,6 +427,7 @@ export async function run(_args: string[] = []): Promise<void> {
       upstashRequestsPerWaitingFanSecond,
       status,
       fiveXx,
+      resentAfterConnectionReset: resent,
       invariantsHeld: invariants.every((i) => i.ok),
       memoryPerStreamKB,
       rssPerStreamKB,
@@ -489,6 +496,7 @@ function writeResults(r: any, name: string) {
     `- DB purchases/s while fans waited (MySQL counts): mean ${r.admission.meanPurchasesPerSecond} = ${r.admission.meanOfCapacity} of capacity, max ${r.admission.maxPurchasesPerSecond} = ${r.admission.maxOfCapacity}.`,
     `- workerd at the crowd's peak of ${r.crowdMemory.streamsAtPeak} streams (everything else the sale holds included: polls, claims, purchases in flight): RSS ${r.crowdMemory.rssBeforeMB} MB before, ${r.crowdMemory.rssAtPeakMB} MB at the peak, ${r.crowdMemory.rssAfterStreamsClosedMB} MB after; JS heap after a GC once the crowd was gone: ${r.crowdMemory.heapAfterStreamsClosedMB} MB.`,
     `- Redis commands per waiting fan per second: ${r.redisCommandsPerWaitingFanSecond}; Upstash requests per waiting fan per second: ${r.upstashRequestsPerWaitingFanSecond} (all the sale's work over the seconds with 1,000 or more waiting, divided by the fans waiting).`,
+    `- Requests sent again, once, after the kept-alive connection they reused was reset before any answer (as browsers do): ${r.resentAfterConnectionReset}.`,
     `- Server errors (5xx) and network errors: **${r.fiveXx}**. Answers by status: ${Object.entries(r.status).map(([k, v]) => `${k}: ${v}`).join(", ")}.`,
     "",
     "| step | count | p50 ms | p95 ms | p99 ms | max ms |",
