@@ -21,6 +21,8 @@ export const SeatScriptCode = {
   HOLD_NOT_FOUND: -6,
   NOT_OWNER: -7,
   PURCHASE_IN_PROGRESS: -8,
+  /** holdBestSeats: every candidate group had a sold or held seat */
+  NO_GROUP_FREE: -9,
 } as const;
 export type SeatScriptCode = (typeof SeatScriptCode)[keyof typeof SeatScriptCode];
 

@@ -26,7 +26,7 @@
    -5  SEAT_HELD             detail = 1-based index of the first seat held by someone
 ]]
 -- @include sessionLive
-local HOLD_RECORD_GRACE_MS = 2000
+-- @include recordHold
 
 local now = tonumber(ARGV[3])
 if not sessionLive(KEYS[1], ARGV[1], now) then return { -1, 0 } end
@@ -59,17 +59,5 @@ end
 
 local seats = {}
 for i = 1, count do seats[i] = ARGV[3 + i] end
-local scores = {}
-for i = 1, count do
-  scores[2 * i - 1] = expiresAt
-  scores[2 * i] = ARGV[3 + i]
-end
-redis.call('ZADD', KEYS[4], unpack(scores))
--- The hold record outlives its seats a little, so an owner check is always possible
--- while any of its seats is still held.
-redis.call('HSET', KEYS[5], 'sid', ARGV[1], 'seats', table.concat(seats, ','), 'expiresAt', expiresAt)
-redis.call('PEXPIRE', KEYS[5], holdMs + HOLD_RECORD_GRACE_MS)
-if redis.call('PTTL', KEYS[4]) < holdMs + HOLD_RECORD_GRACE_MS then
-  redis.call('PEXPIRE', KEYS[4], holdMs + HOLD_RECORD_GRACE_MS)
-end
+recordHold(KEYS[4], KEYS[5], ARGV[1], seats, expiresAt, holdMs)
 return { 0, expiresAt }

@@ -8,11 +8,12 @@
 import deleteIfHolds from "./includes/deleteIfHolds.lua";
 import earlyNumbers from "./includes/earlyNumbers.lua";
 import lineRestoring from "./includes/lineRestoring.lua";
+import recordHold from "./includes/recordHold.lua";
 import serverRunId from "./includes/serverRunId.lua";
 import sessionLive from "./includes/sessionLive.lua";
 import vouchRun from "./includes/vouchRun.lua";
 
-const includes: Record<string, string> = { deleteIfHolds, earlyNumbers, lineRestoring, serverRunId, sessionLive, vouchRun };
+const includes: Record<string, string> = { deleteIfHolds, earlyNumbers, lineRestoring, recordHold, serverRunId, sessionLive, vouchRun };
 
 /** The names of the pieces, for tests that check each is used. */
 export const includeNames = Object.keys(includes);

@@ -18,6 +18,7 @@ import beginPurchase from "./beginPurchase-3.lua";
 import claimPurchase from "./claimPurchase-2.lua";
 import claimTurn from "./claimTurn-5.lua";
 import completePurchase from "./completePurchase-5.lua";
+import holdBestSeats from "./holdBestSeats-5.lua";
 import holdSeats from "./holdSeats-5.lua";
 import joinQueue from "./joinQueue-8.lua";
 import openSale from "./openSale-3.lua";
@@ -66,6 +67,12 @@ export const redisScripts = {
     moreKeys: "seat keys",
     codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "EVENT_NOT_CONFIGURED", "SEAT_LIMIT", "SEAT_SOLD", "SEAT_HELD"),
     decode: reply.decodeSeatReply,
+  }),
+  holdBestSeats: script("holdBestSeats", holdBestSeats, {
+    keys: (k, a: HoldIds) => [k.active, k.config, k.sold, k.sessionSeats(a.sessionId), k.hold(a.holdId)],
+    moreKeys: "seat keys",
+    codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "EVENT_NOT_CONFIGURED", "SEAT_LIMIT", "NO_GROUP_FREE"),
+    decode: reply.decodeBestSeatsReply,
   }),
   releaseHold: script("releaseHold", releaseHold, {
     keys: (k, a: HoldIds) => [k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active],

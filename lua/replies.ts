@@ -18,6 +18,14 @@ export function decodeSeatReply(raw: Raw): SeatScriptReply {
   return [Number(code) as SeatScriptCode, Number(detail)];
 }
 
+/** holdBestSeats' answer: a seat script's reply and which candidate group it held (1-based; 0 when none). */
+export type BestSeatsReply = [code: SeatScriptCode, detail: number, group: number];
+
+export function decodeBestSeatsReply(raw: Raw): BestSeatsReply {
+  const [code, detail, group] = list(raw);
+  return [Number(code) as SeatScriptCode, Number(detail), Number(group)];
+}
+
 export interface PurchaseClaim {
   /** the record already under the key; null when this call claimed it */
   previous: string | null;

@@ -34,6 +34,8 @@ interface Hold {
   holdId: string;
   seatIds: string[];
   expiresAt: string;
+  /** best available only: false when no row had that many seats side by side */
+  adjacent?: boolean;
 }
 interface Order {
   orderId: string;
@@ -165,6 +167,7 @@ function summary(): void {
   const total = ids.reduce((sum, id) => sum + (seats.get(id)?.priceCents ?? 0), 0);
   byId("picked").textContent = ids.length ? ids.join(", ") + " (" + money(total) + ")" : "none yet";
   byId<HTMLButtonElement>("hold").hidden = Boolean(hold);
+  byId("best-form").hidden = Boolean(hold);
   byId<HTMLButtonElement>("hold").disabled = picked.size === 0;
   byId("pay").hidden = !hold;
   byId("payment").hidden = !hold;
@@ -232,6 +235,33 @@ async function holdSeats(): Promise<void> {
     say((body.message || "Someone else got a seat first.") + " Choose another seat.", true);
     return;
   } else if (!ended(body)) say(body.message || "The seats could not be held.", true);
+  await loadMap();
+}
+
+/** Holds the best free seats for the chosen number and tier (the origin picks them, all or nothing). */
+async function holdBest(e: Event): Promise<void> {
+  e.preventDefault();
+  if (hold) return;
+  const button = byId<HTMLButtonElement>("best");
+  button.disabled = true;
+  const quantity = Number(byId<HTMLSelectElement>("best-qty").value);
+  const tier = byId<HTMLSelectElement>("best-tier").value;
+  const { res, body } = await call<Hold>(api + "/holds/best-available", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(tier ? { quantity, tier } : { quantity }),
+  });
+  button.disabled = false;
+  if (res.status === 201) {
+    picked.clear();
+    hold = body;
+    summary();
+    say(
+      (body.adjacent === false ? "No row had " + quantity + " seats side by side; these are the closest together. " : "The best seats free, side by side. ") +
+        "Pay before the time runs out, or release them and choose again.",
+    );
+    countdown();
+  } else if (!ended(body)) say(body.message || "No seats could be held.", true);
   await loadMap();
 }
 
@@ -325,6 +355,7 @@ function ended(body: ApiBody): boolean {
 byId("hold").onclick = holdSeats;
 byId("release").onclick = release;
 byId("pay").onclick = pay;
+byId("best-form").onsubmit = holdBest;
 
 async function start(): Promise<void> {
   const orderId = new URLSearchParams(location.search).get("order");
@@ -345,6 +376,8 @@ async function start(): Promise<void> {
   byId("venue").textContent = body.venue + " \u00b7 " + new Date(body.startsAt ?? "").toLocaleString();
   byId("tiers").textContent = (body.tiers ?? []).map((t) => t.tier + " " + money(t.priceCents)).join(" \u00b7 ");
   byId("limit").textContent = String(body.perOrderLimit);
+  for (let n = 1; n <= (body.perOrderLimit ?? 1); n++) byId("best-qty").appendChild(new Option(String(n), String(n), n === Math.min(2, body.perOrderLimit ?? 1), n === Math.min(2, body.perOrderLimit ?? 1)));
+  for (const t of body.tiers ?? []) byId("best-tier").appendChild(new Option(t.tier + " " + money(t.priceCents), t.tier));
   const mine = await call<{ holds: Hold[] }>(api + "/holds");
   if (mine.res.ok && mine.body.holds.length > 0) {
     hold = mine.body.holds[0]!;

@@ -404,6 +404,13 @@ export const edgeOpenApi: Json = {
       get: fanProxy("Your current holds", "200", { operationId: "apiListHolds" }),
       post: fanProxy("Hold seats", "201", { operationId: "apiHold", requestBody: { required: true, content: json({ type: "object", description: "`{ seatIds }`, as the origin's document says" }) } }),
     },
+    "/api/events/{eventId}/holds/best-available": {
+      parameters: [eventIdParameter],
+      post: fanProxy("Hold the best available seats", "201", {
+        operationId: "apiHoldBest",
+        requestBody: { required: true, content: json({ type: "object", description: "`{ quantity, tier?, maxPriceCents? }`, as the origin's document says" }) },
+      }),
+    },
     "/api/events/{eventId}/holds/{holdId}": {
       parameters: [eventIdParameter, { name: "holdId", in: "path", required: true, schema: { type: "string" } }],
       delete: fanProxy("Release a hold", "200", { operationId: "apiRelease" }),

@@ -1,6 +1,7 @@
 /**
  * The sale page an admitted fan gets at /events/:eventId: the seat map (a CSS grid per
- * section), holding up to the per-order limit with a countdown, paying, and the order
+ * section), holding up to the per-order limit with a countdown (seats picked on the map, or
+ * the best available ones for a number of seats and a tier), paying, and the order
  * confirmation. Its script (edge/browser/sale.ts) talks to the origin only through the
  * edge's /api/* proxy, which the fan's active-token cookie opens. Refreshing finds the fan's
  * hold again (GET /holds) or shows the order again (?order= in the URL). Buying ends the
@@ -20,6 +21,7 @@ export function salePage(eventId: string): string {
 <p id="venue" class="muted"></p>
 <div id="sale">
 <p>Prices: <span id="tiers"></span>. Choose up to <b id="limit">?</b> seats.</p>
+<form id="best-form" class="best"><label>Seats <select id="best-qty"></select></label> <label>Tier <select id="best-tier"><option value="">any</option></select></label> <button id="best" type="submit">Best available</button> <span class="muted">or pick seats on the map</span></form>
 <p class="legend"><span><i class="key-available"></i>available</span><span><i class="key-picked"></i>your choice</span><span><i class="key-held"></i>held</span><span><i class="key-sold"></i>sold</span> <span id="counts" class="muted"></span></p>
 <div class="stage" aria-hidden="true">STAGE</div>
 <div id="map" role="group" aria-label="Seat map"></div>

@@ -254,6 +254,11 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`/api/events/${e}/holds`, { method: "POST", jar: fan.jar, headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds: ["A-1-2"], pad: "x".repeat(70_000) }) })).status).toBe(413);
     expect((await edge(`/api/events/${e}/holds`, { jar: fan.jar })).body.holds.length).toBe(1);
     expect((await edge(`/api/events/${e}/holds`)).status).toBe(401);
+    const best = (body: unknown) => edge(`/api/events/${e}/holds/best-available`, { method: "POST", jar: buyer.jar, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const bestHeld = await best({ quantity: 1 });
+    expect(bestHeld.status).toBe(201);
+    expect((await best({ quantity: 0 })).status).toBe(400);
+    expect((await edge(`/api/events/${e}/holds/${bestHeld.body.holdId}`, { method: "DELETE", jar: buyer.jar })).status).toBe(200);
     const spare = await hold(["A-1-3"]);
     expect((await edge(`/api/events/${e}/holds/${spare.body.holdId}`, { method: "DELETE", jar: fan.jar })).status).toBe(200);
     expect((await edge(`/api/events/${e}/holds/${spare.body.holdId}`, { method: "DELETE", jar: fan.jar })).status).toBe(410);

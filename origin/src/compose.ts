@@ -16,6 +16,7 @@ import { createRetrier, type Retrier } from "./lib/retrier.ts";
 import { DashboardSampler } from "./modules/dashboard/sampler.ts";
 import { EventCatalog } from "./modules/events/catalog.ts";
 import { SeatStateReader } from "./modules/events/seat-states.ts";
+import { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
 import { syncEvent } from "./modules/events/sync.ts";
 import { logJson } from "./modules/metrics/log.ts";
 import { OriginMetrics } from "./modules/metrics/service.ts";
@@ -75,6 +76,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     verifier: input.verifier ?? createTokenVerifier({ jwks: input.config.activeJwks, clock, cacheSize: input.config.tokenCacheSize }),
     catalog,
     seatStates: input.seatStates ?? new SeatStateReader(input.redis, input.config.seatReadIntervalMs),
+    bestSeats: new BestSeatPicker(),
     metrics,
     dashboardSampler,
     admission,

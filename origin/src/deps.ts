@@ -9,6 +9,7 @@ import type { AdmissionRuntime } from "./admission/runtime.ts";
 import type { DashboardSampler } from "./modules/dashboard/sampler.ts";
 import type { EventCatalog } from "./modules/events/catalog.ts";
 import type { SeatStateReader } from "./modules/events/seat-states.ts";
+import type { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
 import type { OriginMetrics } from "./modules/metrics/service.ts";
 
 /** Everything the services use; built once by the composition root (compose.ts), for main.ts or per test. */
@@ -21,6 +22,8 @@ export interface Deps {
   catalog: EventCatalog;
   /** seat statuses, one shared Redis read at a time per event */
   seatStates: SeatStateReader;
+  /** keeps this instance's concurrent best-available requests on different seats */
+  bestSeats: BestSeatPicker;
   retrier: Retrier;
   verifier: TokenVerifier;
   /** Prometheus metrics of this instance */

@@ -18,6 +18,7 @@ export const errorCodes = {
   INVALID_REQUEST: { status: 400, message: "The request does not match what this route takes." },
   INVALID_BODY: { status: 400, message: "The request body must be a JSON object, sent with Content-Type: application/json." },
   UNKNOWN_SEAT: { status: 400, message: "A seat does not exist in this event." },
+  UNKNOWN_TIER: { status: 400, message: "The event has no such tier." },
   NOT_FROM_EDGE: { status: 401, message: "Fan requests reach the origin only through the edge." },
   TOKEN_MISSING: { status: 401, message: "An active token is required (Authorization: Bearer <token>)." },
   TOKEN_INVALID: { status: 401, message: "The active token is invalid or has expired." },
@@ -36,6 +37,8 @@ export const errorCodes = {
   SEAT_LIMIT: { status: 409, message: "This order would pass the per-order seat limit." },
   SEAT_SOLD: { status: 409, message: "The seat is already sold." },
   SEAT_HELD: { status: 409, message: "A seat is held by someone else." },
+  NO_SEATS_AVAILABLE: { status: 409, message: "No seats matching the choice are free; try fewer seats, another tier or a higher price." },
+  SEATS_CONTENDED: { status: 409, message: "The seats matching the choice were taken while we tried; try again." },
   PURCHASE_IN_PROGRESS: { status: 409, message: "A purchase is already running for this hold or idempotency key." },
   ORDER_NOT_PAID: { status: 409, message: "Only a paid order can be refunded." },
   QUEUE_EXISTS: { status: 409, message: "The event already has a waiting room." },
@@ -150,6 +153,24 @@ export class SaleNotOpenError extends AppError {
 export class UnknownSeatError extends AppError {
   constructor(seatId: string) {
     super("UNKNOWN_SEAT", `Seat ${JSON.stringify(seatId)} does not exist in this event.`);
+  }
+}
+
+export class UnknownTierError extends AppError {
+  constructor(tier: string) {
+    super("UNKNOWN_TIER", `The event has no tier ${JSON.stringify(tier)}.`);
+  }
+}
+
+export class NoSeatsAvailableError extends AppError {
+  constructor(quantity: number) {
+    super("NO_SEATS_AVAILABLE", `No ${quantity} seat(s) matching the choice are free; try fewer seats, another tier or a higher price.`);
+  }
+}
+
+export class SeatsContendedError extends AppError {
+  constructor() {
+    super("SEATS_CONTENDED");
   }
 }
 

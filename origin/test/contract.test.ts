@@ -72,6 +72,10 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("POST", `/api/events/${e}/holds`, { body: { seatIds: ["A-1-3"] } })).status).toBe(401);
     expect((await call("GET", `/api/events/${e}/holds`, { token: f })).body.holds.length).toBe(1);
     expect((await call("GET", `/api/events/${e}/holds`)).status).toBe(401);
+    const best = await call("POST", `/api/events/${e}/holds/best-available`, { token: rival!.token, body: { quantity: 1 } });
+    expect(best.status).toBe(201);
+    expect((await call("POST", `/api/events/${e}/holds/best-available`, { token: rival!.token, body: { quantity: 1, tier: "none" } })).status).toBe(400);
+    expect((await call("DELETE", `/api/events/${e}/holds/${best.body.holdId}`, { token: rival!.token })).status).toBe(200);
     const second = await call("POST", `/api/events/${e}/holds`, { token: f, body: { seatIds: ["A-1-5"] } });
     expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: rival!.token })).status).toBe(403);
     expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: f })).status).toBe(200);

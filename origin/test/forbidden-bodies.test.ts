@@ -111,6 +111,7 @@ describe("bodies the document forbids", () => {
     let n = 0;
     const routes: Route[] = [
       { operationId: "postApiEventsByEventIdHolds", method: "POST", path: () => `/api/events/${e}/holds`, valid: () => ({ seatIds: ["A-1-1"] }), headers: () => fanHeaders },
+      { operationId: "postApiEventsByEventIdHoldsBestAvailable", method: "POST", path: () => `/api/events/${e}/holds/best-available`, valid: () => ({ quantity: 1 }), headers: () => fanHeaders },
       {
         operationId: "postApiEventsByEventIdHoldsByHoldIdPurchase",
         method: "POST",

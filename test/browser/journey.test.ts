@@ -126,6 +126,32 @@ describe("fan journey in a browser", () => {
     await Promise.all([a.context().close(), b.context().close()]);
   });
 
+  test("best available: the fan picks how many seats and a tier, and lands on a hold of seats side by side with a countdown", async () => {
+    const eventId = await stack.createEvent({ label: "best" });
+    const page = await admittedFan(eventId);
+    await page.getByLabel("Seats").selectOption("3");
+    await page.getByLabel("Tier").selectOption("front");
+    await page.getByRole("button", { name: "Best available" }).click();
+    await page.getByText(/Held for you for \d+:\d\d/).waitFor();
+    await page.getByText("The best seats free, side by side.").waitFor();
+    const picked = (await page.locator("#picked").textContent())!;
+    // the front row's centre of 8 seats, in one row
+    expect(picked).toMatch(/^A-1-\d, A-1-\d, A-1-\d /);
+    const held = picked.split(" (")[0]!.split(", ");
+    const numbers = held.map((id) => Number(id.split("-")[2])).sort((a, b) => a - b);
+    expect(numbers[2]! - numbers[0]!).toBe(2);
+    const owners = await redis.mget(...held.map((id) => eventKeys(eventId).seat(id)));
+    expect(new Set(owners).size).toBe(1);
+    expect(owners[0]).toMatch(/^hold/);
+    expect(await page.locator("#best-form").isHidden()).toBe(true);
+    await screenshot(page, "best-available");
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByRole("button", { name: "Release" }).click();
+    await page.getByText("Seats released.").waitFor();
+    expect(await page.locator("#best-form").isVisible()).toBe(true);
+    await page.close();
+  });
+
   test("two tabs of one turn hold two sets and one buys: the confirmation names the released seats, the other tab shows the order, and a rival gets the seat at once", async () => {
     const eventId = await stack.createEvent({ label: "two-tabs" });
     const first = await admittedFan(eventId);

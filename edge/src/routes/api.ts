@@ -17,6 +17,7 @@ export const ORIGIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/api\/events\/[^/]+\/seats$/, ["GET", "HEAD"]],
   [/^\/api\/events\/[^/]+\/seats\/status$/, ["GET", "HEAD"]],
   [/^\/api\/events\/[^/]+\/holds$/, ["GET", "HEAD", "POST"]],
+  [/^\/api\/events\/[^/]+\/holds\/best-available$/, ["POST"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+$/, ["DELETE"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+\/purchase$/, ["POST"]],
   [/^\/api\/events\/[^/]+\/session$/, ["DELETE"]],

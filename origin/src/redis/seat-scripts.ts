@@ -11,6 +11,12 @@ export function holdSeats(redis: Redis, k: EventKeys, a: { sessionId: string; ho
   return runScript(redis, redisScripts.holdSeats, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.sessionId, a.holdId, a.now, ...a.seatIds]);
 }
 
+/** `groups`: candidate groups of `quantity` seats each, best first; the first one wholly free is held. */
+export function holdBestSeats(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; now: number; quantity: number; groups: ReadonlyArray<readonly string[]> }) {
+  const seatIds = a.groups.flat();
+  return runScript(redis, redisScripts.holdBestSeats, { k, ids: a, more: seatIds.map(k.seat) }, [a.sessionId, a.holdId, a.now, a.quantity, ...seatIds]);
+}
+
 /** `now` requires a live session; compensation passes none (it must release whatever the session's state). */
 export function releaseHold(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; seatIds: string[]; purchaseId?: string; now?: number }) {
   return runScript(redis, redisScripts.releaseHold, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.holdId, a.sessionId, a.purchaseId ?? "", a.now ?? 0, ...a.seatIds]);

@@ -5,7 +5,7 @@ import { eventModels } from "../events/model.ts";
 import { fanRoutes } from "../shared/guards.ts";
 import { errorResponses, sharedModels } from "../shared/model.ts";
 import { holdModels } from "./model.ts";
-import { holdSeats, listHolds, releaseHold } from "./service.ts";
+import { holdBestSeats, holdSeats, listHolds, releaseHold } from "./service.ts";
 
 export const holdsController = (deps: Deps) =>
   new Elysia({ prefix: "/api/events", tags: ["holds"] })
@@ -33,6 +33,26 @@ export const holdsController = (deps: Deps) =>
         detail: {
           summary: "Hold seats, all or nothing",
           description: "409 SEAT_HELD / SEAT_SOLD / SEAT_LIMIT when any seat cannot be held; nothing is held then.",
+        },
+      },
+    )
+    .post(
+      "/:eventId/holds/best-available",
+      async ({ params, body, session, set }) => {
+        const hold = await holdBestSeats(deps, session, params.eventId, body);
+        set.status = 201;
+        return hold;
+      },
+      {
+        params: "event.params",
+        body: "hold.best",
+        response: { 201: "hold.bestView", ...errorResponses(400, 409) },
+        detail: {
+          operationId: "postApiEventsByEventIdHoldsBestAvailable",
+          summary: "Hold the best available seats, all or nothing",
+          description:
+            "Adjacent seats in one row, front rows first, while any row has that many free side by side; else the closest set. " +
+            "400 UNKNOWN_TIER; 409 NO_SEATS_AVAILABLE when nothing matching is free, SEAT_LIMIT past the per-order limit, SEATS_CONTENDED when every match was taken while trying.",
         },
       },
     )

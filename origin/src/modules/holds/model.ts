@@ -19,6 +19,18 @@ const holdView = t.Object(
 );
 
 export const holdModels = new Elysia({ name: "models.holds" }).model({
+  "hold.best": t.Object(
+    {
+      quantity: integer({ minimum: 1, maximum: MAX_SEATS_PER_HOLD, description: "how many seats, held together" }),
+      tier: t.Optional(t.String({ minLength: 1, maxLength: 32, description: "only seats of this tier (the event's tiers are in GET /api/events/:eventId)", examples: ["gold"] })),
+      maxPriceCents: t.Optional(integer({ minimum: 0, maximum: 100_000_000, description: "only seats priced at most this" })),
+    },
+    { additionalProperties: false },
+  ),
+  "hold.bestView": t.Composite([
+    holdView,
+    t.Object({ adjacent: t.Boolean({ description: "true: the seats are side by side in one row; false: no row had that many free together, so these are the closest set" }) }),
+  ], { description: "A hold of the best free seats matching the choice: yours until expiresAt." }),
   "hold.create": t.Object({
     seatIds: t.Array(seatIdSchema, { minItems: 1, maxItems: MAX_SEATS_PER_HOLD, description: "seats to hold together, all or nothing" }),
   }, { additionalProperties: false }),

@@ -1,5 +1,16 @@
 import type { Deps } from "../../deps.ts";
-import { HoldNotFoundError, InvalidRequestError, NotHoldOwnerError, SaleNotOpenError, SessionInactiveError, UnknownSeatError } from "../../errors.ts";
+import { SeatScriptCode } from "../../../../lua/codes.ts";
+import {
+  HoldNotFoundError,
+  InvalidRequestError,
+  NoSeatsAvailableError,
+  NotHoldOwnerError,
+  SaleNotOpenError,
+  SeatsContendedError,
+  SessionInactiveError,
+  UnknownSeatError,
+  UnknownTierError,
+} from "../../errors.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { EventNotConfiguredError, expectOk } from "../../redis/script-errors.ts";
@@ -7,9 +18,30 @@ import * as scripts from "../../redis/seat-scripts.ts";
 import type { CatalogEvent } from "../events/catalog.ts";
 import { CURRENCY, isLive } from "../events/service.ts";
 import { syncEvent } from "../events/sync.ts";
+import { rankedGroups, type SeatChoice } from "./best-seats.ts";
+
+/** Candidate groups sent with one best-available call: the first is this request's own, the rest are fallbacks if another instance took it. */
+const BEST_CANDIDATES = 8;
+/** Fresh reads of the seat map one best-available request may take before it gives up (SEATS_CONTENDED). */
+const BEST_ATTEMPTS = 8;
 
 export function priceOf(entry: CatalogEvent, seatIds: readonly string[]): number {
   return seatIds.reduce((sum, id) => sum + (entry.seatById.get(id)?.priceCents ?? 0), 0);
+}
+
+/**
+ * Runs a seat script for a live session; when Redis lost the event's settings (flush, new
+ * instance) they are restored from MySQL once and the script runs again.
+ */
+async function withSettings<T>(deps: Deps, entry: CatalogEvent, session: ActiveSession, run: () => Promise<T>): Promise<T> {
+  const attempt = () => deps.admission.sessions.whileLive(session, run);
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!(error instanceof EventNotConfiguredError)) throw error;
+    await syncEvent(deps.redis, deps.database.db, entry.event);
+    return attempt();
+  }
 }
 
 /** Holds all the seats or none, for the hold's configured time. */
@@ -20,17 +52,9 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
   for (const id of seatIds) if (!entry.seatById.has(id)) throw new UnknownSeatError(id);
 
   const holdId = randomId("hold");
-  const attempt = () =>
-    deps.admission.sessions.whileLive(session, async () => expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), seatIds }), seatIds));
-  let expiresAt: number;
-  try {
-    expiresAt = await attempt();
-  } catch (error) {
-    if (!(error instanceof EventNotConfiguredError)) throw error;
-    // Redis lost the event's settings (flush, new instance): restore them from MySQL once.
-    await syncEvent(deps.redis, deps.database.db, entry.event);
-    expiresAt = await attempt();
-  }
+  const expiresAt = await withSettings(deps, entry, session, async () =>
+    expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), seatIds }), seatIds),
+  );
   return {
     holdId,
     eventId,
@@ -39,6 +63,58 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
     amountCents: priceOf(entry, seatIds),
     currency: CURRENCY,
   };
+}
+
+/**
+ * Holds the best free seats matching the fan's choice (best-seats.ts says which are best),
+ * all or nothing: adjacent seats in one row while any row has that many free side by side,
+ * else the closest set. Each attempt reads the seat map afresh (a read shared with the
+ * other requests that arrived meanwhile), ranks it, skips the groups this instance's other
+ * requests are trying, and lets the holdBestSeats script take the first group still free.
+ */
+export async function holdBestSeats(deps: Deps, session: ActiveSession, eventId: string, choice: SeatChoice) {
+  const entry = await deps.catalog.get(eventId);
+  if (entry.event.status !== "on_sale") throw new SaleNotOpenError();
+  if (choice.tier !== undefined && !entry.tiers.some((t) => t.tier === choice.tier)) throw new UnknownTierError(choice.tier);
+  const holdId = randomId("hold");
+  for (let attempt = 0; attempt < BEST_ATTEMPTS; attempt++) {
+    const askedAt = performance.now();
+    const ranked = rankedGroups(entry, await deps.seatStates.read(entry), choice);
+    const all = ranked.adjacent.length > 0 ? ranked.adjacent : ranked.closest;
+    if (all.length === 0) throw new NoSeatsAvailableError(choice.quantity);
+    const skip = deps.bestSeats.skipper(eventId, askedAt);
+    const groups: string[][] = [];
+    for (const group of all) {
+      const ids = group.map((s) => s.seatId);
+      if (ids.some(skip)) continue;
+      groups.push(ids);
+      if (groups.length === BEST_CANDIDATES) break;
+    }
+    // every free group is being tried by this instance's other requests: read again
+    if (groups.length === 0) continue;
+    const done = deps.bestSeats.beginTrying(eventId, groups[0]!);
+    try {
+      const held = await withSettings(deps, entry, session, async () => {
+        const [code, detail, group] = await scripts.holdBestSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), quantity: choice.quantity, groups });
+        return code === SeatScriptCode.NO_GROUP_FREE ? null : { expiresAt: expectOk([code, detail]), seatIds: groups[group - 1]! };
+      });
+      if (!held) continue;
+      const { expiresAt, seatIds } = held;
+      deps.bestSeats.held(eventId, seatIds);
+      return {
+        holdId,
+        eventId,
+        seatIds,
+        expiresAt: new Date(expiresAt).toISOString(),
+        amountCents: priceOf(entry, seatIds),
+        currency: CURRENCY,
+        adjacent: ranked.adjacent.length > 0,
+      };
+    } finally {
+      done();
+    }
+  }
+  throw new SeatsContendedError();
 }
 
 /** The hold's owner and seats, read from its record; throws when it is gone or not the caller's. */
