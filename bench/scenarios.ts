@@ -49,6 +49,10 @@ export const scenarios: Record<string, Scenario> = {
     summary: "race experiments: 100 and 1,000 buyers on one seat, 1 and 2 origin instances; no control, in-process mutex, DB locks, the real design",
     load: () => import("./experiments/race.ts"),
   },
+  "honest-line": {
+    summary: "the honest line: the cutoff estimate's error and calibration over simulated sales; from the last seat sold to every waiting stream told, through the Worker in workerd",
+    load: () => import("./honest-line.ts"),
+  },
   overload: {
     summary: "a crowd 10x what the database can serve arrives at once: purchase TPS, queue, admissions/s, p95 over time",
     load: () => import("./overload.ts"),

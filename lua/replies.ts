@@ -4,6 +4,7 @@
  * strings) or as Upstash REST gives them (JSON numbers and strings), so every value is
  * converted here, once, whatever the client.
  */
+import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
 import { parseAnnounced, positiveNumber, type Announced } from "../common/queue-state.ts";
 import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
@@ -82,10 +83,12 @@ export interface LineRead extends Announced {
   restoredAt: number | null;
   /** numbers at or below the serving pointer that wait again, ascending */
   early: number[];
+  /** the leader's estimate of what the sale has left, for each fan's chance; null when none was published */
+  honest: HonestEstimate | null;
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, honest] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -96,6 +99,7 @@ export function decodeLineRead(raw: Raw): LineRead {
     lookups: list(found).map(text),
     restoredAt: positiveNumber(restoredAt),
     early: numbers(early),
+    honest: decodeEstimate(text(honest)),
   };
 }
 

@@ -9,7 +9,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 
 const ROOT = join(import.meta.dir, "..", "..");
-const PAGES = ["README.md", "DEVELOPERS.md", "bench/README.md", "deploy/README.md", ...["ARCHITECTURE", "HTTP", "SCALING", "RELIABILITY", "DEPLOY"].map((n) => `docs/${n}.md`)];
+const PAGES = ["README.md", "DEVELOPERS.md", "bench/README.md", "deploy/README.md", ...["ARCHITECTURE", "FEATURES", "HTTP", "SCALING", "RELIABILITY", "DEPLOY"].map((n) => `docs/${n}.md`)];
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to dashes. */
 const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");

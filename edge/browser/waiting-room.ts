@@ -4,6 +4,7 @@
  * and rejoins the line when a ticket expired. The server writes the event id, the first
  * view and the restoring words into the page's data attributes (see edge/src/page.ts).
  */
+import { chanceWords } from "../../common/honest-line.ts";
 import type { FanView } from "../src/snapshot.ts";
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
 
@@ -45,6 +46,8 @@ function show(v: FanView): void {
   byId("ahead").textContent = v.ahead.toLocaleString();
   byId("behind").textContent = v.behind.toLocaleString();
   byId("wait").textContent = v.waitTimeKnown ? "about " + v.waitTimeFormatted : "being estimated";
+  byId("chance-line").hidden = !v.chance;
+  if (v.chance) byId("chance").textContent = chanceWords(v.chance);
   const start = Math.max(Number(sessionStorage.getItem(startKey)) || 0, v.position);
   sessionStorage.setItem(startKey, String(start));
   const done = start > 1 ? Math.round((100 * (start - v.position)) / (start - 1)) : 100;

@@ -79,6 +79,17 @@ const fanView: Schema = {
     inWaitingRoom: { type: "boolean", const: true },
     lastUpdated: { type: "string", format: "date-time" },
     refreshIntervalSeconds: { type: "integer", minimum: 1, description: "how often a client without the stream should poll /status" },
+    chance: {
+      type: ["object", "null"],
+      description:
+        "The chance of getting a ticket at this position, from what the sale has left (the honest line): label `very likely` at 90 % or more, `unlikely` at 10 % or less, else `about` with text `about N %`. null before the sale opens and while no estimate is published.",
+      required: ["percent", "label", "text"],
+      properties: {
+        percent: { type: "integer", minimum: 0, maximum: 100 },
+        label: { type: "string", enum: ["very likely", "about", "unlikely"] },
+        text: { type: "string", examples: ["very likely", "about 40 %", "unlikely"] },
+      },
+    },
     ticket: { type: "string", description: "join only: the queue ticket, for apps that send X-Queue-Ticket instead of keeping the cookie" },
     admitted: { type: "boolean", const: false },
   },

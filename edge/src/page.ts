@@ -6,6 +6,7 @@
  */
 import { escapeHtml, renderPage } from "./html.ts";
 import { RESTORING_MESSAGE } from "./restoring.ts";
+import { chanceWords } from "../../common/honest-line.ts";
 import type { FanView, Snapshot } from "./snapshot.ts";
 
 /** A page for states without a place in line (sale ended, queue full, no such event, busy). */
@@ -36,6 +37,7 @@ export function waitingRoomPage(eventId: string, initial: FanView | null, about:
 <div class="bar" role="progressbar" aria-label="Progress through the line" aria-valuemin="0" aria-valuemax="100"><div id="progress"></div></div>
 <p>Fans ahead of you: <b id="ahead">${initial?.ahead ?? "..."}</b> &middot; behind you: <b id="behind">${initial?.behind ?? "..."}</b></p>
 <p>Estimated wait: <b id="wait">${initial?.waitTimeKnown ? `about ${escapeHtml(initial.waitTimeFormatted)}` : "being estimated"}</b></p>
+<p id="chance-line"${initial?.chance ? "" : " hidden"}>Chance of getting a ticket at your place: <b id="chance">${initial?.chance ? `${escapeHtml(chanceWords(initial.chance))}` : ""}</b></p>
 <p class="muted">When it is your turn you will be taken to the sale automatically. Refreshing this page keeps your place.</p>
 </div>`,
   });

@@ -3,6 +3,7 @@
  * fan: position is computed from the serving pointer and the numbers of fans who left,
  * never by asking Redis about that fan.
  */
+import { chanceAt, describeChance, type Chance } from "../../common/honest-line.ts";
 import type { LineStatus } from "../../common/queue-state.ts";
 import type { LineRead } from "../../lua/replies.ts";
 
@@ -75,6 +76,12 @@ export interface FanView {
   inWaitingRoom: boolean;
   lastUpdated: string;
   refreshIntervalSeconds: number;
+  /**
+   * The chance of getting a ticket at this position, from what the sale has left
+   * (common/honest-line.ts): "very likely", "about N %" or "unlikely", with the number.
+   * null before the sale opens (places are drawn by lot then) or while no estimate is published.
+   */
+  chance: Chance | null;
 }
 
 function formatWait(seconds: number | null): string {
@@ -107,5 +114,6 @@ export function fanView(s: Snapshot, eventId: string, n: number, admitRate: numb
     inWaitingRoom: true,
     lastUpdated: new Date(s.at).toISOString(),
     refreshIntervalSeconds,
+    chance: s.honest && (s.status === "open" || s.status === "paused") ? describeChance(chanceAt(s.honest, position)) : null,
   };
 }

@@ -17,6 +17,7 @@ import { DashboardSampler } from "./modules/dashboard/sampler.ts";
 import { EventCatalog } from "./modules/events/catalog.ts";
 import { SeatStateReader } from "./modules/events/seat-states.ts";
 import { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
+import { HonestLine } from "./modules/admission/honest-line.ts";
 import { syncEvent } from "./modules/events/sync.ts";
 import { logJson } from "./modules/metrics/log.ts";
 import { OriginMetrics } from "./modules/metrics/service.ts";
@@ -40,12 +41,15 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
   const catalog = input.catalog ?? new EventCatalog(input.database.db);
   const metrics = new OriginMetrics({ redis: input.redis, db: input.database.db, clock });
   const admissionConfig = parseSchedulerConfig(env);
+  // built once Deps exist (it moves a sold-out sale through the admission service); samples start after
+  let honestLine: HonestLine | undefined;
   const dashboardSampler = new DashboardSampler({
     redis: input.redis,
     clock,
     seatKeys: async (eventId) => (await catalog.find(eventId))?.seatKeys ?? null,
     latencyWindowMs: admissionConfig.adaptive.windowMs,
     onError: (event, error) => logJson("warn", "dashboard sample failed", { event, error }),
+    onSample: (eventId, sample) => honestLine?.observe(eventId, sample),
   });
   const observer = metrics.schedulerObserver(() => admission.scheduler.instanceId);
   const admission: AdmissionRuntime = new AdmissionRuntime({
@@ -69,7 +73,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     },
     observerSettled: () => dashboardSampler.settled(),
   });
-  return {
+  const deps: Deps = {
     ...input,
     clock,
     retrier: input.retrier ?? createRetrier(),
@@ -81,4 +85,6 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     dashboardSampler,
     admission,
   };
+  honestLine = new HonestLine(deps);
+  return deps;
 }

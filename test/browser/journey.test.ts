@@ -7,6 +7,8 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { eventKeys } from "../../common/keys.ts";
 import { redis } from "../../edge/test/helpers/redis.ts";
+import { mintActiveSessions, signingKeyFromEnv } from "../kit/dev-sessions.ts";
+import { SseReader } from "../kit/sse.ts";
 import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
 import { reservationsOf, useBrowserStack, type Stack } from "./helpers/stack.ts";
 
@@ -149,6 +151,64 @@ describe("fan journey in a browser", () => {
     await page.getByRole("button", { name: "Release" }).click();
     await page.getByText("Seats released.").waitFor();
     expect(await page.locator("#best-form").isVisible()).toBe(true);
+    await page.close();
+  });
+
+  test("the honest line: waiting fans are told their chance at their place, and when the last seat sells the sale is sold out by itself and every stream is told", async () => {
+    // four seats: a few fans at the front may get them, the rest of a line of 30 will not
+    const eventId = await stack.createEvent({ label: "honest", rows: 1, seatsPerRow: 2 });
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+    const tickets: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await fetch(`${stack.edgeUrl}/queue/${eventId}/join`, { method: "POST" });
+      expect(res.status).toBe(201);
+      tickets.push(((await res.json()) as { ticket: string }).ticket);
+    }
+    const status = async (ticket: string) => (await (await fetch(`${stack.edgeUrl}/queue/${eventId}/status`, { headers: { "x-queue-ticket": ticket } })).json()) as { position: number; chance: { label: string; percent: number; text: string } | null };
+    // the leader publishes its estimate within a second or two of the sale's first sample
+    let first = await status(tickets[0]!);
+    for (let i = 0; i < 100 && !first.chance; i++) {
+      await Bun.sleep(100);
+      first = await status(tickets[0]!);
+    }
+    expect(first.chance).not.toBeNull();
+    expect(first.chance!.label).not.toBe("unlikely");
+    const last = await status(tickets[29]!);
+    expect(last.position).toBe(30);
+    expect(last.chance).toEqual({ label: "unlikely", percent: expect.any(Number), text: "unlikely" });
+    expect(last.chance!.percent).toBeLessThan(first.chance!.percent);
+
+    // a fan at the back sees it on the page, in words and with the number
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await page.locator("#chance").filter({ hasText: /^unlikely \(\d+ %\)$/ }).waitFor();
+    await screenshot(page, "honest-line");
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // every waiting fan's stream is open when the last seat sells
+    const streams = await Promise.all(
+      tickets.map(async (ticket) => {
+        const res = await fetch(`${stack.edgeUrl}/queue/${eventId}/events`, { headers: { "x-queue-ticket": ticket, accept: "text/event-stream" } });
+        expect(res.status).toBe(200);
+        const reader = new SseReader(res);
+        await reader.nextEvent("position", 20_000);
+        return reader;
+      }),
+    );
+    const [buyer] = await mintActiveSessions(redis, { eventId, count: 1, ttlSeconds: 600, key: signingKeyFromEnv(process.env) });
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${stack.edgeUrl}/api/events/${eventId}${path}`, { ...init, headers: { authorization: `Bearer ${buyer!.token}`, "content-type": "application/json", ...init.headers } });
+    const held = (await (await api("/holds", { method: "POST", body: JSON.stringify({ seatIds: ["A-1-1", "A-1-2", "B-1-1", "B-1-2"] }) })).json()) as { holdId: string };
+    const bought = await api(`/holds/${held.holdId}/purchase`, { method: "POST", headers: { "idempotency-key": "honest-1" }, body: JSON.stringify({ paymentMethod: "sim_approve" }) });
+    expect(bought.status).toBe(201);
+    const soldAt = performance.now();
+    const told = await Promise.all(streams.map((r) => r.nextEvent("closed", 20_000)));
+    const toldAfterMs = performance.now() - soldAt;
+    for (const t of told) expect(t.data).toMatchObject({ status: "soldout", code: "SOLD_OUT" });
+    console.log(`honest line: 30 streams told of the sell-out ${Math.round(toldAfterMs)} ms after the last seat sold`);
+    await page.getByText("Sold out. No more tickets are available.").waitFor();
+    expect((await stack.admin("GET", `/admin/events/${eventId}/queue`)).body.status).toBe("soldout");
+    await Promise.all(streams.map((r) => r.close()));
     await page.close();
   });
 

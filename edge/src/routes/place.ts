@@ -17,7 +17,8 @@ export type Place =
 
 /** The fan's view straight from the state the join answered with: no second read. */
 function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
-  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null };
+  // the join's own read does not carry the leader's estimate: the isolate's last read does
+  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, honest: hubFor(eventId).snapshot?.honest ?? null };
   return fanView(snapshot, eventId, num, state.admitRate ?? hubFor(eventId).admitRate(), refreshIntervalSeconds(env), goneAhead);
 }
 

@@ -189,6 +189,22 @@ export async function moveQueue(deps: Deps, eventId: string, move: keyof typeof 
   return readQueue(deps, eventId);
 }
 
+/**
+ * Moves the sale to sold out once every seat is sold: called after each sale is recorded and
+ * on the leader's samples. A sale without a waiting room, or one already over, stays as it is.
+ */
+export async function soldOutWhenAllSold(deps: Deps, eventId: string, totalSeats: number): Promise<boolean> {
+  const sold = await deps.redis.scard(eventKeys(eventId).sold);
+  if (sold < totalSeats) return false;
+  try {
+    await moveQueue(deps, eventId, "soldout");
+    return true;
+  } catch (error) {
+    if (error instanceof QueueNotFoundError || error instanceof QueueStatusError) return false;
+    throw error;
+  }
+}
+
 const withRate = (deps: Deps, result: CapacityResult) => {
   const { config } = deps.admission;
   return { ...result, admissionRate: ceilingRate({ rate: null }, result.tps, config).rate };

@@ -57,6 +57,8 @@ export interface SamplerOptions {
   /** purchase latency p95 and rate are taken over this window (the adaptive rate's) */
   latencyWindowMs: number;
   onError?: (eventId: string, error: unknown) => void;
+  /** each sample once written (the honest line publishes its estimate from it) */
+  onSample?: (eventId: string, sample: StoredSample) => Promise<void> | void;
 }
 
 export class DashboardSampler {
@@ -73,6 +75,7 @@ export class DashboardSampler {
     if (last !== undefined && now - last < SAMPLE_EVERY_MS && now >= last) return;
     this.last.set(eventId, now);
     const p: Promise<void> = this.record(eventId, now, { waiting: result.waiting, active: result.active, unclaimed: result.unclaimed, target: rate, ceiling })
+      .then((sample) => this.o.onSample?.(eventId, sample))
       .then(
         () => undefined,
         (error: unknown) => this.o.onError?.(eventId, error),

@@ -24,6 +24,7 @@ import { CURRENCY } from "../events/service.ts";
 import { orderCommitted, findOrderByIdempotencyKey, insertOrder, orderSeats, soldAmong, type NewOrder } from "../orders/repository.ts";
 import { toOrderView, type OrderView } from "../orders/service.ts";
 import { releaseSessionHolds, sessionHolds } from "../holds/session-holds.ts";
+import { soldOutWhenAllSold } from "../admission/service.ts";
 import { HoldNotFoundError, IdempotencyKeyReusedError, NotHoldOwnerError, PurchaseInProgressError } from "../../errors.ts";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -231,6 +232,8 @@ function compensation(p: Purchase, orderId: string, seatIds: string[], windowMs:
         run: async () => {
           expectOk(await scripts.completePurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, idempotencyKey: p.idemKey, record, recordMs: IDEMPOTENCY_TTL_MS }));
           await releaseSessionHolds(deps.redis, entry.keys, session.sid, holdId);
+          // the last seat: the sale moves to sold out now (if this fails, the leader's next sample does it)
+          await soldOutWhenAllSold(deps, entry.event.id, entry.seats.length).catch(() => false);
         },
       });
     },
