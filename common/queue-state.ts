@@ -45,6 +45,8 @@ export const QUEUE_STATE_FIELDS = {
   claimSeconds: "setting: how long an admitted fan has to claim",
   adaptive: "setting: 1 = back off when purchase latency rises, 0 = never",
   maxWaiting: "setting: most fans who may wait (0 or absent = no limit)",
+  minChance: "setting: percent; the line takes no new place where a fan's chance of tickets would be below it (absent = never)",
+  honestStop: "the first position whose chance is below minChance (the leader, from `honest`): a new place there is refused; absent = none",
   eventName: "what the waiting room page shows: the event's name",
   venue: "what the waiting room page shows: the venue",
   startsAt: "what the waiting room page shows: when the event starts (ms)",

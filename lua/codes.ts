@@ -41,6 +41,8 @@ export const JoinCode = {
   RATE_LIMITED: -4,
   /** the line is being restored (lua/includes/lineRestoring.lua): nobody is placed */
   RESTORING: -5,
+  /** the new place would be where tickets are unlikely (the leader's honestStop, from the organiser's minChance) */
+  LINE_STOPPED: -6,
 } as const;
 export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
 

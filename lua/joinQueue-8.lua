@@ -24,7 +24,7 @@
   KEYS[2] queue       zset    waiting ticketId -> queue number
   KEYS[3] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[4] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[5] queueState  hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt; replacedTotal (HINCRBY)
+  KEYS[5] queueState  hash    status, vouchedRun, ahead, maxWaiting, honestStop, admitRate, opensAt, eventName, venue, startsAt; replacedTotal (HINCRBY)
   KEYS[6] serving     string  serving pointer
   KEYS[7] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[8] lost        zset    queue numbers a restore found without a ticket, awaiting their fan
@@ -56,6 +56,8 @@
      -3  QUEUE_FULL    maxWaiting fans already wait
      -4  RATE_LIMITED  this IP used its new places for the window; detail = when the window resets (ms)
      -5  RESTORING     the line is being restored: nobody is placed
+     -6  LINE_STOPPED  the new place would be at or past honestStop (the leader's, from the
+                       organiser's minChance): tickets are unlikely there, so no new place
 ]]
 -- @include lineRestoring
 -- @include earlyNumbers
@@ -64,7 +66,7 @@ local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 
-local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead')
+local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'honestStop')
 local status = state[1]
 local restoring = lineRestoring(status, state[8], state[9])
 local serving = tonumber(redis.call('GET', KEYS[6]) or '0')
@@ -152,6 +154,7 @@ if nKeys > 0 then
 end
 local reset = (math.floor(now / window) + 1) * window
 local maxWaiting = tonumber(state[2] or '0')
+local stopAt = tonumber(state[10] or '0') or 0
 
 local accepted = {}
 for i = 0, n - 1 do
@@ -179,6 +182,8 @@ for i = 0, n - 1 do
       codes[i + 1], details[i + 1] = -4, reset
     elseif maxWaiting > 0 and waiting + #accepted >= maxWaiting then
       codes[i + 1] = -3
+    elseif stopAt > 0 and waiting + #accepted + 1 >= stopAt then
+      codes[i + 1] = -6
     else
       if used[ip] then taken[ip] = taken[ip] + 1 end
       accepted[#accepted + 1] = i

@@ -12,7 +12,7 @@
   KEYS[4] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[5] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, honest
+  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, honest, honestStop
 
   ARGV[1] now (ms)
   ARGV[2] presence grace (ms): waiting tickets not seen since now - grace have left
@@ -22,7 +22,7 @@
   ARGV[6 .. 5+n]    ticket ids present now
   ARGV[6+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, honest }
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, honest, honestStop }
     status "" = the line is being restored (includes/lineRestoring.lua; never read as open):
       nothing else is read or written, presence and departures wait for the restore
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
@@ -31,12 +31,13 @@
       after a restore who came back once the pointer had passed them; they are served first),
       ascending, at most ARGV[3]
     honest = the leader's estimate of what the sale has left (common/honest-line.ts), "" if none
+    honestStop = the first position where the line takes no new place (minChance), "" if none
 ]]
 -- @include lineRestoring
 -- @include earlyNumbers
 local guard = redis.call('HMGET', KEYS[7], 'status', 'vouchedRun', 'ahead')
 if lineRestoring(guard[1], guard[2], guard[3]) then
-  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, '' }
+  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, '', '' }
 end
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[5])
@@ -79,7 +80,7 @@ end
 
 local early = earlyNumbers(KEYS[3], serving, tonumber(ARGV[3]))
 
-local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt', 'honest')
+local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt', 'honest', 'honestStop')
 return {
   tonumber(redis.call('GET', KEYS[1]) or '0'),
   serving,
@@ -97,4 +98,5 @@ return {
   state[8] or '',
   early,
   state[9] or '',
+  state[10] or '',
 }

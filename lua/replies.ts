@@ -85,10 +85,12 @@ export interface LineRead extends Announced {
   early: number[];
   /** the leader's estimate of what the sale has left, for each fan's chance; null when none was published */
   honest: HonestEstimate | null;
+  /** the first position where the line takes no new place (the organiser's minChance); null when it takes every place */
+  honestStop: number | null;
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, honest] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, honest, honestStop] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -100,6 +102,7 @@ export function decodeLineRead(raw: Raw): LineRead {
     restoredAt: positiveNumber(restoredAt),
     early: numbers(early),
     honest: decodeEstimate(text(honest)),
+    honestStop: positiveNumber(honestStop),
   };
 }
 

@@ -34,7 +34,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number };
+  settings: { maxActive: number; rate: number; minChance?: number | null };
   restoredAt?: number | null;
   restoreKind?: string | null;
   replacedTotal?: number | null;
@@ -175,6 +175,7 @@ function showQueue(q: QueueView): void {
   byId<HTMLButtonElement>("close").disabled = q.status === "soldout";
   if (document.activeElement !== byId("rate")) byId<HTMLInputElement>("rate").placeholder = fmt(q.rates.ceiling, 3);
   if (document.activeElement !== byId("max-active")) byId<HTMLInputElement>("max-active").placeholder = String(q.settings.maxActive);
+  if (document.activeElement !== byId("min-chance")) byId<HTMLInputElement>("min-chance").placeholder = q.settings.minChance ? String(q.settings.minChance) : "never";
 }
 
 // the origin restored the line after Redis lost it: when, how much was lost, fans put back
@@ -303,6 +304,13 @@ byId("max-active-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const maxActive = Number(byId<HTMLInputElement>("max-active").value);
   if (await act(byId("max-active-submit"), "PATCH", "/queue", { maxActive }, (q) => "maxActive set to " + fmt(q.settings.maxActive, 0) + ".")) byId<HTMLInputElement>("max-active").value = "";
+});
+byId("min-chance-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const raw = byId<HTMLInputElement>("min-chance").value;
+  const minChance = raw === "" ? null : Number(raw);
+  const said = (q: QueueView) => (q.settings.minChance ? "The line stops where the chance of tickets falls below " + q.settings.minChance + " %." : "The line never stops early.");
+  if (await act(byId("min-chance-submit"), "PATCH", "/queue", { minChance }, said)) byId<HTMLInputElement>("min-chance").value = "";
 });
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener("resize", () => {

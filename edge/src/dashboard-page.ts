@@ -75,6 +75,9 @@ export function dashboardPage(eventId: string): string {
 <form id="max-active-form"><div><label for="max-active">maxActive (fans in the purchase area at once)</label>
 <input id="max-active" name="max-active" type="number" min="1" max="10000000" step="1" inputmode="numeric" required></div>
 <button type="submit" id="max-active-submit">Set maxActive</button></form>
+<form id="min-chance-form"><div><label for="min-chance">Stop the line below this chance of tickets (percent, empty = never)</label>
+<input id="min-chance" name="min-chance" type="number" min="1" max="50" step="1" inputmode="numeric"></div>
+<button type="submit" id="min-chance-submit">Set</button></form>
 <p id="notice" role="status"></p>
 </section>
 <section aria-labelledby="charts-heading">

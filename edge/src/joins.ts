@@ -36,7 +36,7 @@ export type JoinOutcome =
   | { kind: "joined" | "waiting"; tid: string; num: number; goneAhead: number; state: LineState; replaced?: boolean }
   | { kind: "admitted"; tid: string; deadline: number }
   | { kind: "rate-limited"; resetAt: number }
-  | { kind: "no-queue" | "sale-ended" | "queue-full" }
+  | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" }
   | { kind: "restoring" };
 
 /** The limiter's bucket keys for one IP, named as @upstash/ratelimit's sliding window names them (`prefix` = the event's join limiter prefix). */
@@ -87,6 +87,8 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
         return { kind: "queue-full" };
       case JoinCode.RESTORING:
         return { kind: "restoring" };
+      case JoinCode.LINE_STOPPED:
+        return { kind: "line-stopped" };
       default:
         throw new Error(`joinQueue returned unknown code ${code}`);
     }

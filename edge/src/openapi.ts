@@ -270,6 +270,7 @@ export const edgeOpenApi: Json = {
           "400": badPath,
           "404": noEvent,
           "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "409": failure("No new place: the seats left are expected to go to fans already in line (the organiser's minChance; a caller with a valid ticket keeps its place)", ["LINE_STOPPED"]),
           "410": failure("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
           "429": failure("Too many new joins from this client IP; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
           "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING"]),

@@ -178,6 +178,31 @@ describe("fan journey in a browser", () => {
     expect(last.chance).toEqual({ label: "unlikely", percent: expect.any(Number), text: "unlikely" });
     expect(last.chance!.percent).toBeLessThan(first.chance!.percent);
 
+    // the organiser stops the line where the chance falls below 20 %: no new place past it,
+    // while every fan in line keeps theirs; cleared, the line takes new places again
+    expect((await stack.admin("PATCH", `/admin/events/${eventId}/queue`, { minChance: 20 })).body.settings.minChance).toBe(20);
+    const join = () => fetch(`${stack.edgeUrl}/queue/${eventId}/join`, { method: "POST" });
+    // until the leader and the edge have seen the setting (a tick each), joins still get places
+    let placedBefore = 0;
+    let stopped = await join();
+    for (let i = 0; i < 100 && stopped.status !== 409; i++) {
+      if (stopped.status === 201) placedBefore++;
+      await Bun.sleep(100);
+      stopped = await join();
+    }
+    expect(stopped.status).toBe(409);
+    expect(await stopped.json()).toEqual({ code: "LINE_STOPPED", message: expect.stringContaining("not taking new places") });
+    for (let i = 0; i < 5; i++) expect((await join()).status).toBe(409);
+    expect(Number(await redis.get(eventKeys(eventId).seq))).toBe(30 + placedBefore);
+    expect((await status(tickets[29]!)).position).toBe(30);
+    expect((await stack.admin("PATCH", `/admin/events/${eventId}/queue`, { minChance: null })).body.settings.minChance).toBeNull();
+    let reopened = await join();
+    for (let i = 0; i < 100 && reopened.status !== 201; i++) {
+      await Bun.sleep(100);
+      reopened = await join();
+    }
+    expect(reopened.status).toBe(201);
+
     // a fan at the back sees it on the page, in words and with the number
     const page = await fanPage(browser);
     await page.goto(`${stack.edgeUrl}/events/${eventId}`);

@@ -4,7 +4,11 @@ import { error, json } from "../http.ts";
 import { RESTORING_MESSAGE, RESTORING_NEW_FAN_MESSAGE, restoringError } from "../restoring.ts";
 import { findOrMakePlace, type Place } from "./place.ts";
 
-export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "restoring" }>): Response {
+/** What a fan who comes when the line has stopped is told. */
+export const LINE_STOPPED_MESSAGE =
+  "The seats left are expected to go to fans already in line, so the waiting room is not taking new places. If seats come back, it opens again.";
+
+export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "restoring" }>): Response {
   switch (place.kind) {
     case "no-queue":
       return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
@@ -12,6 +16,8 @@ export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ende
       return error(410, "SALE_ENDED", "The sale has ended.");
     case "queue-full":
       return error(503, "QUEUE_FULL", "The waiting room is full; try again in a minute.", { "retry-after": "60" });
+    case "line-stopped":
+      return error(409, "LINE_STOPPED", LINE_STOPPED_MESSAGE);
     case "restoring":
       return restoringError(place.held ? RESTORING_MESSAGE : RESTORING_NEW_FAN_MESSAGE);
   }

@@ -9,6 +9,7 @@ import { htmlResponse as html } from "../html.ts";
 import { messagePage, waitingRoomPage } from "../page.ts";
 import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { salePage } from "../sale-page.ts";
+import { LINE_STOPPED_MESSAGE } from "./join.ts";
 import { findOrMakePlace } from "./place.ts";
 
 export async function page(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
@@ -46,5 +47,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
       return html(messagePage("Sale ended", "This sale has ended. Thank you for your patience."), 410);
     case "queue-full":
       return html(messagePage("The waiting room is full", "Too many fans are waiting right now. Please try again in a minute."), 503, { "retry-after": "60" });
+    case "line-stopped":
+      return html(messagePage("Tickets are unlikely now", LINE_STOPPED_MESSAGE), 409);
   }
 }

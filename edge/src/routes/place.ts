@@ -11,14 +11,16 @@ import { refreshIntervalSeconds } from "./view.ts";
 export type Place =
   | { kind: "joined" | "waiting"; tid: string; num: number; ticket: string; setCookie: string | null; view: FanView; about: Snapshot["about"] }
   | { kind: "admitted"; tid: string; num: number; ticket: string }
-  | { kind: "no-queue" | "sale-ended" | "queue-full" }
+  /** line-stopped: a new place would be where tickets are unlikely (the organiser's minChance), so none is given */
+  | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" }
   /** the line is being restored after Redis lost it; `held`: the fan holds a valid ticket (and keeps that place) */
   | { kind: "restoring"; held: boolean };
 
 /** The fan's view straight from the state the join answered with: no second read. */
 function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
   // the join's own read does not carry the leader's estimate: the isolate's last read does
-  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, honest: hubFor(eventId).snapshot?.honest ?? null };
+  const last = hubFor(eventId).snapshot;
+  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, honest: last?.honest ?? null, honestStop: last?.honestStop ?? null };
   return fanView(snapshot, eventId, num, state.admitRate ?? hubFor(eventId).admitRate(), refreshIntervalSeconds(env), goneAhead);
 }
 

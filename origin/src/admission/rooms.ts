@@ -21,6 +21,8 @@ export interface RoomSettings {
   claimSeconds?: number;
   adaptive?: boolean;
   maxWaiting?: number;
+  /** percent, or null to never stop the line */
+  minChance?: number | null;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -34,6 +36,7 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("claimSeconds", room.claimSeconds);
   put("adaptive", room.adaptive === null ? null : room.adaptive ? 1 : 0);
   put("maxWaiting", room.maxWaiting);
+  put("minChance", room.minChance);
   return { set, remove };
 }
 
@@ -51,6 +54,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     claimSeconds: n(hash.claimSeconds),
     adaptive: hash.adaptive === undefined || hash.adaptive === "" ? null : hash.adaptive === "1",
     maxWaiting: n(hash.maxWaiting),
+    minChance: n(hash.minChance),
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

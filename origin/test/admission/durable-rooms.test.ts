@@ -40,28 +40,34 @@ describe("the waiting room in MySQL", () => {
     expect(await version()).toBe(1);
     expect(await h.call("POST", path, { headers: admin(), body: {} })).toMatchObject({ status: 409, body: { code: "QUEUE_EXISTS" } });
 
-    expect((await h.call("PATCH", path, { headers: admin(), body: { rate: null, maxActive: 7, sessionSeconds: 120, maxWaiting: 500 } })).status).toBe(200);
-    expect(await row(eventId)).toMatchObject({ rate: null, max_active: 7, session_seconds: 120, max_waiting: 500, claim_seconds: 30, version: 2 });
-    expect(await h.redis.hmget(eventKeys(eventId).queueState, "rate", "maxActive", "maxWaiting")).toEqual([null, "7", "500"]);
+    expect((await h.call("PATCH", path, { headers: admin(), body: { rate: null, maxActive: 7, sessionSeconds: 120, maxWaiting: 500, minChance: 15 } })).status).toBe(200);
+    expect(await row(eventId)).toMatchObject({ rate: null, max_active: 7, session_seconds: 120, max_waiting: 500, min_chance: 15, claim_seconds: 30, version: 2 });
+    expect(await h.redis.hmget(eventKeys(eventId).queueState, "rate", "maxActive", "maxWaiting", "minChance")).toEqual([null, "7", "500", "15"]);
     expect(await version()).toBe(2);
+    // minChance null: the line never stops early again, in MySQL and Redis alike
+    const cleared = await h.call("PATCH", path, { headers: admin(), body: { minChance: null } });
+    expect(cleared.body.settings.minChance).toBeNull();
+    expect(await row(eventId)).toMatchObject({ min_chance: null, version: 3 });
+    expect(await h.redis.hget(eventKeys(eventId).queueState, "minChance")).toBeNull();
+    for (const minChance of [0, 51, 2.5, "10"]) expect((await h.call("PATCH", path, { headers: admin(), body: { minChance } })).status).toBe(400);
 
     // a refused PATCH writes nothing anywhere
     expect((await h.call("PATCH", path, { headers: admin(), body: { maxActive: 0 } })).status).toBe(400);
-    expect(await row(eventId)).toMatchObject({ max_active: 7, version: 2 });
+    expect(await row(eventId)).toMatchObject({ max_active: 7, version: 3 });
 
     expect((await h.call("POST", `${path}/pause`, { headers: admin() })).body.status).toBe("paused");
-    expect(await row(eventId)).toMatchObject({ status: "paused", version: 3 });
+    expect(await row(eventId)).toMatchObject({ status: "paused", version: 4 });
     // the same status again changes nothing
     expect((await h.call("POST", `${path}/pause`, { headers: admin() })).status).toBe(200);
-    expect(await row(eventId)).toMatchObject({ version: 3 });
+    expect(await row(eventId)).toMatchObject({ version: 4 });
     expect((await h.call("POST", `${path}/resume`, { headers: admin() })).body.status).toBe("open");
-    expect(await row(eventId)).toMatchObject({ status: "open", version: 4 });
+    expect(await row(eventId)).toMatchObject({ status: "open", version: 5 });
     expect((await h.call("POST", `${path}/close`, { headers: admin(), body: { reason: "closed" } })).body.status).toBe("closed");
-    expect(await row(eventId)).toMatchObject({ status: "closed", close_reason: "closed", version: 5 });
+    expect(await row(eventId)).toMatchObject({ status: "closed", close_reason: "closed", version: 6 });
     expect(await h.call("POST", `${path}/resume`, { headers: admin() })).toMatchObject({ status: 409, body: { code: "QUEUE_STATUS_CONFLICT" } });
-    expect(await row(eventId)).toMatchObject({ status: "closed", version: 5 });
+    expect(await row(eventId)).toMatchObject({ status: "closed", version: 6 });
     expect(await h.redis.hget(eventKeys(eventId).queueState, "status")).toBe("closed");
-    expect(await version()).toBe(5);
+    expect(await version()).toBe(6);
   });
 
   test("a change that reached MySQL but not Redis is written into Redis by the leader", async () => {

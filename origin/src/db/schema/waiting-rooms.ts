@@ -22,6 +22,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   /** null = the origin's default (ADMISSION_ADAPTIVE) */
   adaptive: boolean("adaptive"),
   maxWaiting: int("max_waiting"),
+  /** percent: the line takes no new place where a fan's chance of tickets would be below it; null = never stops */
+  minChance: int("min_chance"),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

@@ -4,10 +4,12 @@
  * claim) and the orders so far (MySQL: how many, and how many seats each) into the estimate
  * of common/honest-line.ts and writes it into the queue-state hash as `honest`. Every edge
  * isolate reads it with the line's state on its next tick and tells each waiting fan their
- * chance. When every seat is sold the sale moves to sold out by itself (as an organiser's
- * close would), and every waiting fan's stream is told on the isolate's next tick.
+ * chance. With the organiser's `minChance`, it also publishes `honestStop`: the first position
+ * whose chance is below it, where the edge takes no new place. When every seat is sold the
+ * sale moves to sold out by itself (as an organiser's close would), and every waiting fan's
+ * stream is told on the isolate's next tick.
  */
-import { encodeEstimate, estimate, type SaleFacts } from "../../../../common/honest-line.ts";
+import { encodeEstimate, estimate, positionBelow, type SaleFacts } from "../../../../common/honest-line.ts";
 import type { Deps } from "../../deps.ts";
 import { soldOutWhenAllSold } from "./service.ts";
 
@@ -59,7 +61,14 @@ export class HonestLine {
       orderSeatsSquared: stats.squares,
       perOrderLimit: entry.event.perOrderLimit,
     };
-    await this.deps.redis.hset(entry.keys.queueState, "honest", encodeEstimate(estimate(facts)));
+    const e = estimate(facts);
+    // the organiser's threshold: the first position whose chance is below it takes no new place
+    const minChance = Number(await this.deps.redis.hget(entry.keys.queueState, "minChance")) || 0;
+    const stop = minChance > 0 ? positionBelow(e, minChance / 100) : null;
+    const write = this.deps.redis.multi().hset(entry.keys.queueState, "honest", encodeEstimate(e));
+    if (stop === null) write.hdel(entry.keys.queueState, "honestStop");
+    else write.hset(entry.keys.queueState, "honestStop", stop);
+    await write.exec();
   }
 
   private async orderStats(eventId: string): Promise<OrderStats> {
