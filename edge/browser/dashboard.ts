@@ -34,7 +34,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number };
+  settings: { maxActive: number; rate: number; challenge?: string; challengeFailure?: string };
   restoredAt?: number | null;
   restoreKind?: string | null;
   replacedTotal?: number | null;
@@ -175,6 +175,12 @@ function showQueue(q: QueueView): void {
   byId<HTMLButtonElement>("close").disabled = q.status === "soldout";
   if (document.activeElement !== byId("rate")) byId<HTMLInputElement>("rate").placeholder = fmt(q.rates.ceiling, 3);
   if (document.activeElement !== byId("max-active")) byId<HTMLInputElement>("max-active").placeholder = String(q.settings.maxActive);
+  // the organiser's choice as the origin holds it, unless they are choosing right now
+  const form = byId("challenge-form");
+  if (!form.contains(document.activeElement) && !form.dataset.dirty) {
+    byId<HTMLSelectElement>("challenge").value = q.settings.challenge ?? "off";
+    byId<HTMLSelectElement>("challenge-failure").value = q.settings.challengeFailure ?? "refuse";
+  }
 }
 
 // the origin restored the line after Redis lost it: when, how much was lost, fans put back
@@ -303,6 +309,14 @@ byId("max-active-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const maxActive = Number(byId<HTMLInputElement>("max-active").value);
   if (await act(byId("max-active-submit"), "PATCH", "/queue", { maxActive }, (q) => "maxActive set to " + fmt(q.settings.maxActive, 0) + ".")) byId<HTMLInputElement>("max-active").value = "";
+});
+byId("challenge-form").addEventListener("change", () => (byId("challenge-form").dataset.dirty = "1"));
+byId("challenge-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const challenge = byId<HTMLSelectElement>("challenge").value;
+  const challengeFailure = byId<HTMLSelectElement>("challenge-failure").value;
+  const said = (q: QueueView) => "Challenge: " + (q.settings.challenge ?? challenge) + "; a failed one is " + (q.settings.challengeFailure === "infinite" ? "sent to an infinite queue." : "refused.");
+  if (await act(byId("challenge-submit"), "PATCH", "/queue", { challenge, challengeFailure }, said)) delete byId("challenge-form").dataset.dirty;
 });
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener("resize", () => {

@@ -75,6 +75,11 @@ export function dashboardPage(eventId: string): string {
 <form id="max-active-form"><div><label for="max-active">maxActive (fans in the purchase area at once)</label>
 <input id="max-active" name="max-active" type="number" min="1" max="10000000" step="1" inputmode="numeric" required></div>
 <button type="submit" id="max-active-submit">Set maxActive</button></form>
+<form id="challenge-form"><div><label for="challenge">Challenge before a new place</label>
+<select id="challenge" name="challenge"><option value="off">Off</option><option value="pow">Proof-of-work (invisible)</option></select></div>
+<div><label for="challenge-failure">A failed or missing challenge gets</label>
+<select id="challenge-failure" name="challenge-failure"><option value="refuse">Refused (403)</option><option value="infinite">An infinite queue</option></select></div>
+<button type="submit" id="challenge-submit">Set challenge</button></form>
 <p id="notice" role="status"></p>
 </section>
 <section aria-labelledby="charts-heading">

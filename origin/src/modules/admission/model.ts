@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { QUEUE_STATUSES } from "../../../../common/queue-state.ts";
+import { CHALLENGE_FAILURES, CHALLENGE_MODES, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
 import { eventIdSchema, integer } from "../shared/model.ts";
 
 /** One literal schema per value, as a tuple, so the route types keep each value. */
@@ -17,6 +17,12 @@ const sessionSeconds = integer({ minimum: 10, maximum: 86_400, description: "how
 const claimSeconds = integer({ minimum: 5, maximum: 3600, description: "how long an admitted fan has to claim their turn before the slot is reclaimed" });
 const adaptive = t.Boolean({ description: "back off when purchase latency rises and creep back when healthy, never above the rate" });
 const maxWaiting = integer({ minimum: 0, maximum: 100_000_000, description: "most fans who may wait (0 = no limit)" });
+const challenge = t.Union(literals(CHALLENGE_MODES), {
+  description: "what a new place needs first: off, or pow (a proof-of-work the waiting page solves by itself in a Web Worker; apps get it from GET /queue/{eventId}/challenge at the edge)",
+});
+const challengeFailure = t.Union(literals(CHALLENGE_FAILURES), {
+  description: "what a join without a good solution gets: refuse (403 CHALLENGE_REQUIRED) or infinite (a place that looks real but never moves, never reaches the sale and cannot be claimed)",
+});
 
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
@@ -28,6 +34,8 @@ export const queueOpenBody = t.Optional(t.Object(
     claimSeconds: t.Optional(claimSeconds),
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
+    challenge: t.Optional(challenge),
+    challengeFailure: t.Optional(challengeFailure),
   },
   { additionalProperties: false },
 ));
@@ -40,6 +48,8 @@ export const queueSettingsBody = t.Object(
     claimSeconds: t.Optional(claimSeconds),
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
+    challenge: t.Optional(challenge),
+    challengeFailure: t.Optional(challengeFailure),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -64,6 +74,8 @@ export const queueView = t.Object(
       claimSeconds: t.Number(),
       adaptive: t.Boolean(),
       maxWaiting: t.Union([integer(), t.Null()]),
+      challenge,
+      challengeFailure,
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),

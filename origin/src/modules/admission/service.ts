@@ -60,6 +60,8 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       claimSeconds: settings.claimSeconds,
       adaptive: settings.adaptive,
       maxWaiting: settings.maxWaiting,
+      challenge: settings.challenge,
+      challengeFailure: settings.challengeFailure,
     },
     rates: {
       ceiling: ceiling.rate,
@@ -120,6 +122,8 @@ export async function openWaitingRoom(
     claimSeconds: settings.claimSeconds ?? null,
     adaptive: settings.adaptive ?? null,
     maxWaiting: settings.maxWaiting ?? null,
+    challenge: settings.challenge ?? null,
+    challengeFailure: settings.challengeFailure ?? null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -166,6 +170,8 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.claimSeconds !== undefined) values.claimSeconds = body.claimSeconds;
     if (body.adaptive !== undefined) values.adaptive = body.adaptive;
     if (body.maxWaiting !== undefined) values.maxWaiting = body.maxWaiting;
+    if (body.challenge !== undefined) values.challenge = body.challenge;
+    if (body.challengeFailure !== undefined) values.challengeFailure = body.challengeFailure;
     return values;
   });
   return readQueue(deps, eventId);
