@@ -1,4 +1,4 @@
-import type { JoinOutcome, JoinRequest } from "./joins.ts";
+import type { JoinAnswer, JoinRequest } from "./joins.ts";
 
 /** Bindings of the edge Worker: secrets (`wrangler secret put`, `.dev.vars` locally) and `[vars]`. */
 import { PRESENCE_GRACE } from "../../common/shared-settings.ts";
@@ -31,6 +31,11 @@ export const edgeVariables = declareVariables("edge", {
   ADMIN_LIMIT_PER_MINUTE: { default: 300, above: 0, doc: "organiser (admin) requests per client IP per event per minute; the dashboard polls once a second" },
   RATE_LIMIT_TIMEOUT_MS: { default: 1000, above: 0, doc: "how long the edge's limiters wait for Redis" },
   MAX_BODY_BYTES: { default: 64 * 1024, above: 0, doc: "largest request body forwarded to the origin (larger: 413)" },
+  CHALLENGE_SECRET: { unset: "derived from the signing TICKET_SECRET", doc: "HMAC secret that signs proof-of-work challenges and marks the tickets of infinite-queue places" },
+  CHALLENGE_TTL_SECONDS: { default: 300, above: 0, max: 3600, doc: "how long a proof-of-work challenge may be solved and used; a spent solution stays spent as long" },
+  POW_DIFFICULTY: { default: 50_000, above: 0, max: 100_000_000, doc: "base proof-of-work difficulty: the challenge's maxnumber (a solver tries about half as many SHA-256 hashes on average)" },
+  POW_FREE_PLACES: { default: 3, above: 0, doc: "new places an IP takes within the join limiter's window at the base difficulty; each one more doubles the difficulty" },
+  POW_MAX_DIFFICULTY: { default: 5_000_000, above: 0, max: 1_000_000_000, doc: "the most the doubling asks of a fast IP" },
 });
 type EdgeVariable = keyof typeof edgeVariables;
 
@@ -58,12 +63,17 @@ export interface Env {
   ADMIN_LIMIT_PER_MINUTE?: string;
   RATE_LIMIT_TIMEOUT_MS?: string;
   MAX_BODY_BYTES?: string;
+  CHALLENGE_SECRET?: string;
+  CHALLENGE_TTL_SECONDS?: string;
+  POW_DIFFICULTY?: string;
+  POW_FREE_PLACES?: string;
+  POW_MAX_DIFFICULTY?: string;
 }
 
 /** What the edge uses of the JoinBatcher namespace binding (declared here so code shared with the origin's type checks needs no Workers types). */
 export interface BatcherNamespace<Id = unknown> {
   idFromName(name: string): Id;
-  get(id: Id): { join(eventId: string, request: JoinRequest): Promise<JoinOutcome> };
+  get(id: Id): { join(eventId: string, request: JoinRequest): Promise<JoinAnswer> };
 }
 
 export interface Config {
@@ -81,6 +91,10 @@ export interface Config {
   adminLimitPerMinute: number;
   rateLimitTimeoutMs: number;
   maxBodyBytes: number;
+  challengeTtlSeconds: number;
+  powDifficulty: number;
+  powFreePlaces: number;
+  powMaxDifficulty: number;
 }
 
 /** A positive number, at most its declared `max`; unset is its declared default. */
@@ -167,6 +181,10 @@ export function config(env: Env): Config {
       adminLimitPerMinute: positive(env, "ADMIN_LIMIT_PER_MINUTE"),
       rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS"),
       maxBodyBytes: positive(env, "MAX_BODY_BYTES"),
+      challengeTtlSeconds: positive(env, "CHALLENGE_TTL_SECONDS"),
+      powDifficulty: Math.floor(positive(env, "POW_DIFFICULTY")),
+      powFreePlaces: Math.floor(positive(env, "POW_FREE_PLACES")),
+      powMaxDifficulty: Math.max(Math.floor(positive(env, "POW_MAX_DIFFICULTY")), Math.floor(positive(env, "POW_DIFFICULTY"))),
     };
     cache.set(env, c);
   }

@@ -17,7 +17,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
 
   let place: Awaited<ReturnType<typeof findOrMakePlace>>;
   try {
-    place = await findOrMakePlace(request, env, eventId);
+    place = await findOrMakePlace(request, env, eventId, { page: true });
   } catch (e) {
     // Redis cannot be reached: a page a person can read, and a browser that retries
     console.error("waiting room page: the line cannot be reached", e);
@@ -31,7 +31,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      return html(waitingRoomPage(eventId, place.view, place.about), 200, headers);
+      return html(waitingRoomPage(eventId, place.view, place.about, false, place.challenge), 200, headers);
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null));
@@ -40,6 +40,9 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
       // restored, whose stream reconnects and shows the position once it is back
       if (place.held) return html(waitingRoomPage(eventId, null, null, true));
       return html(messagePage("Please wait a moment", "We are restoring the waiting room. This page will let you in shortly; refresh in a few seconds."), 503, { "retry-after": String(RESTORING_RETRY_SECONDS) });
+    case "challenge":
+      // the event asks a proof-of-work before a new place: the page solves it by itself, then joins
+      return html(waitingRoomPage(eventId, null, null, false, "pow", true));
     case "no-queue":
       return html(messagePage("Event not found", "There is no sale for this event."), 404);
     case "sale-ended":
