@@ -34,9 +34,11 @@ export function lineStatus(raw: string | null | undefined): LineStatus {
 /**
  * What a new place needs first, per event. `off`: nothing. `pow`: a proof-of-work the
  * edge signed and verifies offline (edge/src/challenge.ts), solved by the waiting page in a
- * Web Worker; each solution buys one place, once.
+ * Web Worker. `turnstile`: a Cloudflare Turnstile token from the widget on the page,
+ * checked with siteverify at the edge (edge/src/turnstile.ts). Each solution or token buys
+ * one place, once.
  */
-export const CHALLENGE_MODES = ["off", "pow"] as const;
+export const CHALLENGE_MODES = ["off", "pow", "turnstile"] as const;
 export type ChallengeMode = (typeof CHALLENGE_MODES)[number];
 
 /**

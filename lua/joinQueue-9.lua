@@ -22,8 +22,10 @@
 
   With the event's `challenge` set to `pow`, a new place also needs a proof-of-work
   solution the edge verified (signature, expiry, event) before the call; here it is spent,
-  once: a solution id already in `challengeUsed` (or twice in one batch) is no solution. Its
-  difficulty must be at least what the IP needs now: the base difficulty, doubled for each
+  once: a solution id already in `challengeUsed` (or twice in one batch) is no solution, nor
+  is one of the other kind (ids start with `pow:` or `turnstile:`, the mode they answer).
+  With `turnstile`, the same holds for the Turnstile token the edge had verified. A proof-
+  of-work's difficulty must be at least what the IP needs now: the base difficulty, doubled for each
   new place the IP took in the limiter's window beyond the free ones (capped), so an IP that
   joins fast pays more per place. A join without a good solution is refused, or, when
   `challengeFailure` is `infinite`, told INFINITE: it takes no number and writes nothing
@@ -57,8 +59,8 @@
   ARGV[11 + 6i]  fresh ticket id to use if the fan gets a new place
   ARGV[12 + 6i]  which IP of KEYS[10 ..] the join came from (1 = KEYS[10], KEYS[11]); 0 = not
                  limited and no challenge (trusted callers seeding a line: tests, benches)
-  ARGV[13 + 6i]  id of the proof-of-work solution the edge verified, or "" (none, or not good)
-  ARGV[14 + 6i]  that solution's difficulty, or 0
+  ARGV[13 + 6i]  id of the solution the edge verified (`pow:<id>` or `turnstile:<id>`), or "" (none, or not good)
+  ARGV[14 + 6i]  a proof-of-work's difficulty, or 0
 
   Returns { state, codes, numbers, details, next }
     state = { status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt,
@@ -80,7 +82,7 @@
      -7  CHALLENGE_HARDER  a good solution, easier than this IP needs now (not spent); detail = the difficulty needed
      -8  INFINITE          no good unspent solution, and challengeFailure is infinite; number = the
                            newest number handed out (none is taken), detail = fans who left
-    next, per join: the difficulty its IP needs for a new place after this batch (0: no challenge)
+    next, per join: the proof-of-work difficulty its IP needs for a new place after this batch (0: none asked)
 ]]
 -- @include lineRestoring
 -- @include earlyNumbers
@@ -183,7 +185,8 @@ local reset = (math.floor(now / window) + 1) * window
 local maxWaiting = tonumber(state[2] or '0')
 
 -- the challenge: which joins carry a good solution nobody spent yet
-local pow = state[10] == 'pow'
+local pow = state[10] == 'pow' or state[10] == 'turnstile'
+local kind = (state[10] or '') .. ':'
 local infinite = state[11] == 'infinite'
 local spent, spentArgs = {}, {}
 if pow then
@@ -227,11 +230,11 @@ for i = 0, n - 1 do
       codes[i + 1] = ARGV[9 + 6 * i] ~= '' and -5 or -1
     elseif status == 'soldout' or status == 'closed' then
       codes[i + 1] = -2
-    elseif pow and ip > 0 and (ARGV[13 + 6 * i] == '' or spent[ARGV[13 + 6 * i]]) then
+    elseif pow and ip > 0 and (string.sub(ARGV[13 + 6 * i], 1, #kind) ~= kind or spent[ARGV[13 + 6 * i]]) then
       if infinite then codes[i + 1] = -8 else codes[i + 1] = -6 end
     elseif used[ip] and used[ip] + taken[ip] >= limit then
       codes[i + 1], details[i + 1] = -4, reset
-    elseif pow and ip > 0 and tonumber(ARGV[14 + 6 * i]) < needed(used[ip] + taken[ip]) then
+    elseif state[10] == 'pow' and ip > 0 and tonumber(ARGV[14 + 6 * i]) < needed(used[ip] + taken[ip]) then
       codes[i + 1], details[i + 1] = -7, needed(used[ip] + taken[ip])
     elseif maxWaiting > 0 and waiting + #accepted >= maxWaiting then
       codes[i + 1] = -3
@@ -288,7 +291,7 @@ local nextNeeded = {}
 for i = 0, n - 1 do
   if codes[i + 1] == -8 then numbers[i + 1], details[i + 1] = tail, goneTotal end
   local ip = tonumber(ARGV[12 + 6 * i])
-  nextNeeded[i + 1] = (pow and ip > 0 and used[ip]) and needed(used[ip] + taken[ip]) or 0
+  nextNeeded[i + 1] = (state[10] == 'pow' and ip > 0 and used[ip]) and needed(used[ip] + taken[ip]) or 0
 end
 
 local early = earlyNumbers(KEYS[2], serving, 2000)

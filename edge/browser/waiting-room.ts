@@ -108,9 +108,42 @@ async function solve(min: number): Promise<string | null> {
   }
 }
 
+interface TurnstileApi {
+  render(el: HTMLElement, o: { sitekey: string; callback: (token: string) => void; "error-callback": () => void }): string;
+  reset(id: string): void;
+}
+let turnstileLoaded: Promise<TurnstileApi> | undefined;
+let turnstileWidget: string | undefined;
+
+/** A token from Cloudflare's Turnstile widget (shown in #turnstile); the fan may have to tick it. */
+async function turnstileToken(): Promise<string | null> {
+  turnstileLoaded ??= new Promise<TurnstileApi>((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
+    script.onload = () => resolve((window as unknown as { turnstile: TurnstileApi }).turnstile);
+    script.onerror = () => reject(new Error("the human check did not load"));
+    document.head.appendChild(script);
+  });
+  const api = await turnstileLoaded.catch(() => null);
+  if (!api) return null;
+  return new Promise<string | null>((resolve) => {
+    if (turnstileWidget !== undefined) api.reset(turnstileWidget);
+    else turnstileWidget = api.render(byId("turnstile"), { sitekey: pageData("turnstileSiteKey"), callback: resolve, "error-callback": () => resolve(null) });
+  });
+}
+
 /** POST join; with a challenge on, solved first (again, harder, when the edge asks for it). */
 async function postJoin(): Promise<Response> {
   const url = "/queue/" + eventId + "/join";
+  if (challenge === "turnstile") {
+    byId("state").textContent = "A quick check that you are a person, then you get your place.";
+    for (let attempt = 0; ; attempt++) {
+      const token = await turnstileToken();
+      const res = await fetch(url, { method: "POST", credentials: "same-origin", headers: token ? { "x-turnstile-token": token } : {} });
+      if (attempt >= 3 || (res.status !== 403 && res.status !== 503)) return res;
+      if (res.status === 503) await new Promise((r) => setTimeout(r, retryAfterMs(res)));
+    }
+  }
   if (challenge !== "pow") return fetch(url, { method: "POST", credentials: "same-origin" });
   byId("state").textContent = checkingWords;
   let min = 0;

@@ -71,7 +71,7 @@ export async function checkSolution(env: Env, eventId: string, header: string | 
   if (!Number.isFinite(expires) || expires * 1000 < Date.now()) return { ok: false, reason: "expired" };
   const difficulty = Number(params.difficulty);
   if (!Number.isSafeInteger(difficulty) || difficulty <= 0) return { ok: false, reason: "malformed" };
-  return { ok: true, solution: { id: good.signature.slice(0, 32), difficulty } };
+  return { ok: true, solution: { id: `pow:${good.signature.slice(0, 32)}`, difficulty } };
 }
 
 /**

@@ -76,7 +76,7 @@ export function dashboardPage(eventId: string): string {
 <input id="max-active" name="max-active" type="number" min="1" max="10000000" step="1" inputmode="numeric" required></div>
 <button type="submit" id="max-active-submit">Set maxActive</button></form>
 <form id="challenge-form"><div><label for="challenge">Challenge before a new place</label>
-<select id="challenge" name="challenge"><option value="off">Off</option><option value="pow">Proof-of-work (invisible)</option></select></div>
+<select id="challenge" name="challenge"><option value="off">Off</option><option value="pow">Proof-of-work (invisible)</option><option value="turnstile">Turnstile</option></select></div>
 <div><label for="challenge-failure">A failed or missing challenge gets</label>
 <select id="challenge-failure" name="challenge-failure"><option value="refuse">Refused (403)</option><option value="infinite">An infinite queue</option></select></div>
 <button type="submit" id="challenge-submit">Set challenge</button></form>

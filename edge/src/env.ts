@@ -36,6 +36,10 @@ export const edgeVariables = declareVariables("edge", {
   POW_DIFFICULTY: { default: 50_000, above: 0, max: 100_000_000, doc: "base proof-of-work difficulty: the challenge's maxnumber (a solver tries about half as many SHA-256 hashes on average)" },
   POW_FREE_PLACES: { default: 3, above: 0, doc: "new places an IP takes within the join limiter's window at the base difficulty; each one more doubles the difficulty" },
   POW_MAX_DIFFICULTY: { default: 5_000_000, above: 0, max: 1_000_000_000, doc: "the most the doubling asks of a fast IP" },
+  TURNSTILE_SITE_KEY: { unset: "events cannot ask Turnstile (the page has no widget to show)", doc: "Cloudflare Turnstile site key the waiting page's widget uses, for events whose challenge is `turnstile`" },
+  TURNSTILE_SECRET_KEY: { unset: "a Turnstile join is answered 503 CHALLENGE_UNAVAILABLE", doc: "Turnstile secret key (a secret binding) sent to siteverify" },
+  TURNSTILE_VERIFY_URL: { default: "https://challenges.cloudflare.com/turnstile/v0/siteverify", doc: "where Turnstile tokens are verified (a local stand-in in tests)" },
+  TURNSTILE_TIMEOUT_MS: { default: 3000, above: 0, doc: "how long a join waits for siteverify before answering 503 CHALLENGE_UNAVAILABLE" },
 });
 type EdgeVariable = keyof typeof edgeVariables;
 
@@ -68,6 +72,10 @@ export interface Env {
   POW_DIFFICULTY?: string;
   POW_FREE_PLACES?: string;
   POW_MAX_DIFFICULTY?: string;
+  TURNSTILE_SITE_KEY?: string;
+  TURNSTILE_SECRET_KEY?: string;
+  TURNSTILE_VERIFY_URL?: string;
+  TURNSTILE_TIMEOUT_MS?: string;
 }
 
 /** What the edge uses of the JoinBatcher namespace binding (declared here so code shared with the origin's type checks needs no Workers types). */
@@ -95,6 +103,8 @@ export interface Config {
   powDifficulty: number;
   powFreePlaces: number;
   powMaxDifficulty: number;
+  turnstileVerifyUrl: string;
+  turnstileTimeoutMs: number;
 }
 
 /** A positive number, at most its declared `max`; unset is its declared default. */
@@ -150,6 +160,14 @@ function signingKeys(env: Env): void {
   if (!valid) throw new EdgeConfigError("ACTIVE_SIGNING_KEYS must be a non-empty array of private P-256 JWKs, each with kid and d");
 }
 
+/** A URL binding with a declared default: unset is the default, set must be an http(s) URL. */
+function optionalUrl(env: Env, name: EdgeVariable): string {
+  const raw = env[name as keyof Env];
+  if (typeof raw !== "string" || raw.trim() === "") return String((edgeVariables[name] as EnvVariable).default);
+  url(env, name as keyof Env);
+  return raw.trim();
+}
+
 const cache = new WeakMap<Env, Config>();
 
 /**
@@ -185,6 +203,8 @@ export function config(env: Env): Config {
       powDifficulty: Math.floor(positive(env, "POW_DIFFICULTY")),
       powFreePlaces: Math.floor(positive(env, "POW_FREE_PLACES")),
       powMaxDifficulty: Math.max(Math.floor(positive(env, "POW_MAX_DIFFICULTY")), Math.floor(positive(env, "POW_DIFFICULTY"))),
+      turnstileVerifyUrl: optionalUrl(env, "TURNSTILE_VERIFY_URL"),
+      turnstileTimeoutMs: positive(env, "TURNSTILE_TIMEOUT_MS"),
     };
     cache.set(env, c);
   }

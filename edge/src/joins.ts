@@ -11,6 +11,7 @@ import { JoinCode } from "../../lua/codes.ts";
 import type { JoinLine } from "../../lua/replies.ts";
 import { randomId } from "./auth.ts";
 import { BlockList } from "./block-list.ts";
+import type { ChallengeMode } from "../../common/queue-state.ts";
 import type { GoodSolution } from "./challenge.ts";
 import { config, type Env } from "./env.ts";
 import { redisScripts, runScript } from "./redis.ts";
@@ -42,7 +43,7 @@ export type JoinOutcome =
   | { kind: "no-queue" | "sale-ended" | "queue-full" }
   | { kind: "restoring" }
   /** the event asks a proof-of-work and the join had no good unspent solution */
-  | { kind: "challenge-failed" }
+  | { kind: "challenge-failed"; mode: ChallengeMode }
   /** a good solution, easier than this IP needs now: `difficulty` is what it needs */
   | { kind: "challenge-harder"; difficulty: number }
   /** no good solution, and the organiser sends such joins to the infinite queue: shown as the newest place (`num`, nothing taken) */
@@ -103,7 +104,7 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
       case JoinCode.RESTORING:
         return { kind: "restoring" };
       case JoinCode.CHALLENGE_FAILED:
-        return { kind: "challenge-failed" };
+        return { kind: "challenge-failed", mode: state.challenge };
       case JoinCode.CHALLENGE_HARDER:
         return { kind: "challenge-harder", difficulty: detail };
       case JoinCode.INFINITE:

@@ -252,8 +252,9 @@ export const edgeOpenApi: Json = {
           "Takes no body. Without a valid ticket for this event the caller gets a new place at the back (201) and a ticket; new joins are limited per client IP " +
           "(JOIN_LIMIT_PER_MINUTE, fail closed). With one, the same place (200), or `admitted: true` once the turn has come. When the organiser asks a proof-of-work " +
           "before a new place (`challenge: pow`), a new place also needs a solution of GET /queue/{eventId}/challenge in X-Challenge-Solution; each solution buys one " +
-          "place, once, and is spent only when it does. Without a good one the join is refused (403), or, when the organiser chose the infinite queue, answered like a " +
-          "new place that never moves and can never be claimed. Apps that may meet such an event solve first; a fan who holds a place needs no solution to keep it.",
+          "place, once, and is spent only when it does. With `challenge: turnstile`, the token of Cloudflare's Turnstile widget goes in X-Turnstile-Token instead " +
+          "(checked with siteverify; one place per token). Without a good one the join is refused (403), or, when the organiser chose the infinite queue, answered " +
+          "like a new place that never moves and can never be claimed. Apps that may meet such an event solve first; a fan who holds a place needs no solution to keep it.",
         parameters: [
           eventIdParameter,
           {
@@ -262,6 +263,13 @@ export const edgeOpenApi: Json = {
             required: false,
             description: "the solved challenge: base64 of the JSON `{algorithm, challenge, number, salt, signature}` (the ALTCHA payload), `number` being the one found",
             schema: { type: "string", maxLength: 4096 },
+          },
+          {
+            name: "X-Turnstile-Token",
+            in: "header",
+            required: false,
+            description: "the token of the Turnstile widget, for an event whose challenge is `turnstile`",
+            schema: { type: "string", maxLength: 2048 },
           },
         ],
         security: [{}, { queueTicketCookie: [] }, { queueTicket: [] }],
@@ -280,7 +288,7 @@ export const edgeOpenApi: Json = {
           ),
           "410": failure("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
           "429": failure("Too many new joins from this client IP; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
-          "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING"]),
+          "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING", "CHALLENGE_UNAVAILABLE"]),
         },
       },
     },

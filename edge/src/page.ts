@@ -28,14 +28,15 @@ export const CHECKING_WORDS = "Checking your browser before giving you a place. 
  * `challenge`: what the event asks before a new place, so the script solves it before any
  * join it makes; `solveFirst`: the fan has no place yet, and the script solves and joins at once.
  */
-export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null, restoring = false, challenge: ChallengeMode = "off", solveFirst = false): string {
+export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null, restoring = false, challenge: ChallengeMode = "off", solveFirst = false, turnstileSiteKey: string | null = null): string {
   return renderPage({
     title: about ? `Waiting room: ${about.name}` : "Waiting room",
     bodyClass: "fan",
-    data: { "event-id": eventId, "restoring-message": RESTORING_MESSAGE, "initial-view": initial, challenge, "solve-first": solveFirst ? "1" : null, "pow-worker": assetUrl("pow-worker.js") },
+    data: { "event-id": eventId, "restoring-message": RESTORING_MESSAGE, "initial-view": initial, challenge, "solve-first": solveFirst ? "1" : null, "pow-worker": assetUrl("pow-worker.js"), "turnstile-site-key": turnstileSiteKey },
     scripts: ["waiting-room.js"],
     body: `${aboutEvent(about)}<h1>You are in the waiting room</h1>
 <p id="state" class="muted">${solveFirst ? CHECKING_WORDS : restoring ? "Reconnecting to the line..." : "You are in line. Keep this page open; it updates by itself."}</p>
+${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
 <p id="restoring" class="restoring" role="status" aria-live="polite">${restoring ? RESTORING_MESSAGE : ""}</p>
 <p id="notice" class="notice" role="status" hidden></p>
 <p id="opens" hidden>The sale opens in <b id="opens-in" class="big" aria-live="off"></b></p>

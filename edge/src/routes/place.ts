@@ -2,6 +2,7 @@
 import { mintTicket, readTicket, ticketCookieName } from "../auth.ts";
 import { checkSolution, learnDifficulty, SOLUTION_HEADER, type SolutionCheck } from "../challenge.ts";
 import { infinitePlace, infiniteTicketId, infiniteView } from "../infinite.ts";
+import { checkTurnstile, TURNSTILE_HEADER } from "../turnstile.ts";
 import type { ChallengeMode } from "../../../common/queue-state.ts";
 import { config, type Env } from "../env.ts";
 import { clientIp, cookie, error } from "../http.ts";
@@ -18,7 +19,7 @@ export type Place =
   /** the line is being restored after Redis lost it; `held`: the fan holds a valid ticket (and keeps that place) */
   | { kind: "restoring"; held: boolean }
   /** the event asks a proof-of-work first: the join had none that was good (`reason`), or an easier one than its IP needs (`difficulty`) */
-  | { kind: "challenge"; reason: ChallengeReason; difficulty?: number };
+  | { kind: "challenge"; reason: ChallengeReason; difficulty?: number; mode: ChallengeMode };
 
 /** Why a join's challenge did not do: none sent, not readable, not this edge's or not solved, expired, another event's, spent already, or easier than the IP needs now. */
 export type ChallengeReason = Extract<SolutionCheck, { ok: false }>["reason"] | "spent" | "too-easy";
@@ -46,9 +47,18 @@ export async function findOrMakePlace(request: Request, env: Env, eventId: strin
   // an infinite place is answered here: its ticket never reaches Redis
   const endless = held ? await infinitePlace(env, held.claims.tid) : null;
   if (held && endless) return infiniteAgain(env, eventId, held.token, held.claims.tid, held.claims.num, endless.position);
-  const header = request.headers.get(SOLUTION_HEADER);
-  const check: SolutionCheck = header ? await checkSolution(env, eventId, header) : { ok: false, reason: "missing" };
   const ip = clientIp(request) ?? "unknown";
+  const header = request.headers.get(SOLUTION_HEADER);
+  const turnstileToken = header ? null : request.headers.get(TURNSTILE_HEADER);
+  let check: SolutionCheck = header ? await checkSolution(env, eventId, header) : { ok: false, reason: "missing" };
+  if (turnstileToken !== null) {
+    const verdict = await checkTurnstile(env, turnstileToken, clientIp(request));
+    if (!verdict.ok && verdict.reason === "unavailable") {
+      return error(503, "CHALLENGE_UNAVAILABLE", "The human check cannot be verified right now; try again in a few seconds.", { "retry-after": "5" });
+    }
+    check = verdict.ok ? verdict : { ok: false, reason: "invalid" };
+  }
+  const solved = header !== null || turnstileToken !== null;
   const result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip, solution: check.ok ? check.solution : null });
   if (result.next) learnDifficulty(ip, result.next);
   switch (result.kind) {
@@ -61,17 +71,17 @@ export async function findOrMakePlace(request: Request, env: Env, eventId: strin
       return { ...base, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
     case "infinite": {
-      if (page && !header) return { kind: "challenge", reason: "missing" };
+      if (page && !solved) return { kind: "challenge", reason: "missing", mode: result.state.challenge };
       // told like a new place at the back: the position a fan joining now would see, frozen
       const view = viewAfterJoin(env, eventId, result.state, result.num, result.goneAhead);
       const tid = await infiniteTicketId(env, view.position);
       const ticket = await mintTicket(env, eventId, tid, result.num);
-      return { kind: "joined", tid, num: result.num, view, about: result.state.about, challenge: "pow", ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
+      return { kind: "joined", tid, num: result.num, view, about: result.state.about, challenge: result.state.challenge, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
     case "challenge-failed":
-      return { kind: "challenge", reason: check.ok ? "spent" : check.reason };
+      return { kind: "challenge", reason: check.ok ? "spent" : check.reason, mode: result.mode };
     case "challenge-harder":
-      return { kind: "challenge", reason: "too-easy", difficulty: result.difficulty };
+      return { kind: "challenge", reason: "too-easy", difficulty: result.difficulty, mode: "pow" };
     case "admitted":
       return { kind: "admitted", tid: result.tid, num: held!.claims.num, ticket: held!.token };
     case "rate-limited": {
@@ -95,5 +105,5 @@ async function infiniteAgain(env: Env, eventId: string, ticket: string, tid: str
   const snapshot = await hub.ensureFresh(env);
   if (snapshot.status === "soldout" || snapshot.status === "closed") return { kind: "sale-ended" };
   const view = infiniteView(snapshot, eventId, num, position, hub.admitRate(), refreshIntervalSeconds(env));
-  return { kind: "waiting", tid, num, view, about: snapshot.about, challenge: "pow", ticket, setCookie: null };
+  return { kind: "waiting", tid, num, view, about: snapshot.about, ticket, setCookie: null };
 }

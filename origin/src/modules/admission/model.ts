@@ -18,7 +18,7 @@ const claimSeconds = integer({ minimum: 5, maximum: 3600, description: "how long
 const adaptive = t.Boolean({ description: "back off when purchase latency rises and creep back when healthy, never above the rate" });
 const maxWaiting = integer({ minimum: 0, maximum: 100_000_000, description: "most fans who may wait (0 = no limit)" });
 const challenge = t.Union(literals(CHALLENGE_MODES), {
-  description: "what a new place needs first: off, or pow (a proof-of-work the waiting page solves by itself in a Web Worker; apps get it from GET /queue/{eventId}/challenge at the edge)",
+  description: "what a new place needs first: off; pow (a proof-of-work the waiting page solves by itself in a Web Worker; apps get it from GET /queue/{eventId}/challenge at the edge); or turnstile (the Cloudflare Turnstile widget on the waiting page, its token checked at the edge)",
 });
 const challengeFailure = t.Union(literals(CHALLENGE_FAILURES), {
   description: "what a join without a good solution gets: refuse (403 CHALLENGE_REQUIRED) or infinite (a place that looks real but never moves, never reaches the sale and cannot be claimed)",
