@@ -25,7 +25,18 @@ describe("a challenge before a new place, in a browser", () => {
     const page = await fanPage(browser);
     const workers: string[] = [];
     page.on("worker", (w) => workers.push(new URL(w.url()).pathname));
+    // the challenge is held back a moment, so the page is seen while it checks
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await page.route("**/queue/*/challenge*", async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await page.getByText("Checking your browser before giving you a place.").waitFor();
+    await screenshot(page, "challenge-checking");
+    expect(await redis.zcard(eventKeys(eventId).queue)).toBe(0);
+    release();
     // nobody clicks anything: the page checks the browser, joins and shows the place
     await page.getByText("The sale is paused. You keep your place.").waitFor({ timeout: 30_000 });
     expect(await page.locator("#position").textContent()).toBe("1");
