@@ -140,6 +140,8 @@ async function postJoin(): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       const token = await turnstileToken();
       const res = await fetch(url, { method: "POST", credentials: "same-origin", headers: token ? { "x-turnstile-token": token } : {} });
+      // passed: the widget has done its part
+      if (res.ok) byId("turnstile").hidden = true;
       if (attempt >= 3 || (res.status !== 403 && res.status !== 503)) return res;
       if (res.status === 503) await new Promise((r) => setTimeout(r, retryAfterMs(res)));
     }
