@@ -75,6 +75,46 @@ export async function checkSolution(env: Env, eventId: string, header: string | 
 }
 
 /**
+ * The network a client IP belongs to, as one party usually holds it: the /24 of an IPv4
+ * address, the /64 of an IPv6 one (a home or a server gets a whole /64). Anything else is
+ * its own network.
+ */
+export function networkOf(ip: string): string {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/.exec(ip);
+  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("::", 2);
+  const left = head ? head.split(":") : [];
+  const right = ip.includes("::") && tail ? tail.split(":") : [];
+  const groups = ip.includes("::") ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
+
+/**
+ * Challenges this isolate issued per network over the last minute. Past POW_FREE_NETWORK
+ * challenges, each POW_FREE_NETWORK more doubles the difficulty issued to any address of
+ * that network: many addresses of one network joining fast pay more, even when each address
+ * stays under its own count. Kept per isolate (no Redis): a client spreading over isolates
+ * escapes part of it; what the join script enforces is the per-IP rule.
+ */
+const issuedPerNetwork = new Map<string, number[]>();
+const NETWORK_WINDOW_MS = 60_000;
+
+export function networkDifficulty(env: Env, ip: string, now = Date.now()): number {
+  const { powDifficulty, powFreeNetwork, powMaxDifficulty } = config(env);
+  const network = networkOf(ip);
+  let times = issuedPerNetwork.get(network);
+  if (!times) {
+    if (issuedPerNetwork.size >= 10_000) issuedPerNetwork.clear();
+    issuedPerNetwork.set(network, (times = []));
+  }
+  while (times.length > 0 && times[0]! <= now - NETWORK_WINDOW_MS) times.shift();
+  times.push(now);
+  const doublings = Math.floor((times.length - 1) / powFreeNetwork);
+  return Math.min(powMaxDifficulty, powDifficulty * 2 ** Math.min(doublings, 30));
+}
+
+/**
  * The difficulty this isolate last learned an IP needs (from the join script's answers),
  * for the next challenge it issues to that IP; forgotten after the limiter's window. An
  * isolate that does not know it issues the base difficulty, and a join that turns out too

@@ -35,6 +35,7 @@ export const edgeVariables = declareVariables("edge", {
   CHALLENGE_TTL_SECONDS: { default: 300, above: 0, max: 3600, doc: "how long a proof-of-work challenge may be solved and used; a spent solution stays spent as long" },
   POW_DIFFICULTY: { default: 50_000, above: 0, max: 100_000_000, doc: "base proof-of-work difficulty: the challenge's maxnumber (a solver tries about half as many SHA-256 hashes on average)" },
   POW_FREE_PLACES: { default: 3, above: 0, doc: "new places an IP takes within the join limiter's window at the base difficulty; each one more doubles the difficulty" },
+  POW_FREE_NETWORK: { default: 30, above: 0, doc: "challenges a network (IPv4 /24, IPv6 /64) is issued within a minute at the base difficulty, per isolate; each as many more doubles it" },
   POW_MAX_DIFFICULTY: { default: 5_000_000, above: 0, max: 1_000_000_000, doc: "the most the doubling asks of a fast IP" },
   TURNSTILE_SITE_KEY: { unset: "events cannot ask Turnstile (the page has no widget to show)", doc: "Cloudflare Turnstile site key the waiting page's widget uses, for events whose challenge is `turnstile`" },
   TURNSTILE_SECRET_KEY: { unset: "a Turnstile join is answered 503 CHALLENGE_UNAVAILABLE", doc: "Turnstile secret key (a secret binding) sent to siteverify" },
@@ -72,6 +73,7 @@ export interface Env {
   POW_DIFFICULTY?: string;
   POW_FREE_PLACES?: string;
   POW_MAX_DIFFICULTY?: string;
+  POW_FREE_NETWORK?: string;
   TURNSTILE_SITE_KEY?: string;
   TURNSTILE_SECRET_KEY?: string;
   TURNSTILE_VERIFY_URL?: string;
@@ -103,6 +105,7 @@ export interface Config {
   powDifficulty: number;
   powFreePlaces: number;
   powMaxDifficulty: number;
+  powFreeNetwork: number;
   turnstileVerifyUrl: string;
   turnstileTimeoutMs: number;
 }
@@ -203,6 +206,7 @@ export function config(env: Env): Config {
       powDifficulty: Math.floor(positive(env, "POW_DIFFICULTY")),
       powFreePlaces: Math.floor(positive(env, "POW_FREE_PLACES")),
       powMaxDifficulty: Math.max(Math.floor(positive(env, "POW_MAX_DIFFICULTY")), Math.floor(positive(env, "POW_DIFFICULTY"))),
+      powFreeNetwork: Math.floor(positive(env, "POW_FREE_NETWORK")),
       turnstileVerifyUrl: optionalUrl(env, "TURNSTILE_VERIFY_URL"),
       turnstileTimeoutMs: positive(env, "TURNSTILE_TIMEOUT_MS"),
     };

@@ -301,7 +301,8 @@ export const edgeOpenApi: Json = {
           "An ALTCHA challenge (altcha-lib's v1 protocol), signed by the edge and checked offline at the join: find the integer `number` in [0, maxnumber] with " +
           "SHA-256(salt + number) = challenge (hex), then join with base64(JSON {algorithm, challenge, number, salt, signature}) in X-Challenge-Solution before " +
           "`expiresAt`. The salt names the event and the difficulty. Difficulty = maxnumber: POW_DIFFICULTY, doubled for each new place past POW_FREE_PLACES that the " +
-          "client IP took within the join limiter's minute (at most POW_MAX_DIFFICULTY). Costs no Redis call.",
+          "client IP took within the join limiter's minute (enforced at the join), and for a network (IPv4 /24, IPv6 /64) doubled for each POW_FREE_NETWORK " +
+          "challenges it was issued within the minute (per isolate); at most POW_MAX_DIFFICULTY. Costs no Redis call.",
         parameters: [
           eventIdParameter,
           { name: "min", in: "query", required: false, description: "the least difficulty wanted (what a CHALLENGE_HARDER answer asked)", schema: { type: "integer", minimum: 0 } },

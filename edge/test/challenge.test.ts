@@ -39,8 +39,8 @@ afterAll(async () => {
 });
 
 let nextIp = 1;
-/** A documentation-range IPv6 address of its own for each client that asks for one. */
-const newIp = () => `2001:db8:c::${(nextIp++).toString(16)}`;
+/** A documentation-range IPv6 address of its own, in a /64 of its own, for each client that asks for one. */
+const newIp = () => `2001:db8:${(nextIp++).toString(16)}::1`;
 
 async function powEvent(label: string, failure: "refuse" | "infinite" = "refuse"): Promise<string> {
   const eventId = await newOpenEvent(redis, label);
@@ -166,6 +166,18 @@ describe("a proof-of-work before a new place (workerd)", () => {
     expect(placed.status).toBe(201);
     // and the next one doubles again
     expect((await getChallenge(eventId, ip)).maxnumber).toBe(BASE * 4);
+  });
+
+  test("many addresses of one network (IPv4 /24, IPv6 /64) asking challenges fast are issued harder ones; other networks keep the base", async () => {
+    const eventId = await powEvent("network");
+    // POW_FREE_NETWORK = 30 a minute at the base difficulty, per network
+    for (const address of [(i: number) => `198.51.100.${i + 1}`, (i: number) => `2001:db8:ffff:1::${(i + 1).toString(16)}`]) {
+      const first = await Promise.all(Array.from({ length: 30 }, (_, i) => getChallenge(eventId, address(i))));
+      expect(first.map((c) => c.maxnumber)).toEqual(Array(30).fill(BASE));
+      expect((await getChallenge(eventId, address(30))).maxnumber).toBe(BASE * 2);
+    }
+    expect((await getChallenge(eventId, "203.0.113.7")).maxnumber).toBe(BASE);
+    expect((await getChallenge(eventId, "2001:db8:ffff:2::1")).maxnumber).toBe(BASE);
   });
 
   test("a fan who holds a place keeps it without solving again; a reload of the page keeps it too", async () => {
