@@ -37,6 +37,14 @@ export const scenarios: Record<string, Scenario> = {
     summary: "a crowd (10x capacity, at least 20,000 fans in 10 s) through the Worker in workerd: join, SSE or polling, claim, hold, buy; joins vs the bare route, Redis and Upstash cost per join, memory per stream, invariants",
     load: () => import("./crowd.ts"),
   },
+  bots: {
+    summary: "1,000 bots that do not solve the proof-of-work and 100 real clients that do, through the Worker in workerd: refused, then in the infinite queue; the added cost per legitimate join against the plain join",
+    load: () => import("./bots.ts"),
+  },
+  "challenge-cost": {
+    summary: "the proof-of-work's cost: the waiting page's solve in Chromium with CPU throttling (median, p95) and the edge's CPU per verification",
+    load: () => import("./challenge-cost.ts"),
+  },
   capacity: {
     summary: "database purchase capacity (real inserts under the unique index, doubling concurrency); stored for the scheduler",
     load: () => import("./capacity.ts"),

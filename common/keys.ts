@@ -42,6 +42,8 @@ export function eventKeys(eventId: string) {
      * trimmed by the pointer; expires with the restore's grace.
      */
     lost: `${p}lost`,
+    /** zset: proof-of-work solutions already spent on a new place (solution id -> until when it stays spent, ms); joinQueue trims the past ones, so a solution buys one place, once */
+    challengeUsed: `${p}challenge:used`,
     /** list: claim log, `<ticketId> <sessionId> <session expiry ms>` per claim, oldest first; the scheduling leader copies it to MySQL (`admissions`) and pops what it wrote */
     claimLog: `${p}claims`,
     /** (ratelimit): prefix of the @upstash/ratelimit keys of one of the edge's limiters: `join` (per IP), `ticket`, `admin` (per IP) */

@@ -31,6 +31,27 @@ export function lineStatus(raw: string | null | undefined): LineStatus {
   return raw !== "open" && isQueueStatus(raw) ? raw : "open";
 }
 
+/**
+ * What a new place needs first, per event. `off`: nothing. `pow`: a proof-of-work the
+ * edge signed and verifies offline (edge/src/challenge.ts), solved by the waiting page in a
+ * Web Worker. `turnstile`: a Cloudflare Turnstile token from the widget on the page,
+ * checked with siteverify at the edge (edge/src/turnstile.ts). Each solution or token buys
+ * one place, once.
+ */
+export const CHALLENGE_MODES = ["off", "pow", "turnstile"] as const;
+export type ChallengeMode = (typeof CHALLENGE_MODES)[number];
+
+/**
+ * What a join without a good solution gets. `refuse`: 403 `CHALLENGE_REQUIRED`. `infinite`: a
+ * place that looks real (a ticket, a position, a stream) but is in no line: it never moves,
+ * never reaches the origin and cannot be claimed.
+ */
+export const CHALLENGE_FAILURES = ["refuse", "infinite"] as const;
+export type ChallengeFailure = (typeof CHALLENGE_FAILURES)[number];
+
+export const challengeMode = (raw: unknown): ChallengeMode => ((CHALLENGE_MODES as readonly unknown[]).includes(raw) ? (raw as ChallengeMode) : "off");
+export const challengeFailure = (raw: unknown): ChallengeFailure => (raw === "infinite" ? "infinite" : "refuse");
+
 /** Every field of the queue-state hash, with who writes it. */
 export const QUEUE_STATE_FIELDS = {
   status: "the waiting room's status (QUEUE_STATUSES); absent: no waiting room, or a lost line being restored",
@@ -47,6 +68,8 @@ export const QUEUE_STATE_FIELDS = {
   maxWaiting: "setting: most fans who may wait (0 or absent = no limit)",
   minChance: "setting: percent; the line takes no new place where a fan's chance of tickets would be below it (absent = never)",
   honestStop: "the first position whose chance is below minChance (the leader, from `honest`): a new place there is refused; absent = none",
+  challenge: "setting: what a new place needs first (CHALLENGE_MODES; absent = off); joinQueue reads it",
+  challengeFailure: "setting: what a join without a good solution gets (CHALLENGE_FAILURES; absent = refuse); joinQueue reads it",
   eventName: "what the waiting room page shows: the event's name",
   venue: "what the waiting room page shows: the venue",
   startsAt: "what the waiting room page shows: when the event starts (ms)",

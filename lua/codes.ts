@@ -41,8 +41,14 @@ export const JoinCode = {
   RATE_LIMITED: -4,
   /** the line is being restored (lua/includes/lineRestoring.lua): nobody is placed */
   RESTORING: -5,
+  /** the event asks a proof-of-work first and the join had no good unspent solution; refused */
+  CHALLENGE_FAILED: -6,
+  /** a good solution, but easier than the join's IP needs now (it joins fast): solve a harder one */
+  CHALLENGE_HARDER: -7,
+  /** no good unspent solution, and the organiser sends such joins to an infinite queue */
+  INFINITE: -8,
   /** the new place would be where tickets are unlikely (the leader's honestStop, from the organiser's minChance) */
-  LINE_STOPPED: -6,
+  LINE_STOPPED: -9,
 } as const;
 export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
 

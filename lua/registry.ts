@@ -20,7 +20,7 @@ import claimTurn from "./claimTurn-5.lua";
 import completePurchase from "./completePurchase-5.lua";
 import holdBestSeats from "./holdBestSeats-5.lua";
 import holdSeats from "./holdSeats-5.lua";
-import joinQueue from "./joinQueue-8.lua";
+import joinQueue from "./joinQueue-9.lua";
 import openSale from "./openSale-3.lua";
 import readQueueState from "./readQueueState-7.lua";
 import releaseHold from "./releaseHold-3.lua";
@@ -101,7 +101,7 @@ export const redisScripts = {
 
   // the waiting line: the edge, per fan and per isolate tick
   joinQueue: script("joinQueue", joinQueue, {
-    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone, k.lost],
+    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone, k.lost, k.challengeUsed],
     moreKeys: "rate-limit buckets",
     codes: JoinCode,
     decode: reply.decodeJoin,
@@ -157,5 +157,5 @@ export const allScripts: ReadonlyArray<RedisScript<unknown, never>> = Object.val
  * tests and benches seed a line straight into Redis (the edge passes each fan's IP).
  */
 export function seedJoinArgs(now: number, ticketIds: string[]): Array<string | number> {
-  return [now, 1, 60_000, ticketIds.length, ...ticketIds.flatMap((tid) => ["", 0, tid, 0])];
+  return [now, 1, 60_000, ticketIds.length, 0, 0, 0, 0, ...ticketIds.flatMap((tid) => ["", 0, tid, 0, "", 0])];
 }

@@ -5,7 +5,7 @@
  * converted here, once, whatever the client.
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
-import { parseAnnounced, positiveNumber, type Announced } from "../common/queue-state.ts";
+import { challengeFailure, challengeMode, parseAnnounced, positiveNumber, type Announced, type ChallengeFailure, type ChallengeMode } from "../common/queue-state.ts";
 import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
@@ -46,17 +46,20 @@ export interface JoinLine extends Announced {
   goneTotal: number;
   /** numbers at or below the serving pointer that wait again, ascending */
   early: number[];
+  /** what a new place needs first, and what a join without it gets (common/queue-state.ts) */
+  challenge: ChallengeMode;
+  challengeFailure: ChallengeFailure;
 }
 
 export interface JoinReply {
   line: JoinLine;
-  /** one per join, in the batch's order */
-  joins: Array<{ code: JoinCode; number: number; detail: number }>;
+  /** one per join, in the batch's order; `next`: the difficulty the join's IP needs for its next new place (0: none asked) */
+  joins: Array<{ code: JoinCode; number: number; detail: number; next: number }>;
 }
 
 export function decodeJoin(raw: Raw): JoinReply {
-  const [state, codes, nums, details] = list(raw);
-  const [status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, early] = list(state);
+  const [state, codes, nums, details, next] = list(raw);
+  const [status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, early, challenge, failure] = list(state);
   const line: JoinLine = {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     serving: Number(serving),
@@ -64,10 +67,13 @@ export function decodeJoin(raw: Raw): JoinReply {
     waiting: Number(waiting),
     goneTotal: Number(goneTotal),
     early: numbers(early),
+    challenge: challengeMode(challenge),
+    challengeFailure: challengeFailure(failure),
   };
   const n = numbers(nums);
   const d = numbers(details);
-  return { line, joins: numbers(codes).map((code, i) => ({ code: code as JoinCode, number: n[i]!, detail: d[i]! })) };
+  const x = numbers(next);
+  return { line, joins: numbers(codes).map((code, i) => ({ code: code as JoinCode, number: n[i]!, detail: d[i]!, next: x[i] ?? 0 })) };
 }
 
 export interface LineRead extends Announced {

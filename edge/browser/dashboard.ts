@@ -34,7 +34,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string };
   restoredAt?: number | null;
   restoreKind?: string | null;
   replacedTotal?: number | null;
@@ -176,6 +176,12 @@ function showQueue(q: QueueView): void {
   if (document.activeElement !== byId("rate")) byId<HTMLInputElement>("rate").placeholder = fmt(q.rates.ceiling, 3);
   if (document.activeElement !== byId("max-active")) byId<HTMLInputElement>("max-active").placeholder = String(q.settings.maxActive);
   if (document.activeElement !== byId("min-chance")) byId<HTMLInputElement>("min-chance").placeholder = q.settings.minChance ? String(q.settings.minChance) : "never";
+  // the organiser's choice as the origin holds it, unless they are choosing right now
+  const form = byId("challenge-form");
+  if (!form.contains(document.activeElement) && !form.dataset.dirty) {
+    byId<HTMLSelectElement>("challenge").value = q.settings.challenge ?? "off";
+    byId<HTMLSelectElement>("challenge-failure").value = q.settings.challengeFailure ?? "refuse";
+  }
 }
 
 // the origin restored the line after Redis lost it: when, how much was lost, fans put back
@@ -311,6 +317,14 @@ byId("min-chance-form").addEventListener("submit", async (ev) => {
   const minChance = raw === "" ? null : Number(raw);
   const said = (q: QueueView) => (q.settings.minChance ? "The line stops where the chance of tickets falls below " + q.settings.minChance + " %." : "The line never stops early.");
   if (await act(byId("min-chance-submit"), "PATCH", "/queue", { minChance }, said)) byId<HTMLInputElement>("min-chance").value = "";
+});
+byId("challenge-form").addEventListener("change", () => (byId("challenge-form").dataset.dirty = "1"));
+byId("challenge-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const challenge = byId<HTMLSelectElement>("challenge").value;
+  const challengeFailure = byId<HTMLSelectElement>("challenge-failure").value;
+  const said = (q: QueueView) => "Challenge: " + (q.settings.challenge ?? challenge) + "; a failed one is " + (q.settings.challengeFailure === "infinite" ? "sent to an infinite queue." : "refused.");
+  if (await act(byId("challenge-submit"), "PATCH", "/queue", { challenge, challengeFailure }, said)) delete byId("challenge-form").dataset.dirty;
 });
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener("resize", () => {

@@ -10,6 +10,9 @@ import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
 
 const eventId = pageData("eventId");
 const restoringWords = pageData("restoringMessage");
+/** what the event asks before a new place (off | pow): every join this page makes solves it first */
+const challenge = document.body.dataset.challenge ?? "off";
+const checkingWords = "Checking your browser before giving you a place. This takes a few seconds; there is nothing to do.";
 const startKey = "cu-start-" + eventId;
 const labels: Record<string, string> = {
   prequeue: "The sale has not opened yet. Everyone here before it opens gets a place drawn by lot.",
@@ -87,12 +90,85 @@ async function claim(): Promise<void> {
   if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(rejoin, 3000);
 }
 
+/** Solves the event's proof-of-work in a Web Worker (pow-worker.ts); the payload a join carries, or null. */
+async function solve(min: number): Promise<string | null> {
+  const res = await fetch("/queue/" + eventId + "/challenge" + (min > 0 ? "?min=" + min : ""), { credentials: "same-origin" });
+  if (!res.ok) return null;
+  const task = await res.json();
+  const worker = new Worker(pageData("powWorker"));
+  try {
+    const answer = await new Promise<{ ok: boolean; payload?: string; ms?: number }>((resolve) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = () => resolve({ ok: false });
+      worker.postMessage(task);
+    });
+    if (!answer.ok || !answer.payload) return null;
+    // how long this browser took, for whoever measures the challenge's cost
+    document.body.dataset.solvedInMs = String(answer.ms);
+    return answer.payload;
+  } finally {
+    worker.terminate();
+  }
+}
+
+interface TurnstileApi {
+  render(el: HTMLElement, o: { sitekey: string; callback: (token: string) => void; "error-callback": () => void }): string;
+  reset(id: string): void;
+}
+let turnstileLoaded: Promise<TurnstileApi> | undefined;
+let turnstileWidget: string | undefined;
+
+/** A token from Cloudflare's Turnstile widget (shown in #turnstile); the fan may have to tick it. */
+async function turnstileToken(): Promise<string | null> {
+  turnstileLoaded ??= new Promise<TurnstileApi>((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
+    script.onload = () => resolve((window as unknown as { turnstile: TurnstileApi }).turnstile);
+    script.onerror = () => reject(new Error("the human check did not load"));
+    document.head.appendChild(script);
+  });
+  const api = await turnstileLoaded.catch(() => null);
+  if (!api) return null;
+  return new Promise<string | null>((resolve) => {
+    if (turnstileWidget !== undefined) api.reset(turnstileWidget);
+    else turnstileWidget = api.render(byId("turnstile"), { sitekey: pageData("turnstileSiteKey"), callback: resolve, "error-callback": () => resolve(null) });
+  });
+}
+
+/** POST join; with a challenge on, solved first (again, harder, when the edge asks for it). */
+async function postJoin(): Promise<Response> {
+  const url = "/queue/" + eventId + "/join";
+  if (challenge === "turnstile") {
+    byId("state").textContent = "A quick check that you are a person, then you get your place.";
+    for (let attempt = 0; ; attempt++) {
+      const token = await turnstileToken();
+      const res = await fetch(url, { method: "POST", credentials: "same-origin", headers: token ? { "x-turnstile-token": token } : {} });
+      // passed: the widget has done its part
+      if (res.ok) byId("turnstile").hidden = true;
+      if (attempt >= 3 || (res.status !== 403 && res.status !== 503)) return res;
+      if (res.status === 503) await new Promise((r) => setTimeout(r, retryAfterMs(res)));
+    }
+  }
+  if (challenge !== "pow") return fetch(url, { method: "POST", credentials: "same-origin" });
+  byId("state").textContent = checkingWords;
+  let min = 0;
+  for (let attempt = 0; ; attempt++) {
+    const payload = await solve(min);
+    const res = await fetch(url, { method: "POST", credentials: "same-origin", headers: payload ? { "x-challenge-solution": payload } : {} });
+    if (res.status !== 403 || attempt >= 3) return res;
+    const code = (await jsonBody(res.clone())).code;
+    if (code !== "CHALLENGE_HARDER" && code !== "CHALLENGE_FAILED") return res;
+    min = Number(res.headers.get("x-challenge-difficulty")) || 0;
+  }
+}
+
 async function rejoin(): Promise<void> {
   sessionStorage.removeItem(startKey);
-  const res = await fetch("/queue/" + eventId + "/join", { method: "POST", credentials: "same-origin" });
+  const res = await postJoin();
   if (res.ok) {
     const v = (await res.json()) as FanView & { admitted?: boolean };
     if (v.admitted) return claim();
+    byId("state").textContent = "You are in line.";
     show(v);
     connect();
     return;
@@ -131,5 +207,10 @@ function connect(): void {
 
 for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Date(t.getAttribute("datetime")!).toLocaleString();
 const initial = pageJson<FanView>("initialView");
-if (initial) show(initial);
-connect();
+if (document.body.dataset.solveFirst === "1") {
+  // no place yet, and the event asks a proof-of-work first: solve it, then join
+  void rejoin();
+} else {
+  if (initial) show(initial);
+  connect();
+}

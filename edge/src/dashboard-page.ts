@@ -78,6 +78,11 @@ export function dashboardPage(eventId: string): string {
 <form id="min-chance-form"><div><label for="min-chance">Stop the line below this chance of tickets (percent, empty = never)</label>
 <input id="min-chance" name="min-chance" type="number" min="1" max="50" step="1" inputmode="numeric"></div>
 <button type="submit" id="min-chance-submit">Set</button></form>
+<form id="challenge-form"><div><label for="challenge">Challenge before a new place</label>
+<select id="challenge" name="challenge"><option value="off">Off</option><option value="pow">Proof-of-work (invisible)</option><option value="turnstile">Turnstile</option></select></div>
+<div><label for="challenge-failure">A failed or missing challenge gets</label>
+<select id="challenge-failure" name="challenge-failure"><option value="refuse">Refused (403)</option><option value="infinite">An infinite queue</option></select></div>
+<button type="submit" id="challenge-submit">Set challenge</button></form>
 <p id="notice" role="status"></p>
 </section>
 <section aria-labelledby="charts-heading">

@@ -1,4 +1,4 @@
-import type { JoinOutcome, JoinRequest } from "./joins.ts";
+import type { JoinAnswer, JoinRequest } from "./joins.ts";
 
 /** Bindings of the edge Worker: secrets (`wrangler secret put`, `.dev.vars` locally) and `[vars]`. */
 import { PRESENCE_GRACE } from "../../common/shared-settings.ts";
@@ -31,6 +31,16 @@ export const edgeVariables = declareVariables("edge", {
   ADMIN_LIMIT_PER_MINUTE: { default: 300, above: 0, doc: "organiser (admin) requests per client IP per event per minute; the dashboard polls once a second" },
   RATE_LIMIT_TIMEOUT_MS: { default: 1000, above: 0, doc: "how long the edge's limiters wait for Redis" },
   MAX_BODY_BYTES: { default: 64 * 1024, above: 0, doc: "largest request body forwarded to the origin (larger: 413)" },
+  CHALLENGE_SECRET: { unset: "derived from the signing TICKET_SECRET", doc: "HMAC secret that signs proof-of-work challenges and marks the tickets of infinite-queue places" },
+  CHALLENGE_TTL_SECONDS: { default: 300, above: 0, max: 3600, doc: "how long a proof-of-work challenge may be solved and used; a spent solution stays spent as long" },
+  POW_DIFFICULTY: { default: 50_000, above: 0, max: 100_000_000, doc: "base proof-of-work difficulty: the challenge's maxnumber (a solver tries about half as many SHA-256 hashes on average)" },
+  POW_FREE_PLACES: { default: 3, above: 0, doc: "new places an IP takes within the join limiter's window at the base difficulty; each one more doubles the difficulty" },
+  POW_FREE_NETWORK: { default: 30, above: 0, doc: "challenges a network (IPv4 /24, IPv6 /64) is issued within a minute at the base difficulty, per isolate; each as many more doubles it" },
+  POW_MAX_DIFFICULTY: { default: 5_000_000, above: 0, max: 1_000_000_000, doc: "the most the doubling asks of a fast IP" },
+  TURNSTILE_SITE_KEY: { unset: "events cannot ask Turnstile (the page has no widget to show)", doc: "Cloudflare Turnstile site key the waiting page's widget uses, for events whose challenge is `turnstile`" },
+  TURNSTILE_SECRET_KEY: { unset: "a Turnstile join is answered 503 CHALLENGE_UNAVAILABLE", doc: "Turnstile secret key (a secret binding) sent to siteverify" },
+  TURNSTILE_VERIFY_URL: { default: "https://challenges.cloudflare.com/turnstile/v0/siteverify", doc: "where Turnstile tokens are verified (a local stand-in in tests)" },
+  TURNSTILE_TIMEOUT_MS: { default: 3000, above: 0, doc: "how long a join waits for siteverify before answering 503 CHALLENGE_UNAVAILABLE" },
 });
 type EdgeVariable = keyof typeof edgeVariables;
 
@@ -58,12 +68,22 @@ export interface Env {
   ADMIN_LIMIT_PER_MINUTE?: string;
   RATE_LIMIT_TIMEOUT_MS?: string;
   MAX_BODY_BYTES?: string;
+  CHALLENGE_SECRET?: string;
+  CHALLENGE_TTL_SECONDS?: string;
+  POW_DIFFICULTY?: string;
+  POW_FREE_PLACES?: string;
+  POW_MAX_DIFFICULTY?: string;
+  POW_FREE_NETWORK?: string;
+  TURNSTILE_SITE_KEY?: string;
+  TURNSTILE_SECRET_KEY?: string;
+  TURNSTILE_VERIFY_URL?: string;
+  TURNSTILE_TIMEOUT_MS?: string;
 }
 
 /** What the edge uses of the JoinBatcher namespace binding (declared here so code shared with the origin's type checks needs no Workers types). */
 export interface BatcherNamespace<Id = unknown> {
   idFromName(name: string): Id;
-  get(id: Id): { join(eventId: string, request: JoinRequest): Promise<JoinOutcome> };
+  get(id: Id): { join(eventId: string, request: JoinRequest): Promise<JoinAnswer> };
 }
 
 export interface Config {
@@ -81,6 +101,13 @@ export interface Config {
   adminLimitPerMinute: number;
   rateLimitTimeoutMs: number;
   maxBodyBytes: number;
+  challengeTtlSeconds: number;
+  powDifficulty: number;
+  powFreePlaces: number;
+  powMaxDifficulty: number;
+  powFreeNetwork: number;
+  turnstileVerifyUrl: string;
+  turnstileTimeoutMs: number;
 }
 
 /** A positive number, at most its declared `max`; unset is its declared default. */
@@ -136,6 +163,14 @@ function signingKeys(env: Env): void {
   if (!valid) throw new EdgeConfigError("ACTIVE_SIGNING_KEYS must be a non-empty array of private P-256 JWKs, each with kid and d");
 }
 
+/** A URL binding with a declared default: unset is the default, set must be an http(s) URL. */
+function optionalUrl(env: Env, name: EdgeVariable): string {
+  const raw = env[name as keyof Env];
+  if (typeof raw !== "string" || raw.trim() === "") return String((edgeVariables[name] as EnvVariable).default);
+  url(env, name as keyof Env);
+  return raw.trim();
+}
+
 const cache = new WeakMap<Env, Config>();
 
 /**
@@ -167,6 +202,13 @@ export function config(env: Env): Config {
       adminLimitPerMinute: positive(env, "ADMIN_LIMIT_PER_MINUTE"),
       rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS"),
       maxBodyBytes: positive(env, "MAX_BODY_BYTES"),
+      challengeTtlSeconds: positive(env, "CHALLENGE_TTL_SECONDS"),
+      powDifficulty: Math.floor(positive(env, "POW_DIFFICULTY")),
+      powFreePlaces: Math.floor(positive(env, "POW_FREE_PLACES")),
+      powMaxDifficulty: Math.max(Math.floor(positive(env, "POW_MAX_DIFFICULTY")), Math.floor(positive(env, "POW_DIFFICULTY"))),
+      powFreeNetwork: Math.floor(positive(env, "POW_FREE_NETWORK")),
+      turnstileVerifyUrl: optionalUrl(env, "TURNSTILE_VERIFY_URL"),
+      turnstileTimeoutMs: positive(env, "TURNSTILE_TIMEOUT_MS"),
     };
     cache.set(env, c);
   }

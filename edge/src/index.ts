@@ -5,6 +5,7 @@
  *   POST /queue/:eventId/join        join (JSON)
  *   GET  /queue/:eventId/events      position stream (SSE)
  *   GET  /queue/:eventId/status      position (JSON, for polling)
+ *   GET  /queue/:eventId/challenge   a proof-of-work challenge for a new place (no Redis)
  *   POST /queue/:eventId/claim       admitted ticket -> active token
  *   GET  /.well-known/jwks.json      public keys of active tokens
  *   *    /api/*                      proxied to the origin with a valid active token
@@ -24,6 +25,7 @@ import { error, json } from "./http.ts";
 import { edgeOpenApi } from "./openapi.ts";
 import { admin } from "./routes/admin.ts";
 import { api } from "./routes/api.ts";
+import { challenge } from "./routes/challenge.ts";
 import { claim } from "./routes/claim.ts";
 import { health } from "./routes/health.ts";
 import { join } from "./routes/join.ts";
@@ -76,7 +78,7 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
     return page(request, env, ctx, eventId);
   }
 
-  const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim)$/.exec(path);
+  const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|challenge)$/.exec(path);
   if (queueMatch) {
     const [, eventId, action] = queueMatch as unknown as [string, string, string];
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
@@ -89,6 +91,8 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
         return claim(request, env, ctx, eventId);
       case "status":
         return status(request, env, ctx, eventId);
+      case "challenge":
+        return challenge(request, env, eventId, url);
       default:
         return stream(request, env, ctx, eventId);
     }

@@ -13,11 +13,11 @@
  */
 import { BlockList } from "./block-list.ts";
 import { config, type Env } from "./env.ts";
-import { runJoinBatch, type JoinOutcome, type JoinRequest } from "./joins.ts";
+import { runJoinBatch, type JoinAnswer, type JoinRequest } from "./joins.ts";
 
 interface Pending {
   request: JoinRequest;
-  resolve: (outcome: JoinOutcome) => void;
+  resolve: (outcome: JoinAnswer) => void;
   reject: (error: unknown) => void;
 }
 
@@ -35,10 +35,10 @@ export class JoinBatch {
     private readonly eventId: string,
   ) {}
 
-  join(request: JoinRequest): Promise<JoinOutcome> {
+  join(request: JoinRequest): Promise<JoinAnswer> {
     const until = request.heldTid === null ? this.blocked.blockedUntil(request.ip) : null;
     if (until !== null) return Promise.resolve({ kind: "rate-limited", resetAt: until });
-    return new Promise<JoinOutcome>((resolve, reject) => {
+    return new Promise<JoinAnswer>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       this.schedule();
     });

@@ -7,13 +7,13 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "./env.ts";
 import { JoinBatch } from "./join-batch.ts";
-import type { JoinOutcome, JoinRequest } from "./joins.ts";
+import type { JoinAnswer, JoinRequest } from "./joins.ts";
 
 export class JoinBatcher extends DurableObject<Env> {
   private batch: JoinBatch | null = null;
 
   /** Places one join with the next batch of `eventId`'s shard. */
-  join(eventId: string, request: JoinRequest): Promise<JoinOutcome> {
+  join(eventId: string, request: JoinRequest): Promise<JoinAnswer> {
     this.batch ??= new JoinBatch(this.env, eventId);
     return this.batch.join(request);
   }

@@ -11,6 +11,8 @@ import { JoinCode } from "../../lua/codes.ts";
 import type { JoinLine } from "../../lua/replies.ts";
 import { randomId } from "./auth.ts";
 import { BlockList } from "./block-list.ts";
+import type { ChallengeMode } from "../../common/queue-state.ts";
+import type { GoodSolution } from "./challenge.ts";
 import { config, type Env } from "./env.ts";
 import { redisScripts, runScript } from "./redis.ts";
 
@@ -24,6 +26,8 @@ export interface JoinRequest {
   heldNum?: number;
   /** client IP: what new places are limited by */
   ip: string;
+  /** the proof-of-work solution the edge verified for this join (edge/src/challenge.ts), if any; spent by the script when it buys a new place */
+  solution?: GoodSolution | null;
 }
 
 /** The line as the batch left it, and when: enough to show a fan their position without another read. */
@@ -37,7 +41,16 @@ export type JoinOutcome =
   | { kind: "admitted"; tid: string; deadline: number }
   | { kind: "rate-limited"; resetAt: number }
   | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" }
-  | { kind: "restoring" };
+  | { kind: "restoring" }
+  /** the event asks a proof-of-work and the join had no good unspent solution */
+  | { kind: "challenge-failed"; mode: ChallengeMode }
+  /** a good solution, easier than this IP needs now: `difficulty` is what it needs */
+  | { kind: "challenge-harder"; difficulty: number }
+  /** no good solution, and the organiser sends such joins to the infinite queue: shown as the newest place (`num`, nothing taken) */
+  | { kind: "infinite"; num: number; goneAhead: number; state: LineState };
+
+/** A join's outcome and the difficulty its IP needs for its next new place (0: none asked). */
+export type JoinAnswer = JoinOutcome & { next?: number };
 
 /** The limiter's bucket keys for one IP, named as @upstash/ratelimit's sliding window names them (`prefix` = the event's join limiter prefix). */
 export function joinLimitKeys(prefix: string, ip: string, now: number): [current: string, previous: string] {
@@ -46,11 +59,13 @@ export function joinLimitKeys(prefix: string, ip: string, now: number): [current
 }
 
 /** Places a batch of joins of one event in one script call; answers in the batch's order. */
-export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequest[]): Promise<JoinOutcome[]> {
+export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequest[]): Promise<JoinAnswer[]> {
   const now = Date.now();
   const ipIndex = new Map<string, number>();
   const limitKeys: string[] = [];
-  const args: Array<string | number> = [now, config(env).joinLimitPerMinute, JOIN_WINDOW_MS, requests.length];
+  const c = config(env);
+  const spentMs = Math.max(JOIN_WINDOW_MS, c.challengeTtlSeconds * 1000 + 60_000);
+  const args: Array<string | number> = [now, c.joinLimitPerMinute, JOIN_WINDOW_MS, requests.length, spentMs, c.powDifficulty, c.powFreePlaces, c.powMaxDifficulty];
   const fresh: string[] = [];
   const prefix = eventKeys(eventId).rateLimit("join");
   for (const r of requests) {
@@ -62,11 +77,12 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
     }
     const tid = randomId();
     fresh.push(tid);
-    args.push(r.heldTid ?? "", r.heldTid ? (r.heldNum ?? 0) : 0, tid, ip);
+    args.push(r.heldTid ?? "", r.heldTid ? (r.heldNum ?? 0) : 0, tid, ip, r.solution?.id ?? "", r.solution?.difficulty ?? 0);
   }
   const { line, joins } = await runScript(env, redisScripts.joinQueue, eventId, args, limitKeys);
   const state: LineState = { at: now, ...line };
-  return requests.map((r, i): JoinOutcome => {
+  return requests.map((r, i): JoinAnswer => ({ ...outcomeOf(r, i), next: joins[i]!.next }));
+  function outcomeOf(r: JoinRequest, i: number): JoinOutcome {
     const { code, number: num, detail } = joins[i]!;
     switch (code) {
       case JoinCode.JOINED:
@@ -89,10 +105,16 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
         return { kind: "restoring" };
       case JoinCode.LINE_STOPPED:
         return { kind: "line-stopped" };
+      case JoinCode.CHALLENGE_FAILED:
+        return { kind: "challenge-failed", mode: state.challenge };
+      case JoinCode.CHALLENGE_HARDER:
+        return { kind: "challenge-harder", difficulty: detail };
+      case JoinCode.INFINITE:
+        return { kind: "infinite", num, goneAhead: detail, state };
       default:
         throw new Error(`joinQueue returned unknown code ${code}`);
     }
-  });
+  }
 }
 
 /** FNV-1a: the same IP always lands on the same shard, so a shard's local block list sees all of an IP's joins. */
@@ -110,7 +132,7 @@ const blocked = new Map<string, BlockList>();
  * (a batch shared with the joins arriving at that shard meanwhile), else a batch of one.
  * A join without a ticket from an IP this isolate saw refused is refused at once.
  */
-export async function join(env: Env, eventId: string, request: JoinRequest): Promise<JoinOutcome> {
+export async function join(env: Env, eventId: string, request: JoinRequest): Promise<JoinAnswer> {
   let list = blocked.get(eventId);
   if (!list) blocked.set(eventId, (list = new BlockList()));
   const until = request.heldTid === null ? list.blockedUntil(request.ip) : null;
@@ -123,7 +145,7 @@ export async function join(env: Env, eventId: string, request: JoinRequest): Pro
 /** Durable Object ids by shard name: deriving one hashes the name. */
 const shardIds = new Map<string, unknown>();
 
-async function placeThrough(env: Env, eventId: string, request: JoinRequest): Promise<JoinOutcome> {
+async function placeThrough(env: Env, eventId: string, request: JoinRequest): Promise<JoinAnswer> {
   const batchers = env.JOIN_BATCHER;
   if (!batchers) return (await runJoinBatch(env, eventId, [request]))[0]!;
   const name = `${eventId}/${shardOf(request.ip, config(env).joinShards)}`;

@@ -261,8 +261,28 @@ export const edgeOpenApi: Json = {
         summary: "Join the line, or find your place again",
         description:
           "Takes no body. Without a valid ticket for this event the caller gets a new place at the back (201) and a ticket; new joins are limited per client IP " +
-          "(JOIN_LIMIT_PER_MINUTE, fail closed). With one, the same place (200), or `admitted: true` once the turn has come.",
-        parameters: [eventIdParameter],
+          "(JOIN_LIMIT_PER_MINUTE, fail closed). With one, the same place (200), or `admitted: true` once the turn has come. When the organiser asks a proof-of-work " +
+          "before a new place (`challenge: pow`), a new place also needs a solution of GET /queue/{eventId}/challenge in X-Challenge-Solution; each solution buys one " +
+          "place, once, and is spent only when it does. With `challenge: turnstile`, the token of Cloudflare's Turnstile widget goes in X-Turnstile-Token instead " +
+          "(checked with siteverify; one place per token). Without a good one the join is refused (403), or, when the organiser chose the infinite queue, answered " +
+          "like a new place that never moves and can never be claimed. Apps that may meet such an event solve first; a fan who holds a place needs no solution to keep it.",
+        parameters: [
+          eventIdParameter,
+          {
+            name: "X-Challenge-Solution",
+            in: "header",
+            required: false,
+            description: "the solved challenge: base64 of the JSON `{algorithm, challenge, number, salt, signature}` (the ALTCHA payload), `number` being the one found",
+            schema: { type: "string", maxLength: 4096 },
+          },
+          {
+            name: "X-Turnstile-Token",
+            in: "header",
+            required: false,
+            description: "the token of the Turnstile widget, for an event whose challenge is `turnstile`",
+            schema: { type: "string", maxLength: 2048 },
+          },
+        ],
         security: [{}, { queueTicketCookie: [] }, { queueTicket: [] }],
         responses: {
           "201": { description: "A new place in line", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("FanView")) },
@@ -270,10 +290,40 @@ export const edgeOpenApi: Json = {
           "400": badPath,
           "404": noEvent,
           "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "403": failure(
+            "The event asks a proof-of-work before a new place: none was sent (CHALLENGE_REQUIRED); it is not readable, not this edge's, not solved, expired, another " +
+              "event's or spent (CHALLENGE_FAILED); or it is easier than this client IP needs now, having joined fast (CHALLENGE_HARDER: solve one of at least " +
+              "X-Challenge-Difficulty, GET /queue/{eventId}/challenge?min=<it>)",
+            ["CHALLENGE_REQUIRED", "CHALLENGE_FAILED", "CHALLENGE_HARDER"],
+            { "X-Challenge-Difficulty": { description: "with CHALLENGE_HARDER: the difficulty (maxnumber) this client IP needs now; otherwise 0", schema: { type: "string", pattern: "^[0-9]+$" }, required: true } },
+          ),
           "409": failure("No new place: the seats left are expected to go to fans already in line (the organiser's minChance; a caller with a valid ticket keeps its place)", ["LINE_STOPPED"]),
           "410": failure("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
           "429": failure("Too many new joins from this client IP; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
-          "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING"]),
+          "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING", "CHALLENGE_UNAVAILABLE"]),
+        },
+      },
+    },
+    "/queue/{eventId}/challenge": {
+      get: {
+        tags: ["queue"],
+        operationId: "challenge",
+        summary: "A proof-of-work challenge for a new place",
+        description:
+          "An ALTCHA challenge (altcha-lib's v1 protocol), signed by the edge and checked offline at the join: find the integer `number` in [0, maxnumber] with " +
+          "SHA-256(salt + number) = challenge (hex), then join with base64(JSON {algorithm, challenge, number, salt, signature}) in X-Challenge-Solution before " +
+          "`expiresAt`. The salt names the event and the difficulty. Difficulty = maxnumber: POW_DIFFICULTY, doubled for each new place past POW_FREE_PLACES that the " +
+          "client IP took within the join limiter's minute (enforced at the join), and for a network (IPv4 /24, IPv6 /64) doubled for each POW_FREE_NETWORK " +
+          "challenges it was issued within the minute (per isolate); at most POW_MAX_DIFFICULTY. Costs no Redis call.",
+        parameters: [
+          eventIdParameter,
+          { name: "min", in: "query", required: false, description: "the least difficulty wanted (what a CHALLENGE_HARDER answer asked)", schema: { type: "integer", minimum: 0 } },
+        ],
+        responses: {
+          "200": { description: "A challenge", content: json(ref("Challenge")) },
+          "400": failure("`min` is not a whole number, or above POW_MAX_DIFFICULTY; or the path is not canonical", ["BAD_DIFFICULTY", "BAD_PATH"]),
+          "404": noEvent,
+          "405": failure("Use GET", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
         },
       },
     },
@@ -485,6 +535,19 @@ export const edgeOpenApi: Json = {
         description: "prequeue: fans gather before the opening and are placed by lot; open: admitting; paused: places kept, nobody admitted; soldout / closed: over",
       },
       FanView: fanView,
+      Challenge: {
+        type: "object",
+        description: "A proof-of-work challenge (ALTCHA v1).",
+        required: ["algorithm", "challenge", "maxnumber", "salt", "signature", "expiresAt"],
+        properties: {
+          algorithm: { type: "string", const: "SHA-256" },
+          challenge: { type: "string", description: "SHA-256(salt + number), hex" },
+          maxnumber: { type: "integer", description: "the number sought is at most this: the difficulty (about half as many hashes on average)" },
+          salt: { type: "string", description: "random, then `?event=<eventId>&difficulty=<maxnumber>&expires=<unix s>&`; sent back as it is" },
+          signature: { type: "string", description: "the edge's HMAC of the challenge, hex; sent back as it is" },
+          expiresAt: { type: "string", format: "date-time", description: "the solution must be used before this" },
+        },
+      },
       AdmittedView: admittedView,
       RestoringView: restoringView,
       Health: health,

@@ -4,6 +4,8 @@
  * stream, the claim, the redirect) reads the event id, the first view and the restoring
  * words from the body's data attributes.
  */
+import type { ChallengeMode } from "../../common/queue-state.ts";
+import { assetUrl } from "./assets.ts";
 import { escapeHtml, renderPage } from "./html.ts";
 import { RESTORING_MESSAGE } from "./restoring.ts";
 import { chanceWords } from "../../common/honest-line.ts";
@@ -20,15 +22,22 @@ function aboutEvent(about: Snapshot["about"]): string {
   return `<p class="event"><b id="event-name">${escapeHtml(about.name)}</b><br><span class="muted">${escapeHtml(about.venue)}${when}</span></p>`;
 }
 
-/** `restoring`: the fan keeps a place, but the line is being restored, so no position is shown yet. */
-export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null, restoring = false): string {
+export const CHECKING_WORDS = "Checking your browser before giving you a place. This takes a few seconds; there is nothing to do.";
+
+/**
+ * `restoring`: the fan keeps a place, but the line is being restored, so no position is shown yet.
+ * `challenge`: what the event asks before a new place, so the script solves it before any
+ * join it makes; `solveFirst`: the fan has no place yet, and the script solves and joins at once.
+ */
+export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null, restoring = false, challenge: ChallengeMode = "off", solveFirst = false, turnstileSiteKey: string | null = null): string {
   return renderPage({
     title: about ? `Waiting room: ${about.name}` : "Waiting room",
     bodyClass: "fan",
-    data: { "event-id": eventId, "restoring-message": RESTORING_MESSAGE, "initial-view": initial },
+    data: { "event-id": eventId, "restoring-message": RESTORING_MESSAGE, "initial-view": initial, challenge, "solve-first": solveFirst ? "1" : null, "pow-worker": assetUrl("pow-worker.js"), "turnstile-site-key": turnstileSiteKey },
     scripts: ["waiting-room.js"],
     body: `${aboutEvent(about)}<h1>You are in the waiting room</h1>
-<p id="state" class="muted">${restoring ? "Reconnecting to the line..." : "You are in line. Keep this page open; it updates by itself."}</p>
+<p id="state" class="muted">${solveFirst ? CHECKING_WORDS : restoring ? "Reconnecting to the line..." : "You are in line. Keep this page open; it updates by itself."}</p>
+${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
 <p id="restoring" class="restoring" role="status" aria-live="polite">${restoring ? RESTORING_MESSAGE : ""}</p>
 <p id="notice" class="notice" role="status" hidden></p>
 <p id="opens" hidden>The sale opens in <b id="opens-in" class="big" aria-live="off"></b></p>

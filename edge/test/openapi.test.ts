@@ -134,6 +134,13 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`/queue/${line}/join`, { method: "POST", env: dead })).status).toBe(503);
     expect((await edge(`/queue/${line}%00/join`, { method: "POST", operation: "join" })).status).toBe(400);
 
+    // the proof-of-work challenge, and a join that needs one
+    const powLine = await edgeOnlyQueue("contract-pow", { challenge: "pow" });
+    expect((await edge(`/queue/${powLine}/challenge`)).body.algorithm).toBe("SHA-256");
+    expect((await edge(`/queue/${powLine}/challenge?min=x`)).status).toBe(400);
+    expect((await edge(`/queue/${powLine}/challenge`, { method: "POST", operation: "challenge" })).status).toBe(405);
+    expect((await edge(`/queue/${powLine}/join`, { method: "POST", ip: "203.0.113.60" })).body.code).toBe("CHALLENGE_REQUIRED");
+
     // status
     expect((await edge(`/queue/${line}/status`, { jar: waiter.jar })).body.admitted).toBe(false);
     expect((await edge(`/queue/${line}/status`, { headers: { "x-queue-ticket": waiter.ticket } })).status).toBe(200);

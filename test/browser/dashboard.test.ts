@@ -81,6 +81,35 @@ describe("organiser dashboard in a browser", () => {
     await page.context().close();
   });
 
+  test("the organiser sets the challenge before a new place and what a failed one gets; the admin API and the queue state the edge reads say the same", async () => {
+    const eventId = await stack.createEvent({ label: "dash-challenge", queue: { rate: 2 } });
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await page.locator("#s-status").filter({ hasText: "open" }).waitFor();
+    expect(await page.getByLabel("Challenge before a new place").inputValue()).toBe("off");
+
+    await page.getByLabel("Challenge before a new place").selectOption("pow");
+    await page.getByLabel("A failed or missing challenge gets").selectOption("infinite");
+    await page.getByRole("button", { name: "Set challenge" }).click();
+    await page.locator("#notice").filter({ hasText: "infinite queue" }).waitFor();
+    expect(await redis.hmget(eventKeys(eventId).queueState, "challenge", "challengeFailure")).toEqual(["pow", "infinite"]);
+    expect((await stack.admin("GET", `/admin/events/${eventId}/queue`)).body.settings).toMatchObject({ challenge: "pow", challengeFailure: "infinite" });
+
+    await page.getByLabel("Challenge before a new place").selectOption("turnstile");
+    await page.getByLabel("A failed or missing challenge gets").selectOption("refuse");
+    await page.getByRole("button", { name: "Set challenge" }).click();
+    await page.locator("#notice").filter({ hasText: "refused" }).waitFor();
+    expect(await redis.hmget(eventKeys(eventId).queueState, "challenge", "challengeFailure")).toEqual(["turnstile", "refuse"]);
+    // a reload shows what is set
+    await page.reload();
+    await page.locator("#s-status").filter({ hasText: "open" }).waitFor();
+    await page.waitForFunction(() => (document.getElementById("challenge") as HTMLSelectElement | null)?.value === "turnstile");
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.context().close();
+  });
+
   test("the link bun run dev prints (key after #) opens the dashboard signed in; the key leaves the address bar and no request carries it but as the admin key", async () => {
     const eventId = await stack.createEvent({ label: "dash-link" });
     const key = process.env.ADMIN_KEY!;

@@ -1,6 +1,7 @@
 /** POST /queue/:eventId/claim: an admitted ticket becomes a session and its active token, once. */
 import { activeCookieName, mintActive, readTicket, ticketCookieName } from "../auth.ts";
 import { config, type Env } from "../env.ts";
+import { infinitePlace } from "../infinite.ts";
 import { cookie, error, json } from "../http.ts";
 import { claimTurn } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
@@ -10,6 +11,8 @@ import { noTicket } from "./status.ts";
 export async function claim(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const held = await readTicket(request, env, eventId);
   if (!held) return noTicket(eventId);
+  // an infinite place's turn never comes
+  if (await infinitePlace(env, held.claims.tid)) return notYourTurn();
   const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
   if (limited) return limited;
   const { sessionTtlSeconds } = config(env);
@@ -28,7 +31,7 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
       );
     }
     case "still-waiting":
-      return error(409, "NOT_YOUR_TURN", "Your turn has not come yet; keep waiting.");
+      return notYourTurn();
     case "not-admitted":
       return error(403, "NOT_ADMITTED", "This ticket cannot be claimed: it was never admitted or was already used.");
     case "claim-expired":
@@ -38,3 +41,5 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
       return restoringError(RESTORING_CLAIM_MESSAGE);
   }
 }
+
+const notYourTurn = () => error(409, "NOT_YOUR_TURN", "Your turn has not come yet; keep waiting.");

@@ -2,7 +2,25 @@
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
 import { RESTORING_MESSAGE, RESTORING_NEW_FAN_MESSAGE, restoringError } from "../restoring.ts";
-import { findOrMakePlace, type Place } from "./place.ts";
+import { findOrMakePlace, type ChallengeReason, type Place } from "./place.ts";
+
+const CHALLENGE_WORDS: Record<ChallengeReason, string> = {
+  missing: "This sale asks a short proof-of-work before a new place: solve the challenge from GET /queue/{eventId}/challenge and join with its solution in X-Challenge-Solution.",
+  malformed: "The challenge solution could not be read: send the ALTCHA payload (base64 JSON) in X-Challenge-Solution.",
+  invalid: "The challenge solution is not one this waiting room issued, or it is not solved.",
+  expired: "The challenge expired before it was used: solve a new one.",
+  "other-event": "The challenge solution is for another event.",
+  spent: "This challenge solution was used already: each one buys one place. Solve a new one.",
+  "too-easy": "Many new places came from your network just now: solve a harder challenge (GET /queue/{eventId}/challenge).",
+};
+
+/** A join whose challenge did not do: 403, `CHALLENGE_HARDER` with the difficulty needed, else `CHALLENGE_REQUIRED` (none sent) or `CHALLENGE_FAILED`. */
+export function challengeError(eventId: string, reason: ChallengeReason, difficulty?: number): Response {
+  const message = CHALLENGE_WORDS[reason].replaceAll("{eventId}", eventId);
+  const headers = { "x-challenge-difficulty": String(reason === "too-easy" ? (difficulty ?? 0) : 0) };
+  if (reason === "too-easy") return error(403, "CHALLENGE_HARDER", message, headers);
+  return error(403, reason === "missing" ? "CHALLENGE_REQUIRED" : "CHALLENGE_FAILED", message, headers);
+}
 
 /** What a fan who comes when the line has stopped is told. */
 export const LINE_STOPPED_MESSAGE =
@@ -35,6 +53,8 @@ export async function join(request: Request, env: Env, eventId: string): Promise
     }
     case "admitted":
       return json({ eventId, ticketNumber: place.num, ticket: place.ticket, admitted: true, claimUrl: `/queue/${eventId}/claim` });
+    case "challenge":
+      return challengeError(eventId, place.reason, place.difficulty);
     default:
       return placeError(place);
   }

@@ -11,6 +11,20 @@ import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { salePage } from "../sale-page.ts";
 import { LINE_STOPPED_MESSAGE } from "./join.ts";
 import { findOrMakePlace } from "./place.ts";
+import { PAGE_CSP } from "../html.ts";
+import type { ChallengeMode } from "../../../common/queue-state.ts";
+
+/** Where Turnstile's widget comes from: the page that shows it lets that origin run its script and frame. */
+export const TURNSTILE_ORIGIN = "https://challenges.cloudflare.com";
+
+const turnstileKey = (env: Env, mode: ChallengeMode | undefined) => (mode === "turnstile" ? (env.TURNSTILE_SITE_KEY?.trim() ?? "") : null);
+
+/** The waiting room page; with Turnstile on, its policy also lets the widget's script and frame in (nothing else). */
+function waitingRoom(env: Env, body: string, mode: ChallengeMode | undefined, status = 200, headers: Record<string, string> = {}): Response {
+  if (mode !== "turnstile") return html(body, status, headers);
+  const csp = PAGE_CSP.replace("script-src 'self'", `script-src 'self' ${TURNSTILE_ORIGIN}`).replace("default-src 'none'", `default-src 'none'; frame-src ${TURNSTILE_ORIGIN}`);
+  return html(body, status, { ...headers, "content-security-policy": csp });
+}
 
 export async function page(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const active = await readActive(request, env, eventId);
@@ -18,7 +32,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
 
   let place: Awaited<ReturnType<typeof findOrMakePlace>>;
   try {
-    place = await findOrMakePlace(request, env, eventId);
+    place = await findOrMakePlace(request, env, eventId, { page: true });
   } catch (e) {
     // Redis cannot be reached: a page a person can read, and a browser that retries
     console.error("waiting room page: the line cannot be reached", e);
@@ -32,7 +46,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      return html(waitingRoomPage(eventId, place.view, place.about), 200, headers);
+      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, place.challenge, false, turnstileKey(env, place.challenge)), place.challenge, 200, headers);
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null));
@@ -41,6 +55,9 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
       // restored, whose stream reconnects and shows the position once it is back
       if (place.held) return html(waitingRoomPage(eventId, null, null, true));
       return html(messagePage("Please wait a moment", "We are restoring the waiting room. This page will let you in shortly; refresh in a few seconds."), 503, { "retry-after": String(RESTORING_RETRY_SECONDS) });
+    case "challenge":
+      // the event asks a challenge before a new place: the page solves it (or shows the Turnstile widget), then joins
+      return waitingRoom(env, waitingRoomPage(eventId, null, null, false, place.mode, true, turnstileKey(env, place.mode)), place.mode);
     case "no-queue":
       return html(messagePage("Event not found", "There is no sale for this event."), 404);
     case "sale-ended":

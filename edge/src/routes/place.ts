@@ -1,5 +1,9 @@
 /** Finding or making a fan's place in line: shared by the page and the JSON join. */
 import { mintTicket, readTicket, ticketCookieName } from "../auth.ts";
+import { checkSolution, learnDifficulty, SOLUTION_HEADER, type SolutionCheck } from "../challenge.ts";
+import { infinitePlace, infiniteTicketId, infiniteView } from "../infinite.ts";
+import { checkTurnstile, TURNSTILE_HEADER } from "../turnstile.ts";
+import type { ChallengeMode } from "../../../common/queue-state.ts";
 import { config, type Env } from "../env.ts";
 import { clientIp, cookie, error } from "../http.ts";
 import { hubFor } from "../hub.ts";
@@ -9,12 +13,17 @@ import { fanView, type FanView, type Snapshot } from "../snapshot.ts";
 import { refreshIntervalSeconds } from "./view.ts";
 
 export type Place =
-  | { kind: "joined" | "waiting"; tid: string; num: number; ticket: string; setCookie: string | null; view: FanView; about: Snapshot["about"] }
+  | { kind: "joined" | "waiting"; tid: string; num: number; ticket: string; setCookie: string | null; view: FanView; about: Snapshot["about"]; challenge?: ChallengeMode }
   | { kind: "admitted"; tid: string; num: number; ticket: string }
   /** line-stopped: a new place would be where tickets are unlikely (the organiser's minChance), so none is given */
   | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" }
   /** the line is being restored after Redis lost it; `held`: the fan holds a valid ticket (and keeps that place) */
-  | { kind: "restoring"; held: boolean };
+  | { kind: "restoring"; held: boolean }
+  /** the event asks a proof-of-work first: the join had none that was good (`reason`), or an easier one than its IP needs (`difficulty`) */
+  | { kind: "challenge"; reason: ChallengeReason; difficulty?: number; mode: ChallengeMode };
+
+/** Why a join's challenge did not do: none sent, not readable, not this edge's or not solved, expired, another event's, spent already, or easier than the IP needs now. */
+export type ChallengeReason = Extract<SolutionCheck, { ok: false }>["reason"] | "spent" | "too-easy";
 
 /** The fan's view straight from the state the join answered with: no second read. */
 function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
@@ -31,18 +40,51 @@ function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number,
  * against their IP's limit. After Redis lost the line, a valid ticket whose number the
  * restore kept is put back at it; while the line is not restored yet, the fan is told so.
  */
-export async function findOrMakePlace(request: Request, env: Env, eventId: string): Promise<Place | Response> {
+/**
+ * `page`: the waiting room page asks (a GET, which carries no solution). When the event asks a
+ * proof-of-work it is told `challenge` rather than an infinite place, and the page solves it
+ * and joins; nothing was written for it.
+ */
+export async function findOrMakePlace(request: Request, env: Env, eventId: string, { page = false } = {}): Promise<Place | Response> {
   const held = await readTicket(request, env, eventId);
-  const result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip: clientIp(request) ?? "unknown" });
+  // an infinite place is answered here: its ticket never reaches Redis
+  const endless = held ? await infinitePlace(env, held.claims.tid) : null;
+  if (held && endless) return infiniteAgain(env, eventId, held.token, held.claims.tid, held.claims.num, endless.position);
+  const ip = clientIp(request) ?? "unknown";
+  const header = request.headers.get(SOLUTION_HEADER);
+  const turnstileToken = header ? null : request.headers.get(TURNSTILE_HEADER);
+  let check: SolutionCheck = header ? await checkSolution(env, eventId, header) : { ok: false, reason: "missing" };
+  if (turnstileToken !== null) {
+    const verdict = await checkTurnstile(env, turnstileToken, clientIp(request));
+    if (!verdict.ok && verdict.reason === "unavailable") {
+      return error(503, "CHALLENGE_UNAVAILABLE", "The human check cannot be verified right now; try again in a few seconds.", { "retry-after": "5" });
+    }
+    check = verdict.ok ? verdict : { ok: false, reason: "invalid" };
+  }
+  const solved = header !== null || turnstileToken !== null;
+  const result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip, solution: check.ok ? check.solution : null });
+  if (result.next) learnDifficulty(ip, result.next);
   switch (result.kind) {
     case "joined":
     case "waiting": {
       const view = viewAfterJoin(env, eventId, result.state, result.num, result.goneAhead);
-      const base = { kind: result.kind, tid: result.tid, num: result.num, view, about: result.state.about };
+      const base = { kind: result.kind, tid: result.tid, num: result.num, view, about: result.state.about, challenge: result.state.challenge };
       if (held && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
       const ticket = await mintTicket(env, eventId, result.tid, result.num);
       return { ...base, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
+    case "infinite": {
+      if (page && !solved) return { kind: "challenge", reason: "missing", mode: result.state.challenge };
+      // told like a new place at the back: the position a fan joining now would see, frozen
+      const view = viewAfterJoin(env, eventId, result.state, result.num, result.goneAhead);
+      const tid = await infiniteTicketId(env, view.position);
+      const ticket = await mintTicket(env, eventId, tid, result.num);
+      return { kind: "joined", tid, num: result.num, view, about: result.state.about, challenge: result.state.challenge, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
+    }
+    case "challenge-failed":
+      return { kind: "challenge", reason: check.ok ? "spent" : check.reason, mode: result.mode };
+    case "challenge-harder":
+      return { kind: "challenge", reason: "too-easy", difficulty: result.difficulty, mode: "pow" };
     case "admitted":
       return { kind: "admitted", tid: result.tid, num: held!.claims.num, ticket: held!.token };
     case "rate-limited": {
@@ -58,4 +100,13 @@ export async function findOrMakePlace(request: Request, env: Env, eventId: strin
     default:
       return { kind: result.kind };
   }
+}
+
+/** An infinite place asked again (a reload, a re-join): the same frozen place, from the isolate's shared snapshot. */
+async function infiniteAgain(env: Env, eventId: string, ticket: string, tid: string, num: number, position: number): Promise<Place> {
+  const hub = hubFor(eventId);
+  const snapshot = await hub.ensureFresh(env);
+  if (snapshot.status === "soldout" || snapshot.status === "closed") return { kind: "sale-ended" };
+  const view = infiniteView(snapshot, eventId, num, position, hub.admitRate(), refreshIntervalSeconds(env));
+  return { kind: "waiting", tid, num, view, about: snapshot.about, ticket, setCookie: null };
 }

@@ -1,5 +1,7 @@
 /** GET /queue/:eventId/status: the stream's data as JSON, for clients that poll. */
 import { readTicket } from "../auth.ts";
+import { hubFor } from "../hub.ts";
+import { infinitePlace, infiniteView } from "../infinite.ts";
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
 import { touchTicket } from "../queue.ts";
@@ -10,6 +12,8 @@ import { refreshIntervalSeconds, viewFor } from "./view.ts";
 export async function status(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const held = await readTicket(request, env, eventId);
   if (!held) return noTicket(eventId);
+  const endless = await infinitePlace(env, held.claims.tid);
+  if (endless) return infiniteStatus(env, eventId, held.claims.num, endless.position);
   const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
   if (limited) return limited;
   let where: Awaited<ReturnType<typeof touchTicket>>;
@@ -40,6 +44,19 @@ export async function status(request: Request, env: Env, ctx: ExecutionContext, 
     });
   }
   return leftQueue(eventId);
+}
+
+/** An infinite place: the line as it is, its position as it was (no Redis call for the ticket). */
+async function infiniteStatus(env: Env, eventId: string, num: number, position: number): Promise<Response> {
+  const hub = hubFor(eventId);
+  let snapshot;
+  try {
+    snapshot = await hub.ensureFresh(env);
+  } catch {
+    return redisUnavailable();
+  }
+  if (snapshot.status === "restoring") return json(restoringView(eventId, num, refreshIntervalSeconds(env)));
+  return json({ ...infiniteView(snapshot, eventId, num, position, hub.admitRate(), refreshIntervalSeconds(env)), admitted: false });
 }
 
 /** Redis cannot be reached: nothing true can be said about the place, so nothing is (the place is kept). */

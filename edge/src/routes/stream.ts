@@ -23,6 +23,7 @@
 import { readTicket } from "../auth.ts";
 import { config, type Env } from "../env.ts";
 import { hubFor, SnapshotUnavailable } from "../hub.ts";
+import { infinitePlace, infiniteView } from "../infinite.ts";
 import { touchTicket, type TouchResult } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
 import { restoringEvent } from "../restoring.ts";
@@ -66,6 +67,8 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
   if (request.headers.get("last-event-id") === END_ID) return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
   const held = await readTicket(request, env, eventId);
   if (!held) return noTicket(eventId);
+  const endless = await infinitePlace(env, held.claims.tid);
+  if (endless) return infiniteStream(request, env, eventId, held.claims.num, endless.position);
   const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
   if (limited) return limited;
   const tid = held.claims.tid;
@@ -230,4 +233,71 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
       writer.close().catch(() => {});
     });
   return new Response(readable, { headers });
+}
+
+/**
+ * The stream of an infinite place: like a waiting fan's (the position at once, then when the
+ * view changes, heartbeats, the end of the sale, the end after STREAM_MAX_SUBREQUESTS reads),
+ * from the isolate's shared snapshot only, with its position frozen. Its ticket is never
+ * touched nor kept present: no Redis key holds it.
+ */
+function infiniteStream(request: Request, env: Env, eventId: string, num: number, position: number): Response {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const write = (text: string) => writer.write(encoder.encode(text));
+  const hub = hubFor(eventId);
+  const { tickMs, heartbeatMs, streamMaxSubrequests } = config(env);
+  const refresh = refreshIntervalSeconds(env);
+  const usage = { subrequests: 2 };
+  let gone = false;
+  const goneSignal = new Promise<void>((resolve) => {
+    const leave = () => {
+      gone = true;
+      resolve();
+    };
+    request.signal?.addEventListener("abort", leave, { once: true });
+    writer.closed.then(() => {}, leave);
+  });
+  const run = async () => {
+    let lastKey = "";
+    let lastWrite = 0;
+    await write(`retry: ${RETRY_MS}\n\n`);
+    for (let first = true; ; first = false) {
+      if (!first) await Promise.race([sleep(tickMs), goneSignal]);
+      if (gone || usage.subrequests >= streamMaxSubrequests) return;
+      let snapshot: Snapshot | null = null;
+      try {
+        snapshot = await hub.ensureFresh(env, usage);
+      } catch (e) {
+        if (!(e instanceof SnapshotUnavailable)) throw e;
+      }
+      if (snapshot === null || snapshot.status === "restoring") {
+        if (lastKey !== RESTORING_KEY) {
+          await write(frame("restoring", restoringEvent(eventId)));
+          lastKey = RESTORING_KEY;
+          lastWrite = Date.now();
+        }
+      } else {
+        const { lastUpdated: _at, ...view } = infiniteView(snapshot, eventId, num, position, hub.admitRate(), refresh);
+        const key = JSON.stringify(view);
+        if (key !== lastKey) {
+          await write(frame("position", { ...view, lastUpdated: new Date(snapshot.at).toISOString() }, String(snapshot.at)));
+          lastKey = key;
+          lastWrite = Date.now();
+        }
+        if (snapshot.status === "soldout" || snapshot.status === "closed") {
+          await write(closedFrame(eventId, snapshot.status));
+          return;
+        }
+      }
+      if (Date.now() - lastWrite >= heartbeatMs) {
+        await write(`: heartbeat ${Date.now()}\n\n`);
+        lastWrite = Date.now();
+      }
+    }
+  };
+  run()
+    .catch(() => {})
+    .finally(() => writer.close().catch(() => {}));
+  return new Response(readable, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" } });
 }

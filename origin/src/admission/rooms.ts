@@ -9,7 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { isDuplicateKey } from "../db/errors.ts";
 import { waitingRooms, type WaitingRoomRow } from "../db/schema/index.ts";
-import { isQueueStatus } from "../../../common/queue-state.ts";
+import { isQueueStatus, type ChallengeFailure, type ChallengeMode } from "../../../common/queue-state.ts";
 
 export type Room = WaitingRoomRow;
 
@@ -23,13 +23,15 @@ export interface RoomSettings {
   maxWaiting?: number;
   /** percent, or null to never stop the line */
   minChance?: number | null;
+  challenge?: ChallengeMode;
+  challengeFailure?: ChallengeFailure;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
 export function roomFields(room: Room): { set: Record<string, string | number>; remove: string[] } {
   const set: Record<string, string | number> = { status: room.status, opensAt: room.opensAt.getTime(), statusAt: room.statusAt.getTime(), roomVersion: room.version };
   const remove: string[] = [];
-  const put = (field: string, value: number | null) => (value === null ? remove.push(field) : (set[field] = value));
+  const put = (field: string, value: number | string | null) => (value === null ? remove.push(field) : (set[field] = value));
   put("rate", room.rate);
   put("maxActive", room.maxActive);
   put("sessionSeconds", room.sessionSeconds);
@@ -37,6 +39,8 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("adaptive", room.adaptive === null ? null : room.adaptive ? 1 : 0);
   put("maxWaiting", room.maxWaiting);
   put("minChance", room.minChance);
+  put("challenge", room.challenge);
+  put("challengeFailure", room.challengeFailure);
   return { set, remove };
 }
 
@@ -55,6 +59,8 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     adaptive: hash.adaptive === undefined || hash.adaptive === "" ? null : hash.adaptive === "1",
     maxWaiting: n(hash.maxWaiting),
     minChance: n(hash.minChance),
+    challenge: hash.challenge || null,
+    challengeFailure: hash.challengeFailure || null,
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

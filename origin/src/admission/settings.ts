@@ -2,7 +2,7 @@
  * An event's admission settings as they live in its queue-state hash, where admins change
  * them and every origin instance (and the edge) reads them.
  */
-import { isQueueStatus, positiveNumber as positive, type QueueStatus } from "../../../common/queue-state.ts";
+import { challengeFailure, challengeMode, isQueueStatus, positiveNumber as positive, type ChallengeFailure, type ChallengeMode, type QueueStatus } from "../../../common/queue-state.ts";
 import type { SchedulerConfig } from "./config.ts";
 
 export interface QueueSettings {
@@ -18,6 +18,8 @@ export interface QueueSettings {
   maxWaiting: number | null;
   /** percent: no new place where the chance of tickets would be below it; null = never */
   minChance: number | null;
+  challenge: ChallengeMode;
+  challengeFailure: ChallengeFailure;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -34,6 +36,8 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     adaptive: hash.adaptive === undefined || hash.adaptive === "" ? config.adaptive.enabledByDefault : hash.adaptive === "1",
     maxWaiting: positive(hash.maxWaiting),
     minChance: positive(hash.minChance),
+    challenge: challengeMode(hash.challenge),
+    challengeFailure: challengeFailure(hash.challengeFailure),
   };
 }
 

@@ -40,6 +40,24 @@ describe("admin queue controls", () => {
     expect(changed.status).toBe(200);
     expect(changed.body.settings).toMatchObject({ rate: null, maxActive: 7, sessionSeconds: 120, claimSeconds: 30 });
     expect(["capacity", "default"]).toContain(changed.body.rates.ceilingSource);
+    expect(changed.body.settings).toMatchObject({ challenge: "off", challengeFailure: "refuse" });
+  });
+
+  test("the organiser sets the challenge before a new place and what a failed one gets: MySQL, then the queue state the edge reads", async () => {
+    const eventId = `${h.eventId}-ch`;
+    await h.createEvent({ id: eventId });
+    const opened = await h.call("POST", queuePath(eventId), { headers: admin(), body: { challenge: "pow" } });
+    expect(opened.body.settings).toMatchObject({ challenge: "pow", challengeFailure: "refuse" });
+    for (const body of [{ challenge: "captcha" }, { challengeFailure: "drop" }, { challenge: 1 }]) {
+      expect(await h.call("PATCH", queuePath(eventId), { headers: admin(), body })).toMatchObject({ status: 400, body: errorShape });
+    }
+    const changed = await h.call("PATCH", queuePath(eventId), { headers: admin(), body: { challengeFailure: "infinite" } });
+    expect(changed.body.settings).toMatchObject({ challenge: "pow", challengeFailure: "infinite" });
+    expect(await h.redis.hmget(eventKeys(eventId).queueState, "challenge", "challengeFailure")).toEqual(["pow", "infinite"]);
+    const [rows] = (await h.database.pool.query("SELECT challenge, challenge_failure AS failure FROM waiting_rooms WHERE event_id = ?", [eventId])) as unknown as [Array<{ challenge: string; failure: string }>];
+    expect({ ...rows[0] }).toEqual({ challenge: "pow", failure: "infinite" });
+    expect((await h.call("PATCH", queuePath(eventId), { headers: admin(), body: { challenge: "off" } })).body.settings.challenge).toBe("off");
+    expect(await h.redis.hget(eventKeys(eventId).queueState, "challenge")).toBe("off");
 
     expect((await h.call("POST", `${queuePath()}/pause`, { headers: admin() })).body.status).toBe("paused");
     expect(await h.call("POST", `${queuePath()}/pause`, { headers: admin() })).toMatchObject({ status: 200, body: { status: "paused" } });

@@ -24,6 +24,10 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   maxWaiting: int("max_waiting"),
   /** percent: the line takes no new place where a fan's chance of tickets would be below it; null = never stops */
   minChance: int("min_chance"),
+  /** what a new place needs first: off | pow (common/queue-state.ts CHALLENGE_MODES); null = off */
+  challenge: varchar("challenge", { length: 16 }),
+  /** what a join without a good solution gets: refuse | infinite; null = refuse */
+  challengeFailure: varchar("challenge_failure", { length: 16 }),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

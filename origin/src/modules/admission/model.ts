@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { QUEUE_STATUSES } from "../../../../common/queue-state.ts";
+import { CHALLENGE_FAILURES, CHALLENGE_MODES, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
 import { eventIdSchema, integer } from "../shared/model.ts";
 
 /** One literal schema per value, as a tuple, so the route types keep each value. */
@@ -18,6 +18,12 @@ const claimSeconds = integer({ minimum: 5, maximum: 3600, description: "how long
 const adaptive = t.Boolean({ description: "back off when purchase latency rises and creep back when healthy, never above the rate" });
 const maxWaiting = integer({ minimum: 0, maximum: 100_000_000, description: "most fans who may wait (0 = no limit)" });
 const minChance = integer({ minimum: 1, maximum: 50, description: "percent: the line takes no new place where a fan's chance of tickets would be below it (the honest line); left out or null = never stops" });
+const challenge = t.Union(literals(CHALLENGE_MODES), {
+  description: "what a new place needs first: off; pow (a proof-of-work the waiting page solves by itself in a Web Worker; apps get it from GET /queue/{eventId}/challenge at the edge); or turnstile (the Cloudflare Turnstile widget on the waiting page, its token checked at the edge)",
+});
+const challengeFailure = t.Union(literals(CHALLENGE_FAILURES), {
+  description: "what a join without a good solution gets: refuse (403 CHALLENGE_REQUIRED) or infinite (a place that looks real but never moves, never reaches the sale and cannot be claimed)",
+});
 
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
@@ -30,6 +36,8 @@ export const queueOpenBody = t.Optional(t.Object(
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
     minChance: t.Optional(minChance),
+    challenge: t.Optional(challenge),
+    challengeFailure: t.Optional(challengeFailure),
   },
   { additionalProperties: false },
 ));
@@ -43,6 +51,8 @@ export const queueSettingsBody = t.Object(
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
     minChance: t.Optional(t.Union([minChance, t.Null()], { description: "percent; null: the line never stops" })),
+    challenge: t.Optional(challenge),
+    challengeFailure: t.Optional(challengeFailure),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -68,6 +78,8 @@ export const queueView = t.Object(
       adaptive: t.Boolean(),
       maxWaiting: t.Union([integer(), t.Null()]),
       minChance: t.Union([integer(), t.Null()], { description: "percent; null: the line never stops" }),
+      challenge,
+      challengeFailure,
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),

@@ -61,6 +61,8 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       adaptive: settings.adaptive,
       maxWaiting: settings.maxWaiting,
       minChance: settings.minChance,
+      challenge: settings.challenge,
+      challengeFailure: settings.challengeFailure,
     },
     rates: {
       ceiling: ceiling.rate,
@@ -122,6 +124,8 @@ export async function openWaitingRoom(
     adaptive: settings.adaptive ?? null,
     maxWaiting: settings.maxWaiting ?? null,
     minChance: settings.minChance ?? null,
+    challenge: settings.challenge ?? null,
+    challengeFailure: settings.challengeFailure ?? null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -169,6 +173,8 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.adaptive !== undefined) values.adaptive = body.adaptive;
     if (body.maxWaiting !== undefined) values.maxWaiting = body.maxWaiting;
     if (body.minChance !== undefined) values.minChance = body.minChance;
+    if (body.challenge !== undefined) values.challenge = body.challenge;
+    if (body.challengeFailure !== undefined) values.challengeFailure = body.challengeFailure;
     return values;
   });
   return readQueue(deps, eventId);

@@ -1,0 +1,3 @@
+ALTER TABLE `waiting_rooms` ADD `challenge` varchar(16);
+--> statement-breakpoint
+ALTER TABLE `waiting_rooms` ADD `challenge_failure` varchar(16);

@@ -1,0 +1,310 @@
+#!lua flags=allow-key-locking
+--[[
+  Puts a batch of fans in an event's waiting line in one step, or finds the places they
+  already have. The edge coalesces the joins arriving at one shard within a few
+  milliseconds into one call, so the line's fixed work (state, counter, the two ZADDs) is
+  paid once per batch, not once per fan.
+
+  Every new place is limited per client IP here, with @upstash/ratelimit's sliding window
+  on its own keys (`<prefix>:<ip>:<window>`, weighted by the previous window exactly as its
+  script does), so the limiter's record stays the one `Ratelimit.getRemaining` and
+  `resetUsedTokens` read. A join that keeps a place the fan already has is not a new place
+  and is never limited. Refused joins take no number: numbers are handed out only to new
+  places, consecutively, so a number no fan holds never counts as a fan ahead.
+
+  After Redis lost the line, a fan whose valid ticket is in neither `queue` nor `admitted`
+  but whose number the restore listed in `lost` is put back at that number, once: the line
+  keeps its order. While the line is being restored (includes/lineRestoring.lua) nobody is
+  placed: a fan holding a valid ticket, and anyone while queueState has a status, is told
+  RESTORING (with no status and no ticket: NO_QUEUE). A held ticket whose number is beyond
+  the counter proves Redis went back in time: it is recorded in `ahead` and the batch is
+  told RESTORING, so no number is handed out twice.
+
+  With the event's `challenge` set to `pow`, a new place also needs a proof-of-work
+  solution the edge verified (signature, expiry, event) before the call; here it is spent,
+  once: a solution id already in `challengeUsed` (or twice in one batch) is no solution, nor
+  is one of the other kind (ids start with `pow:` or `turnstile:`, the mode they answer).
+  With `turnstile`, the same holds for the Turnstile token the edge had verified. A proof-
+  of-work's difficulty must be at least what the IP needs now: the base difficulty, doubled for each
+  new place the IP took in the limiter's window beyond the free ones (capped), so an IP that
+  joins fast pays more per place. A join without a good solution is refused, or, when
+  `challengeFailure` is `infinite`, told INFINITE: it takes no number and writes nothing
+  (the edge gives it a place that looks real and is in no line). A good solution that is
+  too easy is not spent: the client solves a harder one. Joins with IP 0 (trusted callers)
+  need no solution.
+
+  KEYS[1] seq           string  ticket counter: the newest queue number
+  KEYS[2] queue         zset    waiting ticketId -> queue number
+  KEYS[3] seen          zset    waiting ticketId -> last seen (ms)
+  KEYS[4] admitted      zset    admitted ticketId -> claim deadline (ms)
+  KEYS[5] queueState    hash    status, vouchedRun, ahead, maxWaiting, honestStop, admitRate, opensAt, eventName, venue, startsAt, challenge, challengeFailure; replacedTotal (HINCRBY)
+  KEYS[6] serving       string  serving pointer
+  KEYS[7] gone          zset    queue numbers of tickets that left, above the serving pointer
+  KEYS[8] lost          zset    queue numbers a restore found without a ticket, awaiting their fan
+  KEYS[9] challengeUsed zset    spent solution id -> until when it stays spent (ms)
+  KEYS[10 ..]           string  rate-limit buckets, two per client IP of the batch: the IP's
+                                current window, then its previous window
+
+  ARGV[1] now (ms)
+  ARGV[2] new places allowed per IP per window
+  ARGV[3] window (ms)
+  ARGV[4] n = joins in the batch
+  ARGV[5] how long a spent solution stays spent (ms): at least a challenge's lifetime
+  ARGV[6] base difficulty (a challenge's maxnumber)
+  ARGV[7] new places per IP in the window at the base difficulty; each one more doubles it
+  ARGV[8] highest difficulty asked
+  then six arguments per join, in arrival order:
+  ARGV[9 + 6i]   ticket id the fan already holds (from a valid ticket), or ""
+  ARGV[10 + 6i]  that ticket's queue number, or 0
+  ARGV[11 + 6i]  fresh ticket id to use if the fan gets a new place
+  ARGV[12 + 6i]  which IP of KEYS[10 ..] the join came from (1 = KEYS[10], KEYS[11]); 0 = not
+                 limited and no challenge (trusted callers seeding a line: tests, benches)
+  ARGV[13 + 6i]  id of the solution the edge verified (`pow:<id>` or `turnstile:<id>`), or "" (none, or not good)
+  ARGV[14 + 6i]  a proof-of-work's difficulty, or 0
+
+  Returns { state, codes, numbers, details, next }
+    state = { status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt,
+              eventName, venue, startsAt, {early numbers}, challenge, challengeFailure }
+              after the batch; early numbers = numbers at or below the serving pointer that
+              wait again (fans put back after a restore once the pointer had passed them),
+              ascending, at most 2000
+    per join, in order: code, queue number, detail
+      0  JOINED            a new place at the back; detail = fans who left ahead of it
+      1  WAITING           the fan already waits (presence refreshed); detail = fans who left ahead
+      2  ADMITTED          the fan's turn came and the claim window is open; detail = claim deadline (ms)
+      3  REPLACED          put back at the ticket's own number (it was in lost); detail = fans who left ahead
+     -1  NO_QUEUE          the event has no queue (no status in queueState) and the fan holds no ticket
+     -2  SALE_ENDED        status soldout or closed: no new places
+     -3  QUEUE_FULL        maxWaiting fans already wait
+     -4  RATE_LIMITED      this IP used its new places for the window; detail = when the window resets (ms)
+     -5  RESTORING         the line is being restored: nobody is placed
+     -6  CHALLENGE_FAILED  no good unspent solution, and challengeFailure is refuse
+     -7  CHALLENGE_HARDER  a good solution, easier than this IP needs now (not spent); detail = the difficulty needed
+     -8  INFINITE          no good unspent solution, and challengeFailure is infinite; number = the
+                           newest number handed out (none is taken), detail = fans who left
+     -9  LINE_STOPPED      the new place would be at or past honestStop (the leader's, from the
+                           organiser's minChance): tickets are unlikely there, so no new place
+    next, per join: the proof-of-work difficulty its IP needs for a new place after this batch (0: none asked)
+]]
+-- @include lineRestoring
+-- @include earlyNumbers
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local n = tonumber(ARGV[4])
+local spentMs = tonumber(ARGV[5])
+local baseDifficulty = tonumber(ARGV[6])
+local freePlaces = tonumber(ARGV[7])
+local maxDifficulty = tonumber(ARGV[8])
+
+local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'challenge', 'challengeFailure', 'honestStop')
+local status = state[1]
+local restoring = lineRestoring(status, state[8], state[9])
+local serving = tonumber(redis.call('GET', KEYS[6]) or '0')
+local waiting = redis.call('ZCARD', KEYS[2])
+local goneTotal = redis.call('ZCARD', KEYS[7])
+
+local codes, numbers, details = {}, {}, {}
+
+-- fans that already hold a ticket: look them up, all at once
+local heldAt, heldTids = {}, {}
+for i = 0, n - 1 do
+  local held = ARGV[9 + 6 * i]
+  if held ~= '' then
+    heldAt[#heldAt + 1] = i
+    heldTids[#heldTids + 1] = held
+  end
+end
+local keep = {}
+local replaced, replacedAt = 0, {}
+local seenArgs = {}
+local inQueue, inAdmitted = {}, {}
+if #heldTids > 0 and not restoring then
+  inQueue = redis.call('ZMSCORE', KEYS[2], unpack(heldTids))
+  inAdmitted = redis.call('ZMSCORE', KEYS[4], unpack(heldTids))
+  -- a held number the counter never reached: Redis went back in time
+  local counter = tonumber(redis.call('GET', KEYS[1]) or '0')
+  local ahead = 0
+  for j, i in ipairs(heldAt) do
+    local num = tonumber(ARGV[10 + 6 * i]) or 0
+    if not inQueue[j] and not inAdmitted[j] and num > counter and num > ahead then ahead = num end
+  end
+  if ahead > 0 then
+    redis.call('HSET', KEYS[5], 'ahead', ahead)
+    restoring = true
+  end
+end
+if restoring then
+  for i = 0, n - 1 do
+    codes[i + 1] = (not status and ARGV[9 + 6 * i] == '') and -1 or -5
+    numbers[i + 1], details[i + 1] = 0, 0
+  end
+  return { { status or '', serving, 0, waiting, goneTotal, '', '', '', '', '', '', {}, state[10] or '', state[11] or '' }, codes, numbers, details, {} }
+end
+if #heldTids > 0 then
+  for j, i in ipairs(heldAt) do
+    if inQueue[j] then
+      keep[i] = { 1, tonumber(inQueue[j]) }
+    elseif inAdmitted[j] and tonumber(inAdmitted[j]) > now then
+      keep[i] = { 2, tonumber(inAdmitted[j]) }
+    elseif replacedAt[heldTids[j]] then
+      -- the same ticket twice in one batch (two tabs): the place it was just given back
+      keep[i] = { 1, replacedAt[heldTids[j]] }
+    elseif not inAdmitted[j] then
+      -- a ticket the restore is holding a number for: back at that number, once
+      local num = tonumber(ARGV[10 + 6 * i]) or 0
+      if num > 0 and redis.call('ZSCORE', KEYS[8], num) then
+        local tid = heldTids[j]
+        replacedAt[tid] = num
+        redis.call('ZREM', KEYS[8], num)
+        goneTotal = goneTotal - redis.call('ZREM', KEYS[7], num)
+        redis.call('ZADD', KEYS[2], num, tid)
+        seenArgs[#seenArgs + 1] = now
+        seenArgs[#seenArgs + 1] = tid
+        waiting = waiting + 1
+        replaced = replaced + 1
+        keep[i] = { 3, num }
+      end
+    end
+  end
+end
+if replaced > 0 then redis.call('HINCRBY', KEYS[5], 'replacedTotal', replaced) end
+
+-- the limiter's current use per IP (sliding window: current + weighted previous)
+local nKeys = #KEYS - 9
+local used, taken, fresh = {}, {}, {}
+if nKeys > 0 then
+  local buckets = redis.call('MGET', unpack(KEYS, 10, #KEYS))
+  local weight = 1 - (now % window) / window
+  for ip = 1, nKeys / 2 do
+    local current, previous = buckets[2 * ip - 1], buckets[2 * ip]
+    fresh[ip] = not current
+    used[ip] = tonumber(current or '0') + math.floor(weight * tonumber(previous or '0'))
+    taken[ip] = 0
+  end
+end
+local reset = (math.floor(now / window) + 1) * window
+local maxWaiting = tonumber(state[2] or '0')
+local stopAt = tonumber(state[12] or '0') or 0
+
+-- the challenge: which joins carry a good solution nobody spent yet
+local pow = state[10] == 'pow' or state[10] == 'turnstile'
+local kind = (state[10] or '') .. ':'
+local infinite = state[11] == 'infinite'
+local spent, spentArgs = {}, {}
+if pow then
+  local ids = {}
+  for i = 0, n - 1 do
+    if not keep[i] and ARGV[13 + 6 * i] ~= '' then ids[#ids + 1] = ARGV[13 + 6 * i] end
+  end
+  if #ids > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now)
+    local found = redis.call('ZMSCORE', KEYS[9], unpack(ids))
+    for j, id in ipairs(ids) do
+      if found[j] then spent[id] = true end
+    end
+  end
+end
+-- what an IP needs for a new place, having taken `places` in the window
+local function needed(places)
+  if places < freePlaces then return baseDifficulty end
+  return math.min(maxDifficulty, baseDifficulty * 2 ^ math.min(places - freePlaces + 1, 40))
+end
+
+local accepted = {}
+for i = 0, n - 1 do
+  local k = keep[i]
+  if k then
+    codes[i + 1], numbers[i + 1] = k[1], 0
+    if k[1] == 1 or k[1] == 3 then
+      numbers[i + 1] = k[2]
+      details[i + 1] = redis.call('ZCOUNT', KEYS[7], '-inf', '(' .. k[2])
+      if k[1] == 1 then
+        seenArgs[#seenArgs + 1] = now
+        seenArgs[#seenArgs + 1] = ARGV[9 + 6 * i]
+      end
+    else
+      details[i + 1] = k[2]
+    end
+  else
+    numbers[i + 1], details[i + 1] = 0, 0
+    local ip = tonumber(ARGV[12 + 6 * i])
+    if not status then
+      codes[i + 1] = ARGV[9 + 6 * i] ~= '' and -5 or -1
+    elseif status == 'soldout' or status == 'closed' then
+      codes[i + 1] = -2
+    elseif pow and ip > 0 and (string.sub(ARGV[13 + 6 * i], 1, #kind) ~= kind or spent[ARGV[13 + 6 * i]]) then
+      if infinite then codes[i + 1] = -8 else codes[i + 1] = -6 end
+    elseif used[ip] and used[ip] + taken[ip] >= limit then
+      codes[i + 1], details[i + 1] = -4, reset
+    elseif state[10] == 'pow' and ip > 0 and tonumber(ARGV[14 + 6 * i]) < needed(used[ip] + taken[ip]) then
+      codes[i + 1], details[i + 1] = -7, needed(used[ip] + taken[ip])
+    elseif maxWaiting > 0 and waiting + #accepted >= maxWaiting then
+      codes[i + 1] = -3
+    elseif stopAt > 0 and waiting + #accepted + 1 >= stopAt then
+      codes[i + 1] = -9
+    else
+      if used[ip] then taken[ip] = taken[ip] + 1 end
+      accepted[#accepted + 1] = i
+      codes[i + 1] = 0
+      if pow and ip > 0 then
+        -- spent now: the same solution later in this batch, or in any later one, is no solution
+        local id = ARGV[13 + 6 * i]
+        spent[id] = true
+        spentArgs[#spentArgs + 1] = now + spentMs
+        spentArgs[#spentArgs + 1] = id
+      end
+    end
+  end
+end
+
+local tail
+if #accepted > 0 then
+  tail = redis.call('INCRBY', KEYS[1], #accepted)
+  local first = tail - #accepted
+  local queueArgs = {}
+  for j, i in ipairs(accepted) do
+    numbers[i + 1] = first + j
+    details[i + 1] = goneTotal
+    queueArgs[#queueArgs + 1] = first + j
+    queueArgs[#queueArgs + 1] = ARGV[11 + 6 * i]
+    seenArgs[#seenArgs + 1] = now
+    seenArgs[#seenArgs + 1] = ARGV[11 + 6 * i]
+  end
+  redis.call('ZADD', KEYS[2], unpack(queueArgs))
+  waiting = waiting + #accepted
+  for ip = 1, nKeys / 2 do
+    if taken[ip] > 0 then
+      if fresh[ip] then
+        redis.call('SET', KEYS[8 + 2 * ip], taken[ip], 'PX', window * 2 + 1000)
+      else
+        redis.call('INCRBY', KEYS[8 + 2 * ip], taken[ip])
+      end
+    end
+  end
+else
+  tail = tonumber(redis.call('GET', KEYS[1]) or '0')
+end
+if #seenArgs > 0 then redis.call('ZADD', KEYS[3], unpack(seenArgs)) end
+if #spentArgs > 0 then
+  redis.call('ZADD', KEYS[9], unpack(spentArgs))
+  redis.call('PEXPIRE', KEYS[9], spentMs)
+end
+
+-- infinite places show the newest number handed out: one a real fan holds, never beyond the counter
+local nextNeeded = {}
+for i = 0, n - 1 do
+  if codes[i + 1] == -8 then numbers[i + 1], details[i + 1] = tail, goneTotal end
+  local ip = tonumber(ARGV[12 + 6 * i])
+  nextNeeded[i + 1] = (state[10] == 'pow' and ip > 0 and used[ip]) and needed(used[ip] + taken[ip]) or 0
+end
+
+local early = earlyNumbers(KEYS[2], serving, 2000)
+
+return {
+  { status or '', serving, tail, waiting, goneTotal, state[3] or '', state[2] or '', state[4] or '', state[5] or '', state[6] or '', state[7] or '', early, state[10] or '', state[11] or '' },
+  codes,
+  numbers,
+  details,
+  nextNeeded,
+}
