@@ -5,7 +5,7 @@
  * converted here, once, whatever the client.
  */
 import { parseAnnounced, positiveNumber, type Announced } from "../common/queue-state.ts";
-import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -74,10 +74,14 @@ export interface LineRead extends Announced {
   restoredAt: number | null;
   /** numbers at or below the serving pointer that wait again, ascending */
   early: number[];
+  /** the presence grace the read applied (the event's own, else the edge's default), ms; null from an older script */
+  presenceGraceMs: number | null;
+  /** tickets whose place moved to another device since the time the read was asked about */
+  moved: string[];
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -88,12 +92,19 @@ export function decodeLineRead(raw: Raw): LineRead {
     lookups: list(found).map(text),
     restoredAt: positiveNumber(restoredAt),
     early: numbers(early),
+    presenceGraceMs: positiveNumber(graceMs),
+    moved: list(moved).map(text),
   };
 }
 
 export function decodeTouch(raw: Raw): { code: TouchCode; value: number } {
   const [code, value] = numbers(raw);
   return { code: code as TouchCode, value: value ?? 0 };
+}
+
+export function decodeMove(raw: Raw): { code: MoveCode; value: number } {
+  const [code, value] = numbers(raw);
+  return { code: code as MoveCode, value: value ?? 0 };
 }
 
 export function decodeClaim(raw: Raw): { code: ClaimCode; expiresAt: number } {

@@ -34,7 +34,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number };
+  settings: { maxActive: number; rate: number; presenceGraceSeconds?: number };
   restoredAt?: number | null;
   restoreKind?: string | null;
   replacedTotal?: number | null;
@@ -175,6 +175,7 @@ function showQueue(q: QueueView): void {
   byId<HTMLButtonElement>("close").disabled = q.status === "soldout";
   if (document.activeElement !== byId("rate")) byId<HTMLInputElement>("rate").placeholder = fmt(q.rates.ceiling, 3);
   if (document.activeElement !== byId("max-active")) byId<HTMLInputElement>("max-active").placeholder = String(q.settings.maxActive);
+  if (document.activeElement !== byId("grace") && q.settings.presenceGraceSeconds) byId<HTMLInputElement>("grace").placeholder = fmt(q.settings.presenceGraceSeconds / 60, 1);
 }
 
 // the origin restored the line after Redis lost it: when, how much was lost, fans put back
@@ -303,6 +304,12 @@ byId("max-active-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const maxActive = Number(byId<HTMLInputElement>("max-active").value);
   if (await act(byId("max-active-submit"), "PATCH", "/queue", { maxActive }, (q) => "maxActive set to " + fmt(q.settings.maxActive, 0) + ".")) byId<HTMLInputElement>("max-active").value = "";
+});
+byId("grace-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const presenceGraceSeconds = Math.round(Number(byId<HTMLInputElement>("grace").value) * 60);
+  const said = (q: QueueView) => "Waiting fans may now be away " + fmt((q.settings.presenceGraceSeconds ?? presenceGraceSeconds) / 60, 1) + " minutes and keep their place.";
+  if (await act(byId("grace-submit"), "PATCH", "/queue", { presenceGraceSeconds }, said)) byId<HTMLInputElement>("grace").value = "";
 });
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener("resize", () => {

@@ -9,6 +9,7 @@
 import dashboardJs from "../build/browser/dashboard.js.txt";
 import saleJs from "../build/browser/sale.js.txt";
 import siteCss from "../build/browser/site.css.txt";
+import resumeJs from "../build/browser/resume.js.txt";
 import waitingRoomJs from "../build/browser/waiting-room.js.txt";
 import uplotJs from "./assets/uPlot.iife.min.js.txt";
 import uplotCss from "./assets/uPlot.min.css.txt";
@@ -50,6 +51,7 @@ const FILES = {
   "icon.svg": hashed("/assets", "icon.svg", ICON_SVG, "image/svg+xml"),
   "site.css": hashed("/assets", "site.css", siteCss, CSS),
   "waiting-room.js": hashed("/assets", "waiting-room.js", waitingRoomJs, JS),
+  "resume.js": hashed("/assets", "resume.js", resumeJs, JS),
   "sale.js": hashed("/assets", "sale.js", saleJs, JS),
   // the dashboard's files sit under its own path, beside the page that loads them
   "dashboard.js": hashed("/organiser/assets", "dashboard.js", dashboardJs, JS),

@@ -75,6 +75,9 @@ export function dashboardPage(eventId: string): string {
 <form id="max-active-form"><div><label for="max-active">maxActive (fans in the purchase area at once)</label>
 <input id="max-active" name="max-active" type="number" min="1" max="10000000" step="1" inputmode="numeric" required></div>
 <button type="submit" id="max-active-submit">Set maxActive</button></form>
+<form id="grace-form"><div><label for="grace">Away time kept (minutes a waiting fan may leave and keep the place)</label>
+<input id="grace" name="grace" type="number" min="1" max="1440" step="any" inputmode="decimal" required></div>
+<button type="submit" id="grace-submit">Set away time</button></form>
 <p id="notice" role="status"></p>
 </section>
 <section aria-labelledby="charts-heading">

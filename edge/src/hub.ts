@@ -31,6 +31,11 @@ const SWEEP_LIMIT = 200;
 export const PRESENCE_CHUNK = 2000;
 /** A read that has not answered after this long no longer blocks the next one. */
 const STUCK_MS = 5000;
+/**
+ * Moves are asked for from this long before the isolate's last read: the isolate that
+ * moved a place stamped it with its own clock, which may be a little behind this one's.
+ */
+const MOVED_SLACK_MS = 10_000;
 /** Window over which the admission rate is measured when the scheduler does not announce one. */
 const RATE_WINDOW_MS = 60_000;
 
@@ -49,6 +54,12 @@ export class Hub {
   readonly pendingLookups = new Set<string>();
   /** latest look-up result per ticket */
   readonly lookups = new Map<string, string>();
+  /** present tickets whose place moved to another device (movePlace): their streams say so and end */
+  readonly moved = new Set<string>();
+  /** when the last good read was made: the next one asks for the moves since (minus a slack) */
+  private movedSince = 0;
+  /** the presence grace the last read applied (the event's own, else the edge's default), ms */
+  private graceMs: number | null = null;
   /** number of shared-state reads this hub made */
   reads = 0;
   private inFlightSince = 0;
@@ -99,7 +110,7 @@ export class Hub {
     const c = config(env);
     const now = Date.now();
     this.inFlightSince = now;
-    const touch = this.presenceChunk(now, c.presenceGraceMs);
+    const touch = this.presenceChunk(now, this.graceMs ?? c.presenceGraceMs);
     const lookups = [...this.pendingLookups];
     try {
       this.reads++;
@@ -108,6 +119,8 @@ export class Hub {
         c.presenceGraceMs,
         GONE_LIMIT,
         SWEEP_LIMIT,
+        // the first read asks for no old moves: a stream that opens later is told by its touch
+        this.movedSince === 0 ? now - MOVED_SLACK_MS : this.movedSince - MOVED_SLACK_MS,
         touch.length,
         ...touch,
         ...lookups,
@@ -119,6 +132,9 @@ export class Hub {
         this.lookups.set(tid, value);
         if (value !== "w") this.pendingLookups.delete(tid);
       });
+      for (const tid of read.moved) if (this.present.has(tid)) this.moved.add(tid);
+      this.movedSince = now;
+      if (read.presenceGraceMs !== null) this.graceMs = read.presenceGraceMs;
       this.snapshot = { at: now, ...read, lookups: results };
       this.failedAt = 0;
       this.lastFailure = null;
@@ -160,6 +176,7 @@ export class Hub {
       this.present.delete(tid);
       this.pendingLookups.delete(tid);
       this.lookups.delete(tid);
+      this.moved.delete(tid);
     }
   }
 }

@@ -6,6 +6,8 @@
  *   GET  /queue/:eventId/events      position stream (SSE)
  *   GET  /queue/:eventId/status      position (JSON, for polling)
  *   POST /queue/:eventId/claim       admitted ticket -> active token
+ *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
+ *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
  *   GET  /.well-known/jwks.json      public keys of active tokens
  *   *    /api/*                      proxied to the origin with a valid active token
  *   *    /admin/events/:eventId/...   organiser calls (dashboard, queue controls, stats), proxied to
@@ -30,6 +32,7 @@ import { join } from "./routes/join.ts";
 import { jwks } from "./routes/jwks.ts";
 import { organiser } from "./routes/organiser.ts";
 import { page } from "./routes/page.ts";
+import { resume, resumeConfirm } from "./routes/resume.ts";
 import { status } from "./routes/status.ts";
 import { stream } from "./routes/stream.ts";
 
@@ -74,6 +77,15 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method !== "GET" && method !== "HEAD") return notAllowed("GET");
     return page(request, env, ctx, eventId);
+  }
+
+  const resumeMatch = /^\/queue\/([^/]+)\/resume\/([^/]+)$/.exec(path);
+  if (resumeMatch) {
+    const [, eventId, code] = resumeMatch as unknown as [string, string, string];
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method === "GET" || method === "HEAD") return resumeConfirm(env, eventId, code);
+    if (method === "POST") return resume(request, env, ctx, eventId, code);
+    return notAllowed("GET, POST");
   }
 
   const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim)$/.exec(path);

@@ -19,12 +19,16 @@ function aboutEvent(about: Snapshot["about"]): string {
   return `<p class="event"><b id="event-name">${escapeHtml(about.name)}</b><br><span class="muted">${escapeHtml(about.venue)}${when}</span></p>`;
 }
 
-/** `restoring`: the fan keeps a place, but the line is being restored, so no position is shown yet. */
-export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null, restoring = false): string {
+/**
+ * `restoring`: the fan keeps a place, but the line is being restored, so no position is shown yet.
+ * `resumePath`: the place's resume link (edge/src/resume.ts), shown as text and drawn as a QR
+ * code by the page's script; absent while the fan holds no waiting place.
+ */
+export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null, restoring = false, resumePath: string | null = null): string {
   return renderPage({
     title: about ? `Waiting room: ${about.name}` : "Waiting room",
     bodyClass: "fan",
-    data: { "event-id": eventId, "restoring-message": RESTORING_MESSAGE, "initial-view": initial },
+    data: { "event-id": eventId, "restoring-message": RESTORING_MESSAGE, "initial-view": initial, "resume-path": resumePath },
     scripts: ["waiting-room.js"],
     body: `${aboutEvent(about)}<h1>You are in the waiting room</h1>
 <p id="state" class="muted">${restoring ? "Reconnecting to the line..." : "You are in line. Keep this page open; it updates by itself."}</p>
@@ -37,6 +41,38 @@ export function waitingRoomPage(eventId: string, initial: FanView | null, about:
 <p>Fans ahead of you: <b id="ahead">${initial?.ahead ?? "..."}</b> &middot; behind you: <b id="behind">${initial?.behind ?? "..."}</b></p>
 <p>Estimated wait: <b id="wait">${initial?.waitTimeKnown ? `about ${escapeHtml(initial.waitTimeFormatted)}` : "being estimated"}</b></p>
 <p class="muted">When it is your turn you will be taken to the sale automatically. Refreshing this page keeps your place.</p>
-</div>`,
+<p><button id="notify" type="button" class="primary">Tell me when it is my turn</button> <span id="notify-state" class="muted"></span></p>
+</div>
+<div id="turn" class="turn" hidden>
+<h2>It is your turn!</h2>
+<p>Claim it within <b id="claim-left" class="big">...</b></p>
+<p><button id="claim" type="button" class="primary">Go to the seats</button></p>
+</div>
+<p id="announce" class="visually-hidden" role="status" aria-live="polite"></p>
+${resumePath ? resumeSection() : ""}`,
+  });
+}
+
+/** Where the page offers to put the place on another device; the script fills in the full link and its QR code. */
+function resumeSection(): string {
+  return `<section id="resume" class="resume" aria-labelledby="resume-title">
+<h2 id="resume-title">Continue on another device</h2>
+<p>Open this link or scan the code on your other phone or computer: your place goes with it. Only one device holds the place at a time: the latest one to open the link. This page tells you if the place moves.</p>
+<p><a id="resume-link" href="#">...</a></p>
+<canvas id="resume-qr" width="200" height="200" role="img" aria-label="QR code of the resume link"></canvas>
+</section>`;
+}
+
+/** The resume link's page: asks before moving the place, so a link preview moves nothing. */
+export function resumePage(eventId: string): string {
+  return renderPage({
+    title: "Move your place here",
+    bodyClass: "fan",
+    data: { "event-id": eventId },
+    scripts: ["resume.js"],
+    body: `<h1>Move your place in line to this device?</h1>
+<p>Your place in the waiting room will be on this device, and the device that has it now will be told that it moved. Only one device holds a place at a time.</p>
+<p><button id="move" type="button" class="primary">Move my place here</button></p>
+<p id="result" role="status"></p>`,
   });
 }

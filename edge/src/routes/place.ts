@@ -17,7 +17,7 @@ export type Place =
 
 /** The fan's view straight from the state the join answered with: no second read. */
 function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
-  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null };
+  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, presenceGraceMs: null, moved: [] };
   return fanView(snapshot, eventId, num, state.admitRate ?? hubFor(eventId).admitRate(), refreshIntervalSeconds(env), goneAhead);
 }
 

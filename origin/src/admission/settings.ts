@@ -16,6 +16,8 @@ export interface QueueSettings {
   claimSeconds: number;
   adaptive: boolean;
   maxWaiting: number | null;
+  /** a waiting fan not seen this long has left (the event's own, else PRESENCE_GRACE_SECONDS) */
+  presenceGraceSeconds: number;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -31,6 +33,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     claimSeconds: positive(hash.claimSeconds) ?? config.defaultClaimSeconds,
     adaptive: hash.adaptive === undefined || hash.adaptive === "" ? config.adaptive.enabledByDefault : hash.adaptive === "1",
     maxWaiting: positive(hash.maxWaiting),
+    presenceGraceSeconds: positive(hash.presenceGraceSeconds) ?? config.presenceGraceMs / 1000,
   };
 }
 

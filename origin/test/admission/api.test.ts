@@ -40,6 +40,14 @@ describe("admin queue controls", () => {
     expect(changed.status).toBe(200);
     expect(changed.body.settings).toMatchObject({ rate: null, maxActive: 7, sessionSeconds: 120, claimSeconds: 30 });
     expect(["capacity", "default"]).toContain(changed.body.rates.ceilingSource);
+    // how long a waiting fan may be away: 5 minutes unless the organiser sets the event's own
+    expect(changed.body.settings.presenceGraceSeconds).toBe(300);
+    for (const body of [{ presenceGraceSeconds: 5 }, { presenceGraceSeconds: 86_401 }, { presenceGraceSeconds: 60.5 }]) {
+      expect(await h.call("PATCH", queuePath(), { headers: admin(), body })).toMatchObject({ status: 400, body: errorShape });
+    }
+    const grace = await h.call("PATCH", queuePath(), { headers: admin(), body: { presenceGraceSeconds: 900 } });
+    expect(grace.body.settings).toMatchObject({ presenceGraceSeconds: 900, maxActive: 7 });
+    expect(await h.redis.hget(eventKeys(h.eventId).queueState, "presenceGraceSeconds")).toBe("900");
 
     expect((await h.call("POST", `${queuePath()}/pause`, { headers: admin() })).body.status).toBe("paused");
     expect(await h.call("POST", `${queuePath()}/pause`, { headers: admin() })).toMatchObject({ status: 200, body: { status: "paused" } });

@@ -22,6 +22,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   /** null = the origin's default (ADMISSION_ADAPTIVE) */
   adaptive: boolean("adaptive"),
   maxWaiting: int("max_waiting"),
+  /** how long a waiting fan may be away and keep the place; null = the default (PRESENCE_GRACE_SECONDS) */
+  presenceGraceSeconds: int("presence_grace_seconds"),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

@@ -17,6 +17,11 @@ const sessionSeconds = integer({ minimum: 10, maximum: 86_400, description: "how
 const claimSeconds = integer({ minimum: 5, maximum: 3600, description: "how long an admitted fan has to claim their turn before the slot is reclaimed" });
 const adaptive = t.Boolean({ description: "back off when purchase latency rises and creep back when healthy, never above the rate" });
 const maxWaiting = integer({ minimum: 0, maximum: 100_000_000, description: "most fans who may wait (0 = no limit)" });
+const presenceGraceSeconds = integer({
+  minimum: 10,
+  maximum: 86_400,
+  description: "how long a waiting fan may be away (page closed, phone asleep) and keep the place; default PRESENCE_GRACE_SECONDS (5 minutes)",
+});
 
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
@@ -28,6 +33,7 @@ export const queueOpenBody = t.Optional(t.Object(
     claimSeconds: t.Optional(claimSeconds),
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
+    presenceGraceSeconds: t.Optional(presenceGraceSeconds),
   },
   { additionalProperties: false },
 ));
@@ -40,6 +46,7 @@ export const queueSettingsBody = t.Object(
     claimSeconds: t.Optional(claimSeconds),
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
+    presenceGraceSeconds: t.Optional(presenceGraceSeconds),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -64,6 +71,7 @@ export const queueView = t.Object(
       claimSeconds: t.Number(),
       adaptive: t.Boolean(),
       maxWaiting: t.Union([integer(), t.Null()]),
+      presenceGraceSeconds: t.Number({ description: "how long a waiting fan may be away and keep the place" }),
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),
