@@ -10,7 +10,8 @@ let audio: AudioContext | null = null;
 export async function askToBeTold(): Promise<string> {
   try {
     audio ??= new AudioContext();
-    await audio.resume();
+    // not awaited: without an audio device the promise may never settle
+    void audio.resume().catch(() => {});
   } catch {
     audio = null;
   }

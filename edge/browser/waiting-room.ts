@@ -115,6 +115,8 @@ function turn(claimDeadline: string | undefined): void {
   byId("line").hidden = true;
   byId("opens").hidden = true;
   byId("turn").hidden = false;
+  // an admitted place is claimed where it is: no more moving it
+  document.getElementById("resume")?.remove();
   byId("state").textContent = "It's your turn!";
   say("It is your turn. Claim it within " + mmss(left()) + ".");
   const tick = () => {
