@@ -29,6 +29,12 @@ const SWEEP_LIMIT = 200;
  * 128 MB can hold open.
  */
 export const PRESENCE_CHUNK = 2000;
+/**
+ * A new presence round starts at most this long after the last one started, however long
+ * the grace: with the default 5 minutes, watching fans are still marked seen as often as at
+ * a 30 s grace, so `seen` stays as fresh for the scheduler and the restore as it was.
+ */
+const PRESENCE_ROUND_MAX_MS = 10_000;
 /** A read that has not answered after this long no longer blocks the next one. */
 const STUCK_MS = 5000;
 /**
@@ -94,9 +100,9 @@ export class Hub {
     return this.snapshot!;
   }
 
-  /** The next chunk of present tickets to refresh (a new round every third of the grace period). */
+  /** The next chunk of present tickets to refresh (a new round every third of the grace period, at most PRESENCE_ROUND_MAX_MS apart). */
   private presenceChunk(now: number, graceMs: number): string[] {
-    if (this.roundAt >= this.round.length && now - this.roundStartedAt >= graceMs / 3) {
+    if (this.roundAt >= this.round.length && now - this.roundStartedAt >= Math.min(graceMs / 3, PRESENCE_ROUND_MAX_MS)) {
       this.round = [...this.present.keys()];
       this.roundAt = 0;
       this.roundStartedAt = now;
@@ -119,7 +125,7 @@ export class Hub {
         c.presenceGraceMs,
         GONE_LIMIT,
         SWEEP_LIMIT,
-        // the first read asks for no old moves: a stream that opens later is told by its touch
+        // the first read asks only for the last few seconds' moves: a stream opened after a move is told by its touch
         this.movedSince === 0 ? now - MOVED_SLACK_MS : this.movedSince - MOVED_SLACK_MS,
         touch.length,
         ...touch,
