@@ -36,7 +36,8 @@ export interface Stack {
 }
 
 export async function startStack(): Promise<Stack> {
-  const origin: OriginProcess = await startOrigin({ env: { LOG_REQUESTS: "0" }, port: await freePort() });
+  // the same presence grace on both sides (common/shared-settings.ts): 30 s, shorter than the default
+  const origin: OriginProcess = await startOrigin({ env: { LOG_REQUESTS: "0", PRESENCE_GRACE_SECONDS: "30" }, port: await freePort() });
   let edge: RunningEdge;
   try {
     edge = await startEdge({
