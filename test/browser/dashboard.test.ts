@@ -79,8 +79,8 @@ describe("organiser dashboard in a browser", () => {
     await page.locator("#s-ceiling").filter({ hasText: "7" }).waitFor();
     expect(await redis.hget(eventKeys(eventId).queueState, "rate")).toBe("7");
 
-    // how long a waiting fan may be away and keep the place: 5 minutes until the organiser sets it
-    await page.locator("#grace[placeholder='5']").waitFor();
+    // how long a waiting fan may be away and keep the place: this stack's 30 s until the organiser sets it
+    await page.locator("#grace[placeholder='0.5']").waitFor();
     await page.getByLabel(/Away time kept/).fill("12");
     await page.getByRole("button", { name: "Set away time" }).click();
     await page.locator("#notice").filter({ hasText: "Waiting fans may now be away 12 minutes and keep their place." }).waitFor();
