@@ -27,7 +27,8 @@ let ipCounter = 0;
 const events: string[] = [];
 
 beforeAll(async () => {
-  stack = await startLineStack({ PURCHASE_WINDOW_SECONDS: "5", PRESENCE_GRACE_SECONDS: "30" });
+  // the same presence grace on both sides, as they must have it (common/shared-settings.ts)
+  stack = await startLineStack({ PURCHASE_WINDOW_SECONDS: "5", PRESENCE_GRACE_SECONDS: "30" }, { PRESENCE_GRACE_SECONDS: "30" });
   db = createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
 }, 120_000);
 afterAll(async () => {

@@ -44,6 +44,8 @@ export function eventKeys(eventId: string) {
     lost: `${p}lost`,
     /** zset: proof-of-work solutions already spent on a new place (solution id -> until when it stays spent, ms); joinQueue trims the past ones, so a solution buys one place, once */
     challengeUsed: `${p}challenge:used`,
+    /** zset: old ticket id -> when (ms) its waiting place moved to another device through the resume link (movePlace); its device is told, and no longer holds the place; kept a day */
+    moved: `${p}moved`,
     /** list: claim log, `<ticketId> <sessionId> <session expiry ms>` per claim, oldest first; the scheduling leader copies it to MySQL (`admissions`) and pops what it wrote */
     claimLog: `${p}claims`,
     /** (ratelimit): prefix of the @upstash/ratelimit keys of one of the edge's limiters: `join` (per IP), `ticket`, `admin` (per IP) */

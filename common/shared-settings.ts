@@ -7,11 +7,14 @@
  */
 
 /**
- * A waiting fan not seen for this long has left the line. The edge refreshes presence and
- * retires left tickets in its shared read (readQueueState); the scheduler drops them at the
- * head instead of admitting them (admitFans). Set the same value on both.
+ * A waiting fan not seen for this long has left the line: 5 minutes by default, so a fan
+ * whose page was closed (or whose phone slept) comes back to the same place. The edge
+ * refreshes presence and retires left tickets in its shared read (readQueueState); the
+ * scheduler drops them at the head instead of admitting them (admitFans). Set the same value
+ * on both. An organiser's per-event `presenceGraceSeconds` (in the queue-state hash) wins
+ * over it on both sides.
  */
-export const PRESENCE_GRACE = { env: "PRESENCE_GRACE_SECONDS", defaultSeconds: 30 } as const;
+export const PRESENCE_GRACE = { env: "PRESENCE_GRACE_SECONDS", defaultSeconds: 300 } as const;
 
 /**
  * How long an admitted fan has to claim their turn: the scheduler writes each admission's

@@ -53,8 +53,12 @@ export const JoinCode = {
 export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
 
 /** WAITING also answers a ticket put back at its own number after Redis lost the line */
-export const TouchCode = { UNKNOWN: 0, WAITING: 1, ADMITTED: 2, RESTORING: 3 } as const;
+export const TouchCode = { UNKNOWN: 0, WAITING: 1, ADMITTED: 2, RESTORING: 3, MOVED: 4 } as const;
 export type TouchCode = (typeof TouchCode)[keyof typeof TouchCode];
+
+/** A place moving to another device (the resume link): only a waiting place moves. */
+export const MoveCode = { NOT_WAITING: 0, MOVED: 1, ADMITTED: 2, RESTORING: 3, ALREADY: 4 } as const;
+export type MoveCode = (typeof MoveCode)[keyof typeof MoveCode];
 
 export const ClaimCode = { CLAIMED: 0, STILL_WAITING: -1, NOT_ADMITTED: -2, CLAIM_EXPIRED: -3, RESTORING: -4 } as const;
 export type ClaimCode = (typeof ClaimCode)[keyof typeof ClaimCode];

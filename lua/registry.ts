@@ -8,7 +8,7 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
@@ -21,13 +21,14 @@ import completePurchase from "./completePurchase-5.lua";
 import holdBestSeats from "./holdBestSeats-5.lua";
 import holdSeats from "./holdSeats-5.lua";
 import joinQueue from "./joinQueue-9.lua";
+import movePlace from "./movePlace-5.lua";
 import openSale from "./openSale-3.lua";
-import readQueueState from "./readQueueState-7.lua";
+import readQueueState from "./readQueueState-8.lua";
 import releaseHold from "./releaseHold-3.lua";
 import renewLease from "./renewLease-1.lua";
 import restoreLine from "./restoreLine-10.lua";
 import setQueueStatus from "./setQueueStatus-1.lua";
-import touchTicket from "./touchTicket-7.lua";
+import touchTicket from "./touchTicket-8.lua";
 
 export interface RedisScript<Reply = unknown, Ids = void> {
   name: string;
@@ -107,14 +108,19 @@ export const redisScripts = {
     decode: reply.decodeJoin,
   }),
   touchTicket: script("touchTicket", touchTicket, {
-    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.lost, k.gone, k.seq],
+    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.lost, k.gone, k.seq, k.moved],
     codes: TouchCode,
     decode: reply.decodeTouch,
   }),
   readQueueState: script("readQueueState", readQueueState, {
-    keys: (k) => [k.seq, k.serving, k.queue, k.seen, k.gone, k.admitted, k.queueState],
+    keys: (k) => [k.seq, k.serving, k.queue, k.seen, k.gone, k.admitted, k.queueState, k.moved],
     codes: {},
     decode: reply.decodeLineRead,
+  }),
+  movePlace: script("movePlace", movePlace, {
+    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.moved],
+    codes: MoveCode,
+    decode: reply.decodeMove,
   }),
   claimTurn: script("claimTurn", claimTurn, {
     keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog],

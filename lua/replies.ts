@@ -6,7 +6,7 @@
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
 import { challengeFailure, challengeMode, parseAnnounced, positiveNumber, type Announced, type ChallengeFailure, type ChallengeMode } from "../common/queue-state.ts";
-import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -89,6 +89,10 @@ export interface LineRead extends Announced {
   restoredAt: number | null;
   /** numbers at or below the serving pointer that wait again, ascending */
   early: number[];
+  /** the presence grace the read applied (the event's own, else the edge's default), ms; null from an older script */
+  presenceGraceMs: number | null;
+  /** tickets whose place moved to another device since the time the read was asked about */
+  moved: string[];
   /** the leader's estimate of what the sale has left, for each fan's chance; null when none was published */
   honest: HonestEstimate | null;
   /** the first position where the line takes no new place (the organiser's minChance); null when it takes every place */
@@ -96,7 +100,7 @@ export interface LineRead extends Announced {
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, honest, honestStop] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -107,6 +111,8 @@ export function decodeLineRead(raw: Raw): LineRead {
     lookups: list(found).map(text),
     restoredAt: positiveNumber(restoredAt),
     early: numbers(early),
+    presenceGraceMs: positiveNumber(graceMs),
+    moved: list(moved).map(text),
     honest: decodeEstimate(text(honest)),
     honestStop: positiveNumber(honestStop),
   };
@@ -115,6 +121,11 @@ export function decodeLineRead(raw: Raw): LineRead {
 export function decodeTouch(raw: Raw): { code: TouchCode; value: number } {
   const [code, value] = numbers(raw);
   return { code: code as TouchCode, value: value ?? 0 };
+}
+
+export function decodeMove(raw: Raw): { code: MoveCode; value: number } {
+  const [code, value] = numbers(raw);
+  return { code: code as MoveCode, value: value ?? 0 };
 }
 
 export function decodeClaim(raw: Raw): { code: ClaimCode; expiresAt: number } {

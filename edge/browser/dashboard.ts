@@ -34,7 +34,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number };
   restoredAt?: number | null;
   restoreKind?: string | null;
   replacedTotal?: number | null;
@@ -182,6 +182,7 @@ function showQueue(q: QueueView): void {
     byId<HTMLSelectElement>("challenge").value = q.settings.challenge ?? "off";
     byId<HTMLSelectElement>("challenge-failure").value = q.settings.challengeFailure ?? "refuse";
   }
+  if (document.activeElement !== byId("grace") && q.settings.presenceGraceSeconds) byId<HTMLInputElement>("grace").placeholder = fmt(q.settings.presenceGraceSeconds / 60, 1);
 }
 
 // the origin restored the line after Redis lost it: when, how much was lost, fans put back
@@ -325,6 +326,12 @@ byId("challenge-form").addEventListener("submit", async (ev) => {
   const challengeFailure = byId<HTMLSelectElement>("challenge-failure").value;
   const said = (q: QueueView) => "Challenge: " + (q.settings.challenge ?? challenge) + "; a failed one is " + (q.settings.challengeFailure === "infinite" ? "sent to an infinite queue." : "refused.");
   if (await act(byId("challenge-submit"), "PATCH", "/queue", { challenge, challengeFailure }, said)) delete byId("challenge-form").dataset.dirty;
+});
+byId("grace-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const presenceGraceSeconds = Math.round(Number(byId<HTMLInputElement>("grace").value) * 60);
+  const said = (q: QueueView) => "Waiting fans may now be away " + fmt((q.settings.presenceGraceSeconds ?? presenceGraceSeconds) / 60, 1) + " minutes and keep their place.";
+  if (await act(byId("grace-submit"), "PATCH", "/queue", { presenceGraceSeconds }, said)) byId<HTMLInputElement>("grace").value = "";
 });
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener("resize", () => {

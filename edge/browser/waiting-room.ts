@@ -1,12 +1,29 @@
 /**
  * The waiting room's script: follows the fan's place over the position stream (SSE), counts
  * down to the opening, claims the turn when the fan is admitted and takes them to the sale,
- * and rejoins the line when a ticket expired. The server writes the event id, the first
- * view and the restoring words into the page's data attributes (see edge/src/page.ts).
+ * and rejoins the line when a ticket expired. A fan who is not watching (the tab hidden) is
+ * told instead (title, chime, notification: turn-alert.ts) and the claim window counts down
+ * until they come back or press the button. It shows the place's resume link and its QR
+ * code, and says so when the place moved to another device. The server writes the event
+ * id, the first view, the restoring words and the resume link's path into the page's data
+ * attributes (see edge/src/page.ts).
+ *
+ * Screen readers hear the position politely and seldom: the place is announced (in the
+ * polite live region #announce) when it first shows, then only when it changed and at
+ * least ANNOUNCE_EVERY_MS passed since the last announcement; status changes (paused, your
+ * turn, moved) are announced at once.
  */
 import { chanceWords } from "../../common/honest-line.ts";
 import type { FanView } from "../src/snapshot.ts";
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
+import { drawQr } from "./qr.ts";
+import { askToBeTold, chime, notify } from "./turn-alert.ts";
+
+/** The rule for position announcements: at most one a minute, and only when the place changed. */
+const ANNOUNCE_EVERY_MS = 60_000;
+let announcedAt = 0;
+let announcedPosition = -1;
+const pageTitle = document.title;
 
 const eventId = pageData("eventId");
 const restoringWords = pageData("restoringMessage");
@@ -43,8 +60,20 @@ function restoring(message?: string): void {
   byId("wait").textContent = "being estimated";
 }
 
+function say(words: string): void {
+  byId("announce").textContent = words;
+  announcedAt = Date.now();
+}
+
+function announce(v: FanView): void {
+  if (v.position === announcedPosition || Date.now() - announcedAt < ANNOUNCE_EVERY_MS) return;
+  announcedPosition = v.position;
+  say("Your place in line: " + v.position.toLocaleString() + (v.waitTimeKnown ? ", about " + v.waitTimeFormatted + " to wait." : "."));
+}
+
 function show(v: FanView): void {
   byId("restoring").textContent = "";
+  announce(v);
   byId("position").textContent = v.position.toLocaleString();
   byId("ahead").textContent = v.ahead.toLocaleString();
   byId("behind").textContent = v.behind.toLocaleString();
@@ -76,7 +105,46 @@ function over(body: ApiBody & { status?: string }): void {
   byId("notice").textContent = (body.status && labels[body.status]) || labels.closed!;
 }
 
+const mmss = (seconds: number) => Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+let turnClock: ReturnType<typeof setInterval> | undefined;
+let claiming = false;
+
+/**
+ * The fan's turn came. Watching: claimed at once. Not watching (the tab is hidden): told,
+ * and the claim window counts down on the page and in the title until they come back
+ * (the page claims then), press the button or the notification.
+ */
+function turn(claimDeadline: string | undefined): void {
+  if (document.visibilityState === "visible") return void claim();
+  const deadline = Date.parse(claimDeadline ?? "") || Date.now() + 60_000;
+  const left = () => Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+  byId("line").hidden = true;
+  byId("opens").hidden = true;
+  byId("turn").hidden = false;
+  // an admitted place is claimed where it is: no more moving it
+  document.getElementById("resume")?.remove();
+  byId("state").textContent = "It's your turn!";
+  say("It is your turn. Claim it within " + mmss(left()) + ".");
+  const tick = () => {
+    byId("claim-left").textContent = mmss(left());
+    document.title = "Your turn! Claim within " + mmss(left());
+    if (left() === 0) void claim();
+  };
+  tick();
+  turnClock = setInterval(tick, 1000);
+  chime();
+  notify("It's your turn", "Claim it within " + mmss(left()) + ", or it goes to the next fan.", () => void claim());
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") void claim();
+  });
+}
+
 async function claim(): Promise<void> {
+  if (claiming) return;
+  claiming = true;
+  clearInterval(turnClock);
+  document.title = pageTitle;
+  byId("turn").hidden = true;
   byId("state").textContent = "It's your turn! Taking you in...";
   const res = await fetch("/queue/" + eventId + "/claim", { method: "POST", credentials: "same-origin" });
   const body = await jsonBody<ApiBody & { redirect?: string }>(res);
@@ -85,6 +153,7 @@ async function claim(): Promise<void> {
     location.replace(body.redirect || "/events/" + eventId);
     return;
   }
+  claiming = false;
   byId("state").textContent = body.message || "Your turn could not be claimed.";
   if (body.code === "RESTORING" || res.status === 503) setTimeout(claim, retryAfterMs(res));
   if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(rejoin, 3000);
@@ -182,6 +251,27 @@ async function rejoin(): Promise<void> {
   byId("state").textContent = body.message || "Could not join the line.";
 }
 
+/** The place moved to another device (its resume link was opened there): this page no longer holds it. */
+function moved(message?: string): void {
+  clearInterval(clock);
+  byId("line").hidden = true;
+  byId("opens").hidden = true;
+  document.getElementById("resume")?.remove();
+  byId("state").textContent = message || "Your place in line moved to another device.";
+  byId("notice").hidden = false;
+  byId("notice").textContent = "This device no longer holds the place.";
+  document.title = "Place moved: " + pageTitle;
+  say(byId("state").textContent!);
+}
+
+function showResume(path: string): void {
+  const url = location.origin + path;
+  const link = byId<HTMLAnchorElement>("resume-link");
+  link.href = url;
+  link.textContent = url;
+  drawQr(byId<HTMLCanvasElement>("resume-qr"), url);
+}
+
 function connect(): void {
   source?.close();
   const stream = (source = new EventSource("/queue/" + eventId + "/events"));
@@ -190,9 +280,13 @@ function connect(): void {
     byId("state").textContent = "You are in line.";
     show(data<FanView>(e));
   });
-  stream.addEventListener("admitted", () => {
+  stream.addEventListener("admitted", (e) => {
     stream.close();
-    void claim();
+    turn(data<{ claimDeadline?: string }>(e).claimDeadline);
+  });
+  stream.addEventListener("moved", (e) => {
+    stream.close();
+    moved(data<ApiBody>(e).message);
   });
   stream.addEventListener("expired", () => {
     stream.close();
@@ -207,10 +301,16 @@ function connect(): void {
 
 for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Date(t.getAttribute("datetime")!).toLocaleString();
 const initial = pageJson<FanView>("initialView");
+byId("claim").addEventListener("click", () => void claim());
+byId("notify").addEventListener("click", async () => {
+  byId("notify-state").textContent = await askToBeTold();
+});
 if (document.body.dataset.solveFirst === "1") {
   // no place yet, and the event asks a proof-of-work first: solve it, then join
   void rejoin();
 } else {
   if (initial) show(initial);
+  const resumeAt = document.body.dataset.resumePath;
+  if (resumeAt) showResume(resumeAt);
   connect();
 }

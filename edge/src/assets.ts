@@ -10,6 +10,7 @@ import dashboardJs from "../build/browser/dashboard.js.txt";
 import saleJs from "../build/browser/sale.js.txt";
 import siteCss from "../build/browser/site.css.txt";
 import powWorkerJs from "../build/browser/pow-worker.js.txt";
+import resumeJs from "../build/browser/resume.js.txt";
 import waitingRoomJs from "../build/browser/waiting-room.js.txt";
 import uplotJs from "./assets/uPlot.iife.min.js.txt";
 import uplotCss from "./assets/uPlot.min.css.txt";
@@ -53,6 +54,7 @@ const FILES = {
   "waiting-room.js": hashed("/assets", "waiting-room.js", waitingRoomJs, JS),
   // the waiting room's proof-of-work solver, run as a Web Worker so the page stays responsive
   "pow-worker.js": hashed("/assets", "pow-worker.js", powWorkerJs, JS),
+  "resume.js": hashed("/assets", "resume.js", resumeJs, JS),
   "sale.js": hashed("/assets", "sale.js", saleJs, JS),
   // the dashboard's files sit under its own path, beside the page that loads them
   "dashboard.js": hashed("/organiser/assets", "dashboard.js", dashboardJs, JS),

@@ -83,6 +83,9 @@ export function dashboardPage(eventId: string): string {
 <div><label for="challenge-failure">A failed or missing challenge gets</label>
 <select id="challenge-failure" name="challenge-failure"><option value="refuse">Refused (403)</option><option value="infinite">An infinite queue</option></select></div>
 <button type="submit" id="challenge-submit">Set challenge</button></form>
+<form id="grace-form"><div><label for="grace">Away time kept (minutes a waiting fan may leave and keep the place)</label>
+<input id="grace" name="grace" type="number" min="1" max="1440" step="any" inputmode="decimal" required></div>
+<button type="submit" id="grace-submit">Set away time</button></form>
 <p id="notice" role="status"></p>
 </section>
 <section aria-labelledby="charts-heading">

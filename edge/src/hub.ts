@@ -29,8 +29,19 @@ const SWEEP_LIMIT = 200;
  * 128 MB can hold open.
  */
 export const PRESENCE_CHUNK = 2000;
+/**
+ * A new presence round starts at most this long after the last one started, however long
+ * the grace: with the default 5 minutes, watching fans are still marked seen as often as at
+ * a 30 s grace, so `seen` stays as fresh for the scheduler and the restore as it was.
+ */
+const PRESENCE_ROUND_MAX_MS = 10_000;
 /** A read that has not answered after this long no longer blocks the next one. */
 const STUCK_MS = 5000;
+/**
+ * Moves are asked for from this long before the isolate's last read: the isolate that
+ * moved a place stamped it with its own clock, which may be a little behind this one's.
+ */
+const MOVED_SLACK_MS = 10_000;
 /** Window over which the admission rate is measured when the scheduler does not announce one. */
 const RATE_WINDOW_MS = 60_000;
 
@@ -49,6 +60,12 @@ export class Hub {
   readonly pendingLookups = new Set<string>();
   /** latest look-up result per ticket */
   readonly lookups = new Map<string, string>();
+  /** present tickets whose place moved to another device (movePlace): their streams say so and end */
+  readonly moved = new Set<string>();
+  /** when the last good read was made: the next one asks for the moves since (minus a slack) */
+  private movedSince = 0;
+  /** the presence grace the last read applied (the event's own, else the edge's default), ms */
+  private graceMs: number | null = null;
   /** number of shared-state reads this hub made */
   reads = 0;
   private inFlightSince = 0;
@@ -83,9 +100,9 @@ export class Hub {
     return this.snapshot!;
   }
 
-  /** The next chunk of present tickets to refresh (a new round every third of the grace period). */
+  /** The next chunk of present tickets to refresh (a new round every third of the grace period, at most PRESENCE_ROUND_MAX_MS apart). */
   private presenceChunk(now: number, graceMs: number): string[] {
-    if (this.roundAt >= this.round.length && now - this.roundStartedAt >= graceMs / 3) {
+    if (this.roundAt >= this.round.length && now - this.roundStartedAt >= Math.min(graceMs / 3, PRESENCE_ROUND_MAX_MS)) {
       this.round = [...this.present.keys()];
       this.roundAt = 0;
       this.roundStartedAt = now;
@@ -99,7 +116,7 @@ export class Hub {
     const c = config(env);
     const now = Date.now();
     this.inFlightSince = now;
-    const touch = this.presenceChunk(now, c.presenceGraceMs);
+    const touch = this.presenceChunk(now, this.graceMs ?? c.presenceGraceMs);
     const lookups = [...this.pendingLookups];
     try {
       this.reads++;
@@ -108,6 +125,8 @@ export class Hub {
         c.presenceGraceMs,
         GONE_LIMIT,
         SWEEP_LIMIT,
+        // the first read asks only for the last few seconds' moves: a stream opened after a move is told by its touch
+        this.movedSince === 0 ? now - MOVED_SLACK_MS : this.movedSince - MOVED_SLACK_MS,
         touch.length,
         ...touch,
         ...lookups,
@@ -119,6 +138,9 @@ export class Hub {
         this.lookups.set(tid, value);
         if (value !== "w") this.pendingLookups.delete(tid);
       });
+      for (const tid of read.moved) if (this.present.has(tid)) this.moved.add(tid);
+      this.movedSince = now;
+      if (read.presenceGraceMs !== null) this.graceMs = read.presenceGraceMs;
       this.snapshot = { at: now, ...read, lookups: results };
       this.failedAt = 0;
       this.lastFailure = null;
@@ -160,6 +182,7 @@ export class Hub {
       this.present.delete(tid);
       this.pendingLookups.delete(tid);
       this.lookups.delete(tid);
+      this.moved.delete(tid);
     }
   }
 }

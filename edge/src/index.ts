@@ -7,6 +7,8 @@
  *   GET  /queue/:eventId/status      position (JSON, for polling)
  *   GET  /queue/:eventId/challenge   a proof-of-work challenge for a new place (no Redis)
  *   POST /queue/:eventId/claim       admitted ticket -> active token
+ *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
+ *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
  *   GET  /.well-known/jwks.json      public keys of active tokens
  *   *    /api/*                      proxied to the origin with a valid active token
  *   *    /admin/events/:eventId/...   organiser calls (dashboard, queue controls, stats), proxied to
@@ -32,6 +34,7 @@ import { join } from "./routes/join.ts";
 import { jwks } from "./routes/jwks.ts";
 import { organiser } from "./routes/organiser.ts";
 import { page } from "./routes/page.ts";
+import { resume, resumeConfirm } from "./routes/resume.ts";
 import { status } from "./routes/status.ts";
 import { stream } from "./routes/stream.ts";
 
@@ -76,6 +79,15 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method !== "GET" && method !== "HEAD") return notAllowed("GET");
     return page(request, env, ctx, eventId);
+  }
+
+  const resumeMatch = /^\/queue\/([^/]+)\/resume\/([^/]+)$/.exec(path);
+  if (resumeMatch) {
+    const [, eventId, code] = resumeMatch as unknown as [string, string, string];
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method === "GET" || method === "HEAD") return resumeConfirm(env, eventId, code);
+    if (method === "POST") return resume(request, env, ctx, eventId, code);
+    return notAllowed("GET, POST");
   }
 
   const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|challenge)$/.exec(path);

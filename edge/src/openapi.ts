@@ -39,6 +39,14 @@ const eventIdParameter: Json = {
   schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
 };
 
+const resumeCodeParameter: Json = {
+  name: "code",
+  in: "path",
+  required: true,
+  description: "the resume code: `<ticket id>.<signature>`, signed by the edge for this event",
+  schema: { type: "string", maxLength: 100 },
+};
+
 const fanView: Schema = {
   type: "object",
   description: "A waiting fan's place in line.",
@@ -152,6 +160,10 @@ const sseEvents = {
   admitted: { data: "AdmittedEvent", description: "the fan's turn: claim before claimDeadline; the stream ends" },
   expired: { data: "ExpiredEvent", description: "the ticket is no longer in line (left, used, or its claim window passed); the stream ends" },
   closed: { data: "ClosedEvent", description: "the sale is over (sold out or closed); nobody else will be admitted; the stream ends" },
+  moved: {
+    data: "MovedEvent",
+    description: "the place moved to another device (its resume link was opened there; the latest device to open it holds the place): this ticket no longer holds it; the stream ends",
+  },
   restoring: {
     data: "RestoringEvent",
     description:
@@ -342,9 +354,53 @@ export const edgeOpenApi: Json = {
           "400": badPath,
           "401": noTicket,
           "404": noEvent,
+          "409": failure("This ticket's place moved to another device (its resume link was opened there)", ["PLACE_MOVED"]),
           "410": failure("This ticket is no longer in line: it left, was used, or its claim window passed; join again", ["LEFT_QUEUE"]),
           "429": rateLimited,
           "503": unavailable(["UNAVAILABLE"]),
+        },
+      },
+    },
+    "/queue/{eventId}/resume/{code}": {
+      get: {
+        tags: ["queue"],
+        operationId: "resumePage",
+        summary: "The resume link: a page that asks before moving the place to this device",
+        description:
+          "The link the waiting page shows (as text and as a QR code) to put the fan's waiting place on another device. Opening it moves nothing (a link preview or a " +
+          "prefetch is harmless): the page's button POSTs to the same path.",
+        parameters: [eventIdParameter, resumeCodeParameter],
+        security: [],
+        responses: {
+          "200": { description: "The page (HTML)", headers: { "Cache-Control": header("NoStore") }, content: { "text/html": { schema: { type: "string" } } } },
+          "400": badPath,
+          "404": { description: "The code is not a resume link of this event (HTML page)", content: { "text/html": { schema: { type: "string" } } } },
+          "405": failure("Use GET or POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+        },
+      },
+      post: {
+        tags: ["queue"],
+        operationId: "resume",
+        summary: "Move the waiting place to this device",
+        description:
+          "Takes no body. The place's number passes to a fresh ticket, set as this browser's ticket cookie and returned; the ticket that held it is told " +
+          "(its stream's `moved` event; PLACE_MOVED from /status). Only one device holds a place at a time: the latest one to open the link. Only a waiting place moves. " +
+          "The device now holding the place shows a resume link of its own; after Redis lost the line, whichever of the two tickets comes back first is put back at the number.",
+        parameters: [eventIdParameter, resumeCodeParameter],
+        security: [],
+        responses: {
+          "200": { description: "The place is on this device now", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("Resumed")) },
+          "400": badPath,
+          "404": failure("The code is not a resume link of this event", ["RESUME_LINK_INVALID", "NO_SUCH_EVENT"]),
+          "409": failure("The link's place moved on to another device since (PLACE_MOVED), or its turn has come (ALREADY_ADMITTED: claim it on the device that holds it)", [
+            "PLACE_MOVED",
+            "ALREADY_ADMITTED",
+          ]),
+          "410": failure("The link's ticket is no longer in line: it left, was used, or its claim window passed", ["LEFT_QUEUE"]),
+          "429": rateLimited,
+          "503": failure("Redis cannot be reached, or the line is being restored: nothing moved; try again after Retry-After seconds", ["UNAVAILABLE", "RESTORING"], {
+            "Retry-After": header("RetryAfter"),
+          }),
         },
       },
     },
@@ -361,7 +417,7 @@ export const edgeOpenApi: Json = {
           ". A `: heartbeat` comment comes at least every HEARTBEAT_SECONDS (at most 15 s) and `retry: 3000` opens the stream. A stream opened during a pre-queue ends " +
           "when the sale opens, so the client reconnects and reads its drawn number. A ticket already admitted or gone when the stream connects gets its final event " +
           "at once (or 204 No Content: nothing more will come; read /status). When Redis cannot be reached the stream still opens (200) with a `restoring` event and keeps " +
-          "trying, so a standard EventSource never gives up. The data schemas are components FanView, AdmittedEvent, ExpiredEvent, ClosedEvent and RestoringEvent " +
+          "trying, so a standard EventSource never gives up. The data schemas are components FanView, AdmittedEvent, ExpiredEvent, ClosedEvent, MovedEvent and RestoringEvent " +
           "(listed under x-sse-events).",
         parameters: [eventIdParameter],
         security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
@@ -573,6 +629,23 @@ export const edgeOpenApi: Json = {
         description: "data of the `expired` event",
         required: ["code", "message", "joinUrl"],
         properties: { code: { type: "string", const: "LEFT_QUEUE" }, message: { type: "string" }, joinUrl: { type: "string" } },
+      },
+      MovedEvent: {
+        type: "object",
+        description: "data of the `moved` event",
+        required: ["eventId", "code", "message"],
+        properties: { eventId: { type: "string" }, code: { type: "string", const: "PLACE_MOVED" }, message: { type: "string" } },
+      },
+      Resumed: {
+        type: "object",
+        description: "The waiting place, now held by this device's new ticket.",
+        required: ["eventId", "ticketNumber", "ticket", "redirect"],
+        properties: {
+          eventId: { type: "string" },
+          ticketNumber: { type: "integer", minimum: 1 },
+          ticket: { type: "string", description: "the new queue ticket (also set as the ticket cookie), for apps that keep it in X-Queue-Ticket" },
+          redirect: { type: "string", description: "the waiting room page", examples: ["/events/demo"] },
+        },
       },
       ClosedEvent: {
         type: "object",

@@ -28,12 +28,32 @@ export const CHECKING_WORDS = "Checking your browser before giving you a place. 
  * `restoring`: the fan keeps a place, but the line is being restored, so no position is shown yet.
  * `challenge`: what the event asks before a new place, so the script solves it before any
  * join it makes; `solveFirst`: the fan has no place yet, and the script solves and joins at once.
+ * `resumePath`: the place's resume link (edge/src/resume.ts), shown as text and drawn as a QR
+ * code by the page's script; absent while the fan holds no waiting place.
  */
-export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null, restoring = false, challenge: ChallengeMode = "off", solveFirst = false, turnstileSiteKey: string | null = null): string {
+export function waitingRoomPage(
+  eventId: string,
+  initial: FanView | null,
+  about: Snapshot["about"] = null,
+  restoring = false,
+  challenge: ChallengeMode = "off",
+  solveFirst = false,
+  turnstileSiteKey: string | null = null,
+  resumePath: string | null = null,
+): string {
   return renderPage({
     title: about ? `Waiting room: ${about.name}` : "Waiting room",
     bodyClass: "fan",
-    data: { "event-id": eventId, "restoring-message": RESTORING_MESSAGE, "initial-view": initial, challenge, "solve-first": solveFirst ? "1" : null, "pow-worker": assetUrl("pow-worker.js"), "turnstile-site-key": turnstileSiteKey },
+    data: {
+      "event-id": eventId,
+      "restoring-message": RESTORING_MESSAGE,
+      "initial-view": initial,
+      challenge,
+      "solve-first": solveFirst ? "1" : null,
+      "pow-worker": assetUrl("pow-worker.js"),
+      "turnstile-site-key": turnstileSiteKey,
+      "resume-path": resumePath,
+    },
     scripts: ["waiting-room.js"],
     body: `${aboutEvent(about)}<h1>You are in the waiting room</h1>
 <p id="state" class="muted">${solveFirst ? CHECKING_WORDS : restoring ? "Reconnecting to the line..." : "You are in line. Keep this page open; it updates by itself."}</p>
@@ -48,6 +68,38 @@ ${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
 <p>Estimated wait: <b id="wait">${initial?.waitTimeKnown ? `about ${escapeHtml(initial.waitTimeFormatted)}` : "being estimated"}</b></p>
 <p id="chance-line"${initial?.chance ? "" : " hidden"}>Chance of getting a ticket at your place: <b id="chance">${initial?.chance ? `${escapeHtml(chanceWords(initial.chance))}` : ""}</b></p>
 <p class="muted">When it is your turn you will be taken to the sale automatically. Refreshing this page keeps your place.</p>
-</div>`,
+<p><button id="notify" type="button" class="primary">Tell me when it is my turn</button> <span id="notify-state" class="muted"></span></p>
+</div>
+<div id="turn" class="turn" hidden>
+<h2>It is your turn!</h2>
+<p>Claim it within <b id="claim-left" class="big">...</b></p>
+<p><button id="claim" type="button" class="primary">Go to the seats</button></p>
+</div>
+<p id="announce" class="visually-hidden" role="status" aria-live="polite"></p>
+${resumePath ? resumeSection() : ""}`,
+  });
+}
+
+/** Where the page offers to put the place on another device; the script fills in the full link and its QR code. */
+function resumeSection(): string {
+  return `<section id="resume" class="resume" aria-labelledby="resume-title">
+<h2 id="resume-title">Continue on another device</h2>
+<p>Open this link or scan the code on your other phone or computer: your place goes with it. Only one device holds the place at a time: the latest one to open the link. This page tells you if the place moves.</p>
+<p><a id="resume-link" href="#">...</a></p>
+<canvas id="resume-qr" width="200" height="200" role="img" aria-label="QR code of the resume link"></canvas>
+</section>`;
+}
+
+/** The resume link's page: asks before moving the place, so a link preview moves nothing. */
+export function resumePage(eventId: string): string {
+  return renderPage({
+    title: "Move your place here",
+    bodyClass: "fan",
+    data: { "event-id": eventId },
+    scripts: ["resume.js"],
+    body: `<h1>Move your place in line to this device?</h1>
+<p>Your place in the waiting room will be on this device, and the device that has it now will be told that it moved. Only one device holds a place at a time.</p>
+<p><button id="move" type="button" class="primary">Move my place here</button></p>
+<p id="result" role="status"></p>`,
   });
 }

@@ -1,10 +1,10 @@
 /** The waiting line's per-ticket operations on Redis, one script call each (joins: ./joins.ts). */
 import { sessionIdFor } from "../../common/tokens.ts";
-import { ClaimCode, TouchCode } from "../../lua/codes.ts";
+import { ClaimCode, MoveCode, TouchCode } from "../../lua/codes.ts";
 import type { Env } from "./env.ts";
 import { redisScripts, runScript } from "./redis.ts";
 
-export type TouchResult = { kind: "waiting"; num: number } | { kind: "admitted"; deadline: number } | { kind: "unknown" } | { kind: "restoring" };
+export type TouchResult = { kind: "waiting"; num: number } | { kind: "admitted"; deadline: number } | { kind: "unknown" } | { kind: "restoring" } | { kind: "moved"; at: number };
 
 /** Marks the fan present; a ticket whose number a restore kept in `lost` is put back at it (answered as waiting). */
 export async function touchTicket(env: Env, eventId: string, tid: string, num: number): Promise<TouchResult> {
@@ -12,7 +12,30 @@ export async function touchTicket(env: Env, eventId: string, tid: string, num: n
   if (code === TouchCode.WAITING) return { kind: "waiting", num: value };
   if (code === TouchCode.ADMITTED) return { kind: "admitted", deadline: value };
   if (code === TouchCode.RESTORING) return { kind: "restoring" };
+  if (code === TouchCode.MOVED) return { kind: "moved", at: value };
   return { kind: "unknown" };
+}
+
+export type MoveResult = { kind: "moved"; num: number } | { kind: "admitted"; deadline: number } | { kind: "restoring" } | { kind: "already"; at: number } | { kind: "not-waiting" };
+
+/** How long a move is remembered, so the old device is told: as long as a ticket can live. */
+const MOVED_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/** Moves the waiting place of ticket `tid` to the fresh ticket id `newTid` (the resume link); the latest move wins. */
+export async function movePlace(env: Env, eventId: string, tid: string, newTid: string): Promise<MoveResult> {
+  const { code, value } = await runScript(env, redisScripts.movePlace, eventId, [tid, newTid, Date.now(), MOVED_KEPT_MS]);
+  switch (code) {
+    case MoveCode.MOVED:
+      return { kind: "moved", num: value };
+    case MoveCode.ADMITTED:
+      return { kind: "admitted", deadline: value };
+    case MoveCode.RESTORING:
+      return { kind: "restoring" };
+    case MoveCode.ALREADY:
+      return { kind: "already", at: value };
+    default:
+      return { kind: "not-waiting" };
+  }
 }
 
 export type ClaimResult = { kind: "claimed"; sid: string; expiresAt: number } | { kind: "still-waiting" | "not-admitted" | "claim-expired" | "restoring" };

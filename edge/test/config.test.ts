@@ -6,7 +6,7 @@ const good = () => testEnv("http://127.0.0.1:8079");
 
 describe("edge configuration", () => {
   test("a complete env is accepted with its defaults", () => {
-    expect(config(good())).toMatchObject({ sessionTtlSeconds: 900, presenceGraceMs: 30_000, tickMs: 1000 });
+    expect(config(good())).toMatchObject({ sessionTtlSeconds: 900, presenceGraceMs: 300_000, tickMs: 1000 });
     // the claim window is the scheduler's alone (it writes the deadlines): the edge has none to drift
     expect(config(good())).not.toHaveProperty("claimWindowSeconds");
   });

@@ -20,6 +20,7 @@ import { PrivateRedis } from "../../chaos/support/redis-server.ts";
 import { admitHead, dropEvent, openQueue, redis, register } from "./helpers/redis.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
+import { resumeCode } from "../src/resume.ts";
 
 let h: Harness;
 let origin: ReturnType<typeof Bun.serve>;
@@ -75,7 +76,7 @@ async function stream(path: string, init: Init = {}) {
   return { status: res.status, reader: res.status === 200 ? new SseReader(res) : null };
 }
 
-const SSE_SCHEMAS: Record<string, string> = { position: "FanView", admitted: "AdmittedEvent", expired: "ExpiredEvent", closed: "ClosedEvent", restoring: "RestoringEvent" };
+const SSE_SCHEMAS: Record<string, string> = { position: "FanView", admitted: "AdmittedEvent", expired: "ExpiredEvent", closed: "ClosedEvent", restoring: "RestoringEvent", moved: "MovedEvent" };
 async function nextEvent(reader: SseReader, name: string) {
   const ev = await reader.nextEvent(name, 20_000);
   problems.push(...contract.schemaProblems(SSE_SCHEMAS[name]!, ev.data).map((p) => `SSE ${name}: ${p}`));
@@ -195,6 +196,27 @@ describe("the edge's OpenAPI document", () => {
     await Bun.sleep(20);
     expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: late.jar })).status).toBe(410);
     expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: other.jar, env: dead })).status).toBe(503);
+
+    // the resume link: the page asks, the POST moves the place to a fresh ticket, the old ticket is told
+    const movingLine = await edgeOnlyQueue("contract-resume");
+    const mover = await joined(movingLine, "203.0.113.60");
+    const movingTid = JSON.parse(atob(mover.ticket.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))).tid as string;
+    const code = await resumeCode(env, movingLine, movingTid);
+    expect((await edge(`/queue/${movingLine}/resume/${code}`, { operation: "resumePage" })).status).toBe(200);
+    expect((await edge(`/queue/${movingLine}/resume/${code.slice(0, -2)}xx`, { operation: "resumePage" })).status).toBe(404);
+    expect((await edge(`/queue/${movingLine}/resume/${code}`, { method: "DELETE", operation: "resumePage" })).status).toBe(405);
+    const oldStream = await stream(`/queue/${movingLine}/events`, { jar: mover.jar });
+    expect((await nextEvent(oldStream.reader!, "position")).ticketNumber).toBe(1);
+    expect((await edge(`/queue/${movingLine}/resume/${code.slice(0, -2)}xx`, { method: "POST", operation: "resume" })).status).toBe(404);
+    const phone = new Map<string, string>();
+    const resumed = await edge(`/queue/${movingLine}/resume/${code}`, { method: "POST", jar: phone, operation: "resume" });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.ticketNumber).toBe(1);
+    expect((await nextEvent(oldStream.reader!, "moved")).code).toBe("PLACE_MOVED");
+    await oldStream.reader!.close();
+    expect((await edge(`/queue/${movingLine}/resume/${code}`, { method: "POST", operation: "resume" })).body.code).toBe("PLACE_MOVED");
+    expect((await edge(`/queue/${movingLine}/status`, { jar: mover.jar })).body.code).toBe("PLACE_MOVED");
+    expect((await edge(`/queue/${movingLine}/status`, { jar: phone })).body).toMatchObject({ ticketNumber: 1, position: 1 });
 
     // a line being restored (its queue state lost): status, join, claim and the stream say so
     const lostLine = await edgeOnlyQueue("contract-restoring");

@@ -78,6 +78,14 @@ describe("organiser dashboard in a browser", () => {
     await page.getByRole("button", { name: "Set rate" }).click();
     await page.locator("#s-ceiling").filter({ hasText: "7" }).waitFor();
     expect(await redis.hget(eventKeys(eventId).queueState, "rate")).toBe("7");
+
+    // how long a waiting fan may be away and keep the place: this stack's 30 s until the organiser sets it
+    await page.locator("#grace[placeholder='0.5']").waitFor();
+    await page.getByLabel(/Away time kept/).fill("12");
+    await page.getByRole("button", { name: "Set away time" }).click();
+    await page.locator("#notice").filter({ hasText: "Waiting fans may now be away 12 minutes and keep their place." }).waitFor();
+    expect(await redis.hget(eventKeys(eventId).queueState, "presenceGraceSeconds")).toBe("720");
+    expect((await stack.admin("GET", `/admin/events/${eventId}/queue`)).body.settings.presenceGraceSeconds).toBe(720);
     await page.context().close();
   });
 

@@ -3,16 +3,19 @@
  * the origin through /api/*); everyone else gets the waiting room, joining the line first
  * if they hold no ticket.
  */
-import { readActive } from "../auth.ts";
+import { readActive, readTicket } from "../auth.ts";
 import type { Env } from "../env.ts";
 import { htmlResponse as html } from "../html.ts";
 import { messagePage, waitingRoomPage } from "../page.ts";
 import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { salePage } from "../sale-page.ts";
+import { PAGE_CSP } from "../html.ts";
+import { touchTicket } from "../queue.ts";
+import { resumeCode, resumePath } from "../resume.ts";
+import type { ChallengeMode } from "../../../common/queue-state.ts";
 import { LINE_STOPPED_MESSAGE } from "./join.ts";
 import { findOrMakePlace } from "./place.ts";
-import { PAGE_CSP } from "../html.ts";
-import type { ChallengeMode } from "../../../common/queue-state.ts";
+import { PLACE_MOVED_MESSAGE } from "./status.ts";
 
 /** Where Turnstile's widget comes from: the page that shows it lets that origin run its script and frame. */
 export const TURNSTILE_ORIGIN = "https://challenges.cloudflare.com";
@@ -26,10 +29,21 @@ function waitingRoom(env: Env, body: string, mode: ChallengeMode | undefined, st
   return html(body, status, { ...headers, "content-security-policy": csp });
 }
 
+/**
+ * Whether the fan's ticket gave its place to another device (the resume link): such a page
+ * says so instead of taking a new place at the back. One touch, only for a fan with a ticket.
+ */
+async function placeMoved(request: Request, env: Env, eventId: string): Promise<boolean> {
+  const held = await readTicket(request, env, eventId);
+  if (!held) return false;
+  return (await touchTicket(env, eventId, held.claims.tid, held.claims.num).catch(() => null))?.kind === "moved";
+}
+
 export async function page(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const active = await readActive(request, env, eventId);
   if (active) return html(salePage(eventId));
 
+  if (await placeMoved(request, env, eventId)) return html(messagePage("Your place moved to another device", PLACE_MOVED_MESSAGE), 409);
   let place: Awaited<ReturnType<typeof findOrMakePlace>>;
   try {
     place = await findOrMakePlace(request, env, eventId, { page: true });
@@ -46,7 +60,8 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, place.challenge, false, turnstileKey(env, place.challenge)), place.challenge, 200, headers);
+      const resume = resumePath(eventId, await resumeCode(env, eventId, place.tid));
+      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, place.challenge, false, turnstileKey(env, place.challenge), resume), place.challenge, 200, headers);
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null));

@@ -43,6 +43,7 @@ export async function status(request: Request, env: Env, ctx: ExecutionContext, 
       claimUrl: `/queue/${eventId}/claim`,
     });
   }
+  if (where.kind === "moved") return placeMoved();
   return leftQueue(eventId);
 }
 
@@ -58,6 +59,10 @@ async function infiniteStatus(env: Env, eventId: string, num: number, position: 
   if (snapshot.status === "restoring") return json(restoringView(eventId, num, refreshIntervalSeconds(env)));
   return json({ ...infiniteView(snapshot, eventId, num, position, hub.admitRate(), refreshIntervalSeconds(env)), admitted: false });
 }
+/** What a device is told once its place moved to another (the resume link opened there). */
+export const PLACE_MOVED_MESSAGE = "Your place in line moved to another device, where the resume link was opened last. Continue there, or open that device's resume link here to bring the place back.";
+
+export const placeMoved = () => error(409, "PLACE_MOVED", PLACE_MOVED_MESSAGE);
 
 /** Redis cannot be reached: nothing true can be said about the place, so nothing is (the place is kept). */
 export const redisUnavailable = () => error(503, "UNAVAILABLE", "The waiting room is briefly unavailable; you keep your place. Try again in a few seconds.", { "retry-after": "5" });

@@ -4,6 +4,8 @@
  *   event: admitted  the fan's turn: claim before `claimDeadline`; the stream ends
  *   event: expired   the ticket is no longer in line; the stream ends
  *   event: closed    the sale is over (sold out or closed); nobody else will be admitted; the stream ends
+ *   event: moved     the place moved to another device (its resume link was opened there; the
+ *                    latest device to open it holds the place); this one no longer holds it; the stream ends
  *   event: restoring the event's queue state is missing (Redis lost it) or cannot be read: no
  *                    position is true now, so none is sent; the stream stays open, and once the
  *                    state is back it touches the ticket again (which puts a fan the restore kept a
@@ -29,7 +31,7 @@ import { limit } from "../ratelimit.ts";
 import { restoringEvent } from "../restoring.ts";
 import type { LineStatus } from "../../../common/queue-state.ts";
 import { fanView, sawWaiting, type Snapshot } from "../snapshot.ts";
-import { noTicket } from "./status.ts";
+import { noTicket, PLACE_MOVED_MESSAGE } from "./status.ts";
 import { refreshIntervalSeconds } from "./view.ts";
 
 const RETRY_MS = 3000;
@@ -51,6 +53,10 @@ function admittedFrame(eventId: string, deadline: number): string {
 
 function expiredFrame(eventId: string): string {
   return frame("expired", { code: "LEFT_QUEUE", message: "This ticket is no longer in line.", joinUrl: `/queue/${eventId}/join` }, END_ID);
+}
+
+function movedFrame(eventId: string): string {
+  return frame("moved", { eventId, code: "PLACE_MOVED", message: PLACE_MOVED_MESSAGE }, END_ID);
 }
 
 function closedFrame(eventId: string, status: "soldout" | "closed"): string {
@@ -94,8 +100,8 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
     "x-accel-buffering": "no",
   };
 
-  if (where?.kind === "admitted" || where?.kind === "unknown") {
-    const last = where.kind === "admitted" ? admittedFrame(eventId, where.deadline) : expiredFrame(eventId);
+  if (where?.kind === "admitted" || where?.kind === "unknown" || where?.kind === "moved") {
+    const last = where.kind === "admitted" ? admittedFrame(eventId, where.deadline) : where.kind === "moved" ? movedFrame(eventId) : expiredFrame(eventId);
     void write(`retry: ${RETRY_MS}\n\n${last}`).then(() => writer.close()).catch(() => {});
     return new Response(readable, { headers });
   }
@@ -133,8 +139,8 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
       usage.subrequests++;
       const again = await touch();
       if (again === null || again.kind === "restoring") return null;
-      if (again.kind === "admitted" || again.kind === "unknown") {
-        await write(again.kind === "admitted" ? admittedFrame(eventId, again.deadline) : expiredFrame(eventId));
+      if (again.kind === "admitted" || again.kind === "unknown" || again.kind === "moved") {
+        await write(again.kind === "admitted" ? admittedFrame(eventId, again.deadline) : again.kind === "moved" ? movedFrame(eventId) : expiredFrame(eventId));
         return "ended";
       }
       num = again.num;
@@ -153,6 +159,11 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
         snapshot = await hub.ensureFresh(env, usage);
       } catch (e) {
         if (!(e instanceof SnapshotUnavailable)) throw e;
+      }
+      if (hub.moved.has(tid)) {
+        // the resume link was opened on another device, which holds the place now
+        await write(movedFrame(eventId));
+        return;
       }
       const restoredSince = snapshot !== null && seenRestoredAt !== undefined && snapshot.restoredAt !== seenRestoredAt;
       if (snapshot !== null && snapshot.status !== "restoring" && (restoring || restoredSince)) {

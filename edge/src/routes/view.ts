@@ -20,7 +20,7 @@ export async function viewFor(env: Env, eventId: string, num: number, servingHin
   return fanView(s, eventId, num, hub.admitRate(), refreshIntervalSeconds(env));
 }
 
-/** How often clients without a stream should poll: well inside the presence grace period. */
+/** How often clients without a stream should poll: well inside the presence grace period, and at least every 10 s, so a turn is seen soon. */
 export function refreshIntervalSeconds(env: Env): number {
-  return Math.max(1, Math.floor(config(env).presenceGraceMs / 3000));
+  return Math.max(1, Math.min(10, Math.floor(config(env).presenceGraceMs / 3000)));
 }

@@ -25,6 +25,7 @@ export interface RoomSettings {
   minChance?: number | null;
   challenge?: ChallengeMode;
   challengeFailure?: ChallengeFailure;
+  presenceGraceSeconds?: number;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -41,6 +42,7 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("minChance", room.minChance);
   put("challenge", room.challenge);
   put("challengeFailure", room.challengeFailure);
+  put("presenceGraceSeconds", room.presenceGraceSeconds);
   return { set, remove };
 }
 
@@ -61,6 +63,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     minChance: n(hash.minChance),
     challenge: hash.challenge || null,
     challengeFailure: hash.challengeFailure || null,
+    presenceGraceSeconds: n(hash.presenceGraceSeconds),
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

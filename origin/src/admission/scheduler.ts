@@ -284,7 +284,7 @@ export class Scheduler {
       budget,
       maxActive: settings.maxActive,
       claimMs: Math.round(settings.claimSeconds * 1000),
-      presenceGraceMs: config.presenceGraceMs,
+      presenceGraceMs: Math.round(settings.presenceGraceSeconds * 1000),
       sessionMs: Math.round(settings.sessionSeconds * 1000),
       maxDrops: config.maxDropsPerTick,
     });

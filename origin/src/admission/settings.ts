@@ -20,6 +20,8 @@ export interface QueueSettings {
   minChance: number | null;
   challenge: ChallengeMode;
   challengeFailure: ChallengeFailure;
+  /** a waiting fan not seen this long has left (the event's own, else PRESENCE_GRACE_SECONDS) */
+  presenceGraceSeconds: number;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -38,6 +40,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     minChance: positive(hash.minChance),
     challenge: challengeMode(hash.challenge),
     challengeFailure: challengeFailure(hash.challengeFailure),
+    presenceGraceSeconds: positive(hash.presenceGraceSeconds) ?? config.presenceGraceMs / 1000,
   };
 }
 

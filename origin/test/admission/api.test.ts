@@ -41,6 +41,14 @@ describe("admin queue controls", () => {
     expect(changed.body.settings).toMatchObject({ rate: null, maxActive: 7, sessionSeconds: 120, claimSeconds: 30 });
     expect(["capacity", "default"]).toContain(changed.body.rates.ceilingSource);
     expect(changed.body.settings).toMatchObject({ challenge: "off", challengeFailure: "refuse" });
+    // how long a waiting fan may be away: 5 minutes unless the organiser sets the event's own
+    expect(changed.body.settings.presenceGraceSeconds).toBe(300);
+    for (const body of [{ presenceGraceSeconds: 5 }, { presenceGraceSeconds: 86_401 }, { presenceGraceSeconds: 60.5 }]) {
+      expect(await h.call("PATCH", queuePath(), { headers: admin(), body })).toMatchObject({ status: 400, body: errorShape });
+    }
+    const grace = await h.call("PATCH", queuePath(), { headers: admin(), body: { presenceGraceSeconds: 900 } });
+    expect(grace.body.settings).toMatchObject({ presenceGraceSeconds: 900, maxActive: 7 });
+    expect(await h.redis.hget(eventKeys(h.eventId).queueState, "presenceGraceSeconds")).toBe("900");
   });
 
   test("the organiser sets the challenge before a new place and what a failed one gets: MySQL, then the queue state the edge reads", async () => {

@@ -116,6 +116,28 @@ describe("fans who leave and admissions nobody claims", () => {
     expect(Number(await redis.hget(eventKeys(eventId).queueState, "abandonedTotal"))).toBe(100);
   });
 
+  test("the event's own presence grace, set by the organiser, decides who left, not the default", async () => {
+    const eventId = fresh("own-grace");
+    const clock = new ManualClock();
+    // the default grace is an hour; this event keeps a place for 60 s away
+    await openWaitingRoom(redis, eventId, { rate: 100, presenceGraceSeconds: 60 });
+    const fans = await joinFans(redis, eventId, 20, clock.now());
+    const stay = fans.slice(10);
+    clock.advance(61_000);
+    await touchFans(redis, eventId, stay, clock.now());
+    const scheduler = newScheduler(redis, clock, [eventId], testSchedulerConfig({ presenceGraceMs: 3_600_000 }));
+    await scheduler.tickEvent(eventId);
+    let abandoned = 0;
+    for (let i = 0; i < 5; i++) {
+      clock.advance(200);
+      await touchFans(redis, eventId, stay, clock.now());
+      abandoned += (await scheduler.tickEvent(eventId))!.abandoned;
+    }
+    // the ten who were away 61 s were dropped at the head; the ten present ones were admitted
+    expect(abandoned).toBe(10);
+    expect(new Set(await admittedIds(redis, eventId))).toEqual(new Set(stay));
+  });
+
   test("an admission not claimed within the claim window is reclaimed and its slot goes to the next fan", async () => {
     const eventId = fresh("claim");
     const clock = new ManualClock();

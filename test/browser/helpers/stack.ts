@@ -22,7 +22,7 @@ export interface EventLayout {
   perOrderLimit?: number;
   holdSeconds?: number;
   /** waiting room settings (see POST /admin/events/:eventId/queue) */
-  queue?: { rate?: number; maxActive?: number; sessionSeconds?: number; claimSeconds?: number; opensAt?: string; adaptive?: boolean; challenge?: "off" | "pow"; challengeFailure?: "refuse" | "infinite" };
+  queue?: { rate?: number; maxActive?: number; sessionSeconds?: number; claimSeconds?: number; opensAt?: string; adaptive?: boolean; challenge?: "off" | "pow"; challengeFailure?: "refuse" | "infinite"; presenceGraceSeconds?: number };
 }
 
 export interface Stack {
@@ -36,7 +36,8 @@ export interface Stack {
 }
 
 export async function startStack(): Promise<Stack> {
-  const origin: OriginProcess = await startOrigin({ env: { LOG_REQUESTS: "0" }, port: await freePort() });
+  // the same presence grace on both sides (common/shared-settings.ts): 30 s, shorter than the default
+  const origin: OriginProcess = await startOrigin({ env: { LOG_REQUESTS: "0", PRESENCE_GRACE_SECONDS: "30" }, port: await freePort() });
   let edge: RunningEdge;
   try {
     edge = await startEdge({

@@ -28,6 +28,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   challenge: varchar("challenge", { length: 16 }),
   /** what a join without a good solution gets: refuse | infinite; null = refuse */
   challengeFailure: varchar("challenge_failure", { length: 16 }),
+  /** how long a waiting fan may be away and keep the place; null = the default (PRESENCE_GRACE_SECONDS) */
+  presenceGraceSeconds: int("presence_grace_seconds"),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

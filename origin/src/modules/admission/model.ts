@@ -24,6 +24,11 @@ const challenge = t.Union(literals(CHALLENGE_MODES), {
 const challengeFailure = t.Union(literals(CHALLENGE_FAILURES), {
   description: "what a join without a good solution gets: refuse (403 CHALLENGE_REQUIRED) or infinite (a place that looks real but never moves, never reaches the sale and cannot be claimed)",
 });
+const presenceGraceSeconds = integer({
+  minimum: 10,
+  maximum: 86_400,
+  description: "how long a waiting fan may be away (page closed, phone asleep) and keep the place; default PRESENCE_GRACE_SECONDS (5 minutes)",
+});
 
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
@@ -38,6 +43,7 @@ export const queueOpenBody = t.Optional(t.Object(
     minChance: t.Optional(minChance),
     challenge: t.Optional(challenge),
     challengeFailure: t.Optional(challengeFailure),
+    presenceGraceSeconds: t.Optional(presenceGraceSeconds),
   },
   { additionalProperties: false },
 ));
@@ -53,6 +59,7 @@ export const queueSettingsBody = t.Object(
     minChance: t.Optional(t.Union([minChance, t.Null()], { description: "percent; null: the line never stops" })),
     challenge: t.Optional(challenge),
     challengeFailure: t.Optional(challengeFailure),
+    presenceGraceSeconds: t.Optional(presenceGraceSeconds),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -80,6 +87,7 @@ export const queueView = t.Object(
       minChance: t.Union([integer(), t.Null()], { description: "percent; null: the line never stops" }),
       challenge,
       challengeFailure,
+      presenceGraceSeconds: t.Number({ description: "how long a waiting fan may be away and keep the place" }),
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),

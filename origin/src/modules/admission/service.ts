@@ -63,6 +63,7 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       minChance: settings.minChance,
       challenge: settings.challenge,
       challengeFailure: settings.challengeFailure,
+      presenceGraceSeconds: settings.presenceGraceSeconds,
     },
     rates: {
       ceiling: ceiling.rate,
@@ -126,6 +127,7 @@ export async function openWaitingRoom(
     minChance: settings.minChance ?? null,
     challenge: settings.challenge ?? null,
     challengeFailure: settings.challengeFailure ?? null,
+    presenceGraceSeconds: settings.presenceGraceSeconds ?? null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -175,6 +177,7 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.minChance !== undefined) values.minChance = body.minChance;
     if (body.challenge !== undefined) values.challenge = body.challenge;
     if (body.challengeFailure !== undefined) values.challengeFailure = body.challengeFailure;
+    if (body.presenceGraceSeconds !== undefined) values.presenceGraceSeconds = body.presenceGraceSeconds;
     return values;
   });
   return readQueue(deps, eventId);

@@ -4,7 +4,9 @@
   isolate and fanned out to all of its open streams. Also, in the same call:
   refreshes presence of the isolate's connected fans, retires waiting tickets whose
   fans left (not seen within the grace period), and looks up whether the listed
-  tickets the serving pointer has passed were admitted.
+  tickets the serving pointer has passed were admitted, and lists the tickets whose
+  places moved to another device (movePlace) since the isolate's last read, so the
+  streams of those tickets are told at once.
 
   KEYS[1] seq         string  ticket counter: the newest queue number
   KEYS[2] serving     string  serving pointer
@@ -12,17 +14,20 @@
   KEYS[4] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[5] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, honest, honestStop
+  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, presenceGraceSeconds, honest, honestStop
+  KEYS[8] moved       zset    old ticketId -> when its place moved to another device (ms)
 
   ARGV[1] now (ms)
-  ARGV[2] presence grace (ms): waiting tickets not seen since now - grace have left
+  ARGV[2] default presence grace (ms): waiting tickets not seen since now - grace have left;
+          the event's own `presenceGraceSeconds` (set by the organiser) wins over it
   ARGV[3] how many gone numbers to return at most
   ARGV[4] how many left tickets to retire at most in this call
-  ARGV[5] n = how many ticket ids to mark present follow
-  ARGV[6 .. 5+n]    ticket ids present now
-  ARGV[6+n .. ]     ticket ids to look up in admitted
+  ARGV[5] moved since (ms): list the tickets moved after this
+  ARGV[6] n = how many ticket ids to mark present follow
+  ARGV[7 .. 6+n]    ticket ids present now
+  ARGV[7+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, honest, honestStop }
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, graceMs, {moved ticket ids}, honest, honestStop }
     status "" = the line is being restored (includes/lineRestoring.lua; never read as open):
       nothing else is read or written, presence and departures wait for the restore
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
@@ -30,6 +35,8 @@
     early numbers = numbers at or below the serving pointer that wait again (fans put back
       after a restore who came back once the pointer had passed them; they are served first),
       ascending, at most ARGV[3]
+    graceMs = the presence grace this read applied (the event's, else ARGV[2])
+    moved ticket ids = tickets whose place moved since ARGV[5], at most ARGV[3]
     honest = the leader's estimate of what the sale has left (common/honest-line.ts), "" if none
     honestStop = the first position where the line takes no new place (minChance), "" if none
 ]]
@@ -37,17 +44,20 @@
 -- @include earlyNumbers
 local guard = redis.call('HMGET', KEYS[7], 'status', 'vouchedRun', 'ahead')
 if lineRestoring(guard[1], guard[2], guard[3]) then
-  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, '', '' }
+  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, 0, {}, '', '' }
 end
 local now = tonumber(ARGV[1])
-local n = tonumber(ARGV[5])
+local n = tonumber(ARGV[6])
+local graceMs = tonumber(ARGV[2])
+local eventGrace = tonumber(redis.call('HGET', KEYS[7], 'presenceGraceSeconds') or '')
+if eventGrace and eventGrace > 0 then graceMs = eventGrace * 1000 end
 local serving = tonumber(redis.call('GET', KEYS[2]) or '0')
 
 -- presence: only tickets that still wait (XX), in chunks that stay below Lua's stack limit
-local i = 6
-while i <= 5 + n do
+local i = 7
+while i <= 6 + n do
   local args = { 'XX' }
-  local last = math.min(5 + n, i + 499)
+  local last = math.min(6 + n, i + 499)
   for j = i, last do
     args[#args + 1] = ARGV[1]
     args[#args + 1] = ARGV[j]
@@ -57,7 +67,7 @@ while i <= 5 + n do
 end
 
 -- retire tickets whose fans left: they stop counting ahead of others and are never admitted
-local left = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. (now - tonumber(ARGV[2])), 'LIMIT', 0, tonumber(ARGV[4]))
+local left = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. (now - graceMs), 'LIMIT', 0, tonumber(ARGV[4]))
 for _, tid in ipairs(left) do
   local number = redis.call('ZSCORE', KEYS[3], tid)
   redis.call('ZREM', KEYS[3], tid)
@@ -67,7 +77,7 @@ end
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', serving)
 
 local lookups = {}
-for j = 6 + n, #ARGV do
+for j = 7 + n, #ARGV do
   local deadline = redis.call('ZSCORE', KEYS[6], ARGV[j])
   if deadline then
     lookups[#lookups + 1] = deadline
@@ -97,6 +107,8 @@ return {
   state[7] or '',
   state[8] or '',
   early,
+  graceMs,
+  redis.call('ZRANGEBYSCORE', KEYS[8], '(' .. ARGV[5], '+inf', 'LIMIT', 0, tonumber(ARGV[3])),
   state[9] or '',
   state[10] or '',
 }

@@ -6,7 +6,8 @@
   (once); while the line is being restored (includes/lineRestoring.lua) the ticket is told
   RESTORING, never placed. A ticket whose number is beyond the counter proves Redis went
   back in time: the number is recorded in `ahead`, so every answer says restoring until
-  the leader has restored the line from MySQL.
+  the leader has restored the line from MySQL. A ticket whose place moved to another
+  device (movePlace) is told MOVED: the latest device to open the resume link holds it.
 
   KEYS[1] queue       zset    waiting ticketId -> queue number
   KEYS[2] seen        zset    waiting ticketId -> last seen (ms)
@@ -15,6 +16,7 @@
   KEYS[5] lost        zset    queue numbers a restore found without a ticket, awaiting their fan
   KEYS[6] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[7] seq         string  ticket counter: the newest queue number
+  KEYS[8] moved       zset    old ticketId -> when its place moved to another device (ms)
 
   ARGV[1] ticket id
   ARGV[2] now (ms)
@@ -25,6 +27,7 @@
     2  ADMITTED   value = claim deadline (ms), still open
     0  UNKNOWN    the ticket left the line (gone, claimed, or its claim window passed)
     3  RESTORING  the line is being restored
+    4  MOVED      the place moved to another device; value = when (ms)
 ]]
 -- @include lineRestoring
 local state = redis.call('HMGET', KEYS[4], 'status', 'vouchedRun', 'ahead')
@@ -39,6 +42,8 @@ if deadline then
   if tonumber(deadline) > tonumber(ARGV[2]) then return { 2, tonumber(deadline) } end
   return { 0, 0 }
 end
+local movedAt = redis.call('ZSCORE', KEYS[8], ARGV[1])
+if movedAt then return { 4, tonumber(movedAt) } end
 local num = tonumber(ARGV[3]) or 0
 if num > 0 and redis.call('ZSCORE', KEYS[5], num) then
   redis.call('ZREM', KEYS[5], num)

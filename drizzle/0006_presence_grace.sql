@@ -1,0 +1,1 @@
+ALTER TABLE `waiting_rooms` ADD `presence_grace_seconds` int;
