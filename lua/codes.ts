@@ -21,6 +21,7 @@ export const SeatScriptCode = {
   HOLD_NOT_FOUND: -6,
   NOT_OWNER: -7,
   PURCHASE_IN_PROGRESS: -8,
+  CUSTOMER_LIMIT: -9,
 } as const;
 export type SeatScriptCode = (typeof SeatScriptCode)[keyof typeof SeatScriptCode];
 

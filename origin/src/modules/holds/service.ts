@@ -21,7 +21,7 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
 
   const holdId = randomId("hold");
   const attempt = () =>
-    deps.admission.sessions.whileLive(session, async () => expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), seatIds }), seatIds));
+    deps.admission.sessions.whileLive(session, async () => expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, now: deps.clock.now(), seatIds }), seatIds));
   let expiresAt: number;
   try {
     expiresAt = await attempt();
@@ -100,6 +100,6 @@ async function releaseLiveHold(deps: Deps, session: ActiveSession, eventId: stri
   // an ended session is told so first, whatever became of the hold (buying released it)
   if (!isLive(score, deps.clock.now())) throw new SessionInactiveError();
   if (!Array.isArray(seatIds)) throw seatIds;
-  expectOk(await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, now: deps.clock.now() }));
+  expectOk(await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, seatIds, now: deps.clock.now() }));
   return { holdId, released: true as const };
 }
