@@ -75,6 +75,9 @@ export function dashboardPage(eventId: string): string {
 <form id="max-active-form"><div><label for="max-active">maxActive (fans in the purchase area at once)</label>
 <input id="max-active" name="max-active" type="number" min="1" max="10000000" step="1" inputmode="numeric" required></div>
 <button type="submit" id="max-active-submit">Set maxActive</button></form>
+<form id="customer-limit-form"><div><label for="customer-limit">Tickets per customer, over all their orders (empty: no limit)</label>
+<input id="customer-limit" name="customer-limit" type="number" min="1" max="1000" step="1" inputmode="numeric"></div>
+<button type="submit" id="customer-limit-submit">Set ticket limit</button></form>
 <p id="notice" role="status"></p>
 </section>
 <section aria-labelledby="charts-heading">

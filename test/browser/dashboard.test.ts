@@ -78,6 +78,16 @@ describe("organiser dashboard in a browser", () => {
     await page.getByRole("button", { name: "Set rate" }).click();
     await page.locator("#s-ceiling").filter({ hasText: "7" }).waitFor();
     expect(await redis.hget(eventKeys(eventId).queueState, "rate")).toBe("7");
+
+    // the per-customer ticket limit reaches the hold script's settings; an empty field lifts it
+    await page.getByLabel(/Tickets per customer/).fill("6");
+    await page.getByRole("button", { name: "Set ticket limit" }).click();
+    await page.locator("#notice").filter({ hasText: "up to 6 tickets" }).waitFor();
+    expect(await redis.hget(eventKeys(eventId).config, "customerLimit")).toBe("6");
+    await page.getByLabel(/Tickets per customer/).fill("");
+    await page.getByRole("button", { name: "Set ticket limit" }).click();
+    await page.locator("#notice").filter({ hasText: "No limit" }).waitFor();
+    expect(await redis.hget(eventKeys(eventId).config, "customerLimit")).toBeNull();
     await page.context().close();
   });
 
