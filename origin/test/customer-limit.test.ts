@@ -126,6 +126,26 @@ describe("per-customer ticket limit", () => {
     expect(await ticketsInMysql(eventId, alice)).toBe(2);
   });
 
+  test("a session that leaves, or buys one hold and so lets its other holds go, gives those seats back to the customer", async () => {
+    const eventId = await eventWithLimit("session-end", 3);
+    const alice = customer();
+    const [one, two, three] = await h.customerSessions(alice, 3, eventId);
+    expect((await h.hold(one!.token, [seat(0), seat(1), seat(2)], eventId)).status).toBe(201);
+    expect((await h.hold(two!.token, [seat(3)], eventId)).body.code).toBe("CUSTOMER_LIMIT");
+    expect((await h.call("DELETE", `/api/events/${eventId}/session`, { token: one!.token })).status).toBe(200);
+
+    const kept = await h.hold(two!.token, [seat(3)], eventId);
+    const dropped = await h.hold(two!.token, [seat(4), seat(5)], eventId);
+    expect([kept.status, dropped.status]).toEqual([201, 201]);
+    const bought = await h.purchase(two!.token, kept.body.holdId, undefined, eventId);
+    expect(bought.status).toBe(201);
+    expect(bought.body.releasedSeatIds).toEqual([seat(4), seat(5)]);
+    await h.app.deps.retrier.drain(3000);
+    // one bought, two free again: the customer's third session may hold two more, not three
+    expect((await h.hold(three!.token, [seat(6), seat(7), seat(8)], eventId)).body.code).toBe("CUSTOMER_LIMIT");
+    expect((await h.hold(three!.token, [seat(6), seat(7)], eventId)).status).toBe(201);
+  });
+
   test("a fan without an identity is their own customer: each session gets the limit", async () => {
     const eventId = await eventWithLimit("anonymous", 2);
     const fans = await h.sessions(3, 600, eventId);
