@@ -1,7 +1,7 @@
 /**
  * One layer of the hold route, served on PORT for `bench/hold-layers.ts`:
  *   evalsha  a bare route doing one EVALSHA (SET NX PX of a fresh key);
- *   script   + the real hold script (holdSeats-5 through ioredis defineCommand), session
+ *   script   + the real hold script (holdSeats-6 through ioredis defineCommand), session
  *            taken from the verified-token cache;
  *   service  + the hold service (catalog, seat checks, hold id, the hold's view);
  *   route    + the holds controller (active-token guard, named request and response schemas);
@@ -37,7 +37,7 @@ async function sessionOf(request: Request) {
   const token = request.headers.get("authorization")!.slice("Bearer ".length);
   const claims = deps.verifier.cached(token) ?? (await deps.verifier.verify(token));
   if (!claims) throw new Error("bench token refused");
-  return { sid: claims.sid, eventId: claims.evt, iat: claims.iat, exp: claims.exp };
+  return { sid: claims.sid, eventId: claims.evt, customer: claims.cus ?? claims.sid, iat: claims.iat, exp: claims.exp };
 }
 
 const seatIdsOf = (body: unknown) => (body as { seatIds: string[] }).seatIds;
@@ -58,7 +58,7 @@ function build(): { handle: Elysia["handle"]; listen: (options: { port: number; 
       return new Elysia().post("/api/events/:eventId/holds", async ({ body, request, set }) => {
         const entry = await deps.catalog.get(eventId);
         const session = await sessionOf(request);
-        const [code, detail] = await scripts.holdSeats(redis, entry.keys, { sessionId: session.sid, holdId: `hold_bench${process.pid}x${calls++}`, now: Date.now(), seatIds: seatIdsOf(body) });
+        const [code, detail] = await scripts.holdSeats(redis, entry.keys, { sessionId: session.sid, holdId: `hold_bench${process.pid}x${calls++}`, customerId: session.customer, now: Date.now(), seatIds: seatIdsOf(body) });
         set.status = code === 0 ? 201 : 409;
         return { code, detail };
       }) as never;

@@ -40,7 +40,7 @@ const SEATS = 100_000;
 
 const LABELS: Record<Layer, string> = {
   evalsha: "bare route + one EVALSHA",
-  script: "+ hold script (holdSeats-5)",
+  script: "+ hold script (holdSeats-6)",
   service: "+ hold service",
   route: "+ guard and schemas",
   origin: "+ origin plugins (the app)",

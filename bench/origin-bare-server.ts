@@ -43,7 +43,7 @@ const app = new Elysia()
   .get("/bare/bytes/:n", ({ params }) => new Response(bodyOf(Number(params.n)), { headers: { "content-type": "application/json" } }))
   .post("/bare/purchase-txn", async ({ body, set }) => {
     const { id, eventId, seatId } = body as { id: string; eventId: string; seatId: string };
-    const r = await insertOrder(pool, { id, eventId, sessionId: id, idempotencyKey: id, holdId: id, amountCents: 5000, currency: "EUR", paymentId: id, createdAt: new Date(), seats: [{ seatId, priceCents: 5000 }] });
+    const r = await insertOrder(pool, { id, eventId, sessionId: id, customerId: id, idempotencyKey: id, holdId: id, amountCents: 5000, currency: "EUR", paymentId: id, createdAt: new Date(), seats: [{ seatId, priceCents: 5000 }] });
     if (r.kind !== "committed") set.status = 409;
     return { orderId: id, kind: r.kind };
   })

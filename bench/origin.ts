@@ -174,7 +174,7 @@ export async function run(_args: string[] = []): Promise<void> {
         async (i) => {
           const id = `ord_bench_${eventId}_${i}`;
           const r = await insertOrder(pool, {
-            id, eventId, sessionId: id, idempotencyKey: id, holdId: id, amountCents: 5000, currency: "EUR", paymentId: id, createdAt: new Date(),
+            id, eventId, sessionId: id, customerId: id, idempotencyKey: id, holdId: id, amountCents: 5000, currency: "EUR", paymentId: id, createdAt: new Date(),
             seats: [{ seatId: seat(txnSeats + i), priceCents: 5000 }],
           });
           return r.kind === "committed";

@@ -25,6 +25,10 @@ export const scenarios: Record<string, Scenario> = {
     summary: "where a hold's CPU goes: the hold route rebuilt layer by layer (bare route + EVALSHA, script, service, guard and schemas, the origin app)",
     load: () => import("./hold-layers.ts"),
   },
+  "customer-limit": {
+    summary: "what counting a customer's tickets (customer_tickets upsert under its CHECK) costs the purchase transaction: with vs without, interleaved",
+    load: () => import("./customer-limit.ts"),
+  },
   "seat-map": {
     summary: "fans refreshing a 20,000-seat map: /seats/status and /seats against bare routes sending the same bytes; refreshes per shared Redis read",
     load: () => import("./seat-map.ts"),

@@ -15,11 +15,19 @@ export function eventKeys(eventId: string) {
     hold: (holdId: string) => `${p}hold:${holdId}`,
     /** zset: seat id -> hold expiry (ms) of the seats one session holds; enforces the per-session seat limit */
     sessionSeats: (sessionId: string) => `${p}sess:${sessionId}:seats`,
+    /**
+     * zset: seat id -> hold expiry (ms), or inf once sold, of the seats one customer holds or
+     * bought in the event, across all their sessions and orders; enforces the per-customer
+     * limit (`customerLimit` in `config`). The customer is the identity's hash in the active
+     * token, or the session id without one. Expires with its last hold while it names no
+     * sold seat; a refund takes its seats out; rebuilt from MySQL with `sold`.
+     */
+    customerSeats: (customerId: string) => `${p}cust:${customerId}:seats`,
     /** set: seat ids sold in MySQL; rebuilt from MySQL when the origin starts */
     sold: `${p}sold`,
     /** zset: session id -> session expiry (ms); an active (admitted and claimed) fan, while its score is in the future */
     active: `${p}active`,
-    /** hash: event settings the hot path needs (`perOrderLimit`, `holdSeconds`) */
+    /** hash: event settings the hot path needs (`perOrderLimit`, `holdSeconds`, and `customerLimit` when the event has one) */
     config: `${p}config`,
     /** string: ticket counter (INCR), gives arrival order */
     seq: `${p}seq`,

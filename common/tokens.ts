@@ -37,9 +37,18 @@ export interface ActiveTokenClaims {
   evt: string;
   /** session id, registered in Redis `cu:{evt}:active` while the session lives */
   sid: string;
+  /**
+   * customer: the verified identity's hash (never the address or credential itself), when
+   * the fan proved one before their place; every session of one customer shares the
+   * event's per-customer ticket limit. Absent: the session is its own customer.
+   */
+  cus?: string;
   iat: number;
   exp: number;
 }
+
+/** A customer id as tokens carry it and Redis keys name it: base64url, as the identity hashes are. */
+export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A signing key: a private EC P-256 JWK with its kid. */
 export type SigningJwk = JWK & { kid: string };
@@ -56,7 +65,7 @@ export async function signActiveToken(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<string> {
   const privateKey = await importJWK(key, ACTIVE_ALG);
-  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid })
+  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid, ...(claims.cus ? { cus: claims.cus } : {}) })
     .setProtectedHeader({ alg: ACTIVE_ALG, kid: key.kid, typ: "JWT" })
     .setIssuer(TOKEN_ISSUER)
     .setIssuedAt(nowSeconds)
@@ -85,6 +94,7 @@ export async function verifyActiveToken(
       currentDate,
     });
     if (payload.typ !== "active" || payload.evt !== eventId || typeof payload.sid !== "string") return null;
+    if (payload.cus !== undefined && (typeof payload.cus !== "string" || !CUSTOMER_ID_PATTERN.test(payload.cus))) return null;
     return payload as unknown as ActiveTokenClaims;
   } catch {
     return null;

@@ -21,8 +21,9 @@ export const SeatScriptCode = {
   HOLD_NOT_FOUND: -6,
   NOT_OWNER: -7,
   PURCHASE_IN_PROGRESS: -8,
+  CUSTOMER_LIMIT: -9,
   /** holdBestSeats: every candidate group had a sold or held seat */
-  NO_GROUP_FREE: -9,
+  NO_GROUP_FREE: -10,
 } as const;
 export type SeatScriptCode = (typeof SeatScriptCode)[keyof typeof SeatScriptCode];
 

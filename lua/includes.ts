@@ -5,6 +5,7 @@
  * each is pulled in at its first mention only, so a script that names a piece two others
  * also need defines it once.
  */
+import customerRoom from "./includes/customerRoom.lua";
 import deleteIfHolds from "./includes/deleteIfHolds.lua";
 import earlyNumbers from "./includes/earlyNumbers.lua";
 import lineRestoring from "./includes/lineRestoring.lua";
@@ -13,7 +14,7 @@ import serverRunId from "./includes/serverRunId.lua";
 import sessionLive from "./includes/sessionLive.lua";
 import vouchRun from "./includes/vouchRun.lua";
 
-const includes: Record<string, string> = { deleteIfHolds, earlyNumbers, lineRestoring, recordHold, serverRunId, sessionLive, vouchRun };
+const includes: Record<string, string> = { customerRoom, deleteIfHolds, earlyNumbers, lineRestoring, recordHold, serverRunId, sessionLive, vouchRun };
 
 /** The names of the pieces, for tests that check each is used. */
 export const includeNames = Object.keys(includes);

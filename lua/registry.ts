@@ -14,17 +14,17 @@ import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
 import admitFans from "./admitFans-10.lua";
 import applyRoom from "./applyRoom-1.lua";
-import beginPurchase from "./beginPurchase-3.lua";
+import beginPurchase from "./beginPurchase-4.lua";
 import claimPurchase from "./claimPurchase-2.lua";
 import claimTurn from "./claimTurn-5.lua";
-import completePurchase from "./completePurchase-5.lua";
-import holdBestSeats from "./holdBestSeats-5.lua";
-import holdSeats from "./holdSeats-5.lua";
+import completePurchase from "./completePurchase-6.lua";
+import holdBestSeats from "./holdBestSeats-6.lua";
+import holdSeats from "./holdSeats-6.lua";
 import joinQueue from "./joinQueue-9.lua";
 import movePlace from "./movePlace-5.lua";
 import openSale from "./openSale-3.lua";
 import readQueueState from "./readQueueState-8.lua";
-import releaseHold from "./releaseHold-3.lua";
+import releaseHold from "./releaseHold-4.lua";
 import renewLease from "./renewLease-1.lua";
 import restoreLine from "./restoreLine-10.lua";
 import setQueueStatus from "./setQueueStatus-1.lua";
@@ -46,10 +46,12 @@ export interface RedisScript<Reply = unknown, Ids = void> {
   decode: (raw: unknown) => Reply;
 }
 
-/** The session and hold a seat script acts on. */
+/** The session, hold and customer a seat script acts on. */
 export interface HoldIds {
   sessionId: string;
   holdId: string;
+  /** whose per-customer count the seats are in: the identity's hash, or the session id without one */
+  customerId: string;
 }
 
 /** Part of a code table: the codes one script answers. */
@@ -64,32 +66,32 @@ function script<Reply, Ids = void>(name: string, file: string, spec: Omit<RedisS
 export const redisScripts = {
   // seats and purchases: the origin, per request
   holdSeats: script("holdSeats", holdSeats, {
-    keys: (k, a: HoldIds) => [k.active, k.config, k.sold, k.sessionSeats(a.sessionId), k.hold(a.holdId)],
+    keys: (k, a: HoldIds) => [k.active, k.config, k.sold, k.sessionSeats(a.sessionId), k.hold(a.holdId), k.customerSeats(a.customerId)],
     moreKeys: "seat keys",
-    codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "EVENT_NOT_CONFIGURED", "SEAT_LIMIT", "SEAT_SOLD", "SEAT_HELD"),
+    codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "EVENT_NOT_CONFIGURED", "SEAT_LIMIT", "SEAT_SOLD", "SEAT_HELD", "CUSTOMER_LIMIT"),
     decode: reply.decodeSeatReply,
   }),
   holdBestSeats: script("holdBestSeats", holdBestSeats, {
-    keys: (k, a: HoldIds) => [k.active, k.config, k.sold, k.sessionSeats(a.sessionId), k.hold(a.holdId)],
+    keys: (k, a: HoldIds) => [k.active, k.config, k.sold, k.sessionSeats(a.sessionId), k.hold(a.holdId), k.customerSeats(a.customerId)],
     moreKeys: "seat keys",
-    codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "EVENT_NOT_CONFIGURED", "SEAT_LIMIT", "NO_GROUP_FREE"),
+    codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "EVENT_NOT_CONFIGURED", "SEAT_LIMIT", "CUSTOMER_LIMIT", "NO_GROUP_FREE"),
     decode: reply.decodeBestSeatsReply,
   }),
   releaseHold: script("releaseHold", releaseHold, {
-    keys: (k, a: HoldIds) => [k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active],
+    keys: (k, a: HoldIds) => [k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active, k.customerSeats(a.customerId)],
     moreKeys: "seat keys",
     codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "HOLD_NOT_FOUND", "NOT_OWNER", "PURCHASE_IN_PROGRESS"),
     decode: reply.decodeSeatReply,
   }),
   beginPurchase: script("beginPurchase", beginPurchase, {
-    keys: (k, a: HoldIds) => [k.active, k.hold(a.holdId), k.sessionSeats(a.sessionId)],
+    keys: (k, a: HoldIds) => [k.active, k.hold(a.holdId), k.sessionSeats(a.sessionId), k.customerSeats(a.customerId)],
     moreKeys: "seat keys",
     codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "HOLD_NOT_FOUND", "NOT_OWNER", "PURCHASE_IN_PROGRESS"),
     decode: reply.decodeSeatReply,
   }),
   completePurchase: script("completePurchase", completePurchase, {
     /** `idempotencyKey`: the record's Redis key (k.idempotency) */
-    keys: (k, a: HoldIds & { idempotencyKey: string }) => [k.sold, k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active, a.idempotencyKey],
+    keys: (k, a: HoldIds & { idempotencyKey: string }) => [k.sold, k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active, a.idempotencyKey, k.customerSeats(a.customerId)],
     moreKeys: "seat keys",
     codes: only(SeatScriptCode, "OK"),
     decode: reply.decodeSeatReply,

@@ -333,6 +333,26 @@ byId("grace-form").addEventListener("submit", async (ev) => {
   const said = (q: QueueView) => "Waiting fans may now be away " + fmt((q.settings.presenceGraceSeconds ?? presenceGraceSeconds) / 60, 1) + " minutes and keep their place.";
   if (await act(byId("grace-submit"), "PATCH", "/queue", { presenceGraceSeconds }, said)) byId<HTMLInputElement>("grace").value = "";
 });
+byId("customer-limit-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const button = byId<HTMLButtonElement>("customer-limit-submit");
+  const typed = byId<HTMLInputElement>("customer-limit").value.trim();
+  const customerLimit = typed === "" ? null : Number(typed);
+  button.disabled = true;
+  byId("notice").textContent = "";
+  try {
+    const event = await call<{ customerLimit: number | null }>("PATCH", base + "/limits", { customerLimit });
+    byId("notice").textContent = event.customerLimit === null ? "No limit of tickets per customer." : "Each customer may hold and buy up to " + fmt(event.customerLimit, 0) + " tickets.";
+    byId<HTMLInputElement>("customer-limit").placeholder = event.customerLimit === null ? "" : String(event.customerLimit);
+    byId<HTMLInputElement>("customer-limit").value = "";
+    showError("");
+  } catch (e) {
+    showError((e as Error).message);
+    if (e instanceof CallError && e.status === 401) forget(false);
+  } finally {
+    button.disabled = false;
+  }
+});
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener("resize", () => {
   clearTimeout(resizing);

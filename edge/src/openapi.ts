@@ -556,6 +556,7 @@ export const edgeOpenApi: Json = {
       get: { ...adminProxy("The waiting room"), operationId: "adminQueue" },
       patch: { ...adminProxy("Change the waiting room's settings", "required"), operationId: "adminQueueSettings" },
     },
+    "/admin/events/{eventId}/limits": { patch: { ...adminProxy("Set the limit of tickets per customer over all their orders and sessions", "required"), operationId: "adminLimits" } },
     "/admin/events/{eventId}/queue/pause": { post: { ...adminProxy("Pause admissions"), operationId: "adminPause" } },
     "/admin/events/{eventId}/queue/resume": { post: { ...adminProxy("Resume admissions"), operationId: "adminResume" } },
     "/admin/events/{eventId}/queue/close": { post: { ...adminProxy("Close the waiting room", "optional"), operationId: "adminClose" } },

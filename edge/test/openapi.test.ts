@@ -318,6 +318,8 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`/admin/events/${uniqueEventId("contract-none")}/queue`, { headers: admin })).status).toBe(404);
     expect((await edge(`${a}/queue`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ maxActive: 40 }) })).status).toBe(200);
     expect((await edge(`${a}/queue`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: "{}" })).status).toBe(400);
+    expect((await edge(`${a}/limits`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ customerLimit: 6 }) })).status).toBe(200);
+    expect((await edge(`${a}/limits`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ customerLimit: 0 }) })).status).toBe(400);
     expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(200);
     expect((await edge(`${a}/queue/resume`, { method: "POST", headers: admin })).status).toBe(200);
     expect((await edge(`${a}/queue/close`, { method: "POST", headers: { ...admin, "content-type": "text/plain" }, body: '{"reason":"closed"}' })).status).toBe(400);

@@ -118,10 +118,12 @@ describe("/admin/* through the edge", () => {
     await call(env, "/admin/events/demo/queue/pause", { method: "POST", headers: auth });
     await call(env, "/admin/events/demo/queue", { method: "PATCH", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ rate: 7 }) });
     await call(env, "/admin/events/demo/queue/close", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ reason: "soldout" }) });
+    await call(env, "/admin/events/demo/limits", { method: "PATCH", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ customerLimit: 4 }) });
     expect(seen.slice(before).map((s) => `${s.method} ${s.path} ${s.body}`)).toEqual([
       "POST /admin/events/demo/queue/pause ",
       'PATCH /admin/events/demo/queue {"rate":7}',
       'POST /admin/events/demo/queue/close {"reason":"soldout"}',
+      'PATCH /admin/events/demo/limits {"customerLimit":4}',
     ]);
     const refused = seen.length;
     expect((await call(env, "/admin/events", { method: "POST", headers: auth, body: "{}" })).status).toBe(404);

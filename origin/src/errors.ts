@@ -35,6 +35,7 @@ export const errorCodes = {
   EVENT_EXISTS: { status: 409, message: "An event with this id already exists." },
   SALE_NOT_OPEN: { status: 409, message: "This event is not on sale." },
   SEAT_LIMIT: { status: 409, message: "This order would pass the per-order seat limit." },
+  CUSTOMER_LIMIT: { status: 409, message: "This would pass the event's limit of tickets per customer, counted over all your orders and sessions." },
   SEAT_SOLD: { status: 409, message: "The seat is already sold." },
   SEAT_HELD: { status: 409, message: "A seat is held by someone else." },
   NO_SEATS_AVAILABLE: { status: 409, message: "No seats matching the choice are free; try fewer seats, another tier or a higher price." },
@@ -177,6 +178,12 @@ export class SeatsContendedError extends AppError {
 export class SeatLimitError extends AppError {
   constructor(remaining: number) {
     super("SEAT_LIMIT", `This order would pass the per-order seat limit; you may hold ${remaining} more seat(s).`);
+  }
+}
+
+export class CustomerLimitError extends AppError {
+  constructor(remaining: number) {
+    super("CUSTOMER_LIMIT", `This would pass the event's limit of tickets per customer (over all your orders and sessions); you may hold ${remaining} more seat(s).`);
   }
 }
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventKeys } from "../../common/keys.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { mintActiveSessions, signingKeyFromEnv } from "../../test/kit/dev-sessions.ts";
 import { Harness, errorShape, type Reply } from "./support/harness.ts";
 
 let h: Harness;
@@ -130,6 +131,22 @@ describe("best available", () => {
     expect(held.sort()).toEqual([...owner].sort());
     expect(100 - held.length).toBeLessThan(3);
     expect(won.length).toBeGreaterThanOrEqual(32);
+  });
+
+  test("100 concurrent best-available requests of one customer from 100 sessions hold at most the tickets per customer", async () => {
+    const eventId = uniqueEventId("best-cust");
+    await h.createEvent({ id: eventId, perOrderLimit: 4, holdSeconds: 120, customerLimit: 5, sections: [{ name: "C", rows: 20, seatsPerRow: 20, tier: "standard", priceCents: 1000 }] });
+    const sessions = await mintActiveSessions(h.redis, { eventId, count: 100, ttlSeconds: 600, key: signingKeyFromEnv(process.env), customerId: "cust-best" });
+    const replies = await Promise.all(sessions.map((f) => best(f.token, { quantity: 2 }, eventId)));
+    const won = replies.filter((r) => r.status === 201);
+    for (const r of replies) if (r.status !== 201) expect(r.body.code).toBe("CUSTOMER_LIMIT");
+    // pairs: two holds of 2 fit in 5; a third would pass it
+    expect(won).toHaveLength(2);
+    const statuses = await h.seatStatuses(eventId);
+    expect(Object.values(statuses).filter((s) => s === "held")).toHaveLength(4);
+    // another customer is not held back by this one
+    const [other] = await mintActiveSessions(h.redis, { eventId, count: 1, ttlSeconds: 600, key: signingKeyFromEnv(process.env), customerId: "cust-other" });
+    expect((await best(other!.token, { quantity: 4 }, eventId)).status).toBe(201);
   });
 
   test("the per-order limit counts seats already held, and bad choices get 400 JSON", async () => {

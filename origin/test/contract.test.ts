@@ -108,6 +108,10 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("GET", `/admin/events/${e}/stats`, { admin: true })).status).toBe(200);
     expect((await call("GET", `/admin/events/${uniqueEventId("contract-none")}/stats`, { admin: true })).status).toBe(404);
     expect((await call("GET", `/admin/events/${e}/stats`)).status).toBe(401);
+    expect((await call("PATCH", `/admin/events/${e}/limits`, { admin: true, body: { customerLimit: 8 } })).status).toBe(200);
+    expect((await call("PATCH", `/admin/events/${e}/limits`, { admin: true, body: { customerLimit: null } })).status).toBe(200);
+    expect((await call("PATCH", `/admin/events/${e}/limits`, { admin: true, body: { customerLimit: 0 } })).status).toBe(400);
+    expect((await call("PATCH", `/admin/events/${uniqueEventId("contract-none")}/limits`, { admin: true, body: { customerLimit: 2 } })).status).toBe(404);
     expect((await call("POST", `/admin/orders/${bought.body.orderId}/cancel`, { admin: true })).status).toBe(200);
     expect((await call("POST", `/admin/orders/${bought.body.orderId}/cancel`, { admin: true })).status).toBe(409);
     expect((await call("POST", `/admin/orders/ord_doesnotexist000/cancel`, { admin: true })).status).toBe(404);

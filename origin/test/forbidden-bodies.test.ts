@@ -129,6 +129,7 @@ describe("bodies the document forbids", () => {
       { operationId: "postAdminEventsByEventIdQueue", method: "POST", path: () => `/admin/events/${openless}/queue`, valid: () => ({ maxActive: 10 }), headers: () => admin },
       { operationId: "patchAdminEventsByEventIdQueue", method: "PATCH", path: () => `/admin/events/${e}/queue`, valid: () => ({ maxActive: 9 }), headers: () => admin },
       { operationId: "postAdminEventsByEventIdQueueClose", method: "POST", path: () => `/admin/events/${e}/queue/close`, valid: () => ({ reason: "closed" }), headers: () => admin },
+      { operationId: "patchAdminEventsByEventIdLimits", method: "PATCH", path: () => `/admin/events/${e}/limits`, valid: () => ({ customerLimit: 6 }), headers: () => admin },
       { operationId: "postAdminCapacityMeasure", method: "POST", path: () => "/admin/capacity/measure", valid: () => ({ levelMs: 200 }), headers: () => admin },
     ];
     // every operation of the document that takes a body is here

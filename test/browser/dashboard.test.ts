@@ -86,6 +86,15 @@ describe("organiser dashboard in a browser", () => {
     await page.locator("#notice").filter({ hasText: "Waiting fans may now be away 12 minutes and keep their place." }).waitFor();
     expect(await redis.hget(eventKeys(eventId).queueState, "presenceGraceSeconds")).toBe("720");
     expect((await stack.admin("GET", `/admin/events/${eventId}/queue`)).body.settings.presenceGraceSeconds).toBe(720);
+    // the per-customer ticket limit reaches the hold script's settings; an empty field lifts it
+    await page.getByLabel(/Tickets per customer/).fill("6");
+    await page.getByRole("button", { name: "Set ticket limit" }).click();
+    await page.locator("#notice").filter({ hasText: "up to 6 tickets" }).waitFor();
+    expect(await redis.hget(eventKeys(eventId).config, "customerLimit")).toBe("6");
+    await page.getByLabel(/Tickets per customer/).fill("");
+    await page.getByRole("button", { name: "Set ticket limit" }).click();
+    await page.locator("#notice").filter({ hasText: "No limit" }).waitFor();
+    expect(await redis.hget(eventKeys(eventId).config, "customerLimit")).toBeNull();
     await page.context().close();
   });
 

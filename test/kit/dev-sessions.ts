@@ -13,15 +13,21 @@ export interface MintedSession {
   token: string;
 }
 
-/** Registers `count` live sessions for an event and signs a token for each. */
-export async function mintActiveSessions(redis: Redis, opts: { eventId: string; count: number; ttlSeconds: number; key: SigningJwk; nowMs?: number }): Promise<MintedSession[]> {
+/**
+ * Registers `count` live sessions for an event and signs a token for each; with `customerId`
+ * every token names that customer (`cus`), as the edge does for a fan who proved an identity.
+ */
+export async function mintActiveSessions(
+  redis: Redis,
+  opts: { eventId: string; count: number; ttlSeconds: number; key: SigningJwk; nowMs?: number; customerId?: string },
+): Promise<MintedSession[]> {
   const now = opts.nowMs ?? Date.now();
   const nowSeconds = Math.floor(now / 1000);
   const expiresAt = (nowSeconds + opts.ttlSeconds) * 1000;
   const sessions: MintedSession[] = [];
   for (let i = 0; i < opts.count; i++) {
     const sid = `s_${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url")}`;
-    sessions.push({ sid, token: await signActiveToken({ evt: opts.eventId, sid }, opts.ttlSeconds, opts.key, nowSeconds) });
+    sessions.push({ sid, token: await signActiveToken({ evt: opts.eventId, sid, ...(opts.customerId ? { cus: opts.customerId } : {}) }, opts.ttlSeconds, opts.key, nowSeconds) });
   }
   const k = eventKeys(opts.eventId);
   for (let i = 0; i < sessions.length; i += 1000) {

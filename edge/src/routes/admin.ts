@@ -15,6 +15,7 @@ const ADMIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/admin\/events\/([^/]+)\/dashboard$/, ["GET"]],
   [/^\/admin\/events\/([^/]+)\/stats$/, ["GET"]],
   [/^\/admin\/events\/([^/]+)\/queue$/, ["GET", "PATCH"]],
+  [/^\/admin\/events\/([^/]+)\/limits$/, ["PATCH"]],
   [/^\/admin\/events\/([^/]+)\/queue\/(?:pause|resume|close)$/, ["POST"]],
 ];
 

@@ -37,6 +37,14 @@ export function isDuplicateKey(error: unknown, index?: string): boolean {
   return index === undefined || DUPLICATE_KEY_NAME.exec(e.sqlMessage ?? "")?.[1] === index;
 }
 
+/** A CHECK constraint refused the row: MariaDB's ER_CONSTRAINT_FAILED, MySQL 8's ER_CHECK_CONSTRAINT_VIOLATED. */
+const CHECK_VIOLATIONS = new Set([4025, 3819]);
+
+export function isCheckViolation(error: unknown): boolean {
+  const errno = driverError(error)?.errno;
+  return errno !== undefined && CHECK_VIOLATIONS.has(errno);
+}
+
 export function isRetryableConflict(error: unknown): boolean {
   const errno = driverError(error)?.errno;
   return errno === ER_LOCK_DEADLOCK || errno === ER_LOCK_WAIT_TIMEOUT;

@@ -22,6 +22,8 @@ import { NotFromEdgeError, TokenInvalidError, TokenMissingError, TokenWrongEvent
 export interface ActiveSession {
   sid: string;
   eventId: string;
+  /** whose per-customer ticket count this session's seats are in: the token's `cus`, else the session id */
+  customer: string;
   /** when the token was issued and when it expires (s): what re-registers a session after Redis lost it */
   iat: number;
   exp: number;
@@ -56,7 +58,7 @@ export function activeTokenPlugin(verifier: TokenVerifier, originAuthSecrets: st
     if (!claims) throw new TokenInvalidError();
     const routeEvent = (params as Record<string, string | undefined>).eventId;
     if (routeEvent !== undefined && claims.evt !== routeEvent) throw new TokenWrongEventError();
-    return { session: { sid: claims.sid, eventId: claims.evt, iat: claims.iat, exp: claims.exp } };
+    return { session: { sid: claims.sid, eventId: claims.evt, customer: claims.cus ?? claims.sid, iat: claims.iat, exp: claims.exp } };
   };
   return new Elysia({ name: "active-token", seed: crypto.randomUUID() }).macro({
     activeToken: {

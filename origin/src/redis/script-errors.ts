@@ -1,6 +1,7 @@
 import { SeatScriptCode, type SeatScriptReply } from "../../../lua/codes.ts";
 import {
   AppError,
+  CustomerLimitError,
   HoldNotFoundError,
   NotHoldOwnerError,
   PurchaseInProgressError,
@@ -41,6 +42,8 @@ export function expectOk([code, detail]: SeatScriptReply, seatIds: readonly stri
       throw new NotHoldOwnerError();
     case SeatScriptCode.PURCHASE_IN_PROGRESS:
       throw new PurchaseInProgressError();
+    case SeatScriptCode.CUSTOMER_LIMIT:
+      throw new CustomerLimitError(detail);
     default:
       throw new AppError("INTERNAL", `unexpected script code ${String(code)}`);
   }

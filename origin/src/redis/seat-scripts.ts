@@ -7,27 +7,27 @@ import type { EventKeys } from "../../../common/keys.ts";
 import { redisScripts } from "../../../lua/registry.ts";
 import { runScript } from "./scripts.ts";
 
-export function holdSeats(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; now: number; seatIds: string[] }) {
-  return runScript(redis, redisScripts.holdSeats, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.sessionId, a.holdId, a.now, ...a.seatIds]);
+export function holdSeats(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; customerId: string; now: number; seatIds: string[] }) {
+  return runScript(redis, redisScripts.holdSeats, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.sessionId, a.holdId, a.now, a.customerId, ...a.seatIds]);
 }
 
 /** `groups`: candidate groups of `quantity` seats each, best first; the first one wholly free is held. */
-export function holdBestSeats(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; now: number; quantity: number; groups: ReadonlyArray<readonly string[]> }) {
+export function holdBestSeats(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; customerId: string; now: number; quantity: number; groups: ReadonlyArray<readonly string[]> }) {
   const seatIds = a.groups.flat();
-  return runScript(redis, redisScripts.holdBestSeats, { k, ids: a, more: seatIds.map(k.seat) }, [a.sessionId, a.holdId, a.now, a.quantity, ...seatIds]);
+  return runScript(redis, redisScripts.holdBestSeats, { k, ids: a, more: seatIds.map(k.seat) }, [a.sessionId, a.holdId, a.now, a.customerId, a.quantity, ...seatIds]);
 }
 
 /** `now` requires a live session; compensation passes none (it must release whatever the session's state). */
-export function releaseHold(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; seatIds: string[]; purchaseId?: string; now?: number }) {
+export function releaseHold(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; customerId: string; seatIds: string[]; purchaseId?: string; now?: number }) {
   return runScript(redis, redisScripts.releaseHold, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.holdId, a.sessionId, a.purchaseId ?? "", a.now ?? 0, ...a.seatIds]);
 }
 
-export function beginPurchase(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; now: number; windowMs: number; purchaseId: string; seatIds: string[] }) {
+export function beginPurchase(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; customerId: string; now: number; windowMs: number; purchaseId: string; seatIds: string[] }) {
   return runScript(redis, redisScripts.beginPurchase, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.holdId, a.sessionId, a.now, a.windowMs, a.purchaseId, ...a.seatIds]);
 }
 
 /** `idempotencyKey` (the record's Redis key) gets `record` for `recordMs`. */
-export function completePurchase(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; seatIds: string[]; idempotencyKey: string; record: string; recordMs: number }) {
+export function completePurchase(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; customerId: string; seatIds: string[]; idempotencyKey: string; record: string; recordMs: number }) {
   return runScript(redis, redisScripts.completePurchase, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.holdId, a.sessionId, a.record, a.recordMs, ...a.seatIds]);
 }
 

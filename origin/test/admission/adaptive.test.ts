@@ -51,6 +51,7 @@ async function purchases(count: number): Promise<number[]> {
         id,
         eventId,
         sessionId: id,
+        customerId: id,
         idempotencyKey: id,
         holdId: id,
         amountCents: 100,

@@ -65,6 +65,11 @@ export class Harness {
     return mintActiveSessions(this.redis, { eventId, count, ttlSeconds, key: signingKeyFromEnv(process.env) });
   }
 
+  /** Sessions whose tokens all name one customer (`cus`), as after the identity step. */
+  customerSessions(customerId: string, count: number, eventId = this.eventId): Promise<MintedSession[]> {
+    return mintActiveSessions(this.redis, { eventId, count, ttlSeconds: 600, key: signingKeyFromEnv(process.env), customerId });
+  }
+
   /** what the edge adds to every request it forwards */
   edgeHeaders(): Record<string, string> {
     const secret = this.app.deps.config.originAuthSecrets[0];

@@ -11,6 +11,8 @@ export const events = mysqlTable("events", {
   saleOpensAt: datetime("sale_opens_at", { mode: "date", fsp: 3 }).notNull(),
   status: varchar("status", { length: 16, enum: EVENT_STATUSES }).notNull().default("on_sale"),
   perOrderLimit: int("per_order_limit").notNull().default(4),
+  /** tickets one customer may hold and buy in the event over all their orders and sessions; null = no limit */
+  customerLimit: int("customer_limit"),
   holdSeconds: int("hold_seconds").notNull().default(300),
   /** fans admitted per second by the scheduler */
   admissionRate: int("admission_rate").notNull().default(50),

@@ -6,7 +6,7 @@ import { orderModels } from "../orders/model.ts";
 import { adminRoutes } from "../shared/guards.ts";
 import { errorResponses, sharedModels } from "../shared/model.ts";
 import { adminModels } from "./model.ts";
-import { cancelOrder, createEvent, eventStats } from "./service.ts";
+import { cancelOrder, createEvent, eventStats, setEventLimits } from "./service.ts";
 
 export const adminController = (deps: Deps) =>
   new Elysia({ prefix: "/admin", tags: ["admin"] })
@@ -29,6 +29,15 @@ export const adminController = (deps: Deps) =>
         detail: { summary: "Create an event with its seat layout (sections of rows x seats)", description: "Writes the event and every seat to MySQL and its sale settings to Redis. 409 EVENT_EXISTS when the id is taken." },
       },
     )
+    .patch("/events/:eventId/limits", ({ params, body }) => setEventLimits(deps, params.eventId, body), {
+      params: "event.params",
+      body: "admin.limits",
+      response: { 200: "event.view", ...errorResponses(404) },
+      detail: {
+        summary: "Set the event's limit of tickets per customer, over all their orders and sessions",
+        description: "Held plus bought seats of one customer never pass it: the hold refuses past it (409 CUSTOMER_LIMIT) and the purchase's transaction refuses it too. The customer is the identity the fan proved before their place (an email or a passkey), else the session. `null` lifts the limit. Written to MySQL, then Redis; 404 EVENT_NOT_FOUND.",
+      },
+    })
     .get("/events/:eventId/stats", ({ params }) => eventStats(deps, params.eventId), {
       params: "event.params",
       response: { 200: "admin.stats", ...errorResponses(404) },

@@ -1,18 +1,34 @@
 import type { Static } from "elysia";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { eventKeys } from "../../../../common/keys.ts";
 import type { Deps } from "../../deps.ts";
 import { isDuplicateKey } from "../../db/errors.ts";
-import { events, orders, reservationHistory, reservations, seats, type EventRow, type SeatRow } from "../../db/schema/index.ts";
+import { customerTickets, events, orders, reservationHistory, reservations, seats, type EventRow, type SeatRow } from "../../db/schema/index.ts";
 import type { Db } from "../../db/client.ts";
 import { AppError, EventExistsError, InvalidRequestError } from "../../errors.ts";
 import { catalogEntry } from "../events/catalog.ts";
 import { toEventView } from "../events/service.ts";
 import { publishEventSettings } from "../events/sync.ts";
 import { toOrderView } from "../orders/service.ts";
-import { MAX_SEATS_PER_EVENT, type eventCreateBody } from "./model.ts";
+import { MAX_SEATS_PER_EVENT, type eventCreateBody, type eventLimitsBody } from "./model.ts";
 
 export type EventInput = Static<typeof eventCreateBody>;
+export type EventLimits = Static<typeof eventLimitsBody>;
+
+/**
+ * Sets the event's per-customer ticket limit: MySQL first (the purchase's CHECK reads it
+ * there), then the copy the hold script reads in Redis. Seats customers already hold or
+ * bought stay theirs; a lower limit only refuses new holds past it.
+ */
+export async function setEventLimits(deps: Deps, eventId: string, limits: EventLimits) {
+  const db = deps.database.db;
+  await db.update(events).set({ customerLimit: limits.customerLimit }).where(eq(events.id, eventId));
+  const [event] = await db.select().from(events).where(eq(events.id, eventId)).limit(1);
+  if (!event) throw new AppError("EVENT_NOT_FOUND");
+  await publishEventSettings(deps.redis, event);
+  deps.catalog.forget(eventId);
+  return toEventView(await deps.catalog.get(eventId));
+}
 
 export function layoutSeats(eventId: string, sections: EventInput["sections"]): SeatRow[] {
   const names = new Set<string>();
@@ -41,6 +57,7 @@ export async function insertEvent(db: Db, input: EventInput, now: Date): Promise
     saleOpensAt: input.saleOpensAt ? new Date(input.saleOpensAt) : now,
     status: input.status ?? "on_sale",
     perOrderLimit: input.perOrderLimit,
+    customerLimit: input.customerLimit ?? null,
     holdSeconds: input.holdSeconds,
     admissionRate: input.admissionRate ?? 50,
     maxActive: input.maxActive ?? 1000,
@@ -105,13 +122,28 @@ export async function cancelOrder(deps: Deps, orderId: string) {
       await tx.delete(reservations).where(eq(reservations.orderId, orderId));
     }
     await tx.update(orders).set({ status: "refunded", refundedAt: now }).where(eq(orders.id, orderId));
+    // the customer's count goes back by the refunded seats (`cap` cleared: the limit is the purchase's check, never the refund's)
+    if (order.customerId && rows.length > 0) {
+      await tx
+        .update(customerTickets)
+        .set({ tickets: sql`GREATEST(${customerTickets.tickets} - ${rows.length}, 0)`, cap: null })
+        .where(and(eq(customerTickets.eventId, order.eventId), eq(customerTickets.customerId, order.customerId)));
+    }
     return { order: { ...order, status: "refunded" as const, refundedAt: now }, seats: rows.map((r) => ({ seatId: r.seatId, priceCents: r.priceCents })) };
   });
-  const eventSold = eventKeys(result.order.eventId).sold;
+  const keys = eventKeys(result.order.eventId);
+  const seatIds = result.seats.map((s) => s.seatId);
+  const customerId = result.order.customerId;
   await Promise.all([
     deps.retrier.submit({
       name: `unsell seats of ${orderId}`,
-      run: async () => void (result.seats.length > 0 && (await deps.redis.srem(eventSold, ...result.seats.map((s) => s.seatId)))),
+      // one MULTI: the seats leave the customer's count while they are still sold, so no new hold of them can be taken out of it
+      run: async () => {
+        if (seatIds.length === 0) return;
+        const unsell = deps.redis.multi();
+        if (customerId) unsell.zrem(keys.customerSeats(customerId), ...seatIds);
+        await unsell.srem(keys.sold, ...seatIds).exec();
+      },
     }),
     deps.retrier.submit({ name: `refund ${orderId}`, run: () => deps.payments.refund(orderId, "order cancelled") }),
   ]);

@@ -102,6 +102,7 @@ async function runLevel(database: Database, scratch: ScratchSeats, concurrency: 
         id,
         eventId,
         sessionId: `cap-${id}`,
+        customerId: `cap-${id}`,
         idempotencyKey: id,
         holdId: id,
         amountCents: 100 * seatIds.length,

@@ -11,6 +11,7 @@ export const eventView = t.Object({
   saleOpensAt: t.String({ format: "date-time" }),
   status: t.Union([t.Literal("draft"), t.Literal("on_sale"), t.Literal("closed")]),
   perOrderLimit: integer({ minimum: 1 }),
+  customerLimit: t.Union([integer({ minimum: 1 }), t.Null()], { description: "tickets one customer may hold and buy over all their orders and sessions; null: no per-customer limit" }),
   holdSeconds: integer({ minimum: 1 }),
   seatCount: integer({ minimum: 0 }),
   currency: t.String({ minLength: 3, maxLength: 3 }),

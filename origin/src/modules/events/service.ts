@@ -21,6 +21,7 @@ export function toEventView({ event, seats, tiers }: CatalogEvent): Static<typeo
     saleOpensAt: event.saleOpensAt.toISOString(),
     status: event.status,
     perOrderLimit: event.perOrderLimit,
+    customerLimit: event.customerLimit,
     holdSeconds: event.holdSeconds,
     seatCount: seats.length,
     currency: CURRENCY,

@@ -53,7 +53,7 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
 
   const holdId = randomId("hold");
   const expiresAt = await withSettings(deps, entry, session, async () =>
-    expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), seatIds }), seatIds),
+    expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, now: deps.clock.now(), seatIds }), seatIds),
   );
   return {
     holdId,
@@ -95,7 +95,7 @@ export async function holdBestSeats(deps: Deps, session: ActiveSession, eventId:
     const done = deps.bestSeats.beginTrying(eventId, groups[0]!);
     try {
       const held = await withSettings(deps, entry, session, async () => {
-        const [code, detail, group] = await scripts.holdBestSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), quantity: choice.quantity, groups });
+        const [code, detail, group] = await scripts.holdBestSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, now: deps.clock.now(), quantity: choice.quantity, groups });
         return code === SeatScriptCode.NO_GROUP_FREE ? null : { expiresAt: expectOk([code, detail]), seatIds: groups[group - 1]! };
       });
       if (!held) continue;
@@ -176,6 +176,6 @@ async function releaseLiveHold(deps: Deps, session: ActiveSession, eventId: stri
   // an ended session is told so first, whatever became of the hold (buying released it)
   if (!isLive(score, deps.clock.now())) throw new SessionInactiveError();
   if (!Array.isArray(seatIds)) throw seatIds;
-  expectOk(await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, now: deps.clock.now() }));
+  expectOk(await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, seatIds, now: deps.clock.now() }));
   return { holdId, released: true as const };
 }

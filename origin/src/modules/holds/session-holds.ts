@@ -13,6 +13,8 @@ export interface SessionHold {
   seatIds: string[];
   /** set while a purchase runs on the hold (its order id): that purchase settles the hold */
   purchase: string | null;
+  /** whose per-customer count the hold's seats are in (its record's `cus`; the session itself for a record without one) */
+  customerId: string;
 }
 
 /** The session's holds that still own a seat, read only: seat index, seat keys, hold records. */
@@ -24,13 +26,13 @@ export async function sessionHolds(redis: Redis, k: EventKeys, sessionId: string
   if (holdIds.size === 0) return [];
   const ids = [...holdIds];
   const pipeline = redis.pipeline();
-  for (const holdId of ids) pipeline.hmget(k.hold(holdId), "sid", "seats", "purchase");
+  for (const holdId of ids) pipeline.hmget(k.hold(holdId), "sid", "seats", "purchase", "cus");
   const holds: SessionHold[] = [];
   for (const [i, [error, record]] of ((await pipeline.exec()) ?? []).entries()) {
     if (error) throw error;
-    const [sid, seats, purchase] = record as [string | null, string | null, string | null];
+    const [sid, seats, purchase, cus] = record as [string | null, string | null, string | null, string | null];
     if (sid !== sessionId || !seats) continue;
-    holds.push({ holdId: ids[i]!, seatIds: seats.split(","), purchase });
+    holds.push({ holdId: ids[i]!, seatIds: seats.split(","), purchase, customerId: cus ?? sessionId });
   }
   return holds;
 }
@@ -45,7 +47,7 @@ export async function releaseSessionHolds(redis: Redis, k: EventKeys, sessionId:
   const seatIds: string[] = [];
   for (const hold of await sessionHolds(redis, k, sessionId, except)) {
     if (hold.purchase) continue;
-    const [code, released] = await seatScripts.releaseHold(redis, k, { sessionId, holdId: hold.holdId, seatIds: hold.seatIds });
+    const [code, released] = await seatScripts.releaseHold(redis, k, { sessionId, holdId: hold.holdId, customerId: hold.customerId, seatIds: hold.seatIds });
     if (code !== 0) continue;
     holds++;
     if (released > 0) seatIds.push(...hold.seatIds);

@@ -1,18 +1,21 @@
 /**
  * MySQL side of a purchase: the order and its reservations in one transaction under the
- * UNIQUE(event_id, seat_id) index, and the lookups that settle ambiguous outcomes.
+ * UNIQUE(event_id, seat_id) index and the per-customer limit's CHECK (customer_tickets),
+ * and the lookups that settle ambiguous outcomes.
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { PoolConnection as CorePoolConnection } from "mysql2";
 import type mysql from "mysql2/promise";
 import type { Db } from "../../db/client.ts";
-import { isDuplicateKey, isRetryableConflict, isSqlError } from "../../db/errors.ts";
+import { isCheckViolation, isDuplicateKey, isRetryableConflict, isSqlError } from "../../db/errors.ts";
 import { orders, reservationHistory, reservations, type OrderRow } from "../../db/schema/index.ts";
 
 export interface NewOrder {
   id: string;
   eventId: string;
   sessionId: string;
+  /** whose per-customer limit the seats count against (the identity's hash, or the session id) */
+  customerId: string;
   idempotencyKey: string;
   holdId: string;
   amountCents: number;
@@ -26,6 +29,8 @@ export type InsertResult =
   | { kind: "committed" }
   /** a seat is already sold: the unique index refused it; nothing was written */
   | { kind: "seat-taken" }
+  /** the customer would pass the event's per-customer limit: customer_tickets' CHECK refused it; nothing was written */
+  | { kind: "customer-limit" }
   /** the session already has an order under this idempotency key; nothing was written */
   | { kind: "idempotency-key-used" }
   /** the database refused or could not be reached before anything was sent; nothing was written */
@@ -36,8 +41,11 @@ export type InsertResult =
 const DEADLOCK_RETRIES = 3;
 
 /**
- * Writes the order and its reservations as one transaction sent in ONE round trip
- * (START TRANSACTION; INSERT; INSERT; COMMIT as a multi-statement query). MySQL stops at
+ * Writes the order, its reservations and the customer's ticket count as one transaction
+ * sent in ONE round trip (START TRANSACTION; INSERT; INSERT; INSERT; COMMIT as a
+ * multi-statement query). The count is an upsert of (event, customer) carrying the event's
+ * limit read in the same statement; its CHECK fails the transaction past the limit, and the
+ * row lock serializes one customer's concurrent purchases. MySQL stops at
  * the first failing statement, so COMMIT only runs when both inserts succeeded; after a
  * failure the open transaction is rolled back on the same connection. Written with mysql2
  * directly (not drizzle's transaction helper, which costs four round trips): this is the
@@ -48,12 +56,14 @@ const DEADLOCK_RETRIES = 3;
 export async function insertOrder(db: Db | mysql.Pool, order: NewOrder): Promise<InsertResult> {
   const pool = ("$client" in db ? db.$client : db).pool;
   const createdAt = utcDatetime(order.createdAt);
-  const values: unknown[] = [order.id, order.eventId, order.sessionId, order.idempotencyKey, order.holdId, "paid", order.amountCents, order.currency, order.paymentId, createdAt];
+  const values: unknown[] = [order.id, order.eventId, order.sessionId, order.customerId, order.idempotencyKey, order.holdId, "paid", order.amountCents, order.currency, order.paymentId, createdAt];
   for (const s of order.seats) values.push(order.eventId, s.seatId, order.id, s.priceCents, createdAt);
+  values.push(order.customerId, order.seats.length, order.eventId);
   const sql =
     "START TRANSACTION;" +
-    "INSERT INTO orders (id, event_id, session_id, idempotency_key, hold_id, status, amount_cents, currency, payment_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);" +
+    "INSERT INTO orders (id, event_id, session_id, customer_id, idempotency_key, hold_id, status, amount_cents, currency, payment_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);" +
     `INSERT INTO reservations (event_id, seat_id, order_id, price_cents, created_at) VALUES ${order.seats.length === 1 ? ONE_SEAT : order.seats.map(() => "(?, ?, ?, ?, ?)").join(", ")};` +
+    COUNT_CUSTOMER_TICKETS +
     "COMMIT";
 
   for (let attempt = 1; ; attempt++) {
@@ -78,12 +88,18 @@ export async function insertOrder(db: Db | mysql.Pool, order: NewOrder): Promise
     else connection.destroy();
     if (isDuplicateKey(error, "reservations_event_seat")) return { kind: "seat-taken" };
     if (isDuplicateKey(error, "orders_session_idempotency_key")) return { kind: "idempotency-key-used" };
+    if (isCheckViolation(error)) return { kind: "customer-limit" };
     if (isRetryableConflict(error) && attempt < DEADLOCK_RETRIES) continue;
     return { kind: "failed", error };
   }
 }
 
 const ONE_SEAT = "(?, ?, ?, ?, ?)";
+
+/** Adds the order's seats to the customer's count under the event's current limit (customer id, seats, event id). */
+const COUNT_CUSTOMER_TICKETS =
+  "INSERT INTO customer_tickets (event_id, customer_id, tickets, cap) SELECT id, ?, ?, customer_limit FROM events WHERE id = ? " +
+  "ON DUPLICATE KEY UPDATE tickets = tickets + VALUES(tickets), cap = VALUES(cap);";
 
 /** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what a DATETIME(3) column holds on connections with timezone "Z" (db/client.ts). */
 export function utcDatetime(date: Date): string {

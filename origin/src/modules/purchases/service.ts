@@ -112,7 +112,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
     if (owner !== session.sid) throw new NotHoldOwnerError();
     seatIds = seats.split(",");
     await deps.admission.sessions.whileLive(session, async () =>
-      expectOk(await scripts.beginPurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, now: deps.clock.now(), windowMs, purchaseId: orderId, seatIds })),
+      expectOk(await scripts.beginPurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, now: deps.clock.now(), windowMs, purchaseId: orderId, seatIds })),
     );
   } catch (error) {
     // the line is being restored: nothing ran, so the key is freed for the retry
@@ -149,6 +149,7 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
     id: orderId,
     eventId: entry.event.id,
     sessionId: session.sid,
+    customerId: session.customer,
     idempotencyKey: p.idempotencyKey,
     holdId,
     amountCents,
@@ -180,6 +181,10 @@ async function run(p: Purchase, owner: string | null, seats: string | null): Pro
       // The unique index saw a sale Redis did not know about: learn it, then compensate.
       await Promise.all([steps.learnSold(), steps.release(), steps.refund("seat already sold")]);
       return fail("SEAT_SOLD", "One of these seats was sold to someone else; the payment is refunded and the other seats released.");
+    case "customer-limit":
+      // customer_tickets' CHECK saw more tickets than the limit (Redis lost or never had the count): compensate.
+      await Promise.all([steps.release(), steps.refund("customer limit reached")]);
+      return fail("CUSTOMER_LIMIT", "This would pass the event's limit of tickets per customer (over all your orders); the payment is refunded and the seats released.");
     case "idempotency-key-used": {
       await Promise.all([steps.release(), steps.refund("duplicate idempotency key")]);
       const existing = await findOrderByIdempotencyKey(deps.database.db, session.sid, p.idempotencyKey);
@@ -230,7 +235,7 @@ function compensation(p: Purchase, orderId: string, seatIds: string[], windowMs:
       return deps.retrier.submit({
         name: `record sale ${orderId}`,
         run: async () => {
-          expectOk(await scripts.completePurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, idempotencyKey: p.idemKey, record, recordMs: IDEMPOTENCY_TTL_MS }));
+          expectOk(await scripts.completePurchase(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, seatIds, idempotencyKey: p.idemKey, record, recordMs: IDEMPOTENCY_TTL_MS }));
           await releaseSessionHolds(deps.redis, entry.keys, session.sid, holdId);
           // the last seat: the sale moves to sold out now (if this fails, the leader's next sample does it)
           await soldOutWhenAllSold(deps, entry.event.id, entry.seats.length).catch(() => false);
@@ -271,7 +276,7 @@ function release(p: Purchase, orderId: string, seatIds: string[], windowMs: numb
   return deps.retrier.submit({
     name: `release hold ${holdId}`,
     // Any answer settles it: released, already gone, or (never expected) someone else's.
-    run: async () => void (await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, seatIds, purchaseId: orderId })),
+    run: async () => void (await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, seatIds, purchaseId: orderId })),
     deadline: Date.now() + windowMs,
   });
 }

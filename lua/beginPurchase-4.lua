@@ -2,12 +2,15 @@
   Starts a purchase on a hold: checks that the session is live, owns the hold and still
   holds every seat, marks the hold as being bought (one purchase per hold at a time) and
   extends it to the purchase window so it cannot expire while the payment runs. Extending
-  is compare-and-expire: only seat keys still holding this hold id are touched.
+  is compare-and-expire: only seat keys still holding this hold id are touched; their entries
+  in the session's and the customer's seat indexes are extended with them, so the seats stay
+  counted against both limits while the payment runs.
 
   KEYS[1] active        zset    sessionId -> session expiry (ms)
   KEYS[2] hold          hash    sid, seats, expiresAt, purchase
   KEYS[3] sessionSeats  zset    seatId -> hold expiry (ms) of the session
-  KEYS[4..] seat keys, in the order of the seat ids in ARGV[6..]
+  KEYS[4] customerSeats zset    seatId -> hold expiry (ms), or inf once sold, of the session's customer
+  KEYS[5..] seat keys, in the order of the seat ids in ARGV[6..]
 
   ARGV[1] hold id
   ARGV[2] session id
@@ -33,17 +36,18 @@ local owner = redis.call('HGET', KEYS[2], 'sid')
 if not owner then return { -6, 0 } end
 if owner ~= ARGV[2] then return { -7, 0 } end
 if redis.call('HEXISTS', KEYS[2], 'purchase') == 1 then return { -8, 0 } end
-for i = 4, #KEYS do
+for i = 5, #KEYS do
   if redis.call('GET', KEYS[i]) ~= ARGV[1] then return { -6, 0 } end
 end
 
 local windowMs = tonumber(ARGV[4])
 local expiresAt = now + windowMs
 redis.call('HSET', KEYS[2], 'purchase', ARGV[5])
-for i = 4, #KEYS do
+for i = 5, #KEYS do
   if redis.call('PTTL', KEYS[i]) < windowMs then
     redis.call('PEXPIRE', KEYS[i], windowMs)
-    redis.call('ZADD', KEYS[3], 'XX', expiresAt, ARGV[i + 2])
+    redis.call('ZADD', KEYS[3], 'XX', expiresAt, ARGV[i + 1])
+    redis.call('ZADD', KEYS[4], 'XX', expiresAt, ARGV[i + 1])
   end
 end
 if redis.call('PTTL', KEYS[2]) < windowMs + HOLD_RECORD_GRACE_MS then
@@ -52,5 +56,9 @@ if redis.call('PTTL', KEYS[2]) < windowMs + HOLD_RECORD_GRACE_MS then
 end
 if redis.call('PTTL', KEYS[3]) < windowMs + HOLD_RECORD_GRACE_MS then
   redis.call('PEXPIRE', KEYS[3], windowMs + HOLD_RECORD_GRACE_MS)
+end
+local customerTtl = redis.call('PTTL', KEYS[4])
+if customerTtl ~= -1 and customerTtl < windowMs + HOLD_RECORD_GRACE_MS then
+  redis.call('PEXPIRE', KEYS[4], windowMs + HOLD_RECORD_GRACE_MS)
 end
 return { 0, expiresAt }

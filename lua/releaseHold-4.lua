@@ -1,13 +1,15 @@
 --[[
   Releases a hold: compare-and-delete. Only the owning session can release, and a seat key
   is deleted only while it still holds this hold id (a seat that expired and was taken by
-  someone else is left alone). While a purchase runs on the hold, only that purchase
+  someone else is left alone), and so is the seat's entry in the customer's index: the count
+  of the customer's seats goes back by the seats this release freed. While a purchase runs on the hold, only that purchase
   (compensating after a failure) may release it.
 
   KEYS[1] hold          hash    sid, seats, expiresAt, purchase
   KEYS[2] sessionSeats  zset    seatId -> hold expiry (ms) of the owning session
   KEYS[3] active        zset    sessionId -> session expiry (ms)
-  KEYS[4..] seat keys, in the order of the seat ids in ARGV[5..]
+  KEYS[4] customerSeats zset    seatId -> hold expiry (ms), or inf once sold, of the hold's customer (its record's `cus`)
+  KEYS[5..] seat keys, in the order of the seat ids in ARGV[5..]
 
   ARGV[1] hold id
   ARGV[2] session id (the caller)
@@ -33,9 +35,13 @@ local purchase = redis.call('HGET', KEYS[1], 'purchase')
 if purchase and purchase ~= ARGV[3] then return { -8, 0 } end
 
 local released = 0
-for i = 4, #KEYS do
-  released = released + deleteIfHolds(KEYS[i], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[i + 1])
+for i = 5, #KEYS do
+  local seat = ARGV[i]
+  if deleteIfHolds(KEYS[i], ARGV[1]) == 1 then
+    released = released + 1
+    redis.call('ZREM', KEYS[4], seat)
+  end
+  redis.call('ZREM', KEYS[2], seat)
 end
 redis.call('DEL', KEYS[1])
 return { 0, released }

@@ -1,7 +1,8 @@
 --[[
   Records in Redis a purchase that MySQL has committed: the seats join `sold`, the hold is
   dropped (seat keys only while they still hold this hold id), the buyer's session is
-  revoked and the purchase's outcome is written to its idempotency record (so a replay of
+  revoked, the seats stay counted for the customer for good (score inf in their index,
+  which then never expires) and the purchase's outcome is written to its idempotency record (so a replay of
   the Idempotency-Key returns it). Safe to run again (the purchase flow retries it until
   Redis answers).
 
@@ -10,7 +11,8 @@
   KEYS[3] sessionSeats  zset    seatId -> hold expiry (ms) of the buyer's session
   KEYS[4] active        zset    sessionId -> session expiry (ms)
   KEYS[5] idempotency   string  the purchase's idempotency record (JSON)
-  KEYS[6..] seat keys, in the order of the seat ids in ARGV[5..]
+  KEYS[6] customerSeats zset    seatId -> hold expiry (ms), or inf once sold, of the buyer's customer
+  KEYS[7..] seat keys, in the order of the seat ids in ARGV[5..]
 
   ARGV[1] hold id
   ARGV[2] session id of the buyer
@@ -23,11 +25,14 @@
 ]]
 -- @include deleteIfHolds
 local released = 0
-for i = 6, #KEYS do
-  redis.call('SADD', KEYS[1], ARGV[i - 1])
+for i = 7, #KEYS do
+  local seat = ARGV[i - 2]
+  redis.call('SADD', KEYS[1], seat)
   released = released + deleteIfHolds(KEYS[i], ARGV[1])
-  redis.call('ZREM', KEYS[3], ARGV[i - 1])
+  redis.call('ZREM', KEYS[3], seat)
+  redis.call('ZADD', KEYS[6], '+inf', seat)
 end
+redis.call('PERSIST', KEYS[6])
 if redis.call('HGET', KEYS[2], 'sid') == ARGV[2] then redis.call('DEL', KEYS[2]) end
 redis.call('ZREM', KEYS[4], ARGV[2])
 redis.call('SET', KEYS[5], ARGV[3], 'PX', ARGV[4])
