@@ -45,6 +45,7 @@ export const QUEUE_STATE_FIELDS = {
   claimSeconds: "setting: how long an admitted fan has to claim",
   adaptive: "setting: 1 = back off when purchase latency rises, 0 = never",
   maxWaiting: "setting: most fans who may wait (0 or absent = no limit)",
+  inviteOnly: "setting: 1 = only fans who bring an access code get a new place (joinQueue); absent = anyone",
   eventName: "what the waiting room page shows: the event's name",
   venue: "what the waiting room page shows: the venue",
   startsAt: "what the waiting room page shows: when the event starts (ms)",

@@ -24,7 +24,7 @@
   KEYS[2] queue       zset    waiting ticketId -> queue number
   KEYS[3] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[4] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[5] queueState  hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt; replacedTotal (HINCRBY)
+  KEYS[5] queueState  hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt, inviteOnly; replacedTotal (HINCRBY)
   KEYS[6] serving     string  serving pointer
   KEYS[7] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[8] lost        zset    queue numbers a restore found without a ticket, awaiting their fan
@@ -40,6 +40,8 @@
   ARGV[7 + 4i]  fresh ticket id to use if the fan gets a new place
   ARGV[8 + 4i]  which IP of KEYS[9 ..] the join came from (1 = KEYS[9], KEYS[10]); 0 = not
                 limited (trusted callers seeding a line: tests, benches)
+  ARGV[5 + 4n ..] the joins (1 = the first) that bring an access code the edge redeemed for
+                their fresh ticket id: in an invite-only room only these get a new place
 
   Returns { state, codes, numbers, details }
     state = { status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt,
@@ -56,6 +58,8 @@
      -3  QUEUE_FULL    maxWaiting fans already wait
      -4  RATE_LIMITED  this IP used its new places for the window; detail = when the window resets (ms)
      -5  RESTORING     the line is being restored: nobody is placed
+     -6  INVITE_ONLY   the room is invite-only (queueState inviteOnly = 1) and the join
+                       brought no redeemed access code
 ]]
 -- @include lineRestoring
 -- @include earlyNumbers
@@ -64,7 +68,7 @@ local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 
-local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead')
+local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'inviteOnly')
 local status = state[1]
 local restoring = lineRestoring(status, state[8], state[9])
 local serving = tonumber(redis.call('GET', KEYS[6]) or '0')
@@ -152,6 +156,9 @@ if nKeys > 0 then
 end
 local reset = (math.floor(now / window) + 1) * window
 local maxWaiting = tonumber(state[2] or '0')
+local inviteOnly = state[10] == '1'
+local invited = {}
+for a = 5 + 4 * n, #ARGV do invited[tonumber(ARGV[a])] = true end
 
 local accepted = {}
 for i = 0, n - 1 do
@@ -175,6 +182,8 @@ for i = 0, n - 1 do
       codes[i + 1] = ARGV[5 + 4 * i] ~= '' and -5 or -1
     elseif status == 'soldout' or status == 'closed' then
       codes[i + 1] = -2
+    elseif inviteOnly and not invited[i + 1] then
+      codes[i + 1] = -6
     elseif used[ip] and used[ip] + taken[ip] >= limit then
       codes[i + 1], details[i + 1] = -4, reset
     elseif maxWaiting > 0 and waiting + #accepted >= maxWaiting then

@@ -8,7 +8,7 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
@@ -21,6 +21,9 @@ import completePurchase from "./completePurchase-5.lua";
 import holdSeats from "./holdSeats-5.lua";
 import joinQueue from "./joinQueue-8.lua";
 import openSale from "./openSale-3.lua";
+import publishAccessCode from "./publishAccessCode-1.lua";
+import redeemAccessCode from "./redeemAccessCode-3.lua";
+import releaseAccessCode from "./releaseAccessCode-2.lua";
 import readQueueState from "./readQueueState-7.lua";
 import releaseHold from "./releaseHold-3.lua";
 import renewLease from "./renewLease-1.lua";
@@ -42,6 +45,11 @@ export interface RedisScript<Reply = unknown, Ids = void> {
   /** the codes the script answers first (every reply value for joinQueue's joins); {} when it answers data only */
   codes: Readonly<Record<string, number>>;
   decode: (raw: unknown) => Reply;
+}
+
+/** The access code (by its hash, common/access.ts) an access-code script acts on. */
+export interface CodeIds {
+  codeHash: string;
 }
 
 /** The session and hold a seat script acts on. */
@@ -113,6 +121,23 @@ export const redisScripts = {
     keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog],
     codes: ClaimCode,
     decode: reply.decodeClaim,
+  }),
+
+  // access codes: redeemed by the edge at join, written and given back by the origin
+  redeemAccessCode: script("redeemAccessCode", redeemAccessCode, {
+    keys: (k, a: CodeIds) => [k.accessCode(a.codeHash), k.accessCodeTickets, k.accessCodesPublished],
+    codes: RedeemCode,
+    decode: reply.decodeRedeem,
+  }),
+  releaseAccessCode: script("releaseAccessCode", releaseAccessCode, {
+    keys: (k, a: CodeIds) => [k.accessCode(a.codeHash), k.accessCodeTickets],
+    codes: ReleaseCodeCode,
+    decode: reply.decodeReleaseCode,
+  }),
+  publishAccessCode: script("publishAccessCode", publishAccessCode, {
+    keys: (k, a: CodeIds) => [k.accessCode(a.codeHash)],
+    codes: PublishCodeCode,
+    decode: reply.decodePublishCode,
   }),
 
   // admission: the origin's scheduling leader and admin controls

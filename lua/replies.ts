@@ -5,7 +5,7 @@
  * converted here, once, whatever the client.
  */
 import { parseAnnounced, positiveNumber, type Announced } from "../common/queue-state.ts";
-import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -179,4 +179,19 @@ export interface RestoreResult {
 export function decodeRestore(raw: Raw): RestoreResult {
   const [code, serving, seq, lost, dropped] = numbers(raw);
   return { code: code as RestoreCode, serving: serving!, seq: seq!, lost: lost!, dropped: dropped! };
+}
+
+/** redeemAccessCode: the outcome, and the code's id and tier ("" = any) when it exists. */
+export function decodeRedeem(raw: Raw): { code: RedeemCode; codeId: string; tier: string } {
+  const [code, codeId, tier] = list(raw);
+  return { code: Number(code) as RedeemCode, codeId: text(codeId), tier: text(tier) };
+}
+
+export function decodeReleaseCode(raw: Raw): { code: ReleaseCodeCode } {
+  return { code: Number(list(raw)[0]) as ReleaseCodeCode };
+}
+
+export function decodePublishCode(raw: Raw): { code: PublishCodeCode; used: number } {
+  const [code, used] = list(raw);
+  return { code: Number(code) as PublishCodeCode, used: Number(used) };
 }

@@ -24,6 +24,10 @@ export interface JoinRequest {
   heldNum?: number;
   /** client IP: what new places are limited by */
   ip: string;
+  /** the fresh ticket id to place the fan under (one an access code was redeemed for); else one is made */
+  tid?: string;
+  /** the edge redeemed an access code for `tid`: in an invite-only room only such joins get a new place */
+  invited?: boolean;
 }
 
 /** The line as the batch left it, and when: enough to show a fan their position without another read. */
@@ -36,7 +40,7 @@ export type JoinOutcome =
   | { kind: "joined" | "waiting"; tid: string; num: number; goneAhead: number; state: LineState; replaced?: boolean }
   | { kind: "admitted"; tid: string; deadline: number }
   | { kind: "rate-limited"; resetAt: number }
-  | { kind: "no-queue" | "sale-ended" | "queue-full" }
+  | { kind: "no-queue" | "sale-ended" | "queue-full" | "invite-only" }
   | { kind: "restoring" };
 
 /** The limiter's bucket keys for one IP, named as @upstash/ratelimit's sliding window names them (`prefix` = the event's join limiter prefix). */
@@ -52,18 +56,21 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
   const limitKeys: string[] = [];
   const args: Array<string | number> = [now, config(env).joinLimitPerMinute, JOIN_WINDOW_MS, requests.length];
   const fresh: string[] = [];
+  const invited: number[] = [];
   const prefix = eventKeys(eventId).rateLimit("join");
-  for (const r of requests) {
+  for (const [i, r] of requests.entries()) {
     let ip = ipIndex.get(r.ip);
     if (ip === undefined) {
       ip = ipIndex.size + 1;
       ipIndex.set(r.ip, ip);
       limitKeys.push(...joinLimitKeys(prefix, r.ip, now));
     }
-    const tid = randomId();
+    const tid = r.tid ?? randomId();
     fresh.push(tid);
+    if (r.invited) invited.push(i + 1);
     args.push(r.heldTid ?? "", r.heldTid ? (r.heldNum ?? 0) : 0, tid, ip);
   }
+  args.push(...invited);
   const { line, joins } = await runScript(env, redisScripts.joinQueue, eventId, args, limitKeys);
   const state: LineState = { at: now, ...line };
   return requests.map((r, i): JoinOutcome => {
@@ -87,6 +94,8 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
         return { kind: "queue-full" };
       case JoinCode.RESTORING:
         return { kind: "restoring" };
+      case JoinCode.INVITE_ONLY:
+        return { kind: "invite-only" };
       default:
         throw new Error(`joinQueue returned unknown code ${code}`);
     }

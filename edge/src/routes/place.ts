@@ -3,7 +3,8 @@ import { mintTicket, readTicket, ticketCookieName } from "../auth.ts";
 import { config, type Env } from "../env.ts";
 import { clientIp, cookie, error } from "../http.ts";
 import { hubFor } from "../hub.ts";
-import { join, type LineState } from "../joins.ts";
+import { redeemForJoin, type Redeemed } from "../access-codes.ts";
+import { join, type JoinOutcome, type LineState } from "../joins.ts";
 import { registryPresent } from "../restoring.ts";
 import { fanView, type FanView, type Snapshot } from "../snapshot.ts";
 import { refreshIntervalSeconds } from "./view.ts";
@@ -11,7 +12,7 @@ import { refreshIntervalSeconds } from "./view.ts";
 export type Place =
   | { kind: "joined" | "waiting"; tid: string; num: number; ticket: string; setCookie: string | null; view: FanView; about: Snapshot["about"] }
   | { kind: "admitted"; tid: string; num: number; ticket: string }
-  | { kind: "no-queue" | "sale-ended" | "queue-full" }
+  | { kind: "no-queue" | "sale-ended" | "queue-full" | "invite-only" }
   /** the line is being restored after Redis lost it; `held`: the fan holds a valid ticket (and keeps that place) */
   | { kind: "restoring"; held: boolean };
 
@@ -27,16 +28,45 @@ function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number,
  * or a ticket whose fan left the line) gets a new place at the back, which counts
  * against their IP's limit. After Redis lost the line, a valid ticket whose number the
  * restore kept is put back at it; while the line is not restored yet, the fan is told so.
+ *
+ * With an access code (`access.code`), a fan who needs a new place gets it through the code
+ * (../access-codes.ts): in an invite-only room, the only way to one. A fan who keeps a place
+ * spends no code. A code redeemed for a join that was then refused is given back.
  */
-export async function findOrMakePlace(request: Request, env: Env, eventId: string): Promise<Place | Response> {
+export async function findOrMakePlace(request: Request, env: Env, eventId: string, access?: { ctx: ExecutionContext; code: unknown }): Promise<Place | Response> {
   const held = await readTicket(request, env, eventId);
-  const result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip: clientIp(request) ?? "unknown" });
+  const ip = clientIp(request) ?? "unknown";
+  let redeemed: Redeemed | null = null;
+  let result: JoinOutcome;
+  try {
+    if (access && !held) {
+      const r = await redeemForJoin(request, env, access.ctx, eventId, access.code);
+      if (r instanceof Response) return r;
+      redeemed = r;
+    }
+    result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip, tid: redeemed?.tid, invited: redeemed !== null });
+    if (result.kind === "invite-only" && access && held) {
+      // the ticket's fan left the line: the code gives a new place
+      const r = await redeemForJoin(request, env, access.ctx, eventId, access.code);
+      if (r instanceof Response) return r;
+      redeemed = r;
+      result = await join(env, eventId, { heldTid: null, ip, tid: r.tid, invited: true });
+    }
+  } catch (e) {
+    if (redeemed) await redeemed.undo().catch(() => {});
+    throw e;
+  }
+  if (redeemed && result.kind !== "joined") await redeemed.undo().catch(() => {});
+  return placeFrom(request, env, eventId, held, result);
+}
+
+async function placeFrom(request: Request, env: Env, eventId: string, held: Awaited<ReturnType<typeof readTicket>>, result: JoinOutcome): Promise<Place | Response> {
   switch (result.kind) {
     case "joined":
     case "waiting": {
       const view = viewAfterJoin(env, eventId, result.state, result.num, result.goneAhead);
       const base = { kind: result.kind, tid: result.tid, num: result.num, view, about: result.state.about };
-      if (held && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
+      if (held && held.claims.tid === result.tid && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
       const ticket = await mintTicket(env, eventId, result.tid, result.num);
       return { ...base, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }

@@ -21,6 +21,7 @@ export interface RoomSettings {
   claimSeconds?: number;
   adaptive?: boolean;
   maxWaiting?: number;
+  inviteOnly?: boolean;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -34,6 +35,7 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("claimSeconds", room.claimSeconds);
   put("adaptive", room.adaptive === null ? null : room.adaptive ? 1 : 0);
   put("maxWaiting", room.maxWaiting);
+  put("inviteOnly", room.inviteOnly ? 1 : null);
   return { set, remove };
 }
 
@@ -51,6 +53,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     claimSeconds: n(hash.claimSeconds),
     adaptive: hash.adaptive === undefined || hash.adaptive === "" ? null : hash.adaptive === "1",
     maxWaiting: n(hash.maxWaiting),
+    inviteOnly: hash.inviteOnly === "1",
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

@@ -16,6 +16,8 @@ export interface QueueSettings {
   claimSeconds: number;
   adaptive: boolean;
   maxWaiting: number | null;
+  /** only fans with an access code get a new place */
+  inviteOnly: boolean;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -31,6 +33,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     claimSeconds: positive(hash.claimSeconds) ?? config.defaultClaimSeconds,
     adaptive: hash.adaptive === undefined || hash.adaptive === "" ? config.adaptive.enabledByDefault : hash.adaptive === "1",
     maxWaiting: positive(hash.maxWaiting),
+    inviteOnly: hash.inviteOnly === "1",
   };
 }
 

@@ -22,6 +22,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   /** null = the origin's default (ADMISSION_ADAPTIVE) */
   adaptive: boolean("adaptive"),
   maxWaiting: int("max_waiting"),
+  /** only fans with an access code get a new place (access_codes) */
+  inviteOnly: boolean("invite_only").notNull().default(false),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

@@ -17,6 +17,7 @@ const sessionSeconds = integer({ minimum: 10, maximum: 86_400, description: "how
 const claimSeconds = integer({ minimum: 5, maximum: 3600, description: "how long an admitted fan has to claim their turn before the slot is reclaimed" });
 const adaptive = t.Boolean({ description: "back off when purchase latency rises and creep back when healthy, never above the rate" });
 const maxWaiting = integer({ minimum: 0, maximum: 100_000_000, description: "most fans who may wait (0 = no limit)" });
+const inviteOnly = t.Boolean({ description: "only fans who bring an access code get a new place (POST /admin/events/:eventId/access-codes); others are refused with 403 INVITE_ONLY" });
 
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
@@ -28,6 +29,7 @@ export const queueOpenBody = t.Optional(t.Object(
     claimSeconds: t.Optional(claimSeconds),
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
+    inviteOnly: t.Optional(inviteOnly),
   },
   { additionalProperties: false },
 ));
@@ -40,6 +42,7 @@ export const queueSettingsBody = t.Object(
     claimSeconds: t.Optional(claimSeconds),
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
+    inviteOnly: t.Optional(inviteOnly),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -64,6 +67,7 @@ export const queueView = t.Object(
       claimSeconds: t.Number(),
       adaptive: t.Boolean(),
       maxWaiting: t.Union([integer(), t.Null()]),
+      inviteOnly,
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),
