@@ -28,6 +28,8 @@ export interface QueueTicketClaims {
   tid: string;
   /** queue number at join (arrival order); 0 while in a pre-queue lottery */
   num: number;
+  /** the seat tier the access code that gave this place unlocks, when it was for one */
+  tier?: string;
   iat: number;
   exp: number;
 }
@@ -37,6 +39,8 @@ export interface ActiveTokenClaims {
   evt: string;
   /** session id, registered in Redis `cu:{evt}:active` while the session lives */
   sid: string;
+  /** the seat tier the fan's access code unlocks: the session may hold only that tier's seats */
+  tier?: string;
   iat: number;
   exp: number;
 }
@@ -56,7 +60,7 @@ export async function signActiveToken(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<string> {
   const privateKey = await importJWK(key, ACTIVE_ALG);
-  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid })
+  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid, ...(claims.tier ? { tier: claims.tier } : {}) })
     .setProtectedHeader({ alg: ACTIVE_ALG, kid: key.kid, typ: "JWT" })
     .setIssuer(TOKEN_ISSUER)
     .setIssuedAt(nowSeconds)
@@ -117,7 +121,7 @@ export async function signQueueTicket(
   // form is written here (fixed header, claims, Web Crypto's HMAC) at about half the CPU
   // of jose's SignJWT; jose still verifies every ticket (verifyQueueTicket, and a test
   // that checks the two agree).
-  const payload = { typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num, iss: TOKEN_ISSUER, iat: nowSeconds, exp: nowSeconds + ttlSeconds };
+  const payload = { typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num, ...(claims.tier ? { tier: claims.tier } : {}), iss: TOKEN_ISSUER, iat: nowSeconds, exp: nowSeconds + ttlSeconds };
   const input = `${TICKET_HEADER}.${base64url(JSON.stringify(payload))}`;
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(input));
   return `${input}.${base64urlBytes(new Uint8Array(signature))}`;

@@ -51,10 +51,10 @@ afterAll(async () => {
   await pool?.end();
 });
 
-async function openEvent(label: string, queue: Record<string, unknown> = {}): Promise<string> {
+async function openEvent(label: string, queue: Record<string, unknown> = {}, event: Record<string, unknown> = {}): Promise<string> {
   const eventId = uniqueEventId(label);
   events.push(eventId);
-  await admin.createEventWithQueue({ id: eventId }, { opensAt: new Date(Date.now() - 1000).toISOString(), ...queue });
+  await admin.createEventWithQueue({ id: eventId, ...event }, { opensAt: new Date(Date.now() - 1000).toISOString(), ...queue });
   return eventId;
 }
 
@@ -162,6 +162,33 @@ describe("access codes, through the Worker in workerd", () => {
     await redis.hset(k.accessCode(hash), "used", 0);
     expect(tally(await Promise.all(Array.from({ length: 30 }, (_, i) => join(eventId, 200 + i, { accessCode: code }))))).toEqual({ "403 ACCESS_CODE_USED_UP": 30 });
     expect(await mysqlCode(id)).toEqual({ used: 1, redemptions: 1 });
+  });
+
+  test("a code for one tier unlocks that tier's seats only: the fan's session is refused another tier's seat", async () => {
+    const sections = [
+      { name: "A", rows: 1, seatsPerRow: 4, tier: "front", priceCents: 9000 },
+      { name: "B", rows: 1, seatsPerRow: 4, tier: "standard", priceCents: 4000 },
+    ];
+    const eventId = await openEvent("code-tier", { rate: 50 }, { sections });
+    const { code } = await createCode(eventId, { uses: 1, tier: "front" });
+    const placed = await join(eventId, 0, { accessCode: code });
+    expect(placed.status).toBe(201);
+    // the scheduler admits the fan; the claim turns the ticket into a session bound to the tier
+    let claimed: Response | null = null;
+    for (const until = Date.now() + 20_000; Date.now() < until; await Bun.sleep(100)) {
+      claimed = await fetch(`${edge.url}/queue/${eventId}/claim`, { method: "POST", headers: { "x-queue-ticket": placed.body.ticket, "cf-connecting-ip": ipOf(0) } });
+      if (claimed.status !== 409) break;
+    }
+    expect(claimed!.status).toBe(200);
+    const { activeToken } = (await claimed!.json()) as { activeToken: string };
+    const hold = (seatIds: string[]) =>
+      fetch(`${edge.url}/api/events/${eventId}/holds`, { method: "POST", headers: { authorization: `Bearer ${activeToken}`, "content-type": "application/json" }, body: JSON.stringify({ seatIds }) });
+    const other = await hold(["B-1-1"]);
+    expect(other.status).toBe(403);
+    expect(((await other.json()) as { code: string }).code).toBe("TIER_NOT_UNLOCKED");
+    const mixed = await hold(["A-1-1", "B-1-2"]);
+    expect(mixed.status).toBe(403);
+    expect((await hold(["A-1-1", "A-1-2"])).status).toBe(201);
   });
 
   test("a code redeemed for a join that is then refused (the sale ended) is given back", async () => {

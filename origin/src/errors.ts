@@ -29,6 +29,7 @@ export const errorCodes = {
   ACCESS_CODE_INVALID: { status: 403, message: "This access code is not valid for this event." },
   ACCESS_CODE_USED_UP: { status: 403, message: "This access code has been used as many times as it allows." },
   ACCESS_CODE_NOT_VALID_NOW: { status: 403, message: "This access code is not valid at this time." },
+  TIER_NOT_UNLOCKED: { status: 403, message: "Your access code unlocks another tier's seats." },
   NOT_FOUND: { status: 404, message: "No such route." },
   EVENT_NOT_FOUND: { status: 404, message: "No such event." },
   ORDER_NOT_FOUND: { status: 404, message: "No such order." },
@@ -242,6 +243,13 @@ export class AccessCodeInvalidError extends AppError {
 export class AccessCodeUsedUpError extends AppError {
   constructor() {
     super("ACCESS_CODE_USED_UP");
+  }
+}
+
+/** A session whose access code was for one tier asked for a seat of another. */
+export class TierNotUnlockedError extends AppError {
+  constructor(tier: string, seatId: string) {
+    super("TIER_NOT_UNLOCKED", `Your access code unlocks the ${tier} seats only; seat ${seatId} is not one of them.`);
   }
 }
 

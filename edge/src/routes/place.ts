@@ -57,17 +57,18 @@ export async function findOrMakePlace(request: Request, env: Env, eventId: strin
     throw e;
   }
   if (redeemed && result.kind !== "joined") await redeemed.undo().catch(() => {});
-  return placeFrom(request, env, eventId, held, result);
+  return placeFrom(request, env, eventId, held, result, redeemed?.tier ?? null);
 }
 
-async function placeFrom(request: Request, env: Env, eventId: string, held: Awaited<ReturnType<typeof readTicket>>, result: JoinOutcome): Promise<Place | Response> {
+async function placeFrom(request: Request, env: Env, eventId: string, held: Awaited<ReturnType<typeof readTicket>>, result: JoinOutcome, tier: string | null): Promise<Place | Response> {
   switch (result.kind) {
     case "joined":
     case "waiting": {
       const view = viewAfterJoin(env, eventId, result.state, result.num, result.goneAhead);
       const base = { kind: result.kind, tid: result.tid, num: result.num, view, about: result.state.about };
       if (held && held.claims.tid === result.tid && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
-      const ticket = await mintTicket(env, eventId, result.tid, result.num);
+      // a fan put back at their number keeps the tier their ticket carried
+      const ticket = await mintTicket(env, eventId, result.tid, result.num, tier ?? (held?.claims.tid === result.tid ? held.claims.tier : null));
       return { ...base, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
     case "admitted":

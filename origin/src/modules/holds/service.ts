@@ -1,5 +1,5 @@
 import type { Deps } from "../../deps.ts";
-import { HoldNotFoundError, InvalidRequestError, NotHoldOwnerError, SaleNotOpenError, SessionInactiveError, UnknownSeatError } from "../../errors.ts";
+import { HoldNotFoundError, InvalidRequestError, NotHoldOwnerError, SaleNotOpenError, SessionInactiveError, TierNotUnlockedError, UnknownSeatError } from "../../errors.ts";
 import { randomId } from "../../lib/ids.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { EventNotConfiguredError, expectOk } from "../../redis/script-errors.ts";
@@ -18,6 +18,8 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
   if (entry.event.status !== "on_sale") throw new SaleNotOpenError();
   if (new Set(seatIds).size !== seatIds.length) throw new InvalidRequestError("seatIds names a seat twice.");
   for (const id of seatIds) if (!entry.seatById.has(id)) throw new UnknownSeatError(id);
+  // a place given by an access code for one tier holds only that tier's seats
+  if (session.tier !== undefined) for (const id of seatIds) if (entry.seatById.get(id)!.tier !== session.tier) throw new TierNotUnlockedError(session.tier, id);
 
   const holdId = randomId("hold");
   const attempt = () =>
