@@ -201,6 +201,29 @@ describe("access codes, through the Worker in workerd", () => {
   });
 });
 
+describe("guessing codes", () => {
+  test("a client IP may try CODE_ATTEMPTS_PER_MINUTE codes a minute, right or wrong; then 429 and no code is looked at", async () => {
+    const tight = await startWorkerdEdge({ upstashUrl: bridge.url, originUrl: origin.url, vars: { TICK_MS: "200", CODE_ATTEMPTS_PER_MINUTE: "3", RATE_LIMIT_TIMEOUT_MS: "20000" } });
+    try {
+      const eventId = await openEvent("code-guess");
+      const { id, code } = await createCode(eventId, { uses: 5 });
+      const guess = (accessCode: string, ip = "203.0.113.9") =>
+        fetch(`${tight.url}/queue/${eventId}/join`, { method: "POST", headers: { "cf-connecting-ip": ip, "content-type": "application/json" }, body: JSON.stringify({ accessCode }) });
+      const answers: string[] = [];
+      for (const attempt of ["GUESS-0001", "GUESS-0002", "GUESS-0003", code]) {
+        const res = await guess(attempt);
+        answers.push(`${res.status} ${((await res.json()) as { code?: string }).code ?? ""}`);
+      }
+      expect(answers).toEqual(["403 ACCESS_CODE_INVALID", "403 ACCESS_CODE_INVALID", "403 ACCESS_CODE_INVALID", "429 RATE_LIMITED"]);
+      expect((await mysqlCode(id)).used).toBe(0);
+      // another network is not held back by this one
+      expect((await guess(code, "203.0.113.10")).status).toBe(201);
+    } finally {
+      await tight.stop();
+    }
+  });
+});
+
 describe("an invite-only room", () => {
   test("refuses a new place without a code (403 INVITE_ONLY, and the page asks for the code), places a fan who brings one, and keeps that fan's place without it", async () => {
     const eventId = await openEvent("invite", { inviteOnly: true });
