@@ -72,6 +72,12 @@ export function eventKeys(eventId: string) {
     purchaseDbLatency: `${p}lat:purchase-db`,
     /** list: organiser dashboard samples, JSON, one a second from the scheduling leader, newest first, 600 kept (10 minutes); expires an hour after the last */
     dashboard: `${p}dash`,
+    /** hash: one access code, keyed by its hash (common/access.ts): `id`, `uses`, `used`, `tier`, `from`, `until` (ms, 0 = none); written by the origin from MySQL, `used` raised by each redemption */
+    accessCode: (codeHash: string) => `${p}code:${codeHash}`,
+    /** hash: queue ticket id -> id of the access code that gave it its place; a ticket redeems once */
+    accessCodeTickets: `${p}codes:tickets`,
+    /** string: when (ms) the origin last wrote every access code of the event from MySQL; absent (Redis lost it, or never written): a code missing from Redis is asked of the origin */
+    accessCodesPublished: `${p}codes:published`,
     /** zset: (dev only) session id -> expiry (ms) of the sessions `bun run token:mint` registered, so `--clean` can end them; expires with the longest */
     devSessions: `${p}dev`,
   };

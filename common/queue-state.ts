@@ -71,6 +71,7 @@ export const QUEUE_STATE_FIELDS = {
   challenge: "setting: what a new place needs first (CHALLENGE_MODES; absent = off); joinQueue reads it",
   challengeFailure: "setting: what a join without a good solution gets (CHALLENGE_FAILURES; absent = refuse); joinQueue reads it",
   presenceGraceSeconds: "setting: a waiting fan not seen this long has left the line (absent = PRESENCE_GRACE_SECONDS); readQueueState and the scheduler read it",
+  inviteOnly: "setting: 1 = only fans who bring an access code get a new place (joinQueue); absent = anyone",
   eventName: "what the waiting room page shows: the event's name",
   venue: "what the waiting room page shows: the venue",
   startsAt: "what the waiting room page shows: when the event starts (ms)",

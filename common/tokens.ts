@@ -28,6 +28,8 @@ export interface QueueTicketClaims {
   tid: string;
   /** queue number at join (arrival order); 0 while in a pre-queue lottery */
   num: number;
+  /** the seat tier the access code that gave this place unlocks, when it was for one */
+  tier?: string;
   iat: number;
   exp: number;
 }
@@ -43,6 +45,8 @@ export interface ActiveTokenClaims {
    * event's per-customer ticket limit. Absent: the session is its own customer.
    */
   cus?: string;
+  /** the seat tier the fan's access code unlocks: the session may hold only that tier's seats */
+  tier?: string;
   iat: number;
   exp: number;
 }
@@ -65,7 +69,7 @@ export async function signActiveToken(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<string> {
   const privateKey = await importJWK(key, ACTIVE_ALG);
-  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid, ...(claims.cus ? { cus: claims.cus } : {}) })
+  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid, ...(claims.cus ? { cus: claims.cus } : {}), ...(claims.tier ? { tier: claims.tier } : {}) })
     .setProtectedHeader({ alg: ACTIVE_ALG, kid: key.kid, typ: "JWT" })
     .setIssuer(TOKEN_ISSUER)
     .setIssuedAt(nowSeconds)
@@ -127,7 +131,7 @@ export async function signQueueTicket(
   // form is written here (fixed header, claims, Web Crypto's HMAC) at about half the CPU
   // of jose's SignJWT; jose still verifies every ticket (verifyQueueTicket, and a test
   // that checks the two agree).
-  const payload = { typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num, iss: TOKEN_ISSUER, iat: nowSeconds, exp: nowSeconds + ttlSeconds };
+  const payload = { typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num, ...(claims.tier ? { tier: claims.tier } : {}), iss: TOKEN_ISSUER, iat: nowSeconds, exp: nowSeconds + ttlSeconds };
   const input = `${TICKET_HEADER}.${base64url(JSON.stringify(payload))}`;
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(input));
   return `${input}.${base64urlBytes(new Uint8Array(signature))}`;

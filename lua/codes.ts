@@ -50,6 +50,8 @@ export const JoinCode = {
   INFINITE: -8,
   /** the new place would be where tickets are unlikely (the leader's honestStop, from the organiser's minChance) */
   LINE_STOPPED: -9,
+  /** the room is invite-only and this join brought no redeemed access code */
+  INVITE_ONLY: -10,
 } as const;
 export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
 
@@ -84,3 +86,13 @@ export type ApplyRoomCode = (typeof ApplyRoomCode)[keyof typeof ApplyRoomCode];
 
 export const RestoreCode = { RESTORED: 0, NOT_LEADER: -1 } as const;
 export type RestoreCode = (typeof RestoreCode)[keyof typeof RestoreCode];
+
+/** redeemAccessCode: what became of one access code for one ticket */
+export const RedeemCode = { REDEEMED: 0, ALREADY: 1, UNKNOWN: -1, USED_UP: -2, NOT_YET: -3, EXPIRED: -4, UNPUBLISHED: -5 } as const;
+export type RedeemCode = (typeof RedeemCode)[keyof typeof RedeemCode];
+
+export const ReleaseCodeCode = { RELEASED: 0, NOT_HELD: 1 } as const;
+export type ReleaseCodeCode = (typeof ReleaseCodeCode)[keyof typeof ReleaseCodeCode];
+
+export const PublishCodeCode = { WRITTEN: 0, REMOVED: 1 } as const;
+export type PublishCodeCode = (typeof PublishCodeCode)[keyof typeof PublishCodeCode];

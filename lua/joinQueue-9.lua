@@ -37,7 +37,7 @@
   KEYS[2] queue         zset    waiting ticketId -> queue number
   KEYS[3] seen          zset    waiting ticketId -> last seen (ms)
   KEYS[4] admitted      zset    admitted ticketId -> claim deadline (ms)
-  KEYS[5] queueState    hash    status, vouchedRun, ahead, maxWaiting, honestStop, admitRate, opensAt, eventName, venue, startsAt, challenge, challengeFailure; replacedTotal (HINCRBY)
+  KEYS[5] queueState    hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt, challenge, challengeFailure, honestStop, inviteOnly; replacedTotal (HINCRBY)
   KEYS[6] serving       string  serving pointer
   KEYS[7] gone          zset    queue numbers of tickets that left, above the serving pointer
   KEYS[8] lost          zset    queue numbers a restore found without a ticket, awaiting their fan
@@ -61,6 +61,8 @@
                  limited and no challenge (trusted callers seeding a line: tests, benches)
   ARGV[13 + 6i]  id of the solution the edge verified (`pow:<id>` or `turnstile:<id>`), or "" (none, or not good)
   ARGV[14 + 6i]  a proof-of-work's difficulty, or 0
+  ARGV[9 + 6n ..] the joins (1 = the first) that bring an access code the edge redeemed for
+                 their fresh ticket id: in an invite-only room only these get a new place
 
   Returns { state, codes, numbers, details, next }
     state = { status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt,
@@ -84,6 +86,8 @@
                            newest number handed out (none is taken), detail = fans who left
      -9  LINE_STOPPED      the new place would be at or past honestStop (the leader's, from the
                            organiser's minChance): tickets are unlikely there, so no new place
+    -10  INVITE_ONLY       the room is invite-only (queueState inviteOnly = 1) and the join
+                           brought no redeemed access code
     next, per join: the proof-of-work difficulty its IP needs for a new place after this batch (0: none asked)
 ]]
 -- @include lineRestoring
@@ -97,7 +101,7 @@ local baseDifficulty = tonumber(ARGV[6])
 local freePlaces = tonumber(ARGV[7])
 local maxDifficulty = tonumber(ARGV[8])
 
-local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'challenge', 'challengeFailure', 'honestStop')
+local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'challenge', 'challengeFailure', 'honestStop', 'inviteOnly')
 local status = state[1]
 local restoring = lineRestoring(status, state[8], state[9])
 local serving = tonumber(redis.call('GET', KEYS[6]) or '0')
@@ -186,6 +190,9 @@ end
 local reset = (math.floor(now / window) + 1) * window
 local maxWaiting = tonumber(state[2] or '0')
 local stopAt = tonumber(state[12] or '0') or 0
+local inviteOnly = state[13] == '1'
+local invited = {}
+for a = 9 + 6 * n, #ARGV do invited[tonumber(ARGV[a])] = true end
 
 -- the challenge: which joins carry a good solution nobody spent yet
 local pow = state[10] == 'pow' or state[10] == 'turnstile'
@@ -233,6 +240,8 @@ for i = 0, n - 1 do
       codes[i + 1] = ARGV[9 + 6 * i] ~= '' and -5 or -1
     elseif status == 'soldout' or status == 'closed' then
       codes[i + 1] = -2
+    elseif inviteOnly and not invited[i + 1] then
+      codes[i + 1] = -10
     elseif pow and ip > 0 and (string.sub(ARGV[13 + 6 * i], 1, #kind) ~= kind or spent[ARGV[13 + 6 * i]]) then
       if infinite then codes[i + 1] = -8 else codes[i + 1] = -6 end
     elseif used[ip] and used[ip] + taken[ip] >= limit then

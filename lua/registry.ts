@@ -8,7 +8,7 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
@@ -23,6 +23,9 @@ import holdSeats from "./holdSeats-6.lua";
 import joinQueue from "./joinQueue-9.lua";
 import movePlace from "./movePlace-5.lua";
 import openSale from "./openSale-3.lua";
+import publishAccessCode from "./publishAccessCode-1.lua";
+import redeemAccessCode from "./redeemAccessCode-3.lua";
+import releaseAccessCode from "./releaseAccessCode-2.lua";
 import readQueueState from "./readQueueState-8.lua";
 import releaseHold from "./releaseHold-4.lua";
 import renewLease from "./renewLease-1.lua";
@@ -44,6 +47,11 @@ export interface RedisScript<Reply = unknown, Ids = void> {
   /** the codes the script answers first (every reply value for joinQueue's joins); {} when it answers data only */
   codes: Readonly<Record<string, number>>;
   decode: (raw: unknown) => Reply;
+}
+
+/** The access code (by its hash, common/access.ts) an access-code script acts on. */
+export interface CodeIds {
+  codeHash: string;
 }
 
 /** The session, hold and customer a seat script acts on. */
@@ -128,6 +136,23 @@ export const redisScripts = {
     keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog],
     codes: ClaimCode,
     decode: reply.decodeClaim,
+  }),
+
+  // access codes: redeemed by the edge at join, written and given back by the origin
+  redeemAccessCode: script("redeemAccessCode", redeemAccessCode, {
+    keys: (k, a: CodeIds) => [k.accessCode(a.codeHash), k.accessCodeTickets, k.accessCodesPublished],
+    codes: RedeemCode,
+    decode: reply.decodeRedeem,
+  }),
+  releaseAccessCode: script("releaseAccessCode", releaseAccessCode, {
+    keys: (k, a: CodeIds) => [k.accessCode(a.codeHash), k.accessCodeTickets],
+    codes: ReleaseCodeCode,
+    decode: reply.decodeReleaseCode,
+  }),
+  publishAccessCode: script("publishAccessCode", publishAccessCode, {
+    keys: (k, a: CodeIds) => [k.accessCode(a.codeHash)],
+    codes: PublishCodeCode,
+    decode: reply.decodePublishCode,
   }),
 
   // admission: the origin's scheduling leader and admin controls

@@ -6,7 +6,7 @@
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
 import { challengeFailure, challengeMode, parseAnnounced, positiveNumber, type Announced, type ChallengeFailure, type ChallengeMode } from "../common/queue-state.ts";
-import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -211,4 +211,19 @@ export interface RestoreResult {
 export function decodeRestore(raw: Raw): RestoreResult {
   const [code, serving, seq, lost, dropped] = numbers(raw);
   return { code: code as RestoreCode, serving: serving!, seq: seq!, lost: lost!, dropped: dropped! };
+}
+
+/** redeemAccessCode: the outcome, and the code's id and tier ("" = any) when it exists. */
+export function decodeRedeem(raw: Raw): { code: RedeemCode; codeId: string; tier: string } {
+  const [code, codeId, tier] = list(raw);
+  return { code: Number(code) as RedeemCode, codeId: text(codeId), tier: text(tier) };
+}
+
+export function decodeReleaseCode(raw: Raw): { code: ReleaseCodeCode } {
+  return { code: Number(list(raw)[0]) as ReleaseCodeCode };
+}
+
+export function decodePublishCode(raw: Raw): { code: PublishCodeCode; used: number } {
+  const [code, used] = list(raw);
+  return { code: Number(code) as PublishCodeCode, used: Number(used) };
 }

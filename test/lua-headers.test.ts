@@ -44,7 +44,7 @@ function headerCodes(source: string): Record<string, number> {
 
 /** Sample ids for the seat scripts' keys; every key built from them names itself below. */
 const k = eventKeys("x");
-const ids = { sessionId: "ID", holdId: "ID", customerId: "ID", idempotencyKey: k.idempotency("ID", "ID") };
+const ids = { sessionId: "ID", holdId: "ID", customerId: "ID", idempotencyKey: k.idempotency("ID", "ID"), codeHash: "ID" };
 /** The name common/keys.ts gives a key string of event "x" (function keys built from the sample ids). */
 const keyNames = new Map(
   Object.entries(k).map(([name, value]) => [typeof value === "string" ? value : (value as (...a: string[]) => string)("ID", "ID"), name] as const),

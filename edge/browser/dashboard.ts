@@ -6,6 +6,7 @@
  * call), draws the last ten minutes with uPlot and sends the waiting room controls.
  */
 import type uPlotClass from "uplot";
+import { accessPanel } from "./access-panel.ts";
 import { byId, pageData } from "./dom.ts";
 
 type Chart = uPlotClass;
@@ -34,7 +35,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean };
   restoredAt?: number | null;
   restoreKind?: string | null;
   replacedTotal?: number | null;
@@ -183,6 +184,7 @@ function showQueue(q: QueueView): void {
     byId<HTMLSelectElement>("challenge-failure").value = q.settings.challengeFailure ?? "refuse";
   }
   if (document.activeElement !== byId("grace") && q.settings.presenceGraceSeconds) byId<HTMLInputElement>("grace").placeholder = fmt(q.settings.presenceGraceSeconds / 60, 1);
+  access.showInviteOnly(q.settings.inviteOnly);
 }
 
 // the origin restored the line after Redis lost it: when, how much was lost, fans put back
@@ -244,6 +246,7 @@ function start(): void {
   samples = [];
   lastT = 0;
   void poll(generation);
+  access.load().catch((e: Error) => showError(e.message));
 }
 
 function forget(clearError: boolean): void {
@@ -279,6 +282,9 @@ async function act(button: HTMLButtonElement, method: string, path: string, body
 }
 
 const buttonOf = (ev: Event) => ev.currentTarget as HTMLButtonElement;
+const access = accessPanel(call, base, (message) => {
+  byId("access-notice").textContent = message;
+});
 
 byId("key-form").addEventListener("submit", (ev) => {
   ev.preventDefault();

@@ -6,6 +6,7 @@
  * imported as text; uPlot is vendored by scripts/vendor-uplot.ts. Pages link to
  * `assetUrl(name)`; /favicon.ico, whose URL cannot change, is cached for a day.
  */
+import accessCodeJs from "../build/browser/access-code.js.txt";
 import dashboardJs from "../build/browser/dashboard.js.txt";
 import saleJs from "../build/browser/sale.js.txt";
 import siteCss from "../build/browser/site.css.txt";
@@ -55,6 +56,7 @@ const FILES = {
   // the waiting room's proof-of-work solver, run as a Web Worker so the page stays responsive
   "pow-worker.js": hashed("/assets", "pow-worker.js", powWorkerJs, JS),
   "resume.js": hashed("/assets", "resume.js", resumeJs, JS),
+  "access-code.js": hashed("/assets", "access-code.js", accessCodeJs, JS),
   "sale.js": hashed("/assets", "sale.js", saleJs, JS),
   // the dashboard's files sit under its own path, beside the page that loads them
   "dashboard.js": hashed("/organiser/assets", "dashboard.js", dashboardJs, JS),

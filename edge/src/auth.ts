@@ -56,8 +56,9 @@ export async function readTicket(
   return claims ? { token, claims } : null;
 }
 
-export function mintTicket(env: Env, eventId: string, tid: string, num: number): Promise<string> {
-  return signQueueTicket({ evt: eventId, tid, num }, config(env).ticketTtlSeconds, ticketSecrets(env)[0]!);
+/** `tier`: the seat tier the access code that gave the place unlocks (carried on to the active token). */
+export function mintTicket(env: Env, eventId: string, tid: string, num: number, tier?: string | null): Promise<string> {
+  return signQueueTicket({ evt: eventId, tid, num, ...(tier ? { tier } : {}) }, config(env).ticketTtlSeconds, ticketSecrets(env)[0]!);
 }
 
 export function bearer(request: Request): string | null {
@@ -85,9 +86,9 @@ export async function readActive(
 }
 
 /** Signs the active token of a session that ends at `expiresAt` (ms). */
-export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number): Promise<string> {
+export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number, tier?: string): Promise<string> {
   const ttlSeconds = Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
-  return signActiveToken({ evt: eventId, sid }, ttlSeconds, activeKeys(env).signing);
+  return signActiveToken({ evt: eventId, sid, ...(tier ? { tier } : {}) }, ttlSeconds, activeKeys(env).signing);
 }
 
 export function randomId(bytes = 16): string {

@@ -91,6 +91,25 @@ export function dashboardPage(eventId: string): string {
 <button type="submit" id="customer-limit-submit">Set ticket limit</button></form>
 <p id="notice" role="status"></p>
 </section>
+<section class="controls" aria-labelledby="access-heading">
+<h2 id="access-heading">Presale access</h2>
+<div class="row"><input type="checkbox" id="invite-only"><label for="invite-only">Invite-only: only fans with an access code get a place</label></div>
+<form id="codes-form" class="row">
+<div><label for="code-count">Codes</label><input id="code-count" type="number" min="1" max="1000" step="1" value="1" inputmode="numeric"></div>
+<div><label for="code-uses">Places per code</label><input id="code-uses" type="number" min="1" max="1000000" step="1" value="1" inputmode="numeric"></div>
+<div><label for="code-tier">Tier (empty: any)</label><input id="code-tier" maxlength="32" autocomplete="off"></div>
+<div><label for="code-from">Valid from</label><input id="code-from" type="datetime-local"></div>
+<div><label for="code-until">Valid until</label><input id="code-until" type="datetime-local"></div>
+<div><label for="code-label">Label</label><input id="code-label" maxlength="100" autocomplete="off"></div>
+<button type="submit" id="codes-submit">Create codes</button>
+</form>
+<div id="new-codes" hidden><p>New codes (shown once; only their hashes are kept):</p><ul id="new-codes-list" class="codes"></ul></div>
+<p id="access-notice" role="status"></p>
+<div class="table-wrap"><table class="codes-table"><caption>Access codes</caption>
+<thead><tr><th scope="col">Label</th><th scope="col">Places given</th><th scope="col">Tier</th><th scope="col">Valid</th><th scope="col">State</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
+<tbody id="codes-body"></tbody></table></div>
+<p id="codes-empty" class="muted">No access codes yet.</p>
+</section>
 <section aria-labelledby="charts-heading">
 <h2 id="charts-heading">Last 10 minutes <span class="muted" id="updated"></span></h2>
 <div class="charts">

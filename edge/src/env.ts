@@ -28,6 +28,7 @@ export const edgeVariables = declareVariables("edge", {
   JOIN_BATCH_WINDOW_MS: { default: 2, above: 0, doc: "how long a shard waits for more joins before sending a batch" },
   JOIN_BATCH_MAX: { default: 250, above: 0, doc: "most joins in one batch; used as at most 500" },
   TICKET_LIMIT_PER_MINUTE: { default: 120, above: 0, doc: "status polls, stream connects and claims per ticket per minute" },
+  CODE_ATTEMPTS_PER_MINUTE: { default: 10, above: 0, doc: "access codes a client IP may try per event per minute (right or wrong), so codes cannot be guessed by retrying" },
   ADMIN_LIMIT_PER_MINUTE: { default: 300, above: 0, doc: "organiser (admin) requests per client IP per event per minute; the dashboard polls once a second" },
   RATE_LIMIT_TIMEOUT_MS: { default: 1000, above: 0, doc: "how long the edge's limiters wait for Redis" },
   MAX_BODY_BYTES: { default: 64 * 1024, above: 0, doc: "largest request body forwarded to the origin (larger: 413)" },
@@ -66,6 +67,7 @@ export interface Env {
   JOIN_BATCH_MAX?: string;
   TICKET_LIMIT_PER_MINUTE?: string;
   ADMIN_LIMIT_PER_MINUTE?: string;
+  CODE_ATTEMPTS_PER_MINUTE?: string;
   RATE_LIMIT_TIMEOUT_MS?: string;
   MAX_BODY_BYTES?: string;
   CHALLENGE_SECRET?: string;
@@ -99,6 +101,7 @@ export interface Config {
   joinBatchMax: number;
   ticketLimitPerMinute: number;
   adminLimitPerMinute: number;
+  codeAttemptsPerMinute: number;
   rateLimitTimeoutMs: number;
   maxBodyBytes: number;
   challengeTtlSeconds: number;
@@ -200,6 +203,7 @@ export function config(env: Env): Config {
       joinBatchMax: Math.min(500, Math.floor(positive(env, "JOIN_BATCH_MAX"))),
       ticketLimitPerMinute: positive(env, "TICKET_LIMIT_PER_MINUTE"),
       adminLimitPerMinute: positive(env, "ADMIN_LIMIT_PER_MINUTE"),
+      codeAttemptsPerMinute: positive(env, "CODE_ATTEMPTS_PER_MINUTE"),
       rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS"),
       maxBodyBytes: positive(env, "MAX_BODY_BYTES"),
       challengeTtlSeconds: positive(env, "CHALLENGE_TTL_SECONDS"),

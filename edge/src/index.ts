@@ -98,7 +98,7 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
     if (method !== expected) return notAllowed(expected);
     switch (action) {
       case "join":
-        return join(request, env, eventId);
+        return join(request, env, ctx, eventId);
       case "claim":
         return claim(request, env, ctx, eventId);
       case "status":

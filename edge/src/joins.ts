@@ -28,6 +28,10 @@ export interface JoinRequest {
   ip: string;
   /** the proof-of-work solution the edge verified for this join (edge/src/challenge.ts), if any; spent by the script when it buys a new place */
   solution?: GoodSolution | null;
+  /** the fresh ticket id to place the fan under (one an access code was redeemed for); else one is made */
+  tid?: string;
+  /** the edge redeemed an access code for `tid`: in an invite-only room only such joins get a new place */
+  invited?: boolean;
 }
 
 /** The line as the batch left it, and when: enough to show a fan their position without another read. */
@@ -40,7 +44,7 @@ export type JoinOutcome =
   | { kind: "joined" | "waiting"; tid: string; num: number; goneAhead: number; state: LineState; replaced?: boolean }
   | { kind: "admitted"; tid: string; deadline: number }
   | { kind: "rate-limited"; resetAt: number }
-  | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" }
+  | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "invite-only" }
   | { kind: "restoring" }
   /** the event asks a proof-of-work and the join had no good unspent solution */
   | { kind: "challenge-failed"; mode: ChallengeMode }
@@ -67,18 +71,21 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
   const spentMs = Math.max(JOIN_WINDOW_MS, c.challengeTtlSeconds * 1000 + 60_000);
   const args: Array<string | number> = [now, c.joinLimitPerMinute, JOIN_WINDOW_MS, requests.length, spentMs, c.powDifficulty, c.powFreePlaces, c.powMaxDifficulty];
   const fresh: string[] = [];
+  const invited: number[] = [];
   const prefix = eventKeys(eventId).rateLimit("join");
-  for (const r of requests) {
+  for (const [i, r] of requests.entries()) {
     let ip = ipIndex.get(r.ip);
     if (ip === undefined) {
       ip = ipIndex.size + 1;
       ipIndex.set(r.ip, ip);
       limitKeys.push(...joinLimitKeys(prefix, r.ip, now));
     }
-    const tid = randomId();
+    const tid = r.tid ?? randomId();
     fresh.push(tid);
+    if (r.invited) invited.push(i + 1);
     args.push(r.heldTid ?? "", r.heldTid ? (r.heldNum ?? 0) : 0, tid, ip, r.solution?.id ?? "", r.solution?.difficulty ?? 0);
   }
+  args.push(...invited);
   const { line, joins } = await runScript(env, redisScripts.joinQueue, eventId, args, limitKeys);
   const state: LineState = { at: now, ...line };
   return requests.map((r, i): JoinAnswer => ({ ...outcomeOf(r, i), next: joins[i]!.next }));
@@ -111,6 +118,8 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
         return { kind: "challenge-harder", difficulty: detail };
       case JoinCode.INFINITE:
         return { kind: "infinite", num, goneAhead: detail, state };
+      case JoinCode.INVITE_ONLY:
+        return { kind: "invite-only" };
       default:
         throw new Error(`joinQueue returned unknown code ${code}`);
     }

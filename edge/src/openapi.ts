@@ -272,12 +272,15 @@ export const edgeOpenApi: Json = {
         operationId: "join",
         summary: "Join the line, or find your place again",
         description:
-          "Takes no body. Without a valid ticket for this event the caller gets a new place at the back (201) and a ticket; new joins are limited per client IP " +
+          "Takes no body, or `{\"accessCode\": \"<code>\"}`. Without a valid ticket for this event the caller gets a new place at the back (201) and a ticket; new joins are limited per client IP " +
           "(JOIN_LIMIT_PER_MINUTE, fail closed). With one, the same place (200), or `admitted: true` once the turn has come. When the organiser asks a proof-of-work " +
           "before a new place (`challenge: pow`), a new place also needs a solution of GET /queue/{eventId}/challenge in X-Challenge-Solution; each solution buys one " +
           "place, once, and is spent only when it does. With `challenge: turnstile`, the token of Cloudflare's Turnstile widget goes in X-Turnstile-Token instead " +
           "(checked with siteverify; one place per token). Without a good one the join is refused (403), or, when the organiser chose the infinite queue, answered " +
-          "like a new place that never moves and can never be claimed. Apps that may meet such an event solve first; a fan who holds a place needs no solution to keep it.",
+          "like a new place that never moves and can never be claimed. Apps that may meet such an event solve first; a fan who holds a place needs no solution to keep it. " +
+          "An access code (the organiser's, POST /admin/events/{eventId}/access-codes) is redeemed only for a new place: one use per place, atomically (of many fans racing with " +
+          "one code, exactly as many as it has uses get one), recorded in the origin's MySQL before the place is given; a fan who keeps a place spends none. Attempts are limited " +
+          "per client IP (CODE_ATTEMPTS_PER_MINUTE, fail closed). In an invite-only room a new place needs a code: without one, 403 INVITE_ONLY.",
         parameters: [
           eventIdParameter,
           {
@@ -296,6 +299,14 @@ export const edgeOpenApi: Json = {
           },
         ],
         security: [{}, { queueTicketCookie: [] }, { queueTicket: [] }],
+        requestBody: {
+          required: false,
+          content: json({
+            type: "object",
+            additionalProperties: false,
+            properties: { accessCode: { type: "string", maxLength: 80, description: "an access code: 4-64 letters, digits or '-' (case and spaces do not matter)" } },
+          }),
+        },
         responses: {
           "201": { description: "A new place in line", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("FanView")) },
           "200": { description: "The place this ticket already has, or the news that its turn has come", content: json({ oneOf: [ref("FanView"), ref("AdmittedView")] }) },
@@ -303,16 +314,17 @@ export const edgeOpenApi: Json = {
           "404": noEvent,
           "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
           "403": failure(
-            "The event asks a proof-of-work before a new place: none was sent (CHALLENGE_REQUIRED); it is not readable, not this edge's, not solved, expired, another " +
+            "The room is invite-only and no access code came (INVITE_ONLY), or the code gives no place: unknown or revoked, used up, outside its window (ACCESS_CODE_*); or " +
+              "the event asks a proof-of-work before a new place: none was sent (CHALLENGE_REQUIRED); it is not readable, not this edge's, not solved, expired, another " +
               "event's or spent (CHALLENGE_FAILED); or it is easier than this client IP needs now, having joined fast (CHALLENGE_HARDER: solve one of at least " +
               "X-Challenge-Difficulty, GET /queue/{eventId}/challenge?min=<it>)",
-            ["CHALLENGE_REQUIRED", "CHALLENGE_FAILED", "CHALLENGE_HARDER"],
+            ["CHALLENGE_REQUIRED", "CHALLENGE_FAILED", "CHALLENGE_HARDER", "INVITE_ONLY", "ACCESS_CODE_INVALID", "ACCESS_CODE_USED_UP", "ACCESS_CODE_NOT_VALID_NOW"],
             { "X-Challenge-Difficulty": { description: "with CHALLENGE_HARDER: the difficulty (maxnumber) this client IP needs now; otherwise 0", schema: { type: "string", pattern: "^[0-9]+$" }, required: true } },
           ),
           "409": failure("No new place: the seats left are expected to go to fans already in line (the organiser's minChance; a caller with a valid ticket keeps its place)", ["LINE_STOPPED"]),
           "410": failure("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
-          "429": failure("Too many new joins from this client IP; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
-          "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING", "CHALLENGE_UNAVAILABLE"]),
+          "429": failure("Too many new joins, or access codes tried, from this client IP; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
+          "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING", "CHALLENGE_UNAVAILABLE", "ORIGIN_UNREACHABLE", "ACCESS_CODE_UNAVAILABLE"]),
         },
       },
     },
@@ -560,6 +572,21 @@ export const edgeOpenApi: Json = {
     "/admin/events/{eventId}/queue/pause": { post: { ...adminProxy("Pause admissions"), operationId: "adminPause" } },
     "/admin/events/{eventId}/queue/resume": { post: { ...adminProxy("Resume admissions"), operationId: "adminResume" } },
     "/admin/events/{eventId}/queue/close": { post: { ...adminProxy("Close the waiting room", "optional"), operationId: "adminClose" } },
+    "/admin/events/{eventId}/access-codes": {
+      get: { ...adminProxy("The event's access codes (never the codes: only their hashes are kept)"), operationId: "adminAccessCodes" },
+      post: {
+        ...adminProxy("Create access codes, each shown in clear this once", "required"),
+        operationId: "adminCreateAccessCodes",
+        responses: { "201": forwardedAnswer("the new codes"), ...adminErrors },
+      },
+    },
+    "/admin/events/{eventId}/access-codes/{codeId}": {
+      delete: {
+        ...adminProxy("Revoke an access code"),
+        operationId: "adminRevokeAccessCode",
+        parameters: [eventIdParameter, { name: "codeId", in: "path", required: true, description: "the code's id, as the list gives it", schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,40}$" } }],
+      },
+    },
   },
   components: {
     securitySchemes: {

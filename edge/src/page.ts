@@ -103,3 +103,25 @@ export function resumePage(eventId: string): string {
 <p id="result" role="status"></p>`,
   });
 }
+
+/**
+ * An invite-only room, for a fan without a place: the access code field. Its script
+ * (edge/browser/access-code.ts) sends the code to the JSON join and, once placed, reloads
+ * into the waiting room; a refused code is said beside the field.
+ */
+export function accessCodePage(eventId: string, about: Snapshot["about"] = null): string {
+  return renderPage({
+    title: about ? `Access code: ${about.name}` : "Access code",
+    bodyClass: "fan",
+    data: { "event-id": eventId },
+    scripts: ["access-code.js"],
+    body: `${aboutEvent(about)}<h1>This sale is for invited fans</h1>
+<p>Enter the access code you were sent to get your place in line.</p>
+<form id="code-form" class="code-form" novalidate>
+<label for="access-code">Access code</label>
+<input id="access-code" name="accessCode" autocomplete="off" autocapitalize="characters" spellcheck="false" required minlength="4" maxlength="80" aria-describedby="code-error">
+<button type="submit">Join the line</button>
+</form>
+<p id="code-error" class="notice" role="alert"></p>`,
+  });
+}

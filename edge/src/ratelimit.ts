@@ -1,6 +1,6 @@
 /**
- * Abuse control with @upstash/ratelimit: organiser (admin) calls per client IP (fail
- * closed: a limiter that cannot answer in time refuses the call), status polls and claims
+ * Abuse control with @upstash/ratelimit: organiser (admin) calls and access-code attempts
+ * per client IP (fail closed: a limiter that cannot answer in time refuses the call), status polls and claims
  * per ticket (fail open: the ticket is already verified and these calls do not change
  * anyone's place). Limiters and their ephemeral cache live at module scope so a hot
  * isolate blocks a limited caller without asking Redis.
@@ -15,14 +15,14 @@ import { config, type Env } from "./env.ts";
 import { error } from "./http.ts";
 import { client } from "./redis.ts";
 
-type Kind = "ticket" | "admin";
+type Kind = "ticket" | "admin" | "code";
 
 const ephemeralCache = new Map<string, number>();
 const limiters = new Map<string, Ratelimit>();
 
 function limiter(env: Env, eventId: string, kind: Kind): Ratelimit {
   const c = config(env);
-  const perMinute = kind === "admin" ? c.adminLimitPerMinute : c.ticketLimitPerMinute;
+  const perMinute = kind === "admin" ? c.adminLimitPerMinute : kind === "code" ? c.codeAttemptsPerMinute : c.ticketLimitPerMinute;
   const id = `${env.UPSTASH_REDIS_REST_URL} ${eventId} ${kind} ${perMinute} ${c.rateLimitTimeoutMs}`;
   let l = limiters.get(id);
   if (!l) {
@@ -45,8 +45,8 @@ function retryAfter(resetMs: number): string {
 
 /** null when the request may go on, else the response to send. */
 export async function limit(env: Env, ctx: ExecutionContext, eventId: string, kind: Kind, identifier: string): Promise<Response | null> {
-  // admin calls fail closed: an admin key must not be guessable by retrying
-  const failClosed = kind === "admin";
+  // admin calls and access codes fail closed: neither a key nor a code may be guessable by retrying
+  const failClosed = kind === "admin" || kind === "code";
   let result;
   try {
     result = await limiter(env, eventId, kind).limit(identifier);

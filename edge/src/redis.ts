@@ -41,16 +41,17 @@ export function client(env: Env): Client {
 /**
  * Runs one of the queue scripts of the registry (lua/registry.ts) for an event (EVALSHA,
  * falling back to EVAL on NOSCRIPT), its fixed KEYS first, then `extraKeys` (joinQueue's
- * rate-limit buckets), and decodes the reply.
+ * rate-limit buckets), and decodes the reply. `ids` names what a script is about (the
+ * access code of redeemAccessCode).
  */
-export async function runScript<Reply>(env: Env, script: RedisScript<Reply>, eventId: string, args: Array<string | number>, extraKeys: string[] = []): Promise<Reply> {
+export async function runScript<Reply, Ids = void>(env: Env, script: RedisScript<Reply, Ids>, eventId: string, args: Array<string | number>, extraKeys: string[] = [], ids?: Ids): Promise<Reply> {
   const c = client(env);
   let s = c.scripts.get(script.name);
   if (!s) {
     s = c.redis.createScript(script.source);
     c.scripts.set(script.name, s);
   }
-  return script.decode(await s.exec([...script.keys(eventKeys(eventId)), ...extraKeys], args.map(String)));
+  return script.decode(await s.exec([...script.keys(eventKeys(eventId), ids as Ids), ...extraKeys], args.map(String)));
 }
 
 export { redisScripts };

@@ -322,6 +322,14 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`${a}/limits`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ customerLimit: 0 }) })).status).toBe(400);
     expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(200);
     expect((await edge(`${a}/queue/resume`, { method: "POST", headers: admin })).status).toBe(200);
+    const created = await edge(`${a}/access-codes`, { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ uses: 2 }) });
+    expect(created.status).toBe(201);
+    expect((await edge(`${a}/access-codes`, { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ uses: 0 }) })).status).toBe(400);
+    expect((await edge(`${a}/access-codes`, { headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/access-codes`, { headers: {} })).status).toBe(401);
+    const codeId = (created.body as { codes: Array<{ id: string }> }).codes[0]!.id;
+    expect((await edge(`${a}/access-codes/${codeId}`, { method: "DELETE", headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/access-codes/ac_none`, { method: "DELETE", headers: admin })).status).toBe(404);
     expect((await edge(`${a}/queue/close`, { method: "POST", headers: { ...admin, "content-type": "text/plain" }, body: '{"reason":"closed"}' })).status).toBe(400);
     expect((await edge(`${a}/queue/close`, { method: "POST", headers: admin })).status).toBe(200);
     expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(409);

@@ -5,6 +5,7 @@
 import { Elysia } from "elysia";
 import { buildDeps, type AppDependencies } from "./compose.ts";
 import type { Deps } from "./deps.ts";
+import { accessController } from "./modules/access/index.ts";
 import { adminController } from "./modules/admin/index.ts";
 import { admissionController, sessionController } from "./modules/admission/index.ts";
 import { dashboardController } from "./modules/dashboard/index.ts";
@@ -41,6 +42,7 @@ export function createApp(input: AppDependencies | Deps, { drain = new Drain() }
     .use(ordersController(deps))
     .use(adminController(deps))
     .use(admissionController(deps))
+    .use(accessController(deps))
     .use(dashboardController(deps))
     .use(sessionController(deps))
     // scratch route of the race experiments (bench/experiments/): RACE_EXPERIMENTS=1, refused in production

@@ -13,6 +13,7 @@ import type { Database } from "./db/client.ts";
 import type { Deps } from "./deps.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import { createRetrier, type Retrier } from "./lib/retrier.ts";
+import { publishCodes } from "./modules/access/service.ts";
 import { DashboardSampler } from "./modules/dashboard/sampler.ts";
 import { EventCatalog } from "./modules/events/catalog.ts";
 import { SeatStateReader } from "./modules/events/seat-states.ts";
@@ -62,6 +63,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
       republish: async (eventId) => {
         const entry = await catalog.find(eventId);
         if (entry) await syncEvent(input.redis, input.database.db, entry.event);
+        await publishCodes(input.redis, input.database.db, eventId, clock.now());
       },
     },
     observer: {

@@ -27,10 +27,15 @@ export const errorCodes = {
   TOKEN_WRONG_EVENT: { status: 403, message: "The active token was issued for another event." },
   SESSION_INACTIVE: { status: 403, message: "This session is no longer active; rejoin the queue." },
   NOT_HOLD_OWNER: { status: 403, message: "This hold belongs to another session." },
+  ACCESS_CODE_INVALID: { status: 403, message: "This access code is not valid for this event." },
+  ACCESS_CODE_USED_UP: { status: 403, message: "This access code has been used as many times as it allows." },
+  ACCESS_CODE_NOT_VALID_NOW: { status: 403, message: "This access code is not valid at this time." },
+  TIER_NOT_UNLOCKED: { status: 403, message: "Your access code unlocks another tier's seats." },
   NOT_FOUND: { status: 404, message: "No such route." },
   EVENT_NOT_FOUND: { status: 404, message: "No such event." },
   ORDER_NOT_FOUND: { status: 404, message: "No such order." },
   QUEUE_NOT_FOUND: { status: 404, message: "The event has no waiting room." },
+  ACCESS_CODE_NOT_FOUND: { status: 404, message: "No such access code." },
   CAPACITY_NOT_MEASURED: { status: 404, message: "No capacity was measured in this environment yet." },
   EVENT_EXISTS: { status: 409, message: "An event with this id already exists." },
   SALE_NOT_OPEN: { status: 409, message: "This event is not on sale." },
@@ -42,6 +47,7 @@ export const errorCodes = {
   SEATS_CONTENDED: { status: 409, message: "The seats matching the choice were taken while we tried; try again." },
   PURCHASE_IN_PROGRESS: { status: 409, message: "A purchase is already running for this hold or idempotency key." },
   ORDER_NOT_PAID: { status: 409, message: "Only a paid order can be refunded." },
+  ACCESS_CODE_EXISTS: { status: 409, message: "The event already has this access code." },
   QUEUE_EXISTS: { status: 409, message: "The event already has a waiting room." },
   QUEUE_STATUS_CONFLICT: { status: 409, message: "The waiting room cannot take that status from the one it has." },
   MEASUREMENT_RUNNING: { status: 409, message: "A capacity measurement is already running on this instance." },
@@ -251,6 +257,40 @@ export class QueueStatusError extends AppError {
 export class MeasurementRunningError extends AppError {
   constructor() {
     super("MEASUREMENT_RUNNING");
+  }
+}
+
+/** The access code a fan gave is unknown or revoked. */
+export class AccessCodeInvalidError extends AppError {
+  constructor() {
+    super("ACCESS_CODE_INVALID");
+  }
+}
+
+/** The access code a fan gave has given every place it allows. */
+export class AccessCodeUsedUpError extends AppError {
+  constructor() {
+    super("ACCESS_CODE_USED_UP");
+  }
+}
+
+/** A session whose access code was for one tier asked for a seat of another. */
+export class TierNotUnlockedError extends AppError {
+  constructor(tier: string, seatId: string) {
+    super("TIER_NOT_UNLOCKED", `Your access code unlocks the ${tier} seats only; seat ${seatId} is not one of them.`);
+  }
+}
+
+/** The access code a fan gave is outside its window. */
+export class AccessCodeNotValidNowError extends AppError {
+  constructor() {
+    super("ACCESS_CODE_NOT_VALID_NOW");
+  }
+}
+
+export class AccessCodeNotFoundError extends AppError {
+  constructor() {
+    super("ACCESS_CODE_NOT_FOUND");
   }
 }
 

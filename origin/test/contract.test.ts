@@ -3,6 +3,7 @@
  * is driven on its happy path and on documented errors, and every real response (status,
  * content type, headers, body) is validated against /swagger/json.
  */
+import { accessCodeHash } from "../../common/access.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { globalKeys } from "../../common/keys.ts";
 import { Contract } from "../../test/helpers/contract.ts";
@@ -130,6 +131,24 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("GET", `/admin/events/${e}/dashboard?since=-1`, { admin: true })).status).toBe(400);
     expect((await call("POST", `${queue}/pause`, { admin: true })).status).toBe(200);
     expect((await call("POST", `${queue}/resume`, { admin: true })).status).toBe(200);
+    // access codes: the organiser's routes, and the edge recording a redemption
+    const codes = `/admin/events/${e}/access-codes`;
+    const madeCode = await call("POST", codes, { admin: true, body: { code: "CONTRACT-1", uses: 1 } });
+    expect(madeCode.status).toBe(201);
+    expect((await call("POST", codes, { admin: true, body: { code: "CONTRACT-1" } })).status).toBe(409);
+    expect((await call("POST", codes, { admin: true, body: { uses: 0 } })).status).toBe(400);
+    expect((await call("GET", codes, { admin: true })).status).toBe(200);
+    expect((await call("GET", codes)).status).toBe(401);
+    const redemptions = `/edge/events/${e}/access-codes/redemptions`;
+    const codeHash = await accessCodeHash(e, "CONTRACT-1");
+    expect((await call("POST", redemptions, { body: { codeHash, ticketId: "contract-t1" } })).status).toBe(201);
+    expect((await call("POST", redemptions, { body: { codeHash, ticketId: "contract-t2" } })).status).toBe(403);
+    expect((await call("POST", redemptions, { body: { codeHash: "x", ticketId: "contract-t2" } })).status).toBe(400);
+    expect((await call("DELETE", `${redemptions}/contract-t1`)).status).toBe(200);
+    expect((await call("DELETE", `${redemptions}/bad%20id`)).status).toBe(400);
+    expect((await call("DELETE", `${codes}/${madeCode.body.codes[0].id}`, { admin: true })).status).toBe(200);
+    expect((await call("DELETE", `${codes}/ac_none`, { admin: true })).status).toBe(404);
+    expect((await call("DELETE", `${codes}/ac_none`)).status).toBe(401);
     expect((await call("POST", `${queue}/close`, { admin: true, body: { reason: "later" } })).status).toBe(400);
     expect((await call("POST", `${queue}/close`, { admin: true, body: { reason: "closed" } })).status).toBe(200);
     expect((await call("POST", `${queue}/pause`, { admin: true })).status).toBe(409);

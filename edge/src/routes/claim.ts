@@ -19,7 +19,8 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
   const result = await claimTurn(env, eventId, held.claims.tid, sessionTtlSeconds);
   switch (result.kind) {
     case "claimed": {
-      const activeToken = await mintActive(env, eventId, result.sid, result.expiresAt);
+      // a place an access code for one tier gave: the session holds only that tier's seats
+      const activeToken = await mintActive(env, eventId, result.sid, result.expiresAt, typeof held.claims.tier === "string" ? held.claims.tier : undefined);
       const headers = new Headers();
       const maxAge = Math.max(1, Math.ceil((result.expiresAt - Date.now()) / 1000));
       headers.append("set-cookie", cookie(request, activeCookieName(eventId), activeToken, maxAge));

@@ -26,8 +26,10 @@ export function challengeError(eventId: string, reason: ChallengeReason, difficu
 export const LINE_STOPPED_MESSAGE =
   "The seats left are expected to go to fans already in line, so the waiting room is not taking new places. If seats come back, it opens again.";
 
-export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "restoring" }>): Response {
+export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "restoring" | "invite-only" }>): Response {
   switch (place.kind) {
+    case "invite-only":
+      return error(403, "INVITE_ONLY", "This sale is for invited fans only: join with your access code.");
     case "no-queue":
       return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     case "sale-ended":
@@ -41,8 +43,32 @@ export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ende
   }
 }
 
-export async function join(request: Request, env: Env, eventId: string): Promise<Response> {
-  const place = await findOrMakePlace(request, env, eventId);
+/** The largest join body read: `{"accessCode": "..."}` needs far less. */
+const MAX_JOIN_BODY = 1024;
+
+/** The join's optional body: none, or `{ accessCode }`; a Response is the 400 to send. */
+async function joinBody(request: Request): Promise<{ accessCode?: unknown } | Response> {
+  const invalid = () => error(400, "INVALID_BODY", 'The join takes no body, or a JSON object {"accessCode": "<code>"}.');
+  if (Number(request.headers.get("content-length") ?? "0") > MAX_JOIN_BODY) return invalid();
+  const text = await request.text();
+  if (text.trim() === "") return {};
+  if (text.length > MAX_JOIN_BODY) return invalid();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return invalid();
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body) || Object.keys(body).some((k) => k !== "accessCode")) return invalid();
+  const { accessCode } = body as { accessCode?: unknown };
+  if (accessCode !== undefined && typeof accessCode !== "string") return invalid();
+  return accessCode === undefined ? {} : { accessCode };
+}
+
+export async function join(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
+  const body = await joinBody(request);
+  if (body instanceof Response) return body;
+  const place = await findOrMakePlace(request, env, eventId, body.accessCode === undefined ? {} : { access: { ctx, code: body.accessCode } });
   if (place instanceof Response) return place;
   const headers: Record<string, string> = {};
   switch (place.kind) {

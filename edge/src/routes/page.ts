@@ -6,7 +6,7 @@
 import { readActive, readTicket } from "../auth.ts";
 import type { Env } from "../env.ts";
 import { htmlResponse as html } from "../html.ts";
-import { messagePage, waitingRoomPage } from "../page.ts";
+import { accessCodePage, messagePage, waitingRoomPage } from "../page.ts";
 import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { salePage } from "../sale-page.ts";
 import { PAGE_CSP } from "../html.ts";
@@ -77,6 +77,8 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
       return html(messagePage("Event not found", "There is no sale for this event."), 404);
     case "sale-ended":
       return html(messagePage("Sale ended", "This sale has ended. Thank you for your patience."), 410);
+    case "invite-only":
+      return html(accessCodePage(eventId), 403);
     case "queue-full":
       return html(messagePage("The waiting room is full", "Too many fans are waiting right now. Please try again in a minute."), 503, { "retry-after": "60" });
     case "line-stopped":

@@ -7,6 +7,7 @@ import type { ChallengeMode } from "../../../common/queue-state.ts";
 import { config, type Env } from "../env.ts";
 import { clientIp, cookie, error } from "../http.ts";
 import { hubFor } from "../hub.ts";
+import { redeemForJoin, type Redeemed } from "../access-codes.ts";
 import { join, type LineState } from "../joins.ts";
 import { registryPresent } from "../restoring.ts";
 import { fanView, type FanView, type Snapshot } from "../snapshot.ts";
@@ -15,8 +16,8 @@ import { refreshIntervalSeconds } from "./view.ts";
 export type Place =
   | { kind: "joined" | "waiting"; tid: string; num: number; ticket: string; setCookie: string | null; view: FanView; about: Snapshot["about"]; challenge?: ChallengeMode }
   | { kind: "admitted"; tid: string; num: number; ticket: string }
-  /** line-stopped: a new place would be where tickets are unlikely (the organiser's minChance), so none is given */
-  | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" }
+  /** line-stopped: a new place would be where tickets are unlikely (the organiser's minChance), so none is given; invite-only: no redeemed access code */
+  | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "invite-only" }
   /** the line is being restored after Redis lost it; `held`: the fan holds a valid ticket (and keeps that place) */
   | { kind: "restoring"; held: boolean }
   /** the event asks a proof-of-work first: the join had none that was good (`reason`), or an easier one than its IP needs (`difficulty`) */
@@ -39,13 +40,22 @@ function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number,
  * or a ticket whose fan left the line) gets a new place at the back, which counts
  * against their IP's limit. After Redis lost the line, a valid ticket whose number the
  * restore kept is put back at it; while the line is not restored yet, the fan is told so.
+ *
+ * With an access code (`access.code`), a fan who needs a new place gets it through the code
+ * (../access-codes.ts): in an invite-only room, the only way to one. A fan who keeps a place
+ * spends no code. A code redeemed for a join that was then refused is given back.
  */
 /**
  * `page`: the waiting room page asks (a GET, which carries no solution). When the event asks a
  * proof-of-work it is told `challenge` rather than an infinite place, and the page solves it
  * and joins; nothing was written for it.
  */
-export async function findOrMakePlace(request: Request, env: Env, eventId: string, { page = false } = {}): Promise<Place | Response> {
+export async function findOrMakePlace(
+  request: Request,
+  env: Env,
+  eventId: string,
+  { page = false, access }: { page?: boolean; access?: { ctx: ExecutionContext; code: unknown } } = {},
+): Promise<Place | Response> {
   const held = await readTicket(request, env, eventId);
   // an infinite place is answered here: its ticket never reaches Redis
   const endless = held ? await infinitePlace(env, held.claims.tid) : null;
@@ -62,15 +72,38 @@ export async function findOrMakePlace(request: Request, env: Env, eventId: strin
     check = verdict.ok ? verdict : { ok: false, reason: "invalid" };
   }
   const solved = header !== null || turnstileToken !== null;
-  const result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip, solution: check.ok ? check.solution : null });
+  const solution = check.ok ? check.solution : null;
+  let redeemed: Redeemed | null = null;
+  let result: Awaited<ReturnType<typeof join>>;
+  try {
+    if (access && !held) {
+      const r = await redeemForJoin(request, env, access.ctx, eventId, access.code);
+      if (r instanceof Response) return r;
+      redeemed = r;
+    }
+    result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip, solution, tid: redeemed?.tid, invited: redeemed !== null });
+    if (result.kind === "invite-only" && access && held) {
+      // the ticket's fan left the line: the code gives a new place
+      const r = await redeemForJoin(request, env, access.ctx, eventId, access.code);
+      if (r instanceof Response) return r;
+      redeemed = r;
+      result = await join(env, eventId, { heldTid: null, ip, solution, tid: r.tid, invited: true });
+    }
+  } catch (e) {
+    if (redeemed) await redeemed.undo().catch(() => {});
+    throw e;
+  }
   if (result.next) learnDifficulty(ip, result.next);
+  if (redeemed && result.kind !== "joined") await redeemed.undo().catch(() => {});
+  const tier = redeemed?.tier ?? null;
   switch (result.kind) {
     case "joined":
     case "waiting": {
       const view = viewAfterJoin(env, eventId, result.state, result.num, result.goneAhead);
       const base = { kind: result.kind, tid: result.tid, num: result.num, view, about: result.state.about, challenge: result.state.challenge };
-      if (held && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
-      const ticket = await mintTicket(env, eventId, result.tid, result.num);
+      if (held && held.claims.tid === result.tid && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
+      // a fan put back at their number keeps the tier their ticket carried
+      const ticket = await mintTicket(env, eventId, result.tid, result.num, tier ?? (held?.claims.tid === result.tid ? held.claims.tier : null));
       return { ...base, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
     case "infinite": {

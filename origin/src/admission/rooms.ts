@@ -26,6 +26,7 @@ export interface RoomSettings {
   challenge?: ChallengeMode;
   challengeFailure?: ChallengeFailure;
   presenceGraceSeconds?: number;
+  inviteOnly?: boolean;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -43,6 +44,7 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("challenge", room.challenge);
   put("challengeFailure", room.challengeFailure);
   put("presenceGraceSeconds", room.presenceGraceSeconds);
+  put("inviteOnly", room.inviteOnly ? 1 : null);
   return { set, remove };
 }
 
@@ -64,6 +66,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     challenge: hash.challenge || null,
     challengeFailure: hash.challengeFailure || null,
     presenceGraceSeconds: n(hash.presenceGraceSeconds),
+    inviteOnly: hash.inviteOnly === "1",
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

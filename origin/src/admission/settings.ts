@@ -22,6 +22,8 @@ export interface QueueSettings {
   challengeFailure: ChallengeFailure;
   /** a waiting fan not seen this long has left (the event's own, else PRESENCE_GRACE_SECONDS) */
   presenceGraceSeconds: number;
+  /** only fans with an access code get a new place */
+  inviteOnly: boolean;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -41,6 +43,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     challenge: challengeMode(hash.challenge),
     challengeFailure: challengeFailure(hash.challengeFailure),
     presenceGraceSeconds: positive(hash.presenceGraceSeconds) ?? config.presenceGraceMs / 1000,
+    inviteOnly: hash.inviteOnly === "1",
   };
 }
 

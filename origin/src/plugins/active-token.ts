@@ -27,6 +27,8 @@ export interface ActiveSession {
   /** when the token was issued and when it expires (s): what re-registers a session after Redis lost it */
   iat: number;
   exp: number;
+  /** the only seat tier this session may hold (its access code's); undefined = any */
+  tier?: string;
 }
 
 export const ORIGIN_AUTH_HEADER = "x-origin-auth";
@@ -58,7 +60,7 @@ export function activeTokenPlugin(verifier: TokenVerifier, originAuthSecrets: st
     if (!claims) throw new TokenInvalidError();
     const routeEvent = (params as Record<string, string | undefined>).eventId;
     if (routeEvent !== undefined && claims.evt !== routeEvent) throw new TokenWrongEventError();
-    return { session: { sid: claims.sid, eventId: claims.evt, customer: claims.cus ?? claims.sid, iat: claims.iat, exp: claims.exp } };
+    return { session: { sid: claims.sid, eventId: claims.evt, customer: claims.cus ?? claims.sid, iat: claims.iat, exp: claims.exp, ...(typeof claims.tier === "string" ? { tier: claims.tier } : {}) } };
   };
   return new Elysia({ name: "active-token", seed: crypto.randomUUID() }).macro({
     activeToken: {

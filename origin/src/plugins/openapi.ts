@@ -14,6 +14,8 @@ import { tidyDocument } from "../lib/openapi-document.ts";
 /** X-Origin-Auth: the secret the edge adds to every request it forwards (plugins/active-token.ts). */
 export const fanSecurity = [{ originAuth: [], activeToken: [] }];
 export const adminSecurity = [{ adminKey: [] }];
+/** The edge's own calls (recording an access code's redemption): X-Origin-Auth alone. */
+export const edgeSecurity = [{ originAuth: [] }];
 
 const documentation = {
   // TypeBox schemas are JSON Schema (const, examples): OpenAPI 3.1 takes them as they are.
@@ -36,6 +38,7 @@ const documentation = {
     { name: "admin", description: "Create events, read stats, refund orders, the organiser dashboard" },
     { name: "health", description: "Probes and metrics" },
     { name: "admission", description: "Waiting room controls, database capacity, leaving the purchase area" },
+    { name: "access", description: "Presale access codes: the organiser's codes, and the edge recording each redemption" },
   ],
   components: {
     securitySchemes: {

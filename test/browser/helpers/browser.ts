@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { findChromium, type FoundChromium } from "./chromium.ts";
 
 const SHOTS = join(import.meta.dir, "..", "..", "..", "test-artifacts", "screenshots");
@@ -58,6 +58,12 @@ export async function policyViolations(page: Page): Promise<string[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** One part of a page (a panel), for README. */
+export async function screenshotOf(part: Locator, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await part.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");

@@ -3,3 +3,4 @@ export * from "./seats.ts";
 export * from "./orders.ts";
 export * from "./reservations.ts";
 export * from "./waiting-rooms.ts";
+export * from "./access.ts";

@@ -30,6 +30,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   challengeFailure: varchar("challenge_failure", { length: 16 }),
   /** how long a waiting fan may be away and keep the place; null = the default (PRESENCE_GRACE_SECONDS) */
   presenceGraceSeconds: int("presence_grace_seconds"),
+  /** only fans with an access code get a new place (access_codes) */
+  inviteOnly: boolean("invite_only").notNull().default(false),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

@@ -29,6 +29,7 @@ const presenceGraceSeconds = integer({
   maximum: 86_400,
   description: "how long a waiting fan may be away (page closed, phone asleep) and keep the place; default PRESENCE_GRACE_SECONDS (5 minutes)",
 });
+const inviteOnly = t.Boolean({ description: "only fans who bring an access code get a new place (POST /admin/events/:eventId/access-codes); others are refused with 403 INVITE_ONLY" });
 
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
@@ -44,6 +45,7 @@ export const queueOpenBody = t.Optional(t.Object(
     challenge: t.Optional(challenge),
     challengeFailure: t.Optional(challengeFailure),
     presenceGraceSeconds: t.Optional(presenceGraceSeconds),
+    inviteOnly: t.Optional(inviteOnly),
   },
   { additionalProperties: false },
 ));
@@ -60,6 +62,7 @@ export const queueSettingsBody = t.Object(
     challenge: t.Optional(challenge),
     challengeFailure: t.Optional(challengeFailure),
     presenceGraceSeconds: t.Optional(presenceGraceSeconds),
+    inviteOnly: t.Optional(inviteOnly),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -88,6 +91,7 @@ export const queueView = t.Object(
       challenge,
       challengeFailure,
       presenceGraceSeconds: t.Number({ description: "how long a waiting fan may be away and keep the place" }),
+      inviteOnly,
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),

@@ -64,6 +64,7 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       challenge: settings.challenge,
       challengeFailure: settings.challengeFailure,
       presenceGraceSeconds: settings.presenceGraceSeconds,
+      inviteOnly: settings.inviteOnly,
     },
     rates: {
       ceiling: ceiling.rate,
@@ -128,6 +129,7 @@ export async function openWaitingRoom(
     challenge: settings.challenge ?? null,
     challengeFailure: settings.challengeFailure ?? null,
     presenceGraceSeconds: settings.presenceGraceSeconds ?? null,
+    inviteOnly: settings.inviteOnly ?? false,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -178,6 +180,7 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.challenge !== undefined) values.challenge = body.challenge;
     if (body.challengeFailure !== undefined) values.challengeFailure = body.challengeFailure;
     if (body.presenceGraceSeconds !== undefined) values.presenceGraceSeconds = body.presenceGraceSeconds;
+    if (body.inviteOnly !== undefined) values.inviteOnly = body.inviteOnly;
     return values;
   });
   return readQueue(deps, eventId);

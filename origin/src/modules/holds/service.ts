@@ -8,6 +8,7 @@ import {
   SaleNotOpenError,
   SeatsContendedError,
   SessionInactiveError,
+  TierNotUnlockedError,
   UnknownSeatError,
   UnknownTierError,
 } from "../../errors.ts";
@@ -50,6 +51,8 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
   if (entry.event.status !== "on_sale") throw new SaleNotOpenError();
   if (new Set(seatIds).size !== seatIds.length) throw new InvalidRequestError("seatIds names a seat twice.");
   for (const id of seatIds) if (!entry.seatById.has(id)) throw new UnknownSeatError(id);
+  // a place given by an access code for one tier holds only that tier's seats
+  if (session.tier !== undefined) for (const id of seatIds) if (entry.seatById.get(id)!.tier !== session.tier) throw new TierNotUnlockedError(session.tier, id);
 
   const holdId = randomId("hold");
   const expiresAt = await withSettings(deps, entry, session, async () =>
@@ -72,10 +75,15 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
  * other requests that arrived meanwhile), ranks it, skips the groups this instance's other
  * requests are trying, and lets the holdBestSeats script take the first group still free.
  */
-export async function holdBestSeats(deps: Deps, session: ActiveSession, eventId: string, choice: SeatChoice) {
+export async function holdBestSeats(deps: Deps, session: ActiveSession, eventId: string, asked: SeatChoice) {
   const entry = await deps.catalog.get(eventId);
   if (entry.event.status !== "on_sale") throw new SaleNotOpenError();
-  if (choice.tier !== undefined && !entry.tiers.some((t) => t.tier === choice.tier)) throw new UnknownTierError(choice.tier);
+  if (asked.tier !== undefined && !entry.tiers.some((t) => t.tier === asked.tier)) throw new UnknownTierError(asked.tier);
+  // a place given by an access code for one tier is offered that tier's seats only
+  if (session.tier !== undefined && asked.tier !== undefined && asked.tier !== session.tier) {
+    throw new TierNotUnlockedError(session.tier, `of tier ${asked.tier}`);
+  }
+  const choice: SeatChoice = session.tier !== undefined ? { ...asked, tier: session.tier } : asked;
   const holdId = randomId("hold");
   for (let attempt = 0; attempt < BEST_ATTEMPTS; attempt++) {
     const askedAt = performance.now();

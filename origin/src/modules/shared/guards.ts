@@ -4,7 +4,7 @@
  * and the error answers every route of the group shares, plus the ones a controller's
  * routes all add. A route adds only its own (`errorResponses(409)` in its `response`).
  */
-import { adminSecurity, fanSecurity } from "../../plugins/openapi.ts";
+import { adminSecurity, edgeSecurity, fanSecurity } from "../../plugins/openapi.ts";
 import { errorResponses } from "./model.ts";
 
 /**
@@ -23,5 +23,12 @@ export const fanRoutes = <const Status extends number = never>(...statuses: Stat
 export const adminRoutes = <const Status extends number = never>(...statuses: Status[]) => ({
   adminKey: true as const,
   detail: { security: adminSecurity },
+  response: errorResponses<400 | 401 | 413 | 500 | 503 | Status>(400, 401, 413, 500, 503, ...statuses),
+});
+
+/** The edge's own calls: X-Origin-Auth alone. Any of them can refuse a bad request (400), a caller that is not the edge (401) or a body over 64 KiB (413), fail on our side (500) and meet a store that is down (503). */
+export const edgeRoutes = <const Status extends number = never>(...statuses: Status[]) => ({
+  fromEdge: true as const,
+  detail: { security: edgeSecurity },
   response: errorResponses<400 | 401 | 413 | 500 | 503 | Status>(400, 401, 413, 500, 503, ...statuses),
 });
