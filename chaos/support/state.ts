@@ -6,15 +6,27 @@ import type Redis from "ioredis";
 import type { Harness } from "../../origin/test/support/harness.ts";
 import { eventRedisKeys } from "../../test/kit/obliterate.ts";
 
+/**
+ * What the scheduling leader writes on its own ticks, whatever requests come: its lease, the
+ * dashboard's samples, and the queue-state fields it publishes (rates, the honest line's
+ * estimate, the run it vouched for). Telemetry, not state a fan could change.
+ */
+const LEADER_KEYS = [":dash", ":sched:lease", ":sched:epoch"];
+const LEADER_FIELDS = ["admitRate", "ceilingRate", "targetRate", "rateSource", "honest", "honestStop", "vouchedRun"];
+
 async function redisDump(redis: Redis, eventId: string): Promise<Record<string, unknown>> {
   const keys = (await eventRedisKeys(redis, eventId)).sort();
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     // request latencies are telemetry, not state a fan could change
-    if (key.endsWith(":lat:purchase")) continue;
+    if (key.endsWith(":lat:purchase") || LEADER_KEYS.some((k) => key.endsWith(k))) continue;
     const type = await redis.type(key);
     if (type === "string") out[key] = await redis.get(key);
-    else if (type === "hash") out[key] = await redis.hgetall(key);
+    else if (type === "hash") {
+      const hash = await redis.hgetall(key);
+      if (key.endsWith(":queue:state")) for (const f of LEADER_FIELDS) delete hash[f];
+      out[key] = hash;
+    }
     else if (type === "set") out[key] = (await redis.smembers(key)).sort();
     else if (type === "zset") out[key] = await redis.zrange(key, 0, -1, "WITHSCORES");
     else if (type === "list") out[key] = await redis.lrange(key, 0, -1);

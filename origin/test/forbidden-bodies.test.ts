@@ -131,6 +131,14 @@ describe("bodies the document forbids", () => {
       { operationId: "postAdminEventsByEventIdQueueClose", method: "POST", path: () => `/admin/events/${e}/queue/close`, valid: () => ({ reason: "closed" }), headers: () => admin },
       { operationId: "patchAdminEventsByEventIdLimits", method: "PATCH", path: () => `/admin/events/${e}/limits`, valid: () => ({ customerLimit: 6 }), headers: () => admin },
       { operationId: "postAdminCapacityMeasure", method: "POST", path: () => "/admin/capacity/measure", valid: () => ({ levelMs: 200 }), headers: () => admin },
+      { operationId: "postAdminEventsByEventIdAccess-codes", method: "POST", path: () => `/admin/events/${e}/access-codes`, valid: () => ({ uses: 2, label: "press" }), headers: () => admin },
+      {
+        operationId: "postEdgeEventsByEventIdAccess-codesRedemptions",
+        method: "POST",
+        path: () => `/edge/events/${e}/access-codes/redemptions`,
+        valid: () => ({ codeHash: "0".repeat(64), ticketId: "forbidden-ticket" }),
+        headers: () => ({}),
+      },
     ];
     // every operation of the document that takes a body is here
     const withBodies = Object.values(contract.document.paths as Record<string, Record<string, any>>).flatMap((item) => Object.values(item).filter((op) => op.requestBody).map((op) => op.operationId));
