@@ -12,7 +12,7 @@
   KEYS[4] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[5] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt
+  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, deviceBinding
 
   ARGV[1] now (ms)
   ARGV[2] presence grace (ms): waiting tickets not seen since now - grace have left
@@ -22,7 +22,7 @@
   ARGV[6 .. 5+n]    ticket ids present now
   ARGV[6+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers} }
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, deviceBinding }
     status "" = the line is being restored (includes/lineRestoring.lua; never read as open):
       nothing else is read or written, presence and departures wait for the restore
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
@@ -30,12 +30,13 @@
     early numbers = numbers at or below the serving pointer that wait again (fans put back
       after a restore who came back once the pointer had passed them; they are served first),
       ascending, at most ARGV[3]
+    deviceBinding = the organiser's device binding (off | optional | required; "" = off)
 ]]
 -- @include lineRestoring
 -- @include earlyNumbers
 local guard = redis.call('HMGET', KEYS[7], 'status', 'vouchedRun', 'ahead')
 if lineRestoring(guard[1], guard[2], guard[3]) then
-  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {} }
+  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, '' }
 end
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[5])
@@ -78,7 +79,7 @@ end
 
 local early = earlyNumbers(KEYS[3], serving, tonumber(ARGV[3]))
 
-local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt')
+local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt', 'deviceBinding')
 return {
   tonumber(redis.call('GET', KEYS[1]) or '0'),
   serving,
@@ -95,4 +96,5 @@ return {
   state[7] or '',
   state[8] or '',
   early,
+  state[9] or '',
 }

@@ -4,7 +4,7 @@
  * strings) or as Upstash REST gives them (JSON numbers and strings), so every value is
  * converted here, once, whatever the client.
  */
-import { parseAnnounced, positiveNumber, type Announced } from "../common/queue-state.ts";
+import { deviceBinding, parseAnnounced, positiveNumber, type Announced, type DeviceBinding } from "../common/queue-state.ts";
 import type { AdmitCode, ApplyRoomCode, ClaimCode, JoinCode, LeaseCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
@@ -74,10 +74,12 @@ export interface LineRead extends Announced {
   restoredAt: number | null;
   /** numbers at or below the serving pointer that wait again, ascending */
   early: number[];
+  /** whether places are bound to the fan's device (the organiser's setting) */
+  deviceBinding: DeviceBinding;
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, binding] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -88,6 +90,7 @@ export function decodeLineRead(raw: Raw): LineRead {
     lookups: list(found).map(text),
     restoredAt: positiveNumber(restoredAt),
     early: numbers(early),
+    deviceBinding: deviceBinding(binding),
   };
 }
 

@@ -3,8 +3,13 @@
  * down to the opening, claims the turn when the fan is admitted and takes them to the sale,
  * and rejoins the line when a ticket expired. The server writes the event id, the first
  * view and the restoring words into the page's data attributes (see edge/src/page.ts).
+ *
+ * Where the organiser binds places to the device, the page joins itself (`data-joining`):
+ * it makes or finds the event's device key (./device-key.ts), and the join and the claim
+ * carry a proof signed with it, and the ticket it was given.
  */
 import type { FanView } from "../src/snapshot.ts";
+import { deviceKey, learnClock, proof, remember, type DeviceKey } from "./device-key.ts";
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
 
 const eventId = pageData("eventId");
@@ -16,6 +21,11 @@ const labels: Record<string, string> = {
   soldout: "Sold out. No more tickets are available.",
   closed: "The sale is closed.",
 };
+const binding = document.body.dataset.deviceBinding || "off";
+const joining = document.body.dataset.joining === "1";
+// codes that end this page's place: it belongs to another device, or the sale needs one
+const REFUSED = ["DPOP_WRONG_KEY", "DPOP_REQUIRED", "DEVICE_BINDING_REQUIRED"];
+let key: DeviceKey | null = null;
 let source: EventSource | undefined;
 let opensAt: number | null = null;
 let clock: ReturnType<typeof setInterval> | undefined;
@@ -70,34 +80,60 @@ function over(body: ApiBody & { status?: string }): void {
   byId("notice").textContent = (body.status && labels[body.status]) || labels.closed!;
 }
 
+/** A POST of this page, with the device key's proof and the ticket bound to it when there is a key; a stale proof is made again once, on the edge's clock. */
+async function post(path: string, retried = false): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (key) {
+    headers.dpop = await proof(key, "POST", path, key.ticket);
+    if (key.ticket) headers["x-queue-ticket"] = key.ticket;
+  }
+  const res = await fetch(path, { method: "POST", credentials: "same-origin", headers });
+  if (!retried && res.status === 401 && key && (await jsonBody(res.clone())).code === "DPOP_STALE" && learnClock(res)) return post(path, true);
+  return res;
+}
+
+function refused(body: ApiBody): boolean {
+  if (!body.code || !REFUSED.includes(body.code)) return false;
+  source?.close();
+  byId("line").hidden = true;
+  byId("state").textContent = body.message || "This place in line cannot be used here.";
+  return true;
+}
+
 async function claim(): Promise<void> {
   byId("state").textContent = "It's your turn! Taking you in...";
-  const res = await fetch("/queue/" + eventId + "/claim", { method: "POST", credentials: "same-origin" });
-  const body = await jsonBody<ApiBody & { redirect?: string }>(res);
+  const res = await post("/queue/" + eventId + "/claim");
+  const body = await jsonBody<ApiBody & { redirect?: string; activeToken?: string }>(res);
   if (res.ok) {
+    if (key && body.activeToken) await remember(key, { activeToken: body.activeToken });
     sessionStorage.removeItem(startKey);
     location.replace(body.redirect || "/events/" + eventId);
     return;
   }
+  if (refused(body)) return;
   byId("state").textContent = body.message || "Your turn could not be claimed.";
   if (body.code === "RESTORING" || res.status === 503) setTimeout(claim, retryAfterMs(res));
-  if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(rejoin, 3000);
+  if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(() => void rejoin(), 3000);
 }
 
-async function rejoin(): Promise<void> {
-  sessionStorage.removeItem(startKey);
-  const res = await fetch("/queue/" + eventId + "/join", { method: "POST", credentials: "same-origin" });
+/** `again`: the old place is gone (expired, not admitted): the progress starts over. */
+async function rejoin(again = true): Promise<void> {
+  if (again) sessionStorage.removeItem(startKey);
+  const res = await post("/queue/" + eventId + "/join");
   if (res.ok) {
-    const v = (await res.json()) as FanView & { admitted?: boolean };
+    const v = (await res.json()) as FanView & { admitted?: boolean; ticket?: string };
+    if (key && v.ticket && v.ticket !== key.ticket) await remember(key, { ticket: v.ticket });
     if (v.admitted) return claim();
+    byId("state").textContent = "You are in line. Keep this page open; it updates by itself.";
     show(v);
     connect();
     return;
   }
   const body = await jsonBody(res);
+  if (refused(body)) return;
   if (body.code === "RESTORING") {
     restoring(body.message);
-    setTimeout(rejoin, retryAfterMs(res));
+    setTimeout(() => void rejoin(again), retryAfterMs(res));
     return;
   }
   byId("state").textContent = body.message || "Could not join the line.";
@@ -129,4 +165,10 @@ function connect(): void {
 for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Date(t.getAttribute("datetime")!).toLocaleString();
 const initial = pageJson<FanView>("initialView");
 if (initial) show(initial);
-connect();
+// a key is made only when this page joins a sale that binds places; one kept from an
+// earlier join of this event is used whatever the setting is now (its place is bound)
+void deviceKey(eventId, joining && binding !== "off").then((found) => {
+  key = found;
+  if (joining) void rejoin(false);
+  else connect();
+});

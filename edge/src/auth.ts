@@ -56,12 +56,14 @@ export async function readTicket(
   return claims ? { token, claims } : null;
 }
 
-export function mintTicket(env: Env, eventId: string, tid: string, num: number): Promise<string> {
-  return signQueueTicket({ evt: eventId, tid, num }, config(env).ticketTtlSeconds, ticketSecrets(env)[0]!);
+/** `jkt`: the thumbprint of the device key the place is bound to (edge/src/dpop.ts), or null. */
+export function mintTicket(env: Env, eventId: string, tid: string, num: number, jkt: string | null = null): Promise<string> {
+  return signQueueTicket({ evt: eventId, tid, num, ...(jkt ? { cnf: { jkt } } : {}) }, config(env).ticketTtlSeconds, ticketSecrets(env)[0]!);
 }
 
+/** The token of `Authorization: Bearer <token>`, or `DPoP <token>` (RFC 9449's scheme for a bound token). */
 export function bearer(request: Request): string | null {
-  const m = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
+  const m = /^(?:Bearer|DPoP)\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
   return m ? m[1]! : null;
 }
 
@@ -84,10 +86,10 @@ export async function readActive(
   return null;
 }
 
-/** Signs the active token of a session that ends at `expiresAt` (ms). */
-export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number): Promise<string> {
+/** Signs the active token of a session that ends at `expiresAt` (ms), bound to the ticket's device key when `jkt` is given. */
+export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number, jkt: string | null = null): Promise<string> {
   const ttlSeconds = Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
-  return signActiveToken({ evt: eventId, sid }, ttlSeconds, activeKeys(env).signing);
+  return signActiveToken({ evt: eventId, sid, ...(jkt ? { cnf: { jkt } } : {}) }, ttlSeconds, activeKeys(env).signing);
 }
 
 export function randomId(bytes = 16): string {

@@ -6,6 +6,7 @@
  */
 import { escapeHtml, renderPage } from "./html.ts";
 import { RESTORING_MESSAGE } from "./restoring.ts";
+import type { DeviceBinding } from "../../common/queue-state.ts";
 import type { FanView, Snapshot } from "./snapshot.ts";
 
 /** A page for states without a place in line (sale ended, queue full, no such event, busy). */
@@ -19,15 +20,26 @@ function aboutEvent(about: Snapshot["about"]): string {
   return `<p class="event"><b id="event-name">${escapeHtml(about.name)}</b><br><span class="muted">${escapeHtml(about.venue)}${when}</span></p>`;
 }
 
-/** `restoring`: the fan keeps a place, but the line is being restored, so no position is shown yet. */
-export function waitingRoomPage(eventId: string, initial: FanView | null, about: Snapshot["about"] = null, restoring = false): string {
+/**
+ * `restoring`: the fan keeps a place, but the line is being restored, so no position is shown yet.
+ * `joining`: the page's script joins (or finds its place again) with the device key it keeps
+ * (edge/src/dpop.ts); `deviceBinding` is the organiser's setting, which tells it whether to make one.
+ */
+export function waitingRoomPage(
+  eventId: string,
+  initial: FanView | null,
+  about: Snapshot["about"] = null,
+  restoring = false,
+  binding: { deviceBinding: DeviceBinding; joining: boolean } = { deviceBinding: "off", joining: false },
+): string {
+  const state = restoring ? "Reconnecting to the line..." : binding.joining ? "Joining the line..." : "You are in line. Keep this page open; it updates by itself.";
   return renderPage({
     title: about ? `Waiting room: ${about.name}` : "Waiting room",
     bodyClass: "fan",
-    data: { "event-id": eventId, "restoring-message": RESTORING_MESSAGE, "initial-view": initial },
+    data: { "event-id": eventId, "restoring-message": RESTORING_MESSAGE, "initial-view": initial, "device-binding": binding.deviceBinding, ...(binding.joining ? { joining: "1" } : {}) },
     scripts: ["waiting-room.js"],
     body: `${aboutEvent(about)}<h1>You are in the waiting room</h1>
-<p id="state" class="muted">${restoring ? "Reconnecting to the line..." : "You are in line. Keep this page open; it updates by itself."}</p>
+<p id="state" class="muted">${state}</p>
 <p id="restoring" class="restoring" role="status" aria-live="polite">${restoring ? RESTORING_MESSAGE : ""}</p>
 <p id="notice" class="notice" role="status" hidden></p>
 <p id="opens" hidden>The sale opens in <b id="opens-in" class="big" aria-live="off"></b></p>

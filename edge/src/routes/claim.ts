@@ -1,5 +1,6 @@
 /** POST /queue/:eventId/claim: an admitted ticket becomes a session and its active token, once. */
 import { activeCookieName, mintActive, readTicket, ticketCookieName } from "../auth.ts";
+import { bindingOf, proofError, proveBound, readProof } from "../dpop.ts";
 import { config, type Env } from "../env.ts";
 import { cookie, error, json } from "../http.ts";
 import { claimTurn } from "../queue.ts";
@@ -12,11 +13,18 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
   if (!held) return noTicket(eventId);
   const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
   if (limited) return limited;
+  const boundTo = held.claims.cnf?.jkt ?? null;
+  if (boundTo) {
+    const refused = await proveBound(env, eventId, await readProof(request, held.token), boundTo, true);
+    if (refused) return refused;
+  } else if ((await bindingOf(env, eventId)).mode === "required") {
+    return proofError.bindingRequired();
+  }
   const { sessionTtlSeconds } = config(env);
   const result = await claimTurn(env, eventId, held.claims.tid, sessionTtlSeconds);
   switch (result.kind) {
     case "claimed": {
-      const activeToken = await mintActive(env, eventId, result.sid, result.expiresAt);
+      const activeToken = await mintActive(env, eventId, result.sid, result.expiresAt, boundTo);
       const headers = new Headers();
       const maxAge = Math.max(1, Math.ceil((result.expiresAt - Date.now()) / 1000));
       headers.append("set-cookie", cookie(request, activeCookieName(eventId), activeToken, maxAge));

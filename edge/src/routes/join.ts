@@ -1,4 +1,6 @@
 /** POST /queue/:eventId/join: JSON join for apps and single-page clients. */
+import { readTicket } from "../auth.ts";
+import { joinBinding } from "../dpop.ts";
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
 import { RESTORING_MESSAGE, RESTORING_NEW_FAN_MESSAGE, restoringError } from "../restoring.ts";
@@ -18,7 +20,10 @@ export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ende
 }
 
 export async function join(request: Request, env: Env, eventId: string): Promise<Response> {
-  const place = await findOrMakePlace(request, env, eventId);
+  const held = await readTicket(request, env, eventId);
+  const binding = await joinBinding(env, eventId, request, held);
+  if (binding instanceof Response) return binding;
+  const place = await findOrMakePlace(request, env, eventId, held, binding.jkt);
   if (place instanceof Response) return place;
   const headers: Record<string, string> = {};
   switch (place.kind) {

@@ -3,7 +3,8 @@
  * the origin through /api/*); everyone else gets the waiting room, joining the line first
  * if they hold no ticket.
  */
-import { readActive } from "../auth.ts";
+import { readActive, readTicket } from "../auth.ts";
+import { bindingOf } from "../dpop.ts";
 import type { Env } from "../env.ts";
 import { htmlResponse as html } from "../html.ts";
 import { messagePage, waitingRoomPage } from "../page.ts";
@@ -17,7 +18,14 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
 
   let place: Awaited<ReturnType<typeof findOrMakePlace>>;
   try {
-    place = await findOrMakePlace(request, env, eventId);
+    // a place bound to the device (or to be bound) is joined by the page's script, which
+    // holds the key and signs the join: the page itself cannot prove anything
+    const held = await readTicket(request, env, eventId);
+    const { mode, snapshot } = await bindingOf(env, eventId);
+    if (held?.claims.cnf || (!held && mode !== "off" && snapshot.status !== "restoring")) {
+      return html(waitingRoomPage(eventId, null, snapshot.about, false, { deviceBinding: mode, joining: true }));
+    }
+    place = await findOrMakePlace(request, env, eventId, held);
   } catch (e) {
     // Redis cannot be reached: a page a person can read, and a browser that retries
     console.error("waiting room page: the line cannot be reached", e);

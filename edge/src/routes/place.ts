@@ -17,7 +17,8 @@ export type Place =
 
 /** The fan's view straight from the state the join answered with: no second read. */
 function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
-  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null };
+  // deviceBinding: not part of a fan's view (the join answer does not carry it)
+  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, deviceBinding: "off" };
   return fanView(snapshot, eventId, num, state.admitRate ?? hubFor(eventId).admitRate(), refreshIntervalSeconds(env), goneAhead);
 }
 
@@ -28,8 +29,14 @@ function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number,
  * against their IP's limit. After Redis lost the line, a valid ticket whose number the
  * restore kept is put back at it; while the line is not restored yet, the fan is told so.
  */
-export async function findOrMakePlace(request: Request, env: Env, eventId: string): Promise<Place | Response> {
-  const held = await readTicket(request, env, eventId);
+export async function findOrMakePlace(
+  request: Request,
+  env: Env,
+  eventId: string,
+  held?: Awaited<ReturnType<typeof readTicket>>,
+  jkt: string | null = null,
+): Promise<Place | Response> {
+  if (held === undefined) held = await readTicket(request, env, eventId);
   const result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip: clientIp(request) ?? "unknown" });
   switch (result.kind) {
     case "joined":
@@ -37,7 +44,8 @@ export async function findOrMakePlace(request: Request, env: Env, eventId: strin
       const view = viewAfterJoin(env, eventId, result.state, result.num, result.goneAhead);
       const base = { kind: result.kind, tid: result.tid, num: result.num, view, about: result.state.about };
       if (held && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
-      const ticket = await mintTicket(env, eventId, result.tid, result.num);
+      // a ticket re-minted for the same place keeps its binding; a new place takes the join's
+      const ticket = await mintTicket(env, eventId, result.tid, result.num, result.tid === held?.claims.tid ? (held.claims.cnf?.jkt ?? null) : jkt);
       return { ...base, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
     case "admitted":

@@ -9,7 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { isDuplicateKey } from "../db/errors.ts";
 import { waitingRooms, type WaitingRoomRow } from "../db/schema/index.ts";
-import { isQueueStatus } from "../../../common/queue-state.ts";
+import { deviceBinding, isQueueStatus, type DeviceBinding } from "../../../common/queue-state.ts";
 
 export type Room = WaitingRoomRow;
 
@@ -21,6 +21,7 @@ export interface RoomSettings {
   claimSeconds?: number;
   adaptive?: boolean;
   maxWaiting?: number;
+  deviceBinding?: DeviceBinding;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -34,6 +35,8 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("claimSeconds", room.claimSeconds);
   put("adaptive", room.adaptive === null ? null : room.adaptive ? 1 : 0);
   put("maxWaiting", room.maxWaiting);
+  if (room.deviceBinding && room.deviceBinding !== "off") set.deviceBinding = room.deviceBinding;
+  else remove.push("deviceBinding");
   return { set, remove };
 }
 
@@ -51,6 +54,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     claimSeconds: n(hash.claimSeconds),
     adaptive: hash.adaptive === undefined || hash.adaptive === "" ? null : hash.adaptive === "1",
     maxWaiting: n(hash.maxWaiting),
+    deviceBinding: hash.deviceBinding ? deviceBinding(hash.deviceBinding) : null,
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

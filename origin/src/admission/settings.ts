@@ -2,7 +2,7 @@
  * An event's admission settings as they live in its queue-state hash, where admins change
  * them and every origin instance (and the edge) reads them.
  */
-import { isQueueStatus, positiveNumber as positive, type QueueStatus } from "../../../common/queue-state.ts";
+import { deviceBinding, isQueueStatus, positiveNumber as positive, type DeviceBinding, type QueueStatus } from "../../../common/queue-state.ts";
 import type { SchedulerConfig } from "./config.ts";
 
 export interface QueueSettings {
@@ -16,6 +16,7 @@ export interface QueueSettings {
   claimSeconds: number;
   adaptive: boolean;
   maxWaiting: number | null;
+  deviceBinding: DeviceBinding;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -31,6 +32,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     claimSeconds: positive(hash.claimSeconds) ?? config.defaultClaimSeconds,
     adaptive: hash.adaptive === undefined || hash.adaptive === "" ? config.adaptive.enabledByDefault : hash.adaptive === "1",
     maxWaiting: positive(hash.maxWaiting),
+    deviceBinding: deviceBinding(hash.deviceBinding),
   };
 }
 

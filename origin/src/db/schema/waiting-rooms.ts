@@ -1,3 +1,4 @@
+import { DEVICE_BINDINGS } from "../../../../common/queue-state.ts";
 import { bigint, boolean, datetime, double, index, int, mysqlTable, primaryKey, varchar } from "drizzle-orm/mysql-core";
 
 /**
@@ -22,6 +23,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   /** null = the origin's default (ADMISSION_ADAPTIVE) */
   adaptive: boolean("adaptive"),
   maxWaiting: int("max_waiting"),
+  /** off | optional | required (common/queue-state.ts DEVICE_BINDINGS); null = off */
+  deviceBinding: varchar("device_binding", { length: 8, enum: DEVICE_BINDINGS }),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

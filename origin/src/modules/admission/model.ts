@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { QUEUE_STATUSES } from "../../../../common/queue-state.ts";
+import { DEVICE_BINDINGS, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
 import { eventIdSchema, integer } from "../shared/model.ts";
 
 /** One literal schema per value, as a tuple, so the route types keep each value. */
@@ -17,6 +17,9 @@ const sessionSeconds = integer({ minimum: 10, maximum: 86_400, description: "how
 const claimSeconds = integer({ minimum: 5, maximum: 3600, description: "how long an admitted fan has to claim their turn before the slot is reclaimed" });
 const adaptive = t.Boolean({ description: "back off when purchase latency rises and creep back when healthy, never above the rate" });
 const maxWaiting = integer({ minimum: 0, maximum: 100_000_000, description: "most fans who may wait (0 = no limit)" });
+const deviceBinding = t.Union(literals(DEVICE_BINDINGS), {
+  description: "off: places and sessions are not bound to the fan's device; optional: a join that sends a DPoP proof gets a place bound to its key (apps without WebCrypto keep working unbound); required: a join or claim without a bound key is refused. A bound place always needs its proof (edge HTTP.md, \"Device binding\")",
+});
 
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
@@ -28,6 +31,7 @@ export const queueOpenBody = t.Optional(t.Object(
     claimSeconds: t.Optional(claimSeconds),
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
+    deviceBinding: t.Optional(deviceBinding),
   },
   { additionalProperties: false },
 ));
@@ -40,6 +44,7 @@ export const queueSettingsBody = t.Object(
     claimSeconds: t.Optional(claimSeconds),
     adaptive: t.Optional(adaptive),
     maxWaiting: t.Optional(maxWaiting),
+    deviceBinding: t.Optional(deviceBinding),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -64,6 +69,7 @@ export const queueView = t.Object(
       claimSeconds: t.Number(),
       adaptive: t.Boolean(),
       maxWaiting: t.Union([integer(), t.Null()]),
+      deviceBinding,
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),

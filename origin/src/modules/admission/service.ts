@@ -60,6 +60,7 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       claimSeconds: settings.claimSeconds,
       adaptive: settings.adaptive,
       maxWaiting: settings.maxWaiting,
+      deviceBinding: settings.deviceBinding,
     },
     rates: {
       ceiling: ceiling.rate,
@@ -120,6 +121,7 @@ export async function openWaitingRoom(
     claimSeconds: settings.claimSeconds ?? null,
     adaptive: settings.adaptive ?? null,
     maxWaiting: settings.maxWaiting ?? null,
+    deviceBinding: settings.deviceBinding ?? null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -166,6 +168,7 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.claimSeconds !== undefined) values.claimSeconds = body.claimSeconds;
     if (body.adaptive !== undefined) values.adaptive = body.adaptive;
     if (body.maxWaiting !== undefined) values.maxWaiting = body.maxWaiting;
+    if (body.deviceBinding !== undefined) values.deviceBinding = body.deviceBinding;
     return values;
   });
   return readQueue(deps, eventId);
