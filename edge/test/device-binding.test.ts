@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 setDefaultTimeout(30_000);
 import { decodeJwt } from "jose";
 import { eventKeys } from "../../common/keys.ts";
+import { checked, Contract } from "../../test/helpers/contract.ts";
+import { spectralProblems } from "../../test/helpers/spectral.ts";
 import { startBridge } from "../../test/kit/bridge.ts";
 import { makeDeviceKey, type DeviceKeyClient } from "../../test/kit/dpop.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
@@ -19,6 +21,9 @@ let bridge: Awaited<ReturnType<typeof startBridge>>;
 let edge: WorkerdEdge;
 let upstream: ReturnType<typeof Bun.serve>;
 const forwarded: Array<{ method: string; path: string; dpop: string | null }> = [];
+let contract: Contract;
+/** what the edge's OpenAPI document says against every answer the tests got */
+const problems: string[] = [];
 const events: string[] = [];
 
 beforeAll(async () => {
@@ -37,6 +42,7 @@ beforeAll(async () => {
     originUrl: `http://127.0.0.1:${upstream.port}`,
     vars: { TICK_MS: "100", JOIN_LIMIT_PER_MINUTE: "100000", TICKET_LIMIT_PER_MINUTE: "100000" },
   });
+  contract = await Contract.load((await (await fetch(`${edge.url}/openapi.json`)).json()) as Record<string, unknown>);
 }, 120_000);
 
 afterAll(async () => {
@@ -68,7 +74,9 @@ class App {
     const proof = opts.proof !== undefined ? opts.proof : this.key ? await this.key.proof(method, edge.url + path, { token: sent ?? undefined }) : null;
     if (proof) headers.set("dpop", proof);
     if (opts.body !== undefined) headers.set("content-type", "application/json");
-    return fetch(edge.url + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    const res = await fetch(edge.url + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    problems.push(...contract.problems(method, path, await checked(res.clone())));
+    return res;
   }
 
   async join(eventId: string): Promise<Response> {
@@ -275,5 +283,16 @@ describe("a proof is good for one request, once, for a minute", () => {
     expect(Math.abs(Date.parse(stale.headers.get("date")!) - Date.now())).toBeLessThan(5_000);
     // a proof 50 s old is still within the window
     expect((await app.send("GET", path, { proof: await app.key!.proof("GET", url, { token, iat: now - 50 }) })).status).toBe(200);
+  });
+});
+
+describe("the edge's OpenAPI document", () => {
+  test("describes the DPoP header and every refusal above as it was answered, and still passes Spectral", async () => {
+    const document = (await (await fetch(`${edge.url}/openapi.json`)).json()) as any;
+    for (const [path, method] of [["/queue/{eventId}/join", "post"], ["/queue/{eventId}/claim", "post"], ["/api/events/{eventId}/holds", "post"], ["/api/events/{eventId}/seats", "get"]] as const) {
+      expect(document.paths[path][method].parameters.map((p: { name?: string }) => p.name)).toContain("DPoP");
+    }
+    expect(problems).toEqual([]);
+    expect(await spectralProblems(document)).toEqual([]);
   });
 });
