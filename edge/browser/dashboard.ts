@@ -34,7 +34,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number };
+  settings: { maxActive: number; rate: number; deviceBinding?: string };
   restoredAt?: number | null;
   restoreKind?: string | null;
   replacedTotal?: number | null;
@@ -175,6 +175,9 @@ function showQueue(q: QueueView): void {
   byId<HTMLButtonElement>("close").disabled = q.status === "soldout";
   if (document.activeElement !== byId("rate")) byId<HTMLInputElement>("rate").placeholder = fmt(q.rates.ceiling, 3);
   if (document.activeElement !== byId("max-active")) byId<HTMLInputElement>("max-active").placeholder = String(q.settings.maxActive);
+  // the organiser's choice is shown until they pick another one (and until it is set)
+  const binding = byId<HTMLSelectElement>("device-binding");
+  if (document.activeElement !== binding && !binding.dataset.picked) binding.value = q.settings.deviceBinding ?? "off";
 }
 
 // the origin restored the line after Redis lost it: when, how much was lost, fans put back
@@ -303,6 +306,12 @@ byId("max-active-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const maxActive = Number(byId<HTMLInputElement>("max-active").value);
   if (await act(byId("max-active-submit"), "PATCH", "/queue", { maxActive }, (q) => "maxActive set to " + fmt(q.settings.maxActive, 0) + ".")) byId<HTMLInputElement>("max-active").value = "";
+});
+byId("device-binding").addEventListener("change", () => (byId("device-binding").dataset.picked = "1"));
+byId("binding-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const deviceBinding = byId<HTMLSelectElement>("device-binding").value;
+  if (await act(byId("binding-submit"), "PATCH", "/queue", { deviceBinding }, (q) => "Device binding set to " + (q.settings.deviceBinding ?? "off") + ".")) delete byId("device-binding").dataset.picked;
 });
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener("resize", () => {

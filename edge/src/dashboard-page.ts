@@ -75,6 +75,13 @@ export function dashboardPage(eventId: string): string {
 <form id="max-active-form"><div><label for="max-active">maxActive (fans in the purchase area at once)</label>
 <input id="max-active" name="max-active" type="number" min="1" max="10000000" step="1" inputmode="numeric" required></div>
 <button type="submit" id="max-active-submit">Set maxActive</button></form>
+<form id="binding-form"><div><label for="device-binding">Bind places to the fan's device</label>
+<select id="device-binding" name="device-binding">
+<option value="off">Off: places can be used anywhere</option>
+<option value="optional">Optional: bound where the browser or app can (WebCrypto)</option>
+<option value="required">Required: only bound places, copies refused</option>
+</select></div>
+<button type="submit" id="binding-submit">Set device binding</button></form>
 <p id="notice" role="status"></p>
 </section>
 <section aria-labelledby="charts-heading">

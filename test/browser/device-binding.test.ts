@@ -6,6 +6,8 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, BrowserContext } from "playwright-core";
+import { eventKeys } from "../../common/keys.ts";
+import { redis } from "../../edge/test/helpers/redis.ts";
 import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
 import { reservationsOf, useBrowserStack, type Stack } from "./helpers/stack.ts";
 
@@ -94,5 +96,32 @@ describe("a place bound to the browser", () => {
     ]);
     expect(await policyViolations(page)).toEqual([]);
     await page.context().close();
+  });
+
+  test("the organiser sets device binding on the dashboard: MySQL and the queue state hold it, and the next fan's place is bound", async () => {
+    const eventId = await stack.createEvent({ label: "bind-dash" });
+    const dash = await fanPage(browser);
+    await dash.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await dash.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await dash.getByRole("button", { name: "Open dashboard" }).click();
+    await dash.locator("#dashboard").waitFor();
+    const select = dash.getByLabel("Bind places to the fan's device");
+    await dash.waitForFunction(() => (document.getElementById("device-binding") as HTMLSelectElement | null)?.value === "off");
+    await select.selectOption("optional");
+    await dash.getByRole("button", { name: "Set device binding" }).click();
+    await dash.locator("#notice").filter({ hasText: "Device binding set to optional." }).waitFor();
+    expect(await redis.hget(eventKeys(eventId).queueState, "deviceBinding")).toBe("optional");
+    const [rows] = await stack.db.query("SELECT device_binding AS deviceBinding FROM waiting_rooms WHERE event_id = ?", [eventId]);
+    expect(rows as unknown[]).toEqual([{ deviceBinding: "optional" }]);
+    expect(await accessibilityProblems(dash)).toEqual([]);
+    expect(await policyViolations(dash)).toEqual([]);
+    await dash.context().close();
+
+    const fan = await fanPage(browser);
+    await fan.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await fan.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    const token = (await fan.context().cookies()).find((c) => c.name === `cu_act_${eventId}`)!;
+    expect(JSON.parse(Buffer.from(token.value.split(".")[1]!, "base64url").toString()).cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await fan.context().close();
   });
 });
