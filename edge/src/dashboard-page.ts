@@ -77,9 +77,9 @@ export function dashboardPage(eventId: string): string {
 <button type="submit" id="max-active-submit">Set maxActive</button></form>
 <form id="binding-form"><div><label for="device-binding">Bind places to the fan's device</label>
 <select id="device-binding" name="device-binding">
-<option value="off">Off: places can be used anywhere</option>
-<option value="optional">Optional: bound where the browser or app can (WebCrypto)</option>
-<option value="required">Required: only bound places, copies refused</option>
+<option value="off">Off</option>
+<option value="optional">Optional: where it can</option>
+<option value="required">Required: copies refused</option>
 </select></div>
 <button type="submit" id="binding-submit">Set device binding</button></form>
 <p id="notice" role="status"></p>
