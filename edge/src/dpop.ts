@@ -15,13 +15,12 @@
  */
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from "jose";
 import { eventKeys } from "../../common/keys.ts";
-import type { DeviceBinding } from "../../common/queue-state.ts";
+import { deviceBinding, type DeviceBinding } from "../../common/queue-state.ts";
 import { CLOCK_LEEWAY_SECONDS } from "../../common/tokens.ts";
-import type { Env } from "./env.ts";
+import { config, type Env } from "./env.ts";
 import { error } from "./http.ts";
 import { hubFor } from "./hub.ts";
 import { client } from "./redis.ts";
-import type { Snapshot } from "./snapshot.ts";
 
 export const DPOP_HEADER = "dpop";
 export const DPOP_TYP = "dpop+jwt";
@@ -165,10 +164,25 @@ export async function proveBound(env: Env, eventId: string, check: ProofCheck, j
   return (await spend(env, eventId, check.proof, shared)) ? null : proofError.replayed();
 }
 
-/** The event's device binding as the isolate's shared read last saw it (at most a tick old; no extra read when fresh). */
-export async function bindingOf(env: Env, eventId: string): Promise<{ mode: DeviceBinding; snapshot: Snapshot }> {
-  const snapshot = await hubFor(eventId).ensureFresh(env);
-  return { mode: snapshot.deviceBinding, snapshot };
+/** The device binding of each event as this isolate last read it on its own (when its shared read was stale). */
+const modes = new Map<string, { at: number; mode: DeviceBinding }>();
+
+/**
+ * The event's device binding, at most a tick old: from the isolate's shared read when it is
+ * fresh, else one HGET, kept for a tick. It never makes the shared read itself: a snapshot
+ * read just before a fan's join would show them a line without themselves.
+ */
+export async function bindingOf(env: Env, eventId: string): Promise<DeviceBinding> {
+  const now = Date.now();
+  const { tickMs } = config(env);
+  const hub = hubFor(eventId);
+  if (hub.isFresh(tickMs, now)) return hub.snapshot!.deviceBinding;
+  const kept = modes.get(eventId);
+  if (kept && now - kept.at < tickMs) return kept.mode;
+  const mode = deviceBinding(await client(env).redis.hget(eventKeys(eventId).queueState, "deviceBinding"));
+  if (modes.size >= 10_000) modes.clear();
+  modes.set(eventId, { at: now, mode });
+  return mode;
 }
 
 /**
@@ -184,7 +198,7 @@ export async function joinBinding(env: Env, eventId: string, request: Request, h
     return refused ?? { jkt: boundTo };
   }
   if (check.kind === "invalid") return check.response;
-  const { mode } = await bindingOf(env, eventId);
+  const mode = await bindingOf(env, eventId);
   if (mode === "off") return { jkt: null };
   if (check.kind === "none") return mode === "required" ? proofError.bindingRequired() : { jkt: null };
   return (await spend(env, eventId, check.proof, false)) ? { jkt: check.proof.jkt } : proofError.replayed();

@@ -17,7 +17,7 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
   if (boundTo) {
     const refused = await proveBound(env, eventId, await readProof(request, held.token), boundTo, true);
     if (refused) return refused;
-  } else if ((await bindingOf(env, eventId)).mode === "required") {
+  } else if ((await bindingOf(env, eventId)) === "required") {
     return proofError.bindingRequired();
   }
   const { sessionTtlSeconds } = config(env);

@@ -5,6 +5,7 @@
  */
 import { readActive, readTicket } from "../auth.ts";
 import { bindingOf } from "../dpop.ts";
+import { hubFor } from "../hub.ts";
 import type { Env } from "../env.ts";
 import { htmlResponse as html } from "../html.ts";
 import { messagePage, waitingRoomPage } from "../page.ts";
@@ -21,9 +22,13 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
     // a place bound to the device (or to be bound) is joined by the page's script, which
     // holds the key and signs the join: the page itself cannot prove anything
     const held = await readTicket(request, env, eventId);
-    const { mode, snapshot } = await bindingOf(env, eventId);
-    if (held?.claims.cnf || (!held && mode !== "off" && snapshot.status !== "restoring")) {
-      return html(waitingRoomPage(eventId, null, snapshot.about, false, { deviceBinding: mode, joining: true }));
+    const mode = held?.claims.cnf ? "bound" : await bindingOf(env, eventId);
+    if (mode !== "off" && !(held && !held.claims.cnf)) {
+      // the event's name and venue for the page; the join comes after, from the script
+      const snapshot = await hubFor(eventId).ensureFresh(env);
+      if (snapshot.status !== "restoring" || held) {
+        return html(waitingRoomPage(eventId, null, snapshot.about, false, { deviceBinding: mode === "bound" ? snapshot.deviceBinding : mode, joining: true }));
+      }
     }
     place = await findOrMakePlace(request, env, eventId, held);
   } catch (e) {
