@@ -179,11 +179,30 @@ export async function bindingOf(env: Env, eventId: string): Promise<DeviceBindin
   if (hub.isFresh(tickMs, now)) return hub.snapshot!.deviceBinding;
   const kept = modes.get(eventId);
   if (kept && now - kept.at < tickMs) return kept.mode;
-  const mode = deviceBinding(await client(env).redis.hget(eventKeys(eventId).queueState, "deviceBinding"));
-  if (modes.size >= 10_000) modes.clear();
-  modes.set(eventId, { at: now, mode });
-  return mode;
+  // one read at a time per event: while one is out, a kept value (at most a read's time
+  // older) answers, and a first burst waits for the first answer as plain data (a request
+  // may not await another request's I/O) rather than sending a read each
+  const since = reading.get(eventId);
+  if (since !== undefined && now - since < READ_STUCK_MS) {
+    if (kept) return kept.mode;
+    for (let waited = 0; waited < READ_STUCK_MS && !modes.has(eventId); waited += 5) await new Promise((r) => setTimeout(r, 5));
+    const first = modes.get(eventId);
+    if (first) return first.mode;
+  }
+  reading.set(eventId, now);
+  try {
+    const mode = deviceBinding(await client(env).redis.hget(eventKeys(eventId).queueState, "deviceBinding"));
+    if (modes.size >= 10_000) modes.clear();
+    modes.set(eventId, { at: Date.now(), mode });
+    return mode;
+  } finally {
+    reading.delete(eventId);
+  }
 }
+
+/** Reads of a device binding in flight, by event: when each started (ms). */
+const reading = new Map<string, number>();
+const READ_STUCK_MS = 1000;
 
 /**
  * For a join: the device key a new place is bound to (null: unbound), or the refusal. A
