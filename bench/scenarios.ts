@@ -37,6 +37,10 @@ export const scenarios: Record<string, Scenario> = {
     summary: "edge Worker in workerd (wrangler dev and Miniflare): bare route vs joins/s; SSE streams 100..10,000 with Redis cmds/s and memory per stream",
     load: () => import("./edge.ts"),
   },
+  proofs: {
+    summary: "device binding's cost on /api calls through the Worker in workerd: unbound vs bound (a DPoP proof each) reads and changes, latency and workerd CPU per call",
+    load: () => import("./proofs.ts"),
+  },
   crowd: {
     summary: "a crowd (10x capacity, at least 20,000 fans in 10 s) through the Worker in workerd: join, SSE or polling, claim, hold, buy; joins vs the bare route, Redis and Upstash cost per join, memory per stream, invariants",
     load: () => import("./crowd.ts"),

@@ -58,6 +58,8 @@ export function eventKeys(eventId: string) {
     claimLog: `${p}claims`,
     /** (ratelimit): prefix of the @upstash/ratelimit keys of one of the edge's limiters: `join` (per IP), `ticket`, `admin` (per IP) */
     rateLimit: (kind: string) => `${p}rl:${kind}`,
+    /** string: a device-bound proof (DPoP) already used on a claim or a changing /api call, by key thumbprint and `jti`; `SET NX PX` = the proof window, so a replay within it is refused (edge/src/dpop.ts) */
+    proof: (jkt: string, jti: string) => `${p}proof:${jkt}:${jti}`,
     /** string: idempotency record of a purchase, per session and `Idempotency-Key`: `{state: pending}` while it runs, then the first outcome (status + body); 24 h */
     idempotency: (sessionId: string, key: string) => `${p}idem:${sessionId}:${key}`,
     /** string: fencing token `<instance>:<epoch>` of the origin instance scheduling this event; `PX` = `ADMISSION_LEASE_MS` */

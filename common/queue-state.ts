@@ -72,6 +72,7 @@ export const QUEUE_STATE_FIELDS = {
   challengeFailure: "setting: what a join without a good solution gets (CHALLENGE_FAILURES; absent = refuse); joinQueue reads it",
   presenceGraceSeconds: "setting: a waiting fan not seen this long has left the line (absent = PRESENCE_GRACE_SECONDS); readQueueState and the scheduler read it",
   inviteOnly: "setting: 1 = only fans who bring an access code get a new place (joinQueue); absent = anyone",
+  deviceBinding: "setting: off | optional | required: whether places and sessions are bound to a key the fan's device keeps (absent = off)",
   eventName: "what the waiting room page shows: the event's name",
   venue: "what the waiting room page shows: the venue",
   startsAt: "what the waiting room page shows: when the event starts (ms)",
@@ -92,6 +93,21 @@ export const QUEUE_STATE_FIELDS = {
   honest: "the leader's estimate of what the sale has left (common/honest-line.ts), from which each waiting fan's chance is told",
 } as const;
 export type QueueStateField = keyof typeof QUEUE_STATE_FIELDS;
+
+/**
+ * Whether an event's places and sessions are bound to a key pair the fan's device keeps
+ * (a DPoP-style proof on every claim and /api call, edge/src/dpop.ts). `off`: nothing is
+ * bound; `optional`: a join with a proof is bound, one without stays unbound; `required`:
+ * a join or claim without a bound key is refused. A bound ticket or token always needs its
+ * proof, whatever the setting says now.
+ */
+export const DEVICE_BINDINGS = ["off", "optional", "required"] as const;
+export type DeviceBinding = (typeof DEVICE_BINDINGS)[number];
+
+/** The hash's deviceBinding field; absent or unknown reads as off. */
+export function deviceBinding(raw: unknown): DeviceBinding {
+  return raw === "optional" || raw === "required" ? raw : "off";
+}
 
 /** A field's number when it is a positive one; absent, empty, zero or not a number: null. */
 export function positiveNumber(raw: unknown): number | null {

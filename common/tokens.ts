@@ -4,6 +4,10 @@
  * - Queue ticket: HS256, signed and verified by the edge only (`typ: "queue"`).
  * - Active token: ES256 with a `kid`, signed by the edge's private key; the origin
  *   holds only public keys, so it can verify but never mint one.
+ *
+ * Either may be bound to a key pair the fan's device keeps (`cnf.jkt`, the key's RFC 7638
+ * thumbprint, as RFC 9449 binds DPoP tokens): then every claim and /api call with it must
+ * carry a proof signed by that key (edge/src/dpop.ts).
  */
 import { SignJWT, jwtVerify, importJWK, type JWK, type JWTVerifyGetKey, type CryptoKey } from "jose";
 
@@ -30,6 +34,8 @@ export interface QueueTicketClaims {
   num: number;
   /** the seat tier the access code that gave this place unlocks, when it was for one */
   tier?: string;
+  /** the device key the place is bound to, if any */
+  cnf?: Confirmation;
   iat: number;
   exp: number;
 }
@@ -47,12 +53,27 @@ export interface ActiveTokenClaims {
   cus?: string;
   /** the seat tier the fan's access code unlocks: the session may hold only that tier's seats */
   tier?: string;
+  /** the device key the session is bound to (the ticket's), if any */
+  cnf?: Confirmation;
   iat: number;
   exp: number;
 }
 
 /** A customer id as tokens carry it and Redis keys name it: base64url, as the identity hashes are. */
 export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** RFC 9449 confirmation claim: the SHA-256 JWK thumbprint (RFC 7638) of the key a token is bound to. */
+export interface Confirmation {
+  jkt: string;
+}
+
+/** A thumbprint as RFC 7638 gives it for SHA-256: 43 base64url characters. */
+const JKT_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** An absent cnf is fine (an unbound token); one that is there must be well formed. */
+function validCnf(cnf: unknown): boolean {
+  if (cnf === undefined) return true;
+  return typeof cnf === "object" && cnf !== null && typeof (cnf as Confirmation).jkt === "string" && JKT_PATTERN.test((cnf as Confirmation).jkt);
+}
 
 /** A signing key: a private EC P-256 JWK with its kid. */
 export type SigningJwk = JWK & { kid: string };
@@ -69,7 +90,7 @@ export async function signActiveToken(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<string> {
   const privateKey = await importJWK(key, ACTIVE_ALG);
-  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid, ...(claims.cus ? { cus: claims.cus } : {}), ...(claims.tier ? { tier: claims.tier } : {}) })
+  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid, ...(claims.cus ? { cus: claims.cus } : {}), ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}) })
     .setProtectedHeader({ alg: ACTIVE_ALG, kid: key.kid, typ: "JWT" })
     .setIssuer(TOKEN_ISSUER)
     .setIssuedAt(nowSeconds)
@@ -97,7 +118,7 @@ export async function verifyActiveToken(
       requiredClaims: ["exp", "iat", "evt", "sid", "typ"],
       currentDate,
     });
-    if (payload.typ !== "active" || payload.evt !== eventId || typeof payload.sid !== "string") return null;
+    if (payload.typ !== "active" || payload.evt !== eventId || typeof payload.sid !== "string" || !validCnf(payload.cnf)) return null;
     if (payload.cus !== undefined && (typeof payload.cus !== "string" || !CUSTOMER_ID_PATTERN.test(payload.cus))) return null;
     return payload as unknown as ActiveTokenClaims;
   } catch {
@@ -131,7 +152,7 @@ export async function signQueueTicket(
   // form is written here (fixed header, claims, Web Crypto's HMAC) at about half the CPU
   // of jose's SignJWT; jose still verifies every ticket (verifyQueueTicket, and a test
   // that checks the two agree).
-  const payload = { typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num, ...(claims.tier ? { tier: claims.tier } : {}), iss: TOKEN_ISSUER, iat: nowSeconds, exp: nowSeconds + ttlSeconds };
+  const payload = { typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num, ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}), iss: TOKEN_ISSUER, iat: nowSeconds, exp: nowSeconds + ttlSeconds };
   const input = `${TICKET_HEADER}.${base64url(JSON.stringify(payload))}`;
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(input));
   return `${input}.${base64urlBytes(new Uint8Array(signature))}`;
@@ -172,8 +193,8 @@ export async function verifyQueueTicket(
         requiredClaims: ["exp", "iat", "evt", "tid", "num", "typ"],
         currentDate,
       });
-      const { typ, evt, tid, num } = payload;
-      if (typ !== "queue" || evt !== eventId || typeof tid !== "string" || !Number.isSafeInteger(num) || (num as number) < 0) return null;
+      const { typ, evt, tid, num, cnf } = payload;
+      if (typ !== "queue" || evt !== eventId || typeof tid !== "string" || !Number.isSafeInteger(num) || (num as number) < 0 || !validCnf(cnf)) return null;
       return payload as unknown as QueueTicketClaims;
     } catch {
       // try the next (older) secret

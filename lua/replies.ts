@@ -5,7 +5,7 @@
  * converted here, once, whatever the client.
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
-import { challengeFailure, challengeMode, parseAnnounced, positiveNumber, type Announced, type ChallengeFailure, type ChallengeMode } from "../common/queue-state.ts";
+import { challengeFailure, challengeMode, deviceBinding, parseAnnounced, positiveNumber, type Announced, type ChallengeFailure, type ChallengeMode, type DeviceBinding } from "../common/queue-state.ts";
 import type { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
@@ -97,10 +97,12 @@ export interface LineRead extends Announced {
   honest: HonestEstimate | null;
   /** the first position where the line takes no new place (the organiser's minChance); null when it takes every place */
   honestStop: number | null;
+  /** whether places are bound to the fan's device (the organiser's setting) */
+  deviceBinding: DeviceBinding;
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -115,6 +117,7 @@ export function decodeLineRead(raw: Raw): LineRead {
     moved: list(moved).map(text),
     honest: decodeEstimate(text(honest)),
     honestStop: positiveNumber(honestStop),
+    deviceBinding: deviceBinding(binding),
   };
 }
 

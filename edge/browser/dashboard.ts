@@ -35,7 +35,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; deviceBinding?: string };
   restoredAt?: number | null;
   restoreKind?: string | null;
   replacedTotal?: number | null;
@@ -185,6 +185,9 @@ function showQueue(q: QueueView): void {
   }
   if (document.activeElement !== byId("grace") && q.settings.presenceGraceSeconds) byId<HTMLInputElement>("grace").placeholder = fmt(q.settings.presenceGraceSeconds / 60, 1);
   access.showInviteOnly(q.settings.inviteOnly);
+  // the organiser's choice is shown until they pick another one (and until it is set)
+  const binding = byId<HTMLSelectElement>("device-binding");
+  if (document.activeElement !== binding && !binding.dataset.picked) binding.value = q.settings.deviceBinding ?? "off";
 }
 
 // the origin restored the line after Redis lost it: when, how much was lost, fans put back
@@ -358,6 +361,12 @@ byId("customer-limit-form").addEventListener("submit", async (ev) => {
   } finally {
     button.disabled = false;
   }
+});
+byId("device-binding").addEventListener("change", () => (byId("device-binding").dataset.picked = "1"));
+byId("binding-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const deviceBinding = byId<HTMLSelectElement>("device-binding").value;
+  if (await act(byId("binding-submit"), "PATCH", "/queue", { deviceBinding }, (q) => "Device binding set to " + (q.settings.deviceBinding ?? "off") + ".")) delete byId("device-binding").dataset.picked;
 });
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener("resize", () => {

@@ -5,6 +5,7 @@
  * shows the order again (?order= in the URL); an order bought in another tab of the same
  * sale (told through localStorage) is shown instead of a hold that is gone.
  */
+import { deviceKey, learnClock, proof, type DeviceKey } from "./device-key.ts";
 import { byId, jsonBody, pageData, type ApiBody } from "./dom.ts";
 
 type SeatStatus = "available" | "held" | "sold";
@@ -52,6 +53,10 @@ const payKey = "cu-pay-" + eventId;
 const boughtKey = "cu-bought-" + eventId;
 const openedAt = Date.now();
 const ENDED_CODES = ["SESSION_INACTIVE", "TOKEN_INVALID", "TOKEN_MISSING", "NOT_ADMITTED"];
+// the session is bound to another device (a copied token): this page cannot use it
+const NOT_HERE_CODES = ["DPOP_REQUIRED", "DPOP_WRONG_KEY"];
+// the device key the waiting page kept for this event, with the active token bound to it
+const bound: Promise<DeviceKey | null> = deviceKey(eventId, false);
 const STATUS: Record<string, SeatStatus> = { a: "available", h: "held", s: "sold" };
 
 let event: SaleEvent | undefined;
@@ -70,9 +75,27 @@ const say = (text: string, isError = false) => {
 };
 const seatElement = (id: string) => document.getElementById("seat-" + id) as HTMLButtonElement | null;
 
-async function call<T = ApiBody>(path: string, init: RequestInit = {}): Promise<{ res: Response; body: T & ApiBody }> {
-  const res = await fetch(path, { credentials: "same-origin", ...init });
-  return { res, body: await jsonBody<T & ApiBody>(res) };
+/** One /api call; with a device key it names its token and carries a fresh proof (a stale one is made again once, on the edge's clock). */
+async function call<T = ApiBody>(path: string, init: RequestInit = {}, retried = false): Promise<{ res: Response; body: T & ApiBody }> {
+  const key = await bound;
+  const headers = new Headers(init.headers);
+  if (key?.activeToken) {
+    headers.set("authorization", "DPoP " + key.activeToken);
+    headers.set("dpop", await proof(key, init.method ?? "GET", path, key.activeToken));
+  }
+  const res = await fetch(path, { credentials: "same-origin", ...init, headers });
+  const body = await jsonBody<T & ApiBody>(res);
+  if (!retried && key && body.code === "DPOP_STALE" && learnClock(res)) return call(path, init, true);
+  if (body.code && NOT_HERE_CODES.includes(body.code)) notHere(body);
+  return { res, body };
+}
+
+function notHere(body: ApiBody): void {
+  clearInterval(timer);
+  clearInterval(poll);
+  byId("sale").hidden = true;
+  byId("elsewhere").hidden = false;
+  byId("elsewhere-why").textContent = body.message ?? "";
 }
 
 function seatButton(s: Seat): HTMLButtonElement {

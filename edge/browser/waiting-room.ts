@@ -12,9 +12,14 @@
  * polite live region #announce) when it first shows, then only when it changed and at
  * least ANNOUNCE_EVERY_MS passed since the last announcement; status changes (paused, your
  * turn, moved) are announced at once.
+ *
+ * Where the organiser binds places to the device, the page joins itself (`data-joining`):
+ * it makes or finds the event's device key (./device-key.ts), and the join and the claim
+ * carry a proof signed with it, and the ticket it was given.
  */
 import { chanceWords } from "../../common/honest-line.ts";
 import type { FanView } from "../src/snapshot.ts";
+import { deviceKey, learnClock, proof, remember, type DeviceKey } from "./device-key.ts";
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
 import { drawQr } from "./qr.ts";
 import { askToBeTold, chime, notify } from "./turn-alert.ts";
@@ -37,6 +42,11 @@ const labels: Record<string, string> = {
   soldout: "Sold out. No more tickets are available.",
   closed: "The sale is closed.",
 };
+const binding = document.body.dataset.deviceBinding || "off";
+const joining = document.body.dataset.joining === "1";
+// codes that end this page's place: it belongs to another device, or the sale needs one
+const REFUSED = ["DPOP_WRONG_KEY", "DPOP_REQUIRED", "DEVICE_BINDING_REQUIRED"];
+let key: DeviceKey | null = null;
 let source: EventSource | undefined;
 let opensAt: number | null = null;
 let clock: ReturnType<typeof setInterval> | undefined;
@@ -139,6 +149,26 @@ function turn(claimDeadline: string | undefined): void {
   });
 }
 
+/** A POST of this page, with the device key's proof and the ticket bound to it when there is a key; a stale proof is made again once, on the edge's clock. */
+async function post(path: string, extra: Record<string, string> = {}, retried = false): Promise<Response> {
+  const headers: Record<string, string> = { ...extra };
+  if (key) {
+    headers.dpop = await proof(key, "POST", path, key.ticket);
+    if (key.ticket) headers["x-queue-ticket"] = key.ticket;
+  }
+  const res = await fetch(path, { method: "POST", credentials: "same-origin", headers });
+  if (!retried && res.status === 401 && key && (await jsonBody(res.clone())).code === "DPOP_STALE" && learnClock(res)) return post(path, extra, true);
+  return res;
+}
+
+function refused(body: ApiBody): boolean {
+  if (!body.code || !REFUSED.includes(body.code)) return false;
+  source?.close();
+  byId("line").hidden = true;
+  byId("state").textContent = body.message || "This place in line cannot be used here.";
+  return true;
+}
+
 async function claim(): Promise<void> {
   if (claiming) return;
   claiming = true;
@@ -146,17 +176,19 @@ async function claim(): Promise<void> {
   document.title = pageTitle;
   byId("turn").hidden = true;
   byId("state").textContent = "It's your turn! Taking you in...";
-  const res = await fetch("/queue/" + eventId + "/claim", { method: "POST", credentials: "same-origin" });
-  const body = await jsonBody<ApiBody & { redirect?: string }>(res);
+  const res = await post("/queue/" + eventId + "/claim");
+  const body = await jsonBody<ApiBody & { redirect?: string; activeToken?: string }>(res);
   if (res.ok) {
+    if (key && body.activeToken) await remember(key, { activeToken: body.activeToken });
     sessionStorage.removeItem(startKey);
     location.replace(body.redirect || "/events/" + eventId);
     return;
   }
   claiming = false;
+  if (refused(body)) return;
   byId("state").textContent = body.message || "Your turn could not be claimed.";
   if (body.code === "RESTORING" || res.status === 503) setTimeout(claim, retryAfterMs(res));
-  if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(rejoin, 3000);
+  if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(() => void rejoin(), 3000);
 }
 
 /** Solves the event's proof-of-work in a Web Worker (pow-worker.ts); the payload a join carries, or null. */
@@ -211,19 +243,19 @@ async function postJoin(): Promise<Response> {
     byId("state").textContent = "A quick check that you are a person, then you get your place.";
     for (let attempt = 0; ; attempt++) {
       const token = await turnstileToken();
-      const res = await fetch(url, { method: "POST", credentials: "same-origin", headers: token ? { "x-turnstile-token": token } : {} });
+      const res = await post(url, token ? { "x-turnstile-token": token } : {});
       // passed: the widget has done its part
       if (res.ok) byId("turnstile").hidden = true;
       if (attempt >= 3 || (res.status !== 403 && res.status !== 503)) return res;
       if (res.status === 503) await new Promise((r) => setTimeout(r, retryAfterMs(res)));
     }
   }
-  if (challenge !== "pow") return fetch(url, { method: "POST", credentials: "same-origin" });
+  if (challenge !== "pow") return post(url);
   byId("state").textContent = checkingWords;
   let min = 0;
   for (let attempt = 0; ; attempt++) {
     const payload = await solve(min);
-    const res = await fetch(url, { method: "POST", credentials: "same-origin", headers: payload ? { "x-challenge-solution": payload } : {} });
+    const res = await post(url, payload ? { "x-challenge-solution": payload } : {});
     if (res.status !== 403 || attempt >= 3) return res;
     const code = (await jsonBody(res.clone())).code;
     if (code !== "CHALLENGE_HARDER" && code !== "CHALLENGE_FAILED") return res;
@@ -231,21 +263,24 @@ async function postJoin(): Promise<Response> {
   }
 }
 
-async function rejoin(): Promise<void> {
-  sessionStorage.removeItem(startKey);
+/** `again`: the old place is gone (expired, not admitted): the progress starts over. */
+async function rejoin(again = true): Promise<void> {
+  if (again) sessionStorage.removeItem(startKey);
   const res = await postJoin();
   if (res.ok) {
-    const v = (await res.json()) as FanView & { admitted?: boolean };
+    const v = (await res.json()) as FanView & { admitted?: boolean; ticket?: string };
+    if (key && v.ticket && v.ticket !== key.ticket) await remember(key, { ticket: v.ticket });
     if (v.admitted) return claim();
-    byId("state").textContent = "You are in line.";
+    byId("state").textContent = "You are in line. Keep this page open; it updates by itself.";
     show(v);
     connect();
     return;
   }
   const body = await jsonBody(res);
+  if (refused(body)) return;
   if (body.code === "RESTORING") {
     restoring(body.message);
-    setTimeout(rejoin, retryAfterMs(res));
+    setTimeout(() => void rejoin(again), retryAfterMs(res));
     return;
   }
   byId("state").textContent = body.message || "Could not join the line.";
@@ -305,12 +340,18 @@ byId("claim").addEventListener("click", () => void claim());
 byId("notify").addEventListener("click", async () => {
   byId("notify-state").textContent = await askToBeTold();
 });
-if (document.body.dataset.solveFirst === "1") {
-  // no place yet, and the event asks a proof-of-work first: solve it, then join
-  void rejoin();
-} else {
-  if (initial) show(initial);
-  const resumeAt = document.body.dataset.resumePath;
-  if (resumeAt) showResume(resumeAt);
-  connect();
-}
+// a key is made only when this page joins a sale that binds places; one kept from an
+// earlier join of this event is used whatever the setting is now (its place is bound)
+void deviceKey(eventId, joining && binding !== "off").then((found) => {
+  key = found;
+  if (document.body.dataset.solveFirst === "1") {
+    // no place yet, and the event asks a proof-of-work first: solve it, then join
+    void rejoin();
+  } else if (joining) void rejoin(false);
+  else {
+    if (initial) show(initial);
+    const resumeAt = document.body.dataset.resumePath;
+    if (resumeAt) showResume(resumeAt);
+    connect();
+  }
+});

@@ -56,13 +56,18 @@ export async function readTicket(
   return claims ? { token, claims } : null;
 }
 
-/** `tier`: the seat tier the access code that gave the place unlocks (carried on to the active token). */
-export function mintTicket(env: Env, eventId: string, tid: string, num: number, tier?: string | null): Promise<string> {
-  return signQueueTicket({ evt: eventId, tid, num, ...(tier ? { tier } : {}) }, config(env).ticketTtlSeconds, ticketSecrets(env)[0]!);
+/**
+ * `tier`: the seat tier the access code that gave the place unlocks (carried on to the active
+ * token); `jkt`: the thumbprint of the device key the place is bound to (edge/src/dpop.ts).
+ */
+export function mintTicket(env: Env, eventId: string, tid: string, num: number, bound: { tier?: string | null; jkt?: string | null } = {}): Promise<string> {
+  const { tier, jkt } = bound;
+  return signQueueTicket({ evt: eventId, tid, num, ...(tier ? { tier } : {}), ...(jkt ? { cnf: { jkt } } : {}) }, config(env).ticketTtlSeconds, ticketSecrets(env)[0]!);
 }
 
+/** The token of `Authorization: Bearer <token>`, or `DPoP <token>` (RFC 9449's scheme for a bound token). */
 export function bearer(request: Request): string | null {
-  const m = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
+  const m = /^(?:Bearer|DPoP)\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
   return m ? m[1]! : null;
 }
 
@@ -85,10 +90,11 @@ export async function readActive(
   return null;
 }
 
-/** Signs the active token of a session that ends at `expiresAt` (ms). */
-export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number, tier?: string): Promise<string> {
+/** Signs the active token of a session that ends at `expiresAt` (ms), with the ticket's tier and bound to its device key when given. */
+export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number, bound: { tier?: string; jkt?: string | null } = {}): Promise<string> {
+  const { tier, jkt } = bound;
   const ttlSeconds = Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
-  return signActiveToken({ evt: eventId, sid, ...(tier ? { tier } : {}) }, ttlSeconds, activeKeys(env).signing);
+  return signActiveToken({ evt: eventId, sid, ...(tier ? { tier } : {}), ...(jkt ? { cnf: { jkt } } : {}) }, ttlSeconds, activeKeys(env).signing);
 }
 
 export function randomId(bytes = 16): string {

@@ -89,6 +89,13 @@ export function dashboardPage(eventId: string): string {
 <form id="customer-limit-form"><div><label for="customer-limit">Tickets per customer, over all their orders (empty: no limit)</label>
 <input id="customer-limit" name="customer-limit" type="number" min="1" max="1000" step="1" inputmode="numeric"></div>
 <button type="submit" id="customer-limit-submit">Set ticket limit</button></form>
+<form id="binding-form"><div><label for="device-binding">Bind places to the fan's device</label>
+<select id="device-binding" name="device-binding">
+<option value="off">Off</option>
+<option value="optional">Optional: where it can</option>
+<option value="required">Required: copies refused</option>
+</select></div>
+<button type="submit" id="binding-submit">Set device binding</button></form>
 <p id="notice" role="status"></p>
 </section>
 <section class="controls" aria-labelledby="access-heading">

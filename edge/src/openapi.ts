@@ -31,6 +31,35 @@ const noTicket = failure("No valid queue ticket for this event (none, forged, ex
 const badPath = failure("The path is not canonical (dot segments, encoded slashes or NUL, doubled slashes) or the event id is malformed", ["BAD_PATH", "BAD_EVENT_ID"]);
 const noEvent = failure("No waiting room for this event (or the event id is not 1-64 letters, digits, '-' or '_')", ["NO_SUCH_EVENT"]);
 
+const PROOF_CODES = ["DPOP_REQUIRED", "DPOP_INVALID", "DPOP_WRONG_REQUEST", "DPOP_STALE", "DPOP_WRONG_TOKEN", "DPOP_REPLAYED"];
+const proofNote =
+  "A place or session bound to a device key (the ticket's or token's `cnf.jkt`) needs a `DPoP` proof by that key on every join, claim and /api call; " +
+  "see the DPoP header and docs/HTTP.md, \"Device binding\".";
+const proofRefused = (others: string[] = []) =>
+  failure(
+    `${others.length ? "No valid ticket or token, or the" : "The"} DPoP proof is missing for a bound ticket or token, or is not valid for this request (another method or URL, iat more than 60 s old or in the future, ath not the hash of the token sent, used before)` +
+      (others.length ? "; the DPOP_* answers carry a WWW-Authenticate DPoP challenge" : ""),
+    [...others, ...PROOF_CODES],
+    // NO_TICKET comes without a challenge: there is no token to prove
+    others.length ? {} : { "WWW-Authenticate": header("DPoPChallenge") },
+  );
+const deviceRefused = (others: string[] = []) =>
+  failure(
+    `${others.length ? "Refused: " + others.join(", ") + " as described, or" : "Refused:"} the place or session is bound to another device's key (DPOP_WRONG_KEY), or the sale requires a place bound to the device and this one is not (DEVICE_BINDING_REQUIRED)`,
+    [...others, "DPOP_WRONG_KEY", "DEVICE_BINDING_REQUIRED"],
+  );
+const dpopParameter: Json = {
+  name: "DPoP",
+  in: "header",
+  required: false,
+  description:
+    "A proof of possession of the fan's device key (RFC 9449): a compact JWS with header `typ: dpop+jwt`, `alg: ES256`, `jwk` (the public P-256 key) and claims " +
+    "`htm` (this method), `htu` (this URL without query), `iat` (seconds; accepted for 60 s, and 5 s ahead), `jti` (16-64 base64url characters, never reused) and, " +
+    "when a ticket or token is sent, `ath` (base64url SHA-256 of it). On a join it binds the new place to the key when the sale's deviceBinding is optional or required; " +
+    "a bound ticket or token needs it on every join, claim and /api call.",
+  schema: { type: "string", pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$" },
+};
+
 const eventIdParameter: Json = {
   name: "eventId",
   in: "path",
@@ -174,7 +203,7 @@ const sseEvents = {
 const proxyNote =
   "Forwarded to the origin (its document, /swagger/json, describes the body and the answers) with the fan's verified active token as `Authorization: Bearer`, " +
   "`X-Client-IP` (from CF-Connecting-IP), a fresh `X-Request-Id` and `X-Origin-Auth`. Stripped before forwarding: Cookie, the fan's own Authorization, Host, Forwarded, " +
-  "X-Forwarded-*, X-Real-IP, True-Client-IP, X-Client-IP, X-Request-Id, X-Origin-Auth, X-Queue-Ticket, X-Event-Id, CF-*, Content-Length and hop-by-hop headers. " +
+  "X-Forwarded-*, X-Real-IP, True-Client-IP, X-Client-IP, X-Request-Id, X-Origin-Auth, X-Queue-Ticket, X-Event-Id, DPoP, CF-*, Content-Length and hop-by-hop headers. " +
   "The origin's answer comes back unchanged except for Set-Cookie and hop-by-hop headers (removed) and X-Request-Id (the id sent upstream).";
 
 const forwardedAnswer = (what: string): Json => ({
@@ -196,9 +225,10 @@ function eitherFailure(description: string, headers: Record<string, unknown> = {
 
 const proxyErrors: Responses = {
   "400": eitherFailure("The edge's EVENT_REQUIRED (several active-token cookies, no event named) or BAD_EVENT_ID, or the origin's refusal of the request (INVALID_REQUEST, INVALID_BODY, UNKNOWN_SEAT, ...)"),
-  "401": failure("No valid active token for this event: the fan has not been admitted (or the token expired); nothing is forwarded", ["NOT_ADMITTED"], {
+  "401": failure("No valid active token for this event (the fan has not been admitted, or the token expired), or the token is bound to a device key and its DPoP proof is missing or not valid for this request; nothing is forwarded", ["NOT_ADMITTED", ...PROOF_CODES], {
     "WWW-Authenticate": header("WwwAuthenticate"),
   }),
+  "403": eitherFailure("The edge's DPOP_WRONG_KEY (the token is bound to another device's key; nothing is forwarded), or the origin's refusal (SESSION_INACTIVE, ...)"),
   "404": eitherFailure("The edge's NOT_FOUND (not one of the origin's fan routes; nothing is forwarded) or the origin's (EVENT_NOT_FOUND, ORDER_NOT_FOUND)"),
   "405": failure("Method not allowed on this route; nothing is forwarded", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
   "413": eitherFailure("The body is over MAX_BODY_BYTES (64 KiB): BODY_TOO_LARGE"),
@@ -211,10 +241,11 @@ function fanProxy(summary: string, success: string, extra: Json = {}): Json {
   return {
     tags: ["proxy"],
     summary,
-    description: proxyNote,
+    description: `${proxyNote} ${proofNote}`,
     security: [{ activeTokenCookie: [] }, { activeToken: [] }],
     responses: { [success]: forwardedAnswer(summary), ...proxyErrors },
     ...extra,
+    parameters: [dpopParameter, ...((extra.parameters as Json[] | undefined) ?? [])],
   };
 }
 
@@ -280,9 +311,12 @@ export const edgeOpenApi: Json = {
           "like a new place that never moves and can never be claimed. Apps that may meet such an event solve first; a fan who holds a place needs no solution to keep it. " +
           "An access code (the organiser's, POST /admin/events/{eventId}/access-codes) is redeemed only for a new place: one use per place, atomically (of many fans racing with " +
           "one code, exactly as many as it has uses get one), recorded in the origin's MySQL before the place is given; a fan who keeps a place spends none. Attempts are limited " +
-          "per client IP (CODE_ATTEMPTS_PER_MINUTE, fail closed). In an invite-only room a new place needs a code: without one, 403 INVITE_ONLY.",
+          "per client IP (CODE_ATTEMPTS_PER_MINUTE, fail closed). In an invite-only room a new place needs a code: without one, 403 INVITE_ONLY. " +
+          "With a DPoP proof, in a sale whose deviceBinding is optional or required, the new place is bound to the proof's key; with required, a join without one is refused. " +
+          proofNote,
         parameters: [
           eventIdParameter,
+          dpopParameter,
           {
             name: "X-Challenge-Solution",
             in: "header",
@@ -311,15 +345,16 @@ export const edgeOpenApi: Json = {
           "201": { description: "A new place in line", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("FanView")) },
           "200": { description: "The place this ticket already has, or the news that its turn has come", content: json({ oneOf: [ref("FanView"), ref("AdmittedView")] }) },
           "400": badPath,
+          "401": proofRefused(),
           "404": noEvent,
           "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
           "403": failure(
-            "The room is invite-only and no access code came (INVITE_ONLY), or the code gives no place: unknown or revoked, used up, outside its window (ACCESS_CODE_*); or " +
+            "The place is bound to another device's key (DPOP_WRONG_KEY) or the sale requires a bound place (DEVICE_BINDING_REQUIRED); the room is invite-only and no access code came (INVITE_ONLY), or the code gives no place: unknown or revoked, used up, outside its window (ACCESS_CODE_*); or " +
               "the event asks a proof-of-work before a new place: none was sent (CHALLENGE_REQUIRED); it is not readable, not this edge's, not solved, expired, another " +
               "event's or spent (CHALLENGE_FAILED); or it is easier than this client IP needs now, having joined fast (CHALLENGE_HARDER: solve one of at least " +
-              "X-Challenge-Difficulty, GET /queue/{eventId}/challenge?min=<it>)",
-            ["CHALLENGE_REQUIRED", "CHALLENGE_FAILED", "CHALLENGE_HARDER", "INVITE_ONLY", "ACCESS_CODE_INVALID", "ACCESS_CODE_USED_UP", "ACCESS_CODE_NOT_VALID_NOW"],
-            { "X-Challenge-Difficulty": { description: "with CHALLENGE_HARDER: the difficulty (maxnumber) this client IP needs now; otherwise 0", schema: { type: "string", pattern: "^[0-9]+$" }, required: true } },
+              "X-Challenge-Difficulty, GET /queue/{eventId}/challenge?min=<it>). Challenge refusals carry the X-Challenge-Difficulty header: with CHALLENGE_HARDER the " +
+              "difficulty this client IP needs now, otherwise 0",
+            ["CHALLENGE_REQUIRED", "CHALLENGE_FAILED", "CHALLENGE_HARDER", "INVITE_ONLY", "ACCESS_CODE_INVALID", "ACCESS_CODE_USED_UP", "ACCESS_CODE_NOT_VALID_NOW", "DPOP_WRONG_KEY", "DEVICE_BINDING_REQUIRED"]
           ),
           "409": failure("No new place: the seats left are expected to go to fans already in line (the organiser's minChance; a caller with a valid ticket keeps its place)", ["LINE_STOPPED"]),
           "410": failure("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
@@ -453,14 +488,17 @@ export const edgeOpenApi: Json = {
         tags: ["queue"],
         operationId: "claim",
         summary: "Claim your turn: an admitted ticket becomes a session and its active token, once",
-        description: "Takes no body. Sets the active-token cookie and clears the ticket cookie; apps use `activeToken` as `Authorization: Bearer` on /api/*.",
-        parameters: [eventIdParameter],
+        description:
+          "Takes no body. Sets the active-token cookie and clears the ticket cookie; apps use `activeToken` as `Authorization: Bearer` on /api/*. " +
+          "A bound ticket's session is bound to the same key (`cnf.jkt`). " +
+          proofNote,
+        parameters: [eventIdParameter, dpopParameter],
         security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
         responses: {
           "200": { description: "Your session", headers: { "Set-Cookie": header("ActiveCookie") }, content: json(ref("Claimed")) },
           "400": badPath,
-          "401": noTicket,
-          "403": failure("This ticket was never admitted, or was already claimed", ["NOT_ADMITTED"]),
+          "401": proofRefused(["NO_TICKET"]),
+          "403": deviceRefused(["NOT_ADMITTED"]),
           "404": noEvent,
           "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
           "409": failure("The turn has not come yet; keep waiting", ["NOT_YOUR_TURN"]),
@@ -593,13 +631,19 @@ export const edgeOpenApi: Json = {
       queueTicketCookie: { type: "apiKey", in: "cookie", name: "cu_q_<eventId>", description: "the queue ticket join sets (HttpOnly); one cookie per event" },
       queueTicket: { type: "apiKey", in: "header", name: "X-Queue-Ticket", description: "the queue ticket from join's body, for apps that keep it themselves" },
       activeTokenCookie: { type: "apiKey", in: "cookie", name: "cu_act_<eventId>", description: "the active token claim sets (HttpOnly); one cookie per event" },
-      activeToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "the active token from claim's body (ES256, verifiable with /.well-known/jwks.json)" },
+      activeToken: {
+        type: "http",
+        scheme: "bearer",
+        bearerFormat: "JWT",
+        description: "the active token from claim's body (ES256, verifiable with /.well-known/jwks.json); a token bound to a device key may be sent as `Authorization: DPoP <token>` too, with its DPoP proof",
+      },
       adminKey: { type: "http", scheme: "bearer", description: "ADMIN_KEY, passed to the origin as it is" },
     },
     headers: {
       RetryAfter: { description: "seconds to wait before trying again", schema: { type: "string", pattern: "^[0-9]+$" }, required: true },
       RequestId: { description: "the request id the edge sent the origin (in its access log)", schema: { type: "string" }, required: true },
-      WwwAuthenticate: { description: "the Bearer challenge", schema: { type: "string" }, required: true },
+      WwwAuthenticate: { description: "the Bearer challenge, or the DPoP one when a proof was missing or not valid", schema: { type: "string" }, required: true },
+      DPoPChallenge: { description: 'DPoP algs="ES256", error="invalid_token" (no proof) or "invalid_dpop_proof"', schema: { type: "string" }, required: true },
       Allow: { description: "the methods this route takes", schema: { type: "string" }, required: true },
       NoStore: { description: "no-store", schema: { type: "string", const: "no-store" }, required: true },
       PublicCache: { description: "public, max-age=300", schema: { type: "string" }, required: true },

@@ -9,6 +9,7 @@ import { assetUrl } from "./assets.ts";
 import { escapeHtml, renderPage } from "./html.ts";
 import { RESTORING_MESSAGE } from "./restoring.ts";
 import { chanceWords } from "../../common/honest-line.ts";
+import type { DeviceBinding } from "../../common/queue-state.ts";
 import type { FanView, Snapshot } from "./snapshot.ts";
 
 /** A page for states without a place in line (sale ended, queue full, no such event, busy). */
@@ -24,23 +25,33 @@ function aboutEvent(about: Snapshot["about"]): string {
 
 export const CHECKING_WORDS = "Checking your browser before giving you a place. This takes a few seconds; there is nothing to do.";
 
+/** What the waiting page's script is told beyond the fan's view. */
+export interface WaitingPageOptions {
+  /** what the event asks before a new place, so the script solves it before any join it makes */
+  challenge?: ChallengeMode;
+  /** the fan has no place yet, and the script solves and joins at once */
+  solveFirst?: boolean;
+  turnstileSiteKey?: string | null;
+  /** the place's resume link (edge/src/resume.ts), shown as text and drawn as a QR code by the script; absent while the fan holds no waiting place */
+  resumePath?: string | null;
+  /** the organiser's device binding, which tells the script whether to make a key */
+  deviceBinding?: DeviceBinding;
+  /** the page's script joins (or finds its place again) with the device key it keeps (edge/src/dpop.ts) */
+  joining?: boolean;
+}
+
 /**
  * `restoring`: the fan keeps a place, but the line is being restored, so no position is shown yet.
- * `challenge`: what the event asks before a new place, so the script solves it before any
- * join it makes; `solveFirst`: the fan has no place yet, and the script solves and joins at once.
- * `resumePath`: the place's resume link (edge/src/resume.ts), shown as text and drawn as a QR
- * code by the page's script; absent while the fan holds no waiting place.
  */
 export function waitingRoomPage(
   eventId: string,
   initial: FanView | null,
   about: Snapshot["about"] = null,
   restoring = false,
-  challenge: ChallengeMode = "off",
-  solveFirst = false,
-  turnstileSiteKey: string | null = null,
-  resumePath: string | null = null,
+  o: WaitingPageOptions = {},
 ): string {
+  const { challenge = "off", solveFirst = false, turnstileSiteKey = null, resumePath = null, deviceBinding = "off", joining = false } = o;
+  const state = solveFirst ? CHECKING_WORDS : restoring ? "Reconnecting to the line..." : joining ? "Joining the line..." : "You are in line. Keep this page open; it updates by itself.";
   return renderPage({
     title: about ? `Waiting room: ${about.name}` : "Waiting room",
     bodyClass: "fan",
@@ -53,10 +64,12 @@ export function waitingRoomPage(
       "pow-worker": assetUrl("pow-worker.js"),
       "turnstile-site-key": turnstileSiteKey,
       "resume-path": resumePath,
+      "device-binding": deviceBinding,
+      ...(joining ? { joining: "1" } : {}),
     },
     scripts: ["waiting-room.js"],
     body: `${aboutEvent(about)}<h1>You are in the waiting room</h1>
-<p id="state" class="muted">${solveFirst ? CHECKING_WORDS : restoring ? "Reconnecting to the line..." : "You are in line. Keep this page open; it updates by itself."}</p>
+<p id="state" class="muted">${state}</p>
 ${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
 <p id="restoring" class="restoring" role="status" aria-live="polite">${restoring ? RESTORING_MESSAGE : ""}</p>
 <p id="notice" class="notice" role="status" hidden></p>

@@ -25,6 +25,8 @@ const SPOOFABLE = [
   "x-queue-ticket",
   "x-event-id",
   "content-length",
+  // the fan's device-key proof: checked here, of no use upstream
+  "dpop",
 ];
 
 export const REQUEST_ID_HEADER = "x-request-id";

@@ -38,6 +38,7 @@ export function salePage(eventId: string): string {
 </div>
 </div>
 <div id="done" hidden><h2>You're going!</h2><p>Order <b id="order-id"></b>: seats <b id="order-seats"></b>, total <b id="order-total"></b>.</p><p id="order-note"></p><p class="muted">Keep this page; refreshing it shows your order again.</p></div>
+<div id="elsewhere" hidden><h2>This session belongs to another browser</h2><p id="elsewhere-why"></p><p>A turn in the sale can only be used in the browser or app that joined the line; continue there.</p></div>
 <div id="expired" hidden><h2>Your turn has ended</h2><p>Your time in the sale is over. <a href="/events/${escapeHtml(eventId)}">Join the line again</a>.</p></div>`,
   });
 }

@@ -5,6 +5,7 @@
  */
 import { EVENT_ID_PATTERN } from "../../../common/keys.ts";
 import { ACTIVE_COOKIE_PREFIX, readActive } from "../auth.ts";
+import { proveBound, readProof } from "../dpop.ts";
 import type { Env } from "../env.ts";
 import { cookiesWithPrefix, error } from "../http.ts";
 import { forward } from "../proxy.ts";
@@ -49,6 +50,13 @@ export async function api(request: Request, env: Env, url: URL): Promise<Respons
     return error(401, "NOT_ADMITTED", `Join the waiting room at ${where}; the sale opens for you when it is your turn.`, {
       "www-authenticate": 'Bearer realm="concert-u"',
     });
+  }
+  const boundTo = active.claims.cnf?.jkt;
+  if (boundTo) {
+    // a replayed read is caught by this isolate; a replayed change by every isolate (Redis)
+    const changes = request.method !== "GET" && request.method !== "HEAD";
+    const refused = await proveBound(env, eventId, await readProof(request, active.token), boundTo, changes);
+    if (refused) return refused;
   }
   return forward(request, env, active.token, url.pathname + url.search);
 }

@@ -1,5 +1,6 @@
 /** POST /queue/:eventId/claim: an admitted ticket becomes a session and its active token, once. */
 import { activeCookieName, mintActive, readTicket, ticketCookieName } from "../auth.ts";
+import { bindingOf, proofError, proveBound, readProof } from "../dpop.ts";
 import { config, type Env } from "../env.ts";
 import { infinitePlace } from "../infinite.ts";
 import { cookie, error, json } from "../http.ts";
@@ -15,12 +16,19 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
   if (await infinitePlace(env, held.claims.tid)) return notYourTurn();
   const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
   if (limited) return limited;
+  const boundTo = held.claims.cnf?.jkt ?? null;
+  if (boundTo) {
+    const refused = await proveBound(env, eventId, await readProof(request, held.token), boundTo, true);
+    if (refused) return refused;
+  } else if ((await bindingOf(env, eventId)) === "required") {
+    return proofError.bindingRequired();
+  }
   const { sessionTtlSeconds } = config(env);
   const result = await claimTurn(env, eventId, held.claims.tid, sessionTtlSeconds);
   switch (result.kind) {
     case "claimed": {
-      // a place an access code for one tier gave: the session holds only that tier's seats
-      const activeToken = await mintActive(env, eventId, result.sid, result.expiresAt, typeof held.claims.tier === "string" ? held.claims.tier : undefined);
+      // a place an access code for one tier gave: the session holds only that tier's seats; bound to the ticket's device key
+      const activeToken = await mintActive(env, eventId, result.sid, result.expiresAt, { tier: typeof held.claims.tier === "string" ? held.claims.tier : undefined, jkt: boundTo });
       const headers = new Headers();
       const maxAge = Math.max(1, Math.ceil((result.expiresAt - Date.now()) / 1000));
       headers.append("set-cookie", cookie(request, activeCookieName(eventId), activeToken, maxAge));

@@ -1,4 +1,6 @@
 /** POST /queue/:eventId/join: JSON join for apps and single-page clients. */
+import { readTicket } from "../auth.ts";
+import { joinBinding } from "../dpop.ts";
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
 import { RESTORING_MESSAGE, RESTORING_NEW_FAN_MESSAGE, restoringError } from "../restoring.ts";
@@ -68,7 +70,11 @@ async function joinBody(request: Request): Promise<{ accessCode?: unknown } | Re
 export async function join(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const body = await joinBody(request);
   if (body instanceof Response) return body;
-  const place = await findOrMakePlace(request, env, eventId, body.accessCode === undefined ? {} : { access: { ctx, code: body.accessCode } });
+  const held = await readTicket(request, env, eventId);
+  const binding = await joinBinding(env, eventId, request, held);
+  if (binding instanceof Response) return binding;
+  const access = body.accessCode === undefined ? undefined : { ctx, code: body.accessCode };
+  const place = await findOrMakePlace(request, env, eventId, { access, held, jkt: binding.jkt });
   if (place instanceof Response) return place;
   const headers: Record<string, string> = {};
   switch (place.kind) {

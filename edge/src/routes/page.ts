@@ -4,6 +4,8 @@
  * if they hold no ticket.
  */
 import { readActive, readTicket } from "../auth.ts";
+import { bindingOf } from "../dpop.ts";
+import { hubFor } from "../hub.ts";
 import type { Env } from "../env.ts";
 import { htmlResponse as html } from "../html.ts";
 import { accessCodePage, messagePage, waitingRoomPage } from "../page.ts";
@@ -46,7 +48,18 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
   if (await placeMoved(request, env, eventId)) return html(messagePage("Your place moved to another device", PLACE_MOVED_MESSAGE), 409);
   let place: Awaited<ReturnType<typeof findOrMakePlace>>;
   try {
-    place = await findOrMakePlace(request, env, eventId, { page: true });
+    // a place bound to the device (or to be bound) is joined by the page's script, which
+    // holds the key and signs the join: the page itself cannot prove anything
+    const held = await readTicket(request, env, eventId);
+    const mode = held?.claims.cnf ? "bound" : await bindingOf(env, eventId);
+    if (mode !== "off" && !(held && !held.claims.cnf)) {
+      // the event's name and venue for the page; the join comes after, from the script
+      const snapshot = await hubFor(eventId).ensureFresh(env);
+      if (snapshot.status !== "restoring" || held) {
+        return html(waitingRoomPage(eventId, null, snapshot.about, false, { deviceBinding: mode === "bound" ? snapshot.deviceBinding : mode, joining: true }));
+      }
+    }
+    place = await findOrMakePlace(request, env, eventId, { page: true, held });
   } catch (e) {
     // Redis cannot be reached: a page a person can read, and a browser that retries
     console.error("waiting room page: the line cannot be reached", e);
@@ -61,7 +74,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
       const resume = resumePath(eventId, await resumeCode(env, eventId, place.tid));
-      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, place.challenge, false, turnstileKey(env, place.challenge), resume), place.challenge, 200, headers);
+      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, { challenge: place.challenge, turnstileSiteKey: turnstileKey(env, place.challenge), resumePath: resume }), place.challenge, 200, headers);
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null));
@@ -72,7 +85,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
       return html(messagePage("Please wait a moment", "We are restoring the waiting room. This page will let you in shortly; refresh in a few seconds."), 503, { "retry-after": String(RESTORING_RETRY_SECONDS) });
     case "challenge":
       // the event asks a challenge before a new place: the page solves it (or shows the Turnstile widget), then joins
-      return waitingRoom(env, waitingRoomPage(eventId, null, null, false, place.mode, true, turnstileKey(env, place.mode)), place.mode);
+      return waitingRoom(env, waitingRoomPage(eventId, null, null, false, { challenge: place.mode, solveFirst: true, turnstileSiteKey: turnstileKey(env, place.mode) }), place.mode);
     case "no-queue":
       return html(messagePage("Event not found", "There is no sale for this event."), 404);
     case "sale-ended":

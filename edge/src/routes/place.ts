@@ -30,7 +30,7 @@ export type ChallengeReason = Extract<SolutionCheck, { ok: false }>["reason"] | 
 function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
   // the join's own read does not carry the leader's estimate: the isolate's last read does
   const last = hubFor(eventId).snapshot;
-  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, presenceGraceMs: null, moved: [], honest: last?.honest ?? null, honestStop: last?.honestStop ?? null };
+  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, presenceGraceMs: null, moved: [], honest: last?.honest ?? null, honestStop: last?.honestStop ?? null, deviceBinding: "off" };
   return fanView(snapshot, eventId, num, state.admitRate ?? hubFor(eventId).admitRate(), refreshIntervalSeconds(env), goneAhead);
 }
 
@@ -48,15 +48,17 @@ function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number,
 /**
  * `page`: the waiting room page asks (a GET, which carries no solution). When the event asks a
  * proof-of-work it is told `challenge` rather than an infinite place, and the page solves it
- * and joins; nothing was written for it.
+ * and joins; nothing was written for it. `held`: the ticket, when the caller read it already;
+ * `jkt`: the device key a new place is bound to (the join's proof, edge/src/dpop.ts).
  */
 export async function findOrMakePlace(
   request: Request,
   env: Env,
   eventId: string,
-  { page = false, access }: { page?: boolean; access?: { ctx: ExecutionContext; code: unknown } } = {},
+  opts: { page?: boolean; access?: { ctx: ExecutionContext; code: unknown }; held?: Awaited<ReturnType<typeof readTicket>>; jkt?: string | null } = {},
 ): Promise<Place | Response> {
-  const held = await readTicket(request, env, eventId);
+  const { page = false, access, jkt = null } = opts;
+  const held = opts.held === undefined ? await readTicket(request, env, eventId) : opts.held;
   // an infinite place is answered here: its ticket never reaches Redis
   const endless = held ? await infinitePlace(env, held.claims.tid) : null;
   if (held && endless) return infiniteAgain(env, eventId, held.token, held.claims.tid, held.claims.num, endless.position);
@@ -102,8 +104,9 @@ export async function findOrMakePlace(
       const view = viewAfterJoin(env, eventId, result.state, result.num, result.goneAhead);
       const base = { kind: result.kind, tid: result.tid, num: result.num, view, about: result.state.about, challenge: result.state.challenge };
       if (held && held.claims.tid === result.tid && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
-      // a fan put back at their number keeps the tier their ticket carried
-      const ticket = await mintTicket(env, eventId, result.tid, result.num, tier ?? (held?.claims.tid === result.tid ? held.claims.tier : null));
+      // a ticket re-minted for the same place keeps its tier and binding; a new place takes the code's tier and the join's key
+      const same = held?.claims.tid === result.tid;
+      const ticket = await mintTicket(env, eventId, result.tid, result.num, { tier: tier ?? (same ? held!.claims.tier : null), jkt: same ? (held!.claims.cnf?.jkt ?? null) : jkt });
       return { ...base, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
     case "infinite": {

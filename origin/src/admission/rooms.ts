@@ -9,7 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { isDuplicateKey } from "../db/errors.ts";
 import { waitingRooms, type WaitingRoomRow } from "../db/schema/index.ts";
-import { isQueueStatus, type ChallengeFailure, type ChallengeMode } from "../../../common/queue-state.ts";
+import { deviceBinding, isQueueStatus, type ChallengeFailure, type ChallengeMode, type DeviceBinding } from "../../../common/queue-state.ts";
 
 export type Room = WaitingRoomRow;
 
@@ -27,6 +27,7 @@ export interface RoomSettings {
   challengeFailure?: ChallengeFailure;
   presenceGraceSeconds?: number;
   inviteOnly?: boolean;
+  deviceBinding?: DeviceBinding;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -45,6 +46,8 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("challengeFailure", room.challengeFailure);
   put("presenceGraceSeconds", room.presenceGraceSeconds);
   put("inviteOnly", room.inviteOnly ? 1 : null);
+  if (room.deviceBinding && room.deviceBinding !== "off") set.deviceBinding = room.deviceBinding;
+  else remove.push("deviceBinding");
   return { set, remove };
 }
 
@@ -67,6 +70,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     challengeFailure: hash.challengeFailure || null,
     presenceGraceSeconds: n(hash.presenceGraceSeconds),
     inviteOnly: hash.inviteOnly === "1",
+    deviceBinding: hash.deviceBinding ? deviceBinding(hash.deviceBinding) : null,
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

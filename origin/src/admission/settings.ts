@@ -2,7 +2,7 @@
  * An event's admission settings as they live in its queue-state hash, where admins change
  * them and every origin instance (and the edge) reads them.
  */
-import { challengeFailure, challengeMode, isQueueStatus, positiveNumber as positive, type ChallengeFailure, type ChallengeMode, type QueueStatus } from "../../../common/queue-state.ts";
+import { challengeFailure, challengeMode, deviceBinding, isQueueStatus, positiveNumber as positive, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueStatus } from "../../../common/queue-state.ts";
 import type { SchedulerConfig } from "./config.ts";
 
 export interface QueueSettings {
@@ -24,6 +24,7 @@ export interface QueueSettings {
   presenceGraceSeconds: number;
   /** only fans with an access code get a new place */
   inviteOnly: boolean;
+  deviceBinding: DeviceBinding;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -44,6 +45,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     challengeFailure: challengeFailure(hash.challengeFailure),
     presenceGraceSeconds: positive(hash.presenceGraceSeconds) ?? config.presenceGraceMs / 1000,
     inviteOnly: hash.inviteOnly === "1",
+    deviceBinding: deviceBinding(hash.deviceBinding),
   };
 }
 

@@ -1,3 +1,4 @@
+import { DEVICE_BINDINGS } from "../../../../common/queue-state.ts";
 import { bigint, boolean, datetime, double, index, int, mysqlTable, primaryKey, varchar } from "drizzle-orm/mysql-core";
 
 /**
@@ -32,6 +33,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   presenceGraceSeconds: int("presence_grace_seconds"),
   /** only fans with an access code get a new place (access_codes) */
   inviteOnly: boolean("invite_only").notNull().default(false),
+  /** off | optional | required (common/queue-state.ts DEVICE_BINDINGS); null = off */
+  deviceBinding: varchar("device_binding", { length: 8, enum: DEVICE_BINDINGS }),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { CHALLENGE_FAILURES, CHALLENGE_MODES, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
+import { CHALLENGE_FAILURES, CHALLENGE_MODES, DEVICE_BINDINGS, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
 import { eventIdSchema, integer } from "../shared/model.ts";
 
 /** One literal schema per value, as a tuple, so the route types keep each value. */
@@ -30,6 +30,9 @@ const presenceGraceSeconds = integer({
   description: "how long a waiting fan may be away (page closed, phone asleep) and keep the place; default PRESENCE_GRACE_SECONDS (5 minutes)",
 });
 const inviteOnly = t.Boolean({ description: "only fans who bring an access code get a new place (POST /admin/events/:eventId/access-codes); others are refused with 403 INVITE_ONLY" });
+const deviceBinding = t.Union(literals(DEVICE_BINDINGS), {
+  description: "off: places and sessions are not bound to the fan's device; optional: a join that sends a DPoP proof gets a place bound to its key (apps without WebCrypto keep working unbound); required: a join or claim without a bound key is refused. A bound place always needs its proof (edge HTTP.md, \"Device binding\")",
+});
 
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
@@ -46,6 +49,7 @@ export const queueOpenBody = t.Optional(t.Object(
     challengeFailure: t.Optional(challengeFailure),
     presenceGraceSeconds: t.Optional(presenceGraceSeconds),
     inviteOnly: t.Optional(inviteOnly),
+    deviceBinding: t.Optional(deviceBinding),
   },
   { additionalProperties: false },
 ));
@@ -63,6 +67,7 @@ export const queueSettingsBody = t.Object(
     challengeFailure: t.Optional(challengeFailure),
     presenceGraceSeconds: t.Optional(presenceGraceSeconds),
     inviteOnly: t.Optional(inviteOnly),
+    deviceBinding: t.Optional(deviceBinding),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -92,6 +97,7 @@ export const queueView = t.Object(
       challengeFailure,
       presenceGraceSeconds: t.Number({ description: "how long a waiting fan may be away and keep the place" }),
       inviteOnly,
+      deviceBinding,
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),

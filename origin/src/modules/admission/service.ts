@@ -65,6 +65,7 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       challengeFailure: settings.challengeFailure,
       presenceGraceSeconds: settings.presenceGraceSeconds,
       inviteOnly: settings.inviteOnly,
+      deviceBinding: settings.deviceBinding,
     },
     rates: {
       ceiling: ceiling.rate,
@@ -130,6 +131,7 @@ export async function openWaitingRoom(
     challengeFailure: settings.challengeFailure ?? null,
     presenceGraceSeconds: settings.presenceGraceSeconds ?? null,
     inviteOnly: settings.inviteOnly ?? false,
+    deviceBinding: settings.deviceBinding ?? null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -181,6 +183,7 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.challengeFailure !== undefined) values.challengeFailure = body.challengeFailure;
     if (body.presenceGraceSeconds !== undefined) values.presenceGraceSeconds = body.presenceGraceSeconds;
     if (body.inviteOnly !== undefined) values.inviteOnly = body.inviteOnly;
+    if (body.deviceBinding !== undefined) values.deviceBinding = body.deviceBinding;
     return values;
   });
   return readQueue(deps, eventId);

@@ -1,0 +1,1 @@
+ALTER TABLE `waiting_rooms` ADD `device_binding` varchar(8);

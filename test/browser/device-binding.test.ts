@@ -1,0 +1,127 @@
+/**
+ * A place that cannot be copied, in a real browser: with the organiser's deviceBinding set
+ * to required, the waiting page makes its device key, joins and claims with proofs, and the
+ * sale page's calls carry them. The ticket and then the token, copied with the cookies into
+ * another browser context, are refused there; the original browser goes on to buy.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, BrowserContext } from "playwright-core";
+import { eventKeys } from "../../common/keys.ts";
+import { redis } from "../../edge/test/helpers/redis.ts";
+import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
+import { reservationsOf, useBrowserStack, type Stack } from "./helpers/stack.ts";
+
+const fixture = useBrowserStack();
+let stack: Stack;
+let browser: Browser;
+beforeAll(() => {
+  ({ stack, browser } = fixture);
+});
+
+/** Another browser with the first one's cookies (what a copied ticket or token is), but not its IndexedDB. */
+async function copyOf(context: BrowserContext) {
+  const page = await fanPage(browser);
+  await page.context().addCookies(await context.cookies());
+  return page;
+}
+
+describe("a place bound to the browser", () => {
+  test("a ticket and a token copied to another browser are refused there; the original joins, claims, holds and buys", async () => {
+    const eventId = await stack.createEvent({ label: "bound" });
+    const set = await stack.admin("PATCH", `/admin/events/${eventId}/queue`, { deviceBinding: "required" });
+    expect(set.status).toBe(200);
+    expect(set.body.settings.deviceBinding).toBe("required");
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+
+    // the original: the page joins with its own key
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await page.getByText("The sale is paused. You keep your place.").waitFor();
+    expect(await page.locator("#position").textContent()).toBe("1");
+    const ticketCookie = (await page.context().cookies()).find((c) => c.name === `cu_q_${eventId}`)!;
+    const ticketClaims = JSON.parse(Buffer.from(ticketCookie.value.split(".")[1]!, "base64url").toString());
+    expect(ticketClaims.cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    // a reload keeps the place (the key is in IndexedDB)
+    await page.reload();
+    await page.getByText("The sale is paused. You keep your place.").waitFor();
+    expect(await page.locator("#position").textContent()).toBe("1");
+    expect(await policyViolations(page)).toEqual([]);
+
+    // the ticket copied into another browser: refused there, and it cannot claim
+    const copied = await copyOf(page.context());
+    await copied.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await copied.getByText("This place or session belongs to another device").waitFor();
+    await screenshot(copied, "device-binding-copied-ticket");
+    expect(await accessibilityProblems(copied)).toEqual([]);
+    expect(await policyViolations(copied)).toEqual([]);
+
+    // admissions resume: the original claims and reaches the seat map; the copy's claim is refused
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/resume`)).status).toBe(200);
+    await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    const copiedClaim = await copied.evaluate(async (id) => {
+      const res = await fetch(`/queue/${id}/claim`, { method: "POST" });
+      return { status: res.status, code: ((await res.json()) as { code: string }).code };
+    }, eventId);
+    // its claim is refused before the ticket is spent (the original claimed it already, or will)
+    expect(copiedClaim).toEqual({ status: 401, code: "DPOP_REQUIRED" });
+    await copied.context().close();
+
+    // the token copied into another browser: the sale page there is refused every call
+    const thief = await copyOf(page.context());
+    await thief.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await thief.getByRole("heading", { name: "This session belongs to another browser" }).waitFor();
+    await screenshot(thief, "device-binding-copied-token");
+    expect(await accessibilityProblems(thief)).toEqual([]);
+    const thiefHold = await thief.evaluate(async (id) => {
+      const res = await fetch(`/api/events/${id}/holds`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds: ["A-1-1"] }) });
+      return { status: res.status, code: ((await res.json()) as { code: string }).code };
+    }, eventId);
+    expect(thiefHold).toEqual({ status: 401, code: "DPOP_REQUIRED" });
+    await thief.context().close();
+
+    // the original goes on: hold, reload, pay
+    for (const id of ["A-1-3", "A-1-4"]) await page.locator(`#seat-${id}`).click();
+    await page.getByRole("button", { name: "Hold these seats" }).click();
+    await page.getByText(/Held for you for \d+:\d\d/).waitFor();
+    await page.reload();
+    await page.getByText(/Held for you for \d+:\d\d/).waitFor();
+    await page.getByLabel("Card that is approved").check();
+    await page.getByRole("button", { name: "Pay now" }).click();
+    await page.getByRole("heading", { name: "You're going!" }).waitFor();
+    const orderId = (await page.locator("#order-id").textContent())!;
+    expect(await reservationsOf(stack.db, eventId)).toEqual([
+      { seatId: "A-1-3", orderId },
+      { seatId: "A-1-4", orderId },
+    ]);
+    expect(await policyViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  test("the organiser sets device binding on the dashboard: MySQL and the queue state hold it, and the next fan's place is bound", async () => {
+    const eventId = await stack.createEvent({ label: "bind-dash" });
+    const dash = await fanPage(browser);
+    await dash.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await dash.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await dash.getByRole("button", { name: "Open dashboard" }).click();
+    await dash.locator("#dashboard").waitFor();
+    const select = dash.getByLabel("Bind places to the fan's device");
+    await dash.waitForFunction(() => (document.getElementById("device-binding") as HTMLSelectElement | null)?.value === "off");
+    await select.selectOption("optional");
+    await dash.getByRole("button", { name: "Set device binding" }).click();
+    await dash.locator("#notice").filter({ hasText: "Device binding set to optional." }).waitFor();
+    expect(await redis.hget(eventKeys(eventId).queueState, "deviceBinding")).toBe("optional");
+    const [rows] = await stack.db.query("SELECT device_binding AS deviceBinding FROM waiting_rooms WHERE event_id = ?", [eventId]);
+    expect(rows as unknown[]).toEqual([{ deviceBinding: "optional" }]);
+    expect(await accessibilityProblems(dash)).toEqual([]);
+    expect(await policyViolations(dash)).toEqual([]);
+    await dash.context().close();
+
+    const fan = await fanPage(browser);
+    await fan.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await fan.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    const token = (await fan.context().cookies()).find((c) => c.name === `cu_act_${eventId}`)!;
+    expect(JSON.parse(Buffer.from(token.value.split(".")[1]!, "base64url").toString()).cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await fan.context().close();
+  });
+});
