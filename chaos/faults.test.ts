@@ -47,10 +47,12 @@ describe("Redis loses its scripts, then everything, mid-sale", () => {
     let stop = false;
     const load = buyers(h, { buyers: 40, seats: seatIds(60, 30), until: () => stop, result });
 
-    await Bun.sleep(250);
+    // the sale is under way (a first purchase went through), then Redis forgets its scripts;
+    // the test waits for the next sale, not for a fixed time, so a slow machine is no failure
+    await Promise.race([firstSaleAfter(result, Date.now()), Bun.sleep(15_000)]);
     const soldBeforeFlush = result.sold.size;
     await h.redis.script("FLUSH");
-    await Bun.sleep(250);
+    await Promise.race([firstSaleAfter(result, Date.now()), Bun.sleep(15_000)]);
     const stats = String(await h.redis.info("commandstats"));
     const evalCalls = Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0);
     const soldAfterFlush = result.sold.size;
