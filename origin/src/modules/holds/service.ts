@@ -26,6 +26,11 @@ const BEST_CANDIDATES = 8;
 /** Fresh reads of the seat map one best-available request may take before it gives up (SEATS_CONTENDED). */
 const BEST_ATTEMPTS = 8;
 
+/** What a new hold answers: its seats, when it runs out, and what it costs. */
+function holdView(entry: CatalogEvent, holdId: string, seatIds: string[], expiresAt: number) {
+  return { holdId, eventId: entry.event.id, seatIds, expiresAt: new Date(expiresAt).toISOString(), amountCents: priceOf(entry, seatIds), currency: CURRENCY };
+}
+
 export function priceOf(entry: CatalogEvent, seatIds: readonly string[]): number {
   return seatIds.reduce((sum, id) => sum + (entry.seatById.get(id)?.priceCents ?? 0), 0);
 }
@@ -58,14 +63,7 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
   const expiresAt = await withSettings(deps, entry, session, async () =>
     expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, now: deps.clock.now(), seatIds }), seatIds),
   );
-  return {
-    holdId,
-    eventId,
-    seatIds,
-    expiresAt: new Date(expiresAt).toISOString(),
-    amountCents: priceOf(entry, seatIds),
-    currency: CURRENCY,
-  };
+  return holdView(entry, holdId, seatIds, expiresAt);
 }
 
 /**
@@ -109,15 +107,7 @@ export async function holdBestSeats(deps: Deps, session: ActiveSession, eventId:
       if (!held) continue;
       const { expiresAt, seatIds } = held;
       deps.bestSeats.held(eventId, seatIds);
-      return {
-        holdId,
-        eventId,
-        seatIds,
-        expiresAt: new Date(expiresAt).toISOString(),
-        amountCents: priceOf(entry, seatIds),
-        currency: CURRENCY,
-        adjacent: ranked.adjacent.length > 0,
-      };
+      return { ...holdView(entry, holdId, seatIds, expiresAt), adjacent: ranked.adjacent.length > 0 };
     } finally {
       done();
     }
