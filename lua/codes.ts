@@ -87,6 +87,10 @@ export type ApplyRoomCode = (typeof ApplyRoomCode)[keyof typeof ApplyRoomCode];
 export const RestoreCode = { RESTORED: 0, NOT_LEADER: -1 } as const;
 export type RestoreCode = (typeof RestoreCode)[keyof typeof RestoreCode];
 
+/** markLost: one range of a long line marked ahead of its restore */
+export const MarkLostCode = { MARKED: 0, NOT_LEADER: -1, TOO_WIDE: -2 } as const;
+export type MarkLostCode = (typeof MarkLostCode)[keyof typeof MarkLostCode];
+
 /** redeemAccessCode: what became of one access code for one ticket */
 export const RedeemCode = { REDEEMED: 0, ALREADY: 1, UNKNOWN: -1, USED_UP: -2, NOT_YET: -3, EXPIRED: -4, UNPUBLISHED: -5 } as const;
 export type RedeemCode = (typeof RedeemCode)[keyof typeof RedeemCode];

@@ -8,7 +8,7 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
@@ -21,6 +21,7 @@ import completePurchase from "./completePurchase-6.lua";
 import holdBestSeats from "./holdBestSeats-6.lua";
 import holdSeats from "./holdSeats-6.lua";
 import joinQueue from "./joinQueue-9.lua";
+import markLost from "./markLost-4.lua";
 import movePlace from "./movePlace-5.lua";
 import openSale from "./openSale-3.lua";
 import publishAccessCode from "./publishAccessCode-1.lua";
@@ -174,6 +175,11 @@ export const redisScripts = {
   }),
   setQueueStatus: script("setQueueStatus", setQueueStatus, { keys: (k) => [k.queueState], codes: StatusCode, decode: reply.decodeStatusChange }),
   applyRoom: script("applyRoom", applyRoom, { keys: (k) => [k.queueState], codes: ApplyRoomCode, decode: reply.decodeApplyRoom }),
+  markLost: script("markLost", markLost, {
+    keys: (k) => [k.schedulerLease, k.queue, k.gone, k.lost],
+    codes: MarkLostCode,
+    decode: reply.decodeMarkLost,
+  }),
   restoreLine: script("restoreLine", restoreLine, {
     keys: (k) => [k.schedulerLease, k.queueState, k.seq, k.serving, k.queue, k.seen, k.admitted, k.active, k.gone, k.lost],
     codes: RestoreCode,

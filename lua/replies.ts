@@ -6,7 +6,7 @@
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
 import { challengeFailure, challengeMode, deviceBinding, parseAnnounced, positiveNumber, type Announced, type ChallengeFailure, type ChallengeMode, type DeviceBinding } from "../common/queue-state.ts";
-import type { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -209,6 +209,12 @@ export interface RestoreResult {
   seq: number;
   lost: number;
   dropped: number;
+}
+
+/** markLost: the outcome and how many numbers went into `lost` */
+export function decodeMarkLost(raw: Raw): { code: MarkLostCode; marked: number } {
+  const [code, marked] = numbers(raw);
+  return { code: code as MarkLostCode, marked: marked! };
 }
 
 export function decodeRestore(raw: Raw): RestoreResult {

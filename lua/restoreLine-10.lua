@@ -19,7 +19,9 @@
     6. `restoredAt`, `restoreKind`, `restores` (+1) and `lostTotal` record it; `ahead`
        is cleared and `vouchedRun` names this Redis run: the edge trusts the line again.
   Members are added in chunks of 500, so a reserve of 100,000 numbers stays well within
-  Lua's stack. Only the scheduling leader may run it (fencing token first).
+  Lua's stack. A long line is marked beforehand by markLost-4 in ranges of 10,000 (one call
+  marking 430,000 numbers held Redis for over 5 s), so this step marks only what is left.
+  Only the scheduling leader may run it (fencing token first).
 
   KEYS[1]  schedulerLease  string  fencing token of the leader
   KEYS[2]  queueState      hash    receives the definition and the restore's fields; ahead, vouchedRun
@@ -39,8 +41,12 @@
   ARGV[5] durable last number issued
   ARGV[6] reserve: numbers added above the highest known
   ARGV[7] restore grace (ms): how long `lost` numbers wait for their fans
-  ARGV[8] n: queue-state field/value pairs that follow
-  ARGV[9 .. 8+2n] field, value pairs (an empty value removes the field: a setting left at its default)
+  ARGV[8] premarked: the highest number markLost-4 already went over for this restore (0: none);
+          only numbers above it are marked here, and a premarked number a waiting ticket
+          holds now is taken back out of `lost` and `gone`
+  ARGV[9] how many numbers markLost-4 put in `lost` for this restore
+  ARGV[10] n: queue-state field/value pairs that follow
+  ARGV[11 .. 10+2n] field, value pairs (an empty value removes the field: a setting left at its default)
   then    a: admissions that follow, then a pairs ticketId, claim deadline (ms)
   then    c: ticket ids that follow, claimed per MySQL (leave `admitted`)
   then    the session ids MySQL knows ended (leave `active`)
@@ -60,8 +66,10 @@ local serving = math.max(tonumber(redis.call('GET', KEYS[4]) or '0'), tonumber(A
 local ahead = tonumber(redis.call('HGET', KEYS[2], 'ahead') or '0') or 0
 local seq = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), tonumber(ARGV[5]), ahead) + tonumber(ARGV[6])
 local graceMs = tonumber(ARGV[7])
+local premarked = tonumber(ARGV[8])
+local premarkedLost = tonumber(ARGV[9])
 
-local i = 8
+local i = 10
 local n = tonumber(ARGV[i])
 for j = 1, n do
   if ARGV[i + 2 * j] == '' then
@@ -107,8 +115,16 @@ for j = i, #ARGV do redis.call('ZREM', KEYS[8], ARGV[j]) end
 -- numbers above the pointer that no waiting ticket holds
 local held = {}
 local waiting = redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. serving, '+inf', 'WITHSCORES')
-for j = 2, #waiting, 2 do held[tonumber(waiting[j])] = true end
-local lost = 0
+local lost = premarkedLost
+for j = 2, #waiting, 2 do
+  local number = tonumber(waiting[j])
+  held[number] = true
+  -- a premarked number a waiting ticket holds now is not lost
+  if number <= premarked and redis.call('ZREM', KEYS[10], waiting[j]) == 1 then
+    redis.call('ZREM', KEYS[9], waiting[j])
+    lost = lost - 1
+  end
+end
 batch = {}
 local function flush()
   if #batch == 0 then return end
@@ -119,7 +135,7 @@ end
 -- a sale that is over admits nobody: its numbers need no fans back
 local over = redis.call('HGET', KEYS[2], 'status')
 over = over == 'soldout' or over == 'closed'
-for number = serving + 1, over and serving or seq do
+for number = math.max(serving, premarked) + 1, over and serving or seq do
   if not held[number] then
     batch[#batch + 1] = number
     batch[#batch + 1] = number

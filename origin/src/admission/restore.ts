@@ -9,12 +9,12 @@
  * (restored from an older snapshot, a replica promoted without the last writes).
  */
 import type Redis from "ioredis";
-import { eventKeys, globalKeys } from "../../../common/keys.ts";
-import { RestoreCode } from "../../../lua/codes.ts";
+import { eventKeys, globalKeys, type EventKeys } from "../../../common/keys.ts";
+import { MarkLostCode, RestoreCode } from "../../../lua/codes.ts";
 import { roomFields } from "./rooms.ts";
 import type { RestoreConfig } from "./config.ts";
 import type { DurableLine, DurableRoom } from "./durable.ts";
-import { restoreLine, type RestoreResult } from "./scripts.ts";
+import { MARK_LOST_RANGE, markLost, restoreLine, type RestoreResult } from "./scripts.ts";
 
 export type LossKind = "full" | "partial";
 
@@ -78,14 +78,25 @@ export async function restoreEvent(redis: Redis, line: DurableLine, hooks: Resto
   const [admitted, active] = run.kind === "partial" ? await Promise.all([redis.zrange(k.admitted, 0, -1), redis.zrange(k.active, 0, -1)]) : [[], []];
   const inputs = await line.restoreInputs(eventId, run.now, { admitted, active });
   const issueRate = Math.max(run.measuredRate, run.counters?.issueRate ?? 0);
+  const reserve = reserveFor(config, issueRate, run.counters?.at ?? null, run.now);
+  const durableServing = run.counters?.serving ?? 0;
+  const durableSeq = run.counters?.lastNumber ?? 0;
+  let premarked: { upTo: number; lost: number } | undefined;
+  // a sale that is over admits nobody: its numbers need no fans back (restoreLine marks none)
+  if (room.status !== "soldout" && room.status !== "closed") {
+    const marked = await markLongLine(redis, k, run.token, config.graceMs, await restoreRange(redis, k, durableServing, durableSeq, reserve));
+    if (!marked) return { code: RestoreCode.NOT_LEADER, serving: 0, seq: 0, lost: 0, dropped: 0 };
+    premarked = marked;
+  }
   const result = await restoreLine(redis, k, {
     token: run.token,
     now: run.now,
     kind: run.kind,
-    durableServing: run.counters?.serving ?? 0,
-    durableSeq: run.counters?.lastNumber ?? 0,
-    reserve: reserveFor(config, issueRate, run.counters?.at ?? null, run.now),
+    durableServing,
+    durableSeq,
+    reserve,
     graceMs: config.graceMs,
+    premarked,
     fields,
     admitted: inputs.admitted,
     claimed: inputs.claimed,
@@ -96,4 +107,32 @@ export async function restoreEvent(redis: Redis, line: DurableLine, hooks: Resto
   await hooks.republish(eventId);
   await line.recordRestore(eventId, { serving: result.serving, lastNumber: result.seq, at: run.now, kind: run.kind });
   return result;
+}
+
+/**
+ * The numbers restoreLine will go over, (serving, seq], worked out from Redis as it does:
+ * serving = max(Redis, durable), seq = max(Redis, durable, `ahead`) + reserve. While the
+ * line is being restored nobody is given a number, and a number given anyway (a Redis that
+ * cannot tell its run apart) is above this range or taken back by restoreLine.
+ */
+async function restoreRange(redis: Redis, k: EventKeys, durableServing: number, durableSeq: number, reserve: number): Promise<{ from: number; to: number }> {
+  const [serving, seq, ahead] = await Promise.all([redis.get(k.serving), redis.get(k.seq), redis.hget(k.queueState, "ahead")]);
+  const from = Math.max(Number(serving ?? 0) || 0, durableServing) + 1;
+  const to = Math.max(Number(seq ?? 0) || 0, durableSeq, Number(ahead ?? 0) || 0) + reserve;
+  return { from, to };
+}
+
+/**
+ * Marks a long line's numbers as lost in ranges of MARK_LOST_RANGE, one short script call
+ * each, so rebuilding a line of hundreds of thousands never holds Redis for seconds (other
+ * events' joins and streams go on between the calls). Null: the lease was lost.
+ */
+async function markLongLine(redis: Redis, k: EventKeys, token: string, graceMs: number, range: { from: number; to: number }): Promise<{ upTo: number; lost: number } | null> {
+  let lost = 0;
+  for (let from = range.from; from <= range.to; from += MARK_LOST_RANGE) {
+    const result = await markLost(redis, k, token, from, Math.min(range.to, from + MARK_LOST_RANGE - 1), graceMs);
+    if (result.code !== MarkLostCode.MARKED) return null;
+    lost += result.marked;
+  }
+  return { upTo: Math.max(range.from - 1, range.to), lost };
 }

@@ -5,7 +5,7 @@
  */
 import type Redis from "ioredis";
 import type { EventKeys } from "../../../common/keys.ts";
-import type { ApplyRoomCode, LeaseCode, OpenSaleCode, RenewCode, StatusCode } from "../../../lua/codes.ts";
+import type { ApplyRoomCode, LeaseCode, MarkLostCode, OpenSaleCode, RenewCode, StatusCode } from "../../../lua/codes.ts";
 import { redisScripts } from "../../../lua/registry.ts";
 import type { AdmitResult, RestoreResult } from "../../../lua/replies.ts";
 import { runScript } from "../redis/scripts.ts";
@@ -66,6 +66,8 @@ export interface RestoreArgs {
   durableSeq: number;
   reserve: number;
   graceMs: number;
+  /** the highest number markLost already went over for this restore, and how many it marked (0, 0: none) */
+  premarked?: { upTo: number; lost: number };
   /** queue-state fields from MySQL */
   fields: Record<string, string | number>;
   /** unclaimed admissions from MySQL */
@@ -76,9 +78,17 @@ export interface RestoreArgs {
   ended: string[];
 }
 
+/** The widest range one markLost call takes (lua/markLost-4.lua). */
+export const MARK_LOST_RANGE = 10_000;
+
+/** Marks [from, to] (at most MARK_LOST_RANGE numbers) as lost ahead of a restore. */
+export function markLost(redis: Redis, k: EventKeys, token: string, from: number, to: number, graceMs: number): Promise<{ code: MarkLostCode; marked: number }> {
+  return runScript(redis, redisScripts.markLost, { k }, [token, from, to, graceMs]);
+}
+
 export function restoreLine(redis: Redis, k: EventKeys, a: RestoreArgs): Promise<RestoreResult> {
   const pairs = Object.entries(a.fields).flat();
-  const args: Array<string | number> = [a.token, a.now, a.kind, a.durableServing, a.durableSeq, a.reserve, a.graceMs, pairs.length / 2, ...pairs];
+  const args: Array<string | number> = [a.token, a.now, a.kind, a.durableServing, a.durableSeq, a.reserve, a.graceMs, a.premarked?.upTo ?? 0, a.premarked?.lost ?? 0, pairs.length / 2, ...pairs];
   args.push(a.admitted.length, ...a.admitted.flatMap((x) => [x.ticketId, x.deadline]));
   args.push(a.claimed.length, ...a.claimed, ...a.ended);
   return runScript(redis, redisScripts.restoreLine, { k }, args);

@@ -154,6 +154,33 @@ describe("a Redis that comes back empty", () => {
     expect(dashboard.body.samples.at(-1)).toMatchObject({ restoreKind: "full", restoredAt: Number(state.restoredAt), replacedTotal: 0 });
   });
 
+  test("a line of 400,000 numbers is rebuilt in short script calls: no command holds Redis for a second, every number above the pointer waits for its fan", async () => {
+    const eventId = await newEvent("long", { rate: 10, maxActive: 10 });
+    const k = eventKeys(eventId);
+    await join(h.redis, eventId, 20, "head");
+    // as if 400,000 fans had joined: the counter reaches MySQL with the next checkpoint
+    await h.redis.set(k.seq, 400_000);
+    await tickUntil(async () => Number((await mysql<{ n: number }>("SELECT last_number AS n FROM queue_checkpoints WHERE event_id = ?", [eventId]))[0]?.n) === 400_000);
+    await server.restart();
+    await redisAnswers();
+    await h.redis.config("SET", "slowlog-log-slower-than", "1000000");
+    await h.redis.slowlog("RESET");
+    await tickUntil(async () => (await h.redis.hget(k.queueState, "restoredAt")) !== null);
+    // one call marking all of them held this Redis for over 5 s (BUSY to every other client)
+    expect(await h.redis.slowlog("GET", 10)).toEqual([]);
+    const serving = await num(h.redis, k.serving);
+    const seq = await num(h.redis, k.seq);
+    expect(seq).toBeGreaterThan(400_000);
+    expect(await h.redis.zcard(k.lost)).toBe(seq - serving);
+    expect(await h.redis.zcard(k.gone)).toBe(seq - serving);
+    expect(Number(await h.redis.hget(k.queueState, "lostTotal"))).toBe(seq - serving);
+    // a new fan is the next number, with nobody ahead but the fans who come back
+    const [newcomer, number] = [...(await join(h.redis, eventId, 1, "new")).entries()][0]!;
+    expect(number).toBe(seq + 1);
+    expect(await h.redis.zcount(k.gone, `(${serving}`, `(${number}`)).toBe(number - serving - 1);
+    await tickUntil(async () => (await h.redis.zscore(k.admitted, newcomer)) !== null);
+  });
+
   test("sessions: a live one is registered again from its token; one that left or bought never comes back; 503 RESTORING while the line is missing", async () => {
     const eventId = await newEvent("sessions", { rate: 10, maxActive: 100 });
     const [left, bought, live] = await h.sessions(3, 600, eventId);
