@@ -51,7 +51,10 @@ const MAX_JOIN_BODY = 1024;
 /** The join's optional body: none, or `{ accessCode }`; a Response is the 400 to send. */
 async function joinBody(request: Request): Promise<{ accessCode?: unknown } | Response> {
   const invalid = () => error(400, "INVALID_BODY", 'The join takes no body, or a JSON object {"accessCode": "<code>"}.');
-  if (Number(request.headers.get("content-length") ?? "0") > MAX_JOIN_BODY) return invalid();
+  const length = request.headers.get("content-length");
+  if (Number(length ?? "0") > MAX_JOIN_BODY) return invalid();
+  // most joins send no body: nothing to read (a crowd's joins are CPU-bound at the edge)
+  if (length === "0" || request.body === null) return {};
   const text = await request.text();
   if (text.trim() === "") return {};
   if (text.length > MAX_JOIN_BODY) return invalid();
