@@ -80,6 +80,12 @@ export function eventKeys(eventId: string) {
     accessCodeTickets: `${p}codes:tickets`,
     /** string: when (ms) the origin last wrote every access code of the event from MySQL; absent (Redis lost it, or never written): a code missing from Redis is asked of the origin */
     accessCodesPublished: `${p}codes:published`,
+    /** zset: session id -> session expiry (ms) of the staff sessions a bypass rule gave (also in `active`, where every seat script finds them); the scheduler does not count them against maxActive, so staff never take a fan's slot */
+    staff: `${p}staff`,
+    /** string: the event's enabled bypass rules as JSON (common/bypass.ts), written by the origin from MySQL on every change; the edge caches it per isolate (edge/src/bypass-rules.ts) */
+    bypassRules: `${p}bypass:rules`,
+    /** hash: bypass rule id -> requests it let through, counted by the edge; read by the admin API and the dashboard */
+    bypassUses: `${p}bypass:uses`,
     /** zset: (dev only) session id -> expiry (ms) of the sessions `bun run token:mint` registered, so `--clean` can end them; expires with the longest */
     devSessions: `${p}dev`,
   };

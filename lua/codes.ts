@@ -66,6 +66,9 @@ export type MoveCode = (typeof MoveCode)[keyof typeof MoveCode];
 export const ClaimCode = { CLAIMED: 0, STILL_WAITING: -1, NOT_ADMITTED: -2, CLAIM_EXPIRED: -3, RESTORING: -4 } as const;
 export type ClaimCode = (typeof ClaimCode)[keyof typeof ClaimCode];
 
+export const StaffCode = { ADMITTED: 0, NO_QUEUE: -1, SALE_ENDED: -2 } as const;
+export type StaffCode = (typeof StaffCode)[keyof typeof StaffCode];
+
 export const AdmitCode = { OPEN: 0, HALTED: 1, NOT_LEADER: -1 } as const;
 export type AdmitCode = (typeof AdmitCode)[keyof typeof AdmitCode];
 

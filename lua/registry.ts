@@ -8,11 +8,12 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
-import admitFans from "./admitFans-10.lua";
+import admitFans from "./admitFans-11.lua";
+import admitStaff from "./admitStaff-3.lua";
 import applyRoom from "./applyRoom-1.lua";
 import beginPurchase from "./beginPurchase-4.lua";
 import claimPurchase from "./claimPurchase-2.lua";
@@ -150,6 +151,11 @@ export const redisScripts = {
     codes: ReleaseCodeCode,
     decode: reply.decodeReleaseCode,
   }),
+  admitStaff: script("admitStaff", admitStaff, {
+    keys: (k) => [k.queueState, k.active, k.staff],
+    codes: StaffCode,
+    decode: reply.decodeStaff,
+  }),
   publishAccessCode: script("publishAccessCode", publishAccessCode, {
     keys: (k, a: CodeIds) => [k.accessCode(a.codeHash)],
     codes: PublishCodeCode,
@@ -158,7 +164,7 @@ export const redisScripts = {
 
   // admission: the origin's scheduling leader and admin controls
   admitFans: script("admitFans", admitFans, {
-    keys: (k) => [k.schedulerLease, k.queueState, k.queue, k.seen, k.admitted, k.active, k.serving, k.gone, k.admits, k.seq],
+    keys: (k) => [k.schedulerLease, k.queueState, k.queue, k.seen, k.admitted, k.active, k.serving, k.gone, k.admits, k.seq, k.staff],
     codes: AdmitCode,
     decode: reply.decodeAdmit,
   }),

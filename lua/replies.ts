@@ -6,7 +6,7 @@
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
 import { challengeFailure, challengeMode, deviceBinding, parseAnnounced, positiveNumber, type Announced, type ChallengeFailure, type ChallengeMode, type DeviceBinding } from "../common/queue-state.ts";
-import type { AdmitCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -134,6 +134,11 @@ export function decodeMove(raw: Raw): { code: MoveCode; value: number } {
 export function decodeClaim(raw: Raw): { code: ClaimCode; expiresAt: number } {
   const [code, expiresAt] = numbers(raw);
   return { code: code as ClaimCode, expiresAt: expiresAt ?? 0 };
+}
+
+export function decodeStaff(raw: Raw): { code: StaffCode; expiresAt: number } {
+  const [code, expiresAt] = numbers(raw);
+  return { code: code as StaffCode, expiresAt: expiresAt ?? 0 };
 }
 
 export interface AdmitResult {

@@ -117,6 +117,21 @@ export function dashboardPage(eventId: string): string {
 <tbody id="codes-body"></tbody></table></div>
 <p id="codes-empty" class="muted">No access codes yet.</p>
 </section>
+<section class="controls" aria-labelledby="bypass-heading">
+<h2 id="bypass-heading">Staff and monitoring</h2>
+<form id="rules-form" class="row">
+<div><label for="rule-kind">Kind</label><select id="rule-kind"><option value="header">Staff secret</option><option value="ip">IP range</option><option value="path">Path</option></select></div>
+<div><label for="rule-value" id="rule-value-label">Secret (empty: generated)</label><input id="rule-value" maxlength="200" autocomplete="off"></div>
+<div><label for="rule-label">Label</label><input id="rule-label" maxlength="100" required autocomplete="off"></div>
+<button type="submit" id="rules-submit">Add rule</button>
+</form>
+<div id="new-secret" hidden><p>New secret (shown once; only its hash is kept):</p><p><code id="new-secret-text"></code></p></div>
+<p id="bypass-notice" role="status"></p>
+<div class="table-wrap"><table class="codes-table"><caption>Bypass rules</caption>
+<thead><tr><th scope="col">Label</th><th scope="col">Kind</th><th scope="col">Path or range</th><th scope="col">Uses</th><th scope="col">State</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
+<tbody id="rules-body"></tbody></table></div>
+<p id="rules-empty" class="muted">No bypass rules yet.</p>
+</section>
 <section aria-labelledby="charts-heading">
 <h2 id="charts-heading">Last 10 minutes <span class="muted" id="updated"></span></h2>
 <div class="charts">

@@ -1,7 +1,8 @@
 /**
  * The edge Worker: the waiting room every browser talks to.
  *
- *   GET  /events/:eventId            waiting room page (joins), or the sale page once admitted
+ *   GET  /events/:eventId            waiting room page (joins), or the sale page once admitted (at once for staff: bypass rules)
+ *   GET  /events/:eventId/...        only under a bypass rule's path prefix: to the origin, without the line or any credential
  *   POST /queue/:eventId/join        join (JSON)
  *   GET  /queue/:eventId/events      position stream (SSE)
  *   GET  /queue/:eventId/status      position (JSON, for polling)
@@ -25,7 +26,9 @@ import { staticAsset } from "./assets.ts";
 import { config, type Env } from "./env.ts";
 import { error, json } from "./http.ts";
 import { edgeOpenApi } from "./openapi.ts";
+import { rulesFor, staffRule } from "./bypass-rules.ts";
 import { admin } from "./routes/admin.ts";
+import { bypassPath, staffJoin, staffPage } from "./routes/bypass.ts";
 import { api } from "./routes/api.ts";
 import { challenge } from "./routes/challenge.ts";
 import { claim } from "./routes/claim.ts";
@@ -54,7 +57,7 @@ function rawPath(request: Request): string {
 
 const NON_CANONICAL = /(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|\\|\/\/|%00/i;
 
-function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> | Response {
+async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   const path = rawPath(request);
   if (NON_CANONICAL.test(path) || path !== url.pathname) {
@@ -78,7 +81,15 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
     const eventId = pageMatch[1]!;
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method !== "GET" && method !== "HEAD") return notAllowed("GET");
+    const staff = await staffRule(request, await rulesFor(env, ctx, eventId), eventId);
+    if (staff) return staffPage(request, env, ctx, eventId, staff);
     return page(request, env, ctx, eventId);
+  }
+
+  const underEvent = /^\/events\/([^/]+)\/./.exec(path);
+  if (underEvent && EVENT_ID_PATTERN.test(underEvent[1]!)) {
+    const passed = await bypassPath(request, env, ctx, underEvent[1]!, await rulesFor(env, ctx, underEvent[1]!), path, url);
+    if (passed) return passed;
   }
 
   const resumeMatch = /^\/queue\/([^/]+)\/resume\/([^/]+)$/.exec(path);
@@ -97,8 +108,10 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
     const expected = action === "join" || action === "claim" ? "POST" : "GET";
     if (method !== expected) return notAllowed(expected);
     switch (action) {
-      case "join":
-        return join(request, env, ctx, eventId);
+      case "join": {
+        const staff = await staffRule(request, await rulesFor(env, ctx, eventId), eventId);
+        return staff ? staffJoin(request, env, ctx, eventId, staff) : join(request, env, ctx, eventId);
+      }
       case "claim":
         return claim(request, env, ctx, eventId);
       case "status":

@@ -313,6 +313,8 @@ export const edgeOpenApi: Json = {
           "one code, exactly as many as it has uses get one), recorded in the origin's MySQL before the place is given; a fan who keeps a place spends none. Attempts are limited " +
           "per client IP (CODE_ATTEMPTS_PER_MINUTE, fail closed). In an invite-only room a new place needs a code: without one, 403 INVITE_ONLY. " +
           "With a DPoP proof, in a sale whose deviceBinding is optional or required, the new place is bound to the proof's key; with required, a join without one is refused. " +
+          "Staff: with the secret of one of the event's bypass rules in X-Concert-U-Bypass, or from a client IP in one of its ranges, the caller gets a staff session at once " +
+          "(200 StaffSession: an active token, no number, no claim, outside the line and not counted against maxActive); a wrong secret is answered as no header. " +
           proofNote,
         parameters: [
           eventIdParameter,
@@ -323,6 +325,13 @@ export const edgeOpenApi: Json = {
             required: false,
             description: "the solved challenge: base64 of the JSON `{algorithm, challenge, number, salt, signature}` (the ALTCHA payload), `number` being the one found",
             schema: { type: "string", maxLength: 4096 },
+          },
+          {
+            name: "X-Concert-U-Bypass",
+            in: "header",
+            required: false,
+            description: "a staff secret of one of the event's bypass rules (POST /admin/events/{eventId}/bypass-rules): a staff session at once; any other value is ignored",
+            schema: { type: "string", maxLength: 200 },
           },
           {
             name: "X-Turnstile-Token",
@@ -343,7 +352,7 @@ export const edgeOpenApi: Json = {
         },
         responses: {
           "201": { description: "A new place in line", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("FanView")) },
-          "200": { description: "The place this ticket already has, or the news that its turn has come", content: json({ oneOf: [ref("FanView"), ref("AdmittedView")] }) },
+          "200": { description: "The place this ticket already has, the news that its turn has come, or (staff) a staff session", content: json({ oneOf: [ref("FanView"), ref("AdmittedView"), ref("StaffSession")] }) },
           "400": badPath,
           "401": proofRefused(),
           "404": noEvent,
@@ -728,6 +737,20 @@ export const edgeOpenApi: Json = {
           status: { type: "string", enum: ["soldout", "closed"] },
           code: { type: "string", enum: ["SOLD_OUT", "SALE_CLOSED"] },
           message: { type: "string" },
+        },
+      },
+      StaffSession: {
+        type: "object",
+        description: "A staff session a bypass rule gave at once (its active token is also set as the cookie).",
+        required: ["eventId", "staff", "admitted", "activeToken", "sessionId", "expiresAt", "redirect"],
+        properties: {
+          eventId: { type: "string" },
+          staff: { type: "boolean", const: true },
+          admitted: { type: "boolean", const: true },
+          activeToken: { type: "string", description: "ES256 JWT for Authorization: Bearer on /api/*" },
+          sessionId: { type: "string" },
+          expiresAt: { type: "string", format: "date-time" },
+          redirect: { type: "string", description: "the sale page", examples: ["/events/demo"] },
         },
       },
       Claimed: {

@@ -27,6 +27,8 @@ const SPOOFABLE = [
   "content-length",
   // the fan's device-key proof: checked here, of no use upstream
   "dpop",
+  // a staff secret (bypass rules) is the edge's to check; never logged upstream
+  "x-concert-u-bypass",
 ];
 
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -41,14 +43,15 @@ function stripHopByHop(headers: Headers) {
 /**
  * What the origin is shown as the caller's credential: an active token the edge verified
  * (fan routes), or the caller's own Authorization header passed through untouched (admin
- * routes, where the origin checks the admin key).
+ * routes, where the origin checks the admin key), or none at all (a bypass rule's path:
+ * the origin answers it as anyone's).
  */
-export type Credential = { activeToken: string } | { passAuthorization: true };
+export type Credential = { activeToken: string } | { passAuthorization: true } | { anonymous: true };
 
 /** Headers to send upstream: the fan's own, minus everything spoofable, plus what the edge vouches for. */
 export function upstreamHeaders(request: Request, env: Env, credential: string | Credential): Headers {
   const c: Credential = typeof credential === "string" ? { activeToken: credential } : credential;
-  const authorization = "activeToken" in c ? `Bearer ${c.activeToken}` : request.headers.get("authorization");
+  const authorization = "activeToken" in c ? `Bearer ${c.activeToken}` : "passAuthorization" in c ? request.headers.get("authorization") : null;
   const headers = new Headers(request.headers);
   stripHopByHop(headers);
   for (const h of SPOOFABLE) headers.delete(h);

@@ -36,6 +36,7 @@ export const errorCodes = {
   ORDER_NOT_FOUND: { status: 404, message: "No such order." },
   QUEUE_NOT_FOUND: { status: 404, message: "The event has no waiting room." },
   ACCESS_CODE_NOT_FOUND: { status: 404, message: "No such access code." },
+  BYPASS_RULE_NOT_FOUND: { status: 404, message: "No such bypass rule." },
   CAPACITY_NOT_MEASURED: { status: 404, message: "No capacity was measured in this environment yet." },
   EVENT_EXISTS: { status: 409, message: "An event with this id already exists." },
   SALE_NOT_OPEN: { status: 409, message: "This event is not on sale." },
@@ -48,6 +49,7 @@ export const errorCodes = {
   PURCHASE_IN_PROGRESS: { status: 409, message: "A purchase is already running for this hold or idempotency key." },
   ORDER_NOT_PAID: { status: 409, message: "Only a paid order can be refunded." },
   ACCESS_CODE_EXISTS: { status: 409, message: "The event already has this access code." },
+  BYPASS_RULE_EXISTS: { status: 409, message: "The event already has a bypass rule of this kind for this path, secret or range." },
   QUEUE_EXISTS: { status: 409, message: "The event already has a waiting room." },
   QUEUE_STATUS_CONFLICT: { status: 409, message: "The waiting room cannot take that status from the one it has." },
   MEASUREMENT_RUNNING: { status: 409, message: "A capacity measurement is already running on this instance." },
@@ -285,6 +287,12 @@ export class TierNotUnlockedError extends AppError {
 export class AccessCodeNotValidNowError extends AppError {
   constructor() {
     super("ACCESS_CODE_NOT_VALID_NOW");
+  }
+}
+
+export class BypassRuleNotFoundError extends AppError {
+  constructor() {
+    super("BYPASS_RULE_NOT_FOUND");
   }
 }
 

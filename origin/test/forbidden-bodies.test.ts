@@ -108,6 +108,8 @@ describe("bodies the document forbids", () => {
     const held = await h.hold(fan!.token, ["A-2-9"]);
     expect(held.status).toBe(201);
     const fanHeaders = { authorization: `Bearer ${fan!.token}` };
+    const rule = await h.call("POST", `/admin/events/${e}/bypass-rules`, { headers: admin, body: { kind: "header", label: "crew" } });
+    expect(rule.status).toBe(201);
     let n = 0;
     const routes: Route[] = [
       { operationId: "postApiEventsByEventIdHolds", method: "POST", path: () => `/api/events/${e}/holds`, valid: () => ({ seatIds: ["A-1-1"] }), headers: () => fanHeaders },
@@ -132,6 +134,8 @@ describe("bodies the document forbids", () => {
       { operationId: "patchAdminEventsByEventIdLimits", method: "PATCH", path: () => `/admin/events/${e}/limits`, valid: () => ({ customerLimit: 6 }), headers: () => admin },
       { operationId: "postAdminCapacityMeasure", method: "POST", path: () => "/admin/capacity/measure", valid: () => ({ levelMs: 200 }), headers: () => admin },
       { operationId: "postAdminEventsByEventIdAccess-codes", method: "POST", path: () => `/admin/events/${e}/access-codes`, valid: () => ({ uses: 2, label: "press" }), headers: () => admin },
+      { operationId: "postAdminEventsByEventIdBypass-rules", method: "POST", path: () => `/admin/events/${e}/bypass-rules`, valid: () => ({ kind: "ip", label: "monitor", cidr: "198.51.100.0/24" }), headers: () => admin },
+      { operationId: "patchAdminEventsByEventIdBypass-rulesByRuleId", method: "PATCH", path: () => `/admin/events/${e}/bypass-rules/${rule.body.rule.id}`, valid: () => ({ enabled: false }), headers: () => admin },
       {
         operationId: "postEdgeEventsByEventIdAccess-codesRedemptions",
         method: "POST",

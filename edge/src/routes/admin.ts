@@ -1,7 +1,7 @@
 /**
  * /admin/*: the organiser's calls, passed to the origin with the caller's own
  * Authorization header; the origin checks the admin key. Only the routes the organiser
- * dashboard uses are forwarded (live data, waiting room controls, stats, access codes), never event
+ * dashboard uses are forwarded (live data, waiting room controls, stats, access codes, bypass rules), never event
  * creation, refunds or capacity runs. Every call counts against a per-IP limit per event
  * (fail closed), so the key cannot be guessed by retrying through the edge.
  */
@@ -19,6 +19,8 @@ const ADMIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/admin\/events\/([^/]+)\/queue\/(?:pause|resume|close)$/, ["POST"]],
   [/^\/admin\/events\/([^/]+)\/access-codes$/, ["GET", "POST"]],
   [/^\/admin\/events\/([^/]+)\/access-codes\/[A-Za-z0-9_-]{1,40}$/, ["DELETE"]],
+  [/^\/admin\/events\/([^/]+)\/bypass-rules$/, ["GET", "POST"]],
+  [/^\/admin\/events\/([^/]+)\/bypass-rules\/[A-Za-z0-9_-]{1,40}$/, ["PATCH", "DELETE"]],
 ];
 
 export async function admin(request: Request, env: Env, ctx: ExecutionContext, url: URL): Promise<Response> {

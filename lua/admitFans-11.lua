@@ -4,6 +4,7 @@
        duration now allows are cut to it;
     2. admissions whose claim window passed leave `admitted` (claim expiries): their
        slots are free again;
+       staff sessions (a bypass rule's, also in `active`) take no slot;
     3. while the sale is open, admits min(budget, free slots) fans from the head of the
        line, free slots = maxActive - active sessions - admissions not yet claimed. A fan
        not seen within the presence grace has left: the ticket is dropped and never
@@ -26,6 +27,7 @@
   KEYS[8] gone            zset    queue numbers of tickets that left, above the serving pointer
   KEYS[9] admits          hash    second -> admissions in it; `since` = window start (ms)
   KEYS[10] seq            string  ticket counter (read only)
+  KEYS[11] staff          zset    sessionId -> expiry (ms) of staff sessions (admitStaff): in `active`, not counted against maxActive
 
   ARGV[1] fencing token of the caller
   ARGV[2] now (ms)
@@ -60,6 +62,7 @@ if sessionMs > 0 then
   for _, sid in ipairs(tooLong) do redis.call('ZADD', KEYS[6], 'XX', longest, sid) end
 end
 local claimExpired = redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. now)
+redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', now)
 
 local status = redis.call('HGET', KEYS[2], 'status')
 -- the leader checked this Redis against MySQL before this tick (a loss would have been
@@ -73,7 +76,8 @@ local deadline = now + claimMs
 local taken = {}
 if status == 'open' then
   code = 0
-  local free = maxActive - redis.call('ZCARD', KEYS[6]) - redis.call('ZCARD', KEYS[5])
+  local staff = redis.call('ZINTERCARD', 2, KEYS[6], KEYS[11])
+  local free = maxActive - (redis.call('ZCARD', KEYS[6]) - staff) - redis.call('ZCARD', KEYS[5])
   local want = math.min(budget, free)
   local passed = serving
   while admitted < want and abandoned < maxDrops do
