@@ -8,9 +8,10 @@
   above the last range and takes back any number a waiting ticket took meanwhile. Numbers
   marked here and never followed by a restore (the leader died) are marked again by the
   next leader's restore; `lost` expires after the restore grace either way.
-  Only the scheduling leader may run it (fencing token first).
+  Only the scheduling leader may run it (fencing token first); each call extends its lease,
+  so a restore longer than the lease is not cut off halfway (and begun again) by its expiry.
 
-  KEYS[1] schedulerLease  string  fencing token of the leader
+  KEYS[1] schedulerLease  string  fencing token of the leader, PX = lease
   KEYS[2] queue           zset    waiting ticketId -> queue number
   KEYS[3] gone            zset    numbers that count as nobody ahead (score = member = number)
   KEYS[4] lost            zset    numbers awaiting their fan (score = member = number)
@@ -19,6 +20,7 @@
   ARGV[2] from: the first number of the range
   ARGV[3] to: the last number of the range (at most 10,000 above from)
   ARGV[4] restore grace (ms): how long `lost` numbers wait for their fans
+  ARGV[5] lease (ms)
 
   Returns { code, marked }
     0  MARKED      marked = numbers put in `lost`
@@ -26,6 +28,7 @@
    -2  TOO_WIDE    the range is empty or wider than 10,000 numbers; nothing was changed
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { -1, 0 } end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
 local from, to = tonumber(ARGV[2]), tonumber(ARGV[3])
 if not from or not to or to < from or to - from >= 10000 then return { -2, 0 } end
 local CHUNK = 500

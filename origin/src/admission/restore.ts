@@ -64,6 +64,8 @@ export interface RestoreRun {
   counters: DurableCounters | null;
   /** the peak issue rate this leader measured itself */
   measuredRate: number;
+  /** the scheduling lease (ms), extended by every step of a long restore */
+  leaseMs: number;
 }
 
 export async function restoreEvent(redis: Redis, line: DurableLine, hooks: RestoreHooks, config: RestoreConfig, eventId: string, run: RestoreRun): Promise<RestoreResult> {
@@ -84,7 +86,7 @@ export async function restoreEvent(redis: Redis, line: DurableLine, hooks: Resto
   let premarked: { upTo: number; lost: number } | undefined;
   // a sale that is over admits nobody: its numbers need no fans back (restoreLine marks none)
   if (room.status !== "soldout" && room.status !== "closed") {
-    const marked = await markLongLine(redis, k, run.token, config.graceMs, await restoreRange(redis, k, durableServing, durableSeq, reserve));
+    const marked = await markLongLine(redis, k, run, config.graceMs, await restoreRange(redis, k, durableServing, durableSeq, reserve));
     if (!marked) return { code: RestoreCode.NOT_LEADER, serving: 0, seq: 0, lost: 0, dropped: 0 };
     premarked = marked;
   }
@@ -125,12 +127,13 @@ async function restoreRange(redis: Redis, k: EventKeys, durableServing: number, 
 /**
  * Marks a long line's numbers as lost in ranges of MARK_LOST_RANGE, one short script call
  * each, so rebuilding a line of hundreds of thousands never holds Redis for seconds (other
- * events' joins and streams go on between the calls). Null: the lease was lost.
+ * events' joins and streams go on between the calls); each call extends the lease, so a
+ * restore longer than the lease still finishes. Null: the lease was lost.
  */
-async function markLongLine(redis: Redis, k: EventKeys, token: string, graceMs: number, range: { from: number; to: number }): Promise<{ upTo: number; lost: number } | null> {
+async function markLongLine(redis: Redis, k: EventKeys, run: RestoreRun, graceMs: number, range: { from: number; to: number }): Promise<{ upTo: number; lost: number } | null> {
   let lost = 0;
   for (let from = range.from; from <= range.to; from += MARK_LOST_RANGE) {
-    const result = await markLost(redis, k, token, from, Math.min(range.to, from + MARK_LOST_RANGE - 1), graceMs);
+    const result = await markLost(redis, k, run.token, from, Math.min(range.to, from + MARK_LOST_RANGE - 1), graceMs, run.leaseMs);
     if (result.code !== MarkLostCode.MARKED) return null;
     lost += result.marked;
   }

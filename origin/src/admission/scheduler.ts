@@ -333,6 +333,7 @@ export class Scheduler {
       durable,
       counters: this.durableCounters(s, durable),
       measuredRate: s.issue.peak(),
+      leaseMs: this.o.config.leaseMs,
     });
     if (result.code !== 0) {
       this.setToken(eventId, s, null);

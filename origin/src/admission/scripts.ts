@@ -81,9 +81,9 @@ export interface RestoreArgs {
 /** The widest range one markLost call takes (lua/markLost-4.lua). */
 export const MARK_LOST_RANGE = 10_000;
 
-/** Marks [from, to] (at most MARK_LOST_RANGE numbers) as lost ahead of a restore. */
-export function markLost(redis: Redis, k: EventKeys, token: string, from: number, to: number, graceMs: number): Promise<{ code: MarkLostCode; marked: number }> {
-  return runScript(redis, redisScripts.markLost, { k }, [token, from, to, graceMs]);
+/** Marks [from, to] (at most MARK_LOST_RANGE numbers) as lost ahead of a restore, and extends the lease. */
+export function markLost(redis: Redis, k: EventKeys, token: string, from: number, to: number, graceMs: number, leaseMs: number): Promise<{ code: MarkLostCode; marked: number }> {
+  return runScript(redis, redisScripts.markLost, { k }, [token, from, to, graceMs, leaseMs]);
 }
 
 export function restoreLine(redis: Redis, k: EventKeys, a: RestoreArgs): Promise<RestoreResult> {
