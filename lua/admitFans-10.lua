@@ -161,7 +161,8 @@ if sb[1] == '1' and status == 'open' then
     if not calm then
       if sb[5] then redis.call('HDEL', KEYS[2], 'standbyCalmSince') end
     elseif not sb[4] or (sb[5] and now - tonumber(sb[5]) >= calmMs) then
-      redis.call('HSET', KEYS[2], 'standbyMode', 'passing')
+      local passingMode = 'passing'
+      redis.call('HSET', KEYS[2], 'standbyMode', passingMode)
       redis.call('HDEL', KEYS[2], 'standbyCalmSince')
     elseif not sb[5] then
       redis.call('HSET', KEYS[2], 'standbyCalmSince', now)

@@ -370,7 +370,8 @@ if #seenArgs > 0 then redis.call('ZADD', KEYS[3], unpack(seenArgs)) end
 if standby and #accepted > 0 then
   redis.call('HSET', KEYS[5], 'standbyMinute', minute, 'standbyNew', newNow, 'standbyNewBefore', newBefore)
 end
-if switched then redis.call('HSET', KEYS[5], 'standbyMode', 'queueing') end
+local queueingMode = 'queueing'
+if switched then redis.call('HSET', KEYS[5], 'standbyMode', queueingMode) end
 if #spentArgs > 0 then
   redis.call('ZADD', KEYS[9], unpack(spentArgs))
   redis.call('PEXPIRE', KEYS[9], spentMs)
