@@ -285,7 +285,8 @@ export const edgeOpenApi: Json = {
       "The waiting room every fan and app talks to. A fan joins the line (POST /queue/{eventId}/join) and gets a queue ticket (cookie `cu_q_<eventId>`, or sent back as " +
       "`X-Queue-Ticket`), follows their place on the SSE stream (or polls /status), and when admitted claims their turn (POST /queue/{eventId}/claim) for an active token " +
       "(cookie `cu_act_<eventId>`, or `Authorization: Bearer`). With it, /api/* is forwarded to the origin, whose own document describes those routes. " +
-      "Errors answer `{ code, message }`. The HTML pages (/events/{eventId}, /organiser/events/{eventId}) are for browsers and not described here.",
+      "Errors answer `{ code, message }`. The HTML pages (/events/{eventId}, /organiser/events/{eventId}) are for browsers and not described here; the waiting page " +
+      "answers a fan in line with the organiser's `queueingStatusCode` (200, 202 or 429), and sends a fan standby lets straight through to the sale (303 with the active token's cookie).",
     contact: { name: "Concert-U" },
   },
   servers: [{ url: "http://127.0.0.1:8787", description: "local edge (`bun run dev`)" }],
@@ -313,6 +314,8 @@ export const edgeOpenApi: Json = {
           "one code, exactly as many as it has uses get one), recorded in the origin's MySQL before the place is given; a fan who keeps a place spends none. Attempts are limited " +
           "per client IP (CODE_ATTEMPTS_PER_MINUTE, fail closed). In an invite-only room a new place needs a code: without one, 403 INVITE_ONLY. " +
           "With a DPoP proof, in a sale whose deviceBinding is optional or required, the new place is bound to the proof's key; with required, a join without one is refused. " +
+          "When the organiser turned standby on (queue only when needed) and traffic is under both thresholds, a new fan is let straight through: 201 with `admitted: true` " +
+          "and a ticket to claim at once (POST /queue/{eventId}/claim), no waiting place. " +
           proofNote,
         parameters: [
           eventIdParameter,
@@ -342,7 +345,11 @@ export const edgeOpenApi: Json = {
           }),
         },
         responses: {
-          "201": { description: "A new place in line", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("FanView")) },
+          "201": {
+            description: "A new place in line, or (standby, under the thresholds) a new ticket whose turn is already here",
+            headers: { "Set-Cookie": header("TicketCookie") },
+            content: json({ oneOf: [ref("FanView"), ref("AdmittedView")] }),
+          },
           "200": { description: "The place this ticket already has, or the news that its turn has come", content: json({ oneOf: [ref("FanView"), ref("AdmittedView")] }) },
           "400": badPath,
           "401": proofRefused(),
