@@ -97,8 +97,8 @@ export function dashboardPage(eventId: string): string {
 </select></div>
 <button type="submit" id="binding-submit">Set device binding</button></form>
 <form id="standby-form"><div class="row"><input type="checkbox" id="standby" name="standby"><label for="standby">Queue only when needed: fans go straight to the sale while under both thresholds</label></div>
-<div><label for="standby-new">New fans per minute</label><input id="standby-new" name="standby-new" type="number" min="1" max="10000000" step="1" inputmode="numeric"></div>
-<div><label for="standby-active">Active sessions</label><input id="standby-active" name="standby-active" type="number" min="1" max="10000000" step="1" inputmode="numeric"></div>
+<div><label for="standby-new">Standby threshold: new fans per minute</label><input id="standby-new" name="standby-new" type="number" min="1" max="10000000" step="1" inputmode="numeric"></div>
+<div><label for="standby-active">Standby threshold: live sessions</label><input id="standby-active" name="standby-active" type="number" min="1" max="10000000" step="1" inputmode="numeric"></div>
 <div><label for="queueing-status">Waiting page status while fans queue</label>
 <select id="queueing-status" name="queueing-status"><option value="200">200 OK</option><option value="202">202 Accepted</option><option value="429">429 Too Many Requests</option></select></div>
 <button type="submit" id="standby-submit">Set standby</button>
