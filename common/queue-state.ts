@@ -73,6 +73,17 @@ export const QUEUE_STATE_FIELDS = {
   presenceGraceSeconds: "setting: a waiting fan not seen this long has left the line (absent = PRESENCE_GRACE_SECONDS); readQueueState and the scheduler read it",
   inviteOnly: "setting: 1 = only fans who bring an access code get a new place (joinQueue); absent = anyone",
   deviceBinding: "setting: off | optional | required: whether places and sessions are bound to a key the fan's device keeps (absent = off)",
+  standby: "setting: 1 = queue only when needed: new fans pass straight through while traffic is under both thresholds (joinQueue); absent = always queue",
+  standbyNewPerMinute: "setting: standby's threshold of new places per minute (passed or queued)",
+  standbyActiveSessions: "setting: standby's threshold of live sessions plus unclaimed admissions",
+  queueingStatusCode: "setting: the HTTP status the waiting page answers a queued fan with (QUEUEING_STATUS_CODES; absent = 200)",
+  standbyMode: "passing | queueing: whether standby lets new fans straight through now (joinQueue switches to queueing, the leader back to passing after calm); absent = not decided yet",
+  standbyCalmSince: "when the leader first saw a queueing room calm (ms): it passes again after STANDBY_CALM_MS",
+  standbyClaimMs: "the claim window a straight-through fan gets (ms; the leader writes the event's claimSeconds)",
+  standbyMinute: "the minute (ms / 60000) standbyNew counts (joinQueue)",
+  standbyNew: "new places in standbyMinute, passed or queued (joinQueue)",
+  standbyNewBefore: "new places in the minute before standbyMinute (joinQueue)",
+  passedTotal: "fans standby let straight through so far (joinQueue)",
   eventName: "what the waiting room page shows: the event's name",
   venue: "what the waiting room page shows: the venue",
   startsAt: "what the waiting room page shows: when the event starts (ms)",
@@ -107,6 +118,20 @@ export type DeviceBinding = (typeof DEVICE_BINDINGS)[number];
 /** The hash's deviceBinding field; absent or unknown reads as off. */
 export function deviceBinding(raw: unknown): DeviceBinding {
   return raw === "optional" || raw === "required" ? raw : "off";
+}
+
+/**
+ * The HTTP status the waiting page answers a queued fan with (Cloudflare's
+ * `queueing_status_code`): 200 for browsers, 202 or 429 for clients and crawlers that
+ * read the status rather than the page.
+ */
+export const QUEUEING_STATUS_CODES = [200, 202, 429] as const;
+export type QueueingStatusCode = (typeof QUEUEING_STATUS_CODES)[number];
+
+/** The hash's queueingStatusCode field; absent or unknown reads as 200. */
+export function queueingStatusCode(raw: unknown): QueueingStatusCode {
+  const n = Number(raw);
+  return n === 202 || n === 429 ? n : 200;
 }
 
 /** A field's number when it is a positive one; absent, empty, zero or not a number: null. */

@@ -13,12 +13,21 @@
     5. the admissions of the last minute give the measured rate, published as
        `admitRate` for the edge's wait estimates;
     6. it answers with each admitted ticket, its number and the claim deadline, and the
-       ticket counter, which the leader checkpoints in MySQL.
+       ticket counter, which the leader checkpoints in MySQL;
+    7. standby (queueState standby = 1, the organiser's "queue only when needed"): the claim
+       window a straight-through fan gets is written as standbyClaimMs, and a room that
+       queues (standbyMode absent or queueing) goes back to passing once it is calm: the
+       line empty, the new places of the last minute (standbyMinute, standbyNew,
+       standbyNewBefore, as joinQueue counts them) below standbyNewPerMinute and live
+       sessions plus unclaimed admissions below standbyActiveSessions, for the calm period
+       (since standbyCalmSince; a room that never queued because of traffic passes at once).
+       With standby off the mode is forgotten.
   Only the scheduling leader may run it: the fencing token is checked first, so a
   leader that lost its lease (paused, partitioned) can never admit.
 
   KEYS[1] schedulerLease  string  fencing token of the leader
-  KEYS[2] queueState      hash    status; receives admitRate, running totals and vouchedRun (this Redis run's id)
+  KEYS[2] queueState      hash    status, standby, standbyNewPerMinute, standbyActiveSessions, standbyMinute, standbyNew, standbyNewBefore;
+                                  receives admitRate, running totals, vouchedRun (this Redis run's id), standbyMode, standbyCalmSince, standbyClaimMs
   KEYS[3] queue           zset    waiting ticketId -> queue number
   KEYS[4] seen            zset    waiting ticketId -> last seen (ms)
   KEYS[5] admitted        zset    admitted ticketId -> claim deadline (ms)
@@ -37,6 +46,7 @@
   ARGV[6] presence grace (ms)
   ARGV[7] session duration (ms); 0 = leave session expiries as they are
   ARGV[8] most left tickets to drop in this tick
+  ARGV[9] standby's calm period (ms): how long a queueing room must be calm to pass again
 
   Returns { code, admitted, abandoned, claimExpired, sessionsEnded, waiting, active,
             unclaimed, serving, admitRate, seq, deadline, { ticketId, number, ... } }
@@ -54,6 +64,7 @@ local claimMs = tonumber(ARGV[5])
 local freshSince = now - tonumber(ARGV[6])
 local sessionMs = tonumber(ARGV[7])
 local maxDrops = tonumber(ARGV[8])
+local calmMs = tonumber(ARGV[9] or '5000')
 
 local sessionsEnded = redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
 if sessionMs > 0 then
@@ -134,6 +145,36 @@ end
 local rateText = string.format('%.3f', rate)
 redis.call('HSET', KEYS[2], 'admitRate', rateText)
 if admitted > 0 then redis.call('HINCRBY', KEYS[2], 'admittedTotal', admitted) end
+
+-- standby: back to passing after a calm period, never past fans who wait
+local sb = redis.call('HMGET', KEYS[2], 'standby', 'standbyNewPerMinute', 'standbyActiveSessions', 'standbyMode', 'standbyCalmSince', 'standbyClaimMs', 'standbyMinute', 'standbyNew', 'standbyNewBefore')
+if sb[1] == '1' and status == 'open' then
+  if tonumber(sb[6] or '0') ~= claimMs then redis.call('HSET', KEYS[2], 'standbyClaimMs', claimMs) end
+  if sb[4] ~= 'passing' then
+    local minute = math.floor(now / 60000)
+    local kept = tonumber(sb[7] or '-1')
+    local newNow, newBefore = 0, 0
+    if kept == minute then
+      newNow, newBefore = tonumber(sb[8] or '0'), tonumber(sb[9] or '0')
+    elseif kept == minute - 1 then
+      newBefore = tonumber(sb[8] or '0')
+    end
+    local perMinute = newNow + math.floor((1 - (now % 60000) / 60000) * newBefore)
+    local inArea = redis.call('ZCOUNT', KEYS[6], '(' .. now, '+inf') + redis.call('ZCARD', KEYS[5])
+    local calm = redis.call('ZCARD', KEYS[3]) == 0 and perMinute < tonumber(sb[2] or '0') and inArea < tonumber(sb[3] or '0')
+    if not calm then
+      if sb[5] then redis.call('HDEL', KEYS[2], 'standbyCalmSince') end
+    elseif not sb[4] or (sb[5] and now - tonumber(sb[5]) >= calmMs) then
+      local passingMode = 'passing'
+      redis.call('HSET', KEYS[2], 'standbyMode', passingMode)
+      redis.call('HDEL', KEYS[2], 'standbyCalmSince')
+    elseif not sb[5] then
+      redis.call('HSET', KEYS[2], 'standbyCalmSince', now)
+    end
+  end
+elseif sb[1] ~= '1' and (sb[4] or sb[5]) then
+  redis.call('HDEL', KEYS[2], 'standbyMode', 'standbyCalmSince')
+end
 if abandoned > 0 then redis.call('HINCRBY', KEYS[2], 'abandonedTotal', abandoned) end
 if claimExpired > 0 then redis.call('HINCRBY', KEYS[2], 'claimExpiredTotal', claimExpired) end
 

@@ -52,6 +52,8 @@ export const JoinCode = {
   LINE_STOPPED: -9,
   /** the room is invite-only and this join brought no redeemed access code */
   INVITE_ONLY: -10,
+  /** standby let the new fan straight through: admitted at once, no waiting place (detail = claim deadline) */
+  PASSED: 4,
 } as const;
 export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
 

@@ -21,7 +21,7 @@ import claimTurn from "./claimTurn-5.lua";
 import completePurchase from "./completePurchase-6.lua";
 import holdBestSeats from "./holdBestSeats-6.lua";
 import holdSeats from "./holdSeats-6.lua";
-import joinQueue from "./joinQueue-9.lua";
+import joinQueue from "./joinQueue-10.lua";
 import markLost from "./markLost-4.lua";
 import movePlace from "./movePlace-5.lua";
 import openSale from "./openSale-3.lua";
@@ -114,7 +114,7 @@ export const redisScripts = {
 
   // the waiting line: the edge, per fan and per isolate tick
   joinQueue: script("joinQueue", joinQueue, {
-    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone, k.lost, k.challengeUsed],
+    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone, k.lost, k.challengeUsed, k.active],
     moreKeys: "rate-limit buckets",
     codes: JoinCode,
     decode: reply.decodeJoin,

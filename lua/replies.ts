@@ -5,7 +5,7 @@
  * converted here, once, whatever the client.
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
-import { challengeFailure, challengeMode, deviceBinding, parseAnnounced, positiveNumber, type Announced, type ChallengeFailure, type ChallengeMode, type DeviceBinding } from "../common/queue-state.ts";
+import { challengeFailure, challengeMode, deviceBinding, parseAnnounced, positiveNumber, queueingStatusCode, type Announced, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode } from "../common/queue-state.ts";
 import type { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
@@ -99,10 +99,12 @@ export interface LineRead extends Announced {
   honestStop: number | null;
   /** whether places are bound to the fan's device (the organiser's setting) */
   deviceBinding: DeviceBinding;
+  /** the HTTP status the waiting page answers a queued fan with (the organiser's setting) */
+  queueingStatusCode: QueueingStatusCode;
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -118,6 +120,7 @@ export function decodeLineRead(raw: Raw): LineRead {
     honest: decodeEstimate(text(honest)),
     honestStop: positiveNumber(honestStop),
     deviceBinding: deviceBinding(binding),
+    queueingStatusCode: queueingStatusCode(statusCode),
   };
 }
 

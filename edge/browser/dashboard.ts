@@ -36,7 +36,9 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; deviceBinding?: string };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number };
+  /** passing: new fans go straight through; queueing: a threshold was passed; null: standby off */
+  standbyMode?: string | null;
   restoredAt?: number | null;
   restoreKind?: string | null;
   replacedTotal?: number | null;
@@ -189,6 +191,19 @@ function showQueue(q: QueueView): void {
   // the organiser's choice is shown until they pick another one (and until it is set)
   const binding = byId<HTMLSelectElement>("device-binding");
   if (document.activeElement !== binding && !binding.dataset.picked) binding.value = q.settings.deviceBinding ?? "off";
+  showStandby(q);
+}
+
+/** Standby's settings as the origin holds them (unless the organiser is editing them), and whether fans pass now. */
+function showStandby(q: QueueView): void {
+  const s = q.settings;
+  byId("s-standby").textContent = !s.standby ? "off" : q.standbyMode === "passing" ? "fans go straight to the sale" : q.standbyMode === "queueing" ? "fans queue (a threshold was passed)" : "deciding";
+  const form = byId("standby-form");
+  if (form.contains(document.activeElement) || form.dataset.dirty) return;
+  byId<HTMLInputElement>("standby").checked = s.standby === true;
+  byId<HTMLInputElement>("standby-new").placeholder = s.standbyNewPerMinute ? String(s.standbyNewPerMinute) : "";
+  byId<HTMLInputElement>("standby-active").placeholder = s.standbyActiveSessions ? String(s.standbyActiveSessions) : "";
+  byId<HTMLSelectElement>("queueing-status").value = String(s.queueingStatusCode ?? 200);
 }
 
 // the origin restored the line after Redis lost it: when, how much was lost, fans put back
@@ -365,6 +380,23 @@ byId("customer-limit-form").addEventListener("submit", async (ev) => {
     if (e instanceof CallError && e.status === 401) forget(false);
   } finally {
     button.disabled = false;
+  }
+});
+byId("standby-form").addEventListener("change", () => (byId("standby-form").dataset.dirty = "1"));
+byId("standby-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const body: Record<string, unknown> = { standby: byId<HTMLInputElement>("standby").checked, queueingStatusCode: Number(byId<HTMLSelectElement>("queueing-status").value) };
+  const perMinute = byId<HTMLInputElement>("standby-new").value.trim();
+  const active = byId<HTMLInputElement>("standby-active").value.trim();
+  if (perMinute !== "") body.standbyNewPerMinute = Number(perMinute);
+  if (active !== "") body.standbyActiveSessions = Number(active);
+  const said = (q: QueueView) =>
+    (q.settings.standby ? "Standby on: fans go straight through under " + fmt(q.settings.standbyNewPerMinute ?? 0, 0) + " new fans a minute and " + fmt(q.settings.standbyActiveSessions ?? 0, 0) + " active sessions." : "Standby off: every fan queues.") +
+    " Queued fans' page answers " + (q.settings.queueingStatusCode ?? 200) + ".";
+  if (await act(byId("standby-submit"), "PATCH", "/queue", body, said)) {
+    delete byId("standby-form").dataset.dirty;
+    byId<HTMLInputElement>("standby-new").value = "";
+    byId<HTMLInputElement>("standby-active").value = "";
   }
 });
 byId("device-binding").addEventListener("change", () => (byId("device-binding").dataset.picked = "1"));

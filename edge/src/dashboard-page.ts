@@ -96,6 +96,13 @@ export function dashboardPage(eventId: string): string {
 <option value="required">Required: copies refused</option>
 </select></div>
 <button type="submit" id="binding-submit">Set device binding</button></form>
+<form id="standby-form"><div class="row"><input type="checkbox" id="standby" name="standby"><label for="standby">Queue only when needed: fans go straight to the sale while under both thresholds</label></div>
+<div><label for="standby-new">Standby threshold: new fans per minute</label><input id="standby-new" name="standby-new" type="number" min="1" max="10000000" step="1" inputmode="numeric"></div>
+<div><label for="standby-active">Standby threshold: live sessions</label><input id="standby-active" name="standby-active" type="number" min="1" max="10000000" step="1" inputmode="numeric"></div>
+<div><label for="queueing-status">Waiting page status while fans queue</label>
+<select id="queueing-status" name="queueing-status"><option value="200">200 OK</option><option value="202">202 Accepted</option><option value="429">429 Too Many Requests</option></select></div>
+<button type="submit" id="standby-submit">Set standby</button>
+<p class="muted">Standby now: <span id="s-standby">-</span></p></form>
 <p id="notice" role="status"></p>
 </section>
 <section class="controls" aria-labelledby="access-heading">

@@ -43,6 +43,8 @@ export interface LineState extends JoinLine {
 export type JoinOutcome =
   | { kind: "joined" | "waiting"; tid: string; num: number; goneAhead: number; state: LineState; replaced?: boolean }
   | { kind: "admitted"; tid: string; deadline: number }
+  /** standby let the new fan straight through: admitted at once at `num`, nothing to wait for */
+  | { kind: "passed"; tid: string; num: number; deadline: number }
   | { kind: "rate-limited"; resetAt: number }
   | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "invite-only" }
   | { kind: "restoring" }
@@ -120,6 +122,8 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
         return { kind: "infinite", num, goneAhead: detail, state };
       case JoinCode.INVITE_ONLY:
         return { kind: "invite-only" };
+      case JoinCode.PASSED:
+        return { kind: "passed", tid: fresh[i]!, num, deadline: detail };
       default:
         throw new Error(`joinQueue returned unknown code ${code}`);
     }

@@ -285,7 +285,8 @@ export const edgeOpenApi: Json = {
       "The waiting room every fan and app talks to. A fan joins the line (POST /queue/{eventId}/join) and gets a queue ticket (cookie `cu_q_<eventId>`, or sent back as " +
       "`X-Queue-Ticket`), follows their place on the SSE stream (or polls /status), and when admitted claims their turn (POST /queue/{eventId}/claim) for an active token " +
       "(cookie `cu_act_<eventId>`, or `Authorization: Bearer`). With it, /api/* is forwarded to the origin, whose own document describes those routes. " +
-      "Errors answer `{ code, message }`. The HTML pages (/events/{eventId}, /organiser/events/{eventId}) are for browsers and not described here.",
+      "Errors answer `{ code, message }`. The HTML pages (/events/{eventId}, /organiser/events/{eventId}) are for browsers and not described here; the waiting page " +
+      "answers a fan in line with the organiser's `queueingStatusCode` (200, 202 or 429), and sends a fan standby lets straight through to the sale (303 with the active token's cookie).",
     contact: { name: "Concert-U" },
   },
   servers: [{ url: "http://127.0.0.1:8787", description: "local edge (`bun run dev`)" }],
@@ -315,6 +316,8 @@ export const edgeOpenApi: Json = {
           "With a DPoP proof, in a sale whose deviceBinding is optional or required, the new place is bound to the proof's key; with required, a join without one is refused. " +
           "Staff: with the secret of one of the event's bypass rules in X-Concert-U-Bypass, or from a client IP in one of its ranges, the caller gets a staff session at once " +
           "(200 StaffSession: an active token, no number, no claim, outside the line and not counted against maxActive); a wrong secret is answered as no header. " +
+          "When the organiser turned standby on (queue only when needed) and traffic is under both thresholds, a new fan is let straight through: 201 with `admitted: true` " +
+          "and a ticket to claim at once (POST /queue/{eventId}/claim), no waiting place. " +
           proofNote,
         parameters: [
           eventIdParameter,
@@ -351,7 +354,11 @@ export const edgeOpenApi: Json = {
           }),
         },
         responses: {
-          "201": { description: "A new place in line", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("FanView")) },
+          "201": {
+            description: "A new place in line, or (standby, under the thresholds) a new ticket whose turn is already here",
+            headers: { "Set-Cookie": header("TicketCookie") },
+            content: json({ oneOf: [ref("FanView"), ref("AdmittedView")] }),
+          },
           "200": { description: "The place this ticket already has, the news that its turn has come, or (staff) a staff session", content: json({ oneOf: [ref("FanView"), ref("AdmittedView"), ref("StaffSession")] }) },
           "400": badPath,
           "401": proofRefused(),

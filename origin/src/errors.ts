@@ -19,6 +19,7 @@ export const errorCodes = {
   INVALID_BODY: { status: 400, message: "The request body must be a JSON object, sent with Content-Type: application/json." },
   UNKNOWN_SEAT: { status: 400, message: "A seat does not exist in this event." },
   UNKNOWN_TIER: { status: 400, message: "The event has no such tier." },
+  STANDBY_THRESHOLDS_REQUIRED: { status: 400, message: "Standby needs both thresholds: standbyNewPerMinute and standbyActiveSessions." },
   NOT_FROM_EDGE: { status: 401, message: "Fan requests reach the origin only through the edge." },
   TOKEN_MISSING: { status: 401, message: "An active token is required (Authorization: Bearer <token>)." },
   TOKEN_INVALID: { status: 401, message: "The active token is invalid or has expired." },
@@ -253,6 +254,13 @@ export class QueueExistsError extends AppError {
 export class QueueStatusError extends AppError {
   constructor(current: string, wanted: string) {
     super("QUEUE_STATUS_CONFLICT", `The waiting room is ${current}; it cannot become ${wanted} from there.`);
+  }
+}
+
+/** Standby turned on without both of its thresholds (set now or before). */
+export class StandbyThresholdsRequiredError extends AppError {
+  constructor() {
+    super("STANDBY_THRESHOLDS_REQUIRED");
   }
 }
 

@@ -127,6 +127,33 @@ describe("organiser dashboard in a browser", () => {
     await page.context().close();
   });
 
+  test("the organiser turns standby on with its thresholds and the queueing status code; the room then lets fans straight through and the dashboard says so", async () => {
+    const eventId = await stack.createEvent({ label: "dash-standby", queue: { rate: 2 } });
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await page.locator("#s-standby").filter({ hasText: "off" }).waitFor();
+
+    // without thresholds the origin refuses, and the dashboard shows why
+    await page.getByLabel("Queue only when needed", { exact: false }).check();
+    await page.getByRole("button", { name: "Set standby" }).click();
+    await page.locator("#error").filter({ hasText: "thresholds" }).waitFor();
+
+    await page.getByLabel("Standby threshold: new fans per minute").fill("50");
+    await page.getByLabel("Standby threshold: live sessions").fill("20");
+    await page.getByLabel("Waiting page status while fans queue").selectOption("429");
+    await page.getByRole("button", { name: "Set standby" }).click();
+    await page.locator("#notice").filter({ hasText: "Standby on" }).waitFor();
+    expect(await redis.hmget(eventKeys(eventId).queueState, "standby", "standbyNewPerMinute", "standbyActiveSessions", "queueingStatusCode")).toEqual(["1", "50", "20", "429"]);
+    expect((await stack.admin("GET", `/admin/events/${eventId}/queue`)).body.settings).toMatchObject({ standby: true, standbyNewPerMinute: 50, standbyActiveSessions: 20, queueingStatusCode: 429 });
+    await page.locator("#s-standby").filter({ hasText: "straight to the sale" }).waitFor();
+    const join = await fetch(`${stack.edgeUrl}/queue/${eventId}/join`, { method: "POST", headers: { "x-forwarded-for": "198.51.100.7" } });
+    expect(((await join.json()) as { admitted: boolean }).admitted).toBe(true);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.context().close();
+  });
+
   test("the link bun run dev prints (key after #) opens the dashboard signed in; the key leaves the address bar and no request carries it but as the admin key", async () => {
     const eventId = await stack.createEvent({ label: "dash-link" });
     const key = process.env.ADMIN_KEY!;

@@ -88,6 +88,9 @@ export async function join(request: Request, env: Env, ctx: ExecutionContext, ev
     }
     case "admitted":
       return json({ eventId, ticketNumber: place.num, ticket: place.ticket, admitted: true, claimUrl: `/queue/${eventId}/claim` });
+    case "passed":
+      // standby let the fan straight through: a new ticket whose turn is already here
+      return json({ eventId, ticketNumber: place.num, ticket: place.ticket, admitted: true, claimUrl: `/queue/${eventId}/claim` }, 201, { "set-cookie": place.setCookie });
     case "challenge":
       return challengeError(eventId, place.reason, place.difficulty);
     default:

@@ -3,7 +3,10 @@
  * the origin through /api/*); everyone else gets the waiting room, joining the line first
  * if they hold no ticket.
  */
-import { readActive, readTicket } from "../auth.ts";
+import { activeCookieName, mintActive, readActive, readTicket, ticketCookieName } from "../auth.ts";
+import { config } from "../env.ts";
+import { cookie } from "../http.ts";
+import { claimTurn, touchTicket } from "../queue.ts";
 import { bindingOf } from "../dpop.ts";
 import { hubFor } from "../hub.ts";
 import type { Env } from "../env.ts";
@@ -12,11 +15,10 @@ import { accessCodePage, messagePage, waitingRoomPage } from "../page.ts";
 import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { salePage } from "../sale-page.ts";
 import { PAGE_CSP } from "../html.ts";
-import { touchTicket } from "../queue.ts";
 import { resumeCode, resumePath } from "../resume.ts";
 import type { ChallengeMode } from "../../../common/queue-state.ts";
 import { LINE_STOPPED_MESSAGE } from "./join.ts";
-import { findOrMakePlace } from "./place.ts";
+import { findOrMakePlace, type Place } from "./place.ts";
 import { PLACE_MOVED_MESSAGE } from "./status.ts";
 
 /** Where Turnstile's widget comes from: the page that shows it lets that origin run its script and frame. */
@@ -39,6 +41,22 @@ async function placeMoved(request: Request, env: Env, eventId: string): Promise<
   const held = await readTicket(request, env, eventId);
   if (!held) return false;
   return (await touchTicket(env, eventId, held.claims.tid, held.claims.num).catch(() => null))?.kind === "moved";
+}
+
+/**
+ * A fan standby let straight through goes to the sale: the turn is claimed here and the
+ * answer is a redirect to the same address carrying the active token, which then serves
+ * the sale page. Should the claim not go (it cannot fail for a fresh admission but for a
+ * lost line), the waiting page gets the ticket and its script claims as for any turn.
+ */
+async function straightToSale(request: Request, env: Env, eventId: string, place: Extract<Place, { kind: "passed" }>): Promise<Response> {
+  const claimed = (await bindingOf(env, eventId)) === "required" ? null : await claimTurn(env, eventId, place.tid, config(env).sessionTtlSeconds);
+  if (claimed?.kind !== "claimed") return html(waitingRoomPage(eventId, null), 200, { "set-cookie": place.setCookie });
+  const activeToken = await mintActive(env, eventId, claimed.sid, claimed.expiresAt, { tier: place.tier ?? undefined });
+  const headers = new Headers({ location: `/events/${encodeURIComponent(eventId)}`, "cache-control": "no-store" });
+  headers.append("set-cookie", cookie(request, activeCookieName(eventId), activeToken, Math.max(1, Math.ceil((claimed.expiresAt - Date.now()) / 1000))));
+  headers.append("set-cookie", cookie(request, ticketCookieName(eventId), "", 0));
+  return new Response(null, { status: 303, headers });
 }
 
 export async function page(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
@@ -74,10 +92,14 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
       const resume = resumePath(eventId, await resumeCode(env, eventId, place.tid));
-      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, { challenge: place.challenge, turnstileSiteKey: turnstileKey(env, place.challenge), resumePath: resume }), place.challenge, 200, headers);
+      // the organiser's queueing status code (200, 202 or 429), for clients that read the status
+      const status = (await hubFor(eventId).ensureFresh(env)).queueingStatusCode;
+      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, { challenge: place.challenge, turnstileSiteKey: turnstileKey(env, place.challenge), resumePath: resume }), place.challenge, status, headers);
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null));
+    case "passed":
+      return straightToSale(request, env, eventId, place);
     case "restoring":
       // a fan with a ticket keeps their place: the waiting room, saying the line is being
       // restored, whose stream reconnects and shows the position once it is back

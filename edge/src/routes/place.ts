@@ -16,6 +16,8 @@ import { refreshIntervalSeconds } from "./view.ts";
 export type Place =
   | { kind: "joined" | "waiting"; tid: string; num: number; ticket: string; setCookie: string | null; view: FanView; about: Snapshot["about"]; challenge?: ChallengeMode }
   | { kind: "admitted"; tid: string; num: number; ticket: string }
+  /** standby let the fan straight through: a new ticket, admitted at once (claim it for the sale); `tier`: an access code's */
+  | { kind: "passed"; tid: string; num: number; ticket: string; setCookie: string; tier: string | null }
   /** line-stopped: a new place would be where tickets are unlikely (the organiser's minChance), so none is given; invite-only: no redeemed access code */
   | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "invite-only" }
   /** the line is being restored after Redis lost it; `held`: the fan holds a valid ticket (and keeps that place) */
@@ -30,7 +32,7 @@ export type ChallengeReason = Extract<SolutionCheck, { ok: false }>["reason"] | 
 function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
   // the join's own read does not carry the leader's estimate: the isolate's last read does
   const last = hubFor(eventId).snapshot;
-  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, presenceGraceMs: null, moved: [], honest: last?.honest ?? null, honestStop: last?.honestStop ?? null, deviceBinding: "off" };
+  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, presenceGraceMs: null, moved: [], honest: last?.honest ?? null, honestStop: last?.honestStop ?? null, deviceBinding: "off", queueingStatusCode: last?.queueingStatusCode ?? 200 };
   return fanView(snapshot, eventId, num, state.admitRate ?? hubFor(eventId).admitRate(), refreshIntervalSeconds(env), goneAhead);
 }
 
@@ -96,7 +98,7 @@ export async function findOrMakePlace(
     throw e;
   }
   if (result.next) learnDifficulty(ip, result.next);
-  if (redeemed && result.kind !== "joined") await redeemed.undo().catch(() => {});
+  if (redeemed && result.kind !== "joined" && result.kind !== "passed") await redeemed.undo().catch(() => {});
   const tier = redeemed?.tier ?? null;
   switch (result.kind) {
     case "joined":
@@ -123,6 +125,10 @@ export async function findOrMakePlace(
       return { kind: "challenge", reason: "too-easy", difficulty: result.difficulty, mode: "pow" };
     case "admitted":
       return { kind: "admitted", tid: result.tid, num: held!.claims.num, ticket: held!.token };
+    case "passed": {
+      const ticket = await mintTicket(env, eventId, result.tid, result.num, { tier, jkt });
+      return { kind: "passed", tid: result.tid, num: result.num, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds), tier };
+    }
     case "rate-limited": {
       const retryAfter = String(Math.max(1, Math.ceil((result.resetAt - Date.now()) / 1000)));
       return error(429, "RATE_LIMITED", "Too many new places from your network; try again later.", { "retry-after": retryAfter });

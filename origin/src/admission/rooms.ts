@@ -9,7 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { isDuplicateKey } from "../db/errors.ts";
 import { waitingRooms, type WaitingRoomRow } from "../db/schema/index.ts";
-import { deviceBinding, isQueueStatus, type ChallengeFailure, type ChallengeMode, type DeviceBinding } from "../../../common/queue-state.ts";
+import { deviceBinding, isQueueStatus, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode } from "../../../common/queue-state.ts";
 
 export type Room = WaitingRoomRow;
 
@@ -28,6 +28,10 @@ export interface RoomSettings {
   presenceGraceSeconds?: number;
   inviteOnly?: boolean;
   deviceBinding?: DeviceBinding;
+  standby?: boolean;
+  standbyNewPerMinute?: number;
+  standbyActiveSessions?: number;
+  queueingStatusCode?: QueueingStatusCode;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -48,6 +52,10 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("inviteOnly", room.inviteOnly ? 1 : null);
   if (room.deviceBinding && room.deviceBinding !== "off") set.deviceBinding = room.deviceBinding;
   else remove.push("deviceBinding");
+  put("standby", room.standby ? 1 : null);
+  put("standbyNewPerMinute", room.standbyNewPerMinute);
+  put("standbyActiveSessions", room.standbyActiveSessions);
+  put("queueingStatusCode", room.queueingStatusCode === 200 ? null : room.queueingStatusCode);
   return { set, remove };
 }
 
@@ -71,6 +79,10 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     presenceGraceSeconds: n(hash.presenceGraceSeconds),
     inviteOnly: hash.inviteOnly === "1",
     deviceBinding: hash.deviceBinding ? deviceBinding(hash.deviceBinding) : null,
+    standby: hash.standby === "1",
+    standbyNewPerMinute: n(hash.standbyNewPerMinute),
+    standbyActiveSessions: n(hash.standbyActiveSessions),
+    queueingStatusCode: n(hash.queueingStatusCode),
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

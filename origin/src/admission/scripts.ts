@@ -22,10 +22,15 @@ export interface AdmitArgs {
   /** 0 leaves session expiries alone */
   sessionMs: number;
   maxDrops: number;
+  /** standby: how long a queueing room must be calm to let fans straight through again (default STANDBY_CALM_MS) */
+  standbyCalmMs?: number;
 }
 
+/** Standby's calm period: a room that queued lets fans straight through again after this long below both thresholds with an empty line. */
+export const STANDBY_CALM_MS = 5000;
+
 export function admitFans(redis: Redis, k: EventKeys, a: AdmitArgs): Promise<AdmitResult> {
-  return runScript(redis, redisScripts.admitFans, { k }, [a.token, a.now, a.budget, a.maxActive, a.claimMs, a.presenceGraceMs, a.sessionMs, a.maxDrops]);
+  return runScript(redis, redisScripts.admitFans, { k }, [a.token, a.now, a.budget, a.maxActive, a.claimMs, a.presenceGraceMs, a.sessionMs, a.maxDrops, a.standbyCalmMs ?? STANDBY_CALM_MS]);
 }
 
 export function acquireLease(redis: Redis, k: EventKeys, instanceId: string, leaseMs: number): Promise<{ code: LeaseCode; token: string }> {

@@ -2,7 +2,7 @@
  * An event's admission settings as they live in its queue-state hash, where admins change
  * them and every origin instance (and the edge) reads them.
  */
-import { challengeFailure, challengeMode, deviceBinding, isQueueStatus, positiveNumber as positive, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueStatus } from "../../../common/queue-state.ts";
+import { challengeFailure, challengeMode, deviceBinding, isQueueStatus, positiveNumber as positive, queueingStatusCode, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode, type QueueStatus } from "../../../common/queue-state.ts";
 import type { SchedulerConfig } from "./config.ts";
 
 export interface QueueSettings {
@@ -25,6 +25,14 @@ export interface QueueSettings {
   /** only fans with an access code get a new place */
   inviteOnly: boolean;
   deviceBinding: DeviceBinding;
+  /** queue only when needed: new fans pass straight through while under both thresholds */
+  standby: boolean;
+  standbyNewPerMinute: number | null;
+  standbyActiveSessions: number | null;
+  /** whether standby lets fans straight through now; null while standby is off or not decided */
+  standbyMode: "passing" | "queueing" | null;
+  /** the waiting page's HTTP status for a queued fan */
+  queueingStatusCode: QueueingStatusCode;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -46,6 +54,11 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     presenceGraceSeconds: positive(hash.presenceGraceSeconds) ?? config.presenceGraceMs / 1000,
     inviteOnly: hash.inviteOnly === "1",
     deviceBinding: deviceBinding(hash.deviceBinding),
+    standby: hash.standby === "1",
+    standbyNewPerMinute: positive(hash.standbyNewPerMinute),
+    standbyActiveSessions: positive(hash.standbyActiveSessions),
+    standbyMode: hash.standbyMode === "passing" || hash.standbyMode === "queueing" ? hash.standbyMode : null,
+    queueingStatusCode: queueingStatusCode(hash.queueingStatusCode),
   };
 }
 

@@ -35,6 +35,14 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   inviteOnly: boolean("invite_only").notNull().default(false),
   /** off | optional | required (common/queue-state.ts DEVICE_BINDINGS); null = off */
   deviceBinding: varchar("device_binding", { length: 8, enum: DEVICE_BINDINGS }),
+  /** queue only when needed: new fans pass straight through while under both thresholds */
+  standby: boolean("standby").notNull().default(false),
+  /** standby's threshold of new places per minute; null = none set (standby needs both) */
+  standbyNewPerMinute: int("standby_new_per_minute"),
+  /** standby's threshold of live sessions plus unclaimed admissions; null = none set */
+  standbyActiveSessions: int("standby_active_sessions"),
+  /** the waiting page's HTTP status for a queued fan: 200 | 202 | 429; null = 200 */
+  queueingStatusCode: int("queueing_status_code"),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

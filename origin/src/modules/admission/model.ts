@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { CHALLENGE_FAILURES, CHALLENGE_MODES, DEVICE_BINDINGS, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
+import { CHALLENGE_FAILURES, CHALLENGE_MODES, DEVICE_BINDINGS, QUEUEING_STATUS_CODES, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
 import { eventIdSchema, integer } from "../shared/model.ts";
 
 /** One literal schema per value, as a tuple, so the route types keep each value. */
@@ -34,6 +34,17 @@ const deviceBinding = t.Union(literals(DEVICE_BINDINGS), {
   description: "off: places and sessions are not bound to the fan's device; optional: a join that sends a DPoP proof gets a place bound to its key (apps without WebCrypto keep working unbound); required: a join or claim without a bound key is refused. A bound place always needs its proof (edge HTTP.md, \"Device binding\")",
 });
 
+const standby = t.Boolean({
+  description: "queue only when needed: while traffic is under both thresholds, new fans go straight to the sale (admitted at once, no waiting place); the room queues from the first new fan that passes one, and lets fans straight through again after 5 s calm below both with nobody waiting. Turning it on needs both thresholds (400 STANDBY_THRESHOLDS_REQUIRED). Default false",
+});
+const standbyNewPerMinute = integer({ minimum: 1, maximum: 10_000_000, description: "standby: new fans per minute (passed or queued, a sliding minute) under which fans go straight through" });
+const standbyActiveSessions = integer({ minimum: 1, maximum: 10_000_000, description: "standby: live sessions plus unclaimed admissions under which fans go straight through (keep it at or below maxActive)" });
+const [code200, code202, code429] = QUEUEING_STATUS_CODES;
+const queueingStatusCode = t.Union(
+  [t.Literal(code200), t.Literal(code202), t.Literal(code429)],
+  { description: "the HTTP status the waiting page answers with while the fan is in line: 200 (default), 202 or 429, for clients and crawlers that read the status" },
+);
+
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
   {
@@ -50,6 +61,10 @@ export const queueOpenBody = t.Optional(t.Object(
     presenceGraceSeconds: t.Optional(presenceGraceSeconds),
     inviteOnly: t.Optional(inviteOnly),
     deviceBinding: t.Optional(deviceBinding),
+    standby: t.Optional(standby),
+    standbyNewPerMinute: t.Optional(standbyNewPerMinute),
+    standbyActiveSessions: t.Optional(standbyActiveSessions),
+    queueingStatusCode: t.Optional(queueingStatusCode),
   },
   { additionalProperties: false },
 ));
@@ -68,6 +83,10 @@ export const queueSettingsBody = t.Object(
     presenceGraceSeconds: t.Optional(presenceGraceSeconds),
     inviteOnly: t.Optional(inviteOnly),
     deviceBinding: t.Optional(deviceBinding),
+    standby: t.Optional(standby),
+    standbyNewPerMinute: t.Optional(standbyNewPerMinute),
+    standbyActiveSessions: t.Optional(standbyActiveSessions),
+    queueingStatusCode: t.Optional(queueingStatusCode),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -98,6 +117,13 @@ export const queueView = t.Object(
       presenceGraceSeconds: t.Number({ description: "how long a waiting fan may be away and keep the place" }),
       inviteOnly,
       deviceBinding,
+      standby,
+      standbyNewPerMinute: t.Union([integer(), t.Null()], { description: "null until set" }),
+      standbyActiveSessions: t.Union([integer(), t.Null()], { description: "null until set" }),
+      queueingStatusCode,
+    }),
+    standbyMode: t.Union([t.Literal("passing"), t.Literal("queueing"), t.Null()], {
+      description: "standby: passing (new fans go straight through), queueing (a threshold was passed; passes again after calm), null (standby off, or not decided yet: the scheduler decides within a tick)",
     }),
     rates: t.Object({
       ceiling: t.Number({ description: "fans per second allowed at most now" }),
@@ -110,7 +136,7 @@ export const queueView = t.Object(
     activeSessions: integer(),
     serving: integer({ description: "highest queue number the scheduler has passed" }),
     lastNumber: integer({ description: "newest queue number handed out" }),
-    totals: t.Object({ admitted: integer(), abandoned: integer(), claimExpired: integer() }),
+    totals: t.Object({ admitted: integer(), abandoned: integer(), claimExpired: integer(), passed: integer({ description: "fans standby let straight through (also counted in admitted)" }) }),
     restore: t.Union(
       [
         t.Object({

@@ -11,7 +11,7 @@ import type { Static } from "elysia";
 import { eventKeys, globalKeys } from "../../../../common/keys.ts";
 import { StatusCode } from "../../../../lua/codes.ts";
 import type { Deps } from "../../deps.ts";
-import { AppError, MeasurementRunningError, QueueExistsError, QueueNotFoundError, QueueStatusError, RestoringError, SessionInactiveError } from "../../errors.ts";
+import { AppError, MeasurementRunningError, StandbyThresholdsRequiredError, QueueExistsError, QueueNotFoundError, QueueStatusError, RestoringError, SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { isLive } from "../events/service.ts";
 import { releaseSessionHolds } from "../holds/session-holds.ts";
@@ -66,7 +66,12 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       presenceGraceSeconds: settings.presenceGraceSeconds,
       inviteOnly: settings.inviteOnly,
       deviceBinding: settings.deviceBinding,
+      standby: settings.standby,
+      standbyNewPerMinute: settings.standbyNewPerMinute,
+      standbyActiveSessions: settings.standbyActiveSessions,
+      queueingStatusCode: settings.queueingStatusCode,
     },
+    standbyMode: settings.standby ? settings.standbyMode : null,
     rates: {
       ceiling: ceiling.rate,
       ceilingSource: ceiling.source,
@@ -78,7 +83,7 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
     activeSessions: active,
     serving: int(serving),
     lastNumber: int(seq),
-    totals: { admitted: int(hash.admittedTotal), abandoned: int(hash.abandonedTotal), claimExpired: int(hash.claimExpiredTotal) },
+    totals: { admitted: int(hash.admittedTotal), abandoned: int(hash.abandonedTotal), claimExpired: int(hash.claimExpiredTotal), passed: int(hash.passedTotal) },
     restore: restoreOf(hash),
     leader,
   };
@@ -117,6 +122,7 @@ export async function openWaitingRoom(
 ): Promise<boolean> {
   const k = eventKeys(eventId);
   const status: QueueStatus = opensAt > now ? "prequeue" : "open";
+  checkStandby({ standby: settings.standby ?? false, standbyNewPerMinute: settings.standbyNewPerMinute ?? null, standbyActiveSessions: settings.standbyActiveSessions ?? null });
   const room: Room = {
     eventId,
     status,
@@ -132,6 +138,10 @@ export async function openWaitingRoom(
     presenceGraceSeconds: settings.presenceGraceSeconds ?? null,
     inviteOnly: settings.inviteOnly ?? false,
     deviceBinding: settings.deviceBinding ?? null,
+    standby: settings.standby ?? false,
+    standbyNewPerMinute: settings.standbyNewPerMinute ?? null,
+    standbyActiveSessions: settings.standbyActiveSessions ?? null,
+    queueingStatusCode: settings.queueingStatusCode ?? null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -169,8 +179,13 @@ async function changeAndApply(deps: Deps, eventId: string, change: (room: Room) 
   return result.room;
 }
 
+/** Standby lets fans through only under both thresholds: it is not turned on without them. */
+function checkStandby(room: Pick<Room, "standby" | "standbyNewPerMinute" | "standbyActiveSessions">): void {
+  if (room.standby && (room.standbyNewPerMinute === null || room.standbyActiveSessions === null)) throw new StandbyThresholdsRequiredError();
+}
+
 export async function updateSettings(deps: Deps, eventId: string, body: Static<typeof queueSettingsBody>): Promise<QueueView> {
-  await changeAndApply(deps, eventId, () => {
+  await changeAndApply(deps, eventId, (room) => {
     const values: Partial<Room> = {};
     if (body.rate !== undefined) values.rate = body.rate;
     if (body.maxActive !== undefined) values.maxActive = body.maxActive;
@@ -184,6 +199,11 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.presenceGraceSeconds !== undefined) values.presenceGraceSeconds = body.presenceGraceSeconds;
     if (body.inviteOnly !== undefined) values.inviteOnly = body.inviteOnly;
     if (body.deviceBinding !== undefined) values.deviceBinding = body.deviceBinding;
+    if (body.standby !== undefined) values.standby = body.standby;
+    if (body.standbyNewPerMinute !== undefined) values.standbyNewPerMinute = body.standbyNewPerMinute;
+    if (body.standbyActiveSessions !== undefined) values.standbyActiveSessions = body.standbyActiveSessions;
+    if (body.queueingStatusCode !== undefined) values.queueingStatusCode = body.queueingStatusCode;
+    checkStandby({ ...room, ...values });
     return values;
   });
   return readQueue(deps, eventId);

@@ -33,16 +33,32 @@
   too easy is not spent: the client solves a harder one. Joins with IP 0 (trusted callers)
   need no solution.
 
+  Standby (queueState standby = 1, the organiser's "queue only when needed"): while the
+  room is passing (standbyMode = passing, which only the scheduling leader sets, after a
+  calm period) and the line is empty, a new fan is let straight through: the place takes
+  the next number as always, and the fan is admitted at once (in `admitted` with the claim
+  deadline standbyClaimMs from now, the same record a scheduler admission writes) instead
+  of waiting; the serving pointer passes the number. Every new place, passed or queued,
+  counts against standbyNewPerMinute (a sliding minute kept in standbyMinute, standbyNew,
+  standbyNewBefore, weighted like the limiter). The first new place that would pass a
+  threshold (the new places of the last minute reaching standbyNewPerMinute, or live
+  sessions plus unclaimed admissions reaching standbyActiveSessions), or that finds fans
+  waiting, joins the line and switches the room to queueing (standbyMode = queueing), as
+  does every one after it in the batch: nobody passes a fan already waiting.
+
   KEYS[1] seq           string  ticket counter: the newest queue number
   KEYS[2] queue         zset    waiting ticketId -> queue number
   KEYS[3] seen          zset    waiting ticketId -> last seen (ms)
   KEYS[4] admitted      zset    admitted ticketId -> claim deadline (ms)
-  KEYS[5] queueState    hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt, challenge, challengeFailure, honestStop, inviteOnly; replacedTotal (HINCRBY)
+  KEYS[5] queueState    hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt, challenge, challengeFailure, honestStop, inviteOnly,
+                                standby, standbyNewPerMinute, standbyActiveSessions, standbyMode, standbyClaimMs, standbyMinute, standbyNew, standbyNewBefore;
+                                replacedTotal, passedTotal (HINCRBY)
   KEYS[6] serving       string  serving pointer
   KEYS[7] gone          zset    queue numbers of tickets that left, above the serving pointer
   KEYS[8] lost          zset    queue numbers a restore found without a ticket, awaiting their fan
   KEYS[9] challengeUsed zset    spent solution id -> until when it stays spent (ms)
-  KEYS[10 ..]           string  rate-limit buckets, two per client IP of the batch: the IP's
+  KEYS[10] active       zset    sessionId -> session expiry (ms) (read only: standby's active sessions)
+  KEYS[11 ..]           string  rate-limit buckets, two per client IP of the batch: the IP's
                                 current window, then its previous window
 
   ARGV[1] now (ms)
@@ -57,7 +73,7 @@
   ARGV[9 + 6i]   ticket id the fan already holds (from a valid ticket), or ""
   ARGV[10 + 6i]  that ticket's queue number, or 0
   ARGV[11 + 6i]  fresh ticket id to use if the fan gets a new place
-  ARGV[12 + 6i]  which IP of KEYS[10 ..] the join came from (1 = KEYS[10], KEYS[11]); 0 = not
+  ARGV[12 + 6i]  which IP of KEYS[11 ..] the join came from (1 = KEYS[11], KEYS[12]); 0 = not
                  limited and no challenge (trusted callers seeding a line: tests, benches)
   ARGV[13 + 6i]  id of the solution the edge verified (`pow:<id>` or `turnstile:<id>`), or "" (none, or not good)
   ARGV[14 + 6i]  a proof-of-work's difficulty, or 0
@@ -88,6 +104,8 @@
                            organiser's minChance): tickets are unlikely there, so no new place
     -10  INVITE_ONLY       the room is invite-only (queueState inviteOnly = 1) and the join
                            brought no redeemed access code
+      4  PASSED            standby let the new fan straight through: admitted at once at this
+                           number (no waiting place); detail = claim deadline (ms)
     next, per join: the proof-of-work difficulty its IP needs for a new place after this batch (0: none asked)
 ]]
 -- @include lineRestoring
@@ -102,6 +120,7 @@ local freePlaces = tonumber(ARGV[7])
 local maxDifficulty = tonumber(ARGV[8])
 
 local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'challenge', 'challengeFailure', 'honestStop', 'inviteOnly')
+local sb = redis.call('HMGET', KEYS[5], 'standby', 'standbyNewPerMinute', 'standbyActiveSessions', 'standbyMode', 'standbyClaimMs', 'standbyMinute', 'standbyNew', 'standbyNewBefore')
 local status = state[1]
 local restoring = lineRestoring(status, state[8], state[9])
 local serving = tonumber(redis.call('GET', KEYS[6]) or '0')
@@ -175,10 +194,10 @@ end
 if replaced > 0 then redis.call('HINCRBY', KEYS[5], 'replacedTotal', replaced) end
 
 -- the limiter's current use per IP (sliding window: current + weighted previous)
-local nKeys = #KEYS - 9
+local nKeys = #KEYS - 10
 local used, taken, fresh = {}, {}, {}
 if nKeys > 0 then
-  local buckets = redis.call('MGET', unpack(KEYS, 10, #KEYS))
+  local buckets = redis.call('MGET', unpack(KEYS, 11, #KEYS))
   local weight = 1 - (now % window) / window
   for ip = 1, nKeys / 2 do
     local current, previous = buckets[2 * ip - 1], buckets[2 * ip]
@@ -218,6 +237,29 @@ local function needed(places)
   return math.min(maxDifficulty, baseDifficulty * 2 ^ math.min(places - freePlaces + 1, 40))
 end
 
+-- standby: the new places of the sliding minute before this batch, and whether the room passes
+local standby = sb[1] == '1' and status == 'open'
+local perMinute = tonumber(sb[2] or '0') or 0
+local activeCap = tonumber(sb[3] or '0') or 0
+local claimMs = tonumber(sb[5] or '0') or 0
+local passing = standby and sb[4] == 'passing' and claimMs > 0
+local minute = math.floor(now / 60000)
+local newNow, newBefore = 0, 0
+if standby then
+  local kept = tonumber(sb[6] or '-1')
+  if kept == minute then
+    newNow, newBefore = tonumber(sb[7] or '0'), tonumber(sb[8] or '0')
+  elseif kept == minute - 1 then
+    newBefore = tonumber(sb[7] or '0')
+  end
+end
+local weightedBefore = math.floor((1 - (now % 60000) / 60000) * newBefore)
+local inArea = 0
+if passing then
+  inArea = redis.call('ZCOUNT', KEYS[10], '(' .. now, '+inf') + redis.call('ZCOUNT', KEYS[4], now, '+inf')
+end
+local passed, switched = {}, false
+
 local accepted = {}
 for i = 0, n - 1 do
   local k = keep[i]
@@ -256,6 +298,16 @@ for i = 0, n - 1 do
       if used[ip] then taken[ip] = taken[ip] + 1 end
       accepted[#accepted + 1] = i
       codes[i + 1] = 0
+      if standby then
+        if passing and waiting + #accepted - #passed == 1 and newNow + weightedBefore < perMinute and inArea + #passed < activeCap then
+          passed[#passed + 1] = i
+          codes[i + 1] = 4
+        elseif passing then
+          -- a threshold is passed (or fans wait): the room queues from this fan on
+          passing, switched = false, true
+        end
+        newNow = newNow + 1
+      end
       if pow and ip > 0 then
         -- spent now: the same solution later in this batch, or in any later one, is no solution
         local id = ARGV[13 + 6 * i]
@@ -271,23 +323,43 @@ local tail
 if #accepted > 0 then
   tail = redis.call('INCRBY', KEYS[1], #accepted)
   local first = tail - #accepted
-  local queueArgs = {}
+  local queueArgs, passArgs = {}, {}
+  local deadline = now + claimMs
   for j, i in ipairs(accepted) do
     numbers[i + 1] = first + j
-    details[i + 1] = goneTotal
-    queueArgs[#queueArgs + 1] = first + j
-    queueArgs[#queueArgs + 1] = ARGV[11 + 6 * i]
-    seenArgs[#seenArgs + 1] = now
-    seenArgs[#seenArgs + 1] = ARGV[11 + 6 * i]
+    if codes[i + 1] == 4 then
+      -- straight through: admitted at once; passes come first in a batch, the line being empty
+      details[i + 1] = deadline
+      passArgs[#passArgs + 1] = deadline
+      passArgs[#passArgs + 1] = ARGV[11 + 6 * i]
+      serving = first + j
+    else
+      details[i + 1] = goneTotal
+      queueArgs[#queueArgs + 1] = first + j
+      queueArgs[#queueArgs + 1] = ARGV[11 + 6 * i]
+      seenArgs[#seenArgs + 1] = now
+      seenArgs[#seenArgs + 1] = ARGV[11 + 6 * i]
+    end
   end
-  redis.call('ZADD', KEYS[2], unpack(queueArgs))
-  waiting = waiting + #accepted
+  if #passArgs > 0 then
+    redis.call('ZADD', KEYS[4], unpack(passArgs))
+    redis.call('SET', KEYS[6], serving)
+    goneTotal = goneTotal - redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', serving)
+    redis.call('HINCRBY', KEYS[5], 'passedTotal', #passed)
+    redis.call('HINCRBY', KEYS[5], 'admittedTotal', #passed)
+    -- the queued fans of this batch come after the passed ones: nobody left ahead of them
+    for _, i in ipairs(accepted) do
+      if codes[i + 1] == 0 then details[i + 1] = goneTotal end
+    end
+  end
+  if #queueArgs > 0 then redis.call('ZADD', KEYS[2], unpack(queueArgs)) end
+  waiting = waiting + #accepted - #passed
   for ip = 1, nKeys / 2 do
     if taken[ip] > 0 then
       if fresh[ip] then
-        redis.call('SET', KEYS[8 + 2 * ip], taken[ip], 'PX', window * 2 + 1000)
+        redis.call('SET', KEYS[9 + 2 * ip], taken[ip], 'PX', window * 2 + 1000)
       else
-        redis.call('INCRBY', KEYS[8 + 2 * ip], taken[ip])
+        redis.call('INCRBY', KEYS[9 + 2 * ip], taken[ip])
       end
     end
   end
@@ -295,6 +367,11 @@ else
   tail = tonumber(redis.call('GET', KEYS[1]) or '0')
 end
 if #seenArgs > 0 then redis.call('ZADD', KEYS[3], unpack(seenArgs)) end
+if standby and #accepted > 0 then
+  redis.call('HSET', KEYS[5], 'standbyMinute', minute, 'standbyNew', newNow, 'standbyNewBefore', newBefore)
+end
+local queueingMode = 'queueing'
+if switched then redis.call('HSET', KEYS[5], 'standbyMode', queueingMode) end
 if #spentArgs > 0 then
   redis.call('ZADD', KEYS[9], unpack(spentArgs))
   redis.call('PEXPIRE', KEYS[9], spentMs)
