@@ -85,7 +85,7 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
   if (resumeMatch) {
     const [, eventId, code] = resumeMatch as unknown as [string, string, string];
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
-    if (method === "GET" || method === "HEAD") return resumeConfirm(env, eventId, code);
+    if (method === "GET" || method === "HEAD") return resumeConfirm(request, env, eventId, code);
     if (method === "POST") return resume(request, env, ctx, eventId, code);
     return notAllowed("GET, POST");
   }

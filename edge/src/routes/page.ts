@@ -8,6 +8,7 @@ import { bindingOf } from "../dpop.ts";
 import { hubFor } from "../hub.ts";
 import type { Env } from "../env.ts";
 import { htmlResponse as html } from "../html.ts";
+import { chooseLanguage, type Language } from "../i18n/index.ts";
 import { accessCodePage, messagePage, waitingRoomPage } from "../page.ts";
 import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { salePage } from "../sale-page.ts";
@@ -15,9 +16,7 @@ import { PAGE_CSP } from "../html.ts";
 import { touchTicket } from "../queue.ts";
 import { resumeCode, resumePath } from "../resume.ts";
 import type { ChallengeMode } from "../../../common/queue-state.ts";
-import { LINE_STOPPED_MESSAGE } from "./join.ts";
 import { findOrMakePlace } from "./place.ts";
-import { PLACE_MOVED_MESSAGE } from "./status.ts";
 
 /** Where Turnstile's widget comes from: the page that shows it lets that origin run its script and frame. */
 export const TURNSTILE_ORIGIN = "https://challenges.cloudflare.com";
@@ -41,11 +40,20 @@ async function placeMoved(request: Request, env: Env, eventId: string): Promise<
   return (await touchTicket(env, eventId, held.claims.tid, held.claims.num).catch(() => null))?.kind === "moved";
 }
 
+/** The page in the fan's language (edge/src/i18n): a choice made with ?lang= is remembered in its cookie. */
 export async function page(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
+  const l = chooseLanguage(request);
+  const res = await pageIn(l, request, env, eventId);
+  if (l.setCookie) res.headers.append("set-cookie", l.setCookie);
+  return res;
+}
+
+async function pageIn(l: Language, request: Request, env: Env, eventId: string): Promise<Response> {
+  const { page: p } = l.t;
   const active = await readActive(request, env, eventId);
   if (active) return html(salePage(eventId));
 
-  if (await placeMoved(request, env, eventId)) return html(messagePage("Your place moved to another device", PLACE_MOVED_MESSAGE), 409);
+  if (await placeMoved(request, env, eventId)) return html(messagePage(p.movedTitle, p.movedText, l), 409);
   let place: Awaited<ReturnType<typeof findOrMakePlace>>;
   try {
     // a place bound to the device (or to be bound) is joined by the page's script, which
@@ -56,45 +64,45 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
       // the event's name and venue for the page; the join comes after, from the script
       const snapshot = await hubFor(eventId).ensureFresh(env);
       if (snapshot.status !== "restoring" || held) {
-        return html(waitingRoomPage(eventId, null, snapshot.about, false, { deviceBinding: mode === "bound" ? snapshot.deviceBinding : mode, joining: true }));
+        return html(waitingRoomPage(eventId, null, snapshot.about, false, { deviceBinding: mode === "bound" ? snapshot.deviceBinding : mode, joining: true }, l));
       }
     }
     place = await findOrMakePlace(request, env, eventId, { page: true, held });
   } catch (e) {
     // Redis cannot be reached: a page a person can read, and a browser that retries
     console.error("waiting room page: the line cannot be reached", e);
-    return html(messagePage("Please wait a moment", "The waiting room is briefly unavailable. This page will let you in shortly; refresh in a few seconds."), 503, { "retry-after": "5" });
+    return html(messagePage(p.waitTitle, p.unavailableText, l), 503, { "retry-after": "5" });
   }
   if (place instanceof Response) {
     const retry = place.headers.get("retry-after") ?? "5";
-    return html(messagePage("Please wait a moment", "Too many people are arriving at once from your network. This page will let you in shortly; refresh in a few seconds."), place.status, { "retry-after": retry });
+    return html(messagePage(p.waitTitle, p.tooManyText, l), place.status, { "retry-after": retry });
   }
   switch (place.kind) {
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
       const resume = resumePath(eventId, await resumeCode(env, eventId, place.tid));
-      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, { challenge: place.challenge, turnstileSiteKey: turnstileKey(env, place.challenge), resumePath: resume }), place.challenge, 200, headers);
+      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, { challenge: place.challenge, turnstileSiteKey: turnstileKey(env, place.challenge), resumePath: resume }, l), place.challenge, 200, headers);
     }
     case "admitted":
-      return html(waitingRoomPage(eventId, null));
+      return html(waitingRoomPage(eventId, null, null, false, {}, l));
     case "restoring":
       // a fan with a ticket keeps their place: the waiting room, saying the line is being
       // restored, whose stream reconnects and shows the position once it is back
-      if (place.held) return html(waitingRoomPage(eventId, null, null, true));
-      return html(messagePage("Please wait a moment", "We are restoring the waiting room. This page will let you in shortly; refresh in a few seconds."), 503, { "retry-after": String(RESTORING_RETRY_SECONDS) });
+      if (place.held) return html(waitingRoomPage(eventId, null, null, true, {}, l));
+      return html(messagePage(p.waitTitle, p.restoringText, l), 503, { "retry-after": String(RESTORING_RETRY_SECONDS) });
     case "challenge":
       // the event asks a challenge before a new place: the page solves it (or shows the Turnstile widget), then joins
-      return waitingRoom(env, waitingRoomPage(eventId, null, null, false, { challenge: place.mode, solveFirst: true, turnstileSiteKey: turnstileKey(env, place.mode) }), place.mode);
+      return waitingRoom(env, waitingRoomPage(eventId, null, null, false, { challenge: place.mode, solveFirst: true, turnstileSiteKey: turnstileKey(env, place.mode) }, l), place.mode);
     case "no-queue":
-      return html(messagePage("Event not found", "There is no sale for this event."), 404);
+      return html(messagePage(p.notFoundTitle, p.notFoundText, l), 404);
     case "sale-ended":
-      return html(messagePage("Sale ended", "This sale has ended. Thank you for your patience."), 410);
+      return html(messagePage(p.endedTitle, p.endedText, l), 410);
     case "invite-only":
-      return html(accessCodePage(eventId), 403);
+      return html(accessCodePage(eventId, null, l), 403);
     case "queue-full":
-      return html(messagePage("The waiting room is full", "Too many fans are waiting right now. Please try again in a minute."), 503, { "retry-after": "60" });
+      return html(messagePage(p.fullTitle, p.fullText, l), 503, { "retry-after": "60" });
     case "line-stopped":
-      return html(messagePage("Tickets are unlikely now", LINE_STOPPED_MESSAGE), 409);
+      return html(messagePage(p.stoppedTitle, p.stoppedText, l), 409);
   }
 }
