@@ -80,6 +80,8 @@ export function eventKeys(eventId: string) {
     accessCodeTickets: `${p}codes:tickets`,
     /** string: when (ms) the origin last wrote every access code of the event from MySQL; absent (Redis lost it, or never written): a code missing from Redis is asked of the origin */
     accessCodesPublished: `${p}codes:published`,
+    /** hash: the organiser's page templates, kind (common/page-template.ts: waiting, prequeue, paused, soldout, closed) -> sanitised HTML; written by the origin from MySQL, read by the edge for each fan page */
+    pageTemplates: `${p}pages`,
     /** zset: (dev only) session id -> expiry (ms) of the sessions `bun run token:mint` registered, so `--clean` can end them; expires with the longest */
     devSessions: `${p}dev`,
   };

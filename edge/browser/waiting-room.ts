@@ -73,6 +73,16 @@ function restoring(message?: string): void {
   byId("wait").textContent = t.waitEstimating;
 }
 
+/** The organiser's own page for the line's state, when they made one (edge/src/page-templates.ts): that one shown, the others hidden. */
+function organiserPage(kind: string): void {
+  for (const el of document.querySelectorAll<HTMLElement>("[data-page-kind]")) el.hidden = el.dataset.pageKind !== kind;
+}
+
+/** The organiser's placeholders the line changes: `{{position}}` and `{{wait}}`. */
+function live(name: string, text: string): void {
+  for (const el of document.querySelectorAll(`[data-live="${name}"]`)) el.textContent = text;
+}
+
 function say(words: string): void {
   byId("announce").textContent = words;
   announcedAt = Date.now();
@@ -91,6 +101,9 @@ function show(v: FanView): void {
   byId("ahead").textContent = num(v.ahead);
   byId("behind").textContent = num(v.behind);
   byId("wait").textContent = waitLine(t, locale, v.waitTimeSeconds);
+  live("position", num(v.position));
+  live("wait", waitLine(t, locale, v.waitTimeSeconds));
+  organiserPage(v.status === "open" ? "waiting" : v.status);
   byId("chance-line").hidden = !v.chance;
   if (v.chance) byId("chance").textContent = chanceLine(t, locale, v.chance);
   const start = Math.max(Number(sessionStorage.getItem(startKey)) || 0, v.position);
@@ -116,6 +129,7 @@ function over(body: ApiBody & { status?: string }): void {
   byId("state").textContent = theirs(body.message, t.over);
   byId("notice").hidden = false;
   byId("notice").textContent = (body.status && labels[body.status]) || labels.closed!;
+  organiserPage(body.status === "soldout" ? "soldout" : "closed");
 }
 
 const mmss = (seconds: number) => Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");

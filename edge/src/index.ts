@@ -34,6 +34,7 @@ import { join } from "./routes/join.ts";
 import { jwks } from "./routes/jwks.ts";
 import { organiser } from "./routes/organiser.ts";
 import { page } from "./routes/page.ts";
+import { preview } from "./routes/preview.ts";
 import { resume, resumeConfirm } from "./routes/resume.ts";
 import { status } from "./routes/status.ts";
 import { stream } from "./routes/stream.ts";
@@ -79,6 +80,14 @@ function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Respo
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method !== "GET" && method !== "HEAD") return notAllowed("GET");
     return page(request, env, ctx, eventId);
+  }
+
+  const previewMatch = /^\/events\/([^/]+)\/preview\/([^/]+)$/.exec(path);
+  if (previewMatch) {
+    const [, eventId, kind] = previewMatch as unknown as [string, string, string];
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method !== "GET" && method !== "HEAD") return notAllowed("GET");
+    return preview(request, env, eventId, kind);
   }
 
   const resumeMatch = /^\/queue\/([^/]+)\/resume\/([^/]+)$/.exec(path);

@@ -10,6 +10,7 @@ import { escapeHtml, renderPage } from "./html.ts";
 import { ENGLISH, LANG_NAMES, LANGS, type Language } from "./i18n/index.ts";
 import { chanceLine, dateTime, fill, formatNumber, waitLine } from "./i18n/format.ts";
 import type { DeviceBinding } from "../../common/queue-state.ts";
+import { kindOf, templateSections, type Templates } from "./page-templates.ts";
 import type { FanView, Snapshot } from "./snapshot.ts";
 
 /** A catalogue's text as markup: the text escaped, then its `{name}` marks replaced by the markup given. */
@@ -26,9 +27,9 @@ function fanPage(l: Language, parts: Omit<Parameters<typeof renderPage>[0], "bod
   return renderPage({ ...parts, bodyClass: "fan", lang: l.locale, body: switcher(l) + parts.body });
 }
 
-/** A page for states without a place in line (sale ended, queue full, no such event, busy). */
-export function messagePage(title: string, message: string, l: Language = ENGLISH): string {
-  return fanPage(l, { title, body: `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>` });
+/** A page for states without a place in line (sale ended, queue full, no such event, busy); `organiser`: the organiser's own page for it, sanitised and filled (edge/src/page-templates.ts), shown after the heading. */
+export function messagePage(title: string, message: string, l: Language = ENGLISH, organiser = ""): string {
+  return fanPage(l, { title, body: `<h1>${escapeHtml(title)}</h1>${organiser || `<p>${escapeHtml(message)}</p>`}` });
 }
 
 /** The event's name, venue and start (in the locale, UTC here; the page's script writes it in the fan's own zone). */
@@ -52,6 +53,8 @@ export interface WaitingPageOptions {
   deviceBinding?: DeviceBinding;
   /** the page's script joins (or finds its place again) with the device key it keeps (edge/src/dpop.ts) */
   joining?: boolean;
+  /** the organiser's own pages for the line's states (edge/src/page-templates.ts), sanitised; the script shows the one for the line's status */
+  templates?: Templates;
 }
 
 /**
@@ -65,7 +68,7 @@ export function waitingRoomPage(
   o: WaitingPageOptions = {},
   l: Language = ENGLISH,
 ): string {
-  const { challenge = "off", solveFirst = false, turnstileSiteKey = null, resumePath = null, deviceBinding = "off", joining = false } = o;
+  const { challenge = "off", solveFirst = false, turnstileSiteKey = null, resumePath = null, deviceBinding = "off", joining = false, templates = {} } = o;
   const { page: p, live } = l.t;
   const n = (value: number | undefined) => (value === undefined ? "..." : formatNumber(l.locale, value));
   const state = solveFirst ? live.checking : restoring ? live.reconnecting : joining ? p.joining : live.inLine;
@@ -88,6 +91,7 @@ export function waitingRoomPage(
     },
     scripts: ["waiting-room.js"],
     body: `${aboutEvent(about, l)}<h1>${escapeHtml(p.heading)}</h1>
+${templateSections(templates, { eventName: about?.name ?? "", position: n(initial?.position), wait }, initial ? kindOf(initial.status) : null)}
 <p id="state" class="muted">${escapeHtml(state)}</p>
 ${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
 <p id="restoring" class="restoring" role="status" aria-live="polite">${restoring ? escapeHtml(live.restoring) : ""}</p>

@@ -14,6 +14,7 @@ import type { Deps } from "./deps.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import { createRetrier, type Retrier } from "./lib/retrier.ts";
 import { publishCodes } from "./modules/access/service.ts";
+import { publishTemplates } from "./modules/templates/service.ts";
 import { DashboardSampler } from "./modules/dashboard/sampler.ts";
 import { EventCatalog } from "./modules/events/catalog.ts";
 import { SeatStateReader } from "./modules/events/seat-states.ts";
@@ -64,6 +65,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
         const entry = await catalog.find(eventId);
         if (entry) await syncEvent(input.redis, input.database.db, entry.event);
         await publishCodes(input.redis, input.database.db, eventId, clock.now());
+        await publishTemplates(input.redis, input.database.db, eventId);
       },
     },
     observer: {

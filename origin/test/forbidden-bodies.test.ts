@@ -132,6 +132,7 @@ describe("bodies the document forbids", () => {
       { operationId: "patchAdminEventsByEventIdLimits", method: "PATCH", path: () => `/admin/events/${e}/limits`, valid: () => ({ customerLimit: 6 }), headers: () => admin },
       { operationId: "postAdminCapacityMeasure", method: "POST", path: () => "/admin/capacity/measure", valid: () => ({ levelMs: 200 }), headers: () => admin },
       { operationId: "postAdminEventsByEventIdAccess-codes", method: "POST", path: () => `/admin/events/${e}/access-codes`, valid: () => ({ uses: 2, label: "press" }), headers: () => admin },
+      { operationId: "putAdminEventsByEventIdPage-templatesByKind", method: "PUT", path: () => `/admin/events/${e}/page-templates/paused`, valid: () => ({ html: "<p>Paused: {{position}}</p>" }), headers: () => admin },
       {
         operationId: "postEdgeEventsByEventIdAccess-codesRedemptions",
         method: "POST",

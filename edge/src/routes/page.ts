@@ -11,6 +11,7 @@ import { htmlResponse as html } from "../html.ts";
 import { chooseLanguage, type Language } from "../i18n/index.ts";
 import { accessCodePage, messagePage, waitingRoomPage } from "../page.ts";
 import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
+import { kindOf, readTemplates, templateSections } from "../page-templates.ts";
 import { salePage } from "../sale-page.ts";
 import { PAGE_CSP } from "../html.ts";
 import { touchTicket } from "../queue.ts";
@@ -81,8 +82,9 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      const resume = resumePath(eventId, await resumeCode(env, eventId, place.tid));
-      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, { challenge: place.challenge, turnstileSiteKey: turnstileKey(env, place.challenge), resumePath: resume }, l), place.challenge, 200, headers);
+      const [code, templates] = await Promise.all([resumeCode(env, eventId, place.tid), readTemplates(env, eventId)]);
+      const resume = resumePath(eventId, code);
+      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, { challenge: place.challenge, turnstileSiteKey: turnstileKey(env, place.challenge), resumePath: resume, templates }, l), place.challenge, 200, headers);
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null, null, false, {}, l));
@@ -97,7 +99,7 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     case "no-queue":
       return html(messagePage(p.notFoundTitle, p.notFoundText, l), 404);
     case "sale-ended":
-      return html(messagePage(p.endedTitle, p.endedText, l), 410);
+      return html(messagePage(p.endedTitle, p.endedText, l, await endedPage(env, eventId, l)), 410);
     case "invite-only":
       return html(accessCodePage(eventId, null, l), 403);
     case "queue-full":
@@ -105,4 +107,12 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     case "line-stopped":
       return html(messagePage(p.stoppedTitle, p.stoppedText, l), 409);
   }
+}
+
+/** The organiser's sold-out or closed page for a sale that ended, when they made one. */
+async function endedPage(env: Env, eventId: string, l: Language): Promise<string> {
+  const [templates, snapshot] = await Promise.all([readTemplates(env, eventId), hubFor(eventId).ensureFresh(env).catch(() => null)]);
+  const kind = kindOf(snapshot?.status ?? "closed") ?? "closed";
+  if (!templates[kind]) return "";
+  return templateSections({ [kind]: templates[kind] }, { eventName: snapshot?.about?.name ?? "", position: "", wait: l.t.live.waitEstimating }, kind);
 }
