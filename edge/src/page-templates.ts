@@ -16,9 +16,14 @@ const isKind = (k: string): k is TemplateKind => (TEMPLATE_KINDS as readonly str
 
 /** The event's templates, sanitised; none when Redis has none or cannot be read (the built-in page is shown then). */
 export async function readTemplates(env: Env, eventId: string): Promise<Templates> {
-  const stored = await client(env).redis.hgetall<Record<string, string>>(eventKeys(eventId).pageTemplates).catch(() => null);
+  const stored: unknown = await client(env).redis.hgetall(eventKeys(eventId).pageTemplates).catch(() => null);
+  // the client answers HGETALL as it came (name, value, name, value...)
+  const flat = Array.isArray(stored) ? stored : Object.entries(stored ?? {}).flat();
   const out: Templates = {};
-  for (const [kind, html] of Object.entries(stored ?? {})) if (isKind(kind) && typeof html === "string" && html.trim()) out[kind] = sanitizeTemplate(html);
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const [kind, html] = [String(flat[i]), flat[i + 1]];
+    if (isKind(kind) && typeof html === "string" && html.trim()) out[kind] = sanitizeTemplate(html);
+  }
   return out;
 }
 
