@@ -31,5 +31,5 @@ export const templatesController = (deps: Deps) =>
     .delete("/events/:eventId/page-templates/:kind", ({ params }) => removeTemplate(deps, params.eventId, params.kind), {
       params: "templates.kindParams",
       response: { 200: "templates.removed" },
-      detail: { summary: "Remove the event's own page for one state: fans see the built-in one again" },
+      detail: { summary: "Remove the event's own page for one state: fans see the built-in one again", description: "MySQL's row and the edge's copy in Redis both go. `removed: false` when the event had none for this state." },
     });
