@@ -7,6 +7,7 @@
  */
 import type uPlotClass from "uplot";
 import { accessPanel } from "./access-panel.ts";
+import { pagesPanel } from "./pages-panel.ts";
 import { byId, pageData } from "./dom.ts";
 
 type Chart = uPlotClass;
@@ -250,6 +251,7 @@ function start(): void {
   lastT = 0;
   void poll(generation);
   access.load().catch((e: Error) => showError(e.message));
+  pages.load().catch((e: Error) => showError(e.message));
 }
 
 function forget(clearError: boolean): void {
@@ -287,6 +289,9 @@ async function act(button: HTMLButtonElement, method: string, path: string, body
 const buttonOf = (ev: Event) => ev.currentTarget as HTMLButtonElement;
 const access = accessPanel(call, base, (message) => {
   byId("access-notice").textContent = message;
+});
+const pages = pagesPanel(call, base, (message) => {
+  byId("pages-notice").textContent = message;
 });
 
 byId("key-form").addEventListener("submit", (ev) => {

@@ -2,7 +2,9 @@
  * The waiting room in the fan's language, in a real browser (Chromium via playwright-core)
  * through the edge in workerd to the origin and Redis: a browser set to Korean sees the
  * page in Korean while it waits (the texts the stream changes too) and when its turn comes,
- * dates in its locale; the switcher changes the language and keeps the place.
+ * dates in its locale; the switcher changes the language and keeps the place. The
+ * organiser's own page for a state, uploaded on the dashboard, is kept sanitised and shown
+ * to the waiting fan with its placeholders kept up to date.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
@@ -80,5 +82,42 @@ describe("the waiting room in the fan's language", () => {
     await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
     expect(await policyViolations(page)).toEqual([]);
     await page.context().close();
+  });
+
+  test("the organiser uploads a paused page on the dashboard (its script removed), previews it, and a waiting fan sees it with their position", async () => {
+    const eventId = await stack.createEvent({ label: "fan-pages" });
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await page.locator("#s-status").filter({ hasText: "paused" }).waitFor();
+    await page.getByLabel("State").selectOption("paused");
+    await page.getByLabel("Page HTML").fill(`<h2 onclick="alert(1)">{{eventName}} takes a short break</h2><p>You stay number {{position}}.</p><script>alert(2)</script>`);
+    await page.getByRole("button", { name: "Save page" }).click();
+    await page.locator("#pages-notice").filter({ hasText: "was removed" }).waitFor();
+    expect(await page.getByLabel("Page HTML").inputValue()).toBe(`<h2>{{eventName}} takes a short break</h2><p>You stay number {{position}}.</p>`);
+    const previewPath = await page.getByRole("link", { name: "Preview" }).getAttribute("href");
+    expect(previewPath).toBe(`/events/${eventId}/preview/paused`);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await policyViolations(page)).toEqual([]);
+    await page.goto(stack.edgeUrl + previewPath);
+    await page.getByRole("heading", { name: "Browser test: fan-pages takes a short break" }).waitFor();
+    expect(await page.locator("[data-live=position]").textContent()).toBe("42");
+    expect(await policyViolations(page)).toEqual([]);
+    await page.context().close();
+
+    const fan = await fanPage(browser);
+    await fan.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await fan.getByRole("heading", { name: "Browser test: fan-pages takes a short break" }).waitFor();
+    await fan.getByText(en.live.paused).waitFor();
+    expect(await fan.locator("[data-page-kind=paused] [data-live=position]").textContent()).toBe("1");
+    await screenshot(fan, "12-organiser-page");
+    expect(await accessibilityProblems(fan)).toEqual([]);
+    expect(await policyViolations(fan)).toEqual([]);
+    // the line opens again: the paused page goes, there is no waiting page of the organiser's
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/resume`)).status).toBe(200);
+    await fan.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    await fan.context().close();
   });
 });
