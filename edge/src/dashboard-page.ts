@@ -122,7 +122,7 @@ export function dashboardPage(eventId: string): string {
 <p class="muted">Your own page for a state of the line, shown to fans above the line's figures. HTML with {{position}}, {{wait}} and {{eventName}}; scripts, styles, handlers and unsafe links are removed. Empty: the built-in page.</p>
 <form id="pages-form">
 <div class="row"><label for="page-kind">State</label><select id="page-kind"><option value="waiting">Waiting (line open)</option><option value="prequeue">Pre-queue</option><option value="paused">Paused</option><option value="soldout">Sold out</option><option value="closed">Closed</option></select></div>
-<div><label for="page-html">Page HTML</label><textarea id="page-html" rows="6" cols="60" maxlength="20000" spellcheck="false"></textarea></div>
+<div><label for="page-html">Page HTML</label><textarea id="page-html" class="page-html" rows="6" maxlength="20000" spellcheck="false"></textarea></div>
 <button type="submit" id="page-save">Save page</button> <a id="page-preview" href="#" target="_blank" rel="noopener" hidden>Preview</a>
 </form>
 <p id="pages-notice" role="status"></p>
