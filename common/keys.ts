@@ -86,6 +86,8 @@ export function eventKeys(eventId: string) {
     bypassRules: `${p}bypass:rules`,
     /** hash: bypass rule id -> requests it let through, counted by the edge; read by the admin API and the dashboard */
     bypassUses: `${p}bypass:uses`,
+    /** hash: the organiser's page templates, kind (common/page-template.ts: waiting, prequeue, paused, soldout, closed) -> sanitised HTML; written by the origin from MySQL, read by the edge for each fan page */
+    pageTemplates: `${p}pages`,
     /** zset: (dev only) session id -> expiry (ms) of the sessions `bun run token:mint` registered, so `--clean` can end them; expires with the longest */
     devSessions: `${p}dev`,
   };

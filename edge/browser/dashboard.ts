@@ -8,6 +8,7 @@
 import type uPlotClass from "uplot";
 import { accessPanel } from "./access-panel.ts";
 import { bypassPanel } from "./bypass-panel.ts";
+import { pagesPanel } from "./pages-panel.ts";
 import { byId, pageData } from "./dom.ts";
 
 type Chart = uPlotClass;
@@ -267,6 +268,7 @@ function start(): void {
   void poll(generation);
   access.load().catch((e: Error) => showError(e.message));
   bypass.load().catch((e: Error) => showError(e.message));
+  pages.load().catch((e: Error) => showError(e.message));
 }
 
 function forget(clearError: boolean): void {
@@ -307,6 +309,9 @@ const access = accessPanel(call, base, (message) => {
 });
 const bypass = bypassPanel(call, base, (message) => {
   byId("bypass-notice").textContent = message;
+});
+const pages = pagesPanel(call, base, (message) => {
+  byId("pages-notice").textContent = message;
 });
 
 byId("key-form").addEventListener("submit", (ev) => {

@@ -3,11 +3,14 @@
  * (WebAudio, two notes) and a system notification (Notification API). The permission is
  * asked only when the fan presses the page's button, never on load; the chime's audio
  * context starts on that press too, since browsers let sound start only after a gesture.
+ * Its words come from the page's catalogue (edge/src/i18n).
  */
+import type { LiveTexts } from "../src/i18n/en.ts";
+
 let audio: AudioContext | null = null;
 
 /** Asks for the notification permission (and readies the chime); says what the fan will get. */
-export async function askToBeTold(): Promise<string> {
+export async function askToBeTold(t: Pick<LiveTexts, "notifyUnsupported" | "notifyGranted" | "notifyBlocked">): Promise<string> {
   try {
     audio ??= new AudioContext();
     // not awaited: without an audio device the promise may never settle
@@ -15,11 +18,9 @@ export async function askToBeTold(): Promise<string> {
   } catch {
     audio = null;
   }
-  if (!("Notification" in window)) return "This browser cannot show notifications; the tab's title and a sound will tell you.";
+  if (!("Notification" in window)) return t.notifyUnsupported;
   const permission = Notification.permission === "default" ? await Notification.requestPermission() : Notification.permission;
-  return permission === "granted"
-    ? "You will get a notification and a sound when it is your turn."
-    : "Notifications are blocked for this site; the tab's title and a sound will tell you.";
+  return permission === "granted" ? t.notifyGranted : t.notifyBlocked;
 }
 
 /** Two short notes, when the fan readied the chime (or the browser lets sound start without a gesture). */

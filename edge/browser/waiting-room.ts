@@ -6,7 +6,9 @@
  * until they come back or press the button. It shows the place's resume link and its QR
  * code, and says so when the place moved to another device. The server writes the event
  * id, the first view, the restoring words and the resume link's path into the page's data
- * attributes (see edge/src/page.ts).
+ * attributes (see edge/src/page.ts), and every text it writes in the page's language: the
+ * catalogue's `live` texts (edge/src/i18n) as data-texts, numbers, waits and chances in
+ * the locale of <html lang> (edge/src/i18n/format.ts).
  *
  * Screen readers hear the position politely and seldom: the place is announced (in the
  * polite live region #announce) when it first shows, then only when it changed and at
@@ -17,7 +19,8 @@
  * it makes or finds the event's device key (./device-key.ts), and the join and the claim
  * carry a proof signed with it, and the ticket it was given.
  */
-import { chanceWords } from "../../common/honest-line.ts";
+import type { LiveTexts } from "../src/i18n/en.ts";
+import { chanceLine, dateTime, fill, formatNumber, waitLine, waitWords } from "../src/i18n/format.ts";
 import type { FanView } from "../src/snapshot.ts";
 import { deviceKey, learnClock, proof, remember, type DeviceKey } from "./device-key.ts";
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
@@ -31,17 +34,17 @@ let announcedPosition = -1;
 const pageTitle = document.title;
 
 const eventId = pageData("eventId");
+const t = pageJson<LiveTexts>("texts")!;
+const locale = document.documentElement.lang || "en";
+const num = (n: number) => formatNumber(locale, n);
+/** The edge's own message when the page is in English (the edge speaks English), else the catalogue's words for it. */
+const english = locale.toLowerCase().startsWith("en");
+const theirs = (message: string | undefined, ours: string) => (english && message) || ours;
 const restoringWords = pageData("restoringMessage");
 /** what the event asks before a new place (off | pow): every join this page makes solves it first */
 const challenge = document.body.dataset.challenge ?? "off";
-const checkingWords = "Checking your browser before giving you a place. This takes a few seconds; there is nothing to do.";
 const startKey = "cu-start-" + eventId;
-const labels: Record<string, string> = {
-  prequeue: "The sale has not opened yet. Everyone here before it opens gets a place drawn by lot.",
-  paused: "The sale is paused. You keep your place.",
-  soldout: "Sold out. No more tickets are available.",
-  closed: "The sale is closed.",
-};
+const labels: Record<string, string> = { prequeue: t.prequeue, paused: t.paused, soldout: t.soldout, closed: t.closed };
 const binding = document.body.dataset.deviceBinding || "off";
 const joining = document.body.dataset.joining === "1";
 // codes that end this page's place: it belongs to another device, or the sale needs one
@@ -63,11 +66,21 @@ function countdown(): void {
 // the line is being restored after a failure: no position is true now, so none is shown;
 // said once in the polite live region, cleared when true positions come back
 function restoring(message?: string): void {
-  const words = message || restoringWords;
+  const words = theirs(message, restoringWords);
   if (byId("restoring").textContent !== words) byId("restoring").textContent = words;
-  byId("state").textContent = "Reconnecting to the line...";
+  byId("state").textContent = t.reconnecting;
   for (const id of ["position", "ahead", "behind"]) byId(id).textContent = "...";
-  byId("wait").textContent = "being estimated";
+  byId("wait").textContent = t.waitEstimating;
+}
+
+/** The organiser's own page for the line's state, when they made one (edge/src/page-templates.ts): that one shown, the others hidden. */
+function organiserPage(kind: string): void {
+  for (const el of document.querySelectorAll<HTMLElement>("[data-page-kind]")) el.hidden = el.dataset.pageKind !== kind;
+}
+
+/** The organiser's placeholders the line changes: `{{position}}` and `{{wait}}`. */
+function live(name: string, text: string): void {
+  for (const el of document.querySelectorAll(`[data-live="${name}"]`)) el.textContent = text;
 }
 
 function say(words: string): void {
@@ -78,18 +91,21 @@ function say(words: string): void {
 function announce(v: FanView): void {
   if (v.position === announcedPosition || Date.now() - announcedAt < ANNOUNCE_EVERY_MS) return;
   announcedPosition = v.position;
-  say("Your place in line: " + v.position.toLocaleString() + (v.waitTimeKnown ? ", about " + v.waitTimeFormatted + " to wait." : "."));
+  say(v.waitTimeSeconds === null ? fill(t.announcePlace, { position: num(v.position) }) : fill(t.announcePlaceWait, { position: num(v.position), wait: waitWords(t, locale, v.waitTimeSeconds) }));
 }
 
 function show(v: FanView): void {
   byId("restoring").textContent = "";
   announce(v);
-  byId("position").textContent = v.position.toLocaleString();
-  byId("ahead").textContent = v.ahead.toLocaleString();
-  byId("behind").textContent = v.behind.toLocaleString();
-  byId("wait").textContent = v.waitTimeKnown ? "about " + v.waitTimeFormatted : "being estimated";
+  byId("position").textContent = num(v.position);
+  byId("ahead").textContent = num(v.ahead);
+  byId("behind").textContent = num(v.behind);
+  byId("wait").textContent = waitLine(t, locale, v.waitTimeSeconds);
+  live("position", num(v.position));
+  live("wait", waitLine(t, locale, v.waitTimeSeconds));
+  organiserPage(v.status === "open" ? "waiting" : v.status);
   byId("chance-line").hidden = !v.chance;
-  if (v.chance) byId("chance").textContent = chanceWords(v.chance);
+  if (v.chance) byId("chance").textContent = chanceLine(t, locale, v.chance);
   const start = Math.max(Number(sessionStorage.getItem(startKey)) || 0, v.position);
   sessionStorage.setItem(startKey, String(start));
   const done = start > 1 ? Math.round((100 * (start - v.position)) / (start - 1)) : 100;
@@ -110,9 +126,10 @@ function over(body: ApiBody & { status?: string }): void {
   clearInterval(clock);
   byId("opens").hidden = true;
   byId("line").hidden = true;
-  byId("state").textContent = body.message || "The sale is over.";
+  byId("state").textContent = theirs(body.message, t.over);
   byId("notice").hidden = false;
   byId("notice").textContent = (body.status && labels[body.status]) || labels.closed!;
+  organiserPage(body.status === "soldout" ? "soldout" : "closed");
 }
 
 const mmss = (seconds: number) => Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
@@ -133,17 +150,17 @@ function turn(claimDeadline: string | undefined): void {
   byId("turn").hidden = false;
   // an admitted place is claimed where it is: no more moving it
   document.getElementById("resume")?.remove();
-  byId("state").textContent = "It's your turn!";
-  say("It is your turn. Claim it within " + mmss(left()) + ".");
+  byId("state").textContent = t.yourTurn;
+  say(fill(t.announceTurn, { time: mmss(left()) }));
   const tick = () => {
     byId("claim-left").textContent = mmss(left());
-    document.title = "Your turn! Claim within " + mmss(left());
+    document.title = fill(t.titleTurn, { time: mmss(left()) });
     if (left() === 0) void claim();
   };
   tick();
   turnClock = setInterval(tick, 1000);
   chime();
-  notify("It's your turn", "Claim it within " + mmss(left()) + ", or it goes to the next fan.", () => void claim());
+  notify(t.notifyTitle, fill(t.notifyBody, { time: mmss(left()) }), () => void claim());
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") void claim();
   });
@@ -165,7 +182,7 @@ function refused(body: ApiBody): boolean {
   if (!body.code || !REFUSED.includes(body.code)) return false;
   source?.close();
   byId("line").hidden = true;
-  byId("state").textContent = body.message || "This place in line cannot be used here.";
+  byId("state").textContent = theirs(body.message, t.refused);
   return true;
 }
 
@@ -175,7 +192,7 @@ async function claim(): Promise<void> {
   clearInterval(turnClock);
   document.title = pageTitle;
   byId("turn").hidden = true;
-  byId("state").textContent = "It's your turn! Taking you in...";
+  byId("state").textContent = t.takingYouIn;
   const res = await post("/queue/" + eventId + "/claim");
   const body = await jsonBody<ApiBody & { redirect?: string; activeToken?: string }>(res);
   if (res.ok) {
@@ -186,7 +203,7 @@ async function claim(): Promise<void> {
   }
   claiming = false;
   if (refused(body)) return;
-  byId("state").textContent = body.message || "Your turn could not be claimed.";
+  byId("state").textContent = theirs(body.message, t.claimFailed);
   if (body.code === "RESTORING" || res.status === 503) setTimeout(claim, retryAfterMs(res));
   if (body.code === "CLAIM_EXPIRED" || body.code === "NOT_ADMITTED") setTimeout(() => void rejoin(), 3000);
 }
@@ -240,7 +257,7 @@ async function turnstileToken(): Promise<string | null> {
 async function postJoin(): Promise<Response> {
   const url = "/queue/" + eventId + "/join";
   if (challenge === "turnstile") {
-    byId("state").textContent = "A quick check that you are a person, then you get your place.";
+    byId("state").textContent = t.humanCheck;
     for (let attempt = 0; ; attempt++) {
       const token = await turnstileToken();
       const res = await post(url, token ? { "x-turnstile-token": token } : {});
@@ -251,7 +268,7 @@ async function postJoin(): Promise<Response> {
     }
   }
   if (challenge !== "pow") return post(url);
-  byId("state").textContent = checkingWords;
+  byId("state").textContent = t.checking;
   let min = 0;
   for (let attempt = 0; ; attempt++) {
     const payload = await solve(min);
@@ -271,7 +288,7 @@ async function rejoin(again = true): Promise<void> {
     const v = (await res.json()) as FanView & { admitted?: boolean; ticket?: string };
     if (key && v.ticket && v.ticket !== key.ticket) await remember(key, { ticket: v.ticket });
     if (v.admitted) return claim();
-    byId("state").textContent = "You are in line. Keep this page open; it updates by itself.";
+    byId("state").textContent = t.inLine;
     show(v);
     connect();
     return;
@@ -283,7 +300,7 @@ async function rejoin(again = true): Promise<void> {
     setTimeout(() => void rejoin(again), retryAfterMs(res));
     return;
   }
-  byId("state").textContent = body.message || "Could not join the line.";
+  byId("state").textContent = theirs(body.message, t.joinFailed);
 }
 
 /** The place moved to another device (its resume link was opened there): this page no longer holds it. */
@@ -292,10 +309,10 @@ function moved(message?: string): void {
   byId("line").hidden = true;
   byId("opens").hidden = true;
   document.getElementById("resume")?.remove();
-  byId("state").textContent = message || "Your place in line moved to another device.";
+  byId("state").textContent = theirs(message, t.moved);
   byId("notice").hidden = false;
-  byId("notice").textContent = "This device no longer holds the place.";
-  document.title = "Place moved: " + pageTitle;
+  byId("notice").textContent = t.movedNotice;
+  document.title = fill(t.movedTitle, { title: pageTitle });
   say(byId("state").textContent!);
 }
 
@@ -312,7 +329,7 @@ function connect(): void {
   const stream = (source = new EventSource("/queue/" + eventId + "/events"));
   const data = <T>(e: Event) => JSON.parse((e as MessageEvent<string>).data) as T;
   stream.addEventListener("position", (e) => {
-    byId("state").textContent = "You are in line.";
+    byId("state").textContent = t.inLineShort;
     show(data<FanView>(e));
   });
   stream.addEventListener("admitted", (e) => {
@@ -330,15 +347,15 @@ function connect(): void {
   stream.addEventListener("closed", (e) => over(data<ApiBody>(e)));
   stream.addEventListener("restoring", (e) => restoring(data<ApiBody>(e).message));
   stream.onerror = () => {
-    if (stream.readyState !== EventSource.CLOSED) byId("state").textContent = "Reconnecting... you keep your place.";
+    if (stream.readyState !== EventSource.CLOSED) byId("state").textContent = t.reconnectingKeep;
   };
 }
 
-for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Date(t.getAttribute("datetime")!).toLocaleString();
+for (const el of document.querySelectorAll("time[datetime]")) el.textContent = dateTime(locale, new Date(el.getAttribute("datetime")!));
 const initial = pageJson<FanView>("initialView");
 byId("claim").addEventListener("click", () => void claim());
 byId("notify").addEventListener("click", async () => {
-  byId("notify-state").textContent = await askToBeTold();
+  byId("notify-state").textContent = await askToBeTold(t);
 });
 // a key is made only when this page joins a sale that binds places; one kept from an
 // earlier join of this event is used whatever the setting is now (its place is bound)

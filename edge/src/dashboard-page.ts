@@ -139,6 +139,16 @@ export function dashboardPage(eventId: string): string {
 <tbody id="rules-body"></tbody></table></div>
 <p id="rules-empty" class="muted">No bypass rules yet.</p>
 </section>
+<section class="controls" aria-labelledby="pages-heading">
+<h2 id="pages-heading">Fan pages</h2>
+<p class="muted">Your own page for a state of the line, shown to fans above the line's figures. HTML with {{position}}, {{wait}} and {{eventName}}; scripts, styles, handlers and unsafe links are removed. Empty: the built-in page.</p>
+<form id="pages-form">
+<div class="row"><label for="page-kind">State</label><select id="page-kind"><option value="waiting">Waiting (line open)</option><option value="prequeue">Pre-queue</option><option value="paused">Paused</option><option value="soldout">Sold out</option><option value="closed">Closed</option></select></div>
+<div><label for="page-html">Page HTML</label><textarea id="page-html" class="page-html" rows="6" maxlength="20000" spellcheck="false"></textarea></div>
+<button type="submit" id="page-save">Save page</button> <a id="page-preview" href="#" target="_blank" rel="noopener" hidden>Preview</a>
+</form>
+<p id="pages-notice" role="status"></p>
+</section>
 <section aria-labelledby="charts-heading">
 <h2 id="charts-heading">Last 10 minutes <span class="muted" id="updated"></span></h2>
 <div class="charts">

@@ -28,6 +28,8 @@ export interface PageParts {
   title: string;
   /** markup of <body> */
   body: string;
+  /** the page's language (BCP 47): <html lang>; English when absent */
+  lang?: string;
   /** class of <body>: the stylesheet's section for the page */
   bodyClass: string;
   /** data-* attributes of <body> (name as written in HTML), for the page's script; null ones are left out */
@@ -44,7 +46,7 @@ export function renderPage(p: PageParts): string {
     .join("");
   const styles = [...(p.styles ?? []), "site.css" as const].map((name) => `<link rel="stylesheet" href="${assetUrl(name)}">`).join("");
   const scripts = (p.scripts ?? []).map((name) => `<script src="${assetUrl(name)}"></script>`).join("\n");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+  return `<!doctype html><html lang="${escapeHtml(p.lang ?? "en")}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>${escapeHtml(p.title)}</title><link rel="icon" href="${assetUrl("icon.svg")}" type="image/svg+xml">${styles}</head>
 <body class="${p.bodyClass}"${data}>${p.body}
 ${scripts}</body></html>`;

@@ -37,6 +37,7 @@ import { join } from "./routes/join.ts";
 import { jwks } from "./routes/jwks.ts";
 import { organiser } from "./routes/organiser.ts";
 import { page } from "./routes/page.ts";
+import { preview } from "./routes/preview.ts";
 import { resume, resumeConfirm } from "./routes/resume.ts";
 import { status } from "./routes/status.ts";
 import { stream } from "./routes/stream.ts";
@@ -86,6 +87,13 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     return page(request, env, ctx, eventId);
   }
 
+  const previewMatch = /^\/events\/([^/]+)\/preview\/([^/]+)$/.exec(path);
+  if (previewMatch) {
+    const [, eventId, kind] = previewMatch as unknown as [string, string, string];
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method !== "GET" && method !== "HEAD") return notAllowed("GET");
+    return preview(request, env, eventId, kind);
+  }
   const underEvent = /^\/events\/([^/]+)\/./.exec(path);
   if (underEvent && EVENT_ID_PATTERN.test(underEvent[1]!)) {
     const passed = await bypassPath(request, env, ctx, underEvent[1]!, await rulesFor(env, ctx, underEvent[1]!), path, url);
@@ -96,7 +104,7 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   if (resumeMatch) {
     const [, eventId, code] = resumeMatch as unknown as [string, string, string];
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
-    if (method === "GET" || method === "HEAD") return resumeConfirm(env, eventId, code);
+    if (method === "GET" || method === "HEAD") return resumeConfirm(request, env, eventId, code);
     if (method === "POST") return resume(request, env, ctx, eventId, code);
     return notAllowed("GET, POST");
   }

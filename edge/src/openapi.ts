@@ -264,6 +264,9 @@ const adminNote =
   "Forwarded to the origin with the caller's own Authorization header (the origin checks the admin key), X-Client-IP, a fresh X-Request-Id and X-Origin-Auth; " +
   "every call counts against a per-IP limit per event (fail closed). Answers carry Cache-Control: no-store.";
 
+const templateKindParameter = { name: "kind", in: "path", required: true, description: "the line's state the page is for", schema: { type: "string", enum: ["waiting", "prequeue", "paused", "soldout", "closed"] } };
+const langParameter = { name: "lang", in: "query", required: false, description: "the page's language (en, ko), remembered in the cu_lang cookie; default: the cookie, then Accept-Language, then English", schema: { type: "string", enum: ["en", "ko"] } };
+
 function adminProxy(summary: string, body?: string): Json {
   return {
     tags: ["organiser"],
@@ -421,6 +424,22 @@ export const edgeOpenApi: Json = {
           "410": failure("This ticket is no longer in line: it left, was used, or its claim window passed; join again", ["LEFT_QUEUE"]),
           "429": rateLimited,
           "503": unavailable(["UNAVAILABLE"]),
+        },
+      },
+    },
+    "/events/{eventId}/preview/{kind}": {
+      get: {
+        tags: ["organiser"],
+        operationId: "previewPageTemplate",
+        summary: "The organiser's page for one state of the line, as a fan sees it, with sample values (position 42, a 3-minute wait)",
+        description: "Sanitised, in the fan's language (`?lang=`, Accept-Language), under the strict policy; no script, no place taken. The page is the one every fan of the event is shown, so no key is asked.",
+        parameters: [eventIdParameter, templateKindParameter, langParameter],
+        security: [],
+        responses: {
+          "200": { description: "The preview (HTML)", headers: { "Cache-Control": header("NoStore") }, content: { "text/html": { schema: { type: "string" } } } },
+          "400": badPath,
+          "404": failure("No such event, page kind, or the event has no page of its own for it", ["NO_SUCH_EVENT", "NO_SUCH_TEMPLATE"]),
+          "405": failure("Use GET", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
         },
       },
     },
@@ -633,6 +652,17 @@ export const edgeOpenApi: Json = {
         operationId: "adminCreateAccessCodes",
         responses: { "201": forwardedAnswer("the new codes"), ...adminErrors },
       },
+    },
+    "/admin/events/{eventId}/page-templates": {
+      get: { ...adminProxy("The organiser's own pages for the line's states, sanitised as fans see them"), operationId: "adminPageTemplates" },
+    },
+    "/admin/events/{eventId}/page-templates/{kind}": {
+      put: {
+        ...adminProxy("Upload the organiser's page for one state of the line (HTML with {{position}}, {{wait}}, {{eventName}}; sanitised)", "required"),
+        operationId: "adminPutPageTemplate",
+        parameters: [eventIdParameter, templateKindParameter],
+      },
+      delete: { ...adminProxy("Remove the organiser's page for one state: fans see the built-in one"), operationId: "adminDeletePageTemplate", parameters: [eventIdParameter, templateKindParameter] },
     },
     "/admin/events/{eventId}/access-codes/{codeId}": {
       delete: {

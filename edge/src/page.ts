@@ -7,23 +7,38 @@
 import type { ChallengeMode } from "../../common/queue-state.ts";
 import { assetUrl } from "./assets.ts";
 import { escapeHtml, renderPage } from "./html.ts";
-import { RESTORING_MESSAGE } from "./restoring.ts";
-import { chanceWords } from "../../common/honest-line.ts";
+import { ENGLISH, LANG_NAMES, LANGS, type Language } from "./i18n/index.ts";
+import { chanceLine, dateTime, fill, formatNumber, waitLine } from "./i18n/format.ts";
 import type { DeviceBinding } from "../../common/queue-state.ts";
+import { kindOf, templateSections, type Templates } from "./page-templates.ts";
 import type { FanView, Snapshot } from "./snapshot.ts";
 
-/** A page for states without a place in line (sale ended, queue full, no such event, busy). */
-export function messagePage(title: string, message: string): string {
-  return renderPage({ title, bodyClass: "fan", body: `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>` });
+/** A catalogue's text as markup: the text escaped, then its `{name}` marks replaced by the markup given. */
+const fillHtml = (text: string, markup: Record<string, string>) => fill(escapeHtml(text), markup);
+
+/** The language switcher: plain links (`?lang=`), remembered by the page's cookie, each name in its own language. */
+function switcher(l: Language): string {
+  const links = LANGS.map((lang) => `<a href="?lang=${lang}" hreflang="${lang}" lang="${lang}"${lang === l.lang ? ' aria-current="true"' : ""}>${escapeHtml(LANG_NAMES[lang])}</a>`);
+  return `<nav class="languages" aria-label="${escapeHtml(l.t.page.languages)}">${links.join(" ")}</nav>`;
 }
 
-function aboutEvent(about: Snapshot["about"]): string {
+/** A fan page in the fan's language: <html lang>, the switcher first. */
+function fanPage(l: Language, parts: Omit<Parameters<typeof renderPage>[0], "bodyClass" | "lang">): string {
+  return renderPage({ ...parts, bodyClass: "fan", lang: l.locale, body: switcher(l) + parts.body });
+}
+
+/** A page for states without a place in line (sale ended, queue full, no such event, busy); `organiser`: the organiser's own page for it, sanitised and filled (edge/src/page-templates.ts), shown after the heading. */
+export function messagePage(title: string, message: string, l: Language = ENGLISH, organiser = ""): string {
+  return fanPage(l, { title, body: `<h1>${escapeHtml(title)}</h1>${organiser || `<p>${escapeHtml(message)}</p>`}` });
+}
+
+/** The event's name, venue and start (in the locale, UTC here; the page's script writes it in the fan's own zone). */
+function aboutEvent(about: Snapshot["about"], l: Language): string {
   if (!about) return "";
-  const when = about.startsAt ? ` &middot; <time datetime="${new Date(about.startsAt).toISOString()}">${new Date(about.startsAt).toUTCString()}</time>` : "";
+  const at = about.startsAt ? new Date(about.startsAt) : null;
+  const when = at ? ` &middot; <time datetime="${at.toISOString()}">${escapeHtml(dateTime(l.locale, at, "UTC"))}</time>` : "";
   return `<p class="event"><b id="event-name">${escapeHtml(about.name)}</b><br><span class="muted">${escapeHtml(about.venue)}${when}</span></p>`;
 }
-
-export const CHECKING_WORDS = "Checking your browser before giving you a place. This takes a few seconds; there is nothing to do.";
 
 /** What the waiting page's script is told beyond the fan's view. */
 export interface WaitingPageOptions {
@@ -38,6 +53,8 @@ export interface WaitingPageOptions {
   deviceBinding?: DeviceBinding;
   /** the page's script joins (or finds its place again) with the device key it keeps (edge/src/dpop.ts) */
   joining?: boolean;
+  /** the organiser's own pages for the line's states (edge/src/page-templates.ts), sanitised; the script shows the one for the line's status */
+  templates?: Templates;
 }
 
 /**
@@ -49,16 +66,21 @@ export function waitingRoomPage(
   about: Snapshot["about"] = null,
   restoring = false,
   o: WaitingPageOptions = {},
+  l: Language = ENGLISH,
 ): string {
-  const { challenge = "off", solveFirst = false, turnstileSiteKey = null, resumePath = null, deviceBinding = "off", joining = false } = o;
-  const state = solveFirst ? CHECKING_WORDS : restoring ? "Reconnecting to the line..." : joining ? "Joining the line..." : "You are in line. Keep this page open; it updates by itself.";
-  return renderPage({
-    title: about ? `Waiting room: ${about.name}` : "Waiting room",
-    bodyClass: "fan",
+  const { challenge = "off", solveFirst = false, turnstileSiteKey = null, resumePath = null, deviceBinding = "off", joining = false, templates = {} } = o;
+  const { page: p, live } = l.t;
+  const n = (value: number | undefined) => (value === undefined ? "..." : formatNumber(l.locale, value));
+  const state = solveFirst ? live.checking : restoring ? live.reconnecting : joining ? p.joining : live.inLine;
+  const wait = initial ? waitLine(live, l.locale, initial.waitTimeSeconds) : live.waitEstimating;
+  return fanPage(l, {
+    title: about ? fill(p.waitingTitleFor, { name: about.name }) : p.waitingTitle,
     data: {
       "event-id": eventId,
-      "restoring-message": RESTORING_MESSAGE,
+      "restoring-message": live.restoring,
       "initial-view": initial,
+      // the script's words for what the stream changes, in the page's language
+      texts: live,
       challenge,
       "solve-first": solveFirst ? "1" : null,
       "pow-worker": assetUrl("pow-worker.js"),
@@ -68,51 +90,53 @@ export function waitingRoomPage(
       ...(joining ? { joining: "1" } : {}),
     },
     scripts: ["waiting-room.js"],
-    body: `${aboutEvent(about)}<h1>You are in the waiting room</h1>
-<p id="state" class="muted">${state}</p>
+    body: `${aboutEvent(about, l)}<h1>${escapeHtml(p.heading)}</h1>
+${templateSections(templates, { eventName: about?.name ?? "", position: n(initial?.position), wait }, initial ? kindOf(initial.status) : null)}
+<p id="state" class="muted">${escapeHtml(state)}</p>
 ${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
-<p id="restoring" class="restoring" role="status" aria-live="polite">${restoring ? RESTORING_MESSAGE : ""}</p>
+<p id="restoring" class="restoring" role="status" aria-live="polite">${restoring ? escapeHtml(live.restoring) : ""}</p>
 <p id="notice" class="notice" role="status" hidden></p>
-<p id="opens" hidden>The sale opens in <b id="opens-in" class="big" aria-live="off"></b></p>
+<p id="opens" hidden>${fillHtml(p.opensIn, { time: '<b id="opens-in" class="big" aria-live="off"></b>' })}</p>
 <div id="line">
-<p class="muted">Your place in line</p><p class="big" id="position">${initial ? initial.position.toLocaleString("en") : "..."}</p>
-<div class="bar" role="progressbar" aria-label="Progress through the line" aria-valuemin="0" aria-valuemax="100"><div id="progress"></div></div>
-<p>Fans ahead of you: <b id="ahead">${initial?.ahead ?? "..."}</b> &middot; behind you: <b id="behind">${initial?.behind ?? "..."}</b></p>
-<p>Estimated wait: <b id="wait">${initial?.waitTimeKnown ? `about ${escapeHtml(initial.waitTimeFormatted)}` : "being estimated"}</b></p>
-<p id="chance-line"${initial?.chance ? "" : " hidden"}>Chance of getting a ticket at your place: <b id="chance">${initial?.chance ? `${escapeHtml(chanceWords(initial.chance))}` : ""}</b></p>
-<p class="muted">When it is your turn you will be taken to the sale automatically. Refreshing this page keeps your place.</p>
-<p><button id="notify" type="button" class="primary">Tell me when it is my turn</button> <span id="notify-state" class="muted"></span></p>
+<p class="muted">${escapeHtml(p.placeInLine)}</p><p class="big" id="position">${n(initial?.position)}</p>
+<div class="bar" role="progressbar" aria-label="${escapeHtml(p.progressLabel)}" aria-valuemin="0" aria-valuemax="100"><div id="progress"></div></div>
+<p>${fillHtml(p.aheadBehind, { ahead: `<b id="ahead">${n(initial?.ahead)}</b>`, behind: `<b id="behind">${n(initial?.behind)}</b>` })}</p>
+<p>${fillHtml(p.estimatedWait, { wait: `<b id="wait">${escapeHtml(wait)}</b>` })}</p>
+<p id="chance-line"${initial?.chance ? "" : " hidden"}>${fillHtml(p.chanceLine, { chance: `<b id="chance">${initial?.chance ? escapeHtml(chanceLine(live, l.locale, initial.chance)) : ""}</b>` })}</p>
+<p class="muted">${escapeHtml(p.autoNote)}</p>
+<p><button id="notify" type="button" class="primary">${escapeHtml(p.notifyButton)}</button> <span id="notify-state" class="muted"></span></p>
 </div>
 <div id="turn" class="turn" hidden>
-<h2>It is your turn!</h2>
-<p>Claim it within <b id="claim-left" class="big">...</b></p>
-<p><button id="claim" type="button" class="primary">Go to the seats</button></p>
+<h2>${escapeHtml(p.turnHeading)}</h2>
+<p>${fillHtml(p.claimWithin, { time: '<b id="claim-left" class="big">...</b>' })}</p>
+<p><button id="claim" type="button" class="primary">${escapeHtml(p.claimButton)}</button></p>
 </div>
 <p id="announce" class="visually-hidden" role="status" aria-live="polite"></p>
-${resumePath ? resumeSection() : ""}`,
+${resumePath ? resumeSection(l) : ""}`,
   });
 }
 
 /** Where the page offers to put the place on another device; the script fills in the full link and its QR code. */
-function resumeSection(): string {
+function resumeSection(l: Language): string {
+  const p = l.t.page;
   return `<section id="resume" class="resume" aria-labelledby="resume-title">
-<h2 id="resume-title">Continue on another device</h2>
-<p>Open this link or scan the code on your other phone or computer: your place goes with it. Only one device holds the place at a time: the latest one to open the link. This page tells you if the place moves.</p>
+<h2 id="resume-title">${escapeHtml(p.resumeTitle)}</h2>
+<p>${escapeHtml(p.resumeText)}</p>
 <p><a id="resume-link" href="#">...</a></p>
-<canvas id="resume-qr" width="200" height="200" role="img" aria-label="QR code of the resume link"></canvas>
+<canvas id="resume-qr" width="200" height="200" role="img" aria-label="${escapeHtml(p.resumeQrLabel)}"></canvas>
 </section>`;
 }
 
 /** The resume link's page: asks before moving the place, so a link preview moves nothing. */
-export function resumePage(eventId: string): string {
-  return renderPage({
-    title: "Move your place here",
-    bodyClass: "fan",
-    data: { "event-id": eventId },
+export function resumePage(eventId: string, l: Language = ENGLISH): string {
+  const p = l.t.page;
+  return fanPage(l, {
+    title: p.moveTitle,
+    data: { "event-id": eventId, texts: l.t.live },
     scripts: ["resume.js"],
-    body: `<h1>Move your place in line to this device?</h1>
-<p>Your place in the waiting room will be on this device, and the device that has it now will be told that it moved. Only one device holds a place at a time.</p>
-<p><button id="move" type="button" class="primary">Move my place here</button></p>
+    body: `<h1>${escapeHtml(p.moveHeading)}</h1>
+<p>${escapeHtml(p.moveText)}</p>
+<p><button id="move" type="button" class="primary">${escapeHtml(p.moveButton)}</button></p>
 <p id="result" role="status"></p>`,
   });
 }
@@ -122,18 +146,18 @@ export function resumePage(eventId: string): string {
  * (edge/browser/access-code.ts) sends the code to the JSON join and, once placed, reloads
  * into the waiting room; a refused code is said beside the field.
  */
-export function accessCodePage(eventId: string, about: Snapshot["about"] = null): string {
-  return renderPage({
-    title: about ? `Access code: ${about.name}` : "Access code",
-    bodyClass: "fan",
-    data: { "event-id": eventId },
+export function accessCodePage(eventId: string, about: Snapshot["about"] = null, l: Language = ENGLISH): string {
+  const p = l.t.page;
+  return fanPage(l, {
+    title: about ? fill(p.codeTitleFor, { name: about.name }) : p.codeTitle,
+    data: { "event-id": eventId, texts: l.t.live },
     scripts: ["access-code.js"],
-    body: `${aboutEvent(about)}<h1>This sale is for invited fans</h1>
-<p>Enter the access code you were sent to get your place in line.</p>
+    body: `${aboutEvent(about, l)}<h1>${escapeHtml(p.codeHeading)}</h1>
+<p>${escapeHtml(p.codeText)}</p>
 <form id="code-form" class="code-form" novalidate>
-<label for="access-code">Access code</label>
+<label for="access-code">${escapeHtml(p.codeLabel)}</label>
 <input id="access-code" name="accessCode" autocomplete="off" autocapitalize="characters" spellcheck="false" required minlength="4" maxlength="80" aria-describedby="code-error">
-<button type="submit">Join the line</button>
+<button type="submit">${escapeHtml(p.codeButton)}</button>
 </form>
 <p id="code-error" class="notice" role="alert"></p>`,
   });

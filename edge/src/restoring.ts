@@ -7,9 +7,10 @@
 import { globalKeys } from "../../common/keys.ts";
 import type { Env } from "./env.ts";
 import { error } from "./http.ts";
+import { en } from "./i18n/en.ts";
 import { client } from "./redis.ts";
 
-export const RESTORING_MESSAGE = "We are restoring the line; you keep your place.";
+export const RESTORING_MESSAGE = en.live.restoring;
 export const RESTORING_CLAIM_MESSAGE = "We are restoring the line; your turn is kept. Try again in a few seconds.";
 export const RESTORING_NEW_FAN_MESSAGE = "We are restoring the waiting room; try again in a few seconds.";
 /** The restore runs within a second of Redis answering again: ask clients back soon. */

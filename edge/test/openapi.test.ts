@@ -330,6 +330,17 @@ describe("the edge's OpenAPI document", () => {
     const codeId = (created.body as { codes: Array<{ id: string }> }).codes[0]!.id;
     expect((await edge(`${a}/access-codes/${codeId}`, { method: "DELETE", headers: admin })).status).toBe(200);
     expect((await edge(`${a}/access-codes/ac_none`, { method: "DELETE", headers: admin })).status).toBe(404);
+    // the organiser's page templates, and the edge's preview of one
+    const putPage = (kind: string, body: unknown) => edge(`${a}/page-templates/${kind}`, { method: "PUT", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await putPage("paused", { html: "<p>Break: {{position}}</p><script>x()</script>" })).status).toBe(200);
+    expect((await putPage("paused", { html: "" })).status).toBe(400);
+    expect((await edge(`${a}/page-templates`, { headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/page-templates`, { headers: {} })).status).toBe(401);
+    const eventOfA = a.split("/")[3]!;
+    expect((await edge(`/events/${eventOfA}/preview/paused`)).status).toBe(200);
+    expect((await edge(`/events/${eventOfA}/preview/closed`)).status).toBe(404);
+    expect((await edge(`${a}/page-templates/paused`, { method: "DELETE", headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/page-templates/paused`, { method: "DELETE", headers: {} })).status).toBe(401);
     expect((await edge(`${a}/queue/close`, { method: "POST", headers: { ...admin, "content-type": "text/plain" }, body: '{"reason":"closed"}' })).status).toBe(400);
     expect((await edge(`${a}/queue/close`, { method: "POST", headers: admin })).status).toBe(200);
     expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(409);

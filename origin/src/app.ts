@@ -6,6 +6,7 @@ import { Elysia } from "elysia";
 import { buildDeps, type AppDependencies } from "./compose.ts";
 import type { Deps } from "./deps.ts";
 import { accessController } from "./modules/access/index.ts";
+import { templatesController } from "./modules/templates/index.ts";
 import { adminController } from "./modules/admin/index.ts";
 import { bypassController } from "./modules/bypass/index.ts";
 import { admissionController, sessionController } from "./modules/admission/index.ts";
@@ -45,6 +46,7 @@ export function createApp(input: AppDependencies | Deps, { drain = new Drain() }
     .use(admissionController(deps))
     .use(accessController(deps))
     .use(bypassController(deps))
+    .use(templatesController(deps))
     .use(dashboardController(deps))
     .use(sessionController(deps))
     // scratch route of the race experiments (bench/experiments/): RACE_EXPERIMENTS=1, refused in production

@@ -15,6 +15,7 @@ import { systemClock, type Clock } from "./lib/clock.ts";
 import { createRetrier, type Retrier } from "./lib/retrier.ts";
 import { publishCodes } from "./modules/access/service.ts";
 import { publishRules } from "./modules/bypass/service.ts";
+import { publishTemplates } from "./modules/templates/service.ts";
 import { DashboardSampler } from "./modules/dashboard/sampler.ts";
 import { EventCatalog } from "./modules/events/catalog.ts";
 import { SeatStateReader } from "./modules/events/seat-states.ts";
@@ -66,6 +67,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
         if (entry) await syncEvent(input.redis, input.database.db, entry.event);
         await publishCodes(input.redis, input.database.db, eventId, clock.now());
         await publishRules(input.redis, input.database.db, eventId);
+        await publishTemplates(input.redis, input.database.db, eventId);
       },
     },
     observer: {

@@ -136,6 +136,7 @@ describe("bodies the document forbids", () => {
       { operationId: "postAdminEventsByEventIdAccess-codes", method: "POST", path: () => `/admin/events/${e}/access-codes`, valid: () => ({ uses: 2, label: "press" }), headers: () => admin },
       { operationId: "postAdminEventsByEventIdBypass-rules", method: "POST", path: () => `/admin/events/${e}/bypass-rules`, valid: () => ({ kind: "ip", label: "monitor", cidr: "198.51.100.0/24" }), headers: () => admin },
       { operationId: "patchAdminEventsByEventIdBypass-rulesByRuleId", method: "PATCH", path: () => `/admin/events/${e}/bypass-rules/${rule.body.rule.id}`, valid: () => ({ enabled: false }), headers: () => admin },
+      { operationId: "putAdminEventsByEventIdPage-templatesByKind", method: "PUT", path: () => `/admin/events/${e}/page-templates/paused`, valid: () => ({ html: "<p>Paused: {{position}}</p>" }), headers: () => admin },
       {
         operationId: "postEdgeEventsByEventIdAccess-codesRedemptions",
         method: "POST",

@@ -21,6 +21,8 @@ const ADMIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/admin\/events\/([^/]+)\/access-codes\/[A-Za-z0-9_-]{1,40}$/, ["DELETE"]],
   [/^\/admin\/events\/([^/]+)\/bypass-rules$/, ["GET", "POST"]],
   [/^\/admin\/events\/([^/]+)\/bypass-rules\/[A-Za-z0-9_-]{1,40}$/, ["PATCH", "DELETE"]],
+  [/^\/admin\/events\/([^/]+)\/page-templates$/, ["GET"]],
+  [/^\/admin\/events\/([^/]+)\/page-templates\/(?:waiting|prequeue|paused|soldout|closed)$/, ["PUT", "DELETE"]],
 ];
 
 export async function admin(request: Request, env: Env, ctx: ExecutionContext, url: URL): Promise<Response> {

@@ -3,6 +3,7 @@ import { readTicket } from "../auth.ts";
 import { joinBinding } from "../dpop.ts";
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
+import { en } from "../i18n/en.ts";
 import { RESTORING_MESSAGE, RESTORING_NEW_FAN_MESSAGE, restoringError } from "../restoring.ts";
 import { findOrMakePlace, type ChallengeReason, type Place } from "./place.ts";
 
@@ -25,8 +26,7 @@ export function challengeError(eventId: string, reason: ChallengeReason, difficu
 }
 
 /** What a fan who comes when the line has stopped is told. */
-export const LINE_STOPPED_MESSAGE =
-  "The seats left are expected to go to fans already in line, so the waiting room is not taking new places. If seats come back, it opens again.";
+export const LINE_STOPPED_MESSAGE = en.page.stoppedText;
 
 export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "restoring" | "invite-only" }>): Response {
   switch (place.kind) {

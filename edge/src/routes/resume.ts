@@ -9,6 +9,8 @@ import { mintTicket, randomId, ticketCookieName } from "../auth.ts";
 import { config, type Env } from "../env.ts";
 import { cookie, error, json } from "../http.ts";
 import { htmlResponse as html } from "../html.ts";
+import { en } from "../i18n/en.ts";
+import { chooseLanguage } from "../i18n/index.ts";
 import { messagePage, resumePage } from "../page.ts";
 import { movePlace } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
@@ -16,11 +18,14 @@ import { restoringError } from "../restoring.ts";
 import { readResumeCode } from "../resume.ts";
 import { leftQueue, PLACE_MOVED_MESSAGE, redisUnavailable } from "./status.ts";
 
-const INVALID_MESSAGE = "This resume link is not valid for this event. Open the link the waiting page shows, whole.";
+const INVALID_MESSAGE = en.page.resumeInvalidText;
 
-export async function resumeConfirm(env: Env, eventId: string, code: string): Promise<Response> {
-  if (!(await readResumeCode(env, eventId, code))) return html(messagePage("Resume link not valid", INVALID_MESSAGE), 404);
-  return html(resumePage(eventId));
+/** The page in the fan's language (edge/src/i18n), like the waiting room's. */
+export async function resumeConfirm(request: Request, env: Env, eventId: string, code: string): Promise<Response> {
+  const l = chooseLanguage(request);
+  const res = (await readResumeCode(env, eventId, code)) ? html(resumePage(eventId, l)) : html(messagePage(l.t.page.resumeInvalidTitle, l.t.page.resumeInvalidText, l), 404);
+  if (l.setCookie) res.headers.append("set-cookie", l.setCookie);
+  return res;
 }
 
 export async function resume(request: Request, env: Env, ctx: ExecutionContext, eventId: string, code: string): Promise<Response> {

@@ -4,6 +4,7 @@ import { hubFor } from "../hub.ts";
 import { infinitePlace, infiniteView } from "../infinite.ts";
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
+import { en } from "../i18n/en.ts";
 import { touchTicket } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
 import { restoringView } from "../restoring.ts";
@@ -60,7 +61,7 @@ async function infiniteStatus(env: Env, eventId: string, num: number, position: 
   return json({ ...infiniteView(snapshot, eventId, num, position, hub.admitRate(), refreshIntervalSeconds(env)), admitted: false });
 }
 /** What a device is told once its place moved to another (the resume link opened there). */
-export const PLACE_MOVED_MESSAGE = "Your place in line moved to another device, where the resume link was opened last. Continue there, or open that device's resume link here to bring the place back.";
+export const PLACE_MOVED_MESSAGE = en.page.movedText;
 
 export const placeMoved = () => error(409, "PLACE_MOVED", PLACE_MOVED_MESSAGE);
 

@@ -36,11 +36,14 @@ export async function launchBrowser(found?: FoundChromium): Promise<Browser> {
 }
 
 /**
- * A fan's own browser: a fresh context (own cookies and storage), phone-sized if asked.
+ * A fan's own browser: a fresh context (own cookies and storage), phone-sized and in a
+ * language if asked.
  * Every document it opens records what its Content-Security-Policy blocked (policyViolations).
  */
-export async function fanPage(browser: Browser, opts: { phone?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext(opts.phone ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } : { viewport: { width: 1100, height: 900 } });
+export async function fanPage(browser: Browser, opts: { phone?: boolean; locale?: string } = {}): Promise<Page> {
+  const screen = opts.phone ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } : { viewport: { width: 1100, height: 900 } };
+  // locale: the browser's language (navigator.language, Accept-Language), e.g. "ko-KR"
+  const context = await browser.newContext({ ...screen, ...(opts.locale ? { locale: opts.locale } : {}) });
   // added through the debugging protocol, so the page's own policy does not apply to it
   await context.addInitScript(() => {
     const seen: string[] = [];

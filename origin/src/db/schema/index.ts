@@ -5,3 +5,4 @@ export * from "./reservations.ts";
 export * from "./waiting-rooms.ts";
 export * from "./access.ts";
 export * from "./bypass.ts";
+export * from "./page-templates.ts";
