@@ -4,3 +4,4 @@ export * from "./orders.ts";
 export * from "./reservations.ts";
 export * from "./waiting-rooms.ts";
 export * from "./access.ts";
+export * from "./sale-samples.ts";
