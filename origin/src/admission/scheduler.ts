@@ -159,6 +159,13 @@ export class Scheduler {
     return this.rooms.get(eventId);
   }
 
+  /** Reads one event's waiting room from MySQL now, as listing all of them does every second (for ticking one event by hand). */
+  async readRoom(eventId: string): Promise<DurableRoom | null> {
+    const room = (await this.o.durable?.line.room(eventId)) ?? null;
+    if (room) this.rooms.set(eventId, room);
+    return room;
+  }
+
   /**
    * The events to tick: `cu:queues` united with MySQL's waiting rooms. Either source may
    * fail alone (Redis lost, MySQL down); the other still lists, and a failed one keeps its

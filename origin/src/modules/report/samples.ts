@@ -17,6 +17,8 @@ import type { StoredSample } from "../dashboard/sampler.ts";
 
 export const SALE_SAMPLE_EVERY_MS = 5000;
 export const SALE_SAMPLES_PER_EVENT = 2000;
+/** a row counts the purchases of at most this long before it (after a gap in the leader's samples) */
+const MAX_WINDOW_MS = 600_000;
 
 interface Written {
   lastAt: number;
@@ -54,7 +56,8 @@ export class SaleSampleWriter {
       this.written.set(eventId, w);
       const since = sample.t - w.lastAt;
       if (since < w.everyMs && since >= 0) return;
-      const windowMs = Number.isFinite(since) && since > 0 ? Math.min(since, w.everyMs) : w.everyMs;
+      // the purchases since the previous row (the latency list keeps the last few thousand anyway)
+      const windowMs = Number.isFinite(since) && since > 0 ? Math.min(since, MAX_WINDOW_MS) : w.everyMs;
       const db = await readLatencyWindow(this.o.redis, eventId, sample.t - windowMs);
       await this.o.pool.query(
         "INSERT IGNORE INTO sale_samples (event_id, at, status, waiting, last_number, admitted_total, sold, target_rate, db_purchases, db_window_ms, db_p95_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
