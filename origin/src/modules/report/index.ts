@@ -4,7 +4,7 @@ import { adminKeyPlugin } from "../../plugins/admin-key.ts";
 import { adminRoutes } from "../shared/guards.ts";
 import { sharedModels } from "../shared/model.ts";
 import { reportCsv } from "./csv.ts";
-import { reportModels } from "./model.ts";
+import { reportCsvSchema, reportModels } from "./model.ts";
 import { readReport } from "./service.ts";
 
 const csvHeaders = (eventId: string) => ({ "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="sale-report-${eventId}.csv"` });
@@ -32,12 +32,13 @@ export const reportController = (deps: Deps) =>
     .get(
       "/events/:eventId/report.csv",
       async ({ params, set }) => {
+        const csv = reportCsv(await readReport(deps, params.eventId));
         Object.assign(set.headers, csvHeaders(params.eventId));
-        return reportCsv(await readReport(deps, params.eventId));
+        return csv;
       },
       {
         params: "report.params",
-        response: { 200: "report.csv" },
+        response: { 200: reportCsvSchema },
         detail: { summary: "The sale report as CSV (section,key,metric,value)", description },
       },
     );

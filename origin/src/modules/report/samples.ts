@@ -13,7 +13,19 @@
 import type mysql from "mysql2/promise";
 import type Redis from "ioredis";
 import { readLatencyWindow } from "../../admission/latency.ts";
-import type { StoredSample } from "../dashboard/sampler.ts";
+
+/** What the dashboard's sample of a sale says (modules/dashboard/sampler.ts), of what a row keeps. */
+export interface SaleSampleInput {
+  t: number;
+  status: string;
+  waiting: number;
+  /** fans admitted so far */
+  admitted: number;
+  sold: number;
+  target: number;
+  /** the ticket counter (absent from samples of older versions) */
+  lastNumber?: number;
+}
 
 export const SALE_SAMPLE_EVERY_MS = 5000;
 export const SALE_SAMPLES_PER_EVENT = 2000;
@@ -48,7 +60,7 @@ export class SaleSampleWriter {
   }
 
   /** A dashboard sample of the leader: kept when the event's spacing has passed since the last row (one write at a time per event). */
-  async observe(eventId: string, sample: StoredSample): Promise<void> {
+  async observe(eventId: string, sample: SaleSampleInput): Promise<void> {
     if (this.busy.has(eventId)) return;
     this.busy.add(eventId);
     try {
