@@ -8,6 +8,7 @@
 import type uPlotClass from "uplot";
 import { accessPanel } from "./access-panel.ts";
 import { byId, pageData } from "./dom.ts";
+import { reportPanel } from "./report-panel.ts";
 
 type Chart = uPlotClass;
 type Options = uPlotClass.Options;
@@ -250,6 +251,7 @@ function start(): void {
   lastT = 0;
   void poll(generation);
   access.load().catch((e: Error) => showError(e.message));
+  report.load().catch((e: Error) => (byId("report-notice").textContent = e.message));
 }
 
 function forget(clearError: boolean): void {
@@ -287,6 +289,27 @@ async function act(button: HTMLButtonElement, method: string, path: string, body
 const buttonOf = (ev: Event) => ev.currentTarget as HTMLButtonElement;
 const access = accessPanel(call, base, (message) => {
   byId("access-notice").textContent = message;
+});
+
+/** A file of the admin API (the report's downloads), with the key. */
+async function fetchFile(path: string): Promise<Blob> {
+  let res: Response;
+  try {
+    res = await fetch(path, { cache: "no-store", headers: { authorization: "Bearer " + key } });
+  } catch {
+    throw new CallError("The dashboard cannot reach the server.", 0);
+  }
+  if (!res.ok) {
+    let data: { message?: string } | null = null;
+    try {
+      data = (await res.json()) as { message?: string };
+    } catch {}
+    throw new CallError(messageFor(res.status, data), res.status);
+  }
+  return res.blob();
+}
+const report = reportPanel(call, fetchFile, base, eventId, (message) => {
+  byId("report-notice").textContent = message;
 });
 
 byId("key-form").addEventListener("submit", (ev) => {
