@@ -10,6 +10,7 @@ import { accessPanel } from "./access-panel.ts";
 import { bypassPanel } from "./bypass-panel.ts";
 import { pagesPanel } from "./pages-panel.ts";
 import { byId, pageData } from "./dom.ts";
+import { reportPanel } from "./report-panel.ts";
 
 type Chart = uPlotClass;
 type Options = uPlotClass.Options;
@@ -269,6 +270,7 @@ function start(): void {
   access.load().catch((e: Error) => showError(e.message));
   bypass.load().catch((e: Error) => showError(e.message));
   pages.load().catch((e: Error) => showError(e.message));
+  report.load().catch((e: Error) => (byId("report-notice").textContent = e.message));
 }
 
 function forget(clearError: boolean): void {
@@ -312,6 +314,27 @@ const bypass = bypassPanel(call, base, (message) => {
 });
 const pages = pagesPanel(call, base, (message) => {
   byId("pages-notice").textContent = message;
+});
+
+/** A file of the admin API (the report's downloads), with the key. */
+async function fetchFile(path: string): Promise<Blob> {
+  let res: Response;
+  try {
+    res = await fetch(path, { cache: "no-store", headers: { authorization: "Bearer " + key } });
+  } catch {
+    throw new CallError("The dashboard cannot reach the server.", 0);
+  }
+  if (!res.ok) {
+    let data: { message?: string } | null = null;
+    try {
+      data = (await res.json()) as { message?: string };
+    } catch {}
+    throw new CallError(messageFor(res.status, data), res.status);
+  }
+  return res.blob();
+}
+const report = reportPanel(call, fetchFile, base, eventId, (message) => {
+  byId("report-notice").textContent = message;
 });
 
 byId("key-form").addEventListener("submit", (ev) => {

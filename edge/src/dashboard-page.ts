@@ -6,7 +6,8 @@
  * the link `bun run dev` prints (`#key=...`: browsers never send a fragment to a server)
  * and clears the fragment from the address bar at once; it polls
  * GET /admin/events/:eventId/dashboard once a second (only newer samples after the first
- * call), draws the last ten minutes as charts and offers the waiting room controls.
+ * call), draws the last ten minutes as charts and offers the waiting room controls, the presale
+ * codes and the sale report (edge/browser/report-panel.ts).
  */
 import { assetUrl } from "./assets.ts";
 import { escapeHtml, renderPage } from "./html.ts";
@@ -148,6 +149,23 @@ export function dashboardPage(eventId: string): string {
 <button type="submit" id="page-save">Save page</button> <a id="page-preview" href="#" target="_blank" rel="noopener" hidden>Preview</a>
 </form>
 <p id="pages-notice" role="status"></p>
+</section>
+<section class="controls" aria-labelledby="report-heading">
+<h2 id="report-heading">Sale report</h2>
+<p class="muted">What became of every fan who took a place, from MySQL. The signed report is checked with this site's /.well-known/jwks.json.</p>
+<div class="row">
+<button type="button" id="report-load">Refresh report</button>
+<button type="button" id="report-json" class="secondary">Download JSON</button>
+<button type="button" id="report-csv" class="secondary">Download CSV</button>
+<button type="button" id="report-signed" class="secondary">Download signed</button>
+</div>
+<p id="report-notice" role="status"></p>
+<div id="report-body" hidden>
+<dl id="report-summary"></dl>
+<div class="table-wrap"><table class="codes-table"><caption>Each tenth of the line, by queue number</caption>
+<thead><tr><th scope="col">Tenth</th><th scope="col">Numbers</th><th scope="col">Admitted</th><th scope="col">Bought</th></tr></thead>
+<tbody id="deciles-body"></tbody></table></div>
+</div>
 </section>
 <section aria-labelledby="charts-heading">
 <h2 id="charts-heading">Last 10 minutes <span class="muted" id="updated"></span></h2>

@@ -637,6 +637,24 @@ export const edgeOpenApi: Json = {
     },
     "/admin/events/{eventId}/dashboard": { get: { ...adminProxy("The organiser dashboard's live data"), operationId: "adminDashboard" } },
     "/admin/events/{eventId}/stats": { get: { ...adminProxy("Seats, orders and sessions of the event"), operationId: "adminStats" } },
+    "/admin/events/{eventId}/report": { get: { ...adminProxy("The sale report (JSON): fans joined, admitted, abandoned and bought, time in line, outcome per tenth of the line, the whole sale"), operationId: "adminReport" } },
+    "/admin/events/{eventId}/report.csv": {
+      get: {
+        ...adminProxy("The sale report as CSV (section,key,metric,value)"),
+        operationId: "adminReportCsv",
+        responses: { "200": { description: "the origin's CSV, as it is", content: { "text/csv": { schema: { type: "string" } } } }, ...adminErrors },
+      },
+    },
+    "/admin/events/{eventId}/report.jws": {
+      get: {
+        ...adminProxy("The sale report signed by the edge: a JWS (ES256, the active-token key of /.well-known/jwks.json) over the origin's JSON report"),
+        operationId: "adminReportSigned",
+        description:
+          `${adminNote} The edge fetches the origin's GET /admin/events/{eventId}/report and signs its exact bytes with the first key of ACTIVE_SIGNING_KEYS (the origin never holds a private key). ` +
+          "The answer is a flattened JWS with an unencoded payload (RFC 7797, `b64: false`): `flattenedVerify(answer, createRemoteJWKSet(jwksUrl))` (jose) verifies it as it is. The origin's refusals (404 EVENT_NOT_FOUND, 401) pass unchanged.",
+        responses: { "200": { description: "the signed report", content: json(ref("SignedReport")) }, ...adminErrors },
+      },
+    },
     "/admin/events/{eventId}/queue": {
       get: { ...adminProxy("The waiting room"), operationId: "adminQueue" },
       patch: { ...adminProxy("Change the waiting room's settings", "required"), operationId: "adminQueueSettings" },
@@ -697,6 +715,17 @@ export const edgeOpenApi: Json = {
       ActiveCookie: { description: "cu_act_<eventId>=<active token>, and cu_q_<eventId> cleared", schema: { type: "string" }, required: true },
     },
     schemas: {
+      SignedReport: {
+        type: "object",
+        description: "A flattened JWS (RFC 7515) of the sale report, payload unencoded (RFC 7797).",
+        required: ["payload", "protected", "signature", "detached"],
+        properties: {
+          payload: { type: "string", description: "the report's JSON text, byte for byte as signed (JSON.parse it for the report)" },
+          protected: { type: "string", description: "base64url of the protected header: alg ES256, kid (a key of /.well-known/jwks.json), typ sale-report+json, b64 false, crit [b64]" },
+          signature: { type: "string", description: "base64url ES256 signature" },
+          detached: { type: "string", description: "the same JWS in detached compact form: <protected>..<signature>" },
+        },
+      },
       Error: {
         type: "object",
         description: "Every error answers with this body.",

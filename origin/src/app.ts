@@ -18,6 +18,7 @@ import { holdsController } from "./modules/holds/index.ts";
 import { metricsController } from "./modules/metrics/index.ts";
 import { ordersController } from "./modules/orders/index.ts";
 import { purchasesController } from "./modules/purchases/index.ts";
+import { reportController } from "./modules/report/index.ts";
 import { bodyLimitPlugin, MAX_BODY_BYTES } from "./plugins/body-limit.ts";
 import { Drain, drainPlugin } from "./plugins/drain.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
@@ -48,6 +49,7 @@ export function createApp(input: AppDependencies | Deps, { drain = new Drain() }
     .use(bypassController(deps))
     .use(templatesController(deps))
     .use(dashboardController(deps))
+    .use(reportController(deps))
     .use(sessionController(deps))
     // scratch route of the race experiments (bench/experiments/): RACE_EXPERIMENTS=1, refused in production
     .use(raceExperimentsEnabled(process.env.RACE_EXPERIMENTS, deps.config.production) ? experimentsController(deps) : new Elysia({ name: "experiments-off" }));

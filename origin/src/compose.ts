@@ -24,6 +24,7 @@ import { HonestLine } from "./modules/admission/honest-line.ts";
 import { syncEvent } from "./modules/events/sync.ts";
 import { logJson } from "./modules/metrics/log.ts";
 import { OriginMetrics } from "./modules/metrics/service.ts";
+import { SaleSampleWriter } from "./modules/report/samples.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
 
 export interface AppDependencies {
@@ -46,13 +47,17 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
   const admissionConfig = parseSchedulerConfig(env);
   // built once Deps exist (it moves a sold-out sale through the admission service); samples start after
   let honestLine: HonestLine | undefined;
+  // the whole sale, every few seconds, in MySQL for the report after it
+  const saleSamples = new SaleSampleWriter({ pool: input.database.pool, redis: input.redis });
   const dashboardSampler = new DashboardSampler({
     redis: input.redis,
     clock,
     seatKeys: async (eventId) => (await catalog.find(eventId))?.seatKeys ?? null,
     latencyWindowMs: admissionConfig.adaptive.windowMs,
     onError: (event, error) => logJson("warn", "dashboard sample failed", { event, error }),
-    onSample: (eventId, sample) => honestLine?.observe(eventId, sample),
+    onSample: async (eventId, sample) => {
+      await Promise.all([honestLine?.observe(eventId, sample), saleSamples.observe(eventId, sample)]);
+    },
   });
   const observer = metrics.schedulerObserver(() => admission.scheduler.instanceId);
   const admission: AdmissionRuntime = new AdmissionRuntime({

@@ -131,6 +131,11 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("GET", `/admin/events/${e}/dashboard?since=-1`, { admin: true })).status).toBe(400);
     expect((await call("POST", `${queue}/pause`, { admin: true })).status).toBe(200);
     expect((await call("POST", `${queue}/resume`, { admin: true })).status).toBe(200);
+    // the sale report, as JSON and CSV
+    expect((await call("GET", `/admin/events/${e}/report`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${e}/report.csv`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${uniqueEventId("contract-none")}/report`, { admin: true })).status).toBe(404);
+    expect((await call("GET", `/admin/events/${uniqueEventId("contract-none")}/report.csv`, { admin: true })).status).toBe(404);
     // access codes: the organiser's routes, and the edge recording a redemption
     const codes = `/admin/events/${e}/access-codes`;
     const madeCode = await call("POST", codes, { admin: true, body: { code: "CONTRACT-1", uses: 1 } });

@@ -1,8 +1,10 @@
 /**
  * The organiser dashboard in a real browser, through the edge in workerd to the origin:
- * it asks for the admin key, draws its live charts, and its Pause button stops admissions.
+ * it asks for the admin key, draws its live charts, and its Pause button stops admissions;
+ * its sale report shows the fans of the sale and downloads the report signed by the edge.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { createRemoteJWKSet, flattenedVerify } from "jose";
 import type { Browser } from "playwright-core";
 import { eventKeys } from "../../common/keys.ts";
 import { redis } from "../../edge/test/helpers/redis.ts";
@@ -203,6 +205,28 @@ describe("organiser dashboard in a browser", () => {
     expect(await tile.textContent()).toBe(`Partial loss, ${await page.evaluate((t) => new Date(t).toLocaleTimeString(), restoredAt)}; 283 fans put back`);
     expect(await page.getByText("Line restored after a Redis loss").isVisible()).toBe(true);
     expect(await accessibilityProblems(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  test("the sale report shows who joined, and its signed download verifies against the edge's JWKS", async () => {
+    const eventId = await stack.createEvent({ label: "dash-report", queue: { rate: 1, maxActive: 1000 } });
+    await crowd(eventId, 12);
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await page.locator("#report-body").waitFor();
+    await page.getByRole("button", { name: "Refresh report" }).click();
+    const joined = page.locator("#report-summary div").filter({ hasText: "Joined the line" }).locator("dd");
+    await joined.filter({ hasText: "12" }).waitFor();
+    expect(await page.locator("#deciles-body tr").count()).toBe(10);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await policyViolations(page)).toEqual([]);
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download signed" }).click()]);
+    const signed = JSON.parse(await Bun.file((await download.path())!).text());
+    const verified = await flattenedVerify(signed, createRemoteJWKSet(new URL(`${stack.edgeUrl}/.well-known/jwks.json`)));
+    expect(JSON.parse(new TextDecoder().decode(verified.payload))).toMatchObject({ eventId, fans: { joined: 12 } });
     await page.context().close();
   });
 

@@ -1,19 +1,23 @@
 /**
  * /admin/*: the organiser's calls, passed to the origin with the caller's own
  * Authorization header; the origin checks the admin key. Only the routes the organiser
- * dashboard uses are forwarded (live data, waiting room controls, stats, access codes, bypass rules), never event
- * creation, refunds or capacity runs. Every call counts against a per-IP limit per event
- * (fail closed), so the key cannot be guessed by retrying through the edge.
+ * dashboard uses are forwarded (live data, waiting room controls, stats, access codes, bypass
+ * rules, page templates, the sale report), never event creation, refunds or capacity runs. The
+ * signed report (`/report.jws`) is the origin's JSON report signed here with the active-token
+ * key (report-signature.ts). Every call counts against a per-IP limit per event (fail closed),
+ * so the key cannot be guessed by retrying through the edge.
  */
 import { EVENT_ID_PATTERN } from "../../../common/keys.ts";
 import type { Env } from "../env.ts";
-import { clientIp, error } from "../http.ts";
+import { clientIp, error, json } from "../http.ts";
 import { forward } from "../proxy.ts";
 import { limit } from "../ratelimit.ts";
+import { signReport } from "../report-signature.ts";
 
 const ADMIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/admin\/events\/([^/]+)\/dashboard$/, ["GET"]],
   [/^\/admin\/events\/([^/]+)\/stats$/, ["GET"]],
+  [/^\/admin\/events\/([^/]+)\/report(?:\.csv|\.jws)?$/, ["GET"]],
   [/^\/admin\/events\/([^/]+)\/queue$/, ["GET", "PATCH"]],
   [/^\/admin\/events\/([^/]+)\/limits$/, ["PATCH"]],
   [/^\/admin\/events\/([^/]+)\/queue\/(?:pause|resume|close)$/, ["POST"]],
@@ -37,7 +41,18 @@ export async function admin(request: Request, env: Env, ctx: ExecutionContext, u
   if (!/^Bearer\s+\S/i.test(request.headers.get("authorization") ?? "")) {
     return error(401, "ADMIN_KEY_INVALID", "A valid admin key is required (Authorization: Bearer <admin key>).", { "www-authenticate": 'Bearer realm="concert-u-admin"' });
   }
+  if (url.pathname.endsWith("/report.jws")) return signedReport(request, env, url);
   const res = await forward(request, env, { passAuthorization: true }, url.pathname + url.search);
   res.headers.set("cache-control", "no-store");
   return res;
+}
+
+/** The origin's JSON report, signed with the active-token key; the origin's refusals pass as they are. */
+async function signedReport(request: Request, env: Env, url: URL): Promise<Response> {
+  const res = await forward(request, env, { passAuthorization: true }, url.pathname.slice(0, -".jws".length));
+  if (res.status !== 200) {
+    res.headers.set("cache-control", "no-store");
+    return res;
+  }
+  return json(await signReport(env, await res.text()));
 }

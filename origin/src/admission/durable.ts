@@ -29,7 +29,8 @@ export interface CheckpointWrite {
   lastNumber: number;
   at: number;
   issueRate: number;
-  admissions: Array<{ ticketId: string; number: number; deadline: number }>;
+  /** `admittedAt`: the admitting tick; `joinedAt`: when the number was handed out (join-times.ts), null when unknown */
+  admissions: Array<{ ticketId: string; number: number; deadline: number; admittedAt: number; joinedAt: number | null }>;
 }
 
 /** A claim as the edge logs it: `<ticketId> <sessionId> <session expiry ms>`. */
@@ -97,9 +98,10 @@ export class DurableLine {
       "checkpoint_at = GREATEST(checkpoint_at, VALUES(checkpoint_at)), issue_rate = VALUES(issue_rate);";
     if (w.admissions.length > 0) {
       sql +=
-        `INSERT INTO admissions (event_id, ticket_id, number, claim_deadline) VALUES ${w.admissions.map(() => "(?, ?, ?, ?)").join(", ")} ` +
-        "ON DUPLICATE KEY UPDATE number = VALUES(number), claim_deadline = VALUES(claim_deadline);";
-      for (const a of w.admissions) values.push(eventId, a.ticketId, a.number, utc(a.deadline));
+        `INSERT INTO admissions (event_id, ticket_id, number, claim_deadline, admitted_at, joined_at) VALUES ${w.admissions.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")} ` +
+        "ON DUPLICATE KEY UPDATE number = VALUES(number), claim_deadline = VALUES(claim_deadline), " +
+        "admitted_at = COALESCE(admitted_at, VALUES(admitted_at)), joined_at = COALESCE(joined_at, VALUES(joined_at));";
+      for (const a of w.admissions) values.push(eventId, a.ticketId, a.number, utc(a.deadline), utc(a.admittedAt), a.joinedAt === null ? null : utc(a.joinedAt));
     }
     sql += "COMMIT";
     await this.inTransaction(sql, values);

@@ -22,6 +22,7 @@ import { acquireLease, admitFans, applyRoom, openSale, renewLease, type AdmitRes
 import { markOpened, roomFields } from "./rooms.ts";
 import { parseClaim, type CheckpointWrite, type DurableLine, type DurableRoom } from "./durable.ts";
 import { IssueRate } from "./issue-rate.ts";
+import { JoinTimes } from "./join-times.ts";
 import { detectLoss, restoreEvent, type DurableCounters, type LossKind, type RestoreHooks } from "./restore.ts";
 import { ceilingRate, parseSettings, type Ceiling, type QueueSettings } from "./settings.ts";
 
@@ -63,6 +64,8 @@ interface EventState {
   adaptive: AdaptiveRate;
   lastRate: number | null;
   issue: IssueRate;
+  /** when each number was handed out, as the counter grew tick by tick */
+  joins: JoinTimes;
   /** the newest checkpoint this instance committed */
   committed: DurableCounters | null;
   /** admissions and counters not yet in MySQL */
@@ -156,6 +159,13 @@ export class Scheduler {
     return this.rooms.get(eventId);
   }
 
+  /** Reads one event's waiting room from MySQL now, as listing all of them does every second (for ticking one event by hand). */
+  async readRoom(eventId: string): Promise<DurableRoom | null> {
+    const room = (await this.o.durable?.line.room(eventId)) ?? null;
+    if (room) this.rooms.set(eventId, room);
+    return room;
+  }
+
   /**
    * The events to tick: `cu:queues` united with MySQL's waiting rooms. Either source may
    * fail alone (Redis lost, MySQL down); the other still lists, and a failed one keeps its
@@ -207,6 +217,7 @@ export class Scheduler {
         adaptive: new AdaptiveRate(this.o.config.adaptive),
         lastRate: null,
         issue: new IssueRate(),
+        joins: new JoinTimes(),
         committed: null,
         pending: null,
         writing: null,
@@ -222,6 +233,7 @@ export class Scheduler {
       s.budget.reset();
       s.adaptive.reset();
       s.issue.reset();
+      s.joins.reset();
       this.o.observer?.leadership?.(eventId, Boolean(token));
     }
     s.token = token;
@@ -376,7 +388,9 @@ export class Scheduler {
   /** Queues this tick's admissions and counters for MySQL; one write in flight per event. */
   private checkpoint(eventId: string, s: EventState, result: AdmitResult, now: number): void {
     s.issue.add(now, result.seq);
-    const admissions = result.admittedTickets.map((t) => ({ ...t, deadline: result.deadline }));
+    s.joins.add(now, result.seq);
+    const admissions = result.admittedTickets.map((t) => ({ ...t, deadline: result.deadline, admittedAt: now, joinedAt: s.joins.at(t.number) }));
+    s.joins.prune(result.serving);
     const p = s.pending;
     s.pending = { serving: Math.max(p?.serving ?? 0, result.serving), lastNumber: Math.max(p?.lastNumber ?? 0, result.seq), at: now, issueRate: s.issue.peak(), admissions: [...(p?.admissions ?? []), ...admissions] };
     const c = s.committed;

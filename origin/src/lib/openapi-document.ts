@@ -6,7 +6,8 @@
  * - Elysia's numeric-string unions (`t.Numeric`, a query string parsed to a number) are
  *   documented as the number they become;
  * - bodies and responses are `application/json` only (the generator lists JSON, multipart
- *   and text/plain for every one), except plain-text responses (`/metrics`);
+ *   and text/plain for every one), except plain-text responses (`/metrics`, and text/csv where
+ *   a string schema names its `contentMediaType`);
  * - every object schema is closed (`additionalProperties: false`): request bodies are
  *   refused with any other property, and Elysia (normalisation off) closes response
  *   schemas when it compiles a route, so the generated document said so only for routes
@@ -62,14 +63,15 @@ function closedObjects(value: Json): Json {
 
 type Content = Record<string, OpenAPIV3_1.MediaTypeObject>;
 
-/** One media type: JSON, or text/plain for a plain string schema. */
+/** One media type: JSON, or for a plain string schema its `contentMediaType` (text/plain without one). */
 function onlyJson(content: Content | undefined): Content | undefined {
   if (!content) return content;
   const media = content["application/json"] ?? Object.values(content)[0];
   if (!media) return content;
   const schema = media.schema as Record<string, Json> | undefined;
   const plainText = schema?.type === "string" && !("$ref" in schema);
-  return { [plainText ? "text/plain" : "application/json"]: media };
+  const text = typeof schema?.contentMediaType === "string" ? schema.contentMediaType : "text/plain";
+  return { [plainText ? text : "application/json"]: media };
 }
 
 function referencedSchemas(document: Document): Set<string> {
@@ -100,6 +102,8 @@ export function tidyDocument(generated: Document, { optionalBody, servers, error
       if (!operation) continue;
       for (const [status, response] of Object.entries(operation.responses ?? {}) as Array<[string, OpenAPIV3_1.ResponseObject]>) {
         response.content = onlyJson(response.content);
+        // the generator copies a response schema's keywords onto the response; this one is the schema's alone
+        delete (response as { contentMediaType?: unknown }).contentMediaType;
         if (!response.content) delete response.content;
         else if (isErrorAnswer(response)) Object.assign(response, errorAnswer(Number(status)));
       }

@@ -82,5 +82,6 @@ export function openApiPlugin() {
       if (response instanceof Response || typeof response !== "object" || response === null || !("openapi" in response)) return;
       return tidyDocument(response as OpenAPIV3_1.Document, { optionalBody, servers, errorAnswer });
     })
-    .use(swagger({ path: "/swagger", documentation: documentation as never }));
+    // the report's CSV is /report.csv: a route with a dot is a route here, not a static file to leave out
+    .use(swagger({ path: "/swagger", documentation: documentation as never, excludeStaticFile: false }));
 }

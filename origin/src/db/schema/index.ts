@@ -6,3 +6,4 @@ export * from "./waiting-rooms.ts";
 export * from "./access.ts";
 export * from "./bypass.ts";
 export * from "./page-templates.ts";
+export * from "./sale-samples.ts";

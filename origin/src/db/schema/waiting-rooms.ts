@@ -78,8 +78,16 @@ export const admissions = mysqlTable(
     claimedAt: datetime("claimed_at", { mode: "date", fsp: 3 }),
     sessionId: varchar("session_id", { length: 64 }),
     sessionExpiresAt: datetime("session_expires_at", { mode: "date", fsp: 3 }),
+    /** the leader's tick that admitted the ticket (the first, if a restore admitted it again) */
+    admittedAt: datetime("admitted_at", { mode: "date", fsp: 3 }),
+    /** when its number was issued: the first tick the leader saw the counter reach it (null: issued before this leader watched the counter) */
+    joinedAt: datetime("joined_at", { mode: "date", fsp: 3 }),
   },
-  (t) => [primaryKey({ name: "admissions_pk", columns: [t.eventId, t.ticketId] }), index("admissions_event_deadline").on(t.eventId, t.claimDeadline)],
+  (t) => [
+    primaryKey({ name: "admissions_pk", columns: [t.eventId, t.ticketId] }),
+    index("admissions_event_deadline").on(t.eventId, t.claimDeadline),
+    index("admissions_event_number").on(t.eventId, t.number),
+  ],
 );
 
 export const ENDED_SESSION_REASONS = ["left", "revoked"] as const;

@@ -47,6 +47,8 @@ export interface StoredSample {
   restoredAt?: number | null;
   restoreKind?: "full" | "partial" | null;
   replaced?: number;
+  /** the ticket counter: numbers handed out so far (absent in samples of older versions) */
+  lastNumber?: number;
 }
 
 export interface SamplerOptions {
@@ -74,7 +76,7 @@ export class DashboardSampler {
     const last = this.last.get(eventId);
     if (last !== undefined && now - last < SAMPLE_EVERY_MS && now >= last) return;
     this.last.set(eventId, now);
-    const p: Promise<void> = this.record(eventId, now, { waiting: result.waiting, active: result.active, unclaimed: result.unclaimed, target: rate, ceiling })
+    const p: Promise<void> = this.record(eventId, now, { waiting: result.waiting, active: result.active, unclaimed: result.unclaimed, target: rate, ceiling, lastNumber: result.seq })
       .then((sample) => this.o.onSample?.(eventId, sample))
       .then(
         () => undefined,
@@ -98,7 +100,7 @@ export class DashboardSampler {
     return keys;
   }
 
-  async record(eventId: string, now: number, tick: Pick<StoredSample, "waiting" | "active" | "unclaimed" | "target" | "ceiling">): Promise<StoredSample> {
+  async record(eventId: string, now: number, tick: Pick<StoredSample, "waiting" | "active" | "unclaimed" | "target" | "ceiling" | "lastNumber">): Promise<StoredSample> {
     const { redis, latencyWindowMs } = this.o;
     const k = eventKeys(eventId);
     const seatKeys = await this.layout(eventId, now);
@@ -139,6 +141,7 @@ export class DashboardSampler {
       restoredAt: state[3] ? Number(state[3]) : null,
       restoreKind: state[4] === "full" || state[4] === "partial" ? state[4] : null,
       replaced: Number(state[5] ?? 0) || 0,
+      ...(tick.lastNumber === undefined ? {} : { lastNumber: tick.lastNumber }),
     };
     await redis
       .multi()
