@@ -130,7 +130,7 @@ export function dashboardPage(eventId: string): string {
 <form id="rules-form" class="row">
 <div><label for="rule-kind">Kind</label><select id="rule-kind"><option value="header">Staff secret</option><option value="ip">IP range</option><option value="path">Path</option></select></div>
 <div><label for="rule-value" id="rule-value-label">Secret (empty: generated)</label><input id="rule-value" maxlength="200" autocomplete="off"></div>
-<div><label for="rule-label">Label</label><input id="rule-label" maxlength="100" required autocomplete="off"></div>
+<div><label for="rule-label">Rule label</label><input id="rule-label" maxlength="100" required autocomplete="off"></div>
 <button type="submit" id="rules-submit">Add rule</button>
 </form>
 <div id="new-secret" hidden><p>New secret (shown once; only its hash is kept):</p><p><code id="new-secret-text"></code></p></div>

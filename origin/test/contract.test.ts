@@ -154,6 +154,30 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("DELETE", `${codes}/${madeCode.body.codes[0].id}`, { admin: true })).status).toBe(200);
     expect((await call("DELETE", `${codes}/ac_none`, { admin: true })).status).toBe(404);
     expect((await call("DELETE", `${codes}/ac_none`)).status).toBe(401);
+    // bypass rules for staff and monitoring
+    const rules = `/admin/events/${e}/bypass-rules`;
+    const madeRule = await call("POST", rules, { admin: true, body: { kind: "ip", label: "monitor", cidr: "198.51.100.0/24" } });
+    expect(madeRule.status).toBe(201);
+    expect((await call("POST", rules, { admin: true, body: { kind: "ip", label: "again", cidr: "198.51.100.0/24" } })).status).toBe(409);
+    expect((await call("POST", rules, { admin: true, body: { kind: "ip", label: "bad", cidr: "not-a-range" } })).status).toBe(400);
+    expect((await call("GET", rules, { admin: true })).status).toBe(200);
+    expect((await call("GET", rules)).status).toBe(401);
+    expect((await call("PATCH", `${rules}/${madeRule.body.rule.id}`, { admin: true, body: { enabled: false } })).status).toBe(200);
+    expect((await call("PATCH", `${rules}/br_none`, { admin: true, body: { enabled: false } })).status).toBe(404);
+    expect((await call("PATCH", `${rules}/${madeRule.body.rule.id}`, { admin: true, body: { cidr: "10.0.0.0/8" } })).status).toBe(400);
+    expect((await call("DELETE", `${rules}/${madeRule.body.rule.id}`, { admin: true })).status).toBe(200);
+    expect((await call("DELETE", `${rules}/br_none`, { admin: true })).status).toBe(404);
+    expect((await call("DELETE", `${rules}/br_none`)).status).toBe(401);
+    // the organiser's own pages
+    const pages = `/admin/events/${e}/page-templates`;
+    expect((await call("PUT", `${pages}/paused`, { admin: true, body: { html: "<p>Paused: {{position}}</p>" } })).status).toBe(200);
+    expect((await call("PUT", `${pages}/paused`, { admin: true, body: { html: "" } })).status).toBe(400);
+    expect((await call("PUT", `${pages}/paused`, { body: { html: "<p>Paused</p>" } })).status).toBe(401);
+    expect((await call("GET", pages, { admin: true })).status).toBe(200);
+    expect((await call("GET", pages)).status).toBe(401);
+    expect((await call("GET", "/admin/events/bad%20id/page-templates", { admin: true })).status).toBe(400);
+    expect((await call("DELETE", `${pages}/paused`, { admin: true })).status).toBe(200);
+    expect((await call("DELETE", `${pages}/paused`)).status).toBe(401);
     expect((await call("POST", `${queue}/close`, { admin: true, body: { reason: "later" } })).status).toBe(400);
     expect((await call("POST", `${queue}/close`, { admin: true, body: { reason: "closed" } })).status).toBe(200);
     expect((await call("POST", `${queue}/pause`, { admin: true })).status).toBe(409);

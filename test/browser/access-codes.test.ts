@@ -34,7 +34,7 @@ describe("presale access in a browser", () => {
     await page.getByLabel("Codes", { exact: true }).fill("3");
     await page.getByLabel("Places per code").fill("2");
     await page.getByLabel("Tier (empty: any)").fill("front");
-    await page.getByLabel("Label").fill("fan club");
+    await page.getByLabel("Label", { exact: true }).fill("fan club");
     await page.getByRole("button", { name: "Create codes" }).click();
     await page.locator("#new-codes-list li").nth(2).waitFor();
     const shown = await page.locator("#new-codes-list li").allTextContents();

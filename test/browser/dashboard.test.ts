@@ -205,6 +205,8 @@ describe("organiser dashboard in a browser", () => {
     expect(await tile.textContent()).toBe(`Partial loss, ${await page.evaluate((t) => new Date(t).toLocaleTimeString(), restoredAt)}; 283 fans put back`);
     expect(await page.getByText("Line restored after a Redis loss").isVisible()).toBe(true);
     expect(await accessibilityProblems(page)).toEqual([]);
+    // the dashboard keeps polling: a poll still inside the route when the page closes is let go
+    await page.unrouteAll({ behavior: "ignoreErrors" });
     await page.context().close();
   });
 
