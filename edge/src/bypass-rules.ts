@@ -2,20 +2,17 @@
  * The event's bypass rules at the edge (staff secrets, IP ranges, path prefixes; made in the
  * admin API, published by the origin to `cu:{e}:bypass:rules`). Every request of an event is
  * matched against them, so they are cached per isolate: one GET per event per
- * RULES_FRESH_MS at most, refreshed after the answer (ctx.waitUntil) once the isolate has a
+ * BYPASS_RULES_FRESH_MS at most, refreshed after the answer (ctx.waitUntil) once the isolate has a
  * copy; a fan who matches no rule costs no Redis call. The first request of an isolate
- * waits for the read. A rule switched off or removed stops within RULES_FRESH_MS (plus one
+ * waits for the read. A rule switched off or removed stops within BYPASS_RULES_FRESH_MS (plus one
  * read). Redis failing: the last copy stays, or none (everyone gets the line: fail closed).
  */
 import { BYPASS_HEADER, bypassSecretHash, normalizeSecret, type PublishedRule } from "../../common/bypass.ts";
 import { inCidr, parseCidr, parseIp, type Cidr } from "../../common/cidr.ts";
 import { eventKeys } from "../../common/keys.ts";
-import type { Env } from "./env.ts";
+import { config, type Env } from "./env.ts";
 import { clientIp } from "./http.ts";
 import { client } from "./redis.ts";
-
-/** How long an isolate uses its copy of an event's rules before reading them again. */
-export const RULES_FRESH_MS = 5_000;
 
 export interface Rules {
   paths: Array<{ id: string; prefix: string }>;
@@ -66,7 +63,7 @@ async function read(env: Env, eventId: string, entry: Cached): Promise<Rules> {
   return entry.rules;
 }
 
-/** The event's rules: this isolate's copy, read again when older than RULES_FRESH_MS. */
+/** The event's rules: this isolate's copy, read again when older than BYPASS_RULES_FRESH_MS. */
 export async function rulesFor(env: Env, ctx: ExecutionContext, eventId: string): Promise<Rules> {
   let entry = cache.get(eventId);
   if (!entry) {
@@ -76,7 +73,7 @@ export async function rulesFor(env: Env, ctx: ExecutionContext, eventId: string)
     return (entry.refreshing = read(env, eventId, entry));
   }
   if (entry.at === 0) return entry.refreshing ?? (entry.refreshing = read(env, eventId, entry));
-  if (Date.now() - entry.at > RULES_FRESH_MS && !entry.refreshing) {
+  if (Date.now() - entry.at > config(env).bypassRulesFreshMs && !entry.refreshing) {
     entry.refreshing = read(env, eventId, entry);
     ctx.waitUntil(entry.refreshing);
   }

@@ -30,6 +30,7 @@ export const edgeVariables = declareVariables("edge", {
   TICKET_LIMIT_PER_MINUTE: { default: 120, above: 0, doc: "status polls, stream connects and claims per ticket per minute" },
   CODE_ATTEMPTS_PER_MINUTE: { default: 10, above: 0, doc: "access codes a client IP may try per event per minute (right or wrong), so codes cannot be guessed by retrying" },
   ADMIN_LIMIT_PER_MINUTE: { default: 300, above: 0, doc: "organiser (admin) requests per client IP per event per minute; the dashboard polls once a second" },
+  BYPASS_RULES_FRESH_MS: { default: 5000, above: 0, doc: "how long an isolate uses its copy of an event's bypass rules before reading them again: a rule switched off or removed stops within this (plus one read)" },
   RATE_LIMIT_TIMEOUT_MS: { default: 1000, above: 0, doc: "how long the edge's limiters wait for Redis" },
   MAX_BODY_BYTES: { default: 64 * 1024, above: 0, doc: "largest request body forwarded to the origin (larger: 413)" },
   CHALLENGE_SECRET: { unset: "derived from the signing TICKET_SECRET", doc: "HMAC secret that signs proof-of-work challenges and marks the tickets of infinite-queue places" },
@@ -60,6 +61,7 @@ export interface Env {
   PRESENCE_GRACE_SECONDS?: string;
   TICK_MS?: string;
   HEARTBEAT_SECONDS?: string;
+  BYPASS_RULES_FRESH_MS?: string;
   STREAM_MAX_SUBREQUESTS?: string;
   JOIN_LIMIT_PER_MINUTE?: string;
   JOIN_SHARDS?: string;
@@ -103,6 +105,7 @@ export interface Config {
   adminLimitPerMinute: number;
   codeAttemptsPerMinute: number;
   rateLimitTimeoutMs: number;
+  bypassRulesFreshMs: number;
   maxBodyBytes: number;
   challengeTtlSeconds: number;
   powDifficulty: number;
@@ -205,6 +208,7 @@ export function config(env: Env): Config {
       adminLimitPerMinute: positive(env, "ADMIN_LIMIT_PER_MINUTE"),
       codeAttemptsPerMinute: positive(env, "CODE_ATTEMPTS_PER_MINUTE"),
       rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS"),
+      bypassRulesFreshMs: positive(env, "BYPASS_RULES_FRESH_MS"),
       maxBodyBytes: positive(env, "MAX_BODY_BYTES"),
       challengeTtlSeconds: positive(env, "CHALLENGE_TTL_SECONDS"),
       powDifficulty: Math.floor(positive(env, "POW_DIFFICULTY")),

@@ -38,7 +38,7 @@ beforeAll(async () => {
   edge = await startWorkerdEdge({
     upstashUrl: bridge.url,
     originUrl: origin.url,
-    vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_TIMEOUT_MS: "20000" },
+    vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_TIMEOUT_MS: "20000", BYPASS_RULES_FRESH_MS: "500" },
   });
   admin = adminApi(origin.url);
 }, 120_000);
