@@ -8,48 +8,33 @@
  * admin API refusing settings it cannot take.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import Redis from "ioredis";
-import mysql from "mysql2/promise";
+import type Redis from "ioredis";
+import type mysql from "mysql2/promise";
 import { eventKeys } from "../../common/keys.ts";
-import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
+import type { TestBridge } from "../../test/kit/bridge.ts";
+import { startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
-import { adminApi, type AdminApi } from "../../test/kit/events.ts";
-import { freePort } from "../../test/kit/free-port.ts";
-import { obliterateEvent } from "../../test/kit/obliterate.ts";
-import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
-import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
+import type { AdminApi } from "../../test/kit/events.ts";
+import type { OriginProcess } from "../../test/kit/origin-process.ts";
+import type { WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 
 setDefaultTimeout(120_000);
 
+let stack: EdgeStack;
 let redis: Redis;
 let pool: mysql.Pool;
 let bridge: TestBridge;
 let origin: OriginProcess;
 let edge: WorkerdEdge;
 let admin: AdminApi;
-const events: string[] = [];
+let events: string[];
 
 beforeAll(async () => {
-  redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-  pool = mysql.createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
-  bridge = await startBridge();
-  origin = await startOrigin({ env: {}, port: await freePort() });
-  edge = await startWorkerdEdge({
-    upstashUrl: bridge.url,
-    originUrl: origin.url,
-    vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_TIMEOUT_MS: "20000" },
-  });
-  admin = adminApi(origin.url);
+  stack = await startEdgeStack({ vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_TIMEOUT_MS: "20000" } });
+  ({ redis, pool, bridge, origin, edge, admin, events } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  await edge?.stop();
-  await origin?.stop();
-  for (const eventId of events) await obliterateEvent(redis, pool, eventId).catch(() => {});
-  await bridge?.stop();
-  redis?.disconnect();
-  await pool?.end();
-});
+afterAll(() => stack?.stop());
 
 async function openEvent(label: string, queue: Record<string, unknown>): Promise<string> {
   const eventId = uniqueEventId(label);
