@@ -114,18 +114,7 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
   const refresh = refreshIntervalSeconds(env);
   hub.open(tid);
 
-  // the fan went away (request.signal aborts, with the enable_request_signal flag; or the
-  // response body was cancelled): the loop ends at once, not at its next write, which may
-  // be a heartbeat away, so a closed stream holds no memory
-  let gone = false;
-  const goneSignal = new Promise<void>((resolve) => {
-    const leave = () => {
-      gone = true;
-      resolve();
-    };
-    request.signal?.addEventListener("abort", leave, { once: true });
-    writer.closed.then(() => {}, leave);
-  });
+  const away = whenGone(request, writer);
 
   const run = async () => {
     let openedIn: LineStatus | null = null;
@@ -149,8 +138,8 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
       return "go-on";
     };
     for (let first = true; ; first = false) {
-      if (!first) await Promise.race([sleep(tickMs), goneSignal]);
-      if (gone) return;
+      if (!first) await Promise.race([sleep(tickMs), away.left]);
+      if (away.gone) return;
       // end before the next read could pass the Workers limit of subrequests per request;
       // the client reconnects after `retry` with the same ticket and keeps its place
       if (usage.subrequests >= streamMaxSubrequests) return;
@@ -170,8 +159,8 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
         // the state is back, or the line was restored while this stream showed it: the
         // ticket is touched again (spread over the isolate's streams), which puts it back
         // at its number if the restore kept one for it
-        if (!first) await Promise.race([sleep(Math.random() * RETOUCH_SPREAD_MS), goneSignal]);
-        if (gone) return;
+        if (!first) await Promise.race([sleep(Math.random() * RETOUCH_SPREAD_MS), away.left]);
+        if (away.gone) return;
         const outcome = await retouch();
         if (outcome === "ended") return;
         // null: the line cannot be placed yet (or Redis failed): restoring, asked again next tick
@@ -260,22 +249,14 @@ function infiniteStream(request: Request, env: Env, eventId: string, num: number
   const { tickMs, heartbeatMs, streamMaxSubrequests } = config(env);
   const refresh = refreshIntervalSeconds(env);
   const usage = { subrequests: 2 };
-  let gone = false;
-  const goneSignal = new Promise<void>((resolve) => {
-    const leave = () => {
-      gone = true;
-      resolve();
-    };
-    request.signal?.addEventListener("abort", leave, { once: true });
-    writer.closed.then(() => {}, leave);
-  });
+  const away = whenGone(request, writer);
   const run = async () => {
     let lastKey = "";
     let lastWrite = 0;
     await write(`retry: ${RETRY_MS}\n\n`);
     for (let first = true; ; first = false) {
-      if (!first) await Promise.race([sleep(tickMs), goneSignal]);
-      if (gone || usage.subrequests >= streamMaxSubrequests) return;
+      if (!first) await Promise.race([sleep(tickMs), away.left]);
+      if (away.gone || usage.subrequests >= streamMaxSubrequests) return;
       let snapshot: Snapshot | null = null;
       try {
         snapshot = await hub.ensureFresh(env, usage);
@@ -311,4 +292,27 @@ function infiniteStream(request: Request, env: Env, eventId: string, num: number
     .catch(() => {})
     .finally(() => writer.close().catch(() => {}));
   return new Response(readable, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" } });
+}
+
+/**
+ * Whether the fan went away (request.signal aborts, with the enable_request_signal flag; or
+ * the response body was cancelled): `left` settles at once, so a stream's loop ends then and
+ * not at its next write, which may be a heartbeat away, and a closed stream holds no memory.
+ */
+function whenGone(request: Request, writer: WritableStreamDefaultWriter<Uint8Array>): { readonly gone: boolean; left: Promise<void> } {
+  let gone = false;
+  const left = new Promise<void>((resolve) => {
+    const leave = () => {
+      gone = true;
+      resolve();
+    };
+    request.signal?.addEventListener("abort", leave, { once: true });
+    writer.closed.then(() => {}, leave);
+  });
+  return {
+    get gone() {
+      return gone;
+    },
+    left,
+  };
 }
