@@ -150,7 +150,8 @@ function makeCharts(Plot: typeof uPlotClass): Record<string, Chart> {
       height: 200,
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      // one sample alone would make uPlot pad the time axis by years: show the minute before it
+      scales: { x: { time: true, range: (_u, min, max) => (max - min < 1 ? [max - 60, max] : [min, max]) }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       series: [{}, ...defs.map(([label, stroke, , dash]) => ({ label, stroke: colour(stroke), width: 2, dash, spanGaps: false }))],
       axes: [{}, { size: 56 }],
     };

@@ -61,7 +61,7 @@ export function reportPanel(call: Call, fetchFile: FetchFile, base: string, even
       for (const text of [String(d.decile), num(d.fromNumber) + "-" + num(d.toNumber), pct(d.admittedShare), pct(d.boughtShare)]) row.insertCell().textContent = text;
     }
     byId("report-body").hidden = false;
-    said("Report read from " + num(r.sale.samples) + " samples of the sale.");
+    said(`Report read from ${num(r.sale.samples)} ${r.sale.samples === 1 ? "sample" : "samples"} of the sale.`);
   }
 
   async function download(button: HTMLButtonElement, suffix: string, name: string): Promise<void> {
