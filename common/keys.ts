@@ -54,9 +54,11 @@ export function eventKeys(eventId: string) {
     challengeUsed: `${p}challenge:used`,
     /** zset: old ticket id -> when (ms) its waiting place moved to another device through the resume link (movePlace); its device is told, and no longer holds the place; kept a day */
     moved: `${p}moved`,
+    /** hash: waiting ticket id -> the turn email to send when it is admitted (JSON: `to`, `link`, `lang`), left by the fan on the waiting page; the leader takes an entry as it mails it (takeTurnAddresses), and the hash expires with the newest ticket (docs/COME-BACK.md, "The turn email") */
+    turnMail: `${p}turnmail`,
     /** list: claim log, `<ticketId> <sessionId> <session expiry ms>` per claim, oldest first; the scheduling leader copies it to MySQL (`admissions`) and pops what it wrote */
     claimLog: `${p}claims`,
-    /** (ratelimit): prefix of the @upstash/ratelimit keys of one of the edge's limiters: `join` (per IP), `ticket`, `admin` (per IP) */
+    /** (ratelimit): prefix of the @upstash/ratelimit keys of one of the edge's limiters: `join` (per IP), `ticket`, `admin` (per IP), `code` (per IP), `mail` (the turn email: per ticket and per IP) */
     rateLimit: (kind: string) => `${p}rl:${kind}`,
     /** string: a device-bound proof (DPoP) already used on a claim or a changing /api call, by key thumbprint and `jti`; `SET NX PX` = the proof window, so a replay within it is refused (edge/src/dpop.ts) */
     proof: (jkt: string, jti: string) => `${p}proof:${jkt}:${jti}`,

@@ -100,6 +100,9 @@ export type MarkLostCode = (typeof MarkLostCode)[keyof typeof MarkLostCode];
 export const RedeemCode = { REDEEMED: 0, ALREADY: 1, UNKNOWN: -1, USED_UP: -2, NOT_YET: -3, EXPIRED: -4, UNPUBLISHED: -5 } as const;
 export type RedeemCode = (typeof RedeemCode)[keyof typeof RedeemCode];
 
+export const SaveTurnAddressCode = { SAVED: 0, NOT_WAITING: -1 } as const;
+export type SaveTurnAddressCode = (typeof SaveTurnAddressCode)[keyof typeof SaveTurnAddressCode];
+
 export const ReleaseCodeCode = { RELEASED: 0, NOT_HELD: 1 } as const;
 export type ReleaseCodeCode = (typeof ReleaseCodeCode)[keyof typeof ReleaseCodeCode];
 

@@ -8,7 +8,7 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, SaveTurnAddressCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
@@ -32,7 +32,9 @@ import readQueueState from "./readQueueState-8.lua";
 import releaseHold from "./releaseHold-4.lua";
 import renewLease from "./renewLease-1.lua";
 import restoreLine from "./restoreLine-10.lua";
+import saveTurnAddress from "./saveTurnAddress-2.lua";
 import setQueueStatus from "./setQueueStatus-1.lua";
+import takeTurnAddresses from "./takeTurnAddresses-1.lua";
 import touchTicket from "./touchTicket-8.lua";
 
 export interface RedisScript<Reply = unknown, Ids = void> {
@@ -151,6 +153,13 @@ export const redisScripts = {
     codes: ReleaseCodeCode,
     decode: reply.decodeReleaseCode,
   }),
+  // the turn email: the edge keeps the address with the place, the leader takes it as it mails
+  saveTurnAddress: script("saveTurnAddress", saveTurnAddress, {
+    keys: (k) => [k.queue, k.turnMail],
+    codes: SaveTurnAddressCode,
+    decode: reply.decodeSaveTurnAddress,
+  }),
+  takeTurnAddresses: script("takeTurnAddresses", takeTurnAddresses, { keys: (k) => [k.turnMail], codes: {}, decode: reply.decodeTurnMails }),
   admitStaff: script("admitStaff", admitStaff, {
     keys: (k) => [k.queueState, k.active, k.staff],
     codes: StaffCode,

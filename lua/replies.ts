@@ -6,7 +6,7 @@
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
 import { challengeFailure, challengeMode, deviceBinding, parseAnnounced, positiveNumber, queueingStatusCode, type Announced, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode } from "../common/queue-state.ts";
-import type { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, SaveTurnAddressCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -243,4 +243,16 @@ export function decodeReleaseCode(raw: Raw): { code: ReleaseCodeCode } {
 export function decodePublishCode(raw: Raw): { code: PublishCodeCode; used: number } {
   const [code, used] = list(raw);
   return { code: Number(code) as PublishCodeCode, used: Number(used) };
+}
+
+export function decodeSaveTurnAddress(raw: Raw): { code: SaveTurnAddressCode } {
+  return { code: Number(list(raw)[0]) as SaveTurnAddressCode };
+}
+
+/** takeTurnAddresses: the mails taken, by ticket id. */
+export function decodeTurnMails(raw: Raw): Array<{ tid: string; mail: string }> {
+  const flat = list(raw).map(text);
+  const out: Array<{ tid: string; mail: string }> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ tid: flat[i]!, mail: flat[i + 1]! });
+  return out;
 }

@@ -1,7 +1,10 @@
 /**
- * The resume link's page: moves the waiting place to this device when the fan says so
- * (POST to the link's own path), then opens the waiting room, which now shows the place.
- * Its words are the page's catalogue (data-texts), the edge's own in English.
+ * The pages behind a signed link: the resume link's (moves the waiting place to this
+ * device) and the turn email's (claims the turn). Each asks first; the button POSTs to the
+ * link's own path and then opens the event's page (the waiting room showing the place, or
+ * the sale with the session just claimed). The turn link's page also counts the claim
+ * window down (data-deadline). Words are the page's catalogue (data-texts), the edge's own
+ * in English.
  */
 import type { LiveTexts } from "../src/i18n/en.ts";
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
@@ -9,18 +12,35 @@ import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
 const eventId = pageData("eventId");
 const button = byId<HTMLButtonElement>("move");
 const t = pageJson<LiveTexts>("texts")!;
+const data = document.body.dataset;
+const busy = data.busyText ?? t.moving;
+const failed = data.failedText ?? t.moveFailed;
 const english = document.documentElement.lang.toLowerCase().startsWith("en");
+
+const deadline = Number(data.deadline ?? "");
+if (deadline > 0) {
+  const left = document.getElementById("claim-left");
+  const until = document.getElementById("claim-until");
+  if (until) until.textContent = new Date(deadline).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+  const show = () => {
+    const s = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    if (left) left.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+    if (s === 0) button.disabled = true;
+  };
+  show();
+  setInterval(show, 1000);
+}
 
 button.addEventListener("click", async () => {
   button.disabled = true;
-  byId("result").textContent = t.moving;
+  byId("result").textContent = busy;
   const res = await fetch(location.pathname, { method: "POST", credentials: "same-origin" }).catch(() => null);
   const body = res ? await jsonBody<ApiBody & { redirect?: string }>(res) : {};
   if (res?.ok) {
     location.replace(body.redirect || "/events/" + eventId);
     return;
   }
-  byId("result").textContent = (english && body.message) || t.moveFailed;
-  // refused for good (not valid, moved on, left the line, the turn came): nothing to try again
+  byId("result").textContent = (english && body.message) || failed;
+  // refused for good (not valid, moved on, used, left the line, the turn came or passed): nothing to try again
   button.disabled = res !== null && [404, 409, 410].includes(res.status);
 });

@@ -4,7 +4,7 @@
  * and rejoins the line when a ticket expired. A fan who is not watching (the tab hidden) is
  * told instead (title, chime, notification: turn-alert.ts) and the claim window counts down
  * until they come back or press the button. It shows the place's resume link and its QR
- * code, and says so when the place moved to another device. The server writes the event
+ * code, offers the turn email (./turn-email.ts), and says so when the place moved to another device. The server writes the event
  * id, the first view, the restoring words and the resume link's path into the page's data
  * attributes (see edge/src/page.ts), and every text it writes in the page's language: the
  * catalogue's `live` texts (edge/src/i18n) as data-texts, numbers, waits and chances in
@@ -26,6 +26,7 @@ import { deviceKey, learnClock, proof, remember, type DeviceKey } from "./device
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
 import { drawQr } from "./qr.ts";
 import { askToBeTold, chime, notify } from "./turn-alert.ts";
+import { offerTurnEmail } from "./turn-email.ts";
 
 /** The rule for position announcements: at most one a minute, and only when the place changed. */
 const ANNOUNCE_EVERY_MS = 60_000;
@@ -357,6 +358,7 @@ byId("claim").addEventListener("click", () => void claim());
 byId("notify").addEventListener("click", async () => {
   byId("notify-state").textContent = await askToBeTold(t);
 });
+offerTurnEmail(eventId, t, document.documentElement.lang.toLowerCase().startsWith("en"));
 // a key is made only when this page joins a sale that binds places; one kept from an
 // earlier join of this event is used whatever the setting is now (its place is bound)
 void deviceKey(eventId, joining && binding !== "off").then((found) => {

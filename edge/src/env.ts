@@ -29,6 +29,7 @@ export const edgeVariables = declareVariables("edge", {
   JOIN_BATCH_MAX: { default: 250, above: 0, doc: "most joins in one batch; used as at most 500" },
   TICKET_LIMIT_PER_MINUTE: { default: 120, above: 0, doc: "status polls, stream connects and claims per ticket per minute" },
   CODE_ATTEMPTS_PER_MINUTE: { default: 10, above: 0, doc: "access codes a client IP may try per event per minute (right or wrong), so codes cannot be guessed by retrying" },
+  TURN_MAIL_LIMIT_PER_MINUTE: { default: 5, above: 0, doc: "addresses for the turn email a ticket may leave per minute, and as many a client IP per event (docs/COME-BACK.md)" },
   ADMIN_LIMIT_PER_MINUTE: { default: 300, above: 0, doc: "organiser (admin) requests per client IP per event per minute; the dashboard polls once a second" },
   BYPASS_RULES_FRESH_MS: { default: 5000, above: 0, doc: "how long an isolate uses its copy of an event's bypass rules before reading them again: a rule switched off or removed stops within this (plus one read)" },
   RATE_LIMIT_TIMEOUT_MS: { default: 1000, above: 0, doc: "how long the edge's limiters wait for Redis" },
@@ -69,6 +70,7 @@ export interface Env {
   JOIN_BATCH_MAX?: string;
   TICKET_LIMIT_PER_MINUTE?: string;
   ADMIN_LIMIT_PER_MINUTE?: string;
+  TURN_MAIL_LIMIT_PER_MINUTE?: string;
   CODE_ATTEMPTS_PER_MINUTE?: string;
   RATE_LIMIT_TIMEOUT_MS?: string;
   MAX_BODY_BYTES?: string;
@@ -104,6 +106,7 @@ export interface Config {
   ticketLimitPerMinute: number;
   adminLimitPerMinute: number;
   codeAttemptsPerMinute: number;
+  turnMailLimitPerMinute: number;
   rateLimitTimeoutMs: number;
   bypassRulesFreshMs: number;
   maxBodyBytes: number;
@@ -207,6 +210,7 @@ export function config(env: Env): Config {
       ticketLimitPerMinute: positive(env, "TICKET_LIMIT_PER_MINUTE"),
       adminLimitPerMinute: positive(env, "ADMIN_LIMIT_PER_MINUTE"),
       codeAttemptsPerMinute: positive(env, "CODE_ATTEMPTS_PER_MINUTE"),
+      turnMailLimitPerMinute: positive(env, "TURN_MAIL_LIMIT_PER_MINUTE"),
       rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS"),
       bypassRulesFreshMs: positive(env, "BYPASS_RULES_FRESH_MS"),
       maxBodyBytes: positive(env, "MAX_BODY_BYTES"),

@@ -10,6 +10,9 @@
  *   POST /queue/:eventId/claim       admitted ticket -> active token
  *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
  *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
+ *   POST /queue/:eventId/notify        a waiting fan's address for the turn email
+ *   GET  /queue/:eventId/turn/:code    the turn email's link: asks before claiming the turn
+ *   POST /queue/:eventId/turn/:code    claims the turn (once, within the claim window)
  *   GET  /.well-known/jwks.json      public keys of active tokens
  *   *    /api/*                      proxied to the origin with a valid active token
  *   *    /admin/events/:eventId/...   organiser calls (dashboard, queue controls, stats), proxied to
@@ -40,6 +43,8 @@ import { page } from "./routes/page.ts";
 import { preview } from "./routes/preview.ts";
 import { resume, resumeConfirm } from "./routes/resume.ts";
 import { status } from "./routes/status.ts";
+import { turnLinkClaim, turnLinkConfirm } from "./routes/turn.ts";
+import { leaveAddress } from "./routes/turn-mail.ts";
 import { stream } from "./routes/stream.ts";
 
 export type { Env } from "./env.ts";
@@ -109,11 +114,20 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     return notAllowed("GET, POST");
   }
 
-  const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|challenge)$/.exec(path);
+  const turnMatch = /^\/queue\/([^/]+)\/turn\/([^/]+)$/.exec(path);
+  if (turnMatch) {
+    const [, eventId, code] = turnMatch as unknown as [string, string, string];
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method === "GET" || method === "HEAD") return turnLinkConfirm(request, env, eventId, code);
+    if (method === "POST") return turnLinkClaim(request, env, ctx, eventId, code);
+    return notAllowed("GET, POST");
+  }
+
+  const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|challenge|notify)$/.exec(path);
   if (queueMatch) {
     const [, eventId, action] = queueMatch as unknown as [string, string, string];
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
-    const expected = action === "join" || action === "claim" ? "POST" : "GET";
+    const expected = action === "join" || action === "claim" || action === "notify" ? "POST" : "GET";
     if (method !== expected) return notAllowed(expected);
     switch (action) {
       case "join": {
@@ -122,6 +136,8 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
       }
       case "claim":
         return claim(request, env, ctx, eventId);
+      case "notify":
+        return leaveAddress(request, env, ctx, eventId);
       case "status":
         return status(request, env, ctx, eventId);
       case "challenge":

@@ -76,6 +76,14 @@ const resumeCodeParameter: Json = {
   schema: { type: "string", maxLength: 100 },
 };
 
+const turnCodeParameter: Json = {
+  name: "code",
+  in: "path",
+  required: true,
+  description: "the turn link's code: `<ticket id>.<a|d>.<signature>`, signed by the edge for this event and ticket (a: the link claims; d: the place is claimed on the device that joined)",
+  schema: { type: "string", maxLength: 100 },
+};
+
 const fanView: Schema = {
   type: "object",
   description: "A waiting fan's place in line.",
@@ -483,6 +491,82 @@ export const edgeOpenApi: Json = {
           "503": failure("Redis cannot be reached, or the line is being restored: nothing moved; try again after Retry-After seconds", ["UNAVAILABLE", "RESTORING"], {
             "Retry-After": header("RetryAfter"),
           }),
+        },
+      },
+    },
+    "/queue/{eventId}/notify": {
+      post: {
+        tags: ["queue"],
+        operationId: "leaveAddress",
+        summary: "Leave an address for the turn email (optional)",
+        description:
+          "A waiting place leaves the address its turn email goes to: when the scheduler admits the ticket, the origin mails a link that claims the turn " +
+          "(GET/POST /queue/{eventId}/turn/{code}) and states the claim deadline. The latest address a ticket left counts; it is deleted once the mail is taken for sending, " +
+          "and at the latest when the ticket could no longer live. The answer is the same whether or not the ticket left an address before. " +
+          "Limited per ticket and per client IP (TURN_MAIL_LIMIT_PER_MINUTE each). Only sent when the origin has SMTP_HOST (docs/COME-BACK.md).",
+        parameters: [eventIdParameter],
+        security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            additionalProperties: false,
+            required: ["email"],
+            properties: { email: { type: "string", maxLength: 254, description: "an email address (local@domain, a dotted domain)" } },
+          }),
+        },
+        responses: {
+          "202": { description: "Kept with the place", content: json({ type: "object", required: ["eventId", "message"], properties: { eventId: { type: "string" }, message: { type: "string" } } }) },
+          "400": failure("The body is not `{email}` (INVALID_BODY), or the address is not one (INVALID_EMAIL), or the path is not canonical", ["INVALID_BODY", "INVALID_EMAIL", "BAD_PATH"]),
+          "401": failure("No valid queue ticket for this event", ["NO_TICKET"]),
+          "404": noEvent,
+          "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "409": failure("The ticket is not waiting: its turn came, or it left the line", ["NOT_WAITING"]),
+          "429": rateLimited,
+          "503": failure("Redis cannot be reached; try again after Retry-After seconds", ["UNAVAILABLE"], { "Retry-After": header("RetryAfter") }),
+        },
+      },
+    },
+    "/queue/{eventId}/turn/{code}": {
+      get: {
+        tags: ["queue"],
+        operationId: "turnLinkPage",
+        summary: "The turn email's link: a page that asks before claiming the turn",
+        description:
+          "Opening it claims nothing (a mail scanner or a link preview is harmless): the page shows the claim window counting down and its button POSTs to the same path. " +
+          "A link whose turn was claimed (409), whose claim window passed (410), or that is not a turn link of this event (404) shows a page that says so.",
+        parameters: [eventIdParameter, turnCodeParameter],
+        security: [],
+        responses: {
+          "200": { description: "The page (HTML)", headers: { "Cache-Control": header("NoStore") }, content: { "text/html": { schema: { type: "string" } } } },
+          "400": badPath,
+          "404": { description: "Not a turn link of this event (HTML page)", content: { "text/html": { schema: { type: "string" } } } },
+          "405": failure("Use GET or POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "409": { description: "The turn was claimed already, has not come, or is claimed on the device that joined (HTML page)", content: { "text/html": { schema: { type: "string" } } } },
+          "410": { description: "The claim window passed (HTML page)", content: { "text/html": { schema: { type: "string" } } } },
+          "503": failure("Redis cannot be reached; try again after Retry-After seconds", ["UNAVAILABLE"], { "Retry-After": header("RetryAfter") }),
+        },
+      },
+      post: {
+        tags: ["queue"],
+        operationId: "turnLinkClaim",
+        summary: "Claim the turn with the turn email's link, once, within the claim window",
+        description:
+          "Takes no body and needs no ticket: the link names it. As POST /queue/{eventId}/claim: sets the active-token cookie (and clears a ticket cookie), the page then opens the sale.",
+        parameters: [eventIdParameter, turnCodeParameter],
+        security: [],
+        responses: {
+          "200": { description: "Your session", headers: { "Set-Cookie": header("ActiveCookie") }, content: json(ref("Claimed")) },
+          "400": badPath,
+          "404": failure("Not a turn link of this event: another event's, or forged", ["TURN_LINK_INVALID", "NO_SUCH_EVENT"]),
+          "409": failure("The link was used already (TURN_LINK_USED), the turn has not come (NOT_YOUR_TURN), or the place is claimed on the device that joined (DEVICE_BOUND)", [
+            "TURN_LINK_USED",
+            "NOT_YOUR_TURN",
+            "DEVICE_BOUND",
+          ]),
+          "410": failure("The claim window passed before the turn was claimed", ["CLAIM_EXPIRED"]),
+          "429": rateLimited,
+          "503": failure("Redis cannot be reached, or the line is being restored; try again after Retry-After seconds", ["UNAVAILABLE", "RESTORING"], { "Retry-After": header("RetryAfter") }),
         },
       },
     },

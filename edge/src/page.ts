@@ -105,7 +105,7 @@ ${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
 <p id="chance-line"${initial?.chance ? "" : " hidden"}>${fillHtml(p.chanceLine, { chance: `<b id="chance">${initial?.chance ? escapeHtml(chanceLine(live, l.locale, initial.chance)) : ""}</b>` })}</p>
 <p class="muted">${escapeHtml(p.autoNote)}</p>
 <p><button id="notify" type="button" class="primary">${escapeHtml(p.notifyButton)}</button> <span id="notify-state" class="muted"></span></p>
-</div>
+${resumePath ? emailForm(l) : ""}</div>
 <div id="turn" class="turn" hidden>
 <h2>${escapeHtml(p.turnHeading)}</h2>
 <p>${fillHtml(p.claimWithin, { time: '<b id="claim-left" class="big">...</b>' })}</p>
@@ -114,6 +114,18 @@ ${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
 <p id="announce" class="visually-hidden" role="status" aria-live="polite"></p>
 ${resumePath ? resumeSection(l) : ""}`,
   });
+}
+
+/** The optional address for the turn email (edge/browser/turn-email.ts sends it to POST /queue/:eventId/notify). */
+function emailForm(l: Language): string {
+  const p = l.t.page;
+  return `<form id="email-form" class="code-form" novalidate>
+<label for="email">${escapeHtml(p.emailLabel)}</label>
+<input id="email" name="email" type="email" autocomplete="email" inputmode="email" maxlength="254" aria-describedby="email-note email-state">
+<button type="submit">${escapeHtml(p.emailButton)}</button>
+</form>
+<p id="email-note" class="muted">${escapeHtml(p.emailNote)}</p>
+<p id="email-state" role="status"></p>`;
 }
 
 /** Where the page offers to put the place on another device; the script fills in the full link and its QR code. */
@@ -137,6 +149,28 @@ export function resumePage(eventId: string, l: Language = ENGLISH): string {
     body: `<h1>${escapeHtml(p.moveHeading)}</h1>
 <p>${escapeHtml(p.moveText)}</p>
 <p><button id="move" type="button" class="primary">${escapeHtml(p.moveButton)}</button></p>
+<p id="result" role="status"></p>`,
+  });
+}
+
+/**
+ * The turn link's page (the turn email): asks before claiming, so a mail scanner or a link
+ * preview claims nothing, and counts the claim window down (edge/browser/resume.ts, which
+ * posts to the link's own path); the deadline is written in UTC, the script writes it in
+ * the fan's own zone.
+ */
+export function turnLinkPage(eventId: string, deadline: number, l: Language = ENGLISH): string {
+  const p = l.t.page;
+  const minutes = Math.max(1, Math.ceil((deadline - Date.now()) / 60_000));
+  const until = new Date(deadline);
+  const hhmm = `${String(until.getUTCHours()).padStart(2, "0")}:${String(until.getUTCMinutes()).padStart(2, "0")} UTC`;
+  return fanPage(l, {
+    title: p.turnLinkTitle,
+    data: { "event-id": eventId, texts: l.t.live, deadline: String(deadline), "busy-text": l.t.live.claiming, "failed-text": l.t.live.claimFailed },
+    scripts: ["resume.js"],
+    body: `<h1>${escapeHtml(p.turnLinkHeading)}</h1>
+<p>${fillHtml(p.turnLinkText, { time: `<b id="claim-left" class="big">${minutes} min</b>`, until: `<time id="claim-until" datetime="${until.toISOString()}">${hhmm}</time>` })}</p>
+<p><button id="move" type="button" class="primary">${escapeHtml(p.turnLinkButton)}</button></p>
 <p id="result" role="status"></p>`,
   });
 }

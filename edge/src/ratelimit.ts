@@ -2,7 +2,7 @@
  * Abuse control with @upstash/ratelimit: organiser (admin) calls and access-code attempts
  * per client IP (fail closed: a limiter that cannot answer in time refuses the call), status polls and claims
  * per ticket (fail open: the ticket is already verified and these calls do not change
- * anyone's place). Limiters and their ephemeral cache live at module scope so a hot
+ * anyone's place), addresses for the turn email per ticket and per client IP (fail open too). Limiters and their ephemeral cache live at module scope so a hot
  * isolate blocks a limited caller without asking Redis.
  *
  * New places in line are limited per IP too, with the same sliding window on the same
@@ -15,14 +15,14 @@ import { config, type Env } from "./env.ts";
 import { error } from "./http.ts";
 import { client } from "./redis.ts";
 
-type Kind = "ticket" | "admin" | "code";
+type Kind = "ticket" | "admin" | "code" | "mail";
 
 const ephemeralCache = new Map<string, number>();
 const limiters = new Map<string, Ratelimit>();
 
 function limiter(env: Env, eventId: string, kind: Kind): Ratelimit {
   const c = config(env);
-  const perMinute = kind === "admin" ? c.adminLimitPerMinute : kind === "code" ? c.codeAttemptsPerMinute : c.ticketLimitPerMinute;
+  const perMinute = kind === "admin" ? c.adminLimitPerMinute : kind === "code" ? c.codeAttemptsPerMinute : kind === "mail" ? c.turnMailLimitPerMinute : c.ticketLimitPerMinute;
   const id = `${env.UPSTASH_REDIS_REST_URL} ${eventId} ${kind} ${perMinute} ${c.rateLimitTimeoutMs}`;
   let l = limiters.get(id);
   if (!l) {

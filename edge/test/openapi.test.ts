@@ -21,6 +21,7 @@ import { admitHead, dropEvent, openQueue, redis, register } from "./helpers/redi
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
 import { resumeCode } from "../src/resume.ts";
+import { turnLinkCode } from "../src/turn-link.ts";
 
 let h: Harness;
 let origin: ReturnType<typeof Bun.serve>;
@@ -219,6 +220,29 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`/queue/${movingLine}/resume/${code}`, { method: "POST", operation: "resume" })).body.code).toBe("PLACE_MOVED");
     expect((await edge(`/queue/${movingLine}/status`, { jar: mover.jar })).body.code).toBe("PLACE_MOVED");
     expect((await edge(`/queue/${movingLine}/status`, { jar: phone })).body).toMatchObject({ ticketNumber: 1, position: 1 });
+
+    // the turn email: an address left (bad ones refused), the link's page asks, its POST claims once
+    const mailLine = await edgeOnlyQueue("contract-mail");
+    const mailFan = await joined(mailLine, "203.0.113.61");
+    const mailTid = JSON.parse(atob(mailFan.ticket.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))).tid as string;
+    const notify = (body: string, jar = mailFan.jar) => edge(`/queue/${mailLine}/notify`, { method: "POST", jar, headers: { "content-type": "application/json" }, body });
+    expect((await notify('{"email":"fan@example.com"}')).status).toBe(202);
+    expect((await notify('{"email":"nope"}')).status).toBe(400);
+    expect((await notify('{"email":"fan@example.com"}', new Map())).status).toBe(401);
+    expect((await edge(`/queue/${mailLine}/notify`, { operation: "leaveAddress" })).status).toBe(405);
+    const turnCode = await turnLinkCode(env, mailLine, mailTid, "a");
+    const turnPath = `/queue/${mailLine}/turn/${turnCode}`;
+    expect((await edge(turnPath, { operation: "turnLinkPage" })).status).toBe(409); // still waiting
+    expect((await edge(turnPath, { method: "POST", operation: "turnLinkClaim" })).status).toBe(409);
+    await admitHead(mailLine, 1);
+    expect((await edge(turnPath, { operation: "turnLinkPage" })).status).toBe(200);
+    expect((await edge(`${turnPath.slice(0, -2)}xx`, { operation: "turnLinkPage" })).status).toBe(404);
+    expect((await edge(`${turnPath.slice(0, -2)}xx`, { method: "POST", operation: "turnLinkClaim" })).status).toBe(404);
+    expect((await edge(turnPath, { method: "DELETE", operation: "turnLinkPage" })).status).toBe(405);
+    expect((await edge(turnPath, { method: "POST", operation: "turnLinkClaim" })).status).toBe(200);
+    expect((await edge(turnPath, { method: "POST", operation: "turnLinkClaim" })).body.code).toBe("TURN_LINK_USED");
+    // the place is claimed: no address to leave for it any more
+    expect((await notify('{"email":"fan@example.com"}')).body.code).toBe("NOT_WAITING");
 
     // a line being restored (its queue state lost): status, join, claim and the stream say so
     const lostLine = await edgeOnlyQueue("contract-restoring");

@@ -25,6 +25,8 @@ import { syncEvent } from "./modules/events/sync.ts";
 import { logJson } from "./modules/metrics/log.ts";
 import { OriginMetrics } from "./modules/metrics/service.ts";
 import { SaleSampleWriter } from "./modules/report/samples.ts";
+import { TurnMailer } from "./modules/turn-mail/service.ts";
+import { smtpTransport, type MailTransport } from "./modules/turn-mail/transport.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
 
 export interface AppDependencies {
@@ -37,6 +39,10 @@ export interface AppDependencies {
   verifier?: TokenVerifier;
   catalog?: EventCatalog;
   seatStates?: SeatStateReader;
+  /** how turn emails go out; SMTP from config.mail when absent (none when no SMTP_HOST) */
+  mailTransport?: MailTransport;
+  /** first retry of a failed turn email after this (ms); 1 s when absent */
+  mailRetryDelayMs?: number;
 }
 
 /** `env`: where the admission settings are read (ADMISSION_*, CAPACITY_*). */
@@ -59,6 +65,26 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
       await Promise.all([honestLine?.observe(eventId, sample), saleSamples.observe(eventId, sample)]);
     },
   });
+  // the turn email: the tick only hands its admitted tickets over; the mailer sends off the tick
+  const mail = input.config.mail;
+  const transport = input.mailTransport ?? (mail ? smtpTransport(mail) : null);
+  const turnMailer =
+    mail && transport
+      ? new TurnMailer({
+          redis: input.redis,
+          clock,
+          send: (m) => transport.send(m),
+          concurrency: mail.concurrency,
+          retries: mail.retries,
+          timeZone: mail.timeZone,
+          retryDelayMs: input.mailRetryDelayMs,
+          eventName: async (eventId) => (await catalog.find(eventId))?.event.name ?? null,
+          sent: (event) => metrics.turnMailsSent.inc({ event }),
+          retried: (event) => metrics.turnMailRetries.inc({ event }),
+          failed: (event) => metrics.turnMailFailures.inc({ event }),
+          warn: (message, fields) => logJson("warn", message, fields),
+        })
+      : null;
   const observer = metrics.schedulerObserver(() => admission.scheduler.instanceId);
   const admission: AdmissionRuntime = new AdmissionRuntime({
     redis: input.redis,
@@ -80,6 +106,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
       tick: (eventId, result, rate, ceiling, seconds) => {
         observer.tick?.(eventId, result, rate, ceiling, seconds);
         dashboardSampler.tick(eventId, result, rate, ceiling.rate);
+        if (turnMailer && result.admittedTickets.length > 0) turnMailer.admitted(eventId, result.admittedTickets.map((t) => t.ticketId), result.deadline);
       },
     },
     observerSettled: () => dashboardSampler.settled(),
@@ -95,6 +122,8 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     metrics,
     dashboardSampler,
     admission,
+    turnMailer,
+    mailTransport: transport,
   };
   honestLine = new HonestLine(deps);
   return deps;

@@ -27,6 +27,15 @@ export const originVariables = declareVariables("origin", {
   SEAT_READ_INTERVAL_MS: { default: 250, min: 0, max: 5000, doc: "least time between two Redis reads of one event's seat statuses; requests meanwhile share the next read" },
   NODE_ENV: { unset: "not production", doc: "`production` requires ORIGIN_AUTH_SECRET, drains 20 s and refuses RACE_EXPERIMENTS; `test` turns the access log off" },
   LOG_REQUESTS: { unset: "1, or 0 when NODE_ENV=test (`bun test`)", doc: "`0` turns off the one JSON access-log line per request (read by modules/metrics)" },
+  SMTP_HOST: { unset: "no turn email is sent (the waiting page offers none to keep)", doc: "the SMTP server the turn email is sent through (docs/COME-BACK.md, \"The turn email\")" },
+  SMTP_PORT: { default: 587, min: 1, max: 65535, doc: "its port" },
+  SMTP_SECURE: { default: "0", choices: ["0", "1"], doc: "`1`: TLS from the start (port 465); `0`: plain, upgraded with STARTTLS when the server offers it" },
+  SMTP_USER: { unset: "no authentication", doc: "SMTP user name" },
+  SMTP_PASSWORD: { unset: "no authentication", doc: "SMTP password (with SMTP_USER)" },
+  MAIL_FROM: { default: "Concert-U <tickets@localhost>", doc: "the turn email's From" },
+  MAIL_CONCURRENCY: { default: 8, min: 1, max: 256, doc: "turn emails sent at once per origin instance (the leader of an event sends its fans')" },
+  MAIL_RETRIES: { default: 3, min: 0, max: 10, doc: "times a turn email that failed is tried again (1 s, 2 s, 4 s... later), never after its claim window" },
+  MAIL_TIME_ZONE: { default: "UTC", doc: "the IANA time zone the turn email's claim deadline is written in (`Europe/Paris`)" },
   RACE_EXPERIMENTS: { unset: "off", doc: "`1` mounts the scratch race route `/experiments/race/*` (refused with NODE_ENV=production; read by app.ts)" },
 });
 type OriginVariable = keyof typeof originVariables;
@@ -61,7 +70,21 @@ export interface Config {
   tokenCacheSize: number;
   /** least time between two Redis reads of one event's seat statuses (requests meanwhile share the next) */
   seatReadIntervalMs: number;
+  /** the turn email: null when no SMTP_HOST is set (none is sent) */
+  mail: MailConfig | null;
   production: boolean;
+}
+
+export interface MailConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string | null;
+  password: string | null;
+  from: string;
+  concurrency: number;
+  retries: number;
+  timeZone: string;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +181,30 @@ function clusterNodes(env: Env): Config["redisClusterNodes"] {
   });
 }
 
+function mail(env: Env): MailConfig | null {
+  const host = env.SMTP_HOST?.trim();
+  if (!host) return null;
+  const secure = text(env, "SMTP_SECURE", originVariables.SMTP_SECURE.default);
+  if (!(originVariables.SMTP_SECURE.choices as readonly string[]).includes(secure)) throw new ConfigError("SMTP_SECURE", `must be 0 or 1, got ${JSON.stringify(secure)}`);
+  const timeZone = text(env, "MAIL_TIME_ZONE", originVariables.MAIL_TIME_ZONE.default);
+  try {
+    new Intl.DateTimeFormat("en", { timeZone });
+  } catch {
+    throw new ConfigError("MAIL_TIME_ZONE", `is not a time zone, got ${JSON.stringify(timeZone)}`);
+  }
+  return {
+    host,
+    port: integer(env, "SMTP_PORT"),
+    secure: secure === "1",
+    user: env.SMTP_USER?.trim() || null,
+    password: env.SMTP_PASSWORD ?? null,
+    from: text(env, "MAIL_FROM", originVariables.MAIL_FROM.default),
+    concurrency: integer(env, "MAIL_CONCURRENCY"),
+    retries: integer(env, "MAIL_RETRIES"),
+    timeZone,
+  };
+}
+
 /** Pure: builds the configuration from an environment, or throws ConfigError. */
 export function parseConfig(env: Env): Config {
   const simulation = text(env, "PAYMENT_SIMULATION", originVariables.PAYMENT_SIMULATION.default);
@@ -184,6 +231,7 @@ export function parseConfig(env: Env): Config {
     paymentLatencyMs: integer(env, "PAYMENT_LATENCY_MS"),
     tokenCacheSize: integer(env, "TOKEN_CACHE_SIZE"),
     seatReadIntervalMs: integer(env, "SEAT_READ_INTERVAL_MS"),
+    mail: mail(env),
     production: env.NODE_ENV === "production",
   };
 }

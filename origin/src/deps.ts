@@ -11,6 +11,8 @@ import type { EventCatalog } from "./modules/events/catalog.ts";
 import type { SeatStateReader } from "./modules/events/seat-states.ts";
 import type { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
 import type { OriginMetrics } from "./modules/metrics/service.ts";
+import type { TurnMailer } from "./modules/turn-mail/service.ts";
+import type { MailTransport } from "./modules/turn-mail/transport.ts";
 
 /** Everything the services use; built once by the composition root (compose.ts), for main.ts or per test. */
 export interface Deps {
@@ -32,4 +34,7 @@ export interface Deps {
   dashboardSampler: DashboardSampler;
   /** the admission layer: scheduler, capacity, latency recorders, durable line, session recovery */
   admission: AdmissionRuntime;
+  /** the turn email's sender, fed by the scheduler's ticks; null when no SMTP_HOST is set */
+  turnMailer: TurnMailer | null;
+  mailTransport: MailTransport | null;
 }

@@ -63,6 +63,10 @@ async function shutdown(signal: string) {
   // Give background compensation a moment to finish while Redis and MySQL are still open.
   await app.deps.retrier.drain(Math.min(2000, left()));
   app.deps.retrier.stop();
+  // turn emails under way get what is left of the budget; retries not yet due are dropped (counted as never sent)
+  await Promise.race([app.deps.turnMailer?.idle(), Bun.sleep(Math.min(2000, left()))]);
+  app.deps.turnMailer?.stop();
+  app.deps.mailTransport?.close();
   await Promise.allSettled([redis.quit(), database.close()]);
   console.log(`stopped in ${Date.now() - started} ms`);
   process.exit(0);

@@ -93,6 +93,9 @@ export class OriginMetrics {
     labelNames: ["event", "kind"],
     registers: [this.registry],
   });
+  readonly turnMailsSent = this.counter("cu_turn_mails_sent_total", "Turn emails the SMTP server accepted (docs/COME-BACK.md)");
+  readonly turnMailFailures = this.counter("cu_turn_mail_failures_total", "Turn emails given up on: every try failed, the claim window passed, or the send queue was full");
+  readonly turnMailRetries = this.counter("cu_turn_mail_retries_total", "Turn email sends that failed and were tried again");
   readonly lostNumbers = this.counter("cu_queue_lost_numbers_total", "Queue numbers a restore found without their ticket (awaiting their fans in `lost`)");
 
   constructor(sources: MetricsSources) {
