@@ -25,6 +25,7 @@ import { syncEvent } from "./modules/events/sync.ts";
 import { logJson } from "./modules/metrics/log.ts";
 import { OriginMetrics } from "./modules/metrics/service.ts";
 import { SaleSampleWriter } from "./modules/report/samples.ts";
+import { WaitlistKeeper } from "./modules/waitlist/keeper.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
 
 export interface AppDependencies {
@@ -47,6 +48,8 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
   const admissionConfig = parseSchedulerConfig(env);
   // built once Deps exist (it moves a sold-out sale through the admission service); samples start after
   let honestLine: HonestLine | undefined;
+  // the waiting list after sell-out, kept by each event's leader (built once Deps exist)
+  let waitlist: WaitlistKeeper | undefined;
   // the whole sale, every few seconds, in MySQL for the report after it
   const saleSamples = new SaleSampleWriter({ pool: input.database.pool, redis: input.redis });
   const dashboardSampler = new DashboardSampler({
@@ -82,6 +85,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
         dashboardSampler.tick(eventId, result, rate, ceiling.rate);
       },
     },
+    leaderTick: async (eventId, run) => waitlist?.tick(eventId, run),
     observerSettled: () => dashboardSampler.settled(),
   });
   const deps: Deps = {
@@ -97,5 +101,6 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     admission,
   };
   honestLine = new HonestLine(deps);
+  waitlist = new WaitlistKeeper(deps, (level, msg, fields) => logJson(level, msg, fields));
   return deps;
 }
