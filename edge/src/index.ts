@@ -8,6 +8,8 @@
  *   GET  /queue/:eventId/status      position (JSON, for polling)
  *   GET  /queue/:eventId/challenge   a proof-of-work challenge for a new place (no Redis)
  *   POST /queue/:eventId/claim       admitted ticket -> active token
+ *   POST /queue/:eventId/waitlist    the waiting list after sell-out: an entry and its ticket
+ *   GET  /queue/:eventId/waitlist    where the entry is: place, or the seats offered
  *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
  *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
  *   GET  /.well-known/jwks.json      public keys of active tokens
@@ -40,6 +42,7 @@ import { page } from "./routes/page.ts";
 import { preview } from "./routes/preview.ts";
 import { resume, resumeConfirm } from "./routes/resume.ts";
 import { status } from "./routes/status.ts";
+import { joinWaitlist, waitlistStatus } from "./routes/waitlist.ts";
 import { stream } from "./routes/stream.ts";
 
 export type { Env } from "./env.ts";
@@ -106,6 +109,15 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method === "GET" || method === "HEAD") return resumeConfirm(request, env, eventId, code);
     if (method === "POST") return resume(request, env, ctx, eventId, code);
+    return notAllowed("GET, POST");
+  }
+
+  const waitlistMatch = /^\/queue\/([^/]+)\/waitlist$/.exec(path);
+  if (waitlistMatch) {
+    const eventId = waitlistMatch[1]!;
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method === "POST") return joinWaitlist(request, env, ctx, eventId);
+    if (method === "GET") return waitlistStatus(request, env, ctx, eventId);
     return notAllowed("GET, POST");
   }
 
