@@ -1,6 +1,7 @@
 --[[
   Settles one waiting-list offer, in one step with the claim it races: claimed (the ticket's
-  session is in `active`: the seats are the fan's to buy, under the hold's own expiry), or,
+  session is in `active`, or the ticket left `admitted` before its deadline, which only a
+  claim does; the seats are the fan's to buy, under the hold's own expiry), or,
   once the claim deadline passed unclaimed, passed: the ticket can no longer be claimed, the
   hold is released (each seat only while it still holds this hold) and the seats are free
   for the next entry. An offer whose window is still open is left alone.
@@ -34,7 +35,7 @@ local tid, sid, holdId, now = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local offer = redis.call('HGET', KEYS[2], tid) or ''
 local deadline = tonumber(string.match(offer, '^offer (%d+) ') or '')
 if not deadline then return { -2, 0 } end
-if redis.call('ZSCORE', KEYS[4], sid) then
+if redis.call('ZSCORE', KEYS[4], sid) or (deadline >= now and not redis.call('ZSCORE', KEYS[3], tid)) then
   redis.call('HSET', KEYS[2], tid, 'claimed')
   return { 0, 0 }
 end

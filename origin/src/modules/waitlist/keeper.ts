@@ -69,7 +69,7 @@ export class WaitlistKeeper {
       await this.copy(eventId, s, run.now);
       if (run.status === "soldout") {
         await this.settle(eventId, run);
-        await this.offer(eventId, run);
+        await this.offer(eventId, run, s.copied);
       }
     } catch (error) {
       this.log("warn", "waiting list tick failed", { event: eventId, error });
@@ -142,7 +142,7 @@ export class WaitlistKeeper {
   }
 
   /** The free seats to the first entries whose request they serve, in order. */
-  private async offer(eventId: string, run: LeaderRun): Promise<void> {
+  private async offer(eventId: string, run: LeaderRun, copied: number): Promise<void> {
     const { redis, database, clock } = this.deps;
     const entry = await this.deps.catalog.get(eventId);
     if (entry.event.status !== "on_sale") return;
@@ -156,7 +156,8 @@ export class WaitlistKeeper {
     const raw = await redis.hmget(k.waitlistAsks, ...head);
     for (const [i, tid] of head.entries()) {
       const ask = raw[i] ? parseAsk(tid, raw[i]!) : null;
-      if (!ask) continue;
+      // an entry is offered only once MySQL has it (it joined after this tick's copy: the next tick)
+      if (!ask || ask.place > copied) continue;
       if (ask.tier !== null && !entry.tiers.some((t) => t.tier === ask.tier)) continue;
       const groups = bestGroups(entry, { states }, { quantity: ask.quantity, ...(ask.tier !== null ? { tier: ask.tier } : {}) });
       // nothing free serves this request: the seats go to the next entry they can serve
