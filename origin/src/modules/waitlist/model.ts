@@ -18,7 +18,7 @@ export const waitlistView = t.Object({
   claimed: integer({ description: "offers claimed so far (MySQL)" }),
   passed: integer({ description: "offers not claimed in their window, which moved on (MySQL)" }),
   entries: t.Array(waitlistEntryView, { description: "every entry MySQL has, in order (the first 1,000)" }),
-});
+}, { description: "The waiting list after sell-out: its length, the open offers and what became of each entry." });
 
 export const waitlistModels = new Elysia({ name: "models.waitlist" }).model({
   "waitlist.params": t.Object({ eventId: eventIdSchema }),
