@@ -90,6 +90,14 @@ export function eventKeys(eventId: string) {
     bypassUses: `${p}bypass:uses`,
     /** hash: the organiser's page templates, kind (common/page-template.ts: waiting, prequeue, paused, soldout, closed) -> sanitised HTML; written by the origin from MySQL, read by the edge for each fan page */
     pageTemplates: `${p}pages`,
+    /** zset: waiting-list ticket id -> place (the order fans joined the waiting list in, after sell-out or when the line stopped); an entry leaves it when it is offered seats */
+    waitlist: `${p}wl`,
+    /** string: the waiting list's place counter (INCR), restored from MySQL (`waitlist_entries`) after a loss */
+    waitlistSeq: `${p}wl:seq`,
+    /** hash: waiting-list ticket id -> `<place>|<quantity>|<tier>|<contact>`, every entry ever made (one per ticket); the leader copies new ones to MySQL */
+    waitlistAsks: `${p}wl:asks`,
+    /** hash: waiting-list ticket id -> `offer <claim deadline ms> <hold id> <seat,ids>` while seats are offered to it, then `claimed` or `passed` */
+    waitlistOffers: `${p}wl:offers`,
     /** zset: (dev only) session id -> expiry (ms) of the sessions `bun run token:mint` registered, so `--clean` can end them; expires with the longest */
     devSessions: `${p}dev`,
   };

@@ -101,6 +101,7 @@ export const QUEUE_STATE_FIELDS = {
   restores: "restores of this line so far",
   lostTotal: "queue numbers the restores found without their ticket",
   replacedTotal: "fans put back at their own number since (joinQueue, touchTicket)",
+  waitlistRun: "the Redis run id the leader last checked the waiting list against MySQL on (restoreWaitlist); joinWaitlist takes no entry on another run",
   honest: "the leader's estimate of what the sale has left (common/honest-line.ts), from which each waiting fan's chance is told",
 } as const;
 export type QueueStateField = keyof typeof QUEUE_STATE_FIELDS;

@@ -108,3 +108,23 @@ export type ReleaseCodeCode = (typeof ReleaseCodeCode)[keyof typeof ReleaseCodeC
 
 export const PublishCodeCode = { WRITTEN: 0, REMOVED: 1 } as const;
 export type PublishCodeCode = (typeof PublishCodeCode)[keyof typeof PublishCodeCode];
+
+/** joinWaitlist: a new entry, the ticket's own entry, or why none was taken. */
+export const WaitlistJoinCode = { JOINED: 0, ALREADY: 1, NOT_OPEN: -1, SALE_ENDED: -2, TOO_MANY: -3, RESTORING: -5 } as const;
+export type WaitlistJoinCode = (typeof WaitlistJoinCode)[keyof typeof WaitlistJoinCode];
+
+/** readWaitlist: where one fan's entry is. */
+export const WaitlistReadCode = { WAITING: 0, OFFERED: 1, CLAIMED: 2, PASSED: 3, NOT_ON_LIST: -1 } as const;
+export type WaitlistReadCode = (typeof WaitlistReadCode)[keyof typeof WaitlistReadCode];
+
+/** offerSeats: seats held for a waiting-list entry, or why not. */
+export const OfferCode = { OK: 0, NOT_LEADER: -1, NOT_WAITING: -2, EVENT_NOT_CONFIGURED: -3, NO_GROUP_FREE: -10 } as const;
+export type OfferCode = (typeof OfferCode)[keyof typeof OfferCode];
+
+/** endOffer: what became of an offer. */
+export const EndOfferCode = { CLAIMED: 0, PASSED: 1, OPEN: 2, NOT_LEADER: -1, NO_OFFER: -2 } as const;
+export type EndOfferCode = (typeof EndOfferCode)[keyof typeof EndOfferCode];
+
+/** restoreWaitlist: checked against MySQL (and put back), or not the leader. */
+export const RestoreWaitlistCode = { CHECKED: 0, NOT_LEADER: -1 } as const;
+export type RestoreWaitlistCode = (typeof RestoreWaitlistCode)[keyof typeof RestoreWaitlistCode];

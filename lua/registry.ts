@@ -8,7 +8,7 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, SaveTurnAddressCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { EndOfferCode, OfferCode, RestoreWaitlistCode, WaitlistJoinCode, WaitlistReadCode, AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, SaveTurnAddressCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
@@ -36,6 +36,11 @@ import saveTurnAddress from "./saveTurnAddress-2.lua";
 import setQueueStatus from "./setQueueStatus-1.lua";
 import takeTurnAddresses from "./takeTurnAddresses-1.lua";
 import touchTicket from "./touchTicket-8.lua";
+import joinWaitlist from "./joinWaitlist-5.lua";
+import readWaitlist from "./readWaitlist-4.lua";
+import offerSeats from "./offerSeats-9.lua";
+import endOffer from "./endOffer-7.lua";
+import restoreWaitlist from "./restoreWaitlist-6.lua";
 
 export interface RedisScript<Reply = unknown, Ids = void> {
   name: string;
@@ -140,6 +145,35 @@ export const redisScripts = {
     keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog],
     codes: ClaimCode,
     decode: reply.decodeClaim,
+  }),
+
+  // the waiting list after sell-out: joined and read by the edge, offered and settled by the leader
+  joinWaitlist: script("joinWaitlist", joinWaitlist, {
+    keys: (k) => [k.queueState, k.waitlist, k.waitlistSeq, k.waitlistAsks, k.config],
+    codes: WaitlistJoinCode,
+    decode: reply.decodeWaitlistJoin,
+  }),
+  readWaitlist: script("readWaitlist", readWaitlist, {
+    keys: (k) => [k.waitlist, k.waitlistAsks, k.waitlistOffers, k.queueState],
+    codes: WaitlistReadCode,
+    decode: reply.decodeWaitlistRead,
+  }),
+  offerSeats: script("offerSeats", offerSeats, {
+    keys: (k, a: HoldIds) => [k.schedulerLease, k.waitlist, k.waitlistOffers, k.admitted, k.config, k.sold, k.sessionSeats(a.sessionId), k.hold(a.holdId), k.customerSeats(a.customerId)],
+    moreKeys: "seat keys",
+    codes: OfferCode,
+    decode: reply.decodeOffer,
+  }),
+  endOffer: script("endOffer", endOffer, {
+    keys: (k, a: HoldIds) => [k.schedulerLease, k.waitlistOffers, k.admitted, k.active, k.hold(a.holdId), k.sessionSeats(a.sessionId), k.customerSeats(a.customerId)],
+    moreKeys: "seat keys",
+    codes: EndOfferCode,
+    decode: reply.decodeEndOffer,
+  }),
+  restoreWaitlist: script("restoreWaitlist", restoreWaitlist, {
+    keys: (k) => [k.schedulerLease, k.queueState, k.waitlist, k.waitlistSeq, k.waitlistAsks, k.waitlistOffers],
+    codes: RestoreWaitlistCode,
+    decode: reply.decodeRestoreWaitlist,
   }),
 
   // access codes: redeemed by the edge at join, written and given back by the origin

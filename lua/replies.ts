@@ -6,7 +6,7 @@
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
 import { challengeFailure, challengeMode, deviceBinding, parseAnnounced, positiveNumber, queueingStatusCode, type Announced, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode } from "../common/queue-state.ts";
-import type { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, SaveTurnAddressCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { EndOfferCode, OfferCode, RestoreWaitlistCode, WaitlistJoinCode, WaitlistReadCode, AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, SaveTurnAddressCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -255,4 +255,59 @@ export function decodeTurnMails(raw: Raw): Array<{ tid: string; mail: string }> 
   const out: Array<{ tid: string; mail: string }> = [];
   for (let i = 0; i + 1 < flat.length; i += 2) out.push({ tid: flat[i]!, mail: flat[i + 1]! });
   return out;
+}
+
+/** joinWaitlist: `{ code, place, position }`. */
+export function decodeWaitlistJoin(raw: Raw): { code: WaitlistJoinCode; place: number; position: number } {
+  const [code, place, position] = numbers(raw);
+  return { code: code as WaitlistJoinCode, place: place ?? 0, position: position ?? 0 };
+}
+
+/** One fan's waiting-list entry as readWaitlist reads it. */
+export interface WaitlistRead {
+  code: WaitlistReadCode;
+  place: number;
+  position: number;
+  /** claim deadline of an open offer (ms); 0 without one */
+  deadline: number;
+  seatIds: string[];
+  /** entries waiting on the list */
+  waiting: number;
+  quantity: number;
+  tier: string | null;
+  status: string;
+}
+
+export function decodeWaitlistRead(raw: Raw): WaitlistRead {
+  const [code, place, position, deadline, seats, waiting, ask, status] = list(raw);
+  const [quantity, tier] = text(ask).split("|");
+  return {
+    code: Number(code) as WaitlistReadCode,
+    place: Number(place),
+    position: Number(position),
+    deadline: Number(deadline),
+    seatIds: text(seats) === "" ? [] : text(seats).split(","),
+    waiting: Number(waiting),
+    quantity: Number(quantity ?? 0),
+    tier: tier ? tier : null,
+    status: text(status),
+  };
+}
+
+/** offerSeats: `{ code, deadline, group }`. */
+export function decodeOffer(raw: Raw): { code: OfferCode; deadline: number; group: number } {
+  const [code, deadline, group] = numbers(raw);
+  return { code: code as OfferCode, deadline: deadline ?? 0, group: group ?? 0 };
+}
+
+/** endOffer: `{ code, released }`. */
+export function decodeEndOffer(raw: Raw): { code: EndOfferCode; released: number } {
+  const [code, released] = numbers(raw);
+  return { code: code as EndOfferCode, released: released ?? 0 };
+}
+
+/** restoreWaitlist: `{ code, restored, seq }`. */
+export function decodeRestoreWaitlist(raw: Raw): { code: RestoreWaitlistCode; restored: number; seq: number } {
+  const [code, restored, seq] = numbers(raw);
+  return { code: code as RestoreWaitlistCode, restored: restored ?? 0, seq: seq ?? 0 };
 }

@@ -8,6 +8,8 @@
  *   GET  /queue/:eventId/status      position (JSON, for polling)
  *   GET  /queue/:eventId/challenge   a proof-of-work challenge for a new place (no Redis)
  *   POST /queue/:eventId/claim       admitted ticket -> active token
+ *   POST /queue/:eventId/waitlist    the waiting list after sell-out: an entry and its ticket
+ *   GET  /queue/:eventId/waitlist    where the entry is: place, or the seats offered
  *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
  *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
  *   POST /queue/:eventId/notify        a waiting fan's address for the turn email
@@ -45,6 +47,7 @@ import { resume, resumeConfirm } from "./routes/resume.ts";
 import { status } from "./routes/status.ts";
 import { turnLinkClaim, turnLinkConfirm } from "./routes/turn.ts";
 import { leaveAddress } from "./routes/turn-mail.ts";
+import { joinWaitlist, waitlistStatus } from "./routes/waitlist.ts";
 import { stream } from "./routes/stream.ts";
 
 export type { Env } from "./env.ts";
@@ -120,6 +123,15 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method === "GET" || method === "HEAD") return turnLinkConfirm(request, env, eventId, code);
     if (method === "POST") return turnLinkClaim(request, env, ctx, eventId, code);
+    return notAllowed("GET, POST");
+  }
+
+  const waitlistMatch = /^\/queue\/([^/]+)\/waitlist$/.exec(path);
+  if (waitlistMatch) {
+    const eventId = waitlistMatch[1]!;
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method === "POST") return joinWaitlist(request, env, ctx, eventId);
+    if (method === "GET") return waitlistStatus(request, env, ctx, eventId);
     return notAllowed("GET, POST");
   }
 

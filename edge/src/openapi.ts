@@ -25,6 +25,14 @@ function failure(description: string, codes: string[], headers: Record<string, u
   };
 }
 
+/** A refusal that points at the waiting list: `waitlistUrl` says where to leave a request. */
+function pointsToList(description: string, codes: string[]): Json {
+  return {
+    description: `${description} (code ${codes.join(", ")}); \`waitlistUrl\`: where to join the waiting list instead`,
+    content: json({ allOf: [ref("Error")], properties: { code: { enum: codes }, waitlistUrl: { type: "string", description: "POST here to join the waiting list (open while the sale is sold out or the line stopped)" } } } as Schema),
+  };
+}
+
 const rateLimited = failure("Too many calls for this ticket or client; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") });
 const unavailable = (codes: string[]) => failure("Redis cannot be reached, or the rate limiter cannot answer in time: fail closed; retry after Retry-After seconds", codes, { "Retry-After": header("RetryAfter") });
 const noTicket = failure("No valid queue ticket for this event (none, forged, expired, another event's)", ["NO_TICKET"]);
@@ -383,8 +391,8 @@ export const edgeOpenApi: Json = {
               "difficulty this client IP needs now, otherwise 0",
             ["CHALLENGE_REQUIRED", "CHALLENGE_FAILED", "CHALLENGE_HARDER", "INVITE_ONLY", "ACCESS_CODE_INVALID", "ACCESS_CODE_USED_UP", "ACCESS_CODE_NOT_VALID_NOW", "DPOP_WRONG_KEY", "DEVICE_BINDING_REQUIRED"]
           ),
-          "409": failure("No new place: the seats left are expected to go to fans already in line (the organiser's minChance; a caller with a valid ticket keeps its place)", ["LINE_STOPPED"]),
-          "410": failure("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
+          "409": pointsToList("No new place: the seats left are expected to go to fans already in line (the organiser's minChance; a caller with a valid ticket keeps its place)", ["LINE_STOPPED"]),
+          "410": pointsToList("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
           "429": failure("Too many new joins, or access codes tried, from this client IP; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
           "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING", "CHALLENGE_UNAVAILABLE", "ORIGIN_UNREACHABLE", "ACCESS_CODE_UNAVAILABLE"]),
         },
@@ -628,6 +636,59 @@ export const edgeOpenApi: Json = {
             ["UNAVAILABLE", "RESTORING"],
             { "Retry-After": header("RetryAfter") },
           ),
+        },
+      },
+    },
+    "/queue/{eventId}/waitlist": {
+      post: {
+        tags: ["queue"],
+        operationId: "joinWaitlist",
+        summary: "Join the waiting list after sell-out (or when the line has stopped): a ticket and a place on the list",
+        description:
+          "Body `{quantity, tier?, contact?}`. One entry per ticket: a caller bringing a ticket (header or cookie) that is on the list gets its entry back (200). " +
+          "Seats that come back (refunds, holds that ran out) are offered to the entries in order, each to the first whose request they can serve; GET this path to see the offer and claim it at /queue/{eventId}/claim. " +
+          "Limited per client IP like joins (JOIN_LIMIT_PER_MINUTE, fail closed).",
+        parameters: [eventIdParameter],
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            additionalProperties: false,
+            required: ["quantity"],
+            properties: {
+              quantity: { type: "integer", minimum: 1, maximum: 20, description: "seats wanted (at most the event's per-order limit)" },
+              tier: { type: "string", pattern: "^[A-Za-z0-9 _-]{1,32}$", description: "the tier wanted; absent = any" },
+              contact: { type: "string", minLength: 1, maxLength: 200, pattern: "^[^|\\u0000-\\u001f\\u007f]+$", description: "how the organiser may reach you" },
+            },
+          } as Schema),
+        },
+        responses: {
+          "200": { description: "Your entry, already on the list", content: json(ref("WaitlistJoined")) },
+          "201": { description: "A new entry; the ticket cookie is set", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("WaitlistJoined")) },
+          "400": failure("The body is not {quantity, tier?, contact?} as described, or asks more seats than one order may have", ["INVALID_BODY", "TOO_MANY_SEATS", "BAD_PATH", "BAD_EVENT_ID"]),
+          "404": noEvent,
+          "405": failure("Use GET or POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "409": failure("The sale is neither sold out nor stopped: join the line instead", ["WAITLIST_NOT_OPEN"]),
+          "410": failure("The sale is closed", ["SALE_ENDED"]),
+          "429": rateLimited,
+          "503": failure("Redis cannot be reached, the rate limiter cannot answer, or the line or list is being restored", ["UNAVAILABLE", "RATE_LIMIT_UNAVAILABLE", "RESTORING"], { "Retry-After": header("RetryAfter") }),
+        },
+      },
+      get: {
+        tags: ["queue"],
+        operationId: "waitlistStatus",
+        summary: "Where your waiting-list entry is: waiting (position), offered (seats and claim deadline), claimed or passed",
+        description: "With the entry's ticket (X-Queue-Ticket or the cookie). An offer holds its seats for you until `claimDeadline`; claim it at /queue/{eventId}/claim, then buy the hold as any admitted fan does.",
+        parameters: [eventIdParameter],
+        security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
+        responses: {
+          "200": { description: "Your entry", content: json(ref("WaitlistEntry")) },
+          "400": badPath,
+          "401": noTicket,
+          "404": failure("This ticket is not on the waiting list, or there is no such event", ["NOT_ON_WAITLIST", "NO_SUCH_EVENT"]),
+          "405": failure("Use GET or POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "429": rateLimited,
+          "503": failure("Redis cannot be reached", ["UNAVAILABLE"], { "Retry-After": header("RetryAfter") }),
         },
       },
     },
@@ -901,6 +962,33 @@ export const edgeOpenApi: Json = {
           sessionId: { type: "string" },
           expiresAt: { type: "string", format: "date-time" },
           redirect: { type: "string", description: "the sale page", examples: ["/events/demo"] },
+        },
+      },
+      WaitlistJoined: {
+        type: "object",
+        required: ["eventId", "ticket", "place", "position", "statusUrl"],
+        properties: {
+          eventId: { type: "string" },
+          ticket: { type: "string", description: "the signed ticket of the entry (also set as the ticket cookie): send it as X-Queue-Ticket to read the entry and claim an offer" },
+          place: { type: "integer", description: "the order you joined the list in" },
+          position: { type: "integer", description: "entries waiting up to and including yours (0 once yours no longer waits)" },
+          statusUrl: { type: "string" },
+        },
+      },
+      WaitlistEntry: {
+        type: "object",
+        required: ["eventId", "state", "place", "quantity", "tier", "waiting"],
+        properties: {
+          eventId: { type: "string" },
+          state: { type: "string", enum: ["waiting", "offered", "claimed", "passed"] },
+          place: { type: "integer" },
+          position: { type: "integer", description: "while waiting: entries waiting up to and including yours" },
+          quantity: { type: "integer" },
+          tier: { type: ["string", "null"] },
+          waiting: { type: "integer", description: "entries waiting on the list" },
+          seatIds: { type: "array", items: { type: "string" }, description: "while offered: the seats held for you" },
+          claimDeadline: { type: "string", format: "date-time", description: "while offered: claim before this at claimUrl, or the offer passes to the next entry" },
+          claimUrl: { type: "string" },
         },
       },
       Claimed: {

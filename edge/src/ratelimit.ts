@@ -5,6 +5,9 @@
  * anyone's place), addresses for the turn email per ticket and per client IP (fail open too). Limiters and their ephemeral cache live at module scope so a hot
  * isolate blocks a limited caller without asking Redis.
  *
+ * New entries on the waiting list are limited per IP like new places (JOIN_LIMIT_PER_MINUTE,
+ * fail closed), with a limiter of their own.
+ *
  * New places in line are limited per IP too, with the same sliding window on the same
  * keys, but inside the join script (./joins.ts), so a join costs one Redis call and a
  * busy Redis makes a join wait rather than fail.
@@ -15,14 +18,14 @@ import { config, type Env } from "./env.ts";
 import { error } from "./http.ts";
 import { client } from "./redis.ts";
 
-type Kind = "ticket" | "admin" | "code" | "mail";
+type Kind = "ticket" | "admin" | "code" | "mail" | "waitlist";
 
 const ephemeralCache = new Map<string, number>();
 const limiters = new Map<string, Ratelimit>();
 
 function limiter(env: Env, eventId: string, kind: Kind): Ratelimit {
   const c = config(env);
-  const perMinute = kind === "admin" ? c.adminLimitPerMinute : kind === "code" ? c.codeAttemptsPerMinute : kind === "mail" ? c.turnMailLimitPerMinute : c.ticketLimitPerMinute;
+  const perMinute = kind === "admin" ? c.adminLimitPerMinute : kind === "code" ? c.codeAttemptsPerMinute : kind === "mail" ? c.turnMailLimitPerMinute : kind === "waitlist" ? c.joinLimitPerMinute : c.ticketLimitPerMinute;
   const id = `${env.UPSTASH_REDIS_REST_URL} ${eventId} ${kind} ${perMinute} ${c.rateLimitTimeoutMs}`;
   let l = limiters.get(id);
   if (!l) {
@@ -46,7 +49,7 @@ function retryAfter(resetMs: number): string {
 /** null when the request may go on, else the response to send. */
 export async function limit(env: Env, ctx: ExecutionContext, eventId: string, kind: Kind, identifier: string): Promise<Response | null> {
   // admin calls and access codes fail closed: neither a key nor a code may be guessable by retrying
-  const failClosed = kind === "admin" || kind === "code";
+  const failClosed = kind === "admin" || kind === "code" || kind === "waitlist";
   let result;
   try {
     result = await limiter(env, eventId, kind).limit(identifier);

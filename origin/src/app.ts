@@ -19,6 +19,7 @@ import { metricsController } from "./modules/metrics/index.ts";
 import { ordersController } from "./modules/orders/index.ts";
 import { purchasesController } from "./modules/purchases/index.ts";
 import { reportController } from "./modules/report/index.ts";
+import { waitlistController } from "./modules/waitlist/index.ts";
 import { bodyLimitPlugin, MAX_BODY_BYTES } from "./plugins/body-limit.ts";
 import { Drain, drainPlugin } from "./plugins/drain.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
@@ -50,6 +51,7 @@ export function createApp(input: AppDependencies | Deps, { drain = new Drain() }
     .use(templatesController(deps))
     .use(dashboardController(deps))
     .use(reportController(deps))
+    .use(waitlistController(deps))
     .use(sessionController(deps))
     // scratch route of the race experiments (bench/experiments/): RACE_EXPERIMENTS=1, refused in production
     .use(raceExperimentsEnabled(process.env.RACE_EXPERIMENTS, deps.config.production) ? experimentsController(deps) : new Elysia({ name: "experiments-off" }));

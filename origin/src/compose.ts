@@ -27,6 +27,7 @@ import { OriginMetrics } from "./modules/metrics/service.ts";
 import { SaleSampleWriter } from "./modules/report/samples.ts";
 import { TurnMailer } from "./modules/turn-mail/service.ts";
 import { smtpTransport, type MailTransport } from "./modules/turn-mail/transport.ts";
+import { WaitlistKeeper } from "./modules/waitlist/keeper.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
 
 export interface AppDependencies {
@@ -53,6 +54,8 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
   const admissionConfig = parseSchedulerConfig(env);
   // built once Deps exist (it moves a sold-out sale through the admission service); samples start after
   let honestLine: HonestLine | undefined;
+  // the waiting list after sell-out, kept by each event's leader (built once Deps exist)
+  let waitlist: WaitlistKeeper | undefined;
   // the whole sale, every few seconds, in MySQL for the report after it
   const saleSamples = new SaleSampleWriter({ pool: input.database.pool, redis: input.redis });
   const dashboardSampler = new DashboardSampler({
@@ -109,6 +112,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
         if (turnMailer && result.admittedTickets.length > 0) turnMailer.admitted(eventId, result.admittedTickets.map((t) => t.ticketId), result.deadline);
       },
     },
+    leaderTick: async (eventId, run) => waitlist?.tick(eventId, run),
     observerSettled: () => dashboardSampler.settled(),
   });
   const deps: Deps = {
@@ -126,5 +130,6 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     mailTransport: transport,
   };
   honestLine = new HonestLine(deps);
+  waitlist = new WaitlistKeeper(deps, (level, msg, fields) => logJson(level, msg, fields));
   return deps;
 }

@@ -17,7 +17,7 @@ export interface SqlRunner {
  * An event's tables, children before parents: reservations, their history and orders point
  * at seats and events; then the waiting room's durable tables; the event last.
  */
-const EVENT_TABLES = ["reservations", "reservation_history", "orders", "customer_tickets", "seats", "admissions", "ended_sessions", "queue_checkpoints", "waiting_rooms", "access_code_redemptions", "access_codes", "bypass_rules", "page_templates", "sale_samples"] as const;
+const EVENT_TABLES = ["reservations", "reservation_history", "orders", "customer_tickets", "seats", "admissions", "ended_sessions", "queue_checkpoints", "waiting_rooms", "access_code_redemptions", "access_codes", "bypass_rules", "page_templates", "sale_samples", "waitlist_entries"] as const;
 
 /** The pattern of every key of the event: `cu:{<eventId>}:*`, from the one key builder. */
 export function eventKeyPattern(eventId: string): string {

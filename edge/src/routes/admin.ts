@@ -19,6 +19,7 @@ const ADMIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/admin\/events\/([^/]+)\/stats$/, ["GET"]],
   [/^\/admin\/events\/([^/]+)\/report(?:\.csv|\.jws)?$/, ["GET"]],
   [/^\/admin\/events\/([^/]+)\/queue$/, ["GET", "PATCH"]],
+  [/^\/admin\/events\/([^/]+)\/waitlist$/, ["GET"]],
   [/^\/admin\/events\/([^/]+)\/limits$/, ["PATCH"]],
   [/^\/admin\/events\/([^/]+)\/queue\/(?:pause|resume|close)$/, ["POST"]],
   [/^\/admin\/events\/([^/]+)\/access-codes$/, ["GET", "POST"]],

@@ -28,18 +28,22 @@ export function challengeError(eventId: string, reason: ChallengeReason, difficu
 /** What a fan who comes when the line has stopped is told. */
 export const LINE_STOPPED_MESSAGE = en.page.stoppedText;
 
-export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "restoring" | "invite-only" }>): Response {
+/** Where a fan the line cannot take may leave a request instead: the waiting list (routes/waitlist.ts). */
+export const waitlistPath = (eventId: string) => `/queue/${eventId}/waitlist`;
+
+export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "restoring" | "invite-only" }>, eventId: string): Response {
   switch (place.kind) {
     case "invite-only":
       return error(403, "INVITE_ONLY", "This sale is for invited fans only: join with your access code.");
     case "no-queue":
       return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     case "sale-ended":
-      return error(410, "SALE_ENDED", "The sale has ended.");
+      // sold out or closed: a sold-out sale keeps a waiting list (joinWaitlist says which)
+      return json({ code: "SALE_ENDED", message: `The sale has ended. If it sold out, the waiting list is open: POST ${waitlistPath(eventId)}.`, waitlistUrl: waitlistPath(eventId) }, 410);
     case "queue-full":
       return error(503, "QUEUE_FULL", "The waiting room is full; try again in a minute.", { "retry-after": "60" });
     case "line-stopped":
-      return error(409, "LINE_STOPPED", LINE_STOPPED_MESSAGE);
+      return json({ code: "LINE_STOPPED", message: LINE_STOPPED_MESSAGE, waitlistUrl: waitlistPath(eventId) }, 409);
     case "restoring":
       return restoringError(place.held ? RESTORING_MESSAGE : RESTORING_NEW_FAN_MESSAGE);
   }
@@ -94,6 +98,6 @@ export async function join(request: Request, env: Env, ctx: ExecutionContext, ev
     case "challenge":
       return challengeError(eventId, place.reason, place.difficulty);
     default:
-      return placeError(place);
+      return placeError(place, eventId);
   }
 }

@@ -15,7 +15,7 @@ import { scheduledEvents } from "./discovery.ts";
 import { DurableLine } from "./durable.ts";
 import { LatencyRecorder } from "./latency.ts";
 import type { RestoreHooks } from "./restore.ts";
-import { Scheduler, type SchedulerObserver } from "./scheduler.ts";
+import { Scheduler, type LeaderTick, type SchedulerObserver } from "./scheduler.ts";
 import { SessionRecovery } from "./session-recovery.ts";
 
 export interface AdmissionSources {
@@ -27,6 +27,8 @@ export interface AdmissionSources {
   hooks: RestoreHooks;
   /** receives the scheduler's reports (leadership, ticks, restores, errors) */
   observer: SchedulerObserver;
+  /** what the leader does for an event after admitting, each tick (the waiting list) */
+  leaderTick?: LeaderTick;
   /** resolves once the work the observer started is written (stop waits for it) */
   observerSettled?: () => Promise<void>;
 }
@@ -60,6 +62,7 @@ export class AdmissionRuntime {
       capacityTps: async () => (await this.capacity.get())?.tps ?? null,
       durable: { line: this.line, hooks: sources.hooks },
       observer: sources.observer,
+      ...(sources.leaderTick ? { leaderTick: sources.leaderTick } : {}),
     });
   }
 

@@ -36,6 +36,9 @@ export interface SchedulerObserver {
   error?(eventId: string, error: unknown): void;
 }
 
+/** A leader's tick as the `leaderTick` hook sees it: the lease token that fences its scripts, the status, the claim window. */
+export type LeaderTick = (eventId: string, run: { token: string; status: QueueSettings["status"]; claimMs: number; now: number }) => Promise<void>;
+
 /** MySQL's part: where rooms, checkpoints and claims live, and how a restore republishes an event. */
 export interface SchedulerDurability {
   line: DurableLine;
@@ -53,6 +56,12 @@ export interface SchedulerOptions {
   /** purchase database transaction latency over the samples since `since` (ms); defaults to the shared Redis samples */
   latency?: (eventId: string, since: number) => Promise<LatencyWindow>;
   observer?: SchedulerObserver;
+  /**
+   * What the leader does for an event after admitting, on every tick it leads (the waiting
+   * list after sell-out, wired in compose.ts); run in the background, one at a time per
+   * event, so it never slows admissions
+   */
+  leaderTick?: LeaderTick;
   instanceId?: string;
   durable?: SchedulerDurability;
 }
@@ -72,6 +81,8 @@ interface EventState {
   pending: CheckpointWrite | null;
   writing: Promise<void> | null;
   writtenAt: number;
+  /** the leaderTick hook's run under way, if any */
+  hooked: Promise<void> | null;
 }
 
 const LIST_EVERY_MS = 1000;
@@ -151,7 +162,7 @@ export class Scheduler {
 
   /** Resolves once every checkpoint write under way has finished. */
   async settled(): Promise<void> {
-    await Promise.all([...this.events.values()].map((s) => s.writing));
+    await Promise.all([...this.events.values()].flatMap((s) => [s.writing, s.hooked]));
   }
 
   /** The waiting room MySQL has for an event, as last read (re-read every second). */
@@ -222,6 +233,7 @@ export class Scheduler {
         pending: null,
         writing: null,
         writtenAt: -Infinity,
+        hooked: null,
       };
       this.events.set(eventId, s);
     }
@@ -306,6 +318,14 @@ export class Scheduler {
     }
     s.budget.spend(result.admitted);
     if (durable) this.checkpoint(eventId, s, result, now);
+    if (this.o.leaderTick && !s.hooked) {
+      const run = { token: s.token, status: settings.status, claimMs: Math.round(settings.claimSeconds * 1000), now };
+      s.hooked = this.o.leaderTick(eventId, run)
+        .catch((error) => this.o.observer?.error?.(eventId, error))
+        .finally(() => {
+          s.hooked = null;
+        });
+    }
     this.o.observer?.tick?.(eventId, result, rate, ceiling, (performance.now() - t0) / 1000);
     return result;
   }

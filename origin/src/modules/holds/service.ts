@@ -19,7 +19,7 @@ import * as scripts from "../../redis/seat-scripts.ts";
 import type { CatalogEvent } from "../events/catalog.ts";
 import { CURRENCY, isLive } from "../events/service.ts";
 import { syncEvent } from "../events/sync.ts";
-import { rankedGroups, type SeatChoice } from "./best-seats.ts";
+import { rankGroups, rankedGroups, type SeatChoice } from "./best-seats.ts";
 
 /** Candidate groups sent with one best-available call: the first is this request's own, the rest are fallbacks if another instance took it. */
 const BEST_CANDIDATES = 8;
@@ -176,4 +176,15 @@ async function releaseLiveHold(deps: Deps, session: ActiveSession, eventId: stri
   if (!Array.isArray(seatIds)) throw seatIds;
   expectOk(await scripts.releaseHold(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, seatIds, now: deps.clock.now() }));
   return { holdId, released: true as const };
+}
+
+/**
+ * The best groups of free seats for a choice in a read of the seat map, best first, as
+ * best available ranks them (adjacent in one row while any row has that many, else the
+ * closest set): the candidates a waiting-list offer holds the first free one of.
+ */
+export function bestGroups(entry: CatalogEvent, states: { states: readonly string[] }, choice: SeatChoice, max = BEST_CANDIDATES): string[][] {
+  const ranked = rankGroups(entry, states, choice);
+  const all = ranked.adjacent.length > 0 ? ranked.adjacent : ranked.closest;
+  return all.slice(0, max).map((group) => group.map((s) => s.seatId));
 }
