@@ -132,6 +132,19 @@ describe("the edge's OpenAPI document", () => {
     await register(over);
     expect((await edge(`/queue/${uniqueEventId("contract-none")}/join`, { method: "POST" })).status).toBe(404);
     expect((await edge(`/queue/${over}/join`, { method: "POST" })).status).toBe(410);
+    // the waiting list of a sold-out sale
+    // as the origin's leader does once it has checked the list against MySQL: it vouches for this Redis run
+    const runId = /run_id:(\w+)/.exec(await redis.info("server"))![1]!;
+    for (const eventId of [over, line]) await redis.hset(eventKeys(eventId).queueState, "waitlistRun", runId);
+    const listed = new Map<string, string>();
+    const waitlist = (eventId: string, body: string, jar = listed) => edge(`/queue/${eventId}/waitlist`, { method: "POST", jar, ip: "203.0.113.71", headers: { "content-type": "application/json" }, body });
+    expect((await waitlist(over, '{"quantity":2}')).status).toBe(201);
+    expect((await waitlist(over, '{"quantity":2}')).status).toBe(200);
+    expect((await waitlist(over, '{"quantity":0}', new Map())).status).toBe(400);
+    expect((await waitlist(line, '{"quantity":1}', new Map())).status).toBe(409);
+    expect((await edge(`/queue/${over}/waitlist`, { jar: listed, operation: "waitlistStatus" })).status).toBe(200);
+    expect((await edge(`/queue/${over}/waitlist`, { operation: "waitlistStatus" })).status).toBe(401);
+    expect((await edge(`/queue/${over}/waitlist`, { method: "DELETE", operation: "joinWaitlist" })).status).toBe(405);
     const joinRate = await edgeOnlyQueue("contract-join-rate");
     expect((await edge(`/queue/${joinRate}/join`, { method: "POST", env: tight, ip: "203.0.113.99" })).status).toBe(201);
     expect((await edge(`/queue/${joinRate}/join`, { method: "POST", env: tight, ip: "203.0.113.99" })).status).toBe(429);
