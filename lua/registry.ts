@@ -8,7 +8,7 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, ExtendClaimCode, ExtendHoldCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
@@ -19,6 +19,8 @@ import beginPurchase from "./beginPurchase-4.lua";
 import claimPurchase from "./claimPurchase-2.lua";
 import claimTurn from "./claimTurn-5.lua";
 import completePurchase from "./completePurchase-6.lua";
+import extendClaim from "./extendClaim-3.lua";
+import extendHold from "./extendHold-5.lua";
 import holdBestSeats from "./holdBestSeats-6.lua";
 import holdSeats from "./holdSeats-6.lua";
 import joinQueue from "./joinQueue-10.lua";
@@ -106,6 +108,12 @@ export const redisScripts = {
     codes: only(SeatScriptCode, "OK"),
     decode: reply.decodeSeatReply,
   }),
+  extendHold: script("extendHold", extendHold, {
+    keys: (k, a: HoldIds) => [k.active, k.hold(a.holdId), k.sessionSeats(a.sessionId), k.customerSeats(a.customerId), k.queueState],
+    moreKeys: "seat keys",
+    codes: ExtendHoldCode,
+    decode: (raw) => reply.decodeExtend<ExtendHoldCode>(raw),
+  }),
   claimPurchase: script("claimPurchase", claimPurchase, {
     keys: (k, a: { holdId: string; idempotencyKey: string }) => [a.idempotencyKey, k.hold(a.holdId)],
     codes: {},
@@ -138,6 +146,12 @@ export const redisScripts = {
     keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog],
     codes: ClaimCode,
     decode: reply.decodeClaim,
+  }),
+
+  extendClaim: script("extendClaim", extendClaim, {
+    keys: (k) => [k.admitted, k.queueState, k.claimExtensions],
+    codes: ExtendClaimCode,
+    decode: (raw) => reply.decodeExtend<ExtendClaimCode>(raw),
   }),
 
   // access codes: redeemed by the edge at join, written and given back by the origin
