@@ -54,6 +54,10 @@ export const errorCodes = {
   QUEUE_EXISTS: { status: 409, message: "The event already has a waiting room." },
   QUEUE_STATUS_CONFLICT: { status: 409, message: "The waiting room cannot take that status from the one it has." },
   MEASUREMENT_RUNNING: { status: 409, message: "A capacity measurement is already running on this instance." },
+  EXTENSIONS_OFF: { status: 409, message: "This event gives no extra time." },
+  ALREADY_EXTENDED: { status: 409, message: "This hold already had its extra time; each hold can be extended once." },
+  EXTENSION_BUDGET_USED: { status: 409, message: "The extra time this event grants is used up; please finish within the time shown." },
+  SESSION_ENDS_FIRST: { status: 409, message: "Your turn in the sale ends before the extra time would; the hold cannot outlast it." },
   HOLD_EXPIRED: { status: 410, message: "This hold does not exist or has expired; hold the seats again." },
   BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the origin takes." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: "This Idempotency-Key was already used for another hold." },
@@ -223,6 +227,13 @@ export class NotHoldOwnerError extends AppError {
 export class PurchaseInProgressError extends AppError {
   constructor() {
     super("PURCHASE_IN_PROGRESS");
+  }
+}
+
+/** Accessible timing (WCAG 2.2.1): the extension a fan asked for could not be given; the code says why. */
+export class ExtensionRefusedError extends AppError {
+  constructor(code: "EXTENSIONS_OFF" | "ALREADY_EXTENDED" | "EXTENSION_BUDGET_USED" | "SESSION_ENDS_FIRST", message?: string) {
+    super(code, message);
   }
 }
 
