@@ -230,10 +230,31 @@ export class PurchaseInProgressError extends AppError {
   }
 }
 
-/** Accessible timing (WCAG 2.2.1): the extension a fan asked for could not be given; the code says why. */
-export class ExtensionRefusedError extends AppError {
-  constructor(code: "EXTENSIONS_OFF" | "ALREADY_EXTENDED" | "EXTENSION_BUDGET_USED" | "SESSION_ENDS_FIRST", message?: string) {
-    super(code, message);
+/** Accessible timing (WCAG 2.2.1): the event gives no extensions of time. */
+export class ExtensionsOffError extends AppError {
+  constructor() {
+    super("EXTENSIONS_OFF");
+  }
+}
+
+/** A claim window or a hold is extended once. */
+export class AlreadyExtendedError extends AppError {
+  constructor(message?: string) {
+    super("ALREADY_EXTENDED", message);
+  }
+}
+
+/** The event's budget of extra time has less than one extension left. */
+export class ExtensionBudgetUsedError extends AppError {
+  constructor() {
+    super("EXTENSION_BUDGET_USED");
+  }
+}
+
+/** The extended hold would outlast the session (its active token expires with it). */
+export class SessionEndsFirstError extends AppError {
+  constructor(message?: string) {
+    super("SESSION_ENDS_FIRST", message);
   }
 }
 

@@ -40,6 +40,7 @@ const documentation = {
     { name: "admission", description: "Waiting room controls, database capacity, leaving the purchase area" },
     { name: "access", description: "Presale access codes: the organiser's codes, and the edge recording each redemption" },
     { name: "templates", description: "The organiser's own pages for the line's states (waiting, pre-queue, paused, sold out, closed), sanitised" },
+    { name: "bypass", description: "Bypass rules: staff, partners and monitors past the line" },
   ],
   components: {
     securitySchemes: {

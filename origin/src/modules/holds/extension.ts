@@ -8,7 +8,7 @@
 import { EXTENSION_DEFAULTS } from "../../../../common/queue-state.ts";
 import { ExtendHoldCode } from "../../../../lua/codes.ts";
 import type { Deps } from "../../deps.ts";
-import { AppError, ExtensionRefusedError, HoldNotFoundError, NotHoldOwnerError, PurchaseInProgressError, SessionInactiveError } from "../../errors.ts";
+import { AlreadyExtendedError, AppError, ExtensionBudgetUsedError, ExtensionsOffError, HoldNotFoundError, NotHoldOwnerError, PurchaseInProgressError, SessionEndsFirstError, SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
 import { extensionSettings } from "../../admission/settings.ts";
 import * as scripts from "../../redis/seat-scripts.ts";
@@ -49,13 +49,13 @@ async function extendLiveHold(deps: Deps, session: ActiveSession, eventId: strin
     case ExtendHoldCode.EXTENDED:
       return { holdId, expiresAt: new Date(detail).toISOString(), extendBySeconds: 0 as const };
     case ExtendHoldCode.OFF:
-      throw new ExtensionRefusedError("EXTENSIONS_OFF");
+      throw new ExtensionsOffError();
     case ExtendHoldCode.ALREADY_EXTENDED:
-      throw new ExtensionRefusedError("ALREADY_EXTENDED", `This hold already had its extra time; it is yours until ${new Date(detail).toISOString()}.`);
+      throw new AlreadyExtendedError(`This hold already had its extra time; it is yours until ${new Date(detail).toISOString()}.`);
     case ExtendHoldCode.BUDGET_USED:
-      throw new ExtensionRefusedError("EXTENSION_BUDGET_USED");
+      throw new ExtensionBudgetUsedError();
     case ExtendHoldCode.SESSION_ENDS_FIRST:
-      throw new ExtensionRefusedError("SESSION_ENDS_FIRST", `Your turn in the sale ends at ${new Date(detail).toISOString()}, before the extra time would; the hold cannot outlast it.`);
+      throw new SessionEndsFirstError(`Your turn in the sale ends at ${new Date(detail).toISOString()}, before the extra time would; the hold cannot outlast it.`);
     case ExtendHoldCode.SESSION_INACTIVE:
       throw new SessionInactiveError();
     case ExtendHoldCode.HOLD_NOT_FOUND:
