@@ -8,6 +8,7 @@
  *   GET  /queue/:eventId/status      position (JSON, for polling)
  *   GET  /queue/:eventId/challenge   a proof-of-work challenge for a new place (no Redis)
  *   POST /queue/:eventId/claim       admitted ticket -> active token
+ *   POST /queue/:eventId/extend      an admitted ticket's claim window, once longer (accessible timing)
  *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
  *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
  *   GET  /.well-known/jwks.json      public keys of active tokens
@@ -32,6 +33,7 @@ import { bypassPath, staffJoin, staffPage } from "./routes/bypass.ts";
 import { api } from "./routes/api.ts";
 import { challenge } from "./routes/challenge.ts";
 import { claim } from "./routes/claim.ts";
+import { extendClaim } from "./routes/extend.ts";
 import { health } from "./routes/health.ts";
 import { join } from "./routes/join.ts";
 import { jwks } from "./routes/jwks.ts";
@@ -109,11 +111,11 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     return notAllowed("GET, POST");
   }
 
-  const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|challenge)$/.exec(path);
+  const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|extend|challenge)$/.exec(path);
   if (queueMatch) {
     const [, eventId, action] = queueMatch as unknown as [string, string, string];
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
-    const expected = action === "join" || action === "claim" ? "POST" : "GET";
+    const expected = action === "join" || action === "claim" || action === "extend" ? "POST" : "GET";
     if (method !== expected) return notAllowed(expected);
     switch (action) {
       case "join": {
@@ -122,6 +124,8 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
       }
       case "claim":
         return claim(request, env, ctx, eventId);
+      case "extend":
+        return extendClaim(request, env, ctx, eventId);
       case "status":
         return status(request, env, ctx, eventId);
       case "challenge":
