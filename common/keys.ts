@@ -56,6 +56,8 @@ export function eventKeys(eventId: string) {
     moved: `${p}moved`,
     /** hash: waiting ticket id -> the turn email to send when it is admitted (JSON: `to`, `link`, `lang`), left by the fan on the waiting page; the leader takes an entry as it mails it (takeTurnAddresses), and the hash expires with the newest ticket (docs/COME-BACK.md, "The turn email") */
     turnMail: `${p}turnmail`,
+    /** zset: admitted ticket id -> the claim deadline its one extension gave (ms; extendClaim): a ticket is extended once; trimmed a day after */
+    claimExtensions: `${p}claim:ext`,
     /** list: claim log, `<ticketId> <sessionId> <session expiry ms>` per claim, oldest first; the scheduling leader copies it to MySQL (`admissions`) and pops what it wrote */
     claimLog: `${p}claims`,
     /** (ratelimit): prefix of the @upstash/ratelimit keys of one of the edge's limiters: `join` (per IP), `ticket`, `admin` (per IP), `code` (per IP), `mail` (the turn email: per ticket and per IP) */

@@ -77,6 +77,10 @@ export const QUEUE_STATE_FIELDS = {
   standbyNewPerMinute: "setting: standby's threshold of new places per minute (passed or queued)",
   standbyActiveSessions: "setting: standby's threshold of live sessions plus unclaimed admissions",
   queueingStatusCode: "setting: the HTTP status the waiting page answers a queued fan with (QUEUEING_STATUS_CODES; absent = 200)",
+  extensionSeconds: "setting: seconds one extension adds to a claim window or a hold, once per ticket and per hold (extendClaim, extendHold); 0 = none; absent = EXTENSION_DEFAULTS",
+  extensionBudgetMinutes: "setting: extra minutes the event grants over all fans' extensions; 0 = none; absent = EXTENSION_DEFAULTS",
+  extensionUsedSeconds: "extra seconds granted so far (extendClaim, extendHold): the budget left is extensionBudgetMinutes x 60 less this",
+  extensionsGranted: "extensions granted so far (extendClaim, extendHold)",
   standbyMode: "passing | queueing: whether standby lets new fans straight through now (joinQueue switches to queueing, the leader back to passing after calm); absent = not decided yet",
   standbyCalmSince: "when the leader first saw a queueing room calm (ms): it passes again after STANDBY_CALM_MS",
   standbyClaimMs: "the claim window a straight-through fan gets (ms; the leader writes the event's claimSeconds)",
@@ -105,6 +109,14 @@ export const QUEUE_STATE_FIELDS = {
   honest: "the leader's estimate of what the sale has left (common/honest-line.ts), from which each waiting fan's chance is told",
 } as const;
 export type QueueStateField = keyof typeof QUEUE_STATE_FIELDS;
+
+/**
+ * Accessible timing (WCAG 2.2.1 Timing Adjustable): a fan who needs more time asks once per
+ * claim window and once per hold, and gets `seconds` more, while the event's budget of
+ * `budgetMinutes` over all fans lasts (so a sale's throughput holds). The defaults of an
+ * event whose organiser set neither; both sides pass them to the scripts.
+ */
+export const EXTENSION_DEFAULTS = { seconds: 120, budgetMinutes: 60 } as const;
 
 /**
  * Whether an event's places and sessions are bound to a key pair the fan's device keeps

@@ -128,3 +128,23 @@ export type EndOfferCode = (typeof EndOfferCode)[keyof typeof EndOfferCode];
 /** restoreWaitlist: checked against MySQL (and put back), or not the leader. */
 export const RestoreWaitlistCode = { CHECKED: 0, NOT_LEADER: -1 } as const;
 export type RestoreWaitlistCode = (typeof RestoreWaitlistCode)[keyof typeof RestoreWaitlistCode];
+/**
+ * extendClaim: one extension of an admitted fan's claim window, from the event's budget of
+ * extra time (lua/includes/takeExtension.lua answers OFF and BUDGET_USED for both scripts).
+ */
+export const ExtendClaimCode = { EXTENDED: 0, OFF: -1, ALREADY_EXTENDED: -2, BUDGET_USED: -3, NOT_ADMITTED: -4, CLAIM_EXPIRED: -5, RESTORING: -6 } as const;
+export type ExtendClaimCode = (typeof ExtendClaimCode)[keyof typeof ExtendClaimCode];
+
+/** extendHold: one extension of a live hold, from the same budget. */
+export const ExtendHoldCode = {
+  EXTENDED: 0,
+  OFF: -1,
+  ALREADY_EXTENDED: -2,
+  BUDGET_USED: -3,
+  SESSION_INACTIVE: -5,
+  HOLD_NOT_FOUND: -6,
+  NOT_OWNER: -7,
+  PURCHASE_IN_PROGRESS: -8,
+  SESSION_ENDS_FIRST: -9,
+} as const;
+export type ExtendHoldCode = (typeof ExtendHoldCode)[keyof typeof ExtendHoldCode];

@@ -8,13 +8,14 @@
 import customerRoom from "./includes/customerRoom.lua";
 import deleteIfHolds from "./includes/deleteIfHolds.lua";
 import earlyNumbers from "./includes/earlyNumbers.lua";
+import takeExtension from "./includes/takeExtension.lua";
 import lineRestoring from "./includes/lineRestoring.lua";
 import recordHold from "./includes/recordHold.lua";
 import serverRunId from "./includes/serverRunId.lua";
 import sessionLive from "./includes/sessionLive.lua";
 import vouchRun from "./includes/vouchRun.lua";
 
-const includes: Record<string, string> = { customerRoom, deleteIfHolds, earlyNumbers, lineRestoring, recordHold, serverRunId, sessionLive, vouchRun };
+const includes: Record<string, string> = { customerRoom, deleteIfHolds, earlyNumbers, takeExtension, lineRestoring, recordHold, serverRunId, sessionLive, vouchRun };
 
 /** The names of the pieces, for tests that check each is used. */
 export const includeNames = Object.keys(includes);

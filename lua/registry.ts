@@ -8,7 +8,7 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { EndOfferCode, OfferCode, RestoreWaitlistCode, WaitlistJoinCode, WaitlistReadCode, AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, SaveTurnAddressCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, StatusCode, TouchCode } from "./codes.ts";
+import { AdmitCode, ApplyRoomCode, ClaimCode, EndOfferCode, ExtendClaimCode, ExtendHoldCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OfferCode, OpenSaleCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, RenewCode, RestoreCode, RestoreWaitlistCode, SaveTurnAddressCode, SeatScriptCode, StaffCode, StatusCode, TouchCode, WaitlistJoinCode, WaitlistReadCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
@@ -19,6 +19,8 @@ import beginPurchase from "./beginPurchase-4.lua";
 import claimPurchase from "./claimPurchase-2.lua";
 import claimTurn from "./claimTurn-5.lua";
 import completePurchase from "./completePurchase-6.lua";
+import extendClaim from "./extendClaim-3.lua";
+import extendHold from "./extendHold-5.lua";
 import holdBestSeats from "./holdBestSeats-6.lua";
 import holdSeats from "./holdSeats-6.lua";
 import joinQueue from "./joinQueue-10.lua";
@@ -113,6 +115,12 @@ export const redisScripts = {
     codes: only(SeatScriptCode, "OK"),
     decode: reply.decodeSeatReply,
   }),
+  extendHold: script("extendHold", extendHold, {
+    keys: (k, a: HoldIds) => [k.active, k.hold(a.holdId), k.sessionSeats(a.sessionId), k.customerSeats(a.customerId), k.queueState],
+    moreKeys: "seat keys",
+    codes: ExtendHoldCode,
+    decode: (raw) => reply.decodeExtend<ExtendHoldCode>(raw),
+  }),
   claimPurchase: script("claimPurchase", claimPurchase, {
     keys: (k, a: { holdId: string; idempotencyKey: string }) => [a.idempotencyKey, k.hold(a.holdId)],
     codes: {},
@@ -174,6 +182,11 @@ export const redisScripts = {
     keys: (k) => [k.schedulerLease, k.queueState, k.waitlist, k.waitlistSeq, k.waitlistAsks, k.waitlistOffers],
     codes: RestoreWaitlistCode,
     decode: reply.decodeRestoreWaitlist,
+  }),
+  extendClaim: script("extendClaim", extendClaim, {
+    keys: (k) => [k.admitted, k.queueState, k.claimExtensions],
+    codes: ExtendClaimCode,
+    decode: (raw) => reply.decodeExtend<ExtendClaimCode>(raw),
   }),
 
   // access codes: redeemed by the edge at join, written and given back by the origin

@@ -139,6 +139,12 @@ export function decodeClaim(raw: Raw): { code: ClaimCode; expiresAt: number } {
   return { code: code as ClaimCode, expiresAt: expiresAt ?? 0 };
 }
 
+/** extendClaim / extendHold: the code and the new deadline or expiry (ms), or what the code says the detail is. */
+export function decodeExtend<Code extends number>(raw: Raw): { code: Code; detail: number } {
+  const [code, detail] = numbers(raw);
+  return { code: code as Code, detail: detail ?? 0 };
+}
+
 export function decodeStaff(raw: Raw): { code: StaffCode; expiresAt: number } {
   const [code, expiresAt] = numbers(raw);
   return { code: code as StaffCode, expiresAt: expiresAt ?? 0 };

@@ -38,7 +38,9 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number; extensionSeconds?: number; extensionBudgetMinutes?: number };
+  /** the budget of extra time (accessible timing), as used so far */
+  extensions?: { granted: number; usedSeconds: number; leftSeconds: number };
   /** passing: new fans go straight through; queueing: a threshold was passed; null: standby off */
   standbyMode?: string | null;
   restoredAt?: number | null;
@@ -190,11 +192,22 @@ function showQueue(q: QueueView): void {
     byId<HTMLSelectElement>("challenge-failure").value = q.settings.challengeFailure ?? "refuse";
   }
   if (document.activeElement !== byId("grace") && q.settings.presenceGraceSeconds) byId<HTMLInputElement>("grace").placeholder = fmt(q.settings.presenceGraceSeconds / 60, 1);
+  showExtensions(q);
   access.showInviteOnly(q.settings.inviteOnly);
   // the organiser's choice is shown until they pick another one (and until it is set)
   const binding = byId<HTMLSelectElement>("device-binding");
   if (document.activeElement !== binding && !binding.dataset.picked) binding.value = q.settings.deviceBinding ?? "off";
   showStandby(q);
+}
+
+/** The extra time fans may ask for (WCAG 2.2.1) and how much of the event's budget is left. */
+function showExtensions(q: QueueView): void {
+  if (q.settings.extensionSeconds === undefined || !q.extensions) return;
+  if (document.activeElement !== byId("extension-seconds")) byId<HTMLInputElement>("extension-seconds").placeholder = String(q.settings.extensionSeconds);
+  if (document.activeElement !== byId("extension-budget")) byId<HTMLInputElement>("extension-budget").placeholder = String(q.settings.extensionBudgetMinutes);
+  const left = q.extensions.leftSeconds;
+  byId("extension-left").textContent =
+    "Budget left: " + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0") + " of " + q.settings.extensionBudgetMinutes + ":00 (" + q.extensions.granted + " extensions given)";
 }
 
 /** Standby's settings as the origin holds them (unless the organiser is editing them), and whether fans pass now. */
@@ -390,6 +403,21 @@ byId("grace-form").addEventListener("submit", async (ev) => {
   const presenceGraceSeconds = Math.round(Number(byId<HTMLInputElement>("grace").value) * 60);
   const said = (q: QueueView) => "Waiting fans may now be away " + fmt((q.settings.presenceGraceSeconds ?? presenceGraceSeconds) / 60, 1) + " minutes and keep their place.";
   if (await act(byId("grace-submit"), "PATCH", "/queue", { presenceGraceSeconds }, said)) byId<HTMLInputElement>("grace").value = "";
+});
+byId("extension-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const body: Record<string, number> = {};
+  const seconds = byId<HTMLInputElement>("extension-seconds").value;
+  const minutes = byId<HTMLInputElement>("extension-budget").value;
+  if (seconds !== "") body.extensionSeconds = Number(seconds);
+  if (minutes !== "") body.extensionBudgetMinutes = Number(minutes);
+  if (Object.keys(body).length === 0) return;
+  const said = (q: QueueView) =>
+    q.settings.extensionSeconds ? "Fans may ask once for " + q.settings.extensionSeconds + " s more, from " + q.settings.extensionBudgetMinutes + " minutes over all fans." : "Fans get no extra time.";
+  if (await act(byId("extension-submit"), "PATCH", "/queue", body, said)) {
+    byId<HTMLInputElement>("extension-seconds").value = "";
+    byId<HTMLInputElement>("extension-budget").value = "";
+  }
 });
 byId("customer-limit-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();

@@ -3,7 +3,10 @@
  * per-order limit with a countdown, pays, and shows the order. It talks to the origin only
  * through the edge's /api/* proxy. A refresh finds the fan's hold again (GET /holds) or
  * shows the order again (?order= in the URL); an order bought in another tab of the same
- * sale (told through localStorage) is shown instead of a hold that is gone.
+ * sale (told through localStorage) is shown instead of a hold that is gone. Beside the
+ * hold's countdown, "I need more time" (WCAG 2.2.1 Timing Adjustable) extends the hold once,
+ * shown only while the origin says an extension can be given (the hold's extendBySeconds);
+ * what it did is said in the polite status line.
  */
 import { deviceKey, learnClock, proof, type DeviceKey } from "./device-key.ts";
 import { byId, jsonBody, pageData, type ApiBody } from "./dom.ts";
@@ -37,6 +40,8 @@ interface Hold {
   expiresAt: string;
   /** best available only: false when no row had that many seats side by side */
   adjacent?: boolean;
+  /** seconds one extension would add now; 0 when none can be given */
+  extendBySeconds?: number;
 }
 interface Order {
   orderId: string;
@@ -219,6 +224,7 @@ async function loadMap(): Promise<void> {
 
 function countdown(): void {
   clearInterval(timer);
+  byId("extend").hidden = !hold || !(hold.extendBySeconds! > 0);
   if (!hold) {
     byId("countdown").textContent = "";
     return;
@@ -286,6 +292,29 @@ async function holdBest(e: Event): Promise<void> {
     countdown();
   } else if (!ended(body)) say(body.message || "No seats could be held.", true);
   await loadMap();
+}
+
+/** "I need more time": the hold runs longer once; the countdown moves to the new expiry. */
+async function extend(): Promise<void> {
+  if (!hold) return;
+  const button = byId<HTMLButtonElement>("extend");
+  button.disabled = true;
+  const { res, body } = await call<{ expiresAt: string }>(api + "/holds/" + hold.holdId + "/extend", { method: "POST" });
+  button.disabled = false;
+  if (!hold) return;
+  if (res.ok) {
+    const added = Math.round((Date.parse(body.expiresAt) - Date.parse(hold.expiresAt)) / 1000);
+    hold = { ...hold, expiresAt: body.expiresAt, extendBySeconds: 0 };
+    countdown();
+    // focus stays on the map's side of the page: the button is gone, the status line says why
+    say("You have " + Math.floor(added / 60) + ":" + String(added % 60).padStart(2, "0") + " more. Your seats are held until " + new Date(body.expiresAt).toLocaleTimeString() + ".");
+    byId("pay").focus();
+    return;
+  }
+  if (ended(body)) return;
+  hold = { ...hold, extendBySeconds: 0 };
+  countdown();
+  say(body.message || "No more time can be given.", true);
 }
 
 async function release(): Promise<void> {
@@ -377,6 +406,7 @@ function ended(body: ApiBody): boolean {
 
 byId("hold").onclick = holdSeats;
 byId("release").onclick = release;
+byId("extend").onclick = extend;
 byId("pay").onclick = pay;
 byId("best-form").onsubmit = holdBest;
 

@@ -136,6 +136,29 @@ function over(body: ApiBody & { status?: string }): void {
 const mmss = (seconds: number) => Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
 let turnClock: ReturnType<typeof setInterval> | undefined;
 let claiming = false;
+/** the claim deadline (ms) the turn's countdown counts to; "I need more time" moves it */
+let deadline = 0;
+
+/**
+ * "I need more time" (WCAG 2.2.1 Timing Adjustable): the claim window runs longer once, from
+ * the event's budget; the countdown moves to the new deadline and the button goes. A refusal
+ * (none given, used, budget spent) hides it too; both are said politely.
+ */
+async function moreTime(): Promise<void> {
+  const button = byId<HTMLButtonElement>("more-time");
+  button.disabled = true;
+  const res = await post("/queue/" + eventId + "/extend");
+  const body = await jsonBody<ApiBody & { claimDeadline?: string }>(res);
+  button.hidden = true;
+  const moved = Date.parse(body.claimDeadline ?? "");
+  if (res.ok && moved) {
+    const added = Math.round((moved - deadline) / 1000);
+    deadline = moved;
+    say(fill(t.moreTimeGiven, { time: mmss(added) }));
+  } else {
+    say(theirs(body.message, t.moreTimeRefused));
+  }
+}
 
 /**
  * The fan's turn came. Watching: claimed at once. Not watching (the tab is hidden): told,
@@ -144,7 +167,7 @@ let claiming = false;
  */
 function turn(claimDeadline: string | undefined): void {
   if (document.visibilityState === "visible") return void claim();
-  const deadline = Date.parse(claimDeadline ?? "") || Date.now() + 60_000;
+  deadline = Date.parse(claimDeadline ?? "") || Date.now() + 60_000;
   const left = () => Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
   byId("line").hidden = true;
   byId("opens").hidden = true;
@@ -355,6 +378,7 @@ function connect(): void {
 for (const el of document.querySelectorAll("time[datetime]")) el.textContent = dateTime(locale, new Date(el.getAttribute("datetime")!));
 const initial = pageJson<FanView>("initialView");
 byId("claim").addEventListener("click", () => void claim());
+byId("more-time").addEventListener("click", () => void moreTime());
 byId("notify").addEventListener("click", async () => {
   byId("notify-state").textContent = await askToBeTold(t);
 });

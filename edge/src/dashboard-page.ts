@@ -87,6 +87,11 @@ export function dashboardPage(eventId: string): string {
 <form id="grace-form"><div><label for="grace">Away time kept (minutes a waiting fan may leave and keep the place)</label>
 <input id="grace" name="grace" type="number" min="1" max="1440" step="any" inputmode="decimal" required></div>
 <button type="submit" id="grace-submit">Set away time</button></form>
+<form id="extension-form"><div><label for="extension-seconds">More time a fan may ask for, once per turn and per hold (seconds, 0: none)</label>
+<input id="extension-seconds" name="extension-seconds" type="number" min="0" max="3600" step="1" inputmode="numeric"></div>
+<div><label for="extension-budget">Extra time the event grants over all fans (minutes)</label>
+<input id="extension-budget" name="extension-budget" type="number" min="0" max="100000" step="1" inputmode="numeric"></div>
+<button type="submit" id="extension-submit">Set extra time</button> <span id="extension-left" class="muted" aria-live="off"></span></form>
 <form id="customer-limit-form"><div><label for="customer-limit">Tickets per customer, over all their orders (empty: no limit)</label>
 <input id="customer-limit" name="customer-limit" type="number" min="1" max="1000" step="1" inputmode="numeric"></div>
 <button type="submit" id="customer-limit-submit">Set ticket limit</button></form>

@@ -27,7 +27,7 @@ export const edgeVariables = declareVariables("edge", {
   JOIN_SHARDS: { default: 24, above: 0, doc: "JoinBatcher Durable Objects per event (`2` in wrangler.toml's local `[vars]`); joins go to one by a hash of the client IP" },
   JOIN_BATCH_WINDOW_MS: { default: 2, above: 0, doc: "how long a shard waits for more joins before sending a batch" },
   JOIN_BATCH_MAX: { default: 250, above: 0, doc: "most joins in one batch; used as at most 500" },
-  TICKET_LIMIT_PER_MINUTE: { default: 120, above: 0, doc: "status polls, stream connects and claims per ticket per minute" },
+  TICKET_LIMIT_PER_MINUTE: { default: 120, above: 0, doc: "status polls, stream connects, claims and claim extensions per ticket per minute" },
   CODE_ATTEMPTS_PER_MINUTE: { default: 10, above: 0, doc: "access codes a client IP may try per event per minute (right or wrong), so codes cannot be guessed by retrying" },
   TURN_MAIL_LIMIT_PER_MINUTE: { default: 5, above: 0, doc: "addresses for the turn email a ticket may leave per minute, and as many a client IP per event (docs/COME-BACK.md)" },
   ADMIN_LIMIT_PER_MINUTE: { default: 300, above: 0, doc: "organiser (admin) requests per client IP per event per minute; the dashboard polls once a second" },

@@ -10,6 +10,7 @@
  *   POST /queue/:eventId/claim       admitted ticket -> active token
  *   POST /queue/:eventId/waitlist    the waiting list after sell-out: an entry and its ticket
  *   GET  /queue/:eventId/waitlist    where the entry is: place, or the seats offered
+ *   POST /queue/:eventId/extend      an admitted ticket's claim window, once longer (accessible timing)
  *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
  *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
  *   POST /queue/:eventId/notify        a waiting fan's address for the turn email
@@ -37,6 +38,7 @@ import { bypassPath, staffJoin, staffPage } from "./routes/bypass.ts";
 import { api } from "./routes/api.ts";
 import { challenge } from "./routes/challenge.ts";
 import { claim } from "./routes/claim.ts";
+import { extendClaim } from "./routes/extend.ts";
 import { health } from "./routes/health.ts";
 import { join } from "./routes/join.ts";
 import { jwks } from "./routes/jwks.ts";
@@ -135,11 +137,11 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     return notAllowed("GET, POST");
   }
 
-  const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|challenge|notify)$/.exec(path);
+  const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|extend|challenge|notify)$/.exec(path);
   if (queueMatch) {
     const [, eventId, action] = queueMatch as unknown as [string, string, string];
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
-    const expected = action === "join" || action === "claim" || action === "notify" ? "POST" : "GET";
+    const expected = action === "join" || action === "claim" || action === "notify" || action === "extend" ? "POST" : "GET";
     if (method !== expected) return notAllowed(expected);
     switch (action) {
       case "join": {
@@ -150,6 +152,8 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
         return claim(request, env, ctx, eventId);
       case "notify":
         return leaveAddress(request, env, ctx, eventId);
+      case "extend":
+        return extendClaim(request, env, ctx, eventId);
       case "status":
         return status(request, env, ctx, eventId);
       case "challenge":

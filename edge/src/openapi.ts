@@ -692,6 +692,37 @@ export const edgeOpenApi: Json = {
         },
       },
     },
+    "/queue/{eventId}/extend": {
+      post: {
+        tags: ["queue"],
+        operationId: "extendClaim",
+        summary: "More time to claim your turn, once (accessible timing, WCAG 2.2.1)",
+        description:
+          "Takes no body. An admitted ticket not claimed yet gets the event's extensionSeconds more on its claim deadline, once, from the event's budget of extra time over all fans (holds take from the same budget: POST /api/events/{eventId}/holds/{holdId}/extend). " +
+          proofNote,
+        parameters: [eventIdParameter, dpopParameter],
+        security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
+        responses: {
+          "200": { description: "The new claim deadline", content: json(ref("Extended")) },
+          "400": badPath,
+          "401": proofRefused(["NO_TICKET"]),
+          "403": deviceRefused(["NOT_ADMITTED"]),
+          "404": noEvent,
+          "405": failure("Use POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "409": failure(
+            "No extension: the event gives none (EXTENSIONS_OFF), this turn had its one (ALREADY_EXTENDED), or the event's budget of extra time is used up (EXTENSION_BUDGET_USED)",
+            ["EXTENSIONS_OFF", "ALREADY_EXTENDED", "EXTENSION_BUDGET_USED"],
+          ),
+          "410": failure("The turn passed before it was claimed; join again", ["CLAIM_EXPIRED"]),
+          "429": rateLimited,
+          "503": failure(
+            "Redis cannot be reached (UNAVAILABLE), or the line is being restored after Redis lost it (RESTORING: the turn is kept)",
+            ["UNAVAILABLE", "RESTORING"],
+            { "Retry-After": header("RetryAfter") },
+          ),
+        },
+      },
+    },
     "/.well-known/jwks.json": {
       get: {
         tags: ["tokens"],
@@ -770,6 +801,10 @@ export const edgeOpenApi: Json = {
         parameters: [{ name: "Idempotency-Key", in: "header", required: true, schema: { type: "string", minLength: 1, maxLength: 128 }, description: "forwarded as it is" }],
         requestBody: { required: false, content: json({ type: "object", description: "`{ paymentMethod }`, as the origin's document says" }) },
       }),
+    },
+    "/api/events/{eventId}/holds/{holdId}/extend": {
+      parameters: [eventIdParameter, { name: "holdId", in: "path", required: true, schema: { type: "string" } }],
+      post: fanProxy("More time on a hold, once (accessible timing)", "200", { operationId: "apiExtendHold" }),
     },
     "/api/events/{eventId}/session": { parameters: [eventIdParameter], delete: fanProxy("Leave the purchase area", "200", { operationId: "apiLeave" }) },
     "/api/orders/{orderId}": {
@@ -1001,6 +1036,16 @@ export const edgeOpenApi: Json = {
           sessionId: { type: "string" },
           expiresAt: { type: "string", format: "date-time" },
           redirect: { type: "string", description: "the sale page", examples: ["/events/demo"] },
+        },
+      },
+      Extended: {
+        type: "object",
+        description: "An admitted turn with more time to claim it.",
+        required: ["eventId", "claimDeadline", "claimUrl"],
+        properties: {
+          eventId: { type: "string" },
+          claimDeadline: { type: "string", format: "date-time", description: "the new claim deadline" },
+          claimUrl: { type: "string", examples: ["/queue/demo/claim"] },
         },
       },
       Jwks: {

@@ -109,7 +109,7 @@ ${resumePath ? emailForm(l) : ""}</div>
 <div id="turn" class="turn" hidden>
 <h2>${escapeHtml(p.turnHeading)}</h2>
 <p>${fillHtml(p.claimWithin, { time: '<b id="claim-left" class="big">...</b>' })}</p>
-<p><button id="claim" type="button" class="primary">${escapeHtml(p.claimButton)}</button></p>
+<p><button id="claim" type="button" class="primary">${escapeHtml(p.claimButton)}</button> <button id="more-time" type="button">${escapeHtml(p.moreTimeButton)}</button></p>
 </div>
 <p id="announce" class="visually-hidden" role="status" aria-live="polite"></p>
 ${resumePath ? resumeSection(l) : ""}`,

@@ -198,6 +198,10 @@ describe("the edge's OpenAPI document", () => {
     if (admittedStream.reader) expect((await nextEvent(admittedStream.reader, "admitted")).admitted).toBe(true);
     await admittedStream.reader?.close();
     const ticketOnly = { "x-queue-ticket": waiter.ticket };
+    // more time to claim, once (the event's default extension and budget)
+    expect((await edge(`/queue/${line}/extend`, { method: "POST", jar: waiter.jar })).status).toBe(200);
+    expect((await edge(`/queue/${line}/extend`, { method: "POST", jar: waiter.jar })).status).toBe(409);
+    expect((await edge(`/queue/${line}/extend`, { operation: "extendClaim" })).status).toBe(405);
     expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: waiter.jar })).status).toBe(200);
     expect((await edge(`/queue/${line}/claim`, { method: "POST", headers: ticketOnly })).status).toBe(403);
     expect((await edge(`/queue/${line}/status`, { headers: ticketOnly })).status).toBe(410);
@@ -328,6 +332,9 @@ describe("the edge's OpenAPI document", () => {
     expect((await best({ quantity: 0 })).status).toBe(400);
     expect((await edge(`/api/events/${e}/holds/${bestHeld.body.holdId}`, { method: "DELETE", jar: buyer.jar })).status).toBe(200);
     const spare = await hold(["A-1-3"]);
+    const extendHold = () => edge(`/api/events/${e}/holds/${spare.body.holdId}/extend`, { method: "POST", jar: fan.jar });
+    expect((await extendHold()).status).toBe(200);
+    expect((await extendHold()).body.code).toBe("ALREADY_EXTENDED");
     expect((await edge(`/api/events/${e}/holds/${spare.body.holdId}`, { method: "DELETE", jar: fan.jar })).status).toBe(200);
     expect((await edge(`/api/events/${e}/holds/${spare.body.holdId}`, { method: "DELETE", jar: fan.jar })).status).toBe(410);
     const purchase = (holdId: string, key: string) => edge(`/api/events/${e}/holds/${holdId}/purchase`, { method: "POST", jar: fan.jar, headers: { "idempotency-key": key, "content-type": "application/json" }, body: JSON.stringify({ paymentMethod: "sim_approve" }) });

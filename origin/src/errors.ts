@@ -54,6 +54,10 @@ export const errorCodes = {
   QUEUE_EXISTS: { status: 409, message: "The event already has a waiting room." },
   QUEUE_STATUS_CONFLICT: { status: 409, message: "The waiting room cannot take that status from the one it has." },
   MEASUREMENT_RUNNING: { status: 409, message: "A capacity measurement is already running on this instance." },
+  EXTENSIONS_OFF: { status: 409, message: "This event gives no extra time." },
+  ALREADY_EXTENDED: { status: 409, message: "This hold already had its extra time; each hold can be extended once." },
+  EXTENSION_BUDGET_USED: { status: 409, message: "The extra time this event grants is used up; please finish within the time shown." },
+  SESSION_ENDS_FIRST: { status: 409, message: "Your turn in the sale ends before the extra time would; the hold cannot outlast it." },
   HOLD_EXPIRED: { status: 410, message: "This hold does not exist or has expired; hold the seats again." },
   BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the origin takes." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: "This Idempotency-Key was already used for another hold." },
@@ -223,6 +227,34 @@ export class NotHoldOwnerError extends AppError {
 export class PurchaseInProgressError extends AppError {
   constructor() {
     super("PURCHASE_IN_PROGRESS");
+  }
+}
+
+/** Accessible timing (WCAG 2.2.1): the event gives no extensions of time. */
+export class ExtensionsOffError extends AppError {
+  constructor() {
+    super("EXTENSIONS_OFF");
+  }
+}
+
+/** A claim window or a hold is extended once. */
+export class AlreadyExtendedError extends AppError {
+  constructor(message?: string) {
+    super("ALREADY_EXTENDED", message);
+  }
+}
+
+/** The event's budget of extra time has less than one extension left. */
+export class ExtensionBudgetUsedError extends AppError {
+  constructor() {
+    super("EXTENSION_BUDGET_USED");
+  }
+}
+
+/** The extended hold would outlast the session (its active token expires with it). */
+export class SessionEndsFirstError extends AppError {
+  constructor(message?: string) {
+    super("SESSION_ENDS_FIRST", message);
   }
 }
 

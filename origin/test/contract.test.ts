@@ -79,6 +79,9 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("DELETE", `/api/events/${e}/holds/${best.body.holdId}`, { token: rival!.token })).status).toBe(200);
     const second = await call("POST", `/api/events/${e}/holds`, { token: f, body: { seatIds: ["A-1-5"] } });
     expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: rival!.token })).status).toBe(403);
+    // more time on a hold, once
+    expect((await call("POST", `/api/events/${e}/holds/${second.body.holdId}/extend`, { token: f })).status).toBe(200);
+    expect((await call("POST", `/api/events/${e}/holds/${second.body.holdId}/extend`, { token: f })).status).toBe(409);
     expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: f })).status).toBe(200);
     expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: f })).status).toBe(410);
 

@@ -21,6 +21,7 @@ export const ORIGIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/api\/events\/[^/]+\/holds\/best-available$/, ["POST"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+$/, ["DELETE"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+\/purchase$/, ["POST"]],
+  [/^\/api\/events\/[^/]+\/holds\/[^/]+\/extend$/, ["POST"]],
   [/^\/api\/events\/[^/]+\/session$/, ["DELETE"]],
   [/^\/api\/orders\/[^/]+$/, ["GET", "HEAD"]],
 ];

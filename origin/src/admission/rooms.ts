@@ -32,6 +32,8 @@ export interface RoomSettings {
   standbyNewPerMinute?: number;
   standbyActiveSessions?: number;
   queueingStatusCode?: QueueingStatusCode;
+  extensionSeconds?: number;
+  extensionBudgetMinutes?: number;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -56,6 +58,8 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("standbyNewPerMinute", room.standbyNewPerMinute);
   put("standbyActiveSessions", room.standbyActiveSessions);
   put("queueingStatusCode", room.queueingStatusCode === 200 ? null : room.queueingStatusCode);
+  put("extensionSeconds", room.extensionSeconds);
+  put("extensionBudgetMinutes", room.extensionBudgetMinutes);
   return { set, remove };
 }
 
@@ -64,6 +68,8 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
   const status = hash.status;
   if (!isQueueStatus(status)) return null;
   const n = (v: string | undefined) => (v === undefined || v === "" || !Number.isFinite(Number(v)) ? null : Number(v));
+  // 0 is a setting here (no extensions), not a missing one
+  const whole = (v: string | undefined) => (v === undefined || v === "" || !Number.isInteger(Number(v)) || Number(v) < 0 ? null : Number(v));
   return {
     eventId,
     status,
@@ -83,6 +89,8 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     standbyNewPerMinute: n(hash.standbyNewPerMinute),
     standbyActiveSessions: n(hash.standbyActiveSessions),
     queueingStatusCode: n(hash.queueingStatusCode),
+    extensionSeconds: whole(hash.extensionSeconds),
+    extensionBudgetMinutes: whole(hash.extensionBudgetMinutes),
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

@@ -2,7 +2,7 @@
  * An event's admission settings as they live in its queue-state hash, where admins change
  * them and every origin instance (and the edge) reads them.
  */
-import { challengeFailure, challengeMode, deviceBinding, isQueueStatus, positiveNumber as positive, queueingStatusCode, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode, type QueueStatus } from "../../../common/queue-state.ts";
+import { EXTENSION_DEFAULTS, challengeFailure, challengeMode, deviceBinding, isQueueStatus, positiveNumber as positive, queueingStatusCode, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode, type QueueStatus } from "../../../common/queue-state.ts";
 import type { SchedulerConfig } from "./config.ts";
 
 export interface QueueSettings {
@@ -33,6 +33,13 @@ export interface QueueSettings {
   standbyMode: "passing" | "queueing" | null;
   /** the waiting page's HTTP status for a queued fan */
   queueingStatusCode: QueueingStatusCode;
+  /** seconds one extension of a claim window or a hold adds (0 = none) */
+  extensionSeconds: number;
+  /** extra minutes the event grants over all fans (0 = none) */
+  extensionBudgetMinutes: number;
+  /** extra seconds granted so far */
+  extensionUsedSeconds: number;
+  extensionsGranted: number;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -59,6 +66,18 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     standbyActiveSessions: positive(hash.standbyActiveSessions),
     standbyMode: hash.standbyMode === "passing" || hash.standbyMode === "queueing" ? hash.standbyMode : null,
     queueingStatusCode: queueingStatusCode(hash.queueingStatusCode),
+    ...extensionSettings(hash),
+  };
+}
+
+/** The extension settings and what was granted, from the hash (the defaults where the organiser set none). */
+export function extensionSettings(hash: Record<string, string | null | undefined>) {
+  const whole = (v: string | null | undefined, fallback: number) => (v === undefined || v === null || v === "" || !Number.isFinite(Number(v)) ? fallback : Math.max(0, Math.floor(Number(v))));
+  return {
+    extensionSeconds: whole(hash.extensionSeconds, EXTENSION_DEFAULTS.seconds),
+    extensionBudgetMinutes: whole(hash.extensionBudgetMinutes, EXTENSION_DEFAULTS.budgetMinutes),
+    extensionUsedSeconds: whole(hash.extensionUsedSeconds, 0),
+    extensionsGranted: whole(hash.extensionsGranted, 0),
   };
 }
 

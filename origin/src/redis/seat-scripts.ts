@@ -31,6 +31,11 @@ export function completePurchase(redis: Redis, k: EventKeys, a: { sessionId: str
   return runScript(redis, redisScripts.completePurchase, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.holdId, a.sessionId, a.record, a.recordMs, ...a.seatIds]);
 }
 
+/** One extension of a live hold from the event's budget; `defaultSeconds` / `defaultBudgetMinutes` where the organiser set none. */
+export function extendHold(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; customerId: string; now: number; seatIds: string[]; defaultSeconds: number; defaultBudgetMinutes: number }) {
+  return runScript(redis, redisScripts.extendHold, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.holdId, a.sessionId, a.now, a.defaultSeconds, a.defaultBudgetMinutes, ...a.seatIds]);
+}
+
 /** Claims `idempotencyKey` (the record's Redis key) with `pending` unless it is taken, and reads the hold, in one call. */
 export function claimPurchase(redis: Redis, k: EventKeys, a: { holdId: string; idempotencyKey: string; pending: string; recordMs: number }) {
   return runScript(redis, redisScripts.claimPurchase, { k, ids: a }, [a.pending, a.recordMs]);

@@ -43,6 +43,10 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   standbyActiveSessions: int("standby_active_sessions"),
   /** the waiting page's HTTP status for a queued fan: 200 | 202 | 429; null = 200 */
   queueingStatusCode: int("queueing_status_code"),
+  /** seconds one extension adds to a claim window or a hold (WCAG 2.2.1), 0 = none; null = the default (EXTENSION_DEFAULTS) */
+  extensionSeconds: int("extension_seconds"),
+  /** extra minutes the event grants over all fans' extensions, 0 = none; null = the default */
+  extensionBudgetMinutes: int("extension_budget_minutes"),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

@@ -37,7 +37,7 @@ const waitingRoomController = (deps: Deps) =>
     .patch("/events/:eventId/queue", ({ params, body }) => updateSettings(deps, params.eventId, body), {
       body: "admission.settings",
       response: { 200: "admission.queue" },
-      detail: { summary: "Set rate, maxActive, session duration, claim window, adaptive mode, maxWaiting, minChance, the challenge before a new place, device binding, standby (queue only when needed) or the queueing status code; takes effect on the next tick", description: "At least one property; the others keep their values. `rate: null` returns to the share of the measured database capacity. Written to MySQL, then Redis." },
+      detail: { summary: "Set rate, maxActive, session duration, claim window, adaptive mode, maxWaiting, minChance, the challenge before a new place, device binding, standby (queue only when needed), the queueing status code or the extensions of time a fan may ask for (extensionSeconds, extensionBudgetMinutes); takes effect on the next tick", description: "At least one property; the others keep their values. `rate: null` returns to the share of the measured database capacity. Written to MySQL, then Redis." },
     })
     .post("/events/:eventId/queue/pause", ({ params }) => moveQueue(deps, params.eventId, "pause"), {
       response: { 200: "admission.queue" },

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { CHALLENGE_FAILURES, CHALLENGE_MODES, DEVICE_BINDINGS, QUEUEING_STATUS_CODES, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
+import { CHALLENGE_FAILURES, EXTENSION_DEFAULTS, CHALLENGE_MODES, DEVICE_BINDINGS, QUEUEING_STATUS_CODES, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
 import { eventIdSchema, integer } from "../shared/model.ts";
 
 /** One literal schema per value, as a tuple, so the route types keep each value. */
@@ -45,6 +45,17 @@ const queueingStatusCode = t.Union(
   { description: "the HTTP status the waiting page answers with while the fan is in line: 200 (default), 202 or 429, for clients and crawlers that read the status" },
 );
 
+const extensionSeconds = integer({
+  minimum: 0,
+  maximum: 3600,
+  description: `accessible timing (WCAG 2.2.1): seconds one extension adds when a fan asks for more time, once per claim window and once per hold; 0 = no extensions. Default ${EXTENSION_DEFAULTS.seconds}`,
+});
+const extensionBudgetMinutes = integer({
+  minimum: 0,
+  maximum: 100_000,
+  description: `extra minutes the event grants over all fans' extensions, so the sale's throughput holds; once used up, extensions are refused with 409 EXTENSION_BUDGET_USED; 0 = no extensions. Default ${EXTENSION_DEFAULTS.budgetMinutes}`,
+});
+
 /** Optional: no body opens with the event's settings. */
 export const queueOpenBody = t.Optional(t.Object(
   {
@@ -65,6 +76,8 @@ export const queueOpenBody = t.Optional(t.Object(
     standbyNewPerMinute: t.Optional(standbyNewPerMinute),
     standbyActiveSessions: t.Optional(standbyActiveSessions),
     queueingStatusCode: t.Optional(queueingStatusCode),
+    extensionSeconds: t.Optional(extensionSeconds),
+    extensionBudgetMinutes: t.Optional(extensionBudgetMinutes),
   },
   { additionalProperties: false },
 ));
@@ -87,6 +100,8 @@ export const queueSettingsBody = t.Object(
     standbyNewPerMinute: t.Optional(standbyNewPerMinute),
     standbyActiveSessions: t.Optional(standbyActiveSessions),
     queueingStatusCode: t.Optional(queueingStatusCode),
+    extensionSeconds: t.Optional(extensionSeconds),
+    extensionBudgetMinutes: t.Optional(extensionBudgetMinutes),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -121,7 +136,17 @@ export const queueView = t.Object(
       standbyNewPerMinute: t.Union([integer(), t.Null()], { description: "null until set" }),
       standbyActiveSessions: t.Union([integer(), t.Null()], { description: "null until set" }),
       queueingStatusCode,
+      extensionSeconds,
+      extensionBudgetMinutes,
     }),
+    extensions: t.Object(
+      {
+        granted: integer({ description: "extensions granted so far (claim windows and holds)" }),
+        usedSeconds: integer({ description: "extra seconds granted so far" }),
+        leftSeconds: integer({ description: "extra seconds the budget has left; an extension needs extensionSeconds of it" }),
+      },
+      { description: "the event's budget of extra time (accessible timing), as used so far" },
+    ),
     standbyMode: t.Union([t.Literal("passing"), t.Literal("queueing"), t.Null()], {
       description: "standby: passing (new fans go straight through), queueing (a threshold was passed; passes again after calm), null (standby off, or not decided yet: the scheduler decides within a tick)",
     }),

@@ -70,6 +70,13 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       standbyNewPerMinute: settings.standbyNewPerMinute,
       standbyActiveSessions: settings.standbyActiveSessions,
       queueingStatusCode: settings.queueingStatusCode,
+      extensionSeconds: settings.extensionSeconds,
+      extensionBudgetMinutes: settings.extensionBudgetMinutes,
+    },
+    extensions: {
+      granted: settings.extensionsGranted,
+      usedSeconds: settings.extensionUsedSeconds,
+      leftSeconds: Math.max(0, settings.extensionBudgetMinutes * 60 - settings.extensionUsedSeconds),
     },
     standbyMode: settings.standby ? settings.standbyMode : null,
     rates: {
@@ -142,6 +149,8 @@ export async function openWaitingRoom(
     standbyNewPerMinute: settings.standbyNewPerMinute ?? null,
     standbyActiveSessions: settings.standbyActiveSessions ?? null,
     queueingStatusCode: settings.queueingStatusCode ?? null,
+    extensionSeconds: settings.extensionSeconds ?? null,
+    extensionBudgetMinutes: settings.extensionBudgetMinutes ?? null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -203,6 +212,8 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.standbyNewPerMinute !== undefined) values.standbyNewPerMinute = body.standbyNewPerMinute;
     if (body.standbyActiveSessions !== undefined) values.standbyActiveSessions = body.standbyActiveSessions;
     if (body.queueingStatusCode !== undefined) values.queueingStatusCode = body.queueingStatusCode;
+    if (body.extensionSeconds !== undefined) values.extensionSeconds = body.extensionSeconds;
+    if (body.extensionBudgetMinutes !== undefined) values.extensionBudgetMinutes = body.extensionBudgetMinutes;
     checkStandby({ ...room, ...values });
     return values;
   });

@@ -5,6 +5,7 @@ import { eventModels } from "../events/model.ts";
 import { fanRoutes } from "../shared/guards.ts";
 import { errorResponses, sharedModels } from "../shared/model.ts";
 import { holdModels } from "./model.ts";
+import { extendHold } from "./extension.ts";
 import { holdBestSeats, holdSeats, listHolds, releaseHold } from "./service.ts";
 
 export const holdsController = (deps: Deps) =>
@@ -56,6 +57,17 @@ export const holdsController = (deps: Deps) =>
         },
       },
     )
+    .post("/:eventId/holds/:holdId/extend", ({ params, session }) => extendHold(deps, session, params.eventId, params.holdId), {
+      params: "hold.params",
+      response: { 200: "hold.extended", ...errorResponses(409, 410) },
+      detail: {
+        summary: "More time on a hold you own, once (accessible timing, WCAG 2.2.1)",
+        description:
+          "Takes no body. The hold and its seats stay yours extensionSeconds longer, from the event's budget of extra time. " +
+          "409 EXTENSIONS_OFF when the event gives none, ALREADY_EXTENDED the second time, EXTENSION_BUDGET_USED once the budget is used up, SESSION_ENDS_FIRST when the hold would outlast your session, PURCHASE_IN_PROGRESS while it is being bought; " +
+          "403 NOT_HOLD_OWNER for another session's hold; 410 HOLD_EXPIRED once it ran out, was released or bought.",
+      },
+    })
     .delete("/:eventId/holds/:holdId", ({ params, session }) => releaseHold(deps, session, params.eventId, params.holdId), {
       params: "hold.params",
       response: { 200: "hold.released", ...errorResponses(409, 410) },

@@ -14,6 +14,10 @@ const holdView = t.Object(
     expiresAt: t.String({ format: "date-time" }),
     amountCents: integer({ minimum: 0 }),
     currency: t.String(),
+    extendBySeconds: integer({
+      minimum: 0,
+      description: "seconds one extension would add now (POST .../holds/{holdId}/extend, once per hold); 0 when none can be given: extended already, the event gives none, its budget is used up, or the hold would outlast the session",
+    }),
   },
   { description: "A hold: the seats are yours until expiresAt." },
 );
@@ -37,5 +41,13 @@ export const holdModels = new Elysia({ name: "models.holds" }).model({
   "hold.view": holdView,
   "hold.list": t.Object({ holds: t.Array(holdView) }, { description: "Your holds that have not run out, soonest to expire first." }),
   "hold.params": holdParams,
+  "hold.extended": t.Object(
+    {
+      holdId: opaqueIdSchema,
+      expiresAt: t.String({ format: "date-time", description: "the hold's new expiry" }),
+      extendBySeconds: t.Literal(0, { description: "a hold is extended once: no more" }),
+    },
+    { description: "The hold runs longer: its seats are yours until the new expiresAt." },
+  ),
   "hold.released": t.Object({ holdId: opaqueIdSchema, released: t.Literal(true) }, { description: "The hold is released; its seats are free." }),
 });

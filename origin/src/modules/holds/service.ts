@@ -20,15 +20,16 @@ import type { CatalogEvent } from "../events/catalog.ts";
 import { CURRENCY, isLive } from "../events/service.ts";
 import { syncEvent } from "../events/sync.ts";
 import { rankGroups, rankedGroups, type SeatChoice } from "./best-seats.ts";
+import { extendBySeconds } from "./extension.ts";
 
 /** Candidate groups sent with one best-available call: the first is this request's own, the rest are fallbacks if another instance took it. */
 const BEST_CANDIDATES = 8;
 /** Fresh reads of the seat map one best-available request may take before it gives up (SEATS_CONTENDED). */
 const BEST_ATTEMPTS = 8;
 
-/** What a new hold answers: its seats, when it runs out, and what it costs. */
-function holdView(entry: CatalogEvent, holdId: string, seatIds: string[], expiresAt: number) {
-  return { holdId, eventId: entry.event.id, seatIds, expiresAt: new Date(expiresAt).toISOString(), amountCents: priceOf(entry, seatIds), currency: CURRENCY };
+/** What a new hold answers: its seats, when it runs out, what it costs and how much more time the fan may ask for. */
+function holdView(entry: CatalogEvent, holdId: string, seatIds: string[], expiresAt: number, extendBy: number) {
+  return { holdId, eventId: entry.event.id, seatIds, expiresAt: new Date(expiresAt).toISOString(), amountCents: priceOf(entry, seatIds), currency: CURRENCY, extendBySeconds: extendBy };
 }
 
 export function priceOf(entry: CatalogEvent, seatIds: readonly string[]): number {
@@ -63,7 +64,7 @@ export async function holdSeats(deps: Deps, session: ActiveSession, eventId: str
   const expiresAt = await withSettings(deps, entry, session, async () =>
     expectOk(await scripts.holdSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, now: deps.clock.now(), seatIds }), seatIds),
   );
-  return holdView(entry, holdId, seatIds, expiresAt);
+  return holdView(entry, holdId, seatIds, expiresAt, await extendBySeconds(deps, entry, session, expiresAt, false));
 }
 
 /**
@@ -107,7 +108,7 @@ export async function holdBestSeats(deps: Deps, session: ActiveSession, eventId:
       if (!held) continue;
       const { expiresAt, seatIds } = held;
       deps.bestSeats.held(eventId, seatIds);
-      return { ...holdView(entry, holdId, seatIds, expiresAt), adjacent: ranked.adjacent.length > 0 };
+      return { ...holdView(entry, holdId, seatIds, expiresAt, await extendBySeconds(deps, entry, session, expiresAt, false)), adjacent: ranked.adjacent.length > 0 };
     } finally {
       done();
     }
@@ -143,12 +144,12 @@ async function listLiveHolds(deps: Deps, session: ActiveSession, eventId: string
   if (seatIds.length === 0) return { holds: [] };
   const holdIds = [...new Set((await deps.redis.mget(seatIds.map((id) => entry.keys.seat(id)))).filter((id): id is string => id !== null))];
   const pipeline = deps.redis.pipeline();
-  for (const holdId of holdIds) pipeline.hmget(entry.keys.hold(holdId), "sid", "seats", "expiresAt");
+  for (const holdId of holdIds) pipeline.hmget(entry.keys.hold(holdId), "sid", "seats", "expiresAt", "extended");
   const records = (await pipeline.exec()) ?? [];
   const holds = [];
   for (const [i, [error, record]] of records.entries()) {
     if (error) throw error;
-    const [sid, seats, expiresAt] = record as [string | null, string | null, string | null];
+    const [sid, seats, expiresAt, extended] = record as [string | null, string | null, string | null, string | null];
     if (sid !== session.sid || !seats || Number(expiresAt) <= now) continue;
     const held = seats.split(",");
     holds.push({
@@ -158,6 +159,7 @@ async function listLiveHolds(deps: Deps, session: ActiveSession, eventId: string
       expiresAt: new Date(Number(expiresAt)).toISOString(),
       amountCents: priceOf(entry, held),
       currency: CURRENCY,
+      extendBySeconds: await extendBySeconds(deps, entry, session, Number(expiresAt), extended !== null),
     });
   }
   holds.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
