@@ -171,6 +171,10 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("DELETE", `${rules}/${madeRule.body.rule.id}`, { admin: true })).status).toBe(200);
     expect((await call("DELETE", `${rules}/br_none`, { admin: true })).status).toBe(404);
     expect((await call("DELETE", `${rules}/br_none`)).status).toBe(401);
+    // the waiting list, as the organiser reads it
+    expect((await call("GET", `/admin/events/${e}/waitlist`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${e}/waitlist`)).status).toBe(401);
+    expect((await call("GET", "/admin/events/bad%20id/waitlist", { admin: true })).status).toBe(400);
     // the organiser's own pages
     const pages = `/admin/events/${e}/page-templates`;
     expect((await call("PUT", `${pages}/paused`, { admin: true, body: { html: "<p>Paused: {{position}}</p>" } })).status).toBe(200);

@@ -41,7 +41,6 @@ const documentation = {
     { name: "access", description: "Presale access codes: the organiser's codes, and the edge recording each redemption" },
     { name: "bypass", description: "Bypass rules for staff and monitoring: a header secret, an IP range or a path that skips the line" },
     { name: "templates", description: "The organiser's own pages for the line's states (waiting, pre-queue, paused, sold out, closed), sanitised" },
-    { name: "bypass", description: "Bypass rules: staff, partners and monitors past the line" },
   ],
   components: {
     securitySchemes: {
