@@ -22,6 +22,7 @@ import { SeatStateReader } from "./modules/events/seat-states.ts";
 import { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
 import { HonestLine } from "./modules/admission/honest-line.ts";
 import { syncEvent } from "./modules/events/sync.ts";
+import { smtpMailer, type Mailer } from "./modules/identity/mailer.ts";
 import { logJson } from "./modules/metrics/log.ts";
 import { OriginMetrics } from "./modules/metrics/service.ts";
 import { SaleSampleWriter } from "./modules/report/samples.ts";
@@ -37,6 +38,7 @@ export interface AppDependencies {
   verifier?: TokenVerifier;
   catalog?: EventCatalog;
   seatStates?: SeatStateReader;
+  mailer?: Mailer | null;
 }
 
 /** `env`: where the admission settings are read (ADMISSION_*, CAPACITY_*). */
@@ -95,6 +97,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     metrics,
     dashboardSampler,
     admission,
+    mailer: input.mailer !== undefined ? input.mailer : input.config.identity.smtpUrl ? smtpMailer(input.config.identity.smtpUrl, input.config.identity.smtpFrom) : null,
   };
   honestLine = new HonestLine(deps);
   return deps;

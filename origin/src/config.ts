@@ -27,6 +27,11 @@ export const originVariables = declareVariables("origin", {
   SEAT_READ_INTERVAL_MS: { default: 250, min: 0, max: 5000, doc: "least time between two Redis reads of one event's seat statuses; requests meanwhile share the next read" },
   NODE_ENV: { unset: "not production", doc: "`production` requires ORIGIN_AUTH_SECRET, drains 20 s and refuses RACE_EXPERIMENTS; `test` turns the access log off" },
   LOG_REQUESTS: { unset: "1, or 0 when NODE_ENV=test (`bun test`)", doc: "`0` turns off the one JSON access-log line per request (read by modules/metrics)" },
+  IDENTITY_SECRET: { unset: "identity routes answer 503 IDENTITY_UNAVAILABLE; generated for local dev", doc: "HMAC secret (at least 16 characters, the same as the edge's) that signs identity proofs and keys the hashes of addresses and passkey user handles; changing it makes every identity a new customer" },
+  SMTP_URL: { unset: "email codes cannot be sent (503 IDENTITY_UNAVAILABLE)", doc: "where the one-time email codes are sent: `smtp://host:port` or `smtps://user:pass@host:port` (nodemailer)" },
+  SMTP_FROM: { default: "Concert-U <no-reply@concert-u.invalid>", doc: "the From of the one-time code emails" },
+  WEBAUTHN_RP_ID: { unset: "the host the fan's browser shows (the request's Origin header)", doc: "the WebAuthn relying party id passkeys are made for: the fan-facing domain (e.g. `tickets.example.com`)" },
+  WEBAUTHN_ORIGINS: { unset: "the request's Origin header, when its host is the relying party id", doc: "comma-separated origins a passkey ceremony may come from (e.g. `https://tickets.example.com`)" },
   RACE_EXPERIMENTS: { unset: "off", doc: "`1` mounts the scratch race route `/experiments/race/*` (refused with NODE_ENV=production; read by app.ts)" },
 });
 type OriginVariable = keyof typeof originVariables;
@@ -61,7 +66,19 @@ export interface Config {
   tokenCacheSize: number;
   /** least time between two Redis reads of one event's seat statuses (requests meanwhile share the next) */
   seatReadIntervalMs: number;
+  /** the fans' identity step (modules/identity): proof and hash secret, SMTP, the WebAuthn relying party */
+  identity: IdentityConfig;
   production: boolean;
+}
+
+export interface IdentityConfig {
+  /** signs proofs and keys the identity hashes; null: the identity routes are unavailable */
+  secret: string | null;
+  smtpUrl: string | null;
+  smtpFrom: string;
+  /** null: from the request's Origin */
+  rpId: string | null;
+  origins: string[];
 }
 
 export class ConfigError extends Error {
@@ -149,6 +166,17 @@ function originAuthSecrets(env: Env): string[] {
   return secrets;
 }
 
+function identityConfig(env: Env): IdentityConfig {
+  const secret = env.IDENTITY_SECRET?.trim() || null;
+  if (secret !== null && secret.length < 16) throw new ConfigError("IDENTITY_SECRET", "must be at least 16 characters");
+  const smtp = env.SMTP_URL?.trim() ? url(env, "SMTP_URL", "", ["smtp:", "smtps:"]) : null;
+  const origins = (env.WEBAUTHN_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError("WEBAUTHN_ORIGINS", `must list origins such as https://tickets.example.com, got ${JSON.stringify(origin)}`);
+  }
+  return { secret, smtpUrl: smtp, smtpFrom: text(env, "SMTP_FROM", originVariables.SMTP_FROM.default), rpId: env.WEBAUTHN_RP_ID?.trim() || null, origins };
+}
+
 function clusterNodes(env: Env): Config["redisClusterNodes"] {
   const list = (env.REDIS_CLUSTER_NODES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return list.map((node) => {
@@ -184,6 +212,7 @@ export function parseConfig(env: Env): Config {
     paymentLatencyMs: integer(env, "PAYMENT_LATENCY_MS"),
     tokenCacheSize: integer(env, "TOKEN_CACHE_SIZE"),
     seatReadIntervalMs: integer(env, "SEAT_READ_INTERVAL_MS"),
+    identity: identityConfig(env),
     production: env.NODE_ENV === "production",
   };
 }

@@ -10,6 +10,7 @@ import type { DashboardSampler } from "./modules/dashboard/sampler.ts";
 import type { EventCatalog } from "./modules/events/catalog.ts";
 import type { SeatStateReader } from "./modules/events/seat-states.ts";
 import type { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
+import type { Mailer } from "./modules/identity/mailer.ts";
 import type { OriginMetrics } from "./modules/metrics/service.ts";
 
 /** Everything the services use; built once by the composition root (compose.ts), for main.ts or per test. */
@@ -32,4 +33,6 @@ export interface Deps {
   dashboardSampler: DashboardSampler;
   /** the admission layer: scheduler, capacity, latency recorders, durable line, session recovery */
   admission: AdmissionRuntime;
+  /** sends the identity step's one-time codes (SMTP_URL); null: none can be sent */
+  mailer: Mailer | null;
 }

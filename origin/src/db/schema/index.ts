@@ -7,3 +7,4 @@ export * from "./access.ts";
 export * from "./bypass.ts";
 export * from "./page-templates.ts";
 export * from "./sale-samples.ts";
+export * from "./identity.ts";
