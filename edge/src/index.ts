@@ -8,6 +8,7 @@
  *   GET  /queue/:eventId/status      position (JSON, for polling)
  *   GET  /queue/:eventId/challenge   a proof-of-work challenge for a new place (no Redis)
  *   POST /queue/:eventId/claim       admitted ticket -> active token
+ *   POST /queue/:eventId/identity/*  the identity step (email code, passkey), forwarded to the origin (identity.ts)
  *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
  *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
  *   GET  /.well-known/jwks.json      public keys of active tokens
@@ -34,6 +35,7 @@ import { challenge } from "./routes/challenge.ts";
 import { claim } from "./routes/claim.ts";
 import { health } from "./routes/health.ts";
 import { join } from "./routes/join.ts";
+import { identityRoute } from "./identity.ts";
 import { jwks } from "./routes/jwks.ts";
 import { organiser } from "./routes/organiser.ts";
 import { page } from "./routes/page.ts";
@@ -107,6 +109,13 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     if (method === "GET" || method === "HEAD") return resumeConfirm(request, env, eventId, code);
     if (method === "POST") return resume(request, env, ctx, eventId, code);
     return notAllowed("GET, POST");
+  }
+
+  const identityMatch = /^\/queue\/([^/]+)\/identity\/([a-z/]+)$/.exec(path);
+  if (identityMatch) {
+    const [, eventId, action] = identityMatch as unknown as [string, string, string];
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    return identityRoute(request, env, eventId, action);
   }
 
   const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|challenge)$/.exec(path);
