@@ -18,6 +18,7 @@ import { freePort } from "../../test/kit/free-port.ts";
 import { obliterateEvent } from "../../test/kit/obliterate.ts";
 import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
 import { startSmtpInbox, type SmtpInbox } from "../../test/kit/smtp-inbox.ts";
+import { softPasskey } from "../../test/kit/soft-passkey.ts";
 import { waitUntil } from "../../test/kit/wait.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 
@@ -231,5 +232,34 @@ describe("a sale that asks an email before a place", () => {
     );
     expect(holds.filter((h) => h.status === 201).length).toBe(2);
     expect(holds.filter((h) => h.status === 409 && h.body.code === "CUSTOMER_LIMIT").length).toBe(18);
+  });
+});
+
+describe("a sale that asks a passkey", () => {
+  const origin_ = "https://tickets.example";
+  test("a passkey made and then used gives the same identity; a second join with it gets no second place", async () => {
+    const eventId = await openEvent("id-passkey", { identity: "passkey" });
+    const key = await softPasskey();
+    const options = await post(`/queue/${eventId}/identity/passkey/register/options`, {}, 0, { origin: origin_ });
+    expect(options.status).toBe(200);
+    const made = await post(`/queue/${eventId}/identity/passkey/register`, { ceremony: options.body.ceremony, response: await key.register(options.body.options, origin_) }, 0, { origin: origin_ });
+    expect(made.status).toBe(200);
+    expect(made.body.kind).toBe("passkey");
+    // the ceremony is single use
+    expect((await post(`/queue/${eventId}/identity/passkey/register`, { ceremony: options.body.ceremony, response: await key.register(options.body.options, origin_) }, 0, { origin: origin_ })).body.code).toBe("PASSKEY_REFUSED");
+
+    const joined = await post(`/queue/${eventId}/join`, { identityProof: made.body.proof });
+    expect(joined.status).toBe(201);
+    const login = await post(`/queue/${eventId}/identity/passkey/login/options`, {}, 1, { origin: origin_ });
+    const used = await post(`/queue/${eventId}/identity/passkey/login`, { ceremony: login.body.ceremony, response: await key.login(login.body.options, origin_) }, 1, { origin: origin_ });
+    expect(used.status).toBe(200);
+    expect(claimsOf(used.body.proof).sub).toBe(claimsOf(made.body.proof).sub);
+    const second = await Promise.all(Array.from({ length: 50 }, (_, i) => post(`/queue/${eventId}/join`, { identityProof: used.body.proof }, 10 + i)));
+    expect(second.every((r) => r.status === 409 && r.body.code === "IDENTITY_IN_LINE")).toBe(true);
+    // another origin's answer is refused
+    const other = await post(`/queue/${eventId}/identity/passkey/login/options`, {}, 2, { origin: origin_ });
+    expect((await post(`/queue/${eventId}/identity/passkey/login`, { ceremony: other.body.ceremony, response: await key.login(other.body.options, "https://evil.example") }, 2, { origin: origin_ })).body.code).toBe("PASSKEY_REFUSED");
+    const [rows] = await pool.query("SELECT user_handle FROM passkey_credentials WHERE credential_id = ?", [key.credentialId]);
+    expect((rows as unknown[]).length).toBe(1);
   });
 });

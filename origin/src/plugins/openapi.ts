@@ -39,6 +39,8 @@ const documentation = {
     { name: "health", description: "Probes and metrics" },
     { name: "admission", description: "Waiting room controls, database capacity, leaving the purchase area" },
     { name: "access", description: "Presale access codes: the organiser's codes, and the edge recording each redemption" },
+    { name: "bypass", description: "Bypass rules for staff and monitoring: a path that never queues, a staff secret, an IP range" },
+    { name: "identity", description: "The fans' identity step (the edge forwards it): an email's one-time code, a passkey's ceremonies, each giving a proof to join with" },
     { name: "templates", description: "The organiser's own pages for the line's states (waiting, pre-queue, paused, sold out, closed), sanitised" },
   ],
   components: {

@@ -18,19 +18,19 @@ export const verifyBody = t.Object(
 export const codeSent = t.Object({
   sent: t.Literal(true, { description: "always true, whatever the address: the answer never tells whether an address is known or was asked for already" }),
   expiresInSeconds: t.Number({ description: "how long the code can be used" }),
-});
+}, { description: "The code is on its way (or, past the address's own limit, silently not): the same answer for every address." });
 
 export const identityProof = t.Object({
   proof: t.String({ description: "send it as `identityProof` in the join's body (POST /queue/{eventId}/join); signed, short-lived, for this event only" }),
   kind: t.Union([t.Literal("email"), t.Literal("passkey")]),
   expiresAt: t.String({ format: "date-time" }),
-});
+}, { description: "A proof of the identity, to join with." });
 
 /** WebAuthn options as @simplewebauthn/server makes them (PublicKeyCredentialCreationOptionsJSON / RequestOptionsJSON), for the browser's @simplewebauthn/browser. */
 export const ceremonyOptions = t.Object({
   ceremony: t.String({ description: "the ceremony's id: send it back with the authenticator's response" }),
   options: t.Record(t.String(), t.Unknown(), { description: "the WebAuthn options (JSON form) for navigator.credentials" }),
-});
+}, { description: "A ceremony started: answer it within 5 minutes." });
 
 const ceremonyId = t.String({ pattern: "^[A-Za-z0-9_-]{16,64}$" });
 const b64 = (max: number) => t.String({ pattern: "^[A-Za-z0-9_-]*={0,2}$", maxLength: max });
