@@ -193,10 +193,10 @@ ${mode === "either" ? `<h2 id="passkey-title">${escapeHtml(p.identityPasskeyHead
     title: about ? fill(p.identityTitleFor, { name: about.name }) : p.identityTitle,
     data: { "event-id": eventId, "identity-mode": mode, texts: l.t.live },
     scripts: ["identity.js"],
-    body: `${aboutEvent(about, l)}<h1>${escapeHtml(p.identityHeading)}</h1>
+    body: `<div class="identity">${aboutEvent(about, l)}<h1>${escapeHtml(p.identityHeading)}</h1>
 <p>${escapeHtml(p.identityText)}</p>
 ${email}
 ${passkey}
-<p id="identity-said" class="notice" role="alert"></p>`,
+<p id="identity-said" class="notice" role="alert"></p></div>`,
   });
 }
