@@ -100,6 +100,19 @@ export function eventKeys(eventId: string) {
     waitlistAsks: `${p}wl:asks`,
     /** hash: waiting-list ticket id -> `offer <claim deadline ms> <hold id> <seat,ids>` while seats are offered to it, then `claimed` or `passed` */
     waitlistOffers: `${p}wl:offers`,
+    /**
+     * hash: identity (`email:<hash>` or `passkey:<hash>`, docs/IDENTITY.md) -> the ticket id of
+     * the place it holds in this line; joinQueue refuses a second place while that ticket
+     * waits or is admitted, and a place that ended frees it (the entry is then stale and
+     * overwritten by the identity's next place)
+     */
+    identities: `${p}identities`,
+    /** hash: one address's one-time code: `code` (its HMAC, never the code), `tries`, `until` (ms); expires with the code */
+    identityCode: (subject: string) => `${p}id:code:${subject}`,
+    /** string: a counter of identity requests in one window (`ip:<ip>` or `email:<hash>`, per kind); expires with the window */
+    identityLimit: (kind: string, who: string) => `${p}id:rl:${kind}:${who}`,
+    /** string: a WebAuthn ceremony's challenge and what it is for (JSON); single use, expires with the ceremony */
+    identityCeremony: (ceremonyId: string) => `${p}id:ceremony:${ceremonyId}`,
     /** zset: (dev only) session id -> expiry (ms) of the sessions `bun run token:mint` registered, so `--clean` can end them; expires with the longest */
     devSessions: `${p}dev`,
   };

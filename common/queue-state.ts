@@ -73,6 +73,7 @@ export const QUEUE_STATE_FIELDS = {
   presenceGraceSeconds: "setting: a waiting fan not seen this long has left the line (absent = PRESENCE_GRACE_SECONDS); readQueueState and the scheduler read it",
   inviteOnly: "setting: 1 = only fans who bring an access code get a new place (joinQueue); absent = anyone",
   deviceBinding: "setting: off | optional | required: whether places and sessions are bound to a key the fan's device keeps (absent = off)",
+  identity: "setting: off | email | passkey | either: what a fan proves before a new place (IDENTITY_MODES; absent = off); joinQueue reads it",
   standby: "setting: 1 = queue only when needed: new fans pass straight through while traffic is under both thresholds (joinQueue); absent = always queue",
   standbyNewPerMinute: "setting: standby's threshold of new places per minute (passed or queued)",
   standbyActiveSessions: "setting: standby's threshold of live sessions plus unclaimed admissions",
@@ -131,6 +132,20 @@ export type DeviceBinding = (typeof DEVICE_BINDINGS)[number];
 /** The hash's deviceBinding field; absent or unknown reads as off. */
 export function deviceBinding(raw: unknown): DeviceBinding {
   return raw === "optional" || raw === "required" ? raw : "off";
+}
+
+/**
+ * What a fan proves before a new place, per event (docs/IDENTITY.md). `off`: nothing;
+ * `email`: a one-time code sent to an address; `passkey`: a WebAuthn passkey; `either`: one of
+ * the two. The identity is bound into the ticket and the session (the customer of the
+ * per-customer limit), and one identity holds at most one place in the event's line.
+ */
+export const IDENTITY_MODES = ["off", "email", "passkey", "either"] as const;
+export type IdentityMode = (typeof IDENTITY_MODES)[number];
+
+/** The hash's identity field; absent or unknown reads as off. */
+export function identityMode(raw: unknown): IdentityMode {
+  return raw === "email" || raw === "passkey" || raw === "either" ? raw : "off";
 }
 
 /**

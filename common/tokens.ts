@@ -34,6 +34,8 @@ export interface QueueTicketClaims {
   num: number;
   /** the seat tier the access code that gave this place unlocks, when it was for one */
   tier?: string;
+  /** customer: the hash of the identity the fan proved for this place (docs/IDENTITY.md), carried on to the active token's `cus` */
+  cus?: string;
   /** the device key the place is bound to, if any */
   cnf?: Confirmation;
   iat: number;
@@ -152,7 +154,7 @@ export async function signQueueTicket(
   // form is written here (fixed header, claims, Web Crypto's HMAC) at about half the CPU
   // of jose's SignJWT; jose still verifies every ticket (verifyQueueTicket, and a test
   // that checks the two agree).
-  const payload = { typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num, ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}), iss: TOKEN_ISSUER, iat: nowSeconds, exp: nowSeconds + ttlSeconds };
+  const payload = { typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num, ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.cus ? { cus: claims.cus } : {}), ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}), iss: TOKEN_ISSUER, iat: nowSeconds, exp: nowSeconds + ttlSeconds };
   const input = `${TICKET_HEADER}.${base64url(JSON.stringify(payload))}`;
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(input));
   return `${input}.${base64urlBytes(new Uint8Array(signature))}`;
@@ -195,6 +197,7 @@ export async function verifyQueueTicket(
       });
       const { typ, evt, tid, num, cnf } = payload;
       if (typ !== "queue" || evt !== eventId || typeof tid !== "string" || !Number.isSafeInteger(num) || (num as number) < 0 || !validCnf(cnf)) return null;
+      if (payload.cus !== undefined && (typeof payload.cus !== "string" || !CUSTOMER_ID_PATTERN.test(payload.cus))) return null;
       return payload as unknown as QueueTicketClaims;
     } catch {
       // try the next (older) secret

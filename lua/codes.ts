@@ -52,6 +52,10 @@ export const JoinCode = {
   LINE_STOPPED: -9,
   /** the room is invite-only and this join brought no redeemed access code */
   INVITE_ONLY: -10,
+  /** the sale asks an identity before a new place and the join brought none it takes */
+  IDENTITY_REQUIRED: -11,
+  /** the join's identity holds a place in this line already */
+  IDENTITY_IN_LINE: -12,
   /** standby let the new fan straight through: admitted at once, no waiting place (detail = claim deadline) */
   PASSED: 4,
 } as const;

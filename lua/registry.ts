@@ -23,7 +23,7 @@ import extendClaim from "./extendClaim-3.lua";
 import extendHold from "./extendHold-5.lua";
 import holdBestSeats from "./holdBestSeats-6.lua";
 import holdSeats from "./holdSeats-6.lua";
-import joinQueue from "./joinQueue-10.lua";
+import joinQueue from "./joinQueue-11.lua";
 import markLost from "./markLost-4.lua";
 import movePlace from "./movePlace-5.lua";
 import openSale from "./openSale-3.lua";
@@ -129,7 +129,7 @@ export const redisScripts = {
 
   // the waiting line: the edge, per fan and per isolate tick
   joinQueue: script("joinQueue", joinQueue, {
-    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone, k.lost, k.challengeUsed, k.active],
+    keys: (k) => [k.seq, k.queue, k.seen, k.admitted, k.queueState, k.serving, k.gone, k.lost, k.challengeUsed, k.active, k.identities],
     moreKeys: "rate-limit buckets",
     codes: JoinCode,
     decode: reply.decodeJoin,
@@ -258,5 +258,5 @@ export const allScripts: ReadonlyArray<RedisScript<unknown, never>> = Object.val
  * tests and benches seed a line straight into Redis (the edge passes each fan's IP).
  */
 export function seedJoinArgs(now: number, ticketIds: string[]): Array<string | number> {
-  return [now, 1, 60_000, ticketIds.length, 0, 0, 0, 0, ...ticketIds.flatMap((tid) => ["", 0, tid, 0, "", 0])];
+  return [now, 1, 60_000, ticketIds.length, 0, 0, 0, 0, ...ticketIds.flatMap((tid) => ["", 0, tid, 0, "", 0, ""])];
 }

@@ -38,7 +38,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number; extensionSeconds?: number; extensionBudgetMinutes?: number };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; identity?: string; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number; extensionSeconds?: number; extensionBudgetMinutes?: number };
   /** the budget of extra time (accessible timing), as used so far */
   extensions?: { granted: number; usedSeconds: number; leftSeconds: number };
   /** passing: new fans go straight through; queueing: a threshold was passed; null: standby off */
@@ -197,6 +197,8 @@ function showQueue(q: QueueView): void {
   // the organiser's choice is shown until they pick another one (and until it is set)
   const binding = byId<HTMLSelectElement>("device-binding");
   if (document.activeElement !== binding && !binding.dataset.picked) binding.value = q.settings.deviceBinding ?? "off";
+  const identity = byId<HTMLSelectElement>("identity");
+  if (document.activeElement !== identity && !identity.dataset.picked) identity.value = q.settings.identity ?? "off";
   showStandby(q);
 }
 
@@ -461,6 +463,12 @@ byId("binding-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const deviceBinding = byId<HTMLSelectElement>("device-binding").value;
   if (await act(byId("binding-submit"), "PATCH", "/queue", { deviceBinding }, (q) => "Device binding set to " + (q.settings.deviceBinding ?? "off") + ".")) delete byId("device-binding").dataset.picked;
+});
+byId("identity").addEventListener("change", () => (byId("identity").dataset.picked = "1"));
+byId("identity-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const identity = byId<HTMLSelectElement>("identity").value;
+  if (await act(byId("identity-submit"), "PATCH", "/queue", { identity }, (q) => "Identity step set to " + (q.settings.identity ?? "off") + ".")) delete byId("identity").dataset.picked;
 });
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener("resize", () => {

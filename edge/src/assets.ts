@@ -7,6 +7,7 @@
  * `assetUrl(name)`; /favicon.ico, whose URL cannot change, is cached for a day.
  */
 import accessCodeJs from "../build/browser/access-code.js.txt";
+import identityJs from "../build/browser/identity.js.txt";
 import dashboardJs from "../build/browser/dashboard.js.txt";
 import saleJs from "../build/browser/sale.js.txt";
 import siteCss from "../build/browser/site.css.txt";
@@ -57,6 +58,7 @@ const FILES = {
   "pow-worker.js": hashed("/assets", "pow-worker.js", powWorkerJs, JS),
   "resume.js": hashed("/assets", "resume.js", resumeJs, JS),
   "access-code.js": hashed("/assets", "access-code.js", accessCodeJs, JS),
+  "identity.js": hashed("/assets", "identity.js", identityJs, JS),
   "sale.js": hashed("/assets", "sale.js", saleJs, JS),
   // the dashboard's files sit under its own path, beside the page that loads them
   "dashboard.js": hashed("/organiser/assets", "dashboard.js", dashboardJs, JS),

@@ -58,11 +58,11 @@ export async function readTicket(
 
 /**
  * `tier`: the seat tier the access code that gave the place unlocks (carried on to the active
- * token); `jkt`: the thumbprint of the device key the place is bound to (edge/src/dpop.ts).
+ * token); `cus`: the hash of the identity proved for the place (docs/IDENTITY.md); `jkt`: the thumbprint of the device key the place is bound to (edge/src/dpop.ts).
  */
-export function mintTicket(env: Env, eventId: string, tid: string, num: number, bound: { tier?: string | null; jkt?: string | null } = {}): Promise<string> {
-  const { tier, jkt } = bound;
-  return signQueueTicket({ evt: eventId, tid, num, ...(tier ? { tier } : {}), ...(jkt ? { cnf: { jkt } } : {}) }, config(env).ticketTtlSeconds, ticketSecrets(env)[0]!);
+export function mintTicket(env: Env, eventId: string, tid: string, num: number, bound: { tier?: string | null; jkt?: string | null; cus?: string | null } = {}): Promise<string> {
+  const { tier, jkt, cus } = bound;
+  return signQueueTicket({ evt: eventId, tid, num, ...(tier ? { tier } : {}), ...(cus ? { cus } : {}), ...(jkt ? { cnf: { jkt } } : {}) }, config(env).ticketTtlSeconds, ticketSecrets(env)[0]!);
 }
 
 /** The token of `Authorization: Bearer <token>`, or `DPoP <token>` (RFC 9449's scheme for a bound token). */
@@ -90,11 +90,11 @@ export async function readActive(
   return null;
 }
 
-/** Signs the active token of a session that ends at `expiresAt` (ms), with the ticket's tier and bound to its device key when given. */
-export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number, bound: { tier?: string; jkt?: string | null } = {}): Promise<string> {
-  const { tier, jkt } = bound;
+/** Signs the active token of a session that ends at `expiresAt` (ms), with the ticket's tier and customer (`cus`), bound to its device key when given. */
+export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number, bound: { tier?: string; jkt?: string | null; cus?: string | null } = {}): Promise<string> {
+  const { tier, jkt, cus } = bound;
   const ttlSeconds = Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
-  return signActiveToken({ evt: eventId, sid, ...(tier ? { tier } : {}), ...(jkt ? { cnf: { jkt } } : {}) }, ttlSeconds, activeKeys(env).signing);
+  return signActiveToken({ evt: eventId, sid, ...(tier ? { tier } : {}), ...(cus ? { cus } : {}), ...(jkt ? { cnf: { jkt } } : {}) }, ttlSeconds, activeKeys(env).signing);
 }
 
 export function randomId(bytes = 16): string {

@@ -4,7 +4,7 @@
  * challenge) that the edge signs with an HMAC and verifies offline, without Redis. The salt
  * carries the event, the difficulty and the expiry, so a solution is bound to its event, and
  * a faster IP cannot pass off an easier one. That a solution works once is decided where
- * the place is made, in the join script (lua/joinQueue-10.lua spends its id), so a verified
+ * the place is made, in the join script (lua/joinQueue-11.lua spends its id), so a verified
  * join costs no extra round trip.
  */
 import { createChallenge, extractParams, verifySolution } from "altcha-lib/v1";

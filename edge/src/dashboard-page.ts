@@ -102,6 +102,14 @@ export function dashboardPage(eventId: string): string {
 <option value="required">Required: copies refused</option>
 </select></div>
 <button type="submit" id="binding-submit">Set device binding</button></form>
+<form id="identity-form"><div><label for="identity">Who fans prove they are before a place (one place and one ticket limit per person)</label>
+<select id="identity" name="identity">
+<option value="off">Nobody: no identity step</option>
+<option value="email">Email: a one-time code</option>
+<option value="passkey">Passkey</option>
+<option value="either">Email or passkey</option>
+</select></div>
+<button type="submit" id="identity-submit">Set identity step</button></form>
 <form id="standby-form"><div class="row"><input type="checkbox" id="standby" name="standby"><label for="standby">Queue only when needed: fans go straight to the sale while under both thresholds</label></div>
 <div><label for="standby-new">Standby threshold: new fans per minute</label><input id="standby-new" name="standby-new" type="number" min="1" max="10000000" step="1" inputmode="numeric"></div>
 <div><label for="standby-active">Standby threshold: live sessions</label><input id="standby-active" name="standby-active" type="number" min="1" max="10000000" step="1" inputmode="numeric"></div>

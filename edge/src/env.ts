@@ -40,6 +40,7 @@ export const edgeVariables = declareVariables("edge", {
   POW_FREE_PLACES: { default: 3, above: 0, doc: "new places an IP takes within the join limiter's window at the base difficulty; each one more doubles the difficulty" },
   POW_FREE_NETWORK: { default: 30, above: 0, doc: "challenges a network (IPv4 /24, IPv6 /64) is issued within a minute at the base difficulty, per isolate; each as many more doubles it" },
   POW_MAX_DIFFICULTY: { default: 5_000_000, above: 0, max: 1_000_000_000, doc: "the most the doubling asks of a fast IP" },
+  IDENTITY_SECRET: { unset: "identity proofs cannot be checked: in a sale that asks an identity, a new place is refused (403 IDENTITY_REQUIRED)", doc: "the origin's IDENTITY_SECRET (a secret binding): the edge checks the fans' identity proofs with it at the join (docs/IDENTITY.md)" },
   TURNSTILE_SITE_KEY: { unset: "events cannot ask Turnstile (the page has no widget to show)", doc: "Cloudflare Turnstile site key the waiting page's widget uses, for events whose challenge is `turnstile`" },
   TURNSTILE_SECRET_KEY: { unset: "a Turnstile join is answered 503 CHALLENGE_UNAVAILABLE", doc: "Turnstile secret key (a secret binding) sent to siteverify" },
   TURNSTILE_VERIFY_URL: { default: "https://challenges.cloudflare.com/turnstile/v0/siteverify", doc: "where Turnstile tokens are verified (a local stand-in in tests)" },
@@ -82,6 +83,7 @@ export interface Env {
   POW_FREE_NETWORK?: string;
   TURNSTILE_SITE_KEY?: string;
   TURNSTILE_SECRET_KEY?: string;
+  IDENTITY_SECRET?: string;
   TURNSTILE_VERIFY_URL?: string;
   TURNSTILE_TIMEOUT_MS?: string;
 }

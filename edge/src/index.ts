@@ -11,6 +11,7 @@
  *   POST /queue/:eventId/waitlist    the waiting list after sell-out: an entry and its ticket
  *   GET  /queue/:eventId/waitlist    where the entry is: place, or the seats offered
  *   POST /queue/:eventId/extend      an admitted ticket's claim window, once longer (accessible timing)
+ *   POST /queue/:eventId/identity/*  the identity step (email code, passkey), forwarded to the origin (identity.ts)
  *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
  *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
  *   POST /queue/:eventId/notify        a waiting fan's address for the turn email
@@ -41,6 +42,7 @@ import { claim } from "./routes/claim.ts";
 import { extendClaim } from "./routes/extend.ts";
 import { health } from "./routes/health.ts";
 import { join } from "./routes/join.ts";
+import { identityRoute } from "./identity.ts";
 import { jwks } from "./routes/jwks.ts";
 import { organiser } from "./routes/organiser.ts";
 import { page } from "./routes/page.ts";
@@ -135,6 +137,13 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     if (method === "POST") return joinWaitlist(request, env, ctx, eventId);
     if (method === "GET") return waitlistStatus(request, env, ctx, eventId);
     return notAllowed("GET, POST");
+  }
+
+  const identityMatch = /^\/queue\/([^/]+)\/identity\/([a-z/]+)$/.exec(path);
+  if (identityMatch) {
+    const [, eventId, action] = identityMatch as unknown as [string, string, string];
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    return identityRoute(request, env, eventId, action);
   }
 
   const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|extend|challenge|notify)$/.exec(path);

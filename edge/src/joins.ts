@@ -32,6 +32,8 @@ export interface JoinRequest {
   tid?: string;
   /** the edge redeemed an access code for `tid`: in an invite-only room only such joins get a new place */
   invited?: boolean;
+  /** the identity the edge verified from the join's proof (`email:<hash>`, `passkey:<hash>`, common/identity.ts): one place per identity */
+  identity?: string | null;
 }
 
 /** The line as the batch left it, and when: enough to show a fan their position without another read. */
@@ -46,7 +48,7 @@ export type JoinOutcome =
   /** standby let the new fan straight through: admitted at once at `num`, nothing to wait for */
   | { kind: "passed"; tid: string; num: number; deadline: number }
   | { kind: "rate-limited"; resetAt: number }
-  | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "invite-only" }
+  | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "invite-only" | "identity-required" | "identity-in-line" }
   | { kind: "restoring" }
   /** the event asks a proof-of-work and the join had no good unspent solution */
   | { kind: "challenge-failed"; mode: ChallengeMode }
@@ -85,7 +87,7 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
     const tid = r.tid ?? randomId();
     fresh.push(tid);
     if (r.invited) invited.push(i + 1);
-    args.push(r.heldTid ?? "", r.heldTid ? (r.heldNum ?? 0) : 0, tid, ip, r.solution?.id ?? "", r.solution?.difficulty ?? 0);
+    args.push(r.heldTid ?? "", r.heldTid ? (r.heldNum ?? 0) : 0, tid, ip, r.solution?.id ?? "", r.solution?.difficulty ?? 0, r.identity ?? "");
   }
   args.push(...invited);
   const { line, joins } = await runScript(env, redisScripts.joinQueue, eventId, args, limitKeys);
@@ -122,6 +124,10 @@ export async function runJoinBatch(env: Env, eventId: string, requests: JoinRequ
         return { kind: "infinite", num, goneAhead: detail, state };
       case JoinCode.INVITE_ONLY:
         return { kind: "invite-only" };
+      case JoinCode.IDENTITY_REQUIRED:
+        return { kind: "identity-required" };
+      case JoinCode.IDENTITY_IN_LINE:
+        return { kind: "identity-in-line" };
       case JoinCode.PASSED:
         return { kind: "passed", tid: fresh[i]!, num, deadline: detail };
       default:

@@ -323,7 +323,7 @@ export const edgeOpenApi: Json = {
         operationId: "join",
         summary: "Join the line, or find your place again",
         description:
-          "Takes no body, or `{\"accessCode\": \"<code>\"}`. Without a valid ticket for this event the caller gets a new place at the back (201) and a ticket; new joins are limited per client IP " +
+          "Takes no body, or `{\"accessCode\": \"<code>\", \"identityProof\": \"<proof>\"}` (each optional). Without a valid ticket for this event the caller gets a new place at the back (201) and a ticket; new joins are limited per client IP " +
           "(JOIN_LIMIT_PER_MINUTE, fail closed). With one, the same place (200), or `admitted: true` once the turn has come. When the organiser asks a proof-of-work " +
           "before a new place (`challenge: pow`), a new place also needs a solution of GET /queue/{eventId}/challenge in X-Challenge-Solution; each solution buys one " +
           "place, once, and is spent only when it does. With `challenge: turnstile`, the token of Cloudflare's Turnstile widget goes in X-Turnstile-Token instead " +
@@ -337,6 +337,9 @@ export const edgeOpenApi: Json = {
           "(200 StaffSession: an active token, no number, no claim, outside the line and not counted against maxActive); a wrong secret is answered as no header. " +
           "When the organiser turned standby on (queue only when needed) and traffic is under both thresholds, a new fan is let straight through: 201 with `admitted: true` " +
           "and a ticket to claim at once (POST /queue/{eventId}/claim), no waiting place. " +
+          "When the organiser asks who the fan is (`identity`: email, passkey or either), a new place needs the proof of POST /queue/{eventId}/identity/... in " +
+          "`identityProof`: the identity's hash goes into the ticket (`cus`) and the session's active token, so tickets per customer counts per person; one identity holds " +
+          "one place in the line (waiting, or admitted and not claimed): a second new place is 409 IDENTITY_IN_LINE, whatever device or network it comes from. " +
           proofNote,
         parameters: [
           eventIdParameter,
@@ -369,7 +372,10 @@ export const edgeOpenApi: Json = {
           content: json({
             type: "object",
             additionalProperties: false,
-            properties: { accessCode: { type: "string", maxLength: 80, description: "an access code: 4-64 letters, digits or '-' (case and spaces do not matter)" } },
+            properties: {
+              accessCode: { type: "string", maxLength: 80, description: "an access code: 4-64 letters, digits or '-' (case and spaces do not matter)" },
+              identityProof: { type: "string", maxLength: 1500, description: "the proof of the identity step (POST /queue/{eventId}/identity/email/verify, .../passkey/register or .../passkey/login), for a sale that asks one" },
+            },
           }),
         },
         responses: {
@@ -388,16 +394,17 @@ export const edgeOpenApi: Json = {
               "the event asks a proof-of-work before a new place: none was sent (CHALLENGE_REQUIRED); it is not readable, not this edge's, not solved, expired, another " +
               "event's or spent (CHALLENGE_FAILED); or it is easier than this client IP needs now, having joined fast (CHALLENGE_HARDER: solve one of at least " +
               "X-Challenge-Difficulty, GET /queue/{eventId}/challenge?min=<it>). Challenge refusals carry the X-Challenge-Difficulty header: with CHALLENGE_HARDER the " +
-              "difficulty this client IP needs now, otherwise 0",
-            ["CHALLENGE_REQUIRED", "CHALLENGE_FAILED", "CHALLENGE_HARDER", "INVITE_ONLY", "ACCESS_CODE_INVALID", "ACCESS_CODE_USED_UP", "ACCESS_CODE_NOT_VALID_NOW", "DPOP_WRONG_KEY", "DEVICE_BINDING_REQUIRED"]
+              "difficulty this client IP needs now, otherwise 0; or the sale asks an identity and no good proof came (IDENTITY_REQUIRED: none, forged, expired, another event's, or a kind it does not take)",
+            ["CHALLENGE_REQUIRED", "CHALLENGE_FAILED", "CHALLENGE_HARDER", "INVITE_ONLY", "ACCESS_CODE_INVALID", "ACCESS_CODE_USED_UP", "ACCESS_CODE_NOT_VALID_NOW", "DPOP_WRONG_KEY", "DEVICE_BINDING_REQUIRED", "IDENTITY_REQUIRED"]
           ),
-          "409": pointsToList("No new place: the seats left are expected to go to fans already in line (the organiser's minChance; a caller with a valid ticket keeps its place)", ["LINE_STOPPED"]),
+          "409": pointsToList("No new place: the seats left are expected to go to fans already in line (the organiser's minChance; a caller with a valid ticket keeps its place), or the proof's identity holds a place in this line already (IDENTITY_IN_LINE)", ["LINE_STOPPED", "IDENTITY_IN_LINE"]),
           "410": pointsToList("The sale has ended (sold out or closed)", ["SALE_ENDED"]),
           "429": failure("Too many new joins, or access codes tried, from this client IP; wait Retry-After seconds", ["RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
           "503": unavailable(["QUEUE_FULL", "RATE_LIMIT_UNAVAILABLE", "UNAVAILABLE", "RESTORING", "CHALLENGE_UNAVAILABLE", "ORIGIN_UNREACHABLE", "ACCESS_CODE_UNAVAILABLE"]),
         },
       },
     },
+    ...identityPaths(),
     "/queue/{eventId}/challenge": {
       get: {
         tags: ["queue"],
@@ -1073,3 +1080,35 @@ export const edgeOpenApi: Json = {
     },
   },
 };
+
+/** The identity step's routes: the edge forwards them to the origin (its OpenAPI document has their full schemas, tag identity). */
+function identityPaths() {
+  const step = (operationId: string, summary: string, description: string, body: Record<string, unknown>, ok: string) => ({
+    post: {
+      tags: ["queue"],
+      operationId,
+      summary,
+      description: description + " Forwarded to the origin, which answers 404 IDENTITY_NOT_ASKED when the sale does not ask this identity, 429 IDENTITY_RATE_LIMITED past the client IP's limit and 503 IDENTITY_UNAVAILABLE when it cannot (no IDENTITY_SECRET, no SMTP_HOST).",
+      parameters: [eventIdParameter],
+      requestBody: { required: true, content: json(body) },
+      responses: {
+        [ok]: { description: "Done", content: json({ type: "object" }) },
+        "400": failure("The body is not what the route takes", ["INVALID_REQUEST", "INVALID_BODY"]),
+        "403": failure("A wrong, expired or used-up code, or a passkey that does not verify", ["IDENTITY_CODE_INVALID", "IDENTITY_CODE_SPENT", "PASSKEY_REFUSED"]),
+        "404": failure("The sale does not ask this identity, or no such route", ["IDENTITY_NOT_ASKED", "NO_SUCH_EVENT", "NOT_FOUND"]),
+        "429": failure("Too many identity requests from this client IP", ["IDENTITY_RATE_LIMITED"], { "Retry-After": header("RetryAfter") }),
+        "503": unavailable(["IDENTITY_UNAVAILABLE", "ORIGIN_UNREACHABLE"]),
+      },
+    },
+  });
+  const ceremony = { type: "object", additionalProperties: false, required: ["ceremony", "response"], properties: { ceremony: { type: "string" }, response: { type: "object", description: "@simplewebauthn/browser's RegistrationResponseJSON or AuthenticationResponseJSON" } } };
+  const none = { type: "object", additionalProperties: false, properties: {} };
+  return {
+    "/queue/{eventId}/identity/email": step("identityEmail", "Send a six-digit one-time code to an email address", "202 `{sent: true}` for every address, known or not (an address's own limit is silent): the answer tells nothing about it. The code works 5 minutes and 5 tries.", { type: "object", additionalProperties: false, required: ["email"], properties: { email: { type: "string", format: "email", maxLength: 254 } } }, "202"),
+    "/queue/{eventId}/identity/email/verify": step("identityEmailVerify", "Check the code: an identity proof to join with", "200 `{proof, kind, expiresAt}`: send `proof` as `identityProof` in the join's body within 10 minutes.", { type: "object", additionalProperties: false, required: ["email", "code"], properties: { email: { type: "string", format: "email", maxLength: 254 }, code: { type: "string", pattern: "^[0-9]{6}$" } } }, "200"),
+    "/queue/{eventId}/identity/passkey/register/options": step("identityPasskeyRegisterOptions", "Start making a passkey", "200 `{ceremony, options}`: WebAuthn creation options for navigator.credentials.create.", none, "200"),
+    "/queue/{eventId}/identity/passkey/register": step("identityPasskeyRegister", "Finish making a passkey: an identity proof", "200 `{proof, kind, expiresAt}`.", ceremony, "200"),
+    "/queue/{eventId}/identity/passkey/login/options": step("identityPasskeyLoginOptions", "Start signing in with a passkey", "200 `{ceremony, options}`: WebAuthn request options for navigator.credentials.get.", none, "200"),
+    "/queue/{eventId}/identity/passkey/login": step("identityPasskeyLogin", "Finish signing in with a passkey: an identity proof", "200 `{proof, kind, expiresAt}`.", ceremony, "200"),
+  };
+}

@@ -196,3 +196,41 @@ export function accessCodePage(eventId: string, about: Snapshot["about"] = null,
 <p id="code-error" class="notice" role="alert"></p>`,
   });
 }
+
+/**
+ * A sale that asks who the fan is before a new place (docs/IDENTITY.md): an email's one-time
+ * code, a passkey, or either, as the organiser set `identity`. Its script
+ * (edge/browser/identity.ts) proves one with the origin, then joins with the proof and
+ * reloads into the waiting room.
+ */
+export function identityPage(eventId: string, mode: "email" | "passkey" | "either", about: Snapshot["about"] = null, l: Language = ENGLISH): string {
+  const p = l.t.page;
+  const email = mode !== "passkey"
+    ? `<form id="email-form" class="code-form" novalidate>
+<label for="identity-email">${escapeHtml(p.identityEmailLabel)}</label>
+<input id="identity-email" name="email" type="email" autocomplete="email" required maxlength="254" aria-describedby="identity-said">
+<button type="submit">${escapeHtml(p.identityEmailButton)}</button>
+</form>
+<form id="code-form" class="code-form" novalidate hidden>
+<label for="identity-code">${escapeHtml(p.identityCodeLabel)}</label>
+<input id="identity-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required aria-describedby="identity-said">
+<button type="submit" class="primary">${escapeHtml(p.identityCodeButton)}</button>
+</form>`
+    : "";
+  const passkey = mode !== "email"
+    ? `<section class="passkey" aria-labelledby="passkey-title">
+${mode === "either" ? `<h2 id="passkey-title">${escapeHtml(p.identityPasskeyHeading)}</h2>` : `<h2 id="passkey-title" class="visually-hidden">${escapeHtml(p.identityPasskeyHeading)}</h2>`}
+<p><button id="passkey-new" type="button" class="primary">${escapeHtml(p.identityPasskeyNew)}</button> <button id="passkey-use" type="button">${escapeHtml(p.identityPasskeyUse)}</button></p>
+</section>`
+    : "";
+  return fanPage(l, {
+    title: about ? fill(p.identityTitleFor, { name: about.name }) : p.identityTitle,
+    data: { "event-id": eventId, "identity-mode": mode, texts: l.t.live },
+    scripts: ["identity.js"],
+    body: `<div class="identity">${aboutEvent(about, l)}<h1>${escapeHtml(p.identityHeading)}</h1>
+<p>${escapeHtml(p.identityText)}</p>
+${email}
+${passkey}
+<p id="identity-said" class="notice" role="alert"></p></div>`,
+  });
+}

@@ -22,6 +22,7 @@ import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";
 import { resumeCode } from "../src/resume.ts";
 import { turnLinkCode } from "../src/turn-link.ts";
+import { softPasskey } from "../../test/kit/soft-passkey.ts";
 
 let h: Harness;
 let origin: ReturnType<typeof Bun.serve>;
@@ -396,6 +397,35 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(409);
     expect((await edge(`${a}/queue/resume`, { method: "POST" })).status).toBe(401);
     expect((await edge(`${a}/queue/close`, { method: "POST", headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+
+    // the identity step, forwarded to the origin: an email's code, a passkey made and used
+    const sent: string[] = [];
+    h.app.deps.mailer = { send: async ({ subject }) => void sent.push(subject) };
+    const idq = await edgeOnlyQueue("contract-identity", { identity: "either" });
+    const plain = await edgeOnlyQueue("contract-no-identity");
+    const jsonPost = (path: string, body: unknown, headers: Record<string, string> = {}) => edge(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+    expect((await jsonPost(`/queue/${idq}/identity/email`, { email: "contract@example.com" })).status).toBe(202);
+    expect((await jsonPost(`/queue/${idq}/identity/email`, { email: "nope" })).status).toBe(400);
+    const emailCode = /(\d{6})/.exec(sent[0]!)![1]!;
+    expect((await jsonPost(`/queue/${idq}/identity/email/verify`, { email: "other@example.com", code: emailCode })).status).toBe(403);
+    const verified = await jsonPost(`/queue/${idq}/identity/email/verify`, { email: "contract@example.com", code: emailCode });
+    expect(verified.status).toBe(200);
+    const idJoin = await jsonPost(`/queue/${idq}/join`, { identityProof: verified.body.proof }, { "cf-connecting-ip": "203.0.113.77" });
+    expect(idJoin.status).toBe(201);
+    expect((await jsonPost(`/queue/${idq}/join`, { identityProof: verified.body.proof }, { "cf-connecting-ip": "203.0.113.78" })).status).toBe(409);
+    expect((await jsonPost(`/queue/${idq}/join`, {}, { "cf-connecting-ip": "203.0.113.79" })).status).toBe(403);
+    const site = { origin: "https://contract.example" };
+    const key = await softPasskey();
+    const regOptions = await jsonPost(`/queue/${idq}/identity/passkey/register/options`, {}, site);
+    expect(regOptions.status).toBe(200);
+    expect((await jsonPost(`/queue/${plain}/identity/passkey/register/options`, {}, site)).status).toBe(404);
+    expect((await jsonPost(`/queue/${idq}/identity/passkey/register`, { ceremony: regOptions.body.ceremony, response: await key.register(regOptions.body.options, site.origin) }, site)).status).toBe(200);
+    expect((await jsonPost(`/queue/${idq}/identity/passkey/register`, { ceremony: regOptions.body.ceremony, response: await key.register(regOptions.body.options, site.origin) }, site)).status).toBe(403);
+    const loginOptions = await jsonPost(`/queue/${idq}/identity/passkey/login/options`, {}, site);
+    expect(loginOptions.status).toBe(200);
+    expect((await jsonPost(`/queue/${plain}/identity/passkey/login/options`, {}, site)).status).toBe(404);
+    expect((await jsonPost(`/queue/${idq}/identity/passkey/login`, { ceremony: loginOptions.body.ceremony, response: await key.login(loginOptions.body.options, site.origin) }, site)).status).toBe(200);
+    expect((await jsonPost(`/queue/${idq}/identity/passkey/login`, { ceremony: loginOptions.body.ceremony, response: await key.login(loginOptions.body.options, site.origin) }, site)).status).toBe(403);
 
     expect(problems).toEqual([]);
     // the forwarded answers reached the origin's document: one operation there for each forwarded one here

@@ -13,6 +13,7 @@ import { admissionController, sessionController } from "./modules/admission/inde
 import { dashboardController } from "./modules/dashboard/index.ts";
 import { eventsController } from "./modules/events/index.ts";
 import { experimentsController, raceExperimentsEnabled } from "./modules/experiments/index.ts";
+import { identityController } from "./modules/identity/index.ts";
 import { healthController } from "./modules/health/index.ts";
 import { holdsController } from "./modules/holds/index.ts";
 import { metricsController } from "./modules/metrics/index.ts";
@@ -48,6 +49,7 @@ export function createApp(input: AppDependencies | Deps, { drain = new Drain() }
     .use(admissionController(deps))
     .use(accessController(deps))
     .use(bypassController(deps))
+    .use(identityController(deps))
     .use(templatesController(deps))
     .use(dashboardController(deps))
     .use(reportController(deps))

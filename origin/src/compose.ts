@@ -22,6 +22,7 @@ import { SeatStateReader } from "./modules/events/seat-states.ts";
 import { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
 import { HonestLine } from "./modules/admission/honest-line.ts";
 import { syncEvent } from "./modules/events/sync.ts";
+import type { Mailer } from "./modules/identity/mailer.ts";
 import { logJson } from "./modules/metrics/log.ts";
 import { OriginMetrics } from "./modules/metrics/service.ts";
 import { SaleSampleWriter } from "./modules/report/samples.ts";
@@ -44,6 +45,7 @@ export interface AppDependencies {
   mailTransport?: MailTransport;
   /** first retry of a failed turn email after this (ms); 1 s when absent */
   mailRetryDelayMs?: number;
+  mailer?: Mailer | null;
 }
 
 /** `env`: where the admission settings are read (ADMISSION_*, CAPACITY_*). */
@@ -128,6 +130,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     admission,
     turnMailer,
     mailTransport: transport,
+    mailer: input.mailer !== undefined ? input.mailer : transport ? { send: (m) => transport.send(m) } : null,
   };
   honestLine = new HonestLine(deps);
   waitlist = new WaitlistKeeper(deps, (level, msg, fields) => logJson(level, msg, fields));

@@ -36,6 +36,9 @@ export const originVariables = declareVariables("origin", {
   MAIL_CONCURRENCY: { default: 8, min: 1, max: 256, doc: "turn emails sent at once per origin instance (the leader of an event sends its fans')" },
   MAIL_RETRIES: { default: 3, min: 0, max: 10, doc: "times a turn email that failed is tried again (1 s, 2 s, 4 s... later), never after its claim window" },
   MAIL_TIME_ZONE: { default: "UTC", doc: "the IANA time zone the turn email's claim deadline is written in (`Europe/Paris`)" },
+  IDENTITY_SECRET: { unset: "identity routes answer 503 IDENTITY_UNAVAILABLE; generated for local dev", doc: "HMAC secret (at least 16 characters, the same as the edge's) that signs identity proofs and keys the hashes of addresses and passkey user handles; changing it makes every identity a new customer" },
+  WEBAUTHN_RP_ID: { unset: "the host the fan's browser shows (the request's Origin header)", doc: "the WebAuthn relying party id passkeys are made for: the fan-facing domain (e.g. `tickets.example.com`)" },
+  WEBAUTHN_ORIGINS: { unset: "the request's Origin header, when its host is the relying party id", doc: "comma-separated origins a passkey ceremony may come from (e.g. `https://tickets.example.com`)" },
   RACE_EXPERIMENTS: { unset: "off", doc: "`1` mounts the scratch race route `/experiments/race/*` (refused with NODE_ENV=production; read by app.ts)" },
 });
 type OriginVariable = keyof typeof originVariables;
@@ -72,6 +75,8 @@ export interface Config {
   seatReadIntervalMs: number;
   /** the turn email: null when no SMTP_HOST is set (none is sent) */
   mail: MailConfig | null;
+  /** the fans' identity step (modules/identity): proof and hash secret, the WebAuthn relying party; its codes go through the same SMTP as the turn email */
+  identity: IdentityConfig;
   production: boolean;
 }
 
@@ -85,6 +90,14 @@ export interface MailConfig {
   concurrency: number;
   retries: number;
   timeZone: string;
+}
+
+export interface IdentityConfig {
+  /** signs proofs and keys the identity hashes; null: the identity routes are unavailable */
+  secret: string | null;
+  /** null: from the request's Origin */
+  rpId: string | null;
+  origins: string[];
 }
 
 export class ConfigError extends Error {
@@ -172,6 +185,16 @@ function originAuthSecrets(env: Env): string[] {
   return secrets;
 }
 
+function identityConfig(env: Env): IdentityConfig {
+  const secret = env.IDENTITY_SECRET?.trim() || null;
+  if (secret !== null && secret.length < 16) throw new ConfigError("IDENTITY_SECRET", "must be at least 16 characters");
+  const origins = (env.WEBAUTHN_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError("WEBAUTHN_ORIGINS", `must list origins such as https://tickets.example.com, got ${JSON.stringify(origin)}`);
+  }
+  return { secret, rpId: env.WEBAUTHN_RP_ID?.trim() || null, origins };
+}
+
 function clusterNodes(env: Env): Config["redisClusterNodes"] {
   const list = (env.REDIS_CLUSTER_NODES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return list.map((node) => {
@@ -232,6 +255,7 @@ export function parseConfig(env: Env): Config {
     tokenCacheSize: integer(env, "TOKEN_CACHE_SIZE"),
     seatReadIntervalMs: integer(env, "SEAT_READ_INTERVAL_MS"),
     mail: mail(env),
+    identity: identityConfig(env),
     production: env.NODE_ENV === "production",
   };
 }

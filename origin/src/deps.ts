@@ -10,6 +10,7 @@ import type { DashboardSampler } from "./modules/dashboard/sampler.ts";
 import type { EventCatalog } from "./modules/events/catalog.ts";
 import type { SeatStateReader } from "./modules/events/seat-states.ts";
 import type { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
+import type { Mailer } from "./modules/identity/mailer.ts";
 import type { OriginMetrics } from "./modules/metrics/service.ts";
 import type { TurnMailer } from "./modules/turn-mail/service.ts";
 import type { MailTransport } from "./modules/turn-mail/transport.ts";
@@ -37,4 +38,6 @@ export interface Deps {
   /** the turn email's sender, fed by the scheduler's ticks; null when no SMTP_HOST is set */
   turnMailer: TurnMailer | null;
   mailTransport: MailTransport | null;
+  /** sends the identity step's one-time codes, through the turn email's SMTP (SMTP_HOST); null: none can be sent */
+  mailer: Mailer | null;
 }

@@ -31,6 +31,9 @@ export const errorCodes = {
   ACCESS_CODE_INVALID: { status: 403, message: "This access code is not valid for this event." },
   ACCESS_CODE_USED_UP: { status: 403, message: "This access code has been used as many times as it allows." },
   ACCESS_CODE_NOT_VALID_NOW: { status: 403, message: "This access code is not valid at this time." },
+  IDENTITY_CODE_INVALID: { status: 403, message: "The code is wrong or has expired; check the latest email, or ask for a new code." },
+  IDENTITY_CODE_SPENT: { status: 403, message: "Too many wrong codes: ask for a new code." },
+  PASSKEY_REFUSED: { status: 403, message: "The passkey could not be verified; try again." },
   TIER_NOT_UNLOCKED: { status: 403, message: "Your access code unlocks another tier's seats." },
   NOT_FOUND: { status: 404, message: "No such route." },
   EVENT_NOT_FOUND: { status: 404, message: "No such event." },
@@ -38,6 +41,7 @@ export const errorCodes = {
   QUEUE_NOT_FOUND: { status: 404, message: "The event has no waiting room." },
   ACCESS_CODE_NOT_FOUND: { status: 404, message: "No such access code." },
   BYPASS_RULE_NOT_FOUND: { status: 404, message: "No such bypass rule." },
+  IDENTITY_NOT_ASKED: { status: 404, message: "This sale does not ask for that identity." },
   CAPACITY_NOT_MEASURED: { status: 404, message: "No capacity was measured in this environment yet." },
   EVENT_EXISTS: { status: 409, message: "An event with this id already exists." },
   SALE_NOT_OPEN: { status: 409, message: "This event is not on sale." },
@@ -61,9 +65,11 @@ export const errorCodes = {
   HOLD_EXPIRED: { status: 410, message: "This hold does not exist or has expired; hold the seats again." },
   BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the origin takes." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: "This Idempotency-Key was already used for another hold." },
+  IDENTITY_RATE_LIMITED: { status: 429, message: "Too many identity requests from your network; try again in a few minutes.", retryAfterSeconds: 60 },
   INTERNAL: { status: 500, message: "Something went wrong on our side; please try again." },
   PAYMENT_UNAVAILABLE: { status: 502, message: "The payment provider could not be reached; the seats are released." },
   SERVICE_UNAVAILABLE: { status: 503, message: "A data store is unavailable right now; please try again shortly." },
+  IDENTITY_UNAVAILABLE: { status: 503, message: "The identity step is not available right now; try again shortly.", retryAfterSeconds: 5 },
   RESTORING: { status: 503, message: "We are restoring the line; your turn is kept. Try again in a few seconds.", retryAfterSeconds: 2 },
   ORDER_NOT_SAVED: { status: 503, message: "The order could not be saved; the payment is refunded and the seats released. Please try again." },
   PURCHASE_PENDING: { status: 503, message: "The purchase could not be confirmed yet; ask again with the same Idempotency-Key shortly." },
@@ -355,5 +361,41 @@ export class RedisUnavailableError extends Error {
   constructor(cause: Error) {
     super(cause.message, { cause });
     this.name = "RedisUnavailableError";
+  }
+}
+
+export class IdentityUnavailableError extends AppError {
+  constructor() {
+    super("IDENTITY_UNAVAILABLE");
+  }
+}
+
+export class IdentityNotAskedError extends AppError {
+  constructor() {
+    super("IDENTITY_NOT_ASKED");
+  }
+}
+
+export class IdentityRateLimitedError extends AppError {
+  constructor() {
+    super("IDENTITY_RATE_LIMITED");
+  }
+}
+
+export class IdentityCodeInvalidError extends AppError {
+  constructor() {
+    super("IDENTITY_CODE_INVALID");
+  }
+}
+
+export class IdentityCodeSpentError extends AppError {
+  constructor() {
+    super("IDENTITY_CODE_SPENT");
+  }
+}
+
+export class PasskeyRefusedError extends AppError {
+  constructor() {
+    super("PASSKEY_REFUSED");
   }
 }

@@ -111,6 +111,7 @@ describe("bodies the document forbids", () => {
     const rule = await h.call("POST", `/admin/events/${e}/bypass-rules`, { headers: admin, body: { kind: "header", label: "crew" } });
     expect(rule.status).toBe(201);
     let n = 0;
+    const ceremony = { ceremony: "c".repeat(22), response: { id: "AAAA", rawId: "AAAA", type: "public-key", response: { clientDataJSON: "AAAA" }, clientExtensionResults: {} } };
     const routes: Route[] = [
       { operationId: "postApiEventsByEventIdHolds", method: "POST", path: () => `/api/events/${e}/holds`, valid: () => ({ seatIds: ["A-1-1"] }), headers: () => fanHeaders },
       { operationId: "postApiEventsByEventIdHoldsBestAvailable", method: "POST", path: () => `/api/events/${e}/holds/best-available`, valid: () => ({ quantity: 1 }), headers: () => fanHeaders },
@@ -137,6 +138,12 @@ describe("bodies the document forbids", () => {
       { operationId: "postAdminEventsByEventIdBypass-rules", method: "POST", path: () => `/admin/events/${e}/bypass-rules`, valid: () => ({ kind: "ip", label: "monitor", cidr: "198.51.100.0/24" }), headers: () => admin },
       { operationId: "patchAdminEventsByEventIdBypass-rulesByRuleId", method: "PATCH", path: () => `/admin/events/${e}/bypass-rules/${rule.body.rule.id}`, valid: () => ({ enabled: false }), headers: () => admin },
       { operationId: "putAdminEventsByEventIdPage-templatesByKind", method: "PUT", path: () => `/admin/events/${e}/page-templates/paused`, valid: () => ({ html: "<p>Paused: {{position}}</p>" }), headers: () => admin },
+      { operationId: "postQueueByEventIdIdentityEmail", method: "POST", path: () => `/queue/${e}/identity/email`, valid: () => ({ email: "fan@example.com" }), headers: () => ({}) },
+      { operationId: "postQueueByEventIdIdentityEmailVerify", method: "POST", path: () => `/queue/${e}/identity/email/verify`, valid: () => ({ email: "fan@example.com", code: "123456" }), headers: () => ({}) },
+      { operationId: "postQueueByEventIdIdentityPasskeyRegisterOptions", method: "POST", path: () => `/queue/${e}/identity/passkey/register/options`, valid: () => ({}), headers: () => ({}) },
+      { operationId: "postQueueByEventIdIdentityPasskeyLoginOptions", method: "POST", path: () => `/queue/${e}/identity/passkey/login/options`, valid: () => ({}), headers: () => ({}) },
+      { operationId: "postQueueByEventIdIdentityPasskeyRegister", method: "POST", path: () => `/queue/${e}/identity/passkey/register`, valid: () => ceremony, headers: () => ({}) },
+      { operationId: "postQueueByEventIdIdentityPasskeyLogin", method: "POST", path: () => `/queue/${e}/identity/passkey/login`, valid: () => ceremony, headers: () => ({}) },
       {
         operationId: "postEdgeEventsByEventIdAccess-codesRedemptions",
         method: "POST",

@@ -25,6 +25,7 @@ export async function generateSecrets(): Promise<Record<string, string>> {
     ADMIN_KEY: randomSecret(),
     TICKET_SECRET: randomSecret(),
     ORIGIN_AUTH_SECRET: randomSecret(),
+    IDENTITY_SECRET: randomSecret(),
     UPSTASH_REDIS_REST_TOKEN: randomSecret(),
     ACTIVE_SIGNING_KEYS: JSON.stringify([signing]),
     ACTIVE_JWKS: JSON.stringify({ keys: [publicJwk(signing)] }),
@@ -52,7 +53,7 @@ export async function ensureDevSecrets(): Promise<Record<string, string>> {
     secrets = { ...fresh, ...secrets };
     writeFileSync(envFile, serialize(secrets), { mode: 0o600 });
   }
-  const edgeVars = ["TICKET_SECRET", "ACTIVE_SIGNING_KEYS", "ORIGIN_AUTH_SECRET", "UPSTASH_REDIS_REST_TOKEN"];
+  const edgeVars = ["TICKET_SECRET", "ACTIVE_SIGNING_KEYS", "ORIGIN_AUTH_SECRET", "IDENTITY_SECRET", "UPSTASH_REDIS_REST_TOKEN"];
   writeFileSync(devVarsFile, serialize(Object.fromEntries(edgeVars.map((k) => [k, secrets[k]!]))), { mode: 0o600 });
   return secrets;
 }

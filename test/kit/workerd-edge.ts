@@ -96,6 +96,7 @@ export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<Worker
       TICKET_SECRET: secrets.TICKET_SECRET!,
       ACTIVE_SIGNING_KEYS: secrets.ACTIVE_SIGNING_KEYS!,
       ORIGIN_AUTH_SECRET: secrets.ORIGIN_AUTH_SECRET!,
+      IDENTITY_SECRET: secrets.IDENTITY_SECRET!,
       ORIGIN_URL: opts.originUrl ?? "http://127.0.0.1:9",
       ...opts.vars,
     },

@@ -27,8 +27,8 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
   const result = await claimTurn(env, eventId, held.claims.tid, sessionTtlSeconds);
   switch (result.kind) {
     case "claimed": {
-      // a place an access code for one tier gave: the session holds only that tier's seats; bound to the ticket's device key
-      const activeToken = await mintActive(env, eventId, result.sid, result.expiresAt, { tier: typeof held.claims.tier === "string" ? held.claims.tier : undefined, jkt: boundTo });
+      // a place an access code for one tier gave: the session holds only that tier's seats; bound to the ticket's device key; the identity the place was proved with is the session's customer
+      const activeToken = await mintActive(env, eventId, result.sid, result.expiresAt, { tier: typeof held.claims.tier === "string" ? held.claims.tier : undefined, jkt: boundTo, cus: held.claims.cus ?? null });
       const headers = new Headers();
       const maxAge = Math.max(1, Math.ceil((result.expiresAt - Date.now()) / 1000));
       headers.append("set-cookie", cookie(request, activeCookieName(eventId), activeToken, maxAge));

@@ -31,8 +31,18 @@ export const LINE_STOPPED_MESSAGE = en.page.stoppedText;
 /** Where a fan the line cannot take may leave a request instead: the waiting list (routes/waitlist.ts). */
 export const waitlistPath = (eventId: string) => `/queue/${eventId}/waitlist`;
 
-export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "restoring" | "invite-only" }>, eventId: string): Response {
+export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "restoring" | "invite-only" | "identity-required" | "identity-in-line" }>, eventId: string): Response {
   switch (place.kind) {
+    case "identity-required":
+      return error(
+        403,
+        "IDENTITY_REQUIRED",
+        place.reason === "missing"
+          ? "This sale asks who you are before a new place: verify an email (POST /queue/{eventId}/identity/email) or a passkey, and join with the proof as identityProof."
+          : "The identity proof is not valid for this sale (forged, expired, another event's, or a kind the sale does not take): verify again.",
+      );
+    case "identity-in-line":
+      return error(409, "IDENTITY_IN_LINE", "This identity already holds a place in this line: keep that one (one place per person).");
     case "invite-only":
       return error(403, "INVITE_ONLY", "This sale is for invited fans only: join with your access code.");
     case "no-queue":
@@ -49,12 +59,12 @@ export function placeError(place: Extract<Place, { kind: "no-queue" | "sale-ende
   }
 }
 
-/** The largest join body read: `{"accessCode": "..."}` needs far less. */
-const MAX_JOIN_BODY = 1024;
+/** The largest join body read: `{"accessCode": "...", "identityProof": "..."}` needs far less. */
+const MAX_JOIN_BODY = 2048;
 
-/** The join's optional body: none, or `{ accessCode }`; a Response is the 400 to send. */
-async function joinBody(request: Request): Promise<{ accessCode?: unknown } | Response> {
-  const invalid = () => error(400, "INVALID_BODY", 'The join takes no body, or a JSON object {"accessCode": "<code>"}.');
+/** The join's optional body: none, or `{ accessCode, identityProof }` (each optional); a Response is the 400 to send. */
+async function joinBody(request: Request): Promise<{ accessCode?: unknown; identityProof?: string } | Response> {
+  const invalid = () => error(400, "INVALID_BODY", 'The join takes no body, or a JSON object {"accessCode": "<code>", "identityProof": "<proof>"} (each optional).');
   const length = request.headers.get("content-length");
   if (Number(length ?? "0") > MAX_JOIN_BODY) return invalid();
   // most joins send no body: nothing to read (a crowd's joins are CPU-bound at the edge)
@@ -68,10 +78,11 @@ async function joinBody(request: Request): Promise<{ accessCode?: unknown } | Re
   } catch {
     return invalid();
   }
-  if (!body || typeof body !== "object" || Array.isArray(body) || Object.keys(body).some((k) => k !== "accessCode")) return invalid();
-  const { accessCode } = body as { accessCode?: unknown };
+  if (!body || typeof body !== "object" || Array.isArray(body) || Object.keys(body).some((k) => k !== "accessCode" && k !== "identityProof")) return invalid();
+  const { accessCode, identityProof } = body as { accessCode?: unknown; identityProof?: unknown };
   if (accessCode !== undefined && typeof accessCode !== "string") return invalid();
-  return accessCode === undefined ? {} : { accessCode };
+  if (identityProof !== undefined && (typeof identityProof !== "string" || identityProof.length > 1500)) return invalid();
+  return { ...(accessCode === undefined ? {} : { accessCode }), ...(identityProof === undefined ? {} : { identityProof }) };
 }
 
 export async function join(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
@@ -81,7 +92,7 @@ export async function join(request: Request, env: Env, ctx: ExecutionContext, ev
   const binding = await joinBinding(env, eventId, request, held);
   if (binding instanceof Response) return binding;
   const access = body.accessCode === undefined ? undefined : { ctx, code: body.accessCode };
-  const place = await findOrMakePlace(request, env, eventId, { access, held, jkt: binding.jkt });
+  const place = await findOrMakePlace(request, env, eventId, { access, held, jkt: binding.jkt, identityProof: body.identityProof });
   if (place instanceof Response) return place;
   const headers: Record<string, string> = {};
   switch (place.kind) {

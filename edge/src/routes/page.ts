@@ -11,7 +11,8 @@ import { hubFor } from "../hub.ts";
 import type { Env } from "../env.ts";
 import { htmlResponse as html } from "../html.ts";
 import { chooseLanguage, type Language } from "../i18n/index.ts";
-import { accessCodePage, messagePage, waitingRoomPage } from "../page.ts";
+import { identityModeOf } from "../identity.ts";
+import { accessCodePage, identityPage, messagePage, waitingRoomPage } from "../page.ts";
 import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { kindOf, readTemplates, templateSections } from "../page-templates.ts";
 import { salePage } from "../sale-page.ts";
@@ -124,6 +125,13 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
       return html(messagePage(p.endedTitle, p.endedText, l, await endedPage(env, eventId, l)), 410);
     case "invite-only":
       return html(accessCodePage(eventId, null, l), 403);
+    case "identity-required": {
+      // the sale asks who the fan is: the identity step, whose script proves it and joins
+      const [mode, snapshot] = await Promise.all([identityModeOf(env, eventId).catch(() => "either" as const), hubFor(eventId).ensureFresh(env).catch(() => null)]);
+      return html(identityPage(eventId, mode === "off" ? "either" : mode, snapshot?.about ?? null, l), 403);
+    }
+    case "identity-in-line":
+      return html(messagePage(p.identityTitle, l.t.live.identityInLine, l), 409);
     case "queue-full":
       return html(messagePage(p.fullTitle, p.fullText, l), 503, { "retry-after": "60" });
     case "line-stopped":

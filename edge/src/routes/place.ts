@@ -9,6 +9,7 @@ import { clientIp, cookie, error } from "../http.ts";
 import { hubFor } from "../hub.ts";
 import { redeemForJoin, type Redeemed } from "../access-codes.ts";
 import { join, type LineState } from "../joins.ts";
+import { verifyIdentityProof } from "../../../common/identity.ts";
 import { registryPresent } from "../restoring.ts";
 import { fanView, type FanView, type Snapshot } from "../snapshot.ts";
 import { refreshIntervalSeconds } from "./view.ts";
@@ -20,6 +21,9 @@ export type Place =
   | { kind: "passed"; tid: string; num: number; ticket: string; setCookie: string; tier: string | null }
   /** line-stopped: a new place would be where tickets are unlikely (the organiser's minChance), so none is given; invite-only: no redeemed access code */
   | { kind: "no-queue" | "sale-ended" | "queue-full" | "line-stopped" | "invite-only" }
+  /** the sale asks an identity before a new place and the join brought no good proof (`reason`); or the identity holds a place in this line already */
+  | { kind: "identity-required"; reason: "missing" | "invalid" }
+  | { kind: "identity-in-line" }
   /** the line is being restored after Redis lost it; `held`: the fan holds a valid ticket (and keeps that place) */
   | { kind: "restoring"; held: boolean }
   /** the event asks a proof-of-work first: the join had none that was good (`reason`), or an easier one than its IP needs (`difficulty`) */
@@ -57,9 +61,11 @@ export async function findOrMakePlace(
   request: Request,
   env: Env,
   eventId: string,
-  opts: { page?: boolean; access?: { ctx: ExecutionContext; code: unknown }; held?: Awaited<ReturnType<typeof readTicket>>; jkt?: string | null } = {},
+  opts: { page?: boolean; access?: { ctx: ExecutionContext; code: unknown }; held?: Awaited<ReturnType<typeof readTicket>>; jkt?: string | null; identityProof?: string } = {},
 ): Promise<Place | Response> {
   const { page = false, access, jkt = null } = opts;
+  // a proof that does not verify is no identity: the script then refuses the new place if the sale asks one
+  const identity = opts.identityProof && env.IDENTITY_SECRET ? await verifyIdentityProof(env.IDENTITY_SECRET, opts.identityProof, eventId) : null;
   const held = opts.held === undefined ? await readTicket(request, env, eventId) : opts.held;
   // an infinite place is answered here: its ticket never reaches Redis
   const endless = held ? await infinitePlace(env, held.claims.tid) : null;
@@ -85,13 +91,13 @@ export async function findOrMakePlace(
       if (r instanceof Response) return r;
       redeemed = r;
     }
-    result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip, solution, tid: redeemed?.tid, invited: redeemed !== null });
+    result = await join(env, eventId, { heldTid: held?.claims.tid ?? null, heldNum: held?.claims.num ?? 0, ip, solution, tid: redeemed?.tid, invited: redeemed !== null, identity: identity?.sub ?? null });
     if (result.kind === "invite-only" && access && held) {
       // the ticket's fan left the line: the code gives a new place
       const r = await redeemForJoin(request, env, access.ctx, eventId, access.code);
       if (r instanceof Response) return r;
       redeemed = r;
-      result = await join(env, eventId, { heldTid: null, ip, solution, tid: r.tid, invited: true });
+      result = await join(env, eventId, { heldTid: null, ip, solution, tid: r.tid, invited: true, identity: identity?.sub ?? null });
     }
   } catch (e) {
     if (redeemed) await redeemed.undo().catch(() => {});
@@ -108,7 +114,7 @@ export async function findOrMakePlace(
       if (held && held.claims.tid === result.tid && held.claims.num === result.num) return { ...base, ticket: held.token, setCookie: null };
       // a ticket re-minted for the same place keeps its tier and binding; a new place takes the code's tier and the join's key
       const same = held?.claims.tid === result.tid;
-      const ticket = await mintTicket(env, eventId, result.tid, result.num, { tier: tier ?? (same ? held!.claims.tier : null), jkt: same ? (held!.claims.cnf?.jkt ?? null) : jkt });
+      const ticket = await mintTicket(env, eventId, result.tid, result.num, { tier: tier ?? (same ? held!.claims.tier : null), jkt: same ? (held!.claims.cnf?.jkt ?? null) : jkt, cus: same ? (held!.claims.cus ?? null) : (identity?.customer ?? null) });
       return { ...base, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
     case "infinite": {
@@ -119,6 +125,10 @@ export async function findOrMakePlace(
       const ticket = await mintTicket(env, eventId, tid, result.num);
       return { kind: "joined", tid, num: result.num, view, about: result.state.about, challenge: result.state.challenge, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
     }
+    case "identity-required":
+      return { kind: "identity-required", reason: opts.identityProof ? "invalid" : "missing" };
+    case "identity-in-line":
+      return { kind: "identity-in-line" };
     case "challenge-failed":
       return { kind: "challenge", reason: check.ok ? "spent" : check.reason, mode: result.mode };
     case "challenge-harder":
@@ -126,7 +136,7 @@ export async function findOrMakePlace(
     case "admitted":
       return { kind: "admitted", tid: result.tid, num: held!.claims.num, ticket: held!.token };
     case "passed": {
-      const ticket = await mintTicket(env, eventId, result.tid, result.num, { tier, jkt });
+      const ticket = await mintTicket(env, eventId, result.tid, result.num, { tier, jkt, cus: identity?.customer ?? null });
       return { kind: "passed", tid: result.tid, num: result.num, ticket, setCookie: cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds), tier };
     }
     case "rate-limited": {

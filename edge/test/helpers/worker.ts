@@ -9,6 +9,7 @@ export function testEnv(bridgeUrl: string, overrides: Partial<Env> = {}): Env {
     ACTIVE_SIGNING_KEYS: process.env.ACTIVE_SIGNING_KEYS!,
     ORIGIN_URL: "http://127.0.0.1:9",
     ORIGIN_AUTH_SECRET: process.env.ORIGIN_AUTH_SECRET!,
+    IDENTITY_SECRET: process.env.IDENTITY_SECRET!,
     JOIN_LIMIT_PER_MINUTE: "100000",
     TICKET_LIMIT_PER_MINUTE: "100000",
     ...overrides,

@@ -9,7 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { isDuplicateKey } from "../db/errors.ts";
 import { waitingRooms, type WaitingRoomRow } from "../db/schema/index.ts";
-import { deviceBinding, isQueueStatus, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode } from "../../../common/queue-state.ts";
+import { deviceBinding, identityMode, isQueueStatus, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type IdentityMode, type QueueingStatusCode } from "../../../common/queue-state.ts";
 
 export type Room = WaitingRoomRow;
 
@@ -28,6 +28,7 @@ export interface RoomSettings {
   presenceGraceSeconds?: number;
   inviteOnly?: boolean;
   deviceBinding?: DeviceBinding;
+  identity?: IdentityMode;
   standby?: boolean;
   standbyNewPerMinute?: number;
   standbyActiveSessions?: number;
@@ -54,6 +55,8 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("inviteOnly", room.inviteOnly ? 1 : null);
   if (room.deviceBinding && room.deviceBinding !== "off") set.deviceBinding = room.deviceBinding;
   else remove.push("deviceBinding");
+  if (room.identity && room.identity !== "off") set.identity = room.identity;
+  else remove.push("identity");
   put("standby", room.standby ? 1 : null);
   put("standbyNewPerMinute", room.standbyNewPerMinute);
   put("standbyActiveSessions", room.standbyActiveSessions);
@@ -85,6 +88,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     presenceGraceSeconds: n(hash.presenceGraceSeconds),
     inviteOnly: hash.inviteOnly === "1",
     deviceBinding: hash.deviceBinding ? deviceBinding(hash.deviceBinding) : null,
+    identity: hash.identity ? identityMode(hash.identity) : null,
     standby: hash.standby === "1",
     standbyNewPerMinute: n(hash.standbyNewPerMinute),
     standbyActiveSessions: n(hash.standbyActiveSessions),

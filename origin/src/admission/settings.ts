@@ -2,7 +2,7 @@
  * An event's admission settings as they live in its queue-state hash, where admins change
  * them and every origin instance (and the edge) reads them.
  */
-import { EXTENSION_DEFAULTS, challengeFailure, challengeMode, deviceBinding, isQueueStatus, positiveNumber as positive, queueingStatusCode, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode, type QueueStatus } from "../../../common/queue-state.ts";
+import { EXTENSION_DEFAULTS, challengeFailure, challengeMode, deviceBinding, isQueueStatus, positiveNumber as positive, queueingStatusCode, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode, type QueueStatus, identityMode, type IdentityMode } from "../../../common/queue-state.ts";
 import type { SchedulerConfig } from "./config.ts";
 
 export interface QueueSettings {
@@ -25,6 +25,8 @@ export interface QueueSettings {
   /** only fans with an access code get a new place */
   inviteOnly: boolean;
   deviceBinding: DeviceBinding;
+  /** what a fan proves before a new place */
+  identity: IdentityMode;
   /** queue only when needed: new fans pass straight through while under both thresholds */
   standby: boolean;
   standbyNewPerMinute: number | null;
@@ -61,6 +63,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     presenceGraceSeconds: positive(hash.presenceGraceSeconds) ?? config.presenceGraceMs / 1000,
     inviteOnly: hash.inviteOnly === "1",
     deviceBinding: deviceBinding(hash.deviceBinding),
+    identity: identityMode(hash.identity),
     standby: hash.standby === "1",
     standbyNewPerMinute: positive(hash.standbyNewPerMinute),
     standbyActiveSessions: positive(hash.standbyActiveSessions),

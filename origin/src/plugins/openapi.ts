@@ -40,6 +40,7 @@ const documentation = {
     { name: "admission", description: "Waiting room controls, database capacity, leaving the purchase area" },
     { name: "access", description: "Presale access codes: the organiser's codes, and the edge recording each redemption" },
     { name: "bypass", description: "Bypass rules for staff and monitoring: a header secret, an IP range or a path that skips the line" },
+    { name: "identity", description: "The fans' identity step (the edge forwards it): an email's one-time code, a passkey's ceremonies, each giving a proof to join with" },
     { name: "templates", description: "The organiser's own pages for the line's states (waiting, pre-queue, paused, sold out, closed), sanitised" },
   ],
   components: {

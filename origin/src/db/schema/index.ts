@@ -8,3 +8,4 @@ export * from "./bypass.ts";
 export * from "./page-templates.ts";
 export * from "./sale-samples.ts";
 export * from "./waitlist.ts";
+export * from "./identity.ts";

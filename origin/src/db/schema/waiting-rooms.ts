@@ -1,4 +1,4 @@
-import { DEVICE_BINDINGS } from "../../../../common/queue-state.ts";
+import { DEVICE_BINDINGS, IDENTITY_MODES } from "../../../../common/queue-state.ts";
 import { bigint, boolean, datetime, double, index, int, mysqlTable, primaryKey, varchar } from "drizzle-orm/mysql-core";
 
 /**
@@ -35,6 +35,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   inviteOnly: boolean("invite_only").notNull().default(false),
   /** off | optional | required (common/queue-state.ts DEVICE_BINDINGS); null = off */
   deviceBinding: varchar("device_binding", { length: 8, enum: DEVICE_BINDINGS }),
+  /** off | email | passkey | either (common/queue-state.ts IDENTITY_MODES); null = off */
+  identity: varchar("identity", { length: 8, enum: IDENTITY_MODES }),
   /** queue only when needed: new fans pass straight through while under both thresholds */
   standby: boolean("standby").notNull().default(false),
   /** standby's threshold of new places per minute; null = none set (standby needs both) */

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { CHALLENGE_FAILURES, EXTENSION_DEFAULTS, CHALLENGE_MODES, DEVICE_BINDINGS, QUEUEING_STATUS_CODES, QUEUE_STATUSES } from "../../../../common/queue-state.ts";
+import { CHALLENGE_FAILURES, EXTENSION_DEFAULTS, CHALLENGE_MODES, DEVICE_BINDINGS, QUEUEING_STATUS_CODES, QUEUE_STATUSES, IDENTITY_MODES } from "../../../../common/queue-state.ts";
 import { eventIdSchema, integer } from "../shared/model.ts";
 
 /** One literal schema per value, as a tuple, so the route types keep each value. */
@@ -32,6 +32,9 @@ const presenceGraceSeconds = integer({
 const inviteOnly = t.Boolean({ description: "only fans who bring an access code get a new place (POST /admin/events/:eventId/access-codes); others are refused with 403 INVITE_ONLY" });
 const deviceBinding = t.Union(literals(DEVICE_BINDINGS), {
   description: "off: places and sessions are not bound to the fan's device; optional: a join that sends a DPoP proof gets a place bound to its key (apps without WebCrypto keep working unbound); required: a join or claim without a bound key is refused. A bound place always needs its proof (edge HTTP.md, \"Device binding\")",
+});
+const identity = t.Union(literals(IDENTITY_MODES), {
+  description: "what a fan proves before a new place: off; email (a one-time code sent to the address, POST /queue/{eventId}/identity/email); passkey (a WebAuthn passkey); either. The identity's hash becomes the ticket's and session's customer, so tickets per customer counts per person, and one identity holds at most one place in the line (409 IDENTITY_IN_LINE). Default off",
 });
 
 const standby = t.Boolean({
@@ -72,6 +75,7 @@ export const queueOpenBody = t.Optional(t.Object(
     presenceGraceSeconds: t.Optional(presenceGraceSeconds),
     inviteOnly: t.Optional(inviteOnly),
     deviceBinding: t.Optional(deviceBinding),
+    identity: t.Optional(identity),
     standby: t.Optional(standby),
     standbyNewPerMinute: t.Optional(standbyNewPerMinute),
     standbyActiveSessions: t.Optional(standbyActiveSessions),
@@ -96,6 +100,7 @@ export const queueSettingsBody = t.Object(
     presenceGraceSeconds: t.Optional(presenceGraceSeconds),
     inviteOnly: t.Optional(inviteOnly),
     deviceBinding: t.Optional(deviceBinding),
+    identity: t.Optional(identity),
     standby: t.Optional(standby),
     standbyNewPerMinute: t.Optional(standbyNewPerMinute),
     standbyActiveSessions: t.Optional(standbyActiveSessions),
@@ -132,6 +137,7 @@ export const queueView = t.Object(
       presenceGraceSeconds: t.Number({ description: "how long a waiting fan may be away and keep the place" }),
       inviteOnly,
       deviceBinding,
+      identity,
       standby,
       standbyNewPerMinute: t.Union([integer(), t.Null()], { description: "null until set" }),
       standbyActiveSessions: t.Union([integer(), t.Null()], { description: "null until set" }),

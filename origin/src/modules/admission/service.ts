@@ -66,6 +66,7 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       presenceGraceSeconds: settings.presenceGraceSeconds,
       inviteOnly: settings.inviteOnly,
       deviceBinding: settings.deviceBinding,
+      identity: settings.identity,
       standby: settings.standby,
       standbyNewPerMinute: settings.standbyNewPerMinute,
       standbyActiveSessions: settings.standbyActiveSessions,
@@ -145,6 +146,7 @@ export async function openWaitingRoom(
     presenceGraceSeconds: settings.presenceGraceSeconds ?? null,
     inviteOnly: settings.inviteOnly ?? false,
     deviceBinding: settings.deviceBinding ?? null,
+    identity: settings.identity ?? null,
     standby: settings.standby ?? false,
     standbyNewPerMinute: settings.standbyNewPerMinute ?? null,
     standbyActiveSessions: settings.standbyActiveSessions ?? null,
@@ -208,6 +210,7 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.presenceGraceSeconds !== undefined) values.presenceGraceSeconds = body.presenceGraceSeconds;
     if (body.inviteOnly !== undefined) values.inviteOnly = body.inviteOnly;
     if (body.deviceBinding !== undefined) values.deviceBinding = body.deviceBinding;
+    if (body.identity !== undefined) values.identity = body.identity;
     if (body.standby !== undefined) values.standby = body.standby;
     if (body.standbyNewPerMinute !== undefined) values.standbyNewPerMinute = body.standbyNewPerMinute;
     if (body.standbyActiveSessions !== undefined) values.standbyActiveSessions = body.standbyActiveSessions;

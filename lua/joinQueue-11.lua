@@ -46,11 +46,20 @@
   waiting, joins the line and switches the room to queueing (standbyMode = queueing), as
   does every one after it in the batch: nobody passes a fan already waiting.
 
+  Identity (queueState identity = email | passkey | either, docs/IDENTITY.md): a new place
+  needs the identity the edge verified from the fan's proof (`email:<hash>` or
+  `passkey:<hash>`, of a kind the setting takes), else IDENTITY_REQUIRED; and one identity
+  holds one place: `identities` maps it to the ticket of its place, and while that ticket
+  waits or is admitted (its claim window open) a second new place is refused
+  (IDENTITY_IN_LINE), as is a second join of one identity in one batch. A place that ended
+  (the fan left, was dropped, claimed or let the claim window pass) frees the identity: its
+  entry is stale and the next place overwrites it. A fan who keeps a place needs no proof.
+
   KEYS[1] seq           string  ticket counter: the newest queue number
   KEYS[2] queue         zset    waiting ticketId -> queue number
   KEYS[3] seen          zset    waiting ticketId -> last seen (ms)
   KEYS[4] admitted      zset    admitted ticketId -> claim deadline (ms)
-  KEYS[5] queueState    hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt, challenge, challengeFailure, honestStop, inviteOnly,
+  KEYS[5] queueState    hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt, challenge, challengeFailure, honestStop, inviteOnly, identity,
                                 standby, standbyNewPerMinute, standbyActiveSessions, standbyMode, standbyClaimMs, standbyMinute, standbyNew, standbyNewBefore;
                                 replacedTotal, passedTotal (HINCRBY)
   KEYS[6] serving       string  serving pointer
@@ -58,7 +67,8 @@
   KEYS[8] lost          zset    queue numbers a restore found without a ticket, awaiting their fan
   KEYS[9] challengeUsed zset    spent solution id -> until when it stays spent (ms)
   KEYS[10] active       zset    sessionId -> session expiry (ms) (read only: standby's active sessions)
-  KEYS[11 ..]           string  rate-limit buckets, two per client IP of the batch: the IP's
+  KEYS[11] identities   hash    identity -> ticket id of the place it holds
+  KEYS[12 ..]           string  rate-limit buckets, two per client IP of the batch: the IP's
                                 current window, then its previous window
 
   ARGV[1] now (ms)
@@ -69,15 +79,16 @@
   ARGV[6] base difficulty (a challenge's maxnumber)
   ARGV[7] new places per IP in the window at the base difficulty; each one more doubles it
   ARGV[8] highest difficulty asked
-  then six arguments per join, in arrival order:
-  ARGV[9 + 6i]   ticket id the fan already holds (from a valid ticket), or ""
-  ARGV[10 + 6i]  that ticket's queue number, or 0
-  ARGV[11 + 6i]  fresh ticket id to use if the fan gets a new place
-  ARGV[12 + 6i]  which IP of KEYS[11 ..] the join came from (1 = KEYS[11], KEYS[12]); 0 = not
+  then seven arguments per join, in arrival order:
+  ARGV[9 + 7i]   ticket id the fan already holds (from a valid ticket), or ""
+  ARGV[10 + 7i]  that ticket's queue number, or 0
+  ARGV[11 + 7i]  fresh ticket id to use if the fan gets a new place
+  ARGV[12 + 7i]  which IP of KEYS[12 ..] the join came from (1 = KEYS[12], KEYS[13]); 0 = not
                  limited and no challenge (trusted callers seeding a line: tests, benches)
-  ARGV[13 + 6i]  id of the solution the edge verified (`pow:<id>` or `turnstile:<id>`), or "" (none, or not good)
-  ARGV[14 + 6i]  a proof-of-work's difficulty, or 0
-  ARGV[9 + 6n ..] the joins (1 = the first) that bring an access code the edge redeemed for
+  ARGV[13 + 7i]  id of the solution the edge verified (`pow:<id>` or `turnstile:<id>`), or "" (none, or not good)
+  ARGV[14 + 7i]  a proof-of-work's difficulty, or 0
+  ARGV[15 + 7i]  the identity the edge verified from the join's proof (`email:<hash>`, `passkey:<hash>`), or ""
+  ARGV[9 + 7n ..] the joins (1 = the first) that bring an access code the edge redeemed for
                  their fresh ticket id: in an invite-only room only these get a new place
 
   Returns { state, codes, numbers, details, next }
@@ -106,6 +117,8 @@
                            brought no redeemed access code
       4  PASSED            standby let the new fan straight through: admitted at once at this
                            number (no waiting place); detail = claim deadline (ms)
+    -11  IDENTITY_REQUIRED the sale asks an identity (queueState identity) and the join brought none of a kind it takes
+    -12  IDENTITY_IN_LINE  the join's identity holds a place in this line already (waiting, or admitted and not claimed)
     next, per join: the proof-of-work difficulty its IP needs for a new place after this batch (0: none asked)
 ]]
 -- @include lineRestoring
@@ -119,7 +132,7 @@ local baseDifficulty = tonumber(ARGV[6])
 local freePlaces = tonumber(ARGV[7])
 local maxDifficulty = tonumber(ARGV[8])
 
-local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'challenge', 'challengeFailure', 'honestStop', 'inviteOnly')
+local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'challenge', 'challengeFailure', 'honestStop', 'inviteOnly', 'identity')
 local sb = redis.call('HMGET', KEYS[5], 'standby', 'standbyNewPerMinute', 'standbyActiveSessions', 'standbyMode', 'standbyClaimMs', 'standbyMinute', 'standbyNew', 'standbyNewBefore')
 local status = state[1]
 local restoring = lineRestoring(status, state[8], state[9])
@@ -132,7 +145,7 @@ local codes, numbers, details = {}, {}, {}
 -- fans that already hold a ticket: look them up, all at once
 local heldAt, heldTids = {}, {}
 for i = 0, n - 1 do
-  local held = ARGV[9 + 6 * i]
+  local held = ARGV[9 + 7 * i]
   if held ~= '' then
     heldAt[#heldAt + 1] = i
     heldTids[#heldTids + 1] = held
@@ -149,7 +162,7 @@ if #heldTids > 0 and not restoring then
   local counter = tonumber(redis.call('GET', KEYS[1]) or '0')
   local ahead = 0
   for j, i in ipairs(heldAt) do
-    local num = tonumber(ARGV[10 + 6 * i]) or 0
+    local num = tonumber(ARGV[10 + 7 * i]) or 0
     if not inQueue[j] and not inAdmitted[j] and num > counter and num > ahead then ahead = num end
   end
   if ahead > 0 then
@@ -159,7 +172,7 @@ if #heldTids > 0 and not restoring then
 end
 if restoring then
   for i = 0, n - 1 do
-    codes[i + 1] = (not status and ARGV[9 + 6 * i] == '') and -1 or -5
+    codes[i + 1] = (not status and ARGV[9 + 7 * i] == '') and -1 or -5
     numbers[i + 1], details[i + 1] = 0, 0
   end
   return { { status or '', serving, 0, waiting, goneTotal, '', '', '', '', '', '', {}, state[10] or '', state[11] or '' }, codes, numbers, details, {} }
@@ -175,7 +188,7 @@ if #heldTids > 0 then
       keep[i] = { 1, replacedAt[heldTids[j]] }
     elseif not inAdmitted[j] then
       -- a ticket the restore is holding a number for: back at that number, once
-      local num = tonumber(ARGV[10 + 6 * i]) or 0
+      local num = tonumber(ARGV[10 + 7 * i]) or 0
       if num > 0 and redis.call('ZSCORE', KEYS[8], num) then
         local tid = heldTids[j]
         replacedAt[tid] = num
@@ -194,10 +207,10 @@ end
 if replaced > 0 then redis.call('HINCRBY', KEYS[5], 'replacedTotal', replaced) end
 
 -- the limiter's current use per IP (sliding window: current + weighted previous)
-local nKeys = #KEYS - 10
+local nKeys = #KEYS - 11
 local used, taken, fresh = {}, {}, {}
 if nKeys > 0 then
-  local buckets = redis.call('MGET', unpack(KEYS, 11, #KEYS))
+  local buckets = redis.call('MGET', unpack(KEYS, 12, #KEYS))
   local weight = 1 - (now % window) / window
   for ip = 1, nKeys / 2 do
     local current, previous = buckets[2 * ip - 1], buckets[2 * ip]
@@ -211,7 +224,7 @@ local maxWaiting = tonumber(state[2] or '0')
 local stopAt = tonumber(state[12] or '0') or 0
 local inviteOnly = state[13] == '1'
 local invited = {}
-for a = 9 + 6 * n, #ARGV do invited[tonumber(ARGV[a])] = true end
+for a = 9 + 7 * n, #ARGV do invited[tonumber(ARGV[a])] = true end
 
 -- the challenge: which joins carry a good solution nobody spent yet
 local pow = state[10] == 'pow' or state[10] == 'turnstile'
@@ -221,7 +234,7 @@ local spent, spentArgs = {}, {}
 if pow then
   local ids = {}
   for i = 0, n - 1 do
-    if not keep[i] and ARGV[13 + 6 * i] ~= '' then ids[#ids + 1] = ARGV[13 + 6 * i] end
+    if not keep[i] and ARGV[13 + 7 * i] ~= '' then ids[#ids + 1] = ARGV[13 + 7 * i] end
   end
   if #ids > 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now)
@@ -260,6 +273,24 @@ if passing then
 end
 local passed, switched = {}, false
 
+-- identity: which kinds a new place takes, and whether an identity holds a live place already
+local identityMode = state[14] or ''
+local needsIdentity = identityMode == 'email' or identityMode == 'passkey' or identityMode == 'either'
+local identityTaken, identityArgs = {}, {}
+local function identityFits(identity)
+  if identity == '' then return false end
+  local kind = string.match(identity, '^(%a+):')
+  return identityMode == 'either' or kind == identityMode
+end
+local function identityInLine(identity)
+  if identityTaken[identity] then return true end
+  local tid = redis.call('HGET', KEYS[11], identity)
+  if not tid then return false end
+  if redis.call('ZSCORE', KEYS[2], tid) then return true end
+  local deadline = redis.call('ZSCORE', KEYS[4], tid)
+  return deadline ~= false and deadline ~= nil and tonumber(deadline) > now
+end
+
 local accepted = {}
 for i = 0, n - 1 do
   local k = keep[i]
@@ -270,25 +301,29 @@ for i = 0, n - 1 do
       details[i + 1] = redis.call('ZCOUNT', KEYS[7], '-inf', '(' .. k[2])
       if k[1] == 1 then
         seenArgs[#seenArgs + 1] = now
-        seenArgs[#seenArgs + 1] = ARGV[9 + 6 * i]
+        seenArgs[#seenArgs + 1] = ARGV[9 + 7 * i]
       end
     else
       details[i + 1] = k[2]
     end
   else
     numbers[i + 1], details[i + 1] = 0, 0
-    local ip = tonumber(ARGV[12 + 6 * i])
+    local ip = tonumber(ARGV[12 + 7 * i])
     if not status then
-      codes[i + 1] = ARGV[9 + 6 * i] ~= '' and -5 or -1
+      codes[i + 1] = ARGV[9 + 7 * i] ~= '' and -5 or -1
     elseif status == 'soldout' or status == 'closed' then
       codes[i + 1] = -2
     elseif inviteOnly and not invited[i + 1] then
       codes[i + 1] = -10
-    elseif pow and ip > 0 and (string.sub(ARGV[13 + 6 * i], 1, #kind) ~= kind or spent[ARGV[13 + 6 * i]]) then
+    elseif needsIdentity and ip > 0 and not identityFits(ARGV[15 + 7 * i]) then
+      codes[i + 1] = -11
+    elseif ARGV[15 + 7 * i] ~= '' and identityInLine(ARGV[15 + 7 * i]) then
+      codes[i + 1] = -12
+    elseif pow and ip > 0 and (string.sub(ARGV[13 + 7 * i], 1, #kind) ~= kind or spent[ARGV[13 + 7 * i]]) then
       if infinite then codes[i + 1] = -8 else codes[i + 1] = -6 end
     elseif used[ip] and used[ip] + taken[ip] >= limit then
       codes[i + 1], details[i + 1] = -4, reset
-    elseif state[10] == 'pow' and ip > 0 and tonumber(ARGV[14 + 6 * i]) < needed(used[ip] + taken[ip]) then
+    elseif state[10] == 'pow' and ip > 0 and tonumber(ARGV[14 + 7 * i]) < needed(used[ip] + taken[ip]) then
       codes[i + 1], details[i + 1] = -7, needed(used[ip] + taken[ip])
     elseif maxWaiting > 0 and waiting + #accepted >= maxWaiting then
       codes[i + 1] = -3
@@ -298,6 +333,12 @@ for i = 0, n - 1 do
       if used[ip] then taken[ip] = taken[ip] + 1 end
       accepted[#accepted + 1] = i
       codes[i + 1] = 0
+      local identity = ARGV[15 + 7 * i]
+      if identity ~= '' then
+        identityTaken[identity] = true
+        identityArgs[#identityArgs + 1] = identity
+        identityArgs[#identityArgs + 1] = ARGV[11 + 7 * i]
+      end
       if standby then
         if passing and waiting + #accepted - #passed == 1 and newNow + weightedBefore < perMinute and inArea + #passed < activeCap then
           passed[#passed + 1] = i
@@ -310,7 +351,7 @@ for i = 0, n - 1 do
       end
       if pow and ip > 0 then
         -- spent now: the same solution later in this batch, or in any later one, is no solution
-        local id = ARGV[13 + 6 * i]
+        local id = ARGV[13 + 7 * i]
         spent[id] = true
         spentArgs[#spentArgs + 1] = now + spentMs
         spentArgs[#spentArgs + 1] = id
@@ -331,14 +372,14 @@ if #accepted > 0 then
       -- straight through: admitted at once; passes come first in a batch, the line being empty
       details[i + 1] = deadline
       passArgs[#passArgs + 1] = deadline
-      passArgs[#passArgs + 1] = ARGV[11 + 6 * i]
+      passArgs[#passArgs + 1] = ARGV[11 + 7 * i]
       serving = first + j
     else
       details[i + 1] = goneTotal
       queueArgs[#queueArgs + 1] = first + j
-      queueArgs[#queueArgs + 1] = ARGV[11 + 6 * i]
+      queueArgs[#queueArgs + 1] = ARGV[11 + 7 * i]
       seenArgs[#seenArgs + 1] = now
-      seenArgs[#seenArgs + 1] = ARGV[11 + 6 * i]
+      seenArgs[#seenArgs + 1] = ARGV[11 + 7 * i]
     end
   end
   if #passArgs > 0 then
@@ -357,9 +398,9 @@ if #accepted > 0 then
   for ip = 1, nKeys / 2 do
     if taken[ip] > 0 then
       if fresh[ip] then
-        redis.call('SET', KEYS[9 + 2 * ip], taken[ip], 'PX', window * 2 + 1000)
+        redis.call('SET', KEYS[10 + 2 * ip], taken[ip], 'PX', window * 2 + 1000)
       else
-        redis.call('INCRBY', KEYS[9 + 2 * ip], taken[ip])
+        redis.call('INCRBY', KEYS[10 + 2 * ip], taken[ip])
       end
     end
   end
@@ -367,6 +408,7 @@ else
   tail = tonumber(redis.call('GET', KEYS[1]) or '0')
 end
 if #seenArgs > 0 then redis.call('ZADD', KEYS[3], unpack(seenArgs)) end
+if #identityArgs > 0 then redis.call('HSET', KEYS[11], unpack(identityArgs)) end
 if standby and #accepted > 0 then
   redis.call('HSET', KEYS[5], 'standbyMinute', minute, 'standbyNew', newNow, 'standbyNewBefore', newBefore)
 end
@@ -381,7 +423,7 @@ end
 local nextNeeded = {}
 for i = 0, n - 1 do
   if codes[i + 1] == -8 then numbers[i + 1], details[i + 1] = tail, goneTotal end
-  local ip = tonumber(ARGV[12 + 6 * i])
+  local ip = tonumber(ARGV[12 + 7 * i])
   nextNeeded[i + 1] = (state[10] == 'pow' and ip > 0 and used[ip]) and needed(used[ip] + taken[ip]) or 0
 end
 
