@@ -7,22 +7,29 @@ import { accessCodeHash } from "../../common/access.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { globalKeys } from "../../common/keys.ts";
 import { Contract } from "../../test/helpers/contract.ts";
+import { startSmtp, type LocalSmtp } from "../../test/kit/smtp.ts";
+import { softPasskey } from "../../test/kit/soft-passkey.ts";
 import { Harness, scratchCapacityEnvironment } from "./support/harness.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 
 let h: Harness;
 let contract: Contract;
+let smtp: LocalSmtp;
 const capacity = scratchCapacityEnvironment("contract");
 const problems: string[] = [];
 
 beforeAll(async () => {
   capacity.enter();
-  h = await Harness.create("contract", { event: { holdSeconds: 60, perOrderLimit: 4 } });
+  // a local mail server, so the identity step's email code has somewhere to go
+  smtp = await startSmtp();
+  const mail = { host: "127.0.0.1", port: smtp.port, secure: false, user: null, password: null, from: "Concert-U <tickets@localhost>", concurrency: 2, retries: 0, timeZone: "UTC" };
+  h = await Harness.create("contract", { event: { holdSeconds: 60, perOrderLimit: 4 }, config: { mail } });
   contract = await Contract.load((await h.call("GET", "/swagger/json")).body);
 });
 afterAll(async () => {
   await capacity.leave(h.redis);
   await h.close();
+  await smtp.stop();
 });
 
 /** One request through the app, its response checked against the document; answers the parsed body. */
@@ -171,6 +178,27 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("DELETE", `${rules}/${madeRule.body.rule.id}`, { admin: true })).status).toBe(200);
     expect((await call("DELETE", `${rules}/br_none`, { admin: true })).status).toBe(404);
     expect((await call("DELETE", `${rules}/br_none`)).status).toBe(401);
+    // the identity step (the edge forwards it): an email's one-time code, then a passkey
+    expect((await call("PATCH", queue, { admin: true, body: { identity: "either" } })).status).toBe(200);
+    const identity = `/queue/${e}/identity`;
+    expect((await call("POST", `${identity}/email`, { body: { email: "fan@example.com" } })).status).toBe(202);
+    expect((await call("POST", `${identity}/email`, { body: { email: "not an address" } })).status).toBe(400);
+    const [codeMail] = await smtp.received(1);
+    const code = /\b(\d{6})\b/.exec(codeMail!.text)![1]!;
+    expect((await call("POST", `${identity}/email/verify`, { body: { email: "fan@example.com", code: code === "000000" ? "111111" : "000000" } })).status).toBeGreaterThanOrEqual(400);
+    expect((await call("POST", `${identity}/email/verify`, { body: { email: "fan@example.com", code } })).status).toBe(200);
+    const site = "https://tickets.example";
+    const key = await softPasskey();
+    const registering = await call("POST", `${identity}/passkey/register/options`, { headers: { origin: site } });
+    expect(registering.status).toBe(200);
+    expect((await call("POST", `${identity}/passkey/register/options`, { headers: { origin: "not an origin" } })).status).toBeGreaterThanOrEqual(400);
+    expect((await call("POST", `${identity}/passkey/register`, { headers: { origin: site }, body: { ceremony: registering.body.ceremony, response: await key.register(registering.body.options, site) } })).status).toBe(200);
+    expect((await call("POST", `${identity}/passkey/register`, { headers: { origin: site }, body: { ceremony: "nope" } })).status).toBe(400);
+    const login = await call("POST", `${identity}/passkey/login/options`, { headers: { origin: site } });
+    expect(login.status).toBe(200);
+    expect((await call("POST", `${identity}/passkey/login/options`, { headers: { origin: "not an origin" } })).status).toBeGreaterThanOrEqual(400);
+    expect((await call("POST", `${identity}/passkey/login`, { headers: { origin: site }, body: { ceremony: login.body.ceremony, response: await key.login(login.body.options, site) } })).status).toBe(200);
+    expect((await call("POST", `${identity}/passkey/login`, { headers: { origin: site }, body: { ceremony: "nope" } })).status).toBe(400);
     // the waiting list, as the organiser reads it
     expect((await call("GET", `/admin/events/${e}/waitlist`, { admin: true })).status).toBe(200);
     expect((await call("GET", `/admin/events/${e}/waitlist`)).status).toBe(401);
