@@ -54,6 +54,8 @@ export function eventKeys(eventId: string) {
     challengeUsed: `${p}challenge:used`,
     /** zset: old ticket id -> when (ms) its waiting place moved to another device through the resume link (movePlace); its device is told, and no longer holds the place; kept a day */
     moved: `${p}moved`,
+    /** hash: what a fan declared they want at their turn, `<quantity>|<tier>|<maxPriceCents>` (tier and cap may be empty), by waiting ticket id (declareChoice), moved to the session id at the claim (claimTurn); the seat budgets count it (admitFans); a dropped ticket's entry is deleted, the rest go with the event */
+    choices: `${p}choices`,
     /** list: claim log, `<ticketId> <sessionId> <session expiry ms>` per claim, oldest first; the scheduling leader copies it to MySQL (`admissions`) and pops what it wrote */
     claimLog: `${p}claims`,
     /** (ratelimit): prefix of the @upstash/ratelimit keys of one of the edge's limiters: `join` (per IP), `ticket`, `admin` (per IP) */

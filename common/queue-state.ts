@@ -77,6 +77,8 @@ export const QUEUE_STATE_FIELDS = {
   standbyNewPerMinute: "setting: standby's threshold of new places per minute (passed or queued)",
   standbyActiveSessions: "setting: standby's threshold of live sessions plus unclaimed admissions",
   queueingStatusCode: "setting: the HTTP status the waiting page answers a queued fan with (QUEUEING_STATUS_CODES; absent = 200)",
+  choiceMarginSeats: "setting: seat budgets' margin: the leader admits so that declared seats of admitted fans who have not finished stay within each tier's unsold seats plus it (absent = count fans only)",
+  choiceCutoffs: "the leader's seat budgets: JSON tier -> the first queue number whose declared seats ahead no longer fit the tier's unsold seats (absent = none)",
   standbyMode: "passing | queueing: whether standby lets new fans straight through now (joinQueue switches to queueing, the leader back to passing after calm); absent = not decided yet",
   standbyCalmSince: "when the leader first saw a queueing room calm (ms): it passes again after STANDBY_CALM_MS",
   standbyClaimMs: "the claim window a straight-through fan gets (ms; the leader writes the event's claimSeconds)",

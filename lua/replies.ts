@@ -6,7 +6,7 @@
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
 import { challengeFailure, challengeMode, deviceBinding, parseAnnounced, positiveNumber, queueingStatusCode, type Announced, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode } from "../common/queue-state.ts";
-import type { AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { AdmitCode, ChoiceCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -134,9 +134,15 @@ export function decodeMove(raw: Raw): { code: MoveCode; value: number } {
   return { code: code as MoveCode, value: value ?? 0 };
 }
 
-export function decodeClaim(raw: Raw): { code: ClaimCode; expiresAt: number } {
+export function decodeClaim(raw: Raw): { code: ClaimCode; expiresAt: number; choice: string } {
   const [code, expiresAt] = numbers(raw);
-  return { code: code as ClaimCode, expiresAt: expiresAt ?? 0 };
+  const choice = Array.isArray(raw) && typeof raw[2] === "string" ? raw[2] : "";
+  return { code: code as ClaimCode, expiresAt: expiresAt ?? 0, choice };
+}
+
+export function decodeChoice(raw: Raw): { code: ChoiceCode; number: number } {
+  const [code, number] = numbers(raw);
+  return { code: code as ChoiceCode, number: number ?? 0 };
 }
 
 export function decodeStaff(raw: Raw): { code: StaffCode; expiresAt: number } {

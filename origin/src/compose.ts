@@ -17,7 +17,7 @@ import { publishCodes } from "./modules/access/service.ts";
 import { publishRules } from "./modules/bypass/service.ts";
 import { publishTemplates } from "./modules/templates/service.ts";
 import { DashboardSampler } from "./modules/dashboard/sampler.ts";
-import { EventCatalog } from "./modules/events/catalog.ts";
+import { EventCatalog, tierLayout } from "./modules/events/catalog.ts";
 import { SeatStateReader } from "./modules/events/seat-states.ts";
 import { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
 import { HonestLine } from "./modules/admission/honest-line.ts";
@@ -83,6 +83,10 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
       },
     },
     observerSettled: () => dashboardSampler.settled(),
+    seatTiers: async (eventId) => {
+      const entry = await catalog.find(eventId);
+      return entry ? tierLayout(entry) : null;
+    },
   });
   const deps: Deps = {
     ...input,

@@ -32,6 +32,8 @@ export interface RoomSettings {
   standbyNewPerMinute?: number;
   standbyActiveSessions?: number;
   queueingStatusCode?: QueueingStatusCode;
+  /** seats over each tier's unsold ones, or null to count fans only */
+  choiceMarginSeats?: number | null;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -56,6 +58,7 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("standbyNewPerMinute", room.standbyNewPerMinute);
   put("standbyActiveSessions", room.standbyActiveSessions);
   put("queueingStatusCode", room.queueingStatusCode === 200 ? null : room.queueingStatusCode);
+  put("choiceMarginSeats", room.choiceMarginSeats);
   return { set, remove };
 }
 
@@ -83,6 +86,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     standbyNewPerMinute: n(hash.standbyNewPerMinute),
     standbyActiveSessions: n(hash.standbyActiveSessions),
     queueingStatusCode: n(hash.queueingStatusCode),
+    choiceMarginSeats: n(hash.choiceMarginSeats),
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

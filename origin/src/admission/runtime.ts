@@ -17,6 +17,7 @@ import { LatencyRecorder } from "./latency.ts";
 import type { RestoreHooks } from "./restore.ts";
 import { Scheduler, type SchedulerObserver } from "./scheduler.ts";
 import { SessionRecovery } from "./session-recovery.ts";
+import type { TierLayout } from "./seat-budget.ts";
 
 export interface AdmissionSources {
   redis: Redis;
@@ -27,6 +28,8 @@ export interface AdmissionSources {
   hooks: RestoreHooks;
   /** receives the scheduler's reports (leadership, ticks, restores, errors) */
   observer: SchedulerObserver;
+  /** an event's tiers, for the seat budgets */
+  seatTiers?: (eventId: string) => Promise<TierLayout | null>;
   /** resolves once the work the observer started is written (stop waits for it) */
   observerSettled?: () => Promise<void>;
 }
@@ -60,6 +63,7 @@ export class AdmissionRuntime {
       capacityTps: async () => (await this.capacity.get())?.tps ?? null,
       durable: { line: this.line, hooks: sources.hooks },
       observer: sources.observer,
+      seatTiers: sources.seatTiers,
     });
   }
 

@@ -25,6 +25,7 @@ import { IssueRate } from "./issue-rate.ts";
 import { JoinTimes } from "./join-times.ts";
 import { detectLoss, restoreEvent, type DurableCounters, type LossKind, type RestoreHooks } from "./restore.ts";
 import { ceilingRate, parseSettings, type Ceiling, type QueueSettings } from "./settings.ts";
+import { readSeatBudget, type TierLayout } from "./seat-budget.ts";
 
 /** What the scheduler reports, for metrics and logs. */
 export interface SchedulerObserver {
@@ -55,6 +56,8 @@ export interface SchedulerOptions {
   observer?: SchedulerObserver;
   instanceId?: string;
   durable?: SchedulerDurability;
+  /** an event's tiers, for the seat budgets (seat-budget.ts); null: no layout */
+  seatTiers?: (eventId: string) => Promise<TierLayout | null>;
 }
 
 interface EventState {
@@ -290,7 +293,14 @@ export class Scheduler {
     if (settings.status === "open") budget = s.budget.available(now, rate);
     else s.budget.reset();
 
+    // seat budgets: only while admitting, when the organiser set a margin
+    let seatBudget;
+    if (settings.status === "open" && settings.choiceMarginSeats !== null && this.o.seatTiers) {
+      const layout = await this.o.seatTiers(eventId);
+      if (layout) seatBudget = (await readSeatBudget(redis, s.keys, now, settings.choiceMarginSeats, layout)).args;
+    }
     const result = await admitFans(redis, s.keys, {
+      seatBudget,
       token: s.token,
       now,
       budget,

@@ -33,6 +33,15 @@ export interface QueueSettings {
   standbyMode: "passing" | "queueing" | null;
   /** the waiting page's HTTP status for a queued fan */
   queueingStatusCode: QueueingStatusCode;
+  /** seat budgets' margin (seats over the unsold ones per tier); null = admissions count fans only */
+  choiceMarginSeats: number | null;
+}
+
+/** A field's whole number when it is one at or above zero; else null. */
+function wholeOrNull(raw: string | undefined): number | null {
+  if (raw === undefined || raw === "") return null;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -59,6 +68,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     standbyActiveSessions: positive(hash.standbyActiveSessions),
     standbyMode: hash.standbyMode === "passing" || hash.standbyMode === "queueing" ? hash.standbyMode : null,
     queueingStatusCode: queueingStatusCode(hash.queueingStatusCode),
+    choiceMarginSeats: wholeOrNull(hash.choiceMarginSeats),
   };
 }
 

@@ -43,6 +43,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   standbyActiveSessions: int("standby_active_sessions"),
   /** the waiting page's HTTP status for a queued fan: 200 | 202 | 429; null = 200 */
   queueingStatusCode: int("queueing_status_code"),
+  /** seat budgets: seats admitted fans may declare over each tier's unsold ones; null = admissions count fans only (migration 0019) */
+  choiceMarginSeats: int("choice_margin_seats"),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

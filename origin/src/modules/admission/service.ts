@@ -70,6 +70,7 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       standbyNewPerMinute: settings.standbyNewPerMinute,
       standbyActiveSessions: settings.standbyActiveSessions,
       queueingStatusCode: settings.queueingStatusCode,
+      choiceMarginSeats: settings.choiceMarginSeats,
     },
     standbyMode: settings.standby ? settings.standbyMode : null,
     rates: {
@@ -142,6 +143,7 @@ export async function openWaitingRoom(
     standbyNewPerMinute: settings.standbyNewPerMinute ?? null,
     standbyActiveSessions: settings.standbyActiveSessions ?? null,
     queueingStatusCode: settings.queueingStatusCode ?? null,
+    choiceMarginSeats: settings.choiceMarginSeats ?? null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -203,6 +205,7 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.standbyNewPerMinute !== undefined) values.standbyNewPerMinute = body.standbyNewPerMinute;
     if (body.standbyActiveSessions !== undefined) values.standbyActiveSessions = body.standbyActiveSessions;
     if (body.queueingStatusCode !== undefined) values.queueingStatusCode = body.queueingStatusCode;
+    if (body.choiceMarginSeats !== undefined) values.choiceMarginSeats = body.choiceMarginSeats;
     checkStandby({ ...room, ...values });
     return values;
   });
