@@ -7,7 +7,8 @@
  *   GET  /queue/:eventId/events      position stream (SSE)
  *   GET  /queue/:eventId/status      position (JSON, for polling)
  *   GET  /queue/:eventId/challenge   a proof-of-work challenge for a new place (no Redis)
- *   POST /queue/:eventId/claim       admitted ticket -> active token
+ *   PUT  /queue/:eventId/choice      a waiting fan's choice: how many seats, which tier or price cap
+ *   POST /queue/:eventId/claim       admitted ticket -> active token (and the seats of the choice held)
  *   GET  /queue/:eventId/resume/:code  the resume link: asks before moving the place here
  *   POST /queue/:eventId/resume/:code  moves the waiting place to this device (a fresh ticket)
  *   GET  /.well-known/jwks.json      public keys of active tokens
@@ -32,6 +33,7 @@ import { bypassPath, staffJoin, staffPage } from "./routes/bypass.ts";
 import { api } from "./routes/api.ts";
 import { challenge } from "./routes/challenge.ts";
 import { claim } from "./routes/claim.ts";
+import { declareChoice } from "./routes/choice.ts";
 import { health } from "./routes/health.ts";
 import { join } from "./routes/join.ts";
 import { jwks } from "./routes/jwks.ts";
@@ -107,6 +109,14 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     if (method === "GET" || method === "HEAD") return resumeConfirm(request, env, eventId, code);
     if (method === "POST") return resume(request, env, ctx, eventId, code);
     return notAllowed("GET, POST");
+  }
+
+  const choiceMatch = /^\/queue\/([^/]+)\/choice$/.exec(path);
+  if (choiceMatch) {
+    const eventId = choiceMatch[1]!;
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method !== "PUT") return notAllowed("PUT");
+    return declareChoice(request, env, ctx, eventId);
   }
 
   const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|challenge)$/.exec(path);

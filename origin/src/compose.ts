@@ -69,7 +69,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
       about: async (eventId) => (await catalog.find(eventId))?.event ?? null,
       republish: async (eventId) => {
         const entry = await catalog.find(eventId);
-        if (entry) await syncEvent(input.redis, input.database.db, entry.event);
+        if (entry) await syncEvent(input.redis, input.database.db, entry.event, entry.tiers);
         await publishCodes(input.redis, input.database.db, eventId, clock.now());
         await publishRules(input.redis, input.database.db, eventId);
         await publishTemplates(input.redis, input.database.db, eventId);
