@@ -101,10 +101,22 @@ export interface LineRead extends Announced {
   deviceBinding: DeviceBinding;
   /** the HTTP status the waiting page answers a queued fan with (the organiser's setting) */
   queueingStatusCode: QueueingStatusCode;
+  /** tier -> the first queue number at which the tier runs out for the seats declared ahead (seat budgets); {} when none */
+  choiceCutoffs: Record<string, number>;
+}
+
+function decodeCutoffs(raw: unknown): Record<string, number> {
+  try {
+    const parsed = JSON.parse(text(raw) || "{}") as unknown;
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter(([, v]) => Number.isFinite(v))) as Record<string, number>;
+  } catch {
+    return {};
+  }
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode, cutoffs] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -121,6 +133,7 @@ export function decodeLineRead(raw: Raw): LineRead {
     honestStop: positiveNumber(honestStop),
     deviceBinding: deviceBinding(binding),
     queueingStatusCode: queueingStatusCode(statusCode),
+    choiceCutoffs: decodeCutoffs(cutoffs),
   };
 }
 

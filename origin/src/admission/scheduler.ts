@@ -25,7 +25,7 @@ import { IssueRate } from "./issue-rate.ts";
 import { JoinTimes } from "./join-times.ts";
 import { detectLoss, restoreEvent, type DurableCounters, type LossKind, type RestoreHooks } from "./restore.ts";
 import { ceilingRate, parseSettings, type Ceiling, type QueueSettings } from "./settings.ts";
-import { readSeatBudget, type TierLayout } from "./seat-budget.ts";
+import { readSeatBudget, tierCutoffs, type TierLayout } from "./seat-budget.ts";
 
 /** What the scheduler reports, for metrics and logs. */
 export interface SchedulerObserver {
@@ -75,6 +75,8 @@ interface EventState {
   pending: CheckpointWrite | null;
   writing: Promise<void> | null;
   writtenAt: number;
+  /** the tier cut-offs last published (`choiceCutoffs`), "" for none, null before the first tick */
+  cutoffs: string | null;
 }
 
 const LIST_EVERY_MS = 1000;
@@ -225,6 +227,7 @@ export class Scheduler {
         pending: null,
         writing: null,
         writtenAt: -Infinity,
+        cutoffs: null,
       };
       this.events.set(eventId, s);
     }
@@ -295,9 +298,21 @@ export class Scheduler {
 
     // seat budgets: only while admitting, when the organiser set a margin
     let seatBudget;
-    if (settings.status === "open" && settings.choiceMarginSeats !== null && this.o.seatTiers) {
+    let cutoffs = "";
+    if ((settings.status === "open" || settings.status === "paused") && settings.choiceMarginSeats !== null && this.o.seatTiers) {
       const layout = await this.o.seatTiers(eventId);
-      if (layout) seatBudget = (await readSeatBudget(redis, s.keys, now, settings.choiceMarginSeats, layout)).args;
+      if (layout) {
+        const read = await readSeatBudget(redis, s.keys, now, settings.choiceMarginSeats, layout);
+        if (settings.status === "open") seatBudget = read.args;
+        const cut = await tierCutoffs(redis, s.keys, read, settings.choiceMarginSeats, layout);
+        cutoffs = Object.keys(cut).length > 0 ? JSON.stringify(cut) : "";
+      }
+    }
+    // where each tier runs out, for the waiting page (the edge reads it with the line's state)
+    if (cutoffs !== s.cutoffs) {
+      if (cutoffs) await redis.hset(s.keys.queueState, "choiceCutoffs", cutoffs);
+      else await redis.hdel(s.keys.queueState, "choiceCutoffs");
+      s.cutoffs = cutoffs;
     }
     const result = await admitFans(redis, s.keys, {
       seatBudget,

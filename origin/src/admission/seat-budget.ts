@@ -70,3 +70,35 @@ export async function readSeatBudget(redis: Redis, k: EventKeys, now: number, ma
     },
   };
 }
+
+/** The most waiting fans the cut-off walk looks at per tick (from the head). */
+const CUTOFF_WALK = 5000;
+
+/**
+ * Where each tier runs out for the fans still waiting: walking the line from its head,
+ * the first queue number at which the seats declared ahead (by the fans admitted and not
+ * finished, then by the waiting fans before it that may take the tier) already take every
+ * unsold seat of the tier. A fan of that tier at or behind it is told before their turn
+ * and offered the other tiers (the waiting page). The margin is left out: it is the
+ * organiser's bet, not a seat. Tiers that do not run out within the walk are absent.
+ */
+export async function tierCutoffs(redis: Redis, k: EventKeys, read: BudgetRead, margin: number, layout: TierLayout): Promise<Record<string, number>> {
+  const left: Record<string, number> = {};
+  for (const t of read.args.tiers) left[t.tier] = t.room - margin;
+  const cutoffs: Record<string, number> = {};
+  const mark = (number: number) => {
+    for (const t of layout.tiers) if (cutoffs[t.tier] === undefined && left[t.tier]! <= 0) cutoffs[t.tier] = number;
+  };
+  const head = await redis.zrange(k.queue, 0, CUTOFF_WALK - 1, "WITHSCORES");
+  if (head.length === 0) return cutoffs;
+  const ids = head.filter((_, i) => i % 2 === 0);
+  const choices = await redis.hmget(k.choices, ...ids);
+  for (let i = 0; i < ids.length; i++) {
+    const number = Number(head[2 * i + 1]);
+    mark(number);
+    if (Object.keys(cutoffs).length === layout.tiers.length) break;
+    const { quantity, reach } = reachOf(parseChoice(choices[i]), layout.tiers, read.args.undeclared);
+    for (const t of reach) left[t] = (left[t] ?? 0) - quantity;
+  }
+  return cutoffs;
+}
