@@ -56,6 +56,13 @@ export function parseTiers(raw: string | null | undefined): TierPrice[] {
   }
 }
 
+/** The event's per-order limit and tiers, as the origin wrote them into `config` (one HMGET; the client hands back the raw reply). */
+export async function choiceSettings(env: Env, eventId: string): Promise<[string | null, string | null]> {
+  const raw = (await client(env).redis.hmget(eventKeys(eventId).config, "perOrderLimit", "tiers")) as unknown;
+  const [limit, tiers] = Array.isArray(raw) ? raw : [null, null];
+  return [limit === null || limit === undefined ? null : String(limit), tiers === null || tiers === undefined ? null : String(tiers)];
+}
+
 export async function declareChoice(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const held = await readTicket(request, env, eventId);
   if (!held) return noTicket(eventId);
@@ -72,8 +79,7 @@ export async function declareChoice(request: Request, env: Env, ctx: ExecutionCo
   if (choice instanceof Response) return choice;
   let perOrderLimit: string | null, tiersRaw: string | null;
   try {
-    const config = await client(env).redis.hmget<Record<string, string | null>>(eventKeys(eventId).config, "perOrderLimit", "tiers");
-    [perOrderLimit, tiersRaw] = [config?.perOrderLimit ?? null, config?.tiers ?? null];
+    [perOrderLimit, tiersRaw] = await choiceSettings(env, eventId);
   } catch {
     return redisUnavailable();
   }

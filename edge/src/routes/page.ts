@@ -3,10 +3,8 @@
  * the origin through /api/*); everyone else gets the waiting room, joining the line first
  * if they hold no ticket.
  */
-import { eventKeys } from "../../../common/keys.ts";
 import type { ChoiceForm } from "../page.ts";
-import { client } from "../redis.ts";
-import { parseTiers } from "./choice.ts";
+import { choiceSettings, parseTiers } from "./choice.ts";
 import { declaredChoice } from "./status.ts";
 import { activeCookieName, mintActive, readActive, readTicket, ticketCookieName } from "../auth.ts";
 import { config } from "../env.ts";
@@ -139,11 +137,10 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
 /** The seats to choose while waiting: the event's tiers and per-order limit (the origin's copy), and what this ticket chose; null for an event without tiers published, or when Redis does not answer. */
 async function choiceForm(env: Env, eventId: string, tid: string): Promise<ChoiceForm | null> {
   try {
-    const k = eventKeys(eventId);
-    const [config, declared] = await Promise.all([client(env).redis.hmget<Record<string, string | null>>(k.config, "perOrderLimit", "tiers"), declaredChoice(env, eventId, tid)]);
-    const tiers = parseTiers(config?.tiers);
+    const [[limit, raw], declared] = await Promise.all([choiceSettings(env, eventId), declaredChoice(env, eventId, tid)]);
+    const tiers = parseTiers(raw);
     if (tiers.length === 0) return null;
-    return { tiers, perOrderLimit: Number(config?.perOrderLimit) || 1, declared };
+    return { tiers, perOrderLimit: Number(limit) || 1, declared };
   } catch {
     return null;
   }
