@@ -38,7 +38,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number; choiceMarginSeats?: number | null };
   /** passing: new fans go straight through; queueing: a threshold was passed; null: standby off */
   standbyMode?: string | null;
   restoredAt?: number | null;
@@ -188,6 +188,7 @@ function showQueue(q: QueueView): void {
     byId<HTMLSelectElement>("challenge").value = q.settings.challenge ?? "off";
     byId<HTMLSelectElement>("challenge-failure").value = q.settings.challengeFailure ?? "refuse";
   }
+  if (document.activeElement !== byId("margin")) byId<HTMLInputElement>("margin").placeholder = q.settings.choiceMarginSeats === null || q.settings.choiceMarginSeats === undefined ? "off" : String(q.settings.choiceMarginSeats);
   if (document.activeElement !== byId("grace") && q.settings.presenceGraceSeconds) byId<HTMLInputElement>("grace").placeholder = fmt(q.settings.presenceGraceSeconds / 60, 1);
   access.showInviteOnly(q.settings.inviteOnly);
   // the organiser's choice is shown until they pick another one (and until it is set)
@@ -389,6 +390,14 @@ byId("grace-form").addEventListener("submit", async (ev) => {
   const presenceGraceSeconds = Math.round(Number(byId<HTMLInputElement>("grace").value) * 60);
   const said = (q: QueueView) => "Waiting fans may now be away " + fmt((q.settings.presenceGraceSeconds ?? presenceGraceSeconds) / 60, 1) + " minutes and keep their place.";
   if (await act(byId("grace-submit"), "PATCH", "/queue", { presenceGraceSeconds }, said)) byId<HTMLInputElement>("grace").value = "";
+});
+byId("margin-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const raw = byId<HTMLInputElement>("margin").value.trim();
+  const choiceMarginSeats = raw === "" ? null : Math.round(Number(raw));
+  const said = (q: QueueView) =>
+    q.settings.choiceMarginSeats === null || q.settings.choiceMarginSeats === undefined ? "Seat budgets off: admissions count fans only." : "Seat budgets on: declared seats may pass each tier's unsold seats by " + q.settings.choiceMarginSeats + ".";
+  if (await act(byId("margin-submit"), "PATCH", "/queue", { choiceMarginSeats }, said)) byId<HTMLInputElement>("margin").value = "";
 });
 byId("customer-limit-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();

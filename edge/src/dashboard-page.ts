@@ -87,6 +87,9 @@ export function dashboardPage(eventId: string): string {
 <form id="grace-form"><div><label for="grace">Away time kept (minutes a waiting fan may leave and keep the place)</label>
 <input id="grace" name="grace" type="number" min="1" max="1440" step="any" inputmode="decimal" required></div>
 <button type="submit" id="grace-submit">Set away time</button></form>
+<form id="margin-form"><div><label for="margin">Seat budgets: seats fans may choose over the unsold ones per tier (empty: count fans only)</label>
+<input id="margin" name="margin" type="number" min="0" max="1000000" step="1" inputmode="numeric"></div>
+<button type="submit" id="margin-submit">Set seat margin</button></form>
 <form id="customer-limit-form"><div><label for="customer-limit">Tickets per customer, over all their orders (empty: no limit)</label>
 <input id="customer-limit" name="customer-limit" type="number" min="1" max="1000" step="1" inputmode="numeric"></div>
 <button type="submit" id="customer-limit-submit">Set ticket limit</button></form>
