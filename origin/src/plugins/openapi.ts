@@ -40,6 +40,7 @@ const documentation = {
     { name: "admission", description: "Waiting room controls, database capacity, leaving the purchase area" },
     { name: "access", description: "Presale access codes: the organiser's codes, and the edge recording each redemption" },
     { name: "templates", description: "The organiser's own pages for the line's states (waiting, pre-queue, paused, sold out, closed), sanitised" },
+    { name: "bypass", description: "The organiser's bypass rules: staff let through at once by a secret or an IP range" },
   ],
   components: {
     securitySchemes: {
