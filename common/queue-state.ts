@@ -82,6 +82,8 @@ export const QUEUE_STATE_FIELDS = {
   extensionBudgetMinutes: "setting: extra minutes the event grants over all fans' extensions; 0 = none; absent = EXTENSION_DEFAULTS",
   extensionUsedSeconds: "extra seconds granted so far (extendClaim, extendHold): the budget left is extensionBudgetMinutes x 60 less this",
   extensionsGranted: "extensions granted so far (extendClaim, extendHold)",
+  choiceMarginSeats: "setting: seat budgets' margin: the leader admits so that declared seats of admitted fans who have not finished stay within each tier's unsold seats plus it (absent = count fans only)",
+  choiceCutoffs: "the leader's seat budgets: JSON tier -> the first queue number whose declared seats ahead no longer fit the tier's unsold seats (absent = none)",
   standbyMode: "passing | queueing: whether standby lets new fans straight through now (joinQueue switches to queueing, the leader back to passing after calm); absent = not decided yet",
   standbyCalmSince: "when the leader first saw a queueing room calm (ms): it passes again after STANDBY_CALM_MS",
   standbyClaimMs: "the claim window a straight-through fan gets (ms; the leader writes the event's claimSeconds)",

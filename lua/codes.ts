@@ -69,6 +69,10 @@ export type TouchCode = (typeof TouchCode)[keyof typeof TouchCode];
 export const MoveCode = { NOT_WAITING: 0, MOVED: 1, ADMITTED: 2, RESTORING: 3, ALREADY: 4 } as const;
 export type MoveCode = (typeof MoveCode)[keyof typeof MoveCode];
 
+/** declareChoice-2.lua */
+export const ChoiceCode = { DECLARED: 0, NOT_WAITING: -1 } as const;
+export type ChoiceCode = (typeof ChoiceCode)[keyof typeof ChoiceCode];
+
 export const ClaimCode = { CLAIMED: 0, STILL_WAITING: -1, NOT_ADMITTED: -2, CLAIM_EXPIRED: -3, RESTORING: -4 } as const;
 export type ClaimCode = (typeof ClaimCode)[keyof typeof ClaimCode];
 

@@ -14,7 +14,7 @@
   KEYS[4] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[5] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, presenceGraceSeconds, honest, honestStop, deviceBinding, queueingStatusCode
+  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, presenceGraceSeconds, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs
   KEYS[8] moved       zset    old ticketId -> when its place moved to another device (ms)
 
   ARGV[1] now (ms)
@@ -27,7 +27,7 @@
   ARGV[7 .. 6+n]    ticket ids present now
   ARGV[7+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, graceMs, {moved ticket ids}, honest, honestStop, deviceBinding, queueingStatusCode }
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, graceMs, {moved ticket ids}, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs }
     status "" = the line is being restored (includes/lineRestoring.lua; never read as open):
       nothing else is read or written, presence and departures wait for the restore
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
@@ -41,12 +41,14 @@
     honestStop = the first position where the line takes no new place (minChance), "" if none
     deviceBinding = the organiser's device binding (off | optional | required; "" = off)
     queueingStatusCode = the waiting page's HTTP status for a queued fan (200 | 202 | 429; "" = 200)
+    choiceCutoffs = JSON tier -> the first queue number at which that tier runs out for the
+      seats declared ahead (the leader's seat budgets), "" if none
 ]]
 -- @include lineRestoring
 -- @include earlyNumbers
 local guard = redis.call('HMGET', KEYS[7], 'status', 'vouchedRun', 'ahead')
 if lineRestoring(guard[1], guard[2], guard[3]) then
-  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, 0, {}, '', '', '', '' }
+  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, 0, {}, '', '', '', '', '' }
 end
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[6])
@@ -92,7 +94,7 @@ end
 
 local early = earlyNumbers(KEYS[3], serving, tonumber(ARGV[3]))
 
-local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt', 'honest', 'honestStop', 'deviceBinding', 'queueingStatusCode')
+local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt', 'honest', 'honestStop', 'deviceBinding', 'queueingStatusCode', 'choiceCutoffs')
 return {
   tonumber(redis.call('GET', KEYS[1]) or '0'),
   serving,
@@ -115,4 +117,5 @@ return {
   state[10] or '',
   state[11] or '',
   state[12] or '',
+  state[13] or '',
 }

@@ -8,16 +8,17 @@
  * test/lua-headers.test.ts checks every entry against its file's header.
  */
 import type { EventKeys } from "../common/keys.ts";
-import { AdmitCode, ApplyRoomCode, ClaimCode, EndOfferCode, ExtendClaimCode, ExtendHoldCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OfferCode, OpenSaleCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, RenewCode, RestoreCode, RestoreWaitlistCode, SaveTurnAddressCode, SeatScriptCode, StaffCode, StatusCode, TouchCode, WaitlistJoinCode, WaitlistReadCode } from "./codes.ts";
+import { AdmitCode, ApplyRoomCode, ClaimCode, EndOfferCode, ExtendClaimCode, ExtendHoldCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OfferCode, OpenSaleCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, RenewCode, RestoreCode, RestoreWaitlistCode, SaveTurnAddressCode, SeatScriptCode, StaffCode, StatusCode, TouchCode, WaitlistJoinCode, WaitlistReadCode, ChoiceCode } from "./codes.ts";
 import { withIncludes } from "./includes.ts";
 import * as reply from "./replies.ts";
 import acquireLease from "./acquireLease-2.lua";
-import admitFans from "./admitFans-11.lua";
+import admitFans from "./admitFans-12.lua";
 import admitStaff from "./admitStaff-3.lua";
 import applyRoom from "./applyRoom-1.lua";
 import beginPurchase from "./beginPurchase-4.lua";
 import claimPurchase from "./claimPurchase-2.lua";
-import claimTurn from "./claimTurn-5.lua";
+import claimTurn from "./claimTurn-6.lua";
+import declareChoice from "./declareChoice-2.lua";
 import completePurchase from "./completePurchase-6.lua";
 import extendClaim from "./extendClaim-3.lua";
 import extendHold from "./extendHold-5.lua";
@@ -149,8 +150,13 @@ export const redisScripts = {
     codes: MoveCode,
     decode: reply.decodeMove,
   }),
+  declareChoice: script("declareChoice", declareChoice, {
+    keys: (k) => [k.queue, k.choices],
+    codes: ChoiceCode,
+    decode: reply.decodeChoice,
+  }),
   claimTurn: script("claimTurn", claimTurn, {
-    keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog],
+    keys: (k) => [k.admitted, k.active, k.queue, k.queueState, k.claimLog, k.choices],
     codes: ClaimCode,
     decode: reply.decodeClaim,
   }),
@@ -220,7 +226,7 @@ export const redisScripts = {
 
   // admission: the origin's scheduling leader and admin controls
   admitFans: script("admitFans", admitFans, {
-    keys: (k) => [k.schedulerLease, k.queueState, k.queue, k.seen, k.admitted, k.active, k.serving, k.gone, k.admits, k.seq, k.staff],
+    keys: (k) => [k.schedulerLease, k.queueState, k.queue, k.seen, k.admitted, k.active, k.serving, k.gone, k.admits, k.seq, k.staff, k.choices],
     codes: AdmitCode,
     decode: reply.decodeAdmit,
   }),

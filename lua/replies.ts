@@ -6,7 +6,7 @@
  */
 import { decodeEstimate, type HonestEstimate } from "../common/honest-line.ts";
 import { challengeFailure, challengeMode, deviceBinding, parseAnnounced, positiveNumber, queueingStatusCode, type Announced, type ChallengeFailure, type ChallengeMode, type DeviceBinding, type QueueingStatusCode } from "../common/queue-state.ts";
-import type { EndOfferCode, OfferCode, RestoreWaitlistCode, WaitlistJoinCode, WaitlistReadCode, AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, SaveTurnAddressCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode } from "./codes.ts";
+import type { EndOfferCode, OfferCode, RestoreWaitlistCode, WaitlistJoinCode, WaitlistReadCode, AdmitCode, StaffCode, ApplyRoomCode, PublishCodeCode, RedeemCode, ReleaseCodeCode, SaveTurnAddressCode, ClaimCode, JoinCode, LeaseCode, MarkLostCode, MoveCode, OpenSaleCode, RenewCode, RestoreCode, SeatScriptCode, SeatScriptReply, StatusCode, TouchCode, ChoiceCode } from "./codes.ts";
 
 type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
@@ -101,10 +101,22 @@ export interface LineRead extends Announced {
   deviceBinding: DeviceBinding;
   /** the HTTP status the waiting page answers a queued fan with (the organiser's setting) */
   queueingStatusCode: QueueingStatusCode;
+  /** tier -> the first queue number at which the tier runs out for the seats declared ahead (seat budgets); {} when none */
+  choiceCutoffs: Record<string, number>;
+}
+
+function decodeCutoffs(raw: unknown): Record<string, number> {
+  try {
+    const parsed = JSON.parse(text(raw) || "{}") as unknown;
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter(([, v]) => Number.isFinite(v))) as Record<string, number>;
+  } catch {
+    return {};
+  }
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode, cutoffs] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -121,6 +133,7 @@ export function decodeLineRead(raw: Raw): LineRead {
     honestStop: positiveNumber(honestStop),
     deviceBinding: deviceBinding(binding),
     queueingStatusCode: queueingStatusCode(statusCode),
+    choiceCutoffs: decodeCutoffs(cutoffs),
   };
 }
 
@@ -134,9 +147,15 @@ export function decodeMove(raw: Raw): { code: MoveCode; value: number } {
   return { code: code as MoveCode, value: value ?? 0 };
 }
 
-export function decodeClaim(raw: Raw): { code: ClaimCode; expiresAt: number } {
+export function decodeClaim(raw: Raw): { code: ClaimCode; expiresAt: number; choice: string } {
   const [code, expiresAt] = numbers(raw);
-  return { code: code as ClaimCode, expiresAt: expiresAt ?? 0 };
+  const choice = Array.isArray(raw) && typeof raw[2] === "string" ? raw[2] : "";
+  return { code: code as ClaimCode, expiresAt: expiresAt ?? 0, choice };
+}
+
+export function decodeChoice(raw: Raw): { code: ChoiceCode; number: number } {
+  const [code, number] = numbers(raw);
+  return { code: code as ChoiceCode, number: number ?? 0 };
 }
 
 /** extendClaim / extendHold: the code and the new deadline or expiry (ms), or what the code says the detail is. */

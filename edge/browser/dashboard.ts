@@ -38,7 +38,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; identity?: string; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number; extensionSeconds?: number; extensionBudgetMinutes?: number };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; identity?: string; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number; extensionSeconds?: number; extensionBudgetMinutes?: number; choiceMarginSeats?: number | null };
   /** the budget of extra time (accessible timing), as used so far */
   extensions?: { granted: number; usedSeconds: number; leftSeconds: number };
   /** passing: new fans go straight through; queueing: a threshold was passed; null: standby off */
@@ -191,6 +191,7 @@ function showQueue(q: QueueView): void {
     byId<HTMLSelectElement>("challenge").value = q.settings.challenge ?? "off";
     byId<HTMLSelectElement>("challenge-failure").value = q.settings.challengeFailure ?? "refuse";
   }
+  if (document.activeElement !== byId("margin")) byId<HTMLInputElement>("margin").placeholder = q.settings.choiceMarginSeats === null || q.settings.choiceMarginSeats === undefined ? "off" : String(q.settings.choiceMarginSeats);
   if (document.activeElement !== byId("grace") && q.settings.presenceGraceSeconds) byId<HTMLInputElement>("grace").placeholder = fmt(q.settings.presenceGraceSeconds / 60, 1);
   showExtensions(q);
   access.showInviteOnly(q.settings.inviteOnly);
@@ -420,6 +421,15 @@ byId("extension-form").addEventListener("submit", async (ev) => {
     byId<HTMLInputElement>("extension-seconds").value = "";
     byId<HTMLInputElement>("extension-budget").value = "";
   }
+});
+
+byId("margin-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const raw = byId<HTMLInputElement>("margin").value.trim();
+  const choiceMarginSeats = raw === "" ? null : Math.round(Number(raw));
+  const said = (q: QueueView) =>
+    q.settings.choiceMarginSeats === null || q.settings.choiceMarginSeats === undefined ? "Seat budgets off: admissions count fans only." : "Seat budgets on: declared seats may pass each tier's unsold seats by " + q.settings.choiceMarginSeats + ".";
+  if (await act(byId("margin-submit"), "PATCH", "/queue", { choiceMarginSeats }, said)) byId<HTMLInputElement>("margin").value = "";
 });
 byId("customer-limit-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();

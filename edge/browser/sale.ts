@@ -435,6 +435,9 @@ async function start(): Promise<void> {
   if (mine.res.ok && mine.body.holds.length > 0) {
     hold = mine.body.holds[0]!;
     say("Your seats are still held. Pay before the time runs out.");
+  } else if (new URLSearchParams(location.search).get("seats") === "none") {
+    // the choice declared while waiting could not be held at the turn (routes/claim.ts)
+    say("The seats you chose while waiting could not be held: none matching them are free now. Choose again: another tier, fewer seats, or seats on the map.", true);
   }
   await loadMap();
   countdown();

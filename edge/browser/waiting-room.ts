@@ -24,6 +24,7 @@ import { chanceLine, dateTime, fill, formatNumber, waitLine, waitWords } from ".
 import type { FanView } from "../src/snapshot.ts";
 import { deviceKey, learnClock, proof, remember, type DeviceKey } from "./device-key.ts";
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
+import { initChoiceForm, showTiers } from "./choice-form.ts";
 import { drawQr } from "./qr.ts";
 import { askToBeTold, chime, notify } from "./turn-alert.ts";
 import { offerTurnEmail } from "./turn-email.ts";
@@ -105,6 +106,7 @@ function show(v: FanView): void {
   live("position", num(v.position));
   live("wait", waitLine(t, locale, v.waitTimeSeconds));
   organiserPage(v.status === "open" ? "waiting" : v.status);
+  showTiers(v);
   byId("chance-line").hidden = !v.chance;
   if (v.chance) byId("chance").textContent = chanceLine(t, locale, v.chance);
   const start = Math.max(Number(sessionStorage.getItem(startKey)) || 0, v.position);
@@ -200,6 +202,16 @@ async function post(path: string, extra: Record<string, string> = {}, retried = 
   const res = await fetch(path, { method: "POST", credentials: "same-origin", headers });
   if (!retried && res.status === 401 && key && (await jsonBody(res.clone())).code === "DPOP_STALE" && learnClock(res)) return post(path, extra, true);
   return res;
+}
+
+/** A PUT with a JSON body, signed like the page's other calls when the place is bound to the device. */
+async function put(path: string, body: unknown): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (key) {
+    headers.dpop = await proof(key, "PUT", path, key.ticket);
+    if (key.ticket) headers["x-queue-ticket"] = key.ticket;
+  }
+  return fetch(path, { method: "PUT", credentials: "same-origin", headers, body: JSON.stringify(body) });
 }
 
 function refused(body: ApiBody): boolean {
@@ -379,6 +391,7 @@ for (const el of document.querySelectorAll("time[datetime]")) el.textContent = d
 const initial = pageJson<FanView>("initialView");
 byId("claim").addEventListener("click", () => void claim());
 byId("more-time").addEventListener("click", () => void moreTime());
+initChoiceForm(eventId, t, put, english);
 byId("notify").addEventListener("click", async () => {
   byId("notify-state").textContent = await askToBeTold(t);
 });

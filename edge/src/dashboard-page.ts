@@ -92,6 +92,9 @@ export function dashboardPage(eventId: string): string {
 <div><label for="extension-budget">Extra time the event grants over all fans (minutes)</label>
 <input id="extension-budget" name="extension-budget" type="number" min="0" max="100000" step="1" inputmode="numeric"></div>
 <button type="submit" id="extension-submit">Set extra time</button> <span id="extension-left" class="muted" aria-live="off"></span></form>
+<form id="margin-form"><div><label for="margin">Seat budgets: seats fans may choose over the unsold ones per tier (empty: count fans only)</label>
+<input id="margin" name="margin" type="number" min="0" max="1000000" step="1" inputmode="numeric"></div>
+<button type="submit" id="margin-submit">Set seat margin</button></form>
 <form id="customer-limit-form"><div><label for="customer-limit">Tickets per customer, over all their orders (empty: no limit)</label>
 <input id="customer-limit" name="customer-limit" type="number" min="1" max="1000" step="1" inputmode="numeric"></div>
 <button type="submit" id="customer-limit-submit">Set ticket limit</button></form>

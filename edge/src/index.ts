@@ -7,7 +7,8 @@
  *   GET  /queue/:eventId/events      position stream (SSE)
  *   GET  /queue/:eventId/status      position (JSON, for polling)
  *   GET  /queue/:eventId/challenge   a proof-of-work challenge for a new place (no Redis)
- *   POST /queue/:eventId/claim       admitted ticket -> active token
+ *   PUT  /queue/:eventId/choice      a waiting fan's choice: how many seats, which tier or price cap
+ *   POST /queue/:eventId/claim       admitted ticket -> active token (and the seats of the choice held)
  *   POST /queue/:eventId/waitlist    the waiting list after sell-out: an entry and its ticket
  *   GET  /queue/:eventId/waitlist    where the entry is: place, or the seats offered
  *   POST /queue/:eventId/extend      an admitted ticket's claim window, once longer (accessible timing)
@@ -40,6 +41,7 @@ import { api } from "./routes/api.ts";
 import { challenge } from "./routes/challenge.ts";
 import { claim } from "./routes/claim.ts";
 import { extendClaim } from "./routes/extend.ts";
+import { declareChoice } from "./routes/choice.ts";
 import { health } from "./routes/health.ts";
 import { join } from "./routes/join.ts";
 import { identityRoute } from "./identity.ts";
@@ -144,6 +146,14 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     const [, eventId, action] = identityMatch as unknown as [string, string, string];
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     return identityRoute(request, env, eventId, action);
+  }
+
+  const choiceMatch = /^\/queue\/([^/]+)\/choice$/.exec(path);
+  if (choiceMatch) {
+    const eventId = choiceMatch[1]!;
+    if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
+    if (method !== "PUT") return notAllowed("PUT");
+    return declareChoice(request, env, ctx, eventId);
   }
 
   const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|extend|challenge|notify)$/.exec(path);

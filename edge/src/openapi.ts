@@ -143,6 +143,12 @@ const fanView: Schema = {
         text: { type: "string", examples: ["very likely", "about 40 %", "unlikely"] },
       },
     },
+    tiersRunningOut: {
+      type: "array",
+      items: { type: "string" },
+      description: "tiers whose unsold seats the fans ahead have already declared (seat budgets, when the organiser set choiceMarginSeats): a fan who chose one is offered another before their turn",
+    },
+    choice: { oneOf: [ref("Choice"), { type: "null" }], description: "status only: the fan's declared choice (PUT /queue/{eventId}/choice), null without one" },
     ticket: { type: "string", description: "join only: the queue ticket, for apps that send X-Queue-Ticket instead of keeping the cookie" },
     admitted: { type: "boolean", const: false },
   },
@@ -617,6 +623,35 @@ export const edgeOpenApi: Json = {
         },
       },
     },
+    "/queue/{eventId}/choice": {
+      put: {
+        tags: ["queue"],
+        operationId: "declareChoice",
+        summary: "Say which seats you want when your turn comes",
+        description:
+          "While the ticket waits: how many seats and a tier or a price cap, checked against the event's per-order limit and tiers and kept with the ticket (a later PUT replaces it). " +
+          "With the organiser's seat budgets (choiceMarginSeats) admission counts these seats per tier; at the claim the best available seats matching the choice are held at once. " +
+          "Once admitted the choice no longer changes (409 NOT_WAITING). " +
+          proofNote,
+        parameters: [eventIdParameter, dpopParameter],
+        security: [{ queueTicketCookie: [] }, { queueTicket: [] }],
+        requestBody: { required: true, content: json(ref("Choice")) },
+        responses: {
+          "200": {
+            description: "The choice is kept",
+            content: json({ type: "object", required: ["eventId", "ticketNumber", "choice"], properties: { eventId: { type: "string" }, ticketNumber: { type: "integer" }, choice: ref("Choice") } }),
+          },
+          "400": failure("The body is not a choice, the quantity is over the per-order limit, the tier is unknown, or no seat is priced under the cap", ["INVALID_REQUEST", "QUANTITY_OVER_LIMIT", "UNKNOWN_TIER", "NO_SEATS_UNDER_PRICE", "BAD_PATH"]),
+          "401": proofRefused(["NO_TICKET"]),
+          "403": deviceRefused([]),
+          "404": noEvent,
+          "405": failure("Use PUT", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
+          "409": failure("The ticket is not in line any more (its turn came, or it left): choose on the sale page", ["NOT_WAITING"]),
+          "429": rateLimited,
+          "503": failure("Redis cannot be reached", ["UNAVAILABLE"], { "Retry-After": header("RetryAfter") }),
+        },
+      },
+    },
     "/queue/{eventId}/claim": {
       post: {
         tags: ["queue"],
@@ -1042,7 +1077,33 @@ export const edgeOpenApi: Json = {
           activeToken: { type: "string", description: "ES256 JWT for Authorization: Bearer on /api/*" },
           sessionId: { type: "string" },
           expiresAt: { type: "string", format: "date-time" },
-          redirect: { type: "string", description: "the sale page", examples: ["/events/demo"] },
+          redirect: { type: "string", description: "the sale page (`?seats=none` when the declared seats could not be held)", examples: ["/events/demo"] },
+          choice: ref("Choice"),
+          preHold: {
+            type: "object",
+            description: "with a declared choice: the best available seats matching it, held for this session at the claim (held: true, with the hold, its seats and its expiry), or why not (held: false, code and message: choose on the sale page)",
+            required: ["held"],
+            properties: {
+              held: { type: "boolean" },
+              holdId: { type: "string" },
+              seatIds: { type: "array", items: { type: "string" } },
+              expiresAt: { type: "string", format: "date-time" },
+              adjacent: { type: "boolean", description: "side by side in one row" },
+              code: { type: "string", examples: ["NO_SEATS_AVAILABLE"] },
+              message: { type: "string" },
+            },
+          },
+        },
+      },
+      Choice: {
+        type: "object",
+        description: "What a waiting fan wants at their turn: how many seats, and a tier or a price cap (not both); neither = any seats.",
+        required: ["quantity"],
+        additionalProperties: false,
+        properties: {
+          quantity: { type: "integer", minimum: 1, maximum: 20, description: "at most the event's per-order limit" },
+          tier: { type: "string", minLength: 1, maxLength: 32, description: "one of the event's tiers" },
+          maxPriceCents: { type: "integer", minimum: 0, maximum: 100000000, description: "only seats priced at most this" },
         },
       },
       Extended: {

@@ -12,6 +12,8 @@ import { chanceLine, dateTime, fill, formatNumber, waitLine } from "./i18n/forma
 import type { DeviceBinding } from "../../common/queue-state.ts";
 import { kindOf, templateSections, type Templates } from "./page-templates.ts";
 import type { FanView, Snapshot } from "./snapshot.ts";
+import type { DeclaredChoice } from "../../common/choice.ts";
+import type { TierPrice } from "./routes/choice.ts";
 
 /** A catalogue's text as markup: the text escaped, then its `{name}` marks replaced by the markup given. */
 const fillHtml = (text: string, markup: Record<string, string>) => fill(escapeHtml(text), markup);
@@ -55,6 +57,32 @@ export interface WaitingPageOptions {
   joining?: boolean;
   /** the organiser's own pages for the line's states (edge/src/page-templates.ts), sanitised; the script shows the one for the line's status */
   templates?: Templates;
+  /** the seats to choose while waiting (routes/choice.ts): the event's tiers, its per-order limit and the fan's choice so far; absent: no form */
+  choice?: ChoiceForm | null;
+}
+
+export interface ChoiceForm {
+  tiers: TierPrice[];
+  perOrderLimit: number;
+  declared: DeclaredChoice | null;
+}
+
+/** The form a waiting fan says which seats they want with; the script sends it (PUT /queue/:eventId/choice) and says what is kept. */
+function choiceSection(f: ChoiceForm, l: Language): string {
+  const { page: p } = l.t;
+  const most = Math.max(1, Math.min(20, f.perOrderLimit));
+  const quantities = Array.from({ length: most }, (_, i) => i + 1)
+    .map((q) => `<option value="${q}"${(f.declared?.quantity ?? 2) === q ? " selected" : ""}>${formatNumber(l.locale, q)}</option>`)
+    .join("");
+  const tiers = [`<option value="">${escapeHtml(p.choiceAnyTier)}</option>`, ...f.tiers.map((t) => `<option value="${escapeHtml(t.tier)}"${f.declared?.tier === t.tier ? " selected" : ""}>${escapeHtml(t.tier)}</option>`)].join("");
+  return `<form id="choice" class="choice">
+<h2>${escapeHtml(p.choiceHeading)}</h2>
+<p><label>${escapeHtml(p.choiceQuantity)} <select id="choice-quantity">${quantities}</select></label>
+<label>${escapeHtml(p.choiceTier)} <select id="choice-tier">${tiers}</select></label>
+<button id="choice-save" type="submit">${escapeHtml(p.choiceSave)}</button></p>
+<p id="choice-state" class="muted" role="status"></p>
+<p id="choice-warning" class="notice" role="alert" hidden></p>
+</form>`;
 }
 
 /**
@@ -68,7 +96,7 @@ export function waitingRoomPage(
   o: WaitingPageOptions = {},
   l: Language = ENGLISH,
 ): string {
-  const { challenge = "off", solveFirst = false, turnstileSiteKey = null, resumePath = null, deviceBinding = "off", joining = false, templates = {} } = o;
+  const { challenge = "off", solveFirst = false, turnstileSiteKey = null, resumePath = null, deviceBinding = "off", joining = false, templates = {}, choice = null } = o;
   const { page: p, live } = l.t;
   const n = (value: number | undefined) => (value === undefined ? "..." : formatNumber(l.locale, value));
   const state = solveFirst ? live.checking : restoring ? live.reconnecting : joining ? p.joining : live.inLine;
@@ -88,6 +116,7 @@ export function waitingRoomPage(
       "resume-path": resumePath,
       "device-binding": deviceBinding,
       ...(joining ? { joining: "1" } : {}),
+      ...(choice ? { "choice-declared": choice.declared, "choice-tiers": choice.tiers.map((t) => t.tier) } : {}),
     },
     scripts: ["waiting-room.js"],
     body: `${aboutEvent(about, l)}<h1>${escapeHtml(p.heading)}</h1>
@@ -103,6 +132,7 @@ ${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
 <p>${fillHtml(p.aheadBehind, { ahead: `<b id="ahead">${n(initial?.ahead)}</b>`, behind: `<b id="behind">${n(initial?.behind)}</b>` })}</p>
 <p>${fillHtml(p.estimatedWait, { wait: `<b id="wait">${escapeHtml(wait)}</b>` })}</p>
 <p id="chance-line"${initial?.chance ? "" : " hidden"}>${fillHtml(p.chanceLine, { chance: `<b id="chance">${initial?.chance ? escapeHtml(chanceLine(live, l.locale, initial.chance)) : ""}</b>` })}</p>
+${choice ? choiceSection(choice, l) : ""}
 <p class="muted">${escapeHtml(p.autoNote)}</p>
 <p><button id="notify" type="button" class="primary">${escapeHtml(p.notifyButton)}</button> <span id="notify-state" class="muted"></span></p>
 ${resumePath ? emailForm(l) : ""}</div>

@@ -1,4 +1,5 @@
 /** The waiting line's per-ticket operations on Redis, one script call each (joins: ./joins.ts). */
+import { parseChoice, type DeclaredChoice } from "../../common/choice.ts";
 import { sessionIdFor } from "../../common/tokens.ts";
 import { ClaimCode, MoveCode, TouchCode } from "../../lua/codes.ts";
 import type { Env } from "./env.ts";
@@ -38,16 +39,16 @@ export async function movePlace(env: Env, eventId: string, tid: string, newTid: 
   }
 }
 
-export type ClaimResult = { kind: "claimed"; sid: string; expiresAt: number } | { kind: "still-waiting" | "not-admitted" | "claim-expired" | "restoring" };
+export type ClaimResult = { kind: "claimed"; sid: string; expiresAt: number; choice: DeclaredChoice | null } | { kind: "still-waiting" | "not-admitted" | "claim-expired" | "restoring" };
 
 export async function claimTurn(env: Env, eventId: string, tid: string, sessionTtlSeconds: number): Promise<ClaimResult> {
   // derived from the ticket: a ticket claimed again after Redis lost the claim is the same session
   const sid = await sessionIdFor(tid);
   // an admin's per-event session length (queue state) wins over the default inside the script
-  const { code, expiresAt } = await runScript(env, redisScripts.claimTurn, eventId, [tid, sid, Date.now(), sessionTtlSeconds * 1000]);
+  const { code, expiresAt, choice } = await runScript(env, redisScripts.claimTurn, eventId, [tid, sid, Date.now(), sessionTtlSeconds * 1000]);
   switch (code) {
     case ClaimCode.CLAIMED:
-      return { kind: "claimed", sid, expiresAt };
+      return { kind: "claimed", sid, expiresAt, choice: parseChoice(choice) };
     case ClaimCode.STILL_WAITING:
       return { kind: "still-waiting" };
     case ClaimCode.NOT_ADMITTED:

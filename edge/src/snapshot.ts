@@ -82,6 +82,12 @@ export interface FanView {
    * null before the sale opens (places are drawn by lot then) or while no estimate is published.
    */
   chance: Chance | null;
+  /**
+   * Tiers whose unsold seats the fans ahead have already declared (the seat budgets,
+   * docs/FEATURES.md "Choose while waiting"): a fan who chose one of them is told before
+   * their turn and offered the others. [] when none, or without seat budgets.
+   */
+  tiersRunningOut: string[];
 }
 
 function formatWait(seconds: number | null): string {
@@ -115,5 +121,6 @@ export function fanView(s: Snapshot, eventId: string, n: number, admitRate: numb
     lastUpdated: new Date(s.at).toISOString(),
     refreshIntervalSeconds,
     chance: s.honest && (s.status === "open" || s.status === "paused") ? describeChance(chanceAt(s.honest, position)) : null,
+    tiersRunningOut: Object.entries(s.choiceCutoffs ?? {}).filter(([, at]) => n >= at).map(([tier]) => tier),
   };
 }

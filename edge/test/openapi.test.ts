@@ -189,6 +189,16 @@ describe("the edge's OpenAPI document", () => {
     expect((await nextEvent(unreachable.reader!, "restoring")).code).toBe("RESTORING");
     await unreachable.reader!.close();
 
+    // choice: kept while waiting (status answers it); refused when malformed, without a ticket, by GET
+    const choose = (body: string, init: Partial<Init> = { jar: waiter.jar }) => edge(`/queue/${line}/choice`, { method: "PUT", headers: { "content-type": "application/json" }, body, ...init });
+    expect((await choose(JSON.stringify({ quantity: 2 }))).status).toBe(200);
+    expect((await edge(`/queue/${line}/status`, { jar: waiter.jar })).body.choice).toEqual({ quantity: 2 });
+    expect((await choose(JSON.stringify({ quantity: 0 }))).status).toBe(400);
+    expect((await choose(JSON.stringify({ quantity: 1, tier: "front", maxPriceCents: 100 }))).status).toBe(400);
+    expect((await choose("not json")).body.code).toBe("INVALID_REQUEST");
+    expect((await choose(JSON.stringify({ quantity: 1 }), {})).status).toBe(401);
+    expect((await edge(`/queue/${line}/choice`, { operation: "declareChoice" })).status).toBe(405);
+
     // claim: not yet, then admitted (status and stream say so), claimed once, then gone
     expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: waiter.jar })).status).toBe(409);
     await admitHead(line, 1);
@@ -205,6 +215,8 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`/queue/${line}/extend`, { operation: "extendClaim" })).status).toBe(405);
     expect((await edge(`/queue/${line}/claim`, { method: "POST", jar: waiter.jar })).status).toBe(200);
     expect((await edge(`/queue/${line}/claim`, { method: "POST", headers: ticketOnly })).status).toBe(403);
+    // claimed: the choice no longer changes
+    expect((await choose(JSON.stringify({ quantity: 1 }), { headers: { ...ticketOnly, "content-type": "application/json" } })).status).toBe(409);
     expect((await edge(`/queue/${line}/status`, { headers: ticketOnly })).status).toBe(410);
     const goneStream = await stream(`/queue/${line}/events`, { headers: ticketOnly });
     expect([200, 204]).toContain(goneStream.status);

@@ -17,7 +17,7 @@ import { publishCodes } from "./modules/access/service.ts";
 import { publishRules } from "./modules/bypass/service.ts";
 import { publishTemplates } from "./modules/templates/service.ts";
 import { DashboardSampler } from "./modules/dashboard/sampler.ts";
-import { EventCatalog } from "./modules/events/catalog.ts";
+import { EventCatalog, tierLayout } from "./modules/events/catalog.ts";
 import { SeatStateReader } from "./modules/events/seat-states.ts";
 import { BestSeatPicker } from "./modules/holds/best-seat-picker.ts";
 import { HonestLine } from "./modules/admission/honest-line.ts";
@@ -100,7 +100,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
       about: async (eventId) => (await catalog.find(eventId))?.event ?? null,
       republish: async (eventId) => {
         const entry = await catalog.find(eventId);
-        if (entry) await syncEvent(input.redis, input.database.db, entry.event);
+        if (entry) await syncEvent(input.redis, input.database.db, entry.event, entry.tiers);
         await publishCodes(input.redis, input.database.db, eventId, clock.now());
         await publishRules(input.redis, input.database.db, eventId);
         await publishTemplates(input.redis, input.database.db, eventId);
@@ -116,6 +116,10 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     },
     leaderTick: async (eventId, run) => waitlist?.tick(eventId, run),
     observerSettled: () => dashboardSampler.settled(),
+    seatTiers: async (eventId) => {
+      const entry = await catalog.find(eventId);
+      return entry ? tierLayout(entry) : null;
+    },
   });
   const deps: Deps = {
     ...input,

@@ -48,7 +48,12 @@ describe("admin API", () => {
     expect(Object.keys(statuses)).toHaveLength(22);
     expect(statuses["A-3-4"]).toBe("available");
     expect(statuses["B-2-5"]).toBe("available");
-    expect(await h.redis.hgetall(`cu:{${id}}:config`)).toEqual({ perOrderLimit: "2", holdSeconds: "120" });
+    expect(await h.redis.hgetall(`cu:{${id}}:config`)).toEqual({
+      perOrderLimit: "2",
+      holdSeconds: "120",
+      // the tiers and their lowest prices, for the edge to check a fan's declared choice
+      tiers: JSON.stringify([{ tier: "front", lowestPriceCents: 9000 }, { tier: "back", lowestPriceCents: 3000 }]),
+    });
 
     const again = await h.call("POST", "/admin/events", { headers: admin(), body: layout(id) });
     expect(again.status).toBe(409);

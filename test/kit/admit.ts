@@ -1,5 +1,5 @@
 /**
- * Lets the next fans in line in through the real admission script (lua/admitFans-11.lua),
+ * Lets the next fans in line in through the real admission script (lua/admitFans-12.lua),
  * as the scheduling leader does, for tests that drive the line by hand instead of running
  * a scheduler. It takes the event's scheduler lease for the one call, so it refuses to run
  * beside a real scheduler leading the event.

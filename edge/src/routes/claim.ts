@@ -4,6 +4,7 @@ import { bindingOf, proofError, proveBound, readProof } from "../dpop.ts";
 import { config, type Env } from "../env.ts";
 import { infinitePlace } from "../infinite.ts";
 import { cookie, error, json } from "../http.ts";
+import { preHold } from "../pre-hold.ts";
 import { claimTurn } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
 import { RESTORING_CLAIM_MESSAGE, restoringError } from "../restoring.ts";
@@ -33,8 +34,10 @@ export async function claim(request: Request, env: Env, ctx: ExecutionContext, e
       const maxAge = Math.max(1, Math.ceil((result.expiresAt - Date.now()) / 1000));
       headers.append("set-cookie", cookie(request, activeCookieName(eventId), activeToken, maxAge));
       headers.append("set-cookie", cookie(request, ticketCookieName(eventId), "", 0));
+      // a choice declared while waiting: its seats are held now, so the sale page opens on them
+      const seats = result.choice ? await preHold(request, env, eventId, activeToken, result.choice) : null;
       return json(
-        { eventId, activeToken, sessionId: result.sid, expiresAt: new Date(result.expiresAt).toISOString(), redirect: `/events/${eventId}` },
+        { eventId, activeToken, sessionId: result.sid, expiresAt: new Date(result.expiresAt).toISOString(), redirect: seats && !seats.held ? `/events/${eventId}?seats=none` : `/events/${eventId}`, ...(result.choice ? { choice: result.choice, preHold: seats } : {}) },
         200,
         headers,
       );

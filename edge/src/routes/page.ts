@@ -3,6 +3,9 @@
  * the origin through /api/*); everyone else gets the waiting room, joining the line first
  * if they hold no ticket.
  */
+import type { ChoiceForm } from "../page.ts";
+import { choiceSettings, parseTiers } from "./choice.ts";
+import { declaredChoice } from "./status.ts";
 import { activeCookieName, mintActive, readActive, readTicket, ticketCookieName } from "../auth.ts";
 import { config } from "../env.ts";
 import { cookie } from "../http.ts";
@@ -101,11 +104,11 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      const [code, templates] = await Promise.all([resumeCode(env, eventId, place.tid), readTemplates(env, eventId)]);
+      const [code, templates, choice] = await Promise.all([resumeCode(env, eventId, place.tid), readTemplates(env, eventId), choiceForm(env, eventId, place.tid)]);
       const resume = resumePath(eventId, code);
       // the organiser's queueing status code (200, 202 or 429), for clients that read the status
       const status = (await hubFor(eventId).ensureFresh(env)).queueingStatusCode;
-      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, { challenge: place.challenge, turnstileSiteKey: turnstileKey(env, place.challenge), resumePath: resume, templates }, l), place.challenge, status, headers);
+      return waitingRoom(env, waitingRoomPage(eventId, place.view, place.about, false, { challenge: place.challenge, turnstileSiteKey: turnstileKey(env, place.challenge), resumePath: resume, templates, choice }, l), place.challenge, status, headers);
     }
     case "admitted":
       return html(waitingRoomPage(eventId, null, null, false, {}, l));
@@ -136,6 +139,18 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
       return html(messagePage(p.fullTitle, p.fullText, l), 503, { "retry-after": "60" });
     case "line-stopped":
       return html(messagePage(p.stoppedTitle, p.stoppedText, l), 409);
+  }
+}
+
+/** The seats to choose while waiting: the event's tiers and per-order limit (the origin's copy), and what this ticket chose; null for an event without tiers published, or when Redis does not answer. */
+async function choiceForm(env: Env, eventId: string, tid: string): Promise<ChoiceForm | null> {
+  try {
+    const [[limit, raw], declared] = await Promise.all([choiceSettings(env, eventId), declaredChoice(env, eventId, tid)]);
+    const tiers = parseTiers(raw);
+    if (tiers.length === 0) return null;
+    return { tiers, perOrderLimit: Number(limit) || 1, declared };
+  } catch {
+    return null;
   }
 }
 

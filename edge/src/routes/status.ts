@@ -9,6 +9,14 @@ import { touchTicket } from "../queue.ts";
 import { limit } from "../ratelimit.ts";
 import { restoringView } from "../restoring.ts";
 import { refreshIntervalSeconds, viewFor } from "./view.ts";
+import { parseChoice, type DeclaredChoice } from "../../../common/choice.ts";
+import { eventKeys } from "../../../common/keys.ts";
+import { client } from "../redis.ts";
+
+/** The choice a waiting ticket declared (PUT /queue/:eventId/choice), or null. */
+export async function declaredChoice(env: Env, eventId: string, tid: string): Promise<DeclaredChoice | null> {
+  return parseChoice(await client(env).redis.hget<string>(eventKeys(eventId).choices, tid));
+}
 
 export async function status(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
   const held = await readTicket(request, env, eventId);
@@ -26,13 +34,13 @@ export async function status(request: Request, env: Env, ctx: ExecutionContext, 
   // the line is being restored: the fan keeps their place, but no position is true yet
   if (where.kind === "restoring") return json(restoringView(eventId, held.claims.num, refreshIntervalSeconds(env)));
   if (where.kind === "waiting") {
-    let view;
+    let view, choice;
     try {
-      view = await viewFor(env, eventId, where.num);
+      [view, choice] = await Promise.all([viewFor(env, eventId, where.num), declaredChoice(env, eventId, held.claims.tid)]);
     } catch {
       return redisUnavailable();
     }
-    return json({ ...view, admitted: false });
+    return json({ ...view, choice, admitted: false });
   }
   if (where.kind === "admitted") {
     return json({

@@ -1,7 +1,7 @@
 /**
  * The turn link of the turn email (edge/src/turn-link.ts): GET /queue/:eventId/turn/:code
  * shows a page that asks before claiming (a mail scanner or a link preview claims nothing)
- * and says how long is left; POST to the same path claims the turn (claimTurn-5.lua, as the
+ * and says how long is left; POST to the same path claims the turn (claimTurn-6.lua, as the
  * waiting page's claim) and sets the active token, so the page opens the sale. The claim
  * happens once: a second use, a passed claim window, another event's or a forged code are
  * refused with a page (GET) or `{code, message}` (POST) that says which.

@@ -35,6 +35,8 @@ export interface RoomSettings {
   queueingStatusCode?: QueueingStatusCode;
   extensionSeconds?: number;
   extensionBudgetMinutes?: number;
+  /** seats over each tier's unsold ones, or null to count fans only */
+  choiceMarginSeats?: number | null;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -63,6 +65,7 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("queueingStatusCode", room.queueingStatusCode === 200 ? null : room.queueingStatusCode);
   put("extensionSeconds", room.extensionSeconds);
   put("extensionBudgetMinutes", room.extensionBudgetMinutes);
+  put("choiceMarginSeats", room.choiceMarginSeats);
   return { set, remove };
 }
 
@@ -95,6 +98,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     queueingStatusCode: n(hash.queueingStatusCode),
     extensionSeconds: whole(hash.extensionSeconds),
     extensionBudgetMinutes: whole(hash.extensionBudgetMinutes),
+    choiceMarginSeats: n(hash.choiceMarginSeats),
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

@@ -17,6 +17,7 @@ import { LatencyRecorder } from "./latency.ts";
 import type { RestoreHooks } from "./restore.ts";
 import { Scheduler, type LeaderTick, type SchedulerObserver } from "./scheduler.ts";
 import { SessionRecovery } from "./session-recovery.ts";
+import type { TierLayout } from "./seat-budget.ts";
 
 export interface AdmissionSources {
   redis: Redis;
@@ -29,6 +30,8 @@ export interface AdmissionSources {
   observer: SchedulerObserver;
   /** what the leader does for an event after admitting, each tick (the waiting list) */
   leaderTick?: LeaderTick;
+  /** an event's tiers, for the seat budgets */
+  seatTiers?: (eventId: string) => Promise<TierLayout | null>;
   /** resolves once the work the observer started is written (stop waits for it) */
   observerSettled?: () => Promise<void>;
 }
@@ -63,6 +66,7 @@ export class AdmissionRuntime {
       durable: { line: this.line, hooks: sources.hooks },
       observer: sources.observer,
       ...(sources.leaderTick ? { leaderTick: sources.leaderTick } : {}),
+      seatTiers: sources.seatTiers,
     });
   }
 

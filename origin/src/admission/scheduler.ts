@@ -25,6 +25,7 @@ import { IssueRate } from "./issue-rate.ts";
 import { JoinTimes } from "./join-times.ts";
 import { detectLoss, restoreEvent, type DurableCounters, type LossKind, type RestoreHooks } from "./restore.ts";
 import { ceilingRate, parseSettings, type Ceiling, type QueueSettings } from "./settings.ts";
+import { readSeatBudget, tierCutoffs, type TierLayout } from "./seat-budget.ts";
 
 /** What the scheduler reports, for metrics and logs. */
 export interface SchedulerObserver {
@@ -64,6 +65,8 @@ export interface SchedulerOptions {
   leaderTick?: LeaderTick;
   instanceId?: string;
   durable?: SchedulerDurability;
+  /** an event's tiers, for the seat budgets (seat-budget.ts); null: no layout */
+  seatTiers?: (eventId: string) => Promise<TierLayout | null>;
 }
 
 interface EventState {
@@ -83,6 +86,8 @@ interface EventState {
   writtenAt: number;
   /** the leaderTick hook's run under way, if any */
   hooked: Promise<void> | null;
+  /** the tier cut-offs last published (`choiceCutoffs`), "" for none, null before the first tick */
+  cutoffs: string | null;
 }
 
 const LIST_EVERY_MS = 1000;
@@ -234,6 +239,7 @@ export class Scheduler {
         writing: null,
         writtenAt: -Infinity,
         hooked: null,
+        cutoffs: null,
       };
       this.events.set(eventId, s);
     }
@@ -302,7 +308,26 @@ export class Scheduler {
     if (settings.status === "open") budget = s.budget.available(now, rate);
     else s.budget.reset();
 
+    // seat budgets: only while admitting, when the organiser set a margin
+    let seatBudget;
+    let cutoffs = "";
+    if ((settings.status === "open" || settings.status === "paused") && settings.choiceMarginSeats !== null && this.o.seatTiers) {
+      const layout = await this.o.seatTiers(eventId);
+      if (layout) {
+        const read = await readSeatBudget(redis, s.keys, now, settings.choiceMarginSeats, layout);
+        if (settings.status === "open") seatBudget = read.args;
+        const cut = await tierCutoffs(redis, s.keys, read, settings.choiceMarginSeats, layout);
+        cutoffs = Object.keys(cut).length > 0 ? JSON.stringify(cut) : "";
+      }
+    }
+    // where each tier runs out, for the waiting page (the edge reads it with the line's state)
+    if (cutoffs !== s.cutoffs) {
+      if (cutoffs) await redis.hset(s.keys.queueState, "choiceCutoffs", cutoffs);
+      else await redis.hdel(s.keys.queueState, "choiceCutoffs");
+      s.cutoffs = cutoffs;
+    }
     const result = await admitFans(redis, s.keys, {
+      seatBudget,
       token: s.token,
       now,
       budget,

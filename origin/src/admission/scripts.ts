@@ -24,13 +24,22 @@ export interface AdmitArgs {
   maxDrops: number;
   /** standby: how long a queueing room must be calm to let fans straight through again (default STANDBY_CALM_MS) */
   standbyCalmMs?: number;
+  /** seat budgets (seat-budget.ts): each tier's room; absent = admissions count fans only */
+  seatBudget?: SeatBudgetArgs;
+}
+
+export interface SeatBudgetArgs {
+  /** the seats an undeclared fan counts: the per-order limit */
+  undeclared: number;
+  tiers: Array<{ tier: string; room: number; unsold: number; lowestPriceCents: number }>;
 }
 
 /** Standby's calm period: a room that queued lets fans straight through again after this long below both thresholds with an empty line. */
 export const STANDBY_CALM_MS = 5000;
 
 export function admitFans(redis: Redis, k: EventKeys, a: AdmitArgs): Promise<AdmitResult> {
-  return runScript(redis, redisScripts.admitFans, { k }, [a.token, a.now, a.budget, a.maxActive, a.claimMs, a.presenceGraceMs, a.sessionMs, a.maxDrops, a.standbyCalmMs ?? STANDBY_CALM_MS]);
+  return runScript(redis, redisScripts.admitFans, { k }, [a.token, a.now, a.budget, a.maxActive, a.claimMs, a.presenceGraceMs, a.sessionMs, a.maxDrops, a.standbyCalmMs ?? STANDBY_CALM_MS,
+    ...(a.seatBudget ? [a.seatBudget.undeclared, ...a.seatBudget.tiers.flatMap((t) => [t.tier, t.room, t.unsold, t.lowestPriceCents])] : [])]);
 }
 
 export function acquireLease(redis: Redis, k: EventKeys, instanceId: string, leaseMs: number): Promise<{ code: LeaseCode; token: string }> {

@@ -42,6 +42,15 @@ export interface QueueSettings {
   /** extra seconds granted so far */
   extensionUsedSeconds: number;
   extensionsGranted: number;
+  /** seat budgets' margin (seats over the unsold ones per tier); null = admissions count fans only */
+  choiceMarginSeats: number | null;
+}
+
+/** A field's whole number when it is one at or above zero; else null. */
+function wholeOrNull(raw: string | undefined): number | null {
+  if (raw === undefined || raw === "") return null;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
 /** Settings from the hash; null when the event has no waiting room. */
@@ -69,6 +78,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     standbyActiveSessions: positive(hash.standbyActiveSessions),
     standbyMode: hash.standbyMode === "passing" || hash.standbyMode === "queueing" ? hash.standbyMode : null,
     queueingStatusCode: queueingStatusCode(hash.queueingStatusCode),
+    choiceMarginSeats: wholeOrNull(hash.choiceMarginSeats),
     ...extensionSettings(hash),
   };
 }

@@ -3,6 +3,7 @@
  * id `demo`, 2,000 seats in two sections of 20 rows x 50 seats, two price tiers, and its
  * waiting room opened so the edge serves `/events/demo` at once.
  */
+import { EventCatalog } from "../modules/events/catalog.ts";
 import { eq } from "drizzle-orm";
 import { connectRedis } from "../redis/client.ts";
 import { createDatabase } from "./client.ts";
@@ -40,7 +41,7 @@ if (import.meta.main) {
       console.log(`event ${DEMO_EVENT.id} already exists`);
     }
     const [event] = await database.db.select().from(events).where(eq(events.id, DEMO_EVENT.id));
-    await syncEvent(redis, database.db, event!);
+    await syncEvent(redis, database.db, event!, (await new EventCatalog(database.db).get(DEMO_EVENT.id)).tiers);
     const opened = await openWaitingRoom(redis, database.db, DEMO_EVENT.id, {
       opensAt: event!.saleOpensAt.getTime(),
       now: Date.now(),

@@ -22,7 +22,7 @@ export interface EventLayout {
   perOrderLimit?: number;
   holdSeconds?: number;
   /** waiting room settings (see POST /admin/events/:eventId/queue) */
-  queue?: { rate?: number; maxActive?: number; sessionSeconds?: number; claimSeconds?: number; opensAt?: string; adaptive?: boolean; challenge?: "off" | "pow"; challengeFailure?: "refuse" | "infinite"; presenceGraceSeconds?: number; inviteOnly?: boolean };
+  queue?: { rate?: number; maxActive?: number; sessionSeconds?: number; claimSeconds?: number; opensAt?: string; adaptive?: boolean; challenge?: "off" | "pow"; challengeFailure?: "refuse" | "infinite"; presenceGraceSeconds?: number; inviteOnly?: boolean; choiceMarginSeats?: number };
 }
 
 export interface Stack {

@@ -49,6 +49,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   extensionSeconds: int("extension_seconds"),
   /** extra minutes the event grants over all fans' extensions, 0 = none; null = the default */
   extensionBudgetMinutes: int("extension_budget_minutes"),
+  /** seat budgets: seats admitted fans may declare over each tier's unsold ones; null = admissions count fans only (migration 0019) */
+  choiceMarginSeats: int("choice_margin_seats"),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

@@ -25,7 +25,7 @@ export async function setEventLimits(deps: Deps, eventId: string, limits: EventL
   await db.update(events).set({ customerLimit: limits.customerLimit }).where(eq(events.id, eventId));
   const [event] = await db.select().from(events).where(eq(events.id, eventId)).limit(1);
   if (!event) throw new AppError("EVENT_NOT_FOUND");
-  await publishEventSettings(deps.redis, event);
+  await publishEventSettings(deps.redis, event, (await deps.catalog.get(eventId)).tiers);
   deps.catalog.forget(eventId);
   return toEventView(await deps.catalog.get(eventId));
 }
@@ -77,9 +77,10 @@ export async function insertEvent(db: Db, input: EventInput, now: Date): Promise
 
 export async function createEvent(deps: Deps, input: EventInput) {
   const { event, layout } = await insertEvent(deps.database.db, input, new Date(deps.clock.now()));
-  await publishEventSettings(deps.redis, event);
+  const entry = catalogEntry(event, layout);
+  await publishEventSettings(deps.redis, event, entry.tiers);
   deps.catalog.forget(event.id);
-  return toEventView(catalogEntry(event, layout));
+  return toEventView(entry);
 }
 
 export async function eventStats(deps: Deps, eventId: string) {

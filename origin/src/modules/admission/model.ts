@@ -42,6 +42,11 @@ const standby = t.Boolean({
 });
 const standbyNewPerMinute = integer({ minimum: 1, maximum: 10_000_000, description: "standby: new fans per minute (passed or queued, a sliding minute) under which fans go straight through" });
 const standbyActiveSessions = integer({ minimum: 1, maximum: 10_000_000, description: "standby: live sessions plus unclaimed admissions under which fans go straight through (keep it at or below maxActive)" });
+const choiceMarginSeats = integer({
+  minimum: 0,
+  maximum: 1_000_000,
+  description: "seat budgets: admit so that the seats declared by admitted fans who have not finished (undeclared: the per-order limit) never exceed each tier's unsold seats plus this margin (docs/FEATURES.md, \"Choose while waiting\"); null or left out = admissions count fans only",
+});
 const [code200, code202, code429] = QUEUEING_STATUS_CODES;
 const queueingStatusCode = t.Union(
   [t.Literal(code200), t.Literal(code202), t.Literal(code429)],
@@ -82,6 +87,7 @@ export const queueOpenBody = t.Optional(t.Object(
     queueingStatusCode: t.Optional(queueingStatusCode),
     extensionSeconds: t.Optional(extensionSeconds),
     extensionBudgetMinutes: t.Optional(extensionBudgetMinutes),
+    choiceMarginSeats: t.Optional(t.Union([choiceMarginSeats, t.Null()])),
   },
   { additionalProperties: false },
 ));
@@ -107,6 +113,7 @@ export const queueSettingsBody = t.Object(
     queueingStatusCode: t.Optional(queueingStatusCode),
     extensionSeconds: t.Optional(extensionSeconds),
     extensionBudgetMinutes: t.Optional(extensionBudgetMinutes),
+    choiceMarginSeats: t.Optional(t.Union([choiceMarginSeats, t.Null()], { description: "seats; null: seat budgets off" })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -144,6 +151,7 @@ export const queueView = t.Object(
       queueingStatusCode,
       extensionSeconds,
       extensionBudgetMinutes,
+      choiceMarginSeats: t.Union([integer(), t.Null()], { description: "seat budgets' margin; null: admissions count fans only" }),
     }),
     extensions: t.Object(
       {

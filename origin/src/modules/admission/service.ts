@@ -71,6 +71,7 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       standbyNewPerMinute: settings.standbyNewPerMinute,
       standbyActiveSessions: settings.standbyActiveSessions,
       queueingStatusCode: settings.queueingStatusCode,
+      choiceMarginSeats: settings.choiceMarginSeats,
       extensionSeconds: settings.extensionSeconds,
       extensionBudgetMinutes: settings.extensionBudgetMinutes,
     },
@@ -153,6 +154,7 @@ export async function openWaitingRoom(
     queueingStatusCode: settings.queueingStatusCode ?? null,
     extensionSeconds: settings.extensionSeconds ?? null,
     extensionBudgetMinutes: settings.extensionBudgetMinutes ?? null,
+    choiceMarginSeats: settings.choiceMarginSeats ?? null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -217,6 +219,7 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.queueingStatusCode !== undefined) values.queueingStatusCode = body.queueingStatusCode;
     if (body.extensionSeconds !== undefined) values.extensionSeconds = body.extensionSeconds;
     if (body.extensionBudgetMinutes !== undefined) values.extensionBudgetMinutes = body.extensionBudgetMinutes;
+    if (body.choiceMarginSeats !== undefined) values.choiceMarginSeats = body.choiceMarginSeats;
     checkStandby({ ...room, ...values });
     return values;
   });

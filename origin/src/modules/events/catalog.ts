@@ -78,3 +78,15 @@ export class EventCatalog {
     return catalogEntry(event, layout);
   }
 }
+
+const layouts = new WeakMap<CatalogEvent, { tiers: Array<{ tier: string; seats: number; lowestPriceCents: number }>; tierOf(seatId: string): string | undefined }>();
+
+/** The event's tiers as the admission scheduler's seat budgets read them (admission/seat-budget.ts). */
+export function tierLayout(entry: CatalogEvent) {
+  let layout = layouts.get(entry);
+  if (!layout) {
+    layout = { tiers: entry.tiers.map((t) => ({ tier: t.tier, seats: t.seats, lowestPriceCents: t.priceCents })), tierOf: (seatId: string) => entry.seatById.get(seatId)?.tier };
+    layouts.set(entry, layout);
+  }
+  return layout;
+}

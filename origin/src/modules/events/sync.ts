@@ -9,9 +9,14 @@ import { eventKeys } from "../../../../common/keys.ts";
 import type { Db } from "../../db/client.ts";
 import { events, orders, reservations, type EventRow } from "../../db/schema/index.ts";
 
-export async function publishEventSettings(redis: Redis, event: Pick<EventRow, "id" | "perOrderLimit" | "holdSeconds" | "customerLimit">): Promise<void> {
+export async function publishEventSettings(
+  redis: Redis,
+  event: Pick<EventRow, "id" | "perOrderLimit" | "holdSeconds" | "customerLimit">,
+  tiers?: ReadonlyArray<{ tier: string; priceCents: number }>,
+): Promise<void> {
   const config = eventKeys(event.id).config;
-  const settings = { perOrderLimit: event.perOrderLimit, holdSeconds: event.holdSeconds };
+  // the tiers and their lowest prices, for the edge to check a fan's declared choice (left as they are when not given)
+  const settings = { perOrderLimit: event.perOrderLimit, holdSeconds: event.holdSeconds, ...(tiers ? { tiers: JSON.stringify(tiers.map((t) => ({ tier: t.tier, lowestPriceCents: t.priceCents }))) } : {}) };
   if (event.customerLimit === null || event.customerLimit === undefined) await redis.multi().hset(config, settings).hdel(config, "customerLimit").exec();
   else await redis.hset(config, { ...settings, customerLimit: event.customerLimit });
 }
@@ -45,8 +50,8 @@ export async function rebuildSoldSet(redis: Redis, db: Db, eventId: string): Pro
   return rows.length;
 }
 
-export async function syncEvent(redis: Redis, db: Db, event: EventRow): Promise<number> {
-  await publishEventSettings(redis, event);
+export async function syncEvent(redis: Redis, db: Db, event: EventRow, tiers?: ReadonlyArray<{ tier: string; priceCents: number }>): Promise<number> {
+  await publishEventSettings(redis, event, tiers);
   return rebuildSoldSet(redis, db, event.id);
 }
 

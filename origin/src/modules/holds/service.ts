@@ -46,7 +46,7 @@ async function withSettings<T>(deps: Deps, entry: CatalogEvent, session: ActiveS
     return await attempt();
   } catch (error) {
     if (!(error instanceof EventNotConfiguredError)) throw error;
-    await syncEvent(deps.redis, deps.database.db, entry.event);
+    await syncEvent(deps.redis, deps.database.db, entry.event, entry.tiers);
     return attempt();
   }
 }

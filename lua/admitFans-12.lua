@@ -22,6 +22,15 @@
        sessions plus unclaimed admissions below standbyActiveSessions, for the calm period
        (since standbyCalmSince; a room that never queued because of traffic passes at once).
        With standby off the mode is forgotten.
+    8. seat budgets (the organiser's choiceMarginSeats, when ARGV[10] is given): the fan at the
+       head is admitted only while, for every tier their choice may take (`choices`: a tier,
+       the tiers with a seat at or under a price cap, or every tier when undeclared), the
+       tier's room (ARGV: unsold seats + margin - the seats declared by admitted fans who have
+       not finished, computed by the leader) still holds their declared seats (undeclared:
+       ARGV[10], the per-order limit); each admission takes its seats from those rooms. The
+       line stays first in, first out: a head fan who does not fit waits, and so do the fans
+       behind. A fan whose every tier has fewer unsold seats than they declared can never be
+       served as declared: admitted with no seats counted, to choose again at the sale.
   Only the scheduling leader may run it: the fencing token is checked first, so a
   leader that lost its lease (paused, partitioned) can never admit.
 
@@ -37,6 +46,7 @@
   KEYS[9] admits          hash    second -> admissions in it; `since` = window start (ms)
   KEYS[10] seq            string  ticket counter (read only)
   KEYS[11] staff          zset    sessionId -> expiry (ms) of staff sessions (admitStaff): in `active`, not counted against maxActive
+  KEYS[12] choices        hash    ticketId -> declared choice "<quantity>|<tier>|<maxPriceCents>"; dropped tickets' entries are deleted
 
   ARGV[1] fencing token of the caller
   ARGV[2] now (ms)
@@ -47,6 +57,8 @@
   ARGV[7] session duration (ms); 0 = leave session expiries as they are
   ARGV[8] most left tickets to drop in this tick
   ARGV[9] standby's calm period (ms): how long a queueing room must be calm to pass again
+  ARGV[10] seat budgets: the seats an undeclared fan counts (the per-order limit); absent or "" = no seat budgets
+  ARGV[11..] per tier, four values: tier, room (seats), unsold seats, lowest price (cents)
 
   Returns { code, admitted, abandoned, claimExpired, sessionsEnded, waiting, active,
             unclaimed, serving, admitRate, seq, deadline, { ticketId, number, ... } }
@@ -85,21 +97,67 @@ local admitted, abandoned = 0, 0
 local serving = tonumber(redis.call('GET', KEYS[7]) or '0')
 local deadline = now + claimMs
 local taken = {}
+
+-- seat budgets: each tier's room, and what a choice may take
+local budgets = ARGV[10] ~= nil and ARGV[10] ~= ''
+local undeclared = tonumber(ARGV[10] or '0') or 0
+local tiers, room, unsold, lowest = {}, {}, {}, {}
+if budgets then
+  for i = 11, #ARGV - 3, 4 do
+    local t = ARGV[i]
+    tiers[#tiers + 1] = t
+    room[t], unsold[t], lowest[t] = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+  end
+end
+local function reachOf(choice)
+  if not choice then return undeclared, tiers end
+  local q, tier, cap = string.match(choice, '^(%d+)|([^|]*)|(%d*)$')
+  if not q then return undeclared, tiers end
+  if tier ~= '' then return tonumber(q), { tier } end
+  if cap == '' then return tonumber(q), tiers end
+  local reach = {}
+  for _, t in ipairs(tiers) do if lowest[t] <= tonumber(cap) then reach[#reach + 1] = t end end
+  return tonumber(q), reach
+end
+-- true when the fan may be admitted; takes the seats from each tier of the reach
+local function takeSeats(q, reach)
+  local servable = false
+  for _, t in ipairs(reach) do
+    if (unsold[t] or 0) >= q then servable = true end
+  end
+  if not servable then return true end
+  for _, t in ipairs(reach) do
+    if (room[t] or 0) < q then return false end
+  end
+  for _, t in ipairs(reach) do room[t] = room[t] - q end
+  return true
+end
+
 if status == 'open' then
   code = 0
   local staff = redis.call('ZINTERCARD', 2, KEYS[6], KEYS[11])
   local free = maxActive - (redis.call('ZCARD', KEYS[6]) - staff) - redis.call('ZCARD', KEYS[5])
   local want = math.min(budget, free)
   local passed = serving
-  while admitted < want and abandoned < maxDrops do
+  local blocked = false
+  while admitted < want and abandoned < maxDrops and not blocked do
     local head = redis.call('ZRANGE', KEYS[3], 0, math.min(want - admitted, maxDrops - abandoned) - 1, 'WITHSCORES')
     if #head == 0 then break end
     for i = 1, #head, 2 do
       local tid, number = head[i], tonumber(head[i + 1])
       local seen = tonumber(redis.call('ZSCORE', KEYS[4], tid) or '0')
+      local fresh = seen >= freshSince
+      if fresh and budgets then
+        local q, reach = reachOf(redis.call('HGET', KEYS[12], tid))
+        if not takeSeats(q, reach) then
+          blocked = true
+          break
+        end
+      end
       redis.call('ZREM', KEYS[3], tid)
       redis.call('ZREM', KEYS[4], tid)
-      if seen >= freshSince then
+      if not fresh then redis.call('HDEL', KEYS[12], tid) end
+      if fresh then
         redis.call('ZADD', KEYS[5], deadline, tid)
         admitted = admitted + 1
         taken[#taken + 1] = tid

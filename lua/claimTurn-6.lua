@@ -11,6 +11,7 @@
   KEYS[3] queue      zset  waiting ticketId -> queue number
   KEYS[4] queueState hash  status, vouchedRun, ahead; sessionSeconds (set by an admin) overrides ARGV[4]
   KEYS[5] claimLog   list  claims not yet in MySQL: "<ticketId> <sessionId> <expiry ms>"
+  KEYS[6] choices    hash  ticketId or sessionId -> declared choice "<quantity>|<tier>|<maxPriceCents>"
 
   ARGV[1] ticket id
   ARGV[2] session id (sessionIdFor(ticket id))
@@ -18,7 +19,7 @@
   ARGV[4] default session length (ms), used when queueState has no sessionSeconds
 
   Returns { code }
-    0  CLAIMED          session registered and logged; second value = session expiry (ms)
+    0  CLAIMED          session registered and logged; second value = session expiry (ms), third = the declared choice ("" without one)
    -1  STILL_WAITING    the ticket waits; its turn has not come
    -2  NOT_ADMITTED     unknown ticket: never admitted, already claimed, or left the line
    -3  CLAIM_EXPIRED    admitted, but the claim window passed (the ticket is dropped)
@@ -39,4 +40,9 @@ local sessionMs = sessionSeconds and sessionSeconds * 1000 or tonumber(ARGV[4])
 local expiry = tonumber(ARGV[3]) + sessionMs
 redis.call('ZADD', KEYS[2], expiry, ARGV[2])
 redis.call('RPUSH', KEYS[5], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. expiry)
-return { 0, expiry }
+local choice = redis.call('HGET', KEYS[6], ARGV[1])
+if choice then
+  redis.call('HSET', KEYS[6], ARGV[2], choice)
+  redis.call('HDEL', KEYS[6], ARGV[1])
+end
+return { 0, expiry, choice or '' }

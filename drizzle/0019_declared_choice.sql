@@ -1,0 +1,1 @@
+ALTER TABLE `waiting_rooms` ADD `choice_margin_seats` int;
