@@ -191,7 +191,7 @@ describe("fan journey in a browser", () => {
       stopped = await join();
     }
     expect(stopped.status).toBe(409);
-    expect(await stopped.json()).toEqual({ code: "LINE_STOPPED", message: expect.stringContaining("not taking new places") });
+    expect(await stopped.json()).toEqual({ code: "LINE_STOPPED", message: expect.stringContaining("not taking new places"), waitlistUrl: `/queue/${eventId}/waitlist` });
     for (let i = 0; i < 5; i++) expect((await join()).status).toBe(409);
     expect(Number(await redis.get(eventKeys(eventId).seq))).toBe(30 + placedBefore);
     expect((await status(tickets[29]!)).position).toBe(30);

@@ -42,7 +42,6 @@ const documentation = {
     { name: "bypass", description: "Bypass rules for staff and monitoring: a header secret, an IP range or a path that skips the line" },
     { name: "identity", description: "The fans' identity step (the edge forwards it): an email's one-time code, a passkey's ceremonies, each giving a proof to join with" },
     { name: "templates", description: "The organiser's own pages for the line's states (waiting, pre-queue, paused, sold out, closed), sanitised" },
-    { name: "bypass", description: "The organiser's bypass rules: staff let through at once by a secret or an IP range" },
   ],
   components: {
     securitySchemes: {
