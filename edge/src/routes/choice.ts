@@ -7,14 +7,12 @@
  */
 import { encodeChoice, type DeclaredChoice } from "../../../common/choice.ts";
 import { ChoiceCode } from "../../../lua/codes.ts";
-import { readTicket } from "../auth.ts";
-import { bindingOf, proofError, proveBound, readProof } from "../dpop.ts";
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
-import { limit } from "../ratelimit.ts";
 import { client, redisScripts, runScript } from "../redis.ts";
 import { eventKeys } from "../../../common/keys.ts";
-import { noTicket, redisUnavailable } from "./status.ts";
+import { ticketCaller } from "./ticket-caller.ts";
+import { redisUnavailable } from "./status.ts";
 
 /** `{quantity, tier?, maxPriceCents?}` needs far less. */
 const MAX_BODY_CHARS = 512;
@@ -64,17 +62,8 @@ export async function choiceSettings(env: Env, eventId: string): Promise<[string
 }
 
 export async function declareChoice(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
-  const held = await readTicket(request, env, eventId);
-  if (!held) return noTicket(eventId);
-  const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
-  if (limited) return limited;
-  const boundTo = held.claims.cnf?.jkt ?? null;
-  if (boundTo) {
-    const refused = await proveBound(env, eventId, await readProof(request, held.token), boundTo, true);
-    if (refused) return refused;
-  } else if ((await bindingOf(env, eventId)) === "required") {
-    return proofError.bindingRequired();
-  }
+  const held = await ticketCaller(request, env, ctx, eventId);
+  if (held instanceof Response) return held;
   const choice = parseBody(await request.text());
   if (choice instanceof Response) return choice;
   let perOrderLimit: string | null, tiersRaw: string | null;

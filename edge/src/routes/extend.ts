@@ -6,25 +6,15 @@
  */
 import { EXTENSION_DEFAULTS } from "../../../common/queue-state.ts";
 import { ExtendClaimCode } from "../../../lua/codes.ts";
-import { readTicket } from "../auth.ts";
-import { proveBound, readProof } from "../dpop.ts";
 import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
-import { limit } from "../ratelimit.ts";
 import { redisScripts, runScript } from "../redis.ts";
 import { RESTORING_CLAIM_MESSAGE, restoringError } from "../restoring.ts";
-import { noTicket } from "./status.ts";
+import { ticketCaller } from "./ticket-caller.ts";
 
 export async function extendClaim(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
-  const held = await readTicket(request, env, eventId);
-  if (!held) return noTicket(eventId);
-  const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
-  if (limited) return limited;
-  const boundTo = held.claims.cnf?.jkt ?? null;
-  if (boundTo) {
-    const refused = await proveBound(env, eventId, await readProof(request, held.token), boundTo, true);
-    if (refused) return refused;
-  }
+  const held = await ticketCaller(request, env, ctx, eventId);
+  if (held instanceof Response) return held;
   const { code, detail } = await runScript(env, redisScripts.extendClaim, eventId, [held.claims.tid, Date.now(), EXTENSION_DEFAULTS.seconds, EXTENSION_DEFAULTS.budgetMinutes]);
   switch (code) {
     case ExtendClaimCode.EXTENDED:
