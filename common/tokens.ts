@@ -130,6 +130,8 @@ export async function verifyActiveToken(
 
 /** Imported HMAC keys by secret: importing one per ticket would cost more than the signature. */
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
+/** One encoder for the module: a ticket is signed for every new place. */
+const utf8 = new TextEncoder();
 
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = hmacKeys.get(secret);
@@ -156,20 +158,35 @@ export async function signQueueTicket(
   // that checks the two agree).
   const payload = { typ: "queue", evt: claims.evt, tid: claims.tid, num: claims.num, ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.cus ? { cus: claims.cus } : {}), ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}), iss: TOKEN_ISSUER, iat: nowSeconds, exp: nowSeconds + ttlSeconds };
   const input = `${TICKET_HEADER}.${base64url(JSON.stringify(payload))}`;
-  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(input));
+  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), utf8.encode(input));
   return `${input}.${base64urlBytes(new Uint8Array(signature))}`;
 }
 
 /** base64url of a string of code points below 256 (what JSON.stringify gives for ASCII ids). */
 function base64url(text: string): string {
-  if (/[^\x00-\x7f]/.test(text)) return base64urlBytes(new TextEncoder().encode(text));
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  if (/[^\x00-\x7f]/.test(text)) return base64urlBytes(utf8.encode(text));
+  return toBase64url(btoa(text));
 }
 
-function base64urlBytes(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+/** base64url (no padding) of a few bytes: a signature, a digest, a random id. */
+export function base64urlBytes(bytes: Uint8Array): string {
+  return toBase64url(btoa(String.fromCharCode.apply(null, bytes as unknown as number[])));
+}
+
+/** base64 to base64url: one pass over the string rather than three regular expressions. */
+function toBase64url(base64: string): string {
+  let end = base64.length;
+  while (end > 0 && base64.charCodeAt(end - 1) === 61 /* = */) end--;
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < end; i++) {
+    const c = base64.charCodeAt(i);
+    if (c === 43 /* + */ || c === 47 /* / */) {
+      out += base64.slice(from, i) + (c === 43 ? "-" : "_");
+      from = i + 1;
+    }
+  }
+  return out + base64.slice(from, end);
 }
 
 const TICKET_HEADER = base64url(JSON.stringify({ alg: TICKET_ALG, typ: "JWT" }));

@@ -1,6 +1,7 @@
 /** Reading and minting the fan's credentials: queue tickets and active tokens. */
 import { createLocalJWKSet, type JWTVerifyGetKey } from "jose";
 import {
+  base64urlBytes,
   publicJwk,
   signActiveToken,
   signQueueTicket,
@@ -98,8 +99,5 @@ export function mintActive(env: Env, eventId: string, sid: string, expiresAt: nu
 }
 
 export function randomId(bytes = 16): string {
-  const b = crypto.getRandomValues(new Uint8Array(bytes));
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64urlBytes(crypto.getRandomValues(new Uint8Array(bytes)));
 }

@@ -1,8 +1,16 @@
 /** Small HTTP helpers: JSON bodies, `{ code, message }` errors, cookies. */
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set("content-type", "application/json; charset=utf-8");
-  if (!h.has("cache-control")) h.set("cache-control", "no-store");
+  // every join answers through here: a plain object of lower-case names (what the routes
+  // pass) skips building a Headers twice
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    const h = new Headers(headers);
+    h.set("content-type", "application/json; charset=utf-8");
+    if (!h.has("cache-control")) h.set("cache-control", "no-store");
+    return new Response(JSON.stringify(body), { status, headers: h });
+  }
+  const h: Record<string, string> = { "cache-control": "no-store" };
+  for (const name in headers) h[name.toLowerCase()] = headers[name]!;
+  h["content-type"] = "application/json; charset=utf-8";
   return new Response(JSON.stringify(body), { status, headers: h });
 }
 
@@ -34,14 +42,25 @@ export function cookiesWithPrefix(request: Request, prefix: string): Array<[stri
   return out;
 }
 
-function isLocalHost(url: URL): boolean {
-  return url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
+/** The host of an absolute http(s) URL, without port, as URL's hostname gives it (IPv6 in brackets). */
+function hostnameOf(url: string): string {
+  const start = url.indexOf("//") + 2;
+  let end = start;
+  while (end < url.length && url[end] !== "/" && url[end] !== "?" && url[end] !== "#") end++;
+  const host = url.slice(start, end).toLowerCase();
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.indexOf(":");
+  return colon < 0 ? host : host.slice(0, colon);
+}
+
+function isLocalHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]";
 }
 
 /** An HttpOnly, SameSite=Lax cookie; Secure everywhere except plain-http localhost. */
 export function cookie(request: Request, name: string, value: string, maxAgeSeconds: number): string {
-  const url = new URL(request.url);
-  const secure = url.protocol === "https:" || !isLocalHost(url);
+  // a new place sets one: read the scheme and host off the string, without parsing a URL
+  const secure = request.url.startsWith("https:") || !isLocalHost(hostnameOf(request.url));
   return `${name}=${value}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
 }
 
