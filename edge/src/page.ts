@@ -170,11 +170,11 @@ function resumeSection(l: Language): string {
 }
 
 /** The resume link's page: asks before moving the place, so a link preview moves nothing. */
-export function resumePage(eventId: string, l: Language = ENGLISH): string {
+export function resumePage(eventId: string, deviceBinding: DeviceBinding = "off", l: Language = ENGLISH): string {
   const p = l.t.page;
   return fanPage(l, {
     title: p.moveTitle,
-    data: { "event-id": eventId, texts: l.t.live },
+    data: { "event-id": eventId, texts: l.t.live, ...(deviceBinding === "off" ? {} : { "device-binding": deviceBinding }) },
     scripts: ["resume.js"],
     body: `<h1>${escapeHtml(p.moveHeading)}</h1>
 <p>${escapeHtml(p.moveText)}</p>
