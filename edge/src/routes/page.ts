@@ -132,8 +132,13 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
       return html(messagePage(p.notFoundTitle, p.notFoundText, l), 404);
     case "sale-ended":
       return html(messagePage(p.endedTitle, p.endedText, l, await endedPage(env, eventId, l)), 410);
-    case "invite-only":
-      return html(accessCodePage(eventId, null, l), 403);
+    case "invite-only": {
+      // a sale that asks an identity too: the identity step first, then the code field (the join brings both)
+      const mode = await identityModeOf(env, eventId).catch(() => "off" as const);
+      if (mode === "off") return html(accessCodePage(eventId, null, l), 403);
+      const snapshot = await hubFor(eventId).ensureFresh(env).catch(() => null);
+      return html(identityPage(eventId, mode, snapshot?.about ?? null, l, true), 403);
+    }
     case "identity-required": {
       // the sale asks who the fan is: the identity step, whose script proves it and joins
       const [mode, snapshot] = await Promise.all([identityModeOf(env, eventId).catch(() => "either" as const), hubFor(eventId).ensureFresh(env).catch(() => null)]);
