@@ -57,6 +57,11 @@ export interface ActiveTokenClaims {
   tier?: string;
   /** the device key the session is bound to (the ticket's), if any */
   cnf?: Confirmation;
+  /**
+   * a staff session a bypass rule gave (admitStaff-3.lua): after Redis lost the line it is
+   * registered again as staff (in `staff` too), so it still takes no fan's slot
+   */
+  staff?: true;
   iat: number;
   exp: number;
 }
@@ -92,7 +97,7 @@ export async function signActiveToken(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<string> {
   const privateKey = await importJWK(key, ACTIVE_ALG);
-  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid, ...(claims.cus ? { cus: claims.cus } : {}), ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}) })
+  return new SignJWT({ typ: "active", evt: claims.evt, sid: claims.sid, ...(claims.cus ? { cus: claims.cus } : {}), ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}), ...(claims.staff ? { staff: true } : {}) })
     .setProtectedHeader({ alg: ACTIVE_ALG, kid: key.kid, typ: "JWT" })
     .setIssuer(TOKEN_ISSUER)
     .setIssuedAt(nowSeconds)
@@ -122,6 +127,7 @@ export async function verifyActiveToken(
     });
     if (payload.typ !== "active" || payload.evt !== eventId || typeof payload.sid !== "string" || !validCnf(payload.cnf)) return null;
     if (payload.cus !== undefined && (typeof payload.cus !== "string" || !CUSTOMER_ID_PATTERN.test(payload.cus))) return null;
+    if (payload.staff !== undefined && payload.staff !== true) return null;
     return payload as unknown as ActiveTokenClaims;
   } catch {
     return null;

@@ -26,7 +26,7 @@ import holdBestSeats from "./holdBestSeats-6.lua";
 import holdSeats from "./holdSeats-6.lua";
 import joinQueue from "./joinQueue-11.lua";
 import markLost from "./markLost-4.lua";
-import movePlace from "./movePlace-5.lua";
+import movePlace from "./movePlace-6.lua";
 import openSale from "./openSale-3.lua";
 import publishAccessCode from "./publishAccessCode-1.lua";
 import redeemAccessCode from "./redeemAccessCode-3.lua";
@@ -146,7 +146,7 @@ export const redisScripts = {
     decode: reply.decodeLineRead,
   }),
   movePlace: script("movePlace", movePlace, {
-    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.moved],
+    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.moved, k.identities],
     codes: MoveCode,
     decode: reply.decodeMove,
   }),

@@ -3,7 +3,9 @@
  * an email's one-time code (ask, then verify) or a passkey (make one, or sign in with one,
  * through @simplewebauthn/browser), each giving a proof from the origin; then the JSON join
  * with `{ identityProof }`, which sets the ticket cookie, and the page reloads into the
- * waiting room. What went wrong is said under the forms, in the page's language.
+ * waiting room. In an invite-only sale (data-invite-only) the proved identity is kept on the
+ * page and the access code field shown: the join brings the code and the proof together.
+ * What went wrong is said under the forms, in the page's language.
  */
 import { startAuthentication, startRegistration } from "@simplewebauthn/browser";
 import type { LiveTexts } from "../src/i18n/en.ts";
@@ -24,14 +26,34 @@ function refused(r: { body: Record<string, any> }) {
   said.textContent = (english && r.body.message) || t.identityRefused;
 }
 
-/** Joins with the proof; placed, the page reloads into the waiting room. */
-async function joinWith(proof: string): Promise<void> {
-  const r = await post("/queue/" + eventId + "/join", { identityProof: proof });
+const inviteOnly = document.body.dataset.inviteOnly === "1";
+/** the proof of the identity proved on this page, kept for the join with the access code */
+let proved: string | null = null;
+
+/** Joins with the proof (and, invite-only, the access code); placed, the page reloads into the waiting room. */
+async function joinWith(proof: string, accessCode?: string): Promise<void> {
+  if (inviteOnly && accessCode === undefined) {
+    // the identity is proved: now the code
+    proved = proof;
+    byId("identity-step").hidden = true;
+    byId("access-step").hidden = false;
+    said.textContent = "";
+    byId<HTMLInputElement>("access-code").focus();
+    return;
+  }
+  const r = await post("/queue/" + eventId + "/join", accessCode === undefined ? { identityProof: proof } : { identityProof: proof, accessCode });
   if (r.ok) {
     location.replace("/events/" + eventId);
     return;
   }
   if (r.body.code === "IDENTITY_IN_LINE") said.textContent = t.identityInLine;
+  else if (accessCode !== undefined && r.body.code === "IDENTITY_REQUIRED") {
+    // the proof ran out while the code was typed: prove again, then the code again
+    proved = null;
+    byId("access-step").hidden = true;
+    byId("identity-step").hidden = false;
+    refused(r);
+  } else if (accessCode !== undefined) said.textContent = (english && r.body.message) || t.codeRefused;
   else refused(r);
 }
 
@@ -104,3 +126,19 @@ const passkeyNew = document.getElementById("passkey-new") as HTMLButtonElement |
 const passkeyUse = document.getElementById("passkey-use") as HTMLButtonElement | null;
 passkeyNew?.addEventListener("click", () => void busy(passkeyNew, () => ceremony("register"))());
 passkeyUse?.addEventListener("click", () => void busy(passkeyUse, () => ceremony("login"))());
+
+const accessForm = document.getElementById("access-form") as HTMLFormElement | null;
+accessForm?.addEventListener("submit", (e) => {
+  e.preventDefault();
+  void busy(accessForm.querySelector("button")!, async () => {
+    const input = byId<HTMLInputElement>("access-code");
+    const code = input.value.trim();
+    if (!code) {
+      said.textContent = t.codeEmpty;
+      input.focus();
+      return;
+    }
+    if (proved) await joinWith(proved, code);
+    if (said.textContent) input.setAttribute("aria-invalid", "true");
+  })();
+});

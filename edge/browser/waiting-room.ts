@@ -304,15 +304,28 @@ async function postJoin(): Promise<Response> {
     }
   }
   if (challenge !== "pow") return post(url);
-  byId("state").textContent = t.checking;
   let min = 0;
+  // a place this device holds is kept without a solution: solve only for a new one (or when asked)
+  let solving = !key?.ticket;
   for (let attempt = 0; ; attempt++) {
-    const payload = await solve(min);
+    if (solving) byId("state").textContent = t.checking;
+    const payload = solving ? await solve(min) : null;
+    // with the device key's proof too, in a sale that binds places (post adds it)
     const res = await post(url, payload ? { "x-challenge-solution": payload } : {});
     if (res.status !== 403 || attempt >= 3) return res;
     const code = (await jsonBody(res.clone())).code;
-    if (code !== "CHALLENGE_HARDER" && code !== "CHALLENGE_FAILED") return res;
+    if (code !== "CHALLENGE_HARDER" && code !== "CHALLENGE_FAILED" && code !== "CHALLENGE_REQUIRED") return res;
+    solving = true;
     min = Number(res.headers.get("x-challenge-difficulty")) || 0;
+  }
+}
+
+/** The ticket id a queue ticket names (its payload is base64url JSON; the edge checks its signature, the page only compares). */
+function ticketIdOf(ticket: string): string | null {
+  try {
+    return (JSON.parse(atob((ticket.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as { tid?: string }).tid ?? null;
+  } catch {
+    return null;
   }
 }
 
@@ -322,6 +335,10 @@ async function rejoin(again = true): Promise<void> {
   const res = await postJoin();
   if (res.ok) {
     const v = (await res.json()) as FanView & { admitted?: boolean; ticket?: string };
+    // the page's resume link names the place this device held: good while the join kept it
+    const resumeAt = document.body.dataset.resumePath;
+    if (resumeAt && key?.ticket && v.ticket && ticketIdOf(v.ticket) === ticketIdOf(key.ticket)) showResume(resumeAt);
+    else document.getElementById("resume")?.remove();
     if (key && v.ticket && v.ticket !== key.ticket) await remember(key, { ticket: v.ticket });
     if (v.admitted) return claim();
     byId("state").textContent = t.inLine;

@@ -91,11 +91,11 @@ export async function readActive(
   return null;
 }
 
-/** Signs the active token of a session that ends at `expiresAt` (ms), with the ticket's tier and customer (`cus`), bound to its device key when given. */
-export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number, bound: { tier?: string; jkt?: string | null; cus?: string | null } = {}): Promise<string> {
-  const { tier, jkt, cus } = bound;
+/** Signs the active token of a session that ends at `expiresAt` (ms), with the ticket's tier and customer (`cus`), bound to its device key when given; `staff`: a bypass rule's session (so a restore brings it back as staff). */
+export function mintActive(env: Env, eventId: string, sid: string, expiresAt: number, bound: { tier?: string; jkt?: string | null; cus?: string | null; staff?: boolean } = {}): Promise<string> {
+  const { tier, jkt, cus, staff } = bound;
   const ttlSeconds = Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
-  return signActiveToken({ evt: eventId, sid, ...(tier ? { tier } : {}), ...(cus ? { cus } : {}), ...(jkt ? { cnf: { jkt } } : {}) }, ttlSeconds, activeKeys(env).signing);
+  return signActiveToken({ evt: eventId, sid, ...(tier ? { tier } : {}), ...(cus ? { cus } : {}), ...(jkt ? { cnf: { jkt } } : {}), ...(staff ? { staff: true as const } : {}) }, ttlSeconds, activeKeys(env).signing);
 }
 
 export function randomId(bytes = 16): string {

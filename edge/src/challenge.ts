@@ -9,7 +9,10 @@
  */
 import { createChallenge, extractParams, verifySolution } from "altcha-lib/v1";
 import type { Challenge } from "altcha-lib/v1/types";
+import { eventKeys } from "../../common/keys.ts";
+import { challengeMode, type ChallengeMode } from "../../common/queue-state.ts";
 import { config, type Env } from "./env.ts";
+import { client } from "./redis.ts";
 
 /** What the join script needs of a good solution: its id (spent once) and its difficulty. */
 export interface GoodSolution {
@@ -27,6 +30,11 @@ const ALGORITHM = "SHA-256";
 /** The HMAC key challenges are signed with: CHALLENGE_SECRET, else one derived from the ticket secret that signs. */
 export function challengeSecret(env: Env): string {
   return env.CHALLENGE_SECRET?.trim() || `challenge:${env.TICKET_SECRET.split(",")[0]!.trim()}`;
+}
+
+/** The sale's challenge setting, for the page whose script makes the join itself (a sale that binds places): one HGET, on that path only. */
+export async function challengeModeOf(env: Env, eventId: string): Promise<ChallengeMode> {
+  return challengeMode(await client(env).redis.hget(eventKeys(eventId).queueState, "challenge"));
 }
 
 /** A fresh challenge for `eventId` at `difficulty` (its maxnumber: about difficulty / 2 hashes to solve on average). */

@@ -496,12 +496,17 @@ export const edgeOpenApi: Json = {
         description:
           "Takes no body. The place's number passes to a fresh ticket, set as this browser's ticket cookie and returned; the ticket that held it is told " +
           "(its stream's `moved` event; PLACE_MOVED from /status). Only one device holds a place at a time: the latest one to open the link. Only a waiting place moves. " +
-          "The device now holding the place shows a resume link of its own; after Redis lost the line, whichever of the two tickets comes back first is put back at the number.",
-        parameters: [eventIdParameter, resumeCodeParameter],
+          "The device now holding the place shows a resume link of its own; after Redis lost the line, whichever of the two tickets comes back first is put back at the number. " +
+          "The new ticket keeps the identity the place was proved with (`cus`; the link names it, signed), so the identity still holds one place. " +
+          "With a `DPoP` proof (no `ath`: no ticket is sent) the new ticket is bound to the proof's key when the sale's deviceBinding is optional or required; " +
+          "in a required sale a move without one is refused before anything moves (DEVICE_BINDING_REQUIRED).",
+        parameters: [eventIdParameter, resumeCodeParameter, dpopParameter],
         security: [],
         responses: {
           "200": { description: "The place is on this device now", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("Resumed")) },
           "400": badPath,
+          "401": failure("The DPoP proof is not valid for this request (another method or URL, iat more than 60 s old or in the future, an ath though no ticket is sent, used before): nothing moved", PROOF_CODES.filter((c) => c !== "DPOP_REQUIRED"), { "WWW-Authenticate": header("DPoPChallenge") }),
+          "403": failure("The sale requires a place bound to the device and the move brought no DPoP proof: nothing moved", ["DEVICE_BINDING_REQUIRED"]),
           "404": failure("The code is not a resume link of this event", ["RESUME_LINK_INVALID", "NO_SUCH_EVENT"]),
           "409": failure("The link's place moved on to another device since (PLACE_MOVED), or its turn has come (ALREADY_ADMITTED: claim it on the device that holds it)", [
             "PLACE_MOVED",

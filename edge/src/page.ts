@@ -170,11 +170,11 @@ function resumeSection(l: Language): string {
 }
 
 /** The resume link's page: asks before moving the place, so a link preview moves nothing. */
-export function resumePage(eventId: string, l: Language = ENGLISH): string {
+export function resumePage(eventId: string, deviceBinding: DeviceBinding = "off", l: Language = ENGLISH): string {
   const p = l.t.page;
   return fanPage(l, {
     title: p.moveTitle,
-    data: { "event-id": eventId, texts: l.t.live },
+    data: { "event-id": eventId, texts: l.t.live, ...(deviceBinding === "off" ? {} : { "device-binding": deviceBinding }) },
     scripts: ["resume.js"],
     body: `<h1>${escapeHtml(p.moveHeading)}</h1>
 <p>${escapeHtml(p.moveText)}</p>
@@ -231,9 +231,11 @@ export function accessCodePage(eventId: string, about: Snapshot["about"] = null,
  * A sale that asks who the fan is before a new place (docs/IDENTITY.md): an email's one-time
  * code, a passkey, or either, as the organiser set `identity`. Its script
  * (edge/browser/identity.ts) proves one with the origin, then joins with the proof and
- * reloads into the waiting room.
+ * reloads into the waiting room. In an invite-only sale (`inviteOnly`) the identity comes
+ * first and then the access code field (hidden until the identity is proved): the join
+ * brings both.
  */
-export function identityPage(eventId: string, mode: "email" | "passkey" | "either", about: Snapshot["about"] = null, l: Language = ENGLISH): string {
+export function identityPage(eventId: string, mode: "email" | "passkey" | "either", about: Snapshot["about"] = null, l: Language = ENGLISH, inviteOnly = false): string {
   const p = l.t.page;
   const email = mode !== "passkey"
     ? `<form id="email-form" class="code-form" novalidate>
@@ -255,12 +257,27 @@ ${mode === "either" ? `<h2 id="passkey-title">${escapeHtml(p.identityPasskeyHead
     : "";
   return fanPage(l, {
     title: about ? fill(p.identityTitleFor, { name: about.name }) : p.identityTitle,
-    data: { "event-id": eventId, "identity-mode": mode, texts: l.t.live },
+    data: { "event-id": eventId, "identity-mode": mode, "invite-only": inviteOnly ? "1" : null, texts: l.t.live },
     scripts: ["identity.js"],
     body: `<div class="identity">${aboutEvent(about, l)}<h1>${escapeHtml(p.identityHeading)}</h1>
-<p>${escapeHtml(p.identityText)}</p>
+<div id="identity-step"><p>${escapeHtml(p.identityText)}</p>
 ${email}
-${passkey}
+${passkey}</div>
+${inviteOnly ? accessStep(l) : ""}
 <p id="identity-said" class="notice" role="alert"></p></div>`,
   });
+}
+
+/** The access code field of an invite-only sale that asks an identity too: shown by the identity step's script once the identity is proved. */
+function accessStep(l: Language): string {
+  const p = l.t.page;
+  return `<section id="access-step" aria-labelledby="access-title" hidden>
+<h2 id="access-title">${escapeHtml(p.codeHeading)}</h2>
+<p>${escapeHtml(p.codeText)}</p>
+<form id="access-form" class="code-form" novalidate>
+<label for="access-code">${escapeHtml(p.codeLabel)}</label>
+<input id="access-code" name="accessCode" autocomplete="off" autocapitalize="characters" spellcheck="false" required minlength="4" maxlength="80" aria-describedby="identity-said">
+<button type="submit" class="primary">${escapeHtml(p.codeButton)}</button>
+</form>
+</section>`;
 }

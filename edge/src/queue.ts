@@ -22,9 +22,9 @@ export type MoveResult = { kind: "moved"; num: number } | { kind: "admitted"; de
 /** How long a move is remembered, so the old device is told: as long as a ticket can live. */
 const MOVED_KEPT_MS = 24 * 60 * 60 * 1000;
 
-/** Moves the waiting place of ticket `tid` to the fresh ticket id `newTid` (the resume link); the latest move wins. */
-export async function movePlace(env: Env, eventId: string, tid: string, newTid: string): Promise<MoveResult> {
-  const { code, value } = await runScript(env, redisScripts.movePlace, eventId, [tid, newTid, Date.now(), MOVED_KEPT_MS]);
+/** Moves the waiting place of ticket `tid` to the fresh ticket id `newTid` (the resume link), with the identity it was proved as (`cus`); the latest move wins. */
+export async function movePlace(env: Env, eventId: string, tid: string, newTid: string, cus: string | null = null): Promise<MoveResult> {
+  const { code, value } = await runScript(env, redisScripts.movePlace, eventId, [tid, newTid, Date.now(), MOVED_KEPT_MS, cus ?? ""]);
   switch (code) {
     case MoveCode.MOVED:
       return { kind: "moved", num: value };

@@ -9,6 +9,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 
 setDefaultTimeout(30_000);
+import { identitySubject, signIdentityProof } from "../../common/identity.ts";
 import { eventKeys } from "../../common/keys.ts";
 import { hubFor } from "../src/hub.ts";
 import { resumeCode } from "../src/resume.ts";
@@ -33,9 +34,12 @@ async function joinFan(eventId: string, ip = "198.51.100.1") {
   return { jar, number: body.ticketNumber, tid: ticketId(body.ticket) };
 }
 
-/** The ticket id inside a queue ticket (its payload is base64url JSON). */
+/** The claims inside a queue ticket or active token (its payload is base64url JSON). */
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { tid?: string; cus?: string };
+
+/** The ticket id inside a queue ticket. */
 function ticketId(ticket: string): string {
-  return JSON.parse(Buffer.from(ticket.split(".")[1]!, "base64url").toString()).tid;
+  return claimsOf(ticket).tid!;
 }
 
 async function open(eventId: string, jar: Jar) {
@@ -136,6 +140,40 @@ describe("the resume link", () => {
     expect(await admitHead(eventId, 2)).toBe(2);
     expect((await call(edge.env, `/queue/${eventId}/claim`, { method: "POST", jar: phone })).status).toBe(403);
     expect((await call(edge.env, `/queue/${eventId}/claim`, { method: "POST", jar: tablet })).status).toBe(200);
+  });
+
+  test("a place proved with an email keeps its identity on the new device: the identity still holds one place, and the session's customer is the fan's", async () => {
+    const eventId = await edge.freshEvent("resume-identity", { identity: "email" });
+    const secret = edge.env.IDENTITY_SECRET!;
+    const subject = await identitySubject(secret, "email", "moving-fan@example.com");
+    const joinWith = (jar: Jar, ip: string) =>
+      signIdentityProof(secret, eventId, subject).then((identityProof) =>
+        call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar, ip, headers: { "content-type": "application/json" }, body: JSON.stringify({ identityProof }) }),
+      );
+    const laptop: Jar = new Map();
+    const joined = await joinWith(laptop, "198.51.100.31");
+    expect(joined.status).toBe(201);
+    const customer = claimsOf(((await joined.json()) as { ticket: string }).ticket).cus!;
+    expect(customer).toBe(subject.slice("email:".length));
+
+    // the laptop's page shows its link; the phone takes the place with it
+    const link = /data-resume-path="([^"]+)"/.exec(await (await call(edge.env, `/events/${eventId}`, { jar: laptop })).text())![1]!;
+    const phone: Jar = new Map();
+    const moved = await call(edge.env, link, { method: "POST", jar: phone });
+    expect(moved.status).toBe(200);
+    expect(claimsOf(((await moved.json()) as { ticket: string }).ticket).cus).toBe(customer);
+
+    // the same email cannot take a second place while the moved one waits, from anywhere
+    const second = await joinWith(new Map(), "198.51.100.32");
+    expect(second.status).toBe(409);
+    expect(await second.json()).toMatchObject({ code: "IDENTITY_IN_LINE" });
+    expect(await redis.hget(eventKeys(eventId).identities, subject)).toBe(ticketId(phone.get(`cu_q_${eventId}`)!));
+
+    // the phone's session is the fan's: tickets per customer count them
+    await admitHead(eventId, 1);
+    const claimed = await call(edge.env, `/queue/${eventId}/claim`, { method: "POST", jar: phone });
+    expect(claimed.status).toBe(200);
+    expect(claimsOf(((await claimed.json()) as { activeToken: string }).activeToken).cus).toBe(customer);
   });
 
   test("a hundred devices opening one link at once: exactly one holds the place", async () => {

@@ -173,6 +173,41 @@ describe("binding a place to the device", () => {
   });
 });
 
+describe("the resume link in a sale that binds places", () => {
+  test("required: the device that opens the link binds its own key to the moved place, which claims there; without a proof nothing moves, and the old device is refused", async () => {
+    const eventId = await sale("resume-bound", "required");
+    const laptop = new App(await makeDeviceKey());
+    expect((await laptop.join(eventId)).status).toBe(201);
+    const laptopTid = decodeJwt(laptop.ticket!).tid as string;
+    // the laptop's waiting page names its place's link; the link's page has its script make a key
+    const page = await fetch(`${edge.url}/events/${eventId}`, { headers: { "x-queue-ticket": laptop.ticket! } });
+    const link = /data-resume-path="([^"]+)"/.exec(await page.text())![1]!;
+    expect(await (await fetch(edge.url + link)).text()).toContain('data-device-binding="required"');
+
+    // a browser that cannot make a key moves nothing: its place could never claim
+    const keyless = await new App(null).send("POST", link, { as: "none" });
+    expect(keyless.status).toBe(403);
+    expect(await code(keyless)).toBe("DEVICE_BINDING_REQUIRED");
+    expect(await redis.zscore(eventKeys(eventId).queue, laptopTid)).toBe("1");
+
+    const phone = new App(await makeDeviceKey());
+    const moved = await phone.send("POST", link, { as: "none" });
+    expect(moved.status).toBe(200);
+    phone.ticket = ((await moved.json()) as { ticket: string }).ticket;
+    expect(decodeJwt(phone.ticket).cnf).toEqual({ jkt: phone.key!.jkt });
+
+    await admitHead(eventId, 1);
+    // the laptop no longer holds the place, with its own key or not
+    const old = await laptop.claim(eventId);
+    expect(old.ok).toBe(false);
+    expect(laptop.token).toBeNull();
+    // the phone's ticket copied without the phone's key claims nothing; the phone does
+    expect(await code(await phone.claim(eventId, null))).toBe("DPOP_REQUIRED");
+    expect((await phone.claim(eventId)).status).toBe(200);
+    expect(decodeJwt(phone.token!).cnf).toEqual({ jkt: phone.key!.jkt });
+  });
+});
+
 describe("a copied ticket or token is refused", () => {
   test("a bound ticket without a proof is refused at the join and the claim (401 DPOP_REQUIRED), with another key's proof too (403 DPOP_WRONG_KEY); the owner then claims", async () => {
     const eventId = await sale("copied-ticket", "optional");

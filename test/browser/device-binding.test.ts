@@ -2,7 +2,9 @@
  * A place that cannot be copied, in a real browser: with the organiser's deviceBinding set
  * to required, the waiting page makes its device key, joins and claims with proofs, and the
  * sale page's calls carry them. The ticket and then the token, copied with the cookies into
- * another browser context, are refused there; the original browser goes on to buy.
+ * another browser context, are refused there; the original browser goes on to buy. A sale
+ * that also asks a proof-of-work has the page solve it and join with both; the resume link
+ * opened in another browser binds the place to that browser's own key, and it claims there.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, BrowserContext } from "playwright-core";
@@ -123,5 +125,71 @@ describe("a place bound to the browser", () => {
     const token = (await fan.context().cookies()).find((c) => c.name === `cu_act_${eventId}`)!;
     expect(JSON.parse(Buffer.from(token.value.split(".")[1]!, "base64url").toString()).cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await fan.context().close();
+  });
+
+  test("with a proof-of-work on as well, the page solves it and joins with both the solution and its key's proof: a real bound place", async () => {
+    const eventId = await stack.createEvent({ label: "bound-pow", queue: { challenge: "pow" } });
+    expect((await stack.admin("PATCH", `/admin/events/${eventId}/queue`, { deviceBinding: "required" })).status).toBe(200);
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+    const page = await fanPage(browser);
+    const joins: Array<{ dpop: boolean; solution: boolean }> = [];
+    page.on("request", (r) => {
+      if (r.method() === "POST" && new URL(r.url()).pathname === `/queue/${eventId}/join`) {
+        const h = r.headers();
+        joins.push({ dpop: !!h.dpop, solution: !!h["x-challenge-solution"] });
+      }
+    });
+    await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await page.getByText("The sale is paused. You keep your place.").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#position").textContent()).toBe("1");
+    expect(joins).toEqual([{ dpop: true, solution: true }]);
+    const k = eventKeys(eventId);
+    expect(await redis.zcard(k.queue)).toBe(1);
+    expect(await redis.zcard(k.challengeUsed)).toBe(1);
+    const ticket = (await page.context().cookies()).find((c) => c.name === `cu_q_${eventId}`)!;
+    expect(JSON.parse(Buffer.from(ticket.value.split(".")[1]!, "base64url").toString()).cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // a reload keeps the place with the key's proof, without solving again
+    await page.reload();
+    await page.getByText("The sale is paused. You keep your place.").waitFor();
+    expect(await page.locator("#position").textContent()).toBe("1");
+    expect(await redis.zcard(k.challengeUsed)).toBe(1);
+    expect(await policyViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  test("the resume link opened in another browser binds the place to that browser's key: it claims there, and the first browser is told the place moved", async () => {
+    const eventId = await stack.createEvent({ label: "bound-resume" });
+    expect((await stack.admin("PATCH", `/admin/events/${eventId}/queue`, { deviceBinding: "required" })).status).toBe(200);
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);
+    const laptop = await fanPage(browser);
+    await laptop.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await laptop.getByText("The sale is paused. You keep your place.").waitFor({ timeout: 30_000 });
+    const laptopJkt = JSON.parse(Buffer.from((await laptop.context().cookies()).find((c) => c.name === `cu_q_${eventId}`)!.value.split(".")[1]!, "base64url").toString()).cnf.jkt;
+    // the page's link is shown once its own join found the place (a reload of a bound page)
+    await laptop.reload();
+    await laptop.getByText("The sale is paused. You keep your place.").waitFor();
+    await laptop.waitForFunction(() => (document.getElementById("resume-link") as HTMLAnchorElement | null)?.href.includes("/resume/"));
+    const link = await laptop.locator("#resume-link").getAttribute("href");
+
+    const phone = await fanPage(browser);
+    await phone.goto(link!);
+    await phone.locator("#move").click();
+    await phone.getByText("The sale is paused. You keep your place.").waitFor({ timeout: 30_000 });
+    expect(await phone.locator("#position").textContent()).toBe("1");
+    const phoneJkt = JSON.parse(Buffer.from((await phone.context().cookies()).find((c) => c.name === `cu_q_${eventId}`)!.value.split(".")[1]!, "base64url").toString()).cnf.jkt;
+    expect(phoneJkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(phoneJkt).not.toBe(laptopJkt);
+    await laptop.getByText("moved to another device").first().waitFor({ timeout: 15_000 });
+    expect(await policyViolations(phone)).toEqual([]);
+
+    // the turn comes: the phone claims with its own key and reaches the seat map; the laptop cannot claim
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/resume`)).status).toBe(200);
+    await phone.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    const token = (await phone.context().cookies()).find((c) => c.name === `cu_act_${eventId}`)!;
+    expect(JSON.parse(Buffer.from(token.value.split(".")[1]!, "base64url").toString()).cnf.jkt).toBe(phoneJkt);
+    const laptopClaim = await laptop.evaluate(async (id) => (await fetch(`/queue/${id}/claim`, { method: "POST" })).status, eventId);
+    expect(laptopClaim).toBeGreaterThanOrEqual(400);
+    await laptop.context().close();
+    await phone.context().close();
   });
 });

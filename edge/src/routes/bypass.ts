@@ -50,7 +50,7 @@ async function staffSession(request: Request, env: Env, eventId: string, match: 
   const { code, expiresAt } = await runScript(env, redisScripts.admitStaff, eventId, [sid, Date.now(), config(env).sessionTtlSeconds * 1000]);
   if (code === StaffCode.NO_QUEUE) return { kind: "no-queue" };
   if (code === StaffCode.SALE_ENDED) return { kind: "sale-ended" };
-  const token = await mintActive(env, eventId, sid, expiresAt);
+  const token = await mintActive(env, eventId, sid, expiresAt, { staff: true });
   const maxAge = Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
   return { kind: "session", token, sid, expiresAt, setCookie: cookie(request, activeCookieName(eventId), token, maxAge) };
 }

@@ -9,6 +9,7 @@ import { declaredChoice } from "./status.ts";
 import { activeCookieName, mintActive, readActive, readTicket, ticketCookieName } from "../auth.ts";
 import { config } from "../env.ts";
 import { cookie } from "../http.ts";
+import { challengeModeOf } from "../challenge.ts";
 import { bindingOf } from "../dpop.ts";
 import { hubFor } from "../hub.ts";
 import type { Env } from "../env.ts";
@@ -78,16 +79,21 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
 
   if (await placeMoved(request, env, eventId)) return html(messagePage(p.movedTitle, p.movedText, l), 409);
   let place: Awaited<ReturnType<typeof findOrMakePlace>>;
+  let held: Awaited<ReturnType<typeof readTicket>> = null;
   try {
     // a place bound to the device (or to be bound) is joined by the page's script, which
     // holds the key and signs the join: the page itself cannot prove anything
-    const held = await readTicket(request, env, eventId);
+    held = await readTicket(request, env, eventId);
     const mode = held?.claims.cnf ? "bound" : await bindingOf(env, eventId);
     if (mode !== "off" && !(held && !held.claims.cnf)) {
       // the event's name and venue for the page; the join comes after, from the script
       const snapshot = await hubFor(eventId).ensureFresh(env);
       if (snapshot.status !== "restoring" || held) {
-        return html(waitingRoomPage(eventId, null, snapshot.about, false, { deviceBinding: mode === "bound" ? snapshot.deviceBinding : mode, joining: true }, l));
+        // what the script's join must bring (a solution for a new place, the device key's
+        // proof), and the held place's own resume link, shown once the join finds it waiting
+        const [challenge, code] = await Promise.all([challengeModeOf(env, eventId), held ? resumeCode(env, eventId, held.claims.tid, held.claims.cus ?? null) : null]);
+        const options = { deviceBinding: mode === "bound" ? snapshot.deviceBinding : mode, joining: true, challenge, turnstileSiteKey: turnstileKey(env, challenge), resumePath: code ? resumePath(eventId, code) : null };
+        return waitingRoom(env, waitingRoomPage(eventId, null, snapshot.about, false, options, l), challenge);
       }
     }
     place = await findOrMakePlace(request, env, eventId, { page: true, held });
@@ -104,7 +110,7 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      const [code, templates, choice] = await Promise.all([resumeCode(env, eventId, place.tid), readTemplates(env, eventId), choiceForm(env, eventId, place.tid)]);
+      const [code, templates, choice] = await Promise.all([resumeCode(env, eventId, place.tid, held?.claims.tid === place.tid ? (held.claims.cus ?? null) : null), readTemplates(env, eventId), choiceForm(env, eventId, place.tid)]);
       const resume = resumePath(eventId, code);
       // the organiser's queueing status code (200, 202 or 429), for clients that read the status
       const status = (await hubFor(eventId).ensureFresh(env)).queueingStatusCode;
@@ -126,8 +132,13 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
       return html(messagePage(p.notFoundTitle, p.notFoundText, l), 404);
     case "sale-ended":
       return html(messagePage(p.endedTitle, p.endedText, l, await endedPage(env, eventId, l)), 410);
-    case "invite-only":
-      return html(accessCodePage(eventId, null, l), 403);
+    case "invite-only": {
+      // a sale that asks an identity too: the identity step first, then the code field (the join brings both)
+      const mode = await identityModeOf(env, eventId).catch(() => "off" as const);
+      if (mode === "off") return html(accessCodePage(eventId, null, l), 403);
+      const snapshot = await hubFor(eventId).ensureFresh(env).catch(() => null);
+      return html(identityPage(eventId, mode, snapshot?.about ?? null, l, true), 403);
+    }
     case "identity-required": {
       // the sale asks who the fan is: the identity step, whose script proves it and joins
       const [mode, snapshot] = await Promise.all([identityModeOf(env, eventId).catch(() => "either" as const), hubFor(eventId).ensureFresh(env).catch(() => null)]);

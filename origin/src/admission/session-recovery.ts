@@ -3,7 +3,9 @@
  * but whose session is missing from `active` is brought back when the token was issued
  * before the line was restored (`queue:state.restoredAt`) and MySQL does not know the
  * session ended (left, revoked, bought): the session is registered again with the expiry
- * it had at most (the token's, cut to the session duration), and the request goes on.
+ * it had at most (the token's, cut to the session duration), and the request goes on. A
+ * staff session (the token's `staff`, a bypass rule's) comes back as staff: in `staff` as
+ * well as `active`, in one MULTI, so the scheduler never counts it against maxActive.
  * While the line is missing (MySQL has the room, Redis has no status) the answer is 503
  * RESTORING, never "rejoin the queue".
  *
@@ -17,8 +19,8 @@ import { RestoringError, SessionInactiveError } from "../errors.ts";
 import type { DurableLine } from "./durable.ts";
 import { findRoom } from "./rooms.ts";
 
-/** What a fan route knows of its session: the token's id, event, issue and expiry times (s). */
-export type RecoverableSession = Pick<ActiveTokenClaims, "sid" | "iat" | "exp"> & { eventId: string };
+/** What a fan route knows of its session: the token's id, event, issue and expiry times (s), and whether staff hold it. */
+export type RecoverableSession = Pick<ActiveTokenClaims, "sid" | "iat" | "exp"> & { eventId: string; staff?: boolean };
 
 export interface SessionRecoveryOptions {
   redis: Redis;
@@ -51,7 +53,8 @@ export class SessionRecovery {
     const expiresAt = Math.min(session.exp * 1000, limit);
     if (expiresAt <= now) return false;
     if ((await line.endedAmong(session.eventId, [session.sid])).length > 0) return false;
-    await redis.zadd(k.active, "NX", expiresAt, session.sid);
+    if (session.staff) await redis.multi().zadd(k.active, "NX", expiresAt, session.sid).zadd(k.staff, "NX", expiresAt, session.sid).exec();
+    else await redis.zadd(k.active, "NX", expiresAt, session.sid);
     return true;
   }
 

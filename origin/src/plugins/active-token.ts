@@ -29,6 +29,8 @@ export interface ActiveSession {
   exp: number;
   /** the only seat tier this session may hold (its access code's); undefined = any */
   tier?: string;
+  /** a bypass rule's staff session (the token's `staff`): brought back as staff after Redis lost it */
+  staff?: boolean;
 }
 
 export const ORIGIN_AUTH_HEADER = "x-origin-auth";
@@ -60,7 +62,7 @@ export function activeTokenPlugin(verifier: TokenVerifier, originAuthSecrets: st
     if (!claims) throw new TokenInvalidError();
     const routeEvent = (params as Record<string, string | undefined>).eventId;
     if (routeEvent !== undefined && claims.evt !== routeEvent) throw new TokenWrongEventError();
-    return { session: { sid: claims.sid, eventId: claims.evt, customer: claims.cus ?? claims.sid, iat: claims.iat, exp: claims.exp, ...(typeof claims.tier === "string" ? { tier: claims.tier } : {}) } };
+    return { session: { sid: claims.sid, eventId: claims.evt, customer: claims.cus ?? claims.sid, iat: claims.iat, exp: claims.exp, ...(typeof claims.tier === "string" ? { tier: claims.tier } : {}), ...(claims.staff === true ? { staff: true } : {}) } };
   };
   return new Elysia({ name: "active-token", seed: crypto.randomUUID() }).macro({
     activeToken: {

@@ -211,6 +211,28 @@ describe("a Redis that comes back empty", () => {
     await h.redis.zrem(eventKeys(eventId).active, later!.sid);
     expect((await h.call("GET", `/api/events/${eventId}/holds`, { token: later!.token })).status).toBe(403);
   });
+
+  test("a staff session comes back as staff: registered again from its token in `staff` too, so fans still get every slot of maxActive", async () => {
+    const eventId = await newEvent("staff", { rate: 50, maxActive: 1 });
+    const k = eventKeys(eventId);
+    // a bypass rule's session, as the edge gives it (admitStaff-3) with its token
+    const sid = `st_${crypto.randomUUID().replaceAll("-", "")}`;
+    const token = await signActiveToken({ evt: eventId, sid, staff: true }, 600, signingKeyFromEnv(process.env));
+    const staffKeys = redisScripts.admitStaff.keys(k);
+    await h.redis.eval(forPlainRedis(redisScripts.admitStaff.source), staffKeys.length, ...staffKeys, sid, Date.now(), 600_000);
+
+    await server.restart();
+    await redisAnswers();
+    await tickUntil(async () => (await h.redis.hget(k.queueState, "restoredAt")) !== null);
+    // staff come back with their token, as staff
+    expect(await h.call("GET", `/api/events/${eventId}/holds`, { token })).toMatchObject({ status: 200, body: { holds: [] } });
+    expect(Number(await h.redis.zscore(k.active, sid))).toBeGreaterThan(Date.now());
+    expect(await h.redis.zscore(k.staff, sid)).toBe(await h.redis.zscore(k.active, sid));
+    expect((await h.hold(token, ["A-1-1"], eventId)).status).toBe(201);
+    // the one slot of maxActive is still a fan's: the fan who joins after the restore is let in
+    const [fan] = [...(await join(h.redis, eventId, 1, "after-staff")).keys()];
+    await tickUntil(async () => (await h.redis.zscore(k.admitted, fan!)) !== null);
+  });
 });
 
 describe("a Redis that comes back from an older snapshot", () => {

@@ -8,16 +8,24 @@
   counts as seen now (it was just opened). Only a waiting place moves: an admitted fan
   claims on the device that has the turn.
 
+  A place proved with an identity (docs/IDENTITY.md) keeps it: the edge passes the
+  customer (the identity's hash, from the signed link), and the identity's entry in
+  `identities` that names the old ticket id names the new one, so one identity still holds
+  one place (IDENTITY_IN_LINE) after the move. The identity's kind is not in the link:
+  both `email:` and `passkey:` are looked at, and only the entry naming the old ticket moves.
+
   KEYS[1] queue       zset    waiting ticketId -> queue number
   KEYS[2] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[3] admitted    zset    admitted ticketId -> claim deadline (ms)
   KEYS[4] queueState  hash    status, vouchedRun, ahead
   KEYS[5] moved       zset    old ticketId -> when its place moved to another device (ms)
+  KEYS[6] identities  hash    identity -> ticket id of the place it holds
 
   ARGV[1] the ticket id the link names (the place's current holder)
   ARGV[2] the new ticket id
   ARGV[3] now (ms)
   ARGV[4] how long a move is remembered (ms): older entries of `moved` are trimmed
+  ARGV[5] the customer the place was proved as (an identity's hash), or ""
 
   Returns { code, value }
     1  MOVED       value = the place's queue number, now held by the new ticket id
@@ -44,4 +52,9 @@ redis.call('ZADD', KEYS[1], number, ARGV[2])
 redis.call('ZADD', KEYS[2], now, ARGV[2])
 redis.call('ZADD', KEYS[5], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (now - tonumber(ARGV[4])))
+if ARGV[5] ~= '' then
+  for _, kind in ipairs({ 'email:', 'passkey:' }) do
+    if redis.call('HGET', KEYS[6], kind .. ARGV[5]) == ARGV[1] then redis.call('HSET', KEYS[6], kind .. ARGV[5], ARGV[2]) end
+  end
+end
 return { 1, tonumber(number) }
