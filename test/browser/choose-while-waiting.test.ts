@@ -76,7 +76,7 @@ describe("choose while waiting", () => {
     const [oldHolder, newHolder] = await redis.mget(eventKeys(eventId).seat(dropped), eventKeys(eventId).seat(wanted));
     expect(oldHolder).toBeNull();
     expect(newHolder).toBe(before.holdId);
-    expect(((await page.locator("#picked").textContent()) ?? "").match(/B-\d+-\d+/g)?.sort()).toEqual([keptSeat, wanted].sort());
+    expect([...(((await page.locator("#picked").textContent()) ?? "").match(/B-\d+-\d+/g) ?? [])].sort()).toEqual([keptSeat, wanted].sort());
     await page.getByText(/Held for you for \d+:\d\d/).waitFor();
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(await policyViolations(page)).toEqual([]);

@@ -99,7 +99,7 @@ describe("the waiting list", () => {
     await page.getByRole("button", { name: "Claim these seats" }).click();
     await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
     await page.getByText(/Held for you for \d+:\d\d/).waitFor();
-    const picked = ((await page.locator("#picked").textContent()) ?? "").match(/[AB]-\d+-\d+/g) ?? [];
+    const picked: string[] = [...(((await page.locator("#picked").textContent()) ?? "").match(/[AB]-\d+-\d+/g) ?? [])];
     expect(picked.sort()).toEqual([...standard.seatIds].sort());
     const holders = await redis.mget(...picked.map((id) => eventKeys(eventId).seat(id)));
     expect(holders[0]).not.toBeNull();
