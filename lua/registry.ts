@@ -24,6 +24,7 @@ import extendClaim from "./extendClaim-3.lua";
 import extendHold from "./extendHold-5.lua";
 import holdBestSeats from "./holdBestSeats-6.lua";
 import holdSeats from "./holdSeats-6.lua";
+import swapSeats from "./swapSeats-6.lua";
 import joinQueue from "./joinQueue-11.lua";
 import markLost from "./markLost-4.lua";
 import movePlace from "./movePlace-6.lua";
@@ -96,6 +97,12 @@ export const redisScripts = {
     moreKeys: "seat keys",
     codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "EVENT_NOT_CONFIGURED", "SEAT_LIMIT", "CUSTOMER_LIMIT", "NO_GROUP_FREE"),
     decode: reply.decodeBestSeatsReply,
+  }),
+  swapSeats: script("swapSeats", swapSeats, {
+    keys: (k, a: HoldIds) => [k.active, k.config, k.sold, k.sessionSeats(a.sessionId), k.hold(a.holdId), k.customerSeats(a.customerId)],
+    moreKeys: "seat keys",
+    codes: only(SeatScriptCode, "OK", "SESSION_INACTIVE", "EVENT_NOT_CONFIGURED", "SEAT_LIMIT", "SEAT_SOLD", "SEAT_HELD", "HOLD_NOT_FOUND", "NOT_OWNER", "PURCHASE_IN_PROGRESS", "CUSTOMER_LIMIT"),
+    decode: reply.decodeSeatReply,
   }),
   releaseHold: script("releaseHold", releaseHold, {
     keys: (k, a: HoldIds) => [k.hold(a.holdId), k.sessionSeats(a.sessionId), k.active, k.customerSeats(a.customerId)],

@@ -18,7 +18,7 @@ export const BROWSER_SOURCES = join(edge, "browser");
 export const BROWSER_BUILD = join(edge, "build", "browser");
 
 /** Each page's script: its own bundle (shared helpers inlined), one classic script each. */
-export const PAGE_SCRIPTS = ["waiting-room", "pow-worker", "resume", "access-code", "identity", "sale", "dashboard"] as const;
+export const PAGE_SCRIPTS = ["waiting-room", "pow-worker", "resume", "access-code", "identity", "waitlist", "sale", "dashboard"] as const;
 export const STYLESHEET = "site.css";
 
 function writeIfChanged(file: string, text: string): boolean {

@@ -11,6 +11,7 @@ import { bypassPanel } from "./bypass-panel.ts";
 import { pagesPanel } from "./pages-panel.ts";
 import { byId, pageData } from "./dom.ts";
 import { reportPanel } from "./report-panel.ts";
+import { waitlistPanel } from "./waitlist-panel.ts";
 
 type Chart = uPlotClass;
 type Options = uPlotClass.Options;
@@ -288,6 +289,7 @@ function start(): void {
   bypass.load().catch((e: Error) => showError(e.message));
   pages.load().catch((e: Error) => showError(e.message));
   report.load().catch((e: Error) => (byId("report-notice").textContent = e.message));
+  waitlist.load().catch((e: Error) => (byId("wl-notice").textContent = e.message));
 }
 
 function forget(clearError: boolean): void {
@@ -352,6 +354,10 @@ async function fetchFile(path: string): Promise<Blob> {
 }
 const report = reportPanel(call, fetchFile, base, eventId, (message) => {
   byId("report-notice").textContent = message;
+});
+
+const waitlist = waitlistPanel(call, base, (message) => {
+  byId("wl-notice").textContent = message;
 });
 
 byId("key-form").addEventListener("submit", (ev) => {

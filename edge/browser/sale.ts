@@ -70,6 +70,8 @@ const seats = new Map<string, Seat>();
 let order: string[] = [];
 const picked = new Set<string>();
 let hold: Hold | null = null;
+/** choosing other seats for the hold ("Change seats"): `picked` is the new set, the hold's seats at first */
+let changing = false;
 let timer: ReturnType<typeof setInterval> | undefined;
 let poll: ReturnType<typeof setInterval> | undefined;
 
@@ -169,29 +171,84 @@ function refreshStatuses(statuses: Array<[string, SeatStatus | undefined]>, coun
     if (!b) continue;
     const mine = hold !== null && hold.seatIds.includes(id);
     if (status !== "available" && picked.has(id) && !mine) picked.delete(id);
-    b.className = "seat " + (mine ? "picked" : picked.has(id) ? "picked" : status);
-    b.disabled = !mine && status !== "available";
-    b.setAttribute("aria-pressed", String(picked.has(id) || mine));
+    paint(id, status ?? "sold");
     b.setAttribute("aria-label", b.dataset.label + ", " + (mine ? "held by you" : status));
   }
   showCounts(counts);
   summary();
 }
 
+/** A seat's look: picked (or held by this fan, when not changing them), else its status; a seat of the fan's hold is theirs to drop while changing. */
+function paint(id: string, status: SeatStatus): void {
+  const b = seatElement(id);
+  if (!b) return;
+  const mine = hold !== null && hold.seatIds.includes(id);
+  const chosen = picked.has(id) || (mine && !changing);
+  b.className = "seat " + (chosen ? "picked" : mine ? "available" : status);
+  b.disabled = !mine && status !== "available";
+  b.setAttribute("aria-pressed", String(chosen));
+}
+
 function toggle(id: string): void {
-  if (hold || !event) return;
+  if ((hold && !changing) || !event) return;
   const limit = event.perOrderLimit ?? 0;
   if (picked.has(id)) picked.delete(id);
   else if (picked.size >= limit) return say("You can choose up to " + limit + " seats.", true);
   else picked.add(id);
-  const b = seatElement(id)!;
-  b.classList.toggle("picked", picked.has(id));
-  b.setAttribute("aria-pressed", String(picked.has(id)));
+  paint(id, "available");
   summary();
 }
 
+/** "Change seats": the map picks the new set, starting from the seats held. */
+function startChange(): void {
+  if (!hold) return;
+  changing = true;
+  picked.clear();
+  for (const id of hold.seatIds) picked.add(id);
+  summary();
+  say("Choose the seats you want instead; yours stay held until you confirm, and the time left does not change.");
+}
+
+function endChange(): void {
+  const was = hold ? [...hold.seatIds, ...picked] : [...picked];
+  changing = false;
+  picked.clear();
+  for (const id of was) paint(id, "held");
+  summary();
+  say("Your seats are unchanged.");
+  void loadMap();
+}
+
+/** Holds the new set in place of the old one, all or nothing, keeping the hold's deadline. */
+async function changeSeats(): Promise<void> {
+  if (!hold || picked.size === 0) return;
+  const button = byId<HTMLButtonElement>("change-save");
+  button.disabled = true;
+  const { res, body } = await call<Hold>(api + "/holds/" + hold.holdId + "/seats", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds: [...picked] }) });
+  button.disabled = false;
+  if (res.ok) {
+    const old = hold.seatIds;
+    hold = { ...hold, ...body };
+    changing = false;
+    picked.clear();
+    for (const id of old) paint(id, "available");
+    countdown();
+    summary();
+    say("Seats changed. They are held until the same time as before.");
+  } else if (body.code === "SEAT_HELD" || body.code === "SEAT_SOLD") {
+    await loadMap();
+    say((body.message || "Someone else got a seat first.") + " Your seats are unchanged; choose another seat.", true);
+    return;
+  } else if (body.code === "HOLD_EXPIRED") {
+    changing = false;
+    dropHold();
+    say("Your hold ended before the change; the seats are free again. Choose again.", true);
+  } else if (!ended(body)) say(body.message || "The seats could not be changed; yours are unchanged.", true);
+  await loadMap();
+}
+
 function summary(): void {
-  const ids = hold ? hold.seatIds : [...picked];
+  const ids = hold && !changing ? hold.seatIds : [...picked];
   const total = ids.reduce((sum, id) => sum + (seats.get(id)?.priceCents ?? 0), 0);
   byId("picked").textContent = ids.length ? ids.join(", ") + " (" + money(total) + ")" : "none yet";
   byId<HTMLButtonElement>("hold").hidden = Boolean(hold);
@@ -199,7 +256,13 @@ function summary(): void {
   byId<HTMLButtonElement>("hold").disabled = picked.size === 0;
   byId("pay").hidden = !hold;
   byId("payment").hidden = !hold;
-  byId("release").hidden = !hold;
+  byId("release").hidden = !hold || changing;
+  byId("pay").hidden = !hold || changing;
+  byId("payment").hidden = !hold || changing;
+  byId("change").hidden = !hold || changing;
+  byId("change-save").hidden = !changing;
+  byId<HTMLButtonElement>("change-save").disabled = picked.size === 0;
+  byId("change-cancel").hidden = !changing;
 }
 
 // The full map (about 100 bytes a seat) is loaded once; refreshes read one letter a seat.
@@ -245,6 +308,7 @@ function countdown(): void {
 
 function dropHold(): void {
   hold = null;
+  changing = false;
   picked.clear();
   countdown();
   summary();
@@ -406,6 +470,9 @@ function ended(body: ApiBody): boolean {
 
 byId("hold").onclick = holdSeats;
 byId("release").onclick = release;
+byId("change").onclick = startChange;
+byId("change-save").onclick = changeSeats;
+byId("change-cancel").onclick = endChange;
 byId("extend").onclick = extend;
 byId("pay").onclick = pay;
 byId("best-form").onsubmit = holdBest;

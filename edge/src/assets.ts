@@ -8,6 +8,7 @@
  */
 import accessCodeJs from "../build/browser/access-code.js.txt";
 import identityJs from "../build/browser/identity.js.txt";
+import waitlistJs from "../build/browser/waitlist.js.txt";
 import dashboardJs from "../build/browser/dashboard.js.txt";
 import saleJs from "../build/browser/sale.js.txt";
 import siteCss from "../build/browser/site.css.txt";
@@ -59,6 +60,7 @@ const FILES = {
   "resume.js": hashed("/assets", "resume.js", resumeJs, JS),
   "access-code.js": hashed("/assets", "access-code.js", accessCodeJs, JS),
   "identity.js": hashed("/assets", "identity.js", identityJs, JS),
+  "waitlist.js": hashed("/assets", "waitlist.js", waitlistJs, JS),
   "sale.js": hashed("/assets", "sale.js", saleJs, JS),
   // the dashboard's files sit under its own path, beside the page that loads them
   "dashboard.js": hashed("/organiser/assets", "dashboard.js", dashboardJs, JS),

@@ -7,7 +7,8 @@
  * and clears the fragment from the address bar at once; it polls
  * GET /admin/events/:eventId/dashboard once a second (only newer samples after the first
  * call), draws the last ten minutes as charts and offers the waiting room controls, the presale
- * codes and the sale report (edge/browser/report-panel.ts).
+ * codes, the waiting list (edge/browser/waitlist-panel.ts) and the sale report
+ * (edge/browser/report-panel.ts).
  */
 import { assetUrl } from "./assets.ts";
 import { escapeHtml, renderPage } from "./html.ts";
@@ -165,6 +166,22 @@ export function dashboardPage(eventId: string): string {
 <button type="submit" id="page-save">Save page</button> <a id="page-preview" href="#" target="_blank" rel="noopener" hidden>Preview</a>
 </form>
 <p id="pages-notice" role="status"></p>
+</section>
+<section class="controls" aria-labelledby="waitlist-heading">
+<h2 id="waitlist-heading">Waiting list</h2>
+<p class="muted">Fans who came after sell-out (or were refused when the line stopped) and asked for seats; seats that come back are offered to them in order.</p>
+<dl>
+<div><dt>Waiting</dt><dd id="wl-waiting">-</dd></div>
+<div><dt>Offered now</dt><dd id="wl-offered">-</dd></div>
+<div><dt>Taken</dt><dd id="wl-taken">-</dd></div>
+<div><dt>Passed</dt><dd id="wl-passed">-</dd></div>
+</dl>
+<div class="table-wrap"><table class="codes-table"><caption>Head of the list</caption>
+<thead><tr><th scope="col">Place</th><th scope="col">Seats</th><th scope="col">Tier</th><th scope="col">State</th><th scope="col">Contact left</th></tr></thead>
+<tbody id="wl-head"></tbody></table></div>
+<p id="wl-empty" class="muted">Nobody is waiting.</p>
+<div class="row"><button type="button" id="wl-refresh" class="secondary">Refresh waiting list</button></div>
+<p id="wl-notice" role="status"></p>
 </section>
 <section class="controls" aria-labelledby="report-heading">
 <h2 id="report-heading">Sale report</h2>

@@ -853,6 +853,13 @@ export const edgeOpenApi: Json = {
       parameters: [eventIdParameter, { name: "holdId", in: "path", required: true, schema: { type: "string" } }],
       post: fanProxy("More time on a hold, once (accessible timing)", "200", { operationId: "apiExtendHold" }),
     },
+    "/api/events/{eventId}/holds/{holdId}/seats": {
+      parameters: [eventIdParameter, { name: "holdId", in: "path", required: true, schema: { type: "string" } }],
+      put: fanProxy("Change a hold's seats, keeping its deadline", "200", {
+        operationId: "apiSwapSeats",
+        requestBody: { required: true, content: json({ type: "object", description: "`{ seatIds }`, the new set, as the origin's document says" }) },
+      }),
+    },
     "/api/events/{eventId}/session": { parameters: [eventIdParameter], delete: fanProxy("Leave the purchase area", "200", { operationId: "apiLeave" }) },
     "/api/orders/{orderId}": {
       parameters: [

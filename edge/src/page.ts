@@ -16,7 +16,7 @@ import type { DeclaredChoice } from "../../common/choice.ts";
 import type { TierPrice } from "./routes/choice.ts";
 
 /** A catalogue's text as markup: the text escaped, then its `{name}` marks replaced by the markup given. */
-const fillHtml = (text: string, markup: Record<string, string>) => fill(escapeHtml(text), markup);
+export const fillHtml = (text: string, markup: Record<string, string>) => fill(escapeHtml(text), markup);
 
 /** The language switcher: plain links (`?lang=`), remembered by the page's cookie, each name in its own language. */
 function switcher(l: Language): string {
@@ -25,7 +25,7 @@ function switcher(l: Language): string {
 }
 
 /** A fan page in the fan's language: <html lang>, the switcher first. */
-function fanPage(l: Language, parts: Omit<Parameters<typeof renderPage>[0], "bodyClass" | "lang">): string {
+export function fanPage(l: Language, parts: Omit<Parameters<typeof renderPage>[0], "bodyClass" | "lang">): string {
   return renderPage({ ...parts, bodyClass: "fan", lang: l.locale, body: switcher(l) + parts.body });
 }
 

@@ -2,7 +2,8 @@
  * The sale page an admitted fan gets at /events/:eventId: the seat map (a CSS grid per
  * section), holding up to the per-order limit with a countdown (seats picked on the map, or
  * the best available ones for a number of seats and a tier), paying, and the order
- * confirmation. Its script (edge/browser/sale.ts) talks to the origin only through the
+ * confirmation; a fan holding seats may change them on the map without the countdown
+ * starting again ("Change seats": PUT /api/events/:e/holds/:holdId/seats). Its script (edge/browser/sale.ts) talks to the origin only through the
  * edge's /api/* proxy, which the fan's active-token cookie opens. Refreshing finds the fan's
  * hold again (GET /holds) or shows the order again (?order= in the URL). Buying ends the
  * turn and releases the session's other holds: the confirmation names them, and another
@@ -35,6 +36,9 @@ export function salePage(eventId: string): string {
 <button id="hold" class="primary" type="button" disabled>Hold these seats</button>
 <button id="pay" class="primary" type="button" hidden>Pay now</button>
 <button id="release" type="button" hidden>Release</button>
+<button id="change" type="button" hidden>Change seats</button>
+<button id="change-save" class="primary" type="button" hidden>Hold these instead</button>
+<button id="change-cancel" type="button" hidden>Keep my seats</button>
 </div>
 </div>
 <div id="done" hidden><h2>You're going!</h2><p>Order <b id="order-id"></b>: seats <b id="order-seats"></b>, total <b id="order-total"></b>.</p><p id="order-note"></p><p class="muted">Keep this page; refreshing it shows your order again.</p></div>

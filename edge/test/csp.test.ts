@@ -45,6 +45,6 @@ describe("Content-Security-Policy on every page", () => {
       expect({ name, styles: html.match(/<style\b|\sstyle=/gi) }).toEqual({ name, styles: null });
     }
     // the fan's pages and the dashboard run scripts, all under this policy
-    expect(pages.filter((p) => p.html.includes("<script src=")).map((p) => p.name)).toEqual(["waiting room", "sale page", "organiser dashboard"]);
+    expect(pages.filter((p) => p.html.includes("<script src=")).map((p) => p.name)).toEqual(["waiting room", "sale page", "sale ended", "organiser dashboard"]);
   });
 });

@@ -348,6 +348,11 @@ describe("the edge's OpenAPI document", () => {
     const extendHold = () => edge(`/api/events/${e}/holds/${spare.body.holdId}/extend`, { method: "POST", jar: fan.jar });
     expect((await extendHold()).status).toBe(200);
     expect((await extendHold()).body.code).toBe("ALREADY_EXTENDED");
+    const swap = (seatIds: string[]) => edge(`/api/events/${e}/holds/${spare.body.holdId}/seats`, { method: "PUT", jar: fan.jar, headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds }) });
+    const swapped = await swap(["A-1-4"]);
+    expect(swapped.status).toBe(200);
+    expect((await swap(["A-1-1"])).status).toBe(409);
+    expect((await swap([])).status).toBe(400);
     expect((await edge(`/api/events/${e}/holds/${spare.body.holdId}`, { method: "DELETE", jar: fan.jar })).status).toBe(200);
     expect((await edge(`/api/events/${e}/holds/${spare.body.holdId}`, { method: "DELETE", jar: fan.jar })).status).toBe(410);
     const purchase = (holdId: string, key: string) => edge(`/api/events/${e}/holds/${holdId}/purchase`, { method: "POST", jar: fan.jar, headers: { "idempotency-key": key, "content-type": "application/json" }, body: JSON.stringify({ paymentMethod: "sim_approve" }) });

@@ -3,7 +3,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 setDefaultTimeout(20_000);
 import { useEdgeWorker } from "./helpers/fixture.ts";
 import { withScripts } from "./helpers/pages.ts";
-import { globalKeys } from "../../common/keys.ts";
+import { eventKeys, globalKeys } from "../../common/keys.ts";
 import { redis, setStatus } from "./helpers/redis.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call } from "./helpers/worker.ts";
@@ -46,13 +46,35 @@ describe("GET /events/:eventId (waiting room page)", () => {
     await setStatus(eventId, "soldout");
     const ended = await call(edge.env, `/events/${eventId}`);
     expect(ended.status).toBe(410);
-    expect(await ended.text()).toContain("Sale ended");
+    // sold out: the page says so and that the waiting list is open, with its form
+    const soldOut = await ended.text();
+    expect(soldOut).toContain("<h1>Sold out</h1>");
+    expect(soldOut).toContain("The waiting list is open");
+    expect(soldOut).toContain('<form id="waitlist-form"');
+    const closedId = await freshEvent("page-closed");
+    await setStatus(closedId, "closed");
+    const closed = await call(edge.env, `/events/${closedId}`);
+    expect(closed.status).toBe(410);
+    const closedHtml = await closed.text();
+    expect(closedHtml).toContain("Sale ended");
+    expect(closedHtml).not.toContain("waitlist-form");
     // an origin's scheduler has been over this Redis (its mark), so an event without queue
     // state has no waiting room rather than one being restored
     await redis.set(globalKeys.scheduled, Date.now());
     const unknown = await call(edge.env, `/events/${uniqueEventId("page-none")}`);
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain("Event not found");
+  });
+
+  test("a line that stopped (tickets unlikely) says so, and that the waiting list is open, with its form", async () => {
+    const eventId = await freshEvent("page-stopped");
+    await redis.hset(eventKeys(eventId).queueState, { honestStop: 1 });
+    const res = await call(edge.env, `/events/${eventId}`);
+    expect(res.status).toBe(409);
+    const html = await res.text();
+    expect(html).toContain("<h1>Tickets are unlikely now</h1>");
+    expect(html).toContain("The waiting list is open");
+    expect(html).toContain('<form id="waitlist-form"');
   });
 
   test("unknown paths and methods get JSON errors", async () => {

@@ -89,8 +89,16 @@ describe("the origin answers as its OpenAPI document says", () => {
     // more time on a hold, once
     expect((await call("POST", `/api/events/${e}/holds/${second.body.holdId}/extend`, { token: f })).status).toBe(200);
     expect((await call("POST", `/api/events/${e}/holds/${second.body.holdId}/extend`, { token: f })).status).toBe(409);
+    // change its seats, keeping the deadline
+    const swapped = await call("PUT", `/api/events/${e}/holds/${second.body.holdId}/seats`, { token: f, body: { seatIds: ["A-1-6"] } });
+    expect(swapped.status).toBe(200);
+    expect(swapped.body.seatIds).toEqual(["A-1-6"]);
+    expect((await call("PUT", `/api/events/${e}/holds/${second.body.holdId}/seats`, { token: f, body: { seatIds: ["A-1-1"] } })).status).toBe(409);
+    expect((await call("PUT", `/api/events/${e}/holds/${second.body.holdId}/seats`, { token: f, body: { seatIds: ["Z-9-9"] } })).status).toBe(400);
+    expect((await call("PUT", `/api/events/${e}/holds/${second.body.holdId}/seats`, { token: rival!.token, body: { seatIds: ["A-1-7"] } })).status).toBe(403);
     expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: f })).status).toBe(200);
     expect((await call("DELETE", `/api/events/${e}/holds/${second.body.holdId}`, { token: f })).status).toBe(410);
+    expect((await call("PUT", `/api/events/${e}/holds/${second.body.holdId}/seats`, { token: f, body: { seatIds: ["A-1-7"] } })).status).toBe(410);
 
     // purchases
     const purchase = (holdId: string, key: string, body?: unknown, token = f) => call("POST", `/api/events/${e}/holds/${holdId}/purchase`, { token, body, headers: key ? { "idempotency-key": key } : {} });

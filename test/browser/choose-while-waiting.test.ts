@@ -1,7 +1,8 @@
 /**
  * Choosing while waiting, in a real browser: a fan in line says they want 2 seats of a
  * tier, the waiting page shows that choice beside their chance, and when the turn comes
- * the page lands on the sale with 2 adjacent seats already held and their countdown.
+ * the page lands on the sale with 2 adjacent seats already held and their countdown; the fan
+ * then changes one of them for another seat, and the hold keeps its deadline.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
@@ -57,6 +58,29 @@ describe("choose while waiting", () => {
     expect(holders[0]).not.toBeNull();
     expect(holders[1]).toBe(holders[0]);
     await screenshot(page, "choose-while-waiting-held");
+
+    // the fan changes one of the pre-held seats for another: the countdown keeps its deadline
+    const holdsNow = async () => page.evaluate(async (id) => (await (await fetch(`/api/events/${id}/holds`, { credentials: "same-origin" })).json()).holds, eventId);
+    const before = (await holdsNow())[0];
+    const [dropped, keptSeat] = picked as [string, string];
+    const wanted = ["B-3-1", "B-3-2", "B-3-3", "B-3-4"].find((id) => id !== dropped && id !== keptSeat)!;
+    await page.getByRole("button", { name: "Change seats" }).click();
+    await page.locator(`#seat-${dropped}`).click();
+    await page.locator(`#seat-${wanted}`).click();
+    await page.getByRole("button", { name: "Hold these instead" }).click();
+    await page.getByText("Seats changed. They are held until the same time as before.").waitFor();
+    const after = (await holdsNow())[0];
+    expect(after.holdId).toBe(before.holdId);
+    expect(after.expiresAt).toBe(before.expiresAt);
+    expect([...after.seatIds].sort()).toEqual([keptSeat, wanted].sort());
+    const [oldHolder, newHolder] = await redis.mget(eventKeys(eventId).seat(dropped), eventKeys(eventId).seat(wanted));
+    expect(oldHolder).toBeNull();
+    expect(newHolder).toBe(before.holdId);
+    expect([...(((await page.locator("#picked").textContent()) ?? "").match(/B-\d+-\d+/g) ?? [])].sort()).toEqual([keptSeat, wanted].sort());
+    await page.getByText(/Held for you for \d+:\d\d/).waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await policyViolations(page)).toEqual([]);
+    await screenshot(page, "change-seats");
     await page.close();
   }, 90_000);
 });

@@ -8,7 +8,7 @@ import { createRemoteJWKSet, flattenedVerify } from "jose";
 import type { Browser } from "playwright-core";
 import { eventKeys } from "../../common/keys.ts";
 import { redis } from "../../edge/test/helpers/redis.ts";
-import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
+import { accessibilityProblems, fanPage, policyViolations, screenshot, screenshotOf } from "./helpers/browser.ts";
 import { useBrowserStack, type Stack } from "./helpers/stack.ts";
 
 const fixture = useBrowserStack();
@@ -229,6 +229,49 @@ describe("organiser dashboard in a browser", () => {
     const signed = JSON.parse(await Bun.file((await download.path())!).text());
     const verified = await flattenedVerify(signed, createRemoteJWKSet(new URL(`${stack.edgeUrl}/.well-known/jwks.json`)));
     expect(JSON.parse(new TextDecoder().decode(verified.payload))).toMatchObject({ eventId, fans: { joined: 12 } });
+    await page.context().close();
+  });
+
+  test("the waiting list panel counts entries waiting, offers open and offers taken, and shows the head of the list", async () => {
+    // two seats, closed as sold out: the first two entries are offered one each, the third waits
+    const eventId = await stack.createEvent({ label: "dash-waitlist", rows: 1, seatsPerRow: 1 });
+    expect((await stack.admin("POST", `/admin/events/${eventId}/queue/close`, { reason: "soldout" })).status).toBe(200);
+    const tickets: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      let res: Response | undefined;
+      // 503 RESTORING until the leader has checked the list against MySQL on this Redis run
+      for (let tries = 0; tries < 100 && (!res || res.status === 503); tries++) {
+        if (res) await Bun.sleep(100);
+        res = await fetch(`${stack.edgeUrl}/queue/${eventId}/waitlist`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": `198.51.100.${i + 1}` }, body: JSON.stringify({ quantity: 1, ...(i === 2 ? { contact: "c@example.org" } : {}) }) });
+      }
+      expect(res!.status).toBe(201);
+      tickets.push(((await res!.json()) as { ticket: string }).ticket);
+    }
+    const entry = async (ticket: string) => (await (await fetch(`${stack.edgeUrl}/queue/${eventId}/waitlist`, { headers: { "x-queue-ticket": ticket } })).json()) as { state: string };
+    for (const ticket of tickets.slice(0, 2)) {
+      for (let i = 0; i < 150 && (await entry(ticket)).state !== "offered"; i++) await Bun.sleep(200);
+      expect((await entry(ticket)).state).toBe("offered");
+    }
+    const claimed = await fetch(`${stack.edgeUrl}/queue/${eventId}/claim`, { method: "POST", headers: { "x-queue-ticket": tickets[0]! } });
+    expect(claimed.status).toBe(200);
+
+    const page = await fanPage(browser);
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await page.getByRole("heading", { name: "Waiting list" }).waitFor();
+    // the claim reaches MySQL on the leader's next tick; the panel reads it every few seconds
+    await page.locator("#wl-taken").filter({ hasText: /^1$/ }).waitFor({ timeout: 20_000 });
+    expect(await page.locator("#wl-waiting").textContent()).toBe("1");
+    expect(await page.locator("#wl-offered").textContent()).toBe("1");
+    const rows = await page.locator("#wl-head tr").allTextContents();
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^21anyoffered, until .+no$/);
+    expect(rows[1]).toBe("31anywaitingyes");
+    expect(await page.locator("#wl-empty").isHidden()).toBe(true);
+    await screenshotOf(page.locator("section").filter({ has: page.getByRole("heading", { name: "Waiting list" }) }), "waitlist-panel");
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await policyViolations(page)).toEqual([]);
     await page.context().close();
   });
 

@@ -22,6 +22,7 @@ export const ORIGIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/api\/events\/[^/]+\/holds\/[^/]+$/, ["DELETE"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+\/purchase$/, ["POST"]],
   [/^\/api\/events\/[^/]+\/holds\/[^/]+\/extend$/, ["POST"]],
+  [/^\/api\/events\/[^/]+\/holds\/[^/]+\/seats$/, ["PUT"]],
   [/^\/api\/events\/[^/]+\/session$/, ["DELETE"]],
   [/^\/api\/orders\/[^/]+$/, ["GET", "HEAD"]],
 ];

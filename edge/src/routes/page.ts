@@ -20,6 +20,9 @@ import { accessCodePage, identityPage, messagePage, waitingRoomPage } from "../p
 import { RESTORING_RETRY_SECONDS } from "../restoring.ts";
 import { kindOf, readTemplates, templateSections } from "../page-templates.ts";
 import { salePage } from "../sale-page.ts";
+import { client } from "../redis.ts";
+import { eventKeys } from "../../../common/keys.ts";
+import { waitlistPage, type WaitlistForm } from "../waitlist-page.ts";
 import { PAGE_CSP } from "../html.ts";
 import { claimTurn, touchTicket } from "../queue.ts";
 import { resumeCode, resumePath } from "../resume.ts";
@@ -130,8 +133,13 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
       return waitingRoom(env, waitingRoomPage(eventId, null, null, false, { challenge: place.mode, solveFirst: true, turnstileSiteKey: turnstileKey(env, place.mode) }, l), place.mode);
     case "no-queue":
       return html(messagePage(p.notFoundTitle, p.notFoundText, l), 404);
-    case "sale-ended":
-      return html(messagePage(p.endedTitle, p.endedText, l, await endedPage(env, eventId, l)), 410);
+    case "sale-ended": {
+      // the line's status as Redis has it now (the isolate's copy may be a tick behind the sell-out)
+      const [organiser, status, form] = await Promise.all([endedPage(env, eventId, l), client(env).redis.hget(eventKeys(eventId).queueState, "status").catch(() => null), waitlistForm(env, eventId)]);
+      // sold out: seats may still come back, so the waiting list is open on the page
+      if (status === "soldout") return html(waitlistPage(eventId, p.soldOutTitle, p.soldOutText, form, l, organiser), 410);
+      return html(messagePage(p.endedTitle, p.endedText, l, organiser), 410);
+    }
     case "invite-only": {
       // a sale that asks an identity too: the identity step first, then the code field (the join brings both)
       const mode = await identityModeOf(env, eventId).catch(() => "off" as const);
@@ -149,7 +157,7 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     case "queue-full":
       return html(messagePage(p.fullTitle, p.fullText, l), 503, { "retry-after": "60" });
     case "line-stopped":
-      return html(messagePage(p.stoppedTitle, p.stoppedText, l), 409);
+      return html(waitlistPage(eventId, p.stoppedTitle, p.stoppedText, await waitlistForm(env, eventId), l), 409);
   }
 }
 
@@ -162,6 +170,16 @@ async function choiceForm(env: Env, eventId: string, tid: string): Promise<Choic
     return { tiers, perOrderLimit: Number(limit) || 1, declared };
   } catch {
     return null;
+  }
+}
+
+/** What the waiting list's form offers: the event's tiers and per-order limit (the origin's copy); none known when Redis does not answer. */
+async function waitlistForm(env: Env, eventId: string): Promise<WaitlistForm> {
+  try {
+    const [limit, raw] = await choiceSettings(env, eventId);
+    return { tiers: parseTiers(raw), perOrderLimit: Number(limit) || null };
+  } catch {
+    return { tiers: [], perOrderLimit: null };
   }
 }
 

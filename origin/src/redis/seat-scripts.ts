@@ -17,6 +17,11 @@ export function holdBestSeats(redis: Redis, k: EventKeys, a: { sessionId: string
   return runScript(redis, redisScripts.holdBestSeats, { k, ids: a, more: seatIds.map(k.seat) }, [a.sessionId, a.holdId, a.now, a.customerId, a.quantity, ...seatIds]);
 }
 
+/** `oldSeatIds`: the hold's seats as its record had them when read (the script checks they did not change since). */
+export function swapSeats(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; customerId: string; now: number; oldSeatIds: string[]; seatIds: string[] }) {
+  return runScript(redis, redisScripts.swapSeats, { k, ids: a, more: [...a.oldSeatIds, ...a.seatIds].map(k.seat) }, [a.sessionId, a.holdId, a.now, a.oldSeatIds.join(","), a.oldSeatIds.length, ...a.oldSeatIds, ...a.seatIds]);
+}
+
 /** `now` requires a live session; compensation passes none (it must release whatever the session's state). */
 export function releaseHold(redis: Redis, k: EventKeys, a: { sessionId: string; holdId: string; customerId: string; seatIds: string[]; purchaseId?: string; now?: number }) {
   return runScript(redis, redisScripts.releaseHold, { k, ids: a, more: a.seatIds.map(k.seat) }, [a.holdId, a.sessionId, a.purchaseId ?? "", a.now ?? 0, ...a.seatIds]);

@@ -6,7 +6,7 @@ import { fanRoutes } from "../shared/guards.ts";
 import { errorResponses, sharedModels } from "../shared/model.ts";
 import { holdModels } from "./model.ts";
 import { extendHold } from "./extension.ts";
-import { holdBestSeats, holdSeats, listHolds, releaseHold } from "./service.ts";
+import { holdBestSeats, holdSeats, listHolds, releaseHold, swapSeats } from "./service.ts";
 
 export const holdsController = (deps: Deps) =>
   new Elysia({ prefix: "/api/events", tags: ["holds"] })
@@ -66,6 +66,17 @@ export const holdsController = (deps: Deps) =>
           "Takes no body. The hold and its seats stay yours extensionSeconds longer, from the event's budget of extra time. " +
           "409 EXTENSIONS_OFF when the event gives none, ALREADY_EXTENDED the second time, EXTENSION_BUDGET_USED once the budget is used up, SESSION_ENDS_FIRST when the hold would outlast your session, PURCHASE_IN_PROGRESS while it is being bought; " +
           "403 NOT_HOLD_OWNER for another session's hold; 410 HOLD_EXPIRED once it ran out, was released or bought.",
+      },
+    })
+    .put("/:eventId/holds/:holdId/seats", ({ params, body, session }) => swapSeats(deps, session, params.eventId, params.holdId, body.seatIds), {
+      params: "hold.params",
+      body: "hold.create",
+      response: { 200: "hold.view", ...errorResponses(400, 409, 410) },
+      detail: {
+        summary: "Change the seats of a hold you own, keeping its deadline",
+        description:
+          "The new seats are held and the old ones released in one atomic step, all or nothing; the hold keeps its id and its expiresAt (the countdown does not start again). Seats named in both stay held. " +
+          "409 SEAT_HELD / SEAT_SOLD / SEAT_LIMIT when any new seat cannot be held (the hold is unchanged then), PURCHASE_IN_PROGRESS while it is being bought; 403 NOT_HOLD_OWNER for another session's hold; 410 HOLD_EXPIRED once it ran out, was released or bought.",
       },
     })
     .delete("/:eventId/holds/:holdId", ({ params, session }) => releaseHold(deps, session, params.eventId, params.holdId), {

@@ -181,6 +181,26 @@ async function releaseLiveHold(deps: Deps, session: ActiveSession, eventId: stri
 }
 
 /**
+ * Changes the seats of a hold the caller owns without resetting its countdown: the new
+ * seats are held and the old ones released in one atomic step (swapSeats-6.lua), all or
+ * nothing, until the hold's own deadline. Seats the new set keeps stay held throughout.
+ */
+export async function swapSeats(deps: Deps, session: ActiveSession, eventId: string, holdId: string, seatIds: string[]) {
+  const entry = await deps.catalog.get(eventId);
+  if (entry.event.status !== "on_sale") throw new SaleNotOpenError();
+  if (new Set(seatIds).size !== seatIds.length) throw new InvalidRequestError("seatIds names a seat twice.");
+  for (const id of seatIds) if (!entry.seatById.has(id)) throw new UnknownSeatError(id);
+  if (session.tier !== undefined) for (const id of seatIds) if (entry.seatById.get(id)!.tier !== session.tier) throw new TierNotUnlockedError(session.tier, id);
+  return withSettings(deps, entry, session, async () => {
+    const oldSeatIds = await readHold(deps, entry, session, holdId);
+    const reply = await scripts.swapSeats(deps.redis, entry.keys, { sessionId: session.sid, holdId, customerId: session.customer, now: deps.clock.now(), oldSeatIds, seatIds });
+    const expiresAt = expectOk(reply, seatIds);
+    const extended = (await deps.redis.hexists(entry.keys.hold(holdId), "extended")) === 1;
+    return holdView(entry, holdId, seatIds, expiresAt, await extendBySeconds(deps, entry, session, expiresAt, extended));
+  });
+}
+
+/**
  * The best groups of free seats for a choice in a read of the seat map, best first, as
  * best available ranks them (adjacent in one row while any row has that many, else the
  * closest set): the candidates a waiting-list offer holds the first free one of.
