@@ -11,6 +11,11 @@ import { NO_ROUTES, parseRoutes, type RoomRoutes } from "../../common/room-route
 import { config, type Env } from "./env.ts";
 import { client } from "./redis.ts";
 
+/** What the table's refresh needs of the request's context (ExecutionContext has it; the bench imports this without Workers types). */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
 const cached: { routes: RoomRoutes; at: number; refreshing: Promise<RoomRoutes> | null } = { routes: NO_ROUTES, at: 0, refreshing: null };
 
 async function read(env: Env): Promise<RoomRoutes> {
@@ -25,7 +30,7 @@ async function read(env: Env): Promise<RoomRoutes> {
 }
 
 /** The table: this isolate's copy, read again when older than ROOM_ROUTES_FRESH_MS (the first request of an isolate waits for it). */
-export async function roomRoutes(env: Env, ctx: ExecutionContext): Promise<RoomRoutes> {
+export async function roomRoutes(env: Env, ctx: WaitUntil): Promise<RoomRoutes> {
   if (cached.at === 0) return cached.refreshing ?? (cached.refreshing = read(env));
   if (Date.now() - cached.at > config(env).roomRoutesFreshMs && !cached.refreshing) {
     cached.refreshing = read(env);

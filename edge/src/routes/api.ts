@@ -12,7 +12,7 @@ import type { Env } from "../env.ts";
 import { cookiesWithPrefix, error } from "../http.ts";
 import { forward } from "../proxy.ts";
 import { roomOfEvent } from "../../../common/room-routes.ts";
-import { roomRoutes } from "../room-routes.ts";
+import { roomRoutes, type WaitUntil } from "../room-routes.ts";
 
 export const EVENT_HEADER = "x-event-id";
 
@@ -41,14 +41,14 @@ function eventOf(request: Request, url: URL): string | null | "ambiguous" {
 }
 
 /** The fan's active token for the event, or for the room that covers it. */
-async function activeFor(request: Request, env: Env, ctx: ExecutionContext, eventId: string) {
+async function activeFor(request: Request, env: Env, ctx: WaitUntil, eventId: string) {
   const own = await readActive(request, env, eventId);
   if (own) return own;
   const room = roomOfEvent(await roomRoutes(env, ctx), eventId);
   return room === eventId ? null : readActive(request, env, room);
 }
 
-export async function api(request: Request, env: Env, ctx: ExecutionContext, url: URL): Promise<Response> {
+export async function api(request: Request, env: Env, ctx: WaitUntil, url: URL): Promise<Response> {
   const route = ORIGIN_ROUTES.find(([pattern]) => pattern.test(url.pathname));
   if (!route) return error(404, "NOT_FOUND", "No such API route.");
   if (!route[1].includes(request.method)) return error(405, "METHOD_NOT_ALLOWED", `Use ${route[1].join(" or ")}.`, { allow: route[1].join(", ") });

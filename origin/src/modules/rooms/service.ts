@@ -17,11 +17,16 @@ import type { coversBody, coversView } from "./model.ts";
 
 type CoversView = Static<typeof coversView>;
 
-/** The table for every room's covers as MySQL has them, written to Redis; returns it. */
-export async function compileAndPublish(redis: Redis, db: Db): Promise<RoomRoutes> {
+/** The table for every room's covers as MySQL has them. */
+async function compiledRoutes(db: Db): Promise<RoomRoutes> {
   const [rows, rooms] = await Promise.all([db.select().from(roomCovers), db.select({ eventId: waitingRooms.eventId }).from(waitingRooms)]);
   const covers: CoverRow[] = rows.map((r) => ({ room: r.roomEventId, kind: r.kind === "path" ? "path" : "event", value: r.value, createdAt: r.createdAt.getTime() }));
-  const routes = compileRoutes(covers, new Set(rooms.map((r) => r.eventId)));
+  return compileRoutes(covers, new Set(rooms.map((r) => r.eventId)));
+}
+
+/** The table as MySQL has it, written to Redis; returns it. */
+export async function compileAndPublish(redis: Redis, db: Db): Promise<RoomRoutes> {
+  const routes = await compiledRoutes(db);
   await redis.set(globalKeys.roomRoutes, JSON.stringify(routes));
   return routes;
 }
@@ -52,7 +57,7 @@ async function coversOf(deps: Deps, eventId: string) {
 
 export async function readCovers(deps: Deps, eventId: string): Promise<CoversView> {
   await requireRoom(deps, eventId);
-  const [rows, routes] = await Promise.all([coversOf(deps, eventId), compileAndPublish(deps.redis, deps.database.db)]);
+  const [rows, routes] = await Promise.all([coversOf(deps, eventId), compiledRoutes(deps.database.db)]);
   return view(eventId, rows, routes);
 }
 
