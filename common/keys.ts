@@ -131,6 +131,8 @@ export const globalKeys = {
    * is being restored, not unknown.
    */
   scheduled: "cu:scheduled",
+  /** string: the rooms' routing table (JSON, common/room-routes.ts): covered events and path prefixes -> the room whose line they are in; written by the origin from MySQL on every change, read by the edge and the origin (cached a few seconds) */
+  roomRoutes: "cu:rooms:routes",
   /** hash: measured purchase capacity of one environment: `tps`, `measuredAt`, `json` (kind, levels, method, the other kind measured in `compared`) */
   capacity: (environment: string) => `cu:capacity:${environment}`,
 };

@@ -234,7 +234,9 @@ async function claim(): Promise<void> {
   if (res.ok) {
     if (key && body.activeToken) await remember(key, { activeToken: body.activeToken });
     sessionStorage.removeItem(startKey);
-    location.replace(body.redirect || "/events/" + eventId);
+    // a fan who came in by an event or path the room covers goes back to it
+    const cameBy = location.pathname !== "/events/" + eventId && location.pathname.startsWith("/events/");
+    location.replace(cameBy ? location.pathname : body.redirect || "/events/" + eventId);
     return;
   }
   claiming = false;

@@ -32,6 +32,7 @@ export const edgeVariables = declareVariables("edge", {
   TURN_MAIL_LIMIT_PER_MINUTE: { default: 5, above: 0, doc: "addresses for the turn email a ticket may leave per minute, and as many a client IP per event (docs/COME-BACK.md)" },
   ADMIN_LIMIT_PER_MINUTE: { default: 300, above: 0, doc: "organiser (admin) requests per client IP per event per minute; the dashboard polls once a second" },
   BYPASS_RULES_FRESH_MS: { default: 5000, above: 0, doc: "how long an isolate uses its copy of an event's bypass rules before reading them again: a rule switched off or removed stops within this (plus one read)" },
+  ROOM_ROUTES_FRESH_MS: { default: 5000, above: 0, doc: "how long an isolate uses its copy of the rooms' routing table (which room covers which events and paths) before reading it again: a change of covers reaches fans within this (plus one read)" },
   RATE_LIMIT_TIMEOUT_MS: { default: 1000, above: 0, doc: "how long the edge's limiters wait for Redis" },
   MAX_BODY_BYTES: { default: 64 * 1024, above: 0, doc: "largest request body forwarded to the origin (larger: 413)" },
   CHALLENGE_SECRET: { unset: "derived from the signing TICKET_SECRET", doc: "HMAC secret that signs proof-of-work challenges and marks the tickets of infinite-queue places" },
@@ -64,6 +65,7 @@ export interface Env {
   TICK_MS?: string;
   HEARTBEAT_SECONDS?: string;
   BYPASS_RULES_FRESH_MS?: string;
+  ROOM_ROUTES_FRESH_MS?: string;
   STREAM_MAX_SUBREQUESTS?: string;
   JOIN_LIMIT_PER_MINUTE?: string;
   JOIN_SHARDS?: string;
@@ -111,6 +113,7 @@ export interface Config {
   turnMailLimitPerMinute: number;
   rateLimitTimeoutMs: number;
   bypassRulesFreshMs: number;
+  roomRoutesFreshMs: number;
   maxBodyBytes: number;
   challengeTtlSeconds: number;
   powDifficulty: number;
@@ -215,6 +218,7 @@ export function config(env: Env): Config {
       turnMailLimitPerMinute: positive(env, "TURN_MAIL_LIMIT_PER_MINUTE"),
       rateLimitTimeoutMs: positive(env, "RATE_LIMIT_TIMEOUT_MS"),
       bypassRulesFreshMs: positive(env, "BYPASS_RULES_FRESH_MS"),
+      roomRoutesFreshMs: positive(env, "ROOM_ROUTES_FRESH_MS"),
       maxBodyBytes: positive(env, "MAX_BODY_BYTES"),
       challengeTtlSeconds: positive(env, "CHALLENGE_TTL_SECONDS"),
       powDifficulty: Math.floor(positive(env, "POW_DIFFICULTY")),

@@ -2,7 +2,11 @@
  * The edge Worker: the waiting room every browser talks to.
  *
  *   GET  /events/:eventId            waiting room page (joins), or the sale page once admitted (at once for staff: bypass rules)
- *   GET  /events/:eventId/...        only under a bypass rule's path prefix: to the origin, without the line or any credential
+ *   GET  /events/:eventId/...        only under a bypass rule's path prefix: to the origin, without the line or any credential;
+ *                                    or under a room's covered path prefix: the room's line, then the origin with its token
+ *
+ * An event another event's room covers (common/room-routes.ts) is in that room's line: its
+ * page, its /queue/* routes and its /api routes are the room's (routes/covered.ts, routes/api.ts).
  *   POST /queue/:eventId/join        join (JSON)
  *   GET  /queue/:eventId/events      position stream (SSE)
  *   GET  /queue/:eventId/status      position (JSON, for polling)
@@ -35,6 +39,9 @@ import { config, type Env } from "./env.ts";
 import { error, json } from "./http.ts";
 import { edgeOpenApi } from "./openapi.ts";
 import { rulesFor, staffRule } from "./bypass-rules.ts";
+import { roomOfEvent, roomOfPath } from "../../common/room-routes.ts";
+import { roomRoutes } from "./room-routes.ts";
+import { coveredPage, coveredPath } from "./routes/covered.ts";
 import { admin } from "./routes/admin.ts";
 import { bypassPath, staffJoin, staffPage } from "./routes/bypass.ts";
 import { api } from "./routes/api.ts";
@@ -80,7 +87,7 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   }
   const { method } = request;
 
-  if (path.startsWith("/api/")) return api(request, env, url);
+  if (path.startsWith("/api/")) return api(request, env, ctx, url);
   if (path.startsWith("/admin/")) return admin(request, env, ctx, url);
   const staticResponse = staticAsset(request, path);
   if (staticResponse) return staticResponse;
@@ -96,6 +103,8 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
     const eventId = pageMatch[1]!;
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method !== "GET" && method !== "HEAD") return notAllowed("GET");
+    const room = roomOfEvent(await roomRoutes(env, ctx), eventId);
+    if (room !== eventId) return coveredPage(request, env, ctx, eventId, room);
     const staff = await staffRule(request, await rulesFor(env, ctx, eventId), eventId);
     if (staff) return staffPage(request, env, ctx, eventId, staff);
     return page(request, env, ctx, eventId);
@@ -112,11 +121,17 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   if (underEvent && EVENT_ID_PATTERN.test(underEvent[1]!)) {
     const passed = await bypassPath(request, env, ctx, underEvent[1]!, await rulesFor(env, ctx, underEvent[1]!), path, url);
     if (passed) return passed;
+    const room = roomOfPath(await roomRoutes(env, ctx), path);
+    if (room) return coveredPath(request, env, ctx, room, url);
   }
+
+  // the line of an event another room covers is that room's
+  const lineOf = async (eventId: string) => (EVENT_ID_PATTERN.test(eventId) ? roomOfEvent(await roomRoutes(env, ctx), eventId) : eventId);
 
   const resumeMatch = /^\/queue\/([^/]+)\/resume\/([^/]+)$/.exec(path);
   if (resumeMatch) {
-    const [, eventId, code] = resumeMatch as unknown as [string, string, string];
+    const [, asked, code] = resumeMatch as unknown as [string, string, string];
+    const eventId = await lineOf(asked);
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method === "GET" || method === "HEAD") return resumeConfirm(request, env, eventId, code);
     if (method === "POST") return resume(request, env, ctx, eventId, code);
@@ -125,7 +140,8 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
 
   const turnMatch = /^\/queue\/([^/]+)\/turn\/([^/]+)$/.exec(path);
   if (turnMatch) {
-    const [, eventId, code] = turnMatch as unknown as [string, string, string];
+    const [, asked, code] = turnMatch as unknown as [string, string, string];
+    const eventId = await lineOf(asked);
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method === "GET" || method === "HEAD") return turnLinkConfirm(request, env, eventId, code);
     if (method === "POST") return turnLinkClaim(request, env, ctx, eventId, code);
@@ -134,7 +150,7 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
 
   const waitlistMatch = /^\/queue\/([^/]+)\/waitlist$/.exec(path);
   if (waitlistMatch) {
-    const eventId = waitlistMatch[1]!;
+    const eventId = await lineOf(waitlistMatch[1]!);
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method === "POST") return joinWaitlist(request, env, ctx, eventId);
     if (method === "GET") return waitlistStatus(request, env, ctx, eventId);
@@ -143,14 +159,15 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
 
   const identityMatch = /^\/queue\/([^/]+)\/identity\/([a-z/]+)$/.exec(path);
   if (identityMatch) {
-    const [, eventId, action] = identityMatch as unknown as [string, string, string];
+    const [, asked, action] = identityMatch as unknown as [string, string, string];
+    const eventId = await lineOf(asked);
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     return identityRoute(request, env, eventId, action);
   }
 
   const choiceMatch = /^\/queue\/([^/]+)\/choice$/.exec(path);
   if (choiceMatch) {
-    const eventId = choiceMatch[1]!;
+    const eventId = await lineOf(choiceMatch[1]!);
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     if (method !== "PUT") return notAllowed("PUT");
     return declareChoice(request, env, ctx, eventId);
@@ -158,7 +175,8 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
 
   const queueMatch = /^\/queue\/([^/]+)\/(join|events|status|claim|extend|challenge|notify)$/.exec(path);
   if (queueMatch) {
-    const [, eventId, action] = queueMatch as unknown as [string, string, string];
+    const [, asked, action] = queueMatch as unknown as [string, string, string];
+    const eventId = await lineOf(asked);
     if (!EVENT_ID_PATTERN.test(eventId)) return error(404, "NO_SUCH_EVENT", "There is no waiting room for this event.");
     const expected = action === "join" || action === "claim" || action === "notify" || action === "extend" ? "POST" : "GET";
     if (method !== expected) return notAllowed(expected);

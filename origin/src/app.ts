@@ -9,6 +9,7 @@ import { accessController } from "./modules/access/index.ts";
 import { templatesController } from "./modules/templates/index.ts";
 import { adminController } from "./modules/admin/index.ts";
 import { bypassController } from "./modules/bypass/index.ts";
+import { roomsController } from "./modules/rooms/index.ts";
 import { admissionController, sessionController } from "./modules/admission/index.ts";
 import { dashboardController } from "./modules/dashboard/index.ts";
 import { eventsController } from "./modules/events/index.ts";
@@ -49,6 +50,7 @@ export function createApp(input: AppDependencies | Deps, { drain = new Drain() }
     .use(admissionController(deps))
     .use(accessController(deps))
     .use(bypassController(deps))
+    .use(roomsController(deps))
     .use(identityController(deps))
     .use(templatesController(deps))
     .use(dashboardController(deps))

@@ -7,7 +7,9 @@
 import type Redis from "ioredis";
 import { parseSchedulerConfig } from "./admission/config.ts";
 import { AdmissionRuntime } from "./admission/runtime.ts";
+import { createRoomRoutesReader } from "./auth/room-routes.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth/token-verifier.ts";
+import { compileAndPublish } from "./modules/rooms/service.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import type { Deps } from "./deps.ts";
@@ -126,6 +128,7 @@ export function buildDeps(input: AppDependencies, env: Record<string, string | u
     clock,
     retrier: input.retrier ?? createRetrier(),
     verifier: input.verifier ?? createTokenVerifier({ jwks: input.config.activeJwks, clock, cacheSize: input.config.tokenCacheSize }),
+    rooms: createRoomRoutesReader({ redis: input.redis, clock, rebuild: () => compileAndPublish(input.redis, input.database.db) }),
     catalog,
     seatStates: input.seatStates ?? new SeatStateReader(input.redis, input.config.seatReadIntervalMs),
     bestSeats: new BestSeatPicker(),

@@ -4,6 +4,7 @@ import type { Database } from "./db/client.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
 import type { Clock } from "./lib/clock.ts";
 import type { Retrier } from "./lib/retrier.ts";
+import type { RoomRoutesReader } from "./auth/room-routes.ts";
 import type { TokenVerifier } from "./auth/token-verifier.ts";
 import type { AdmissionRuntime } from "./admission/runtime.ts";
 import type { DashboardSampler } from "./modules/dashboard/sampler.ts";
@@ -29,6 +30,8 @@ export interface Deps {
   bestSeats: BestSeatPicker;
   retrier: Retrier;
   verifier: TokenVerifier;
+  /** the rooms' routing table: which room's line a covered event is in (a room's token is good there) */
+  rooms: RoomRoutesReader;
   /** Prometheus metrics of this instance */
   metrics: OriginMetrics;
   /** organiser dashboard samples, taken on the scheduler ticks this instance leads */

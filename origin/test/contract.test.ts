@@ -145,6 +145,14 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("GET", queue)).status).toBe(401);
     expect((await call("PATCH", queue, { admin: true, body: { maxActive: 50 } })).status).toBe(200);
     expect((await call("PATCH", queue, { admin: true, body: {} })).status).toBe(400);
+    // what the room covers besides its event
+    const covers = `${queue}/covers`;
+    expect((await call("GET", `/admin/events/${uniqueEventId("contract-none")}/queue/covers`, { admin: true })).status).toBe(404);
+    expect((await call("PUT", covers, { admin: true, body: { events: [], paths: [`/events/${e}-night2/presale`] } })).status).toBe(200);
+    expect((await call("PUT", covers, { admin: true, body: { events: [e] } })).status).toBe(400);
+    expect((await call("GET", covers, { admin: true })).status).toBe(200);
+    expect((await call("GET", covers)).status).toBe(401);
+    expect((await call("PUT", covers, { admin: true, body: { events: [] } })).status).toBe(200);
     expect((await call("GET", `/admin/events/${e}/dashboard?since=0`, { admin: true })).status).toBe(200);
     expect((await call("GET", `/admin/events/${e}/dashboard?since=-1`, { admin: true })).status).toBe(400);
     expect((await call("POST", `${queue}/pause`, { admin: true })).status).toBe(200);

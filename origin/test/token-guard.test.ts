@@ -112,6 +112,31 @@ describe("active-token guard", () => {
     await expectRefused(fan!.token, 403, "TOKEN_WRONG_EVENT");
   });
 
+  test("a room's token is good on an event the room covers (hold, purchase, its order, leaving) and on no other", async () => {
+    const admin = { authorization: `Bearer ${h.config.adminKey}` };
+    const host = uniqueEventId("guard-room");
+    const night2 = uniqueEventId("guard-night2");
+    await h.createEvent({ id: host });
+    await h.createEvent({ id: night2 });
+    expect((await h.call("POST", `/admin/events/${host}/queue`, { headers: admin, body: { adaptive: false } })).status).toBe(201);
+    expect((await h.call("PUT", `/admin/events/${host}/queue/covers`, { headers: admin, body: { events: [night2] } })).status).toBe(200);
+    const [fan] = await h.sessions(1, 600, host);
+    const held = await h.hold(fan!.token, ["A-1-1"], night2);
+    expect(held.status).toBe(201);
+    const bought = await h.purchase(fan!.token, held.body.holdId, crypto.randomUUID(), night2);
+    expect(bought.status).toBe(201);
+    expect((await h.call("GET", `/api/orders/${bought.body.orderId}`, { token: fan!.token })).status).toBe(200);
+    // an event the room does not cover: refused as a token of another event
+    await expectRefused(fan!.token, 403, "TOKEN_WRONG_EVENT");
+    // leaving from the covered event ends the room's session too: its slot goes to the next fan
+    const [other] = await h.sessions(1, 600, host);
+    expect((await h.call("GET", `/api/events/${night2}`, { token: other!.token })).status).toBe(200);
+    expect((await h.call("DELETE", `/api/events/${night2}/session`, { token: other!.token })).status).toBe(200);
+    expect(await h.redis.zscore(eventKeys(host).active, other!.sid)).toBeNull();
+    expect((await h.call("GET", `/api/events/${night2}`, { token: other!.token })).body.code).toBe("SESSION_INACTIVE");
+    await h.call("PUT", `/admin/events/${host}/queue/covers`, { headers: admin, body: { events: [] } });
+  });
+
   test("a revoked session is refused with 403, even after its token was accepted (and cached)", async () => {
     const [fan] = await h.sessions(1);
     expect((await h.call("GET", `/api/events/${h.eventId}/seats`, { token: fan!.token })).status).toBe(200);

@@ -57,6 +57,7 @@ export async function obliterateEventRows(sql: SqlRunner, eventId: string): Prom
   try {
     for (const table of EVENT_TABLES) await sql.query(`DELETE FROM ${table} WHERE event_id = ?`, [eventId]);
     await sql.query("DELETE FROM events WHERE id = ?", [eventId]);
+    await sql.query("DELETE FROM room_covers WHERE room_event_id = ? OR (kind = 'event' AND value = ?)", [eventId, eventId]);
   } catch (error) {
     if ((error as { code?: string }).code !== "ER_NO_SUCH_TABLE") throw error;
   }

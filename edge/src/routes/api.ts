@@ -1,7 +1,9 @@
 /**
  * /api/*: admitted traffic only, and only to the origin's fan-facing routes. The event comes from the path (`/api/events/:eventId/...`);
  * routes without one (`/api/orders/:orderId`) name it with `X-Event-Id` or `?eventId=`,
- * or, when neither is given, the fan's single active-token cookie decides.
+ * or, when neither is given, the fan's single active-token cookie decides. An event another
+ * event's room covers takes that room's active token (common/room-routes.ts); the origin
+ * checks the same table.
  */
 import { EVENT_ID_PATTERN } from "../../../common/keys.ts";
 import { ACTIVE_COOKIE_PREFIX, readActive } from "../auth.ts";
@@ -9,6 +11,8 @@ import { proveBound, readProof } from "../dpop.ts";
 import type { Env } from "../env.ts";
 import { cookiesWithPrefix, error } from "../http.ts";
 import { forward } from "../proxy.ts";
+import { roomOfEvent } from "../../../common/room-routes.ts";
+import { roomRoutes, type WaitUntil } from "../room-routes.ts";
 
 export const EVENT_HEADER = "x-event-id";
 
@@ -37,7 +41,15 @@ function eventOf(request: Request, url: URL): string | null | "ambiguous" {
   return held.length > 1 ? "ambiguous" : null;
 }
 
-export async function api(request: Request, env: Env, url: URL): Promise<Response> {
+/** The fan's active token for the event, or for the room that covers it. */
+async function activeFor(request: Request, env: Env, ctx: WaitUntil, eventId: string) {
+  const own = await readActive(request, env, eventId);
+  if (own) return own;
+  const room = roomOfEvent(await roomRoutes(env, ctx), eventId);
+  return room === eventId ? null : readActive(request, env, room);
+}
+
+export async function api(request: Request, env: Env, ctx: WaitUntil, url: URL): Promise<Response> {
   const route = ORIGIN_ROUTES.find(([pattern]) => pattern.test(url.pathname));
   if (!route) return error(404, "NOT_FOUND", "No such API route.");
   if (!route[1].includes(request.method)) return error(405, "METHOD_NOT_ALLOWED", `Use ${route[1].join(" or ")}.`, { allow: route[1].join(", ") });
@@ -46,7 +58,7 @@ export async function api(request: Request, env: Env, url: URL): Promise<Respons
     return error(400, "EVENT_REQUIRED", `You are admitted to several events; name one with the ${EVENT_HEADER} header or ?eventId=.`);
   }
   if (eventId !== null && !EVENT_ID_PATTERN.test(eventId)) return error(400, "BAD_EVENT_ID", "Event ids are 1-64 letters, digits, '-' or '_'.");
-  const active = eventId ? await readActive(request, env, eventId) : null;
+  const active = eventId ? await activeFor(request, env, ctx, eventId) : null;
   if (!eventId || !active) {
     const where = eventId ? `/events/${eventId}` : "/events/<eventId>";
     return error(401, "NOT_ADMITTED", `Join the waiting room at ${where}; the sale opens for you when it is your turn.`, {

@@ -9,6 +9,11 @@
  * While the line is missing (MySQL has the room, Redis has no status) the answer is 503
  * RESTORING, never "rejoin the queue".
  *
+ * A session on an event another event's room covers (common/room-routes.ts) lives in that
+ * room's `active`: its first refused request on the covered event registers it in the event's
+ * `active` too, with the room's expiry, unless it ended on that event (MySQL), so the seat
+ * scripts, which check `active` on the event's own hash slot, run unchanged.
+ *
  * Only a refused request does this work: a live session costs nothing more.
  */
 import type Redis from "ioredis";
@@ -19,8 +24,8 @@ import { RestoringError, SessionInactiveError } from "../errors.ts";
 import type { DurableLine } from "./durable.ts";
 import { findRoom } from "./rooms.ts";
 
-/** What a fan route knows of its session: the token's id, event, issue and expiry times (s), and whether staff hold it. */
-export type RecoverableSession = Pick<ActiveTokenClaims, "sid" | "iat" | "exp"> & { eventId: string; staff?: boolean };
+/** What a fan route knows of its session: the token's id, event, issue and expiry times (s), whether staff hold it, and the room it lives in when its event is covered by another's. */
+export type RecoverableSession = Pick<ActiveTokenClaims, "sid" | "iat" | "exp"> & { eventId: string; staff?: boolean; room?: string };
 
 export interface SessionRecoveryOptions {
   redis: Redis;
@@ -58,13 +63,32 @@ export class SessionRecovery {
     return true;
   }
 
-  /** Runs `work`; when it finds the session ended, tries to bring the session back and runs it once more. */
+  /**
+   * Registers a covered event's session in the event's `active` while it lives in its room's
+   * (brought back there first when Redis lost it); returns whether it did.
+   */
+  async cover(session: RecoverableSession & { room: string }): Promise<boolean> {
+    const { redis, clock, line } = this.o;
+    const roomActive = eventKeys(session.room).active;
+    let score = await redis.zscore(roomActive, session.sid);
+    if (!(Number(score) > clock.now())) {
+      if (!(await this.revive({ ...session, eventId: session.room }))) return false;
+      score = await redis.zscore(roomActive, session.sid);
+    }
+    if (!(Number(score) > clock.now())) return false;
+    if ((await line.endedAmong(session.eventId, [session.sid])).length > 0) return false;
+    await redis.zadd(eventKeys(session.eventId).active, Number(score), session.sid);
+    return true;
+  }
+
+  /** Runs `work`; when it finds the session ended, tries to bring the session back (or to cover it) and runs it once more. */
   async whileLive<T>(session: RecoverableSession, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (!(error instanceof SessionInactiveError)) throw error;
-      if (!(await this.revive(session))) throw error;
+      const back = session.room ? await this.cover({ ...session, room: session.room }) : await this.revive(session);
+      if (!back) throw error;
       return work();
     }
   }

@@ -9,13 +9,18 @@
  *
  * Whether the session is still live (not revoked, not expired) is checked by the service
  * in the same Redis call as the work itself (the hold script, the seat map pipeline), so
- * the guard adds no round trip of its own. Only a refused session costs more: services
+ * the guard adds no round trip of its own.
+ *
+ * A token of one room is accepted on an event the room covers (common/room-routes.ts): the
+ * session then names the route's event and, in `room`, the room whose line admitted it; a
+ * token of any other event is refused as before (TOKEN_WRONG_EVENT). Only a refused session costs more: services
  * then ask whether Redis lost it (admission/session-recovery.ts), which needs the
  * token's `iat` and `exp`.
  */
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import type { ActiveTokenClaims } from "../../../common/tokens.ts";
+import type { RoomRoutesReader } from "../auth/room-routes.ts";
 import type { TokenVerifier } from "../auth/token-verifier.ts";
 import { NotFromEdgeError, TokenInvalidError, TokenMissingError, TokenWrongEventError } from "../errors.ts";
 
@@ -31,6 +36,8 @@ export interface ActiveSession {
   tier?: string;
   /** a bypass rule's staff session (the token's `staff`): brought back as staff after Redis lost it */
   staff?: boolean;
+  /** when the route's event is covered by another event's room: that room (the token's event), whose `active` the session lives in */
+  room?: string;
 }
 
 export const ORIGIN_AUTH_HEADER = "x-origin-auth";
@@ -56,13 +63,21 @@ export function originAuthCheck(secrets: string[]): (header: string | undefined)
   };
 }
 
-export function activeTokenPlugin(verifier: TokenVerifier, originAuthSecrets: string[] = []) {
+export function activeTokenPlugin(verifier: TokenVerifier, originAuthSecrets: string[] = [], rooms?: RoomRoutesReader) {
   const fromEdge = originAuthCheck(originAuthSecrets);
-  const session = (claims: ActiveTokenClaims | null, params: unknown): { session: ActiveSession } => {
+  const of = (claims: ActiveTokenClaims, eventId: string, room?: string): { session: ActiveSession } => ({
+    session: { sid: claims.sid, eventId, customer: claims.cus ?? claims.sid, iat: claims.iat, exp: claims.exp, ...(typeof claims.tier === "string" ? { tier: claims.tier } : {}), ...(claims.staff === true ? { staff: true } : {}), ...(room ? { room } : {}) },
+  });
+  const session = (claims: ActiveTokenClaims | null, params: unknown): { session: ActiveSession } | Promise<{ session: ActiveSession }> => {
     if (!claims) throw new TokenInvalidError();
     const routeEvent = (params as Record<string, string | undefined>).eventId;
-    if (routeEvent !== undefined && claims.evt !== routeEvent) throw new TokenWrongEventError();
-    return { session: { sid: claims.sid, eventId: claims.evt, customer: claims.cus ?? claims.sid, iat: claims.iat, exp: claims.exp, ...(typeof claims.tier === "string" ? { tier: claims.tier } : {}), ...(claims.staff === true ? { staff: true } : {}) } };
+    if (routeEvent === undefined || claims.evt === routeEvent) return of(claims, claims.evt);
+    if (!rooms) throw new TokenWrongEventError();
+    // another event's token: good only when that event's room covers this one
+    return rooms.roomOf(routeEvent).then((room) => {
+      if (room !== claims.evt) throw new TokenWrongEventError();
+      return of(claims, routeEvent, room);
+    });
   };
   return new Elysia({ name: "active-token", seed: crypto.randomUUID() }).macro({
     activeToken: {

@@ -9,3 +9,4 @@ export * from "./page-templates.ts";
 export * from "./sale-samples.ts";
 export * from "./waitlist.ts";
 export * from "./identity.ts";
+export * from "./room-covers.ts";

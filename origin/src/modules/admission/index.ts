@@ -81,7 +81,7 @@ export const sessionController = (deps: Deps) =>
   new Elysia({ prefix: "/api/events", tags: ["admission"] })
     .use(sharedModels)
     .use(admissionModels)
-    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets, deps.rooms))
     .guard(fanRoutes())
     .delete("/:eventId/session", ({ params, session }) => leave(deps, session, params.eventId), {
       params: "admission.params",

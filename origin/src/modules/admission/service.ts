@@ -10,6 +10,7 @@
 import type { Static } from "elysia";
 import { eventKeys, globalKeys } from "../../../../common/keys.ts";
 import { StatusCode } from "../../../../lua/codes.ts";
+import { publishRoutes } from "../rooms/service.ts";
 import type { Deps } from "../../deps.ts";
 import { AppError, MeasurementRunningError, StandbyThresholdsRequiredError, QueueExistsError, QueueNotFoundError, QueueStatusError, RestoringError, SessionInactiveError } from "../../errors.ts";
 import type { ActiveSession } from "../../plugins/active-token.ts";
@@ -113,6 +114,8 @@ export async function openQueue(deps: Deps, eventId: string, body: Static<typeof
   const { opensAt: _, ...settings } = body;
   const created = await openWaitingRoom(deps.redis, deps.database.db, eventId, { opensAt, now, settings: { maxActive: entry.event.maxActive, ...settings }, about: entry.event });
   if (!created) throw new QueueExistsError(eventId);
+  // an event with a room of its own leaves any room that covered it
+  await publishRoutes(deps);
   return readQueue(deps, eventId);
 }
 
@@ -303,5 +306,12 @@ export async function leave(deps: Deps, session: ActiveSession, eventId: string)
   await recordEndedSession(deps.database.db, eventId, session.sid, "left", deps.clock.now());
   const { holds } = await releaseSessionHolds(deps.redis, k, session.sid);
   await deps.redis.zrem(k.active, session.sid);
+  if (session.room) {
+    // left from an event the room covers: the room's session ends too, so its slot goes to the next fan
+    const room = eventKeys(session.room);
+    await recordEndedSession(deps.database.db, session.room, session.sid, "left", deps.clock.now());
+    await releaseSessionHolds(deps.redis, room, session.sid);
+    await deps.redis.zrem(room.active, session.sid);
+  }
   return { eventId, left: true as const, releasedHolds: holds };
 }

@@ -11,7 +11,7 @@ export const eventsController = (deps: Deps) =>
   new Elysia({ prefix: "/api/events", tags: ["events"] })
     .use(sharedModels)
     .use(eventModels)
-    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets, deps.rooms))
     .guard({ ...fanRoutes(404), params: "event.params" })
     .get("/:eventId", ({ params, session }) => getEvent(deps, session, params.eventId), {
       response: { 200: "event.view" },

@@ -13,7 +13,7 @@ export const holdsController = (deps: Deps) =>
     .use(sharedModels)
     .use(eventModels)
     .use(holdModels)
-    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets, deps.rooms))
     .guard(fanRoutes(404))
     .get("/:eventId/holds", ({ params, session }) => listHolds(deps, session, params.eventId), {
       params: "event.params",

@@ -10,7 +10,7 @@ export const ordersController = (deps: Deps) =>
   new Elysia({ prefix: "/api/orders", tags: ["orders"] })
     .use(sharedModels)
     .use(orderModels)
-    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets, deps.rooms))
     .guard(fanRoutes(404))
     .get("/:orderId", ({ params, session }) => getOrder(deps, session, params.orderId), {
       params: "order.params",

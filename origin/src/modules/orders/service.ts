@@ -27,7 +27,9 @@ export function toOrderView(order: OrderRow, seats: Array<{ seatId: string; pric
  */
 export async function getOrder(deps: Deps, session: ActiveSession, orderId: string): Promise<OrderView> {
   const order = await findOrder(deps.database.db, orderId);
-  if (!order || order.sessionId !== session.sid || order.eventId !== session.eventId) {
+  // an order of an event the token's room covers is the session's too
+  const sameRoom = order !== null && order !== undefined && (order.eventId === session.eventId || (await deps.rooms.roomOf(order.eventId)) === (session.room ?? session.eventId));
+  if (!order || order.sessionId !== session.sid || !sameRoom) {
     throw new AppError("ORDER_NOT_FOUND", "No such order for this session.");
   }
   return toOrderView(order, await orderSeats(deps.database.db, order));

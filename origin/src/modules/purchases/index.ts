@@ -14,7 +14,7 @@ export const purchasesController = (deps: Deps) =>
     .use(holdModels)
     .use(orderModels)
     .use(purchaseModels)
-    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets))
+    .use(activeTokenPlugin(deps.verifier, deps.config.originAuthSecrets, deps.rooms))
     .guard(fanRoutes())
     .post(
       "/:eventId/holds/:holdId/purchase",
