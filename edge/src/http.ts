@@ -9,7 +9,8 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Re
     return new Response(JSON.stringify(body), { status, headers: h });
   }
   const h: Record<string, string> = { "cache-control": "no-store" };
-  for (const name in headers) h[name.toLowerCase()] = headers[name]!;
+  const given = headers as Record<string, string>;
+  for (const name in given) h[name.toLowerCase()] = given[name]!;
   h["content-type"] = "application/json; charset=utf-8";
   return new Response(JSON.stringify(body), { status, headers: h });
 }
