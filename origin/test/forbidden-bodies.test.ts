@@ -137,6 +137,8 @@ describe("bodies the document forbids", () => {
       { operationId: "postAdminEventsByEventIdAccess-codes", method: "POST", path: () => `/admin/events/${e}/access-codes`, valid: () => ({ uses: 2, label: "press" }), headers: () => admin },
       { operationId: "postAdminEventsByEventIdBypass-rules", method: "POST", path: () => `/admin/events/${e}/bypass-rules`, valid: () => ({ kind: "ip", label: "monitor", cidr: "198.51.100.0/24" }), headers: () => admin },
       { operationId: "patchAdminEventsByEventIdBypass-rulesByRuleId", method: "PATCH", path: () => `/admin/events/${e}/bypass-rules/${rule.body.rule.id}`, valid: () => ({ enabled: false }), headers: () => admin },
+      { operationId: "putAdminEventsByEventIdQueueCovers", method: "PUT", path: () => `/admin/events/${e}/queue/covers`, valid: () => ({ events: [openless], paths: [`/events/${openless}/vip`] }), headers: () => admin },
+      { operationId: "putApiEventsByEventIdHoldsByHoldIdSeats", method: "PUT", path: () => `/api/events/${e}/holds/${held.body.holdId}/seats`, valid: () => ({ seatIds: ["A-2-8"] }), headers: () => fanHeaders },
       { operationId: "putAdminEventsByEventIdPage-templatesByKind", method: "PUT", path: () => `/admin/events/${e}/page-templates/paused`, valid: () => ({ html: "<p>Paused: {{position}}</p>" }), headers: () => admin },
       { operationId: "postQueueByEventIdIdentityEmail", method: "POST", path: () => `/queue/${e}/identity/email`, valid: () => ({ email: "fan@example.com" }), headers: () => ({}) },
       { operationId: "postQueueByEventIdIdentityEmailVerify", method: "POST", path: () => `/queue/${e}/identity/email/verify`, valid: () => ({ email: "fan@example.com", code: "123456" }), headers: () => ({}) },
