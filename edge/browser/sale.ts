@@ -5,8 +5,9 @@
  * shows the order again (?order= in the URL); an order bought in another tab of the same
  * sale (told through localStorage) is shown instead of a hold that is gone. Beside the
  * hold's countdown, "I need more time" (WCAG 2.2.1 Timing Adjustable) extends the hold once,
- * shown only while the origin says an extension can be given (the hold's extendBySeconds);
- * what it did is said in the polite status line.
+ * shown only while the origin says an extension can be given (the hold's extendBySeconds),
+ * then kept, disabled, saying the time was given; what it did is said in the polite status
+ * line. The countdown itself is not a live region: a screen reader would hear every second.
  */
 import { deviceKey, learnClock, proof, type DeviceKey } from "./device-key.ts";
 import { byId, jsonBody, pageData, type ApiBody } from "./dom.ts";
@@ -42,6 +43,8 @@ interface Hold {
   adjacent?: boolean;
   /** seconds one extension would add now; 0 when none can be given */
   extendBySeconds?: number;
+  /** this page extended the hold (its one extension) */
+  extended?: boolean;
 }
 interface Order {
   orderId: string;
@@ -224,7 +227,11 @@ async function loadMap(): Promise<void> {
 
 function countdown(): void {
   clearInterval(timer);
-  byId("extend").hidden = !hold || !(hold.extendBySeconds! > 0);
+  // after its one use the button stays, disabled, saying the time was given
+  const extendButton = byId<HTMLButtonElement>("extend");
+  extendButton.hidden = !hold || !(hold.extended || hold.extendBySeconds! > 0);
+  extendButton.disabled = !!hold?.extended;
+  extendButton.textContent = hold?.extended ? "More time given" : "I need more time";
   if (!hold) {
     byId("countdown").textContent = "";
     return;
@@ -300,17 +307,17 @@ async function extend(): Promise<void> {
   const button = byId<HTMLButtonElement>("extend");
   button.disabled = true;
   const { res, body } = await call<{ expiresAt: string }>(api + "/holds/" + hold.holdId + "/extend", { method: "POST" });
-  button.disabled = false;
   if (!hold) return;
   if (res.ok) {
     const added = Math.round((Date.parse(body.expiresAt) - Date.parse(hold.expiresAt)) / 1000);
-    hold = { ...hold, expiresAt: body.expiresAt, extendBySeconds: 0 };
+    hold = { ...hold, expiresAt: body.expiresAt, extendBySeconds: 0, extended: true };
     countdown();
     // focus stays on the map's side of the page: the button is gone, the status line says why
     say("You have " + Math.floor(added / 60) + ":" + String(added % 60).padStart(2, "0") + " more. Your seats are held until " + new Date(body.expiresAt).toLocaleTimeString() + ".");
     byId("pay").focus();
     return;
   }
+  button.disabled = false;
   if (ended(body)) return;
   hold = { ...hold, extendBySeconds: 0 };
   countdown();

@@ -26,7 +26,7 @@ export function salePage(eventId: string): string {
 <div class="stage" aria-hidden="true">STAGE</div>
 <div id="map" role="group" aria-label="Seat map"></div>
 <div class="panel">
-<p>Your seats: <b id="picked">none yet</b> <span id="countdown" class="muted" aria-live="polite"></span> <button id="extend" type="button" hidden>I need more time</button></p>
+<p>Your seats: <b id="picked">none yet</b> <span id="countdown" class="muted"></span> <button id="extend" type="button" hidden>I need more time</button></p>
 <p id="message" class="muted" role="status" aria-live="polite"></p>
 <fieldset id="payment" hidden><legend>Payment (simulated card)</legend>
 <label><input type="radio" name="card" value="sim_approve" checked> Card that is approved</label>

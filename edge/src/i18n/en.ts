@@ -116,6 +116,7 @@ export const en = {
     takingYouIn: "It's your turn! Taking you in...",
     claimFailed: "Your turn could not be claimed.",
     moreTimeGiven: "You have {time} more to claim your turn.",
+    moreTimeUsed: "More time given",
     moreTimeRefused: "No more time can be given.",
     refused: "This place in line cannot be used here.",
     moved: "Your place in line moved to another device.",

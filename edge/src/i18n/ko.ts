@@ -116,6 +116,7 @@ export const ko: Catalogue = {
     takingYouIn: "회원님의 차례입니다! 입장하는 중...",
     claimFailed: "차례를 받지 못했습니다.",
     moreTimeGiven: "입장 시간이 {time} 늘었습니다.",
+    moreTimeUsed: "시간을 더 받았어요",
     moreTimeRefused: "시간을 더 드릴 수 없습니다.",
     refused: "이 순번은 이 기기에서 사용할 수 없습니다.",
     moved: "대기 순번이 다른 기기로 옮겨졌습니다.",
