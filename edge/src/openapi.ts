@@ -859,7 +859,30 @@ export const edgeOpenApi: Json = {
     },
     "/admin/events/{eventId}/dashboard": { get: { ...adminProxy("The organiser dashboard's live data"), operationId: "adminDashboard" } },
     "/admin/events/{eventId}/stats": { get: { ...adminProxy("Seats, orders and sessions of the event"), operationId: "adminStats" } },
-    "/admin/events/{eventId}/report": { get: { ...adminProxy("The sale report (JSON): fans joined, admitted, abandoned and bought, time in line, outcome per tenth of the line, the whole sale"), operationId: "adminReport" } },
+    "/admin/events/{eventId}/report": {
+      get: {
+        ...adminProxy("The sale report (JSON): fans joined, admitted, abandoned and bought, time in line, outcome per tenth of the line, the whole sale"),
+        operationId: "adminReport",
+        parameters: [
+          eventIdParameter,
+          {
+            name: "format",
+            in: "query",
+            required: false,
+            description: "`json` (the default): the JSON report; `csv`: the CSV of /report.csv. Any other value: 400 INVALID_REQUEST",
+            schema: { type: "string", enum: ["json", "csv"] },
+          },
+        ],
+        responses: {
+          "200": {
+            description: "The origin's answer: the report as JSON, or with ?format=csv as CSV (section,key,metric,value)",
+            headers: { "X-Request-Id": header("RequestId") },
+            content: { ...json({ type: "object", description: "the origin's body, as its document says" }), "text/csv": { schema: { type: "string" } } },
+          },
+          ...adminErrors,
+        },
+      },
+    },
     "/admin/events/{eventId}/report.csv": {
       get: {
         ...adminProxy("The sale report as CSV (section,key,metric,value)"),

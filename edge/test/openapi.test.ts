@@ -366,10 +366,13 @@ describe("the edge's OpenAPI document", () => {
     const a = `/admin/events/${e}`;
     expect((await edge(`${a}/dashboard`, { headers: admin })).status).toBe(200);
     expect((await edge(`${a}/dashboard`)).status).toBe(401);
-    for (const report of ["report", "report.csv", "report.jws"]) {
+    for (const report of ["report", "report.csv", "report.jws", "report?format=csv", "report?format=json"]) {
       expect((await edge(`${a}/${report}`, { headers: admin })).status).toBe(200);
       expect((await edge(`/admin/events/${uniqueEventId("contract-none")}/${report}`, { headers: admin })).status).toBe(404);
     }
+    const unknownFormat = await edge(`${a}/report?format=xml`, { headers: admin });
+    expect(unknownFormat.status).toBe(400);
+    expect(unknownFormat.body.code).toBe("INVALID_REQUEST");
     expect((await edge(`${a}/stats`, { headers: admin })).status).toBe(200);
     expect((await edge(`${a}/stats`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
     expect((await edge(`${a}/stats`, { method: "DELETE", headers: admin, operation: "adminStats" })).status).toBe(405);

@@ -144,6 +144,9 @@ describe("the origin answers as its OpenAPI document says", () => {
     // the sale report, as JSON and CSV
     expect((await call("GET", `/admin/events/${e}/report`, { admin: true })).status).toBe(200);
     expect((await call("GET", `/admin/events/${e}/report.csv`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${e}/report?format=csv`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${e}/report?format=json`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${e}/report?format=xml`, { admin: true })).status).toBe(400);
     expect((await call("GET", `/admin/events/${uniqueEventId("contract-none")}/report`, { admin: true })).status).toBe(404);
     expect((await call("GET", `/admin/events/${uniqueEventId("contract-none")}/report.csv`, { admin: true })).status).toBe(404);
     // access codes: the organiser's routes, and the edge recording a redemption
