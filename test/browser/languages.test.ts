@@ -2,7 +2,8 @@
  * The waiting room in the fan's language, in a real browser (Chromium via playwright-core)
  * through the edge in workerd to the origin and Redis: a browser set to Korean sees the
  * page in Korean while it waits (the texts the stream changes too) and when its turn comes,
- * dates in its locale; the switcher changes the language and keeps the place. The
+ * dates in its locale; the switcher changes the language and keeps the place; the sale
+ * page that follows is in Korean too, its prices, counts and date through Intl. The
  * organiser's own page for a state, uploaded on the dashboard, is kept sanitised and shown
  * to the waiting fan with its placeholders kept up to date.
  */
@@ -77,9 +78,30 @@ describe("the waiting room in the fan's language", () => {
     await screenshot(page, "11-your-turn-ko");
     expect(await accessibilityProblems(page)).toEqual([]);
 
-    // back: the page claims the turn and moves to the seat map
+    // back: the page claims the turn and moves to the seat map, in Korean too
     await page.evaluate(() => (window as unknown as { cuBehind: (h: boolean) => void }).cuBehind(false));
     await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe("ko-KR");
+    await page.getByRole("button", { name: ko.sale.holdButton }).waitFor();
+    // numbers, prices and the date through Intl in the fan's locale
+    const intl = await page.evaluate(() => ({
+      price: new Intl.NumberFormat("ko-KR", { style: "currency", currency: "EUR" }).format(95),
+      date: new Intl.DateTimeFormat("ko-KR", { dateStyle: "full", timeStyle: "short" }).format(new Date("2031-06-01T19:30:00.000Z")),
+    }));
+    expect(await page.locator("#map h3").first().textContent()).toBe(`A구역 \u00b7 front ${intl.price}`);
+    expect(await page.locator("#venue").textContent()).toBe(`Test Hall \u00b7 ${intl.date}`);
+    expect(await page.locator("#counts").textContent()).toBe("선택 가능 48석, 선점됨 0석, 판매됨 0석");
+    await page.locator("#map .seat.available").first().click();
+    await page.getByRole("button", { name: ko.sale.holdButton }).click();
+    await page.locator("#countdown").filter({ hasText: /^선점 남은 시간 \d:\d\d$/ }).waitFor();
+    await page.locator("#message").filter({ hasText: ko.sale.seatsHeld }).waitFor();
+    expect(await page.getByRole("button", { name: ko.sale.payButton }).isVisible()).toBe(true);
+    await screenshot(page, "13-sale-ko");
+    expect(await accessibilityProblems(page)).toEqual([]);
+    // the switcher on the sale page: English, the hold kept
+    await page.getByRole("link", { name: "English" }).click();
+    await page.getByRole("button", { name: en.sale.payButton }).waitFor();
+    await page.locator("#countdown").filter({ hasText: /^Held for you for \d:\d\d$/ }).waitFor();
     expect(await policyViolations(page)).toEqual([]);
     await page.context().close();
   });

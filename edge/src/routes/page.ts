@@ -74,7 +74,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
 async function pageIn(l: Language, request: Request, env: Env, eventId: string): Promise<Response> {
   const { page: p } = l.t;
   const active = await readActive(request, env, eventId);
-  if (active) return html(salePage(eventId));
+  if (active) return html(salePage(eventId, l));
 
   if (await placeMoved(request, env, eventId)) return html(messagePage(p.movedTitle, p.movedText, l), 409);
   let place: Awaited<ReturnType<typeof findOrMakePlace>>;
