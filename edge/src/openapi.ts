@@ -921,11 +921,19 @@ export const edgeOpenApi: Json = {
     },
     "/admin/events/{eventId}/page-templates/{kind}": {
       put: {
-        ...adminProxy("Upload the organiser's page for one state of the line (HTML with {{position}}, {{wait}}, {{eventName}}; sanitised)", "required"),
+        ...adminProxy("Upload the organiser's page for one state of the line (HTML with {{position}}, {{wait}}, {{eventName}}; sanitised), the default one or, with `lang`, one language's", "required"),
         operationId: "adminPutPageTemplate",
         parameters: [eventIdParameter, templateKindParameter],
       },
-      delete: { ...adminProxy("Remove the organiser's page for one state: fans see the built-in one"), operationId: "adminDeletePageTemplate", parameters: [eventIdParameter, templateKindParameter] },
+      delete: {
+        ...adminProxy("Remove the organiser's page for one state (?lang=: one language's): fans see the default or the built-in one"),
+        operationId: "adminDeletePageTemplate",
+        parameters: [
+          eventIdParameter,
+          templateKindParameter,
+          { name: "lang", in: "query", required: false, description: "the language whose page goes; absent: the default page", schema: { type: "string", enum: ["en", "ko"] } },
+        ],
+      },
     },
     "/admin/events/{eventId}/access-codes/{codeId}": {
       delete: {

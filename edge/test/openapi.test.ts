@@ -405,6 +405,11 @@ describe("the edge's OpenAPI document", () => {
     const eventOfA = a.split("/")[3]!;
     expect((await edge(`/events/${eventOfA}/preview/paused`)).status).toBe(200);
     expect((await edge(`/events/${eventOfA}/preview/closed`)).status).toBe(404);
+    expect((await putPage("paused", { lang: "ko", html: "<p>잠시 쉬어 갑니다</p>" })).status).toBe(200);
+    expect((await putPage("paused", { lang: "xx", html: "<p>x</p>" })).status).toBe(400);
+    expect((await edge(`/events/${eventOfA}/preview/paused?lang=ko`)).status).toBe(200);
+    expect((await edge(`${a}/page-templates/paused?lang=ko`, { method: "DELETE", headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/page-templates/paused?lang=xx`, { method: "DELETE", headers: admin })).status).toBe(400);
     expect((await edge(`${a}/page-templates/paused`, { method: "DELETE", headers: admin })).status).toBe(200);
     expect((await edge(`${a}/page-templates/paused`, { method: "DELETE", headers: {} })).status).toBe(401);
     expect((await edge(`${a}/queue/close`, { method: "POST", headers: { ...admin, "content-type": "text/plain" }, body: '{"reason":"closed"}' })).status).toBe(400);

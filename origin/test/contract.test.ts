@@ -214,6 +214,10 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("GET", pages, { admin: true })).status).toBe(200);
     expect((await call("GET", pages)).status).toBe(401);
     expect((await call("GET", "/admin/events/bad%20id/page-templates", { admin: true })).status).toBe(400);
+    expect((await call("PUT", `${pages}/paused`, { admin: true, body: { lang: "ko", html: "<p>잠시 쉬어 갑니다</p>" } })).status).toBe(200);
+    expect((await call("PUT", `${pages}/paused`, { admin: true, body: { lang: "fr", html: "<p>Pause</p>" } })).status).toBe(400);
+    expect((await call("DELETE", `${pages}/paused?lang=ko`, { admin: true })).status).toBe(200);
+    expect((await call("DELETE", `${pages}/paused?lang=fr`, { admin: true })).status).toBe(400);
     expect((await call("DELETE", `${pages}/paused`, { admin: true })).status).toBe(200);
     expect((await call("DELETE", `${pages}/paused`)).status).toBe(401);
     expect((await call("POST", `${queue}/close`, { admin: true, body: { reason: "later" } })).status).toBe(400);

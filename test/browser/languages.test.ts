@@ -5,7 +5,8 @@
  * dates in its locale; the switcher changes the language and keeps the place; the sale
  * page that follows is in Korean too, its prices, counts and date through Intl. The
  * organiser's own page for a state, uploaded on the dashboard, is kept sanitised and shown
- * to the waiting fan with its placeholders kept up to date.
+ * to the waiting fan with its placeholders kept up to date; a page for Korean readers beside
+ * it is what a Korean browser sees.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
@@ -121,6 +122,16 @@ describe("the waiting room in the fan's language", () => {
     expect(await page.getByLabel("Page HTML").inputValue()).toBe(`<h2>{{eventName}} takes a short break</h2><p>You stay number {{position}}.</p>`);
     const previewPath = await page.getByRole("link", { name: "Preview" }).getAttribute("href");
     expect(previewPath).toBe(`/events/${eventId}/preview/paused`);
+    // a page for Korean readers beside it: the default one stays
+    await page.getByLabel("Fans' language").selectOption("ko");
+    expect(await page.getByLabel("Page HTML").inputValue()).toBe("");
+    expect(await page.getByRole("link", { name: "Preview" }).isHidden()).toBe(true);
+    await page.getByLabel("Page HTML").fill(`<h2>{{eventName}}: 잠시 쉬어 갑니다</h2><p>{{position}}번째 그대로입니다.</p>`);
+    await page.getByRole("button", { name: "Save page" }).click();
+    await page.locator("#pages-notice").filter({ hasText: "Page saved: fans see it" }).waitFor();
+    expect(await page.getByRole("link", { name: "Preview" }).getAttribute("href")).toBe(`/events/${eventId}/preview/paused?lang=ko`);
+    await page.getByLabel("Fans' language").selectOption("");
+    expect(await page.getByLabel("Page HTML").inputValue()).toBe(`<h2>{{eventName}} takes a short break</h2><p>You stay number {{position}}.</p>`);
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(await policyViolations(page)).toEqual([]);
     await page.goto(stack.edgeUrl + previewPath);
@@ -137,6 +148,14 @@ describe("the waiting room in the fan's language", () => {
     await screenshot(fan, "12-organiser-page");
     expect(await accessibilityProblems(fan)).toEqual([]);
     expect(await policyViolations(fan)).toEqual([]);
+    // a Korean browser gets the Korean page, with its place
+    const korean = await fanPage(browser, { locale: "ko-KR" });
+    await korean.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await korean.getByRole("heading", { name: "Browser test: fan-pages: 잠시 쉬어 갑니다" }).waitFor();
+    await korean.getByText(ko.live.paused).waitFor();
+    expect(await korean.locator("[data-page-kind=paused] [data-live=position]").textContent()).toBe("2");
+    expect(await korean.getByText("takes a short break").count()).toBe(0);
+    await korean.context().close();
     // the line opens again: the paused page goes, there is no waiting page of the organiser's
     expect((await stack.admin("POST", `/admin/events/${eventId}/queue/resume`)).status).toBe(200);
     await fan.locator("#map .seat").first().waitFor({ timeout: 30_000 });

@@ -104,7 +104,7 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      const [code, templates, choice] = await Promise.all([resumeCode(env, eventId, place.tid), readTemplates(env, eventId), choiceForm(env, eventId, place.tid)]);
+      const [code, templates, choice] = await Promise.all([resumeCode(env, eventId, place.tid), readTemplates(env, eventId, l.lang), choiceForm(env, eventId, place.tid)]);
       const resume = resumePath(eventId, code);
       // the organiser's queueing status code (200, 202 or 429), for clients that read the status
       const status = (await hubFor(eventId).ensureFresh(env)).queueingStatusCode;
@@ -156,7 +156,7 @@ async function choiceForm(env: Env, eventId: string, tid: string): Promise<Choic
 
 /** The organiser's sold-out or closed page for a sale that ended, when they made one. */
 async function endedPage(env: Env, eventId: string, l: Language): Promise<string> {
-  const [templates, snapshot] = await Promise.all([readTemplates(env, eventId), hubFor(eventId).ensureFresh(env).catch(() => null)]);
+  const [templates, snapshot] = await Promise.all([readTemplates(env, eventId, l.lang), hubFor(eventId).ensureFresh(env).catch(() => null)]);
   const kind = kindOf(snapshot?.status ?? "closed") ?? "closed";
   if (!templates[kind]) return "";
   return templateSections({ [kind]: templates[kind] }, { eventName: snapshot?.about?.name ?? "", position: "", wait: l.t.live.waitEstimating }, kind);
