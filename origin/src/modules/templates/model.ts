@@ -10,13 +10,12 @@ export const templateKind = t.Union(
 );
 
 // the same languages as TEMPLATE_LANGS (a test checks the two agree)
-const langLiterals = () => [t.Literal("en"), t.Literal("ko")];
-export const templateLang = t.Union(langLiterals(), { description: "the fan's language the page is for (the fan pages' languages: en, ko)" });
+export const templateLang = t.Union([t.Literal("en"), t.Literal("ko")], { description: "the fan's language the page is for (the fan pages' languages: en, ko)" });
 
 export const putTemplateBody = t.Object(
   {
     lang: t.Optional(
-      t.Union(langLiterals(), {
+      t.Union([t.Literal("en"), t.Literal("ko")], {
         description: "the page for fans reading this language only; absent: the default page, shown to fans of every language without a page of their own",
       }),
     ),
@@ -45,7 +44,7 @@ export const templateModels = new Elysia({ name: "models.templates" }).model({
   "templates.params": t.Object({ eventId: eventIdSchema }),
   "templates.kindParams": t.Object({ eventId: eventIdSchema, kind: templateKind }),
   "templates.removeQuery": t.Object({
-    lang: t.Optional(t.Union(langLiterals(), { description: "remove this language's page; absent: the default page (the languages' own pages stay)" })),
+    lang: t.Optional(t.Union([t.Literal("en"), t.Literal("ko")], { description: "remove this language's page; absent: the default page (the languages' own pages stay)" })),
   }),
   "templates.put": putTemplateBody,
   "templates.saved": t.Object(
