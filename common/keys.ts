@@ -92,7 +92,7 @@ export function eventKeys(eventId: string) {
     bypassRules: `${p}bypass:rules`,
     /** hash: bypass rule id -> requests it let through, counted by the edge; read by the admin API and the dashboard */
     bypassUses: `${p}bypass:uses`,
-    /** hash: the organiser's page templates, kind (common/page-template.ts: waiting, prequeue, paused, soldout, closed) -> sanitised HTML; written by the origin from MySQL, read by the edge for each fan page */
+    /** hash: the organiser's page templates, kind (common/page-template.ts: waiting, prequeue, paused, soldout, closed) for the default page, or kind:lang (`paused:ko`) for one language's -> sanitised HTML; written by the origin from MySQL, read by the edge for each fan page */
     pageTemplates: `${p}pages`,
     /** zset: waiting-list ticket id -> place (the order fans joined the waiting list in, after sell-out or when the line stopped); an entry leaves it when it is offered seats */
     waitlist: `${p}wl`,

@@ -5,12 +5,22 @@
  * before it is shown (a copy in Redis proves nothing): an allow-list of plain tags and
  * attributes, everything else dropped or written as text, so no script, no event handler,
  * no style and no `javascript:` URL ever reaches a fan, and the pages' strict
- * Content-Security-Policy stays as it is.
+ * Content-Security-Policy stays as it is. A template is the default one of its kind, or one
+ * language's (`lang`): the fan's language picks its own, then the default, then the
+ * built-in page.
  */
 
 export const TEMPLATE_KINDS = ["waiting", "prequeue", "paused", "soldout", "closed"] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 export const TEMPLATE_MAX_LENGTH = 20_000;
+/** The languages a template may be given for: the fan pages' catalogues (edge/src/i18n; a test checks the two agree). */
+export const TEMPLATE_LANGS = ["en", "ko"] as const;
+export type TemplateLang = (typeof TEMPLATE_LANGS)[number];
+/**
+ * The template's field in the event's Redis hash: the kind for the default one (every
+ * language without its own), `kind:lang` for one language's.
+ */
+export const templateField = (kind: TemplateKind, lang: TemplateLang | null) => (lang ? `${kind}:${lang}` : kind);
 export const PLACEHOLDERS = ["position", "wait", "eventName"] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 

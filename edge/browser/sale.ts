@@ -5,11 +5,16 @@
  * shows the order again (?order= in the URL); an order bought in another tab of the same
  * sale (told through localStorage) is shown instead of a hold that is gone. Beside the
  * hold's countdown, "I need more time" (WCAG 2.2.1 Timing Adjustable) extends the hold once,
- * shown only while the origin says an extension can be given (the hold's extendBySeconds);
- * what it did is said in the polite status line.
+ * shown only while the origin says an extension can be given (the hold's extendBySeconds),
+ * then kept, disabled, saying the time was given; what it did is said in the polite status
+ * line. The countdown itself is not a live region: a screen reader would hear every second.
+ * Every text is the page's catalogue (data-texts, edge/src/i18n, the `sale` section), with
+ * numbers, prices and dates in the locale of <html lang>.
  */
+import type { Catalogue } from "../src/i18n/en.ts";
+import { dateTime, fill, formatNumber } from "../src/i18n/format.ts";
 import { deviceKey, learnClock, proof, type DeviceKey } from "./device-key.ts";
-import { byId, jsonBody, pageData, type ApiBody } from "./dom.ts";
+import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
 
 type SeatStatus = "available" | "held" | "sold";
 interface Seat {
@@ -42,6 +47,8 @@ interface Hold {
   adjacent?: boolean;
   /** seconds one extension would add now; 0 when none can be given */
   extendBySeconds?: number;
+  /** this page extended the hold (its one extension) */
+  extended?: boolean;
 }
 interface Order {
   orderId: string;
@@ -52,6 +59,15 @@ interface Order {
 }
 
 const eventId = pageData("eventId");
+/** the page's texts (the catalogue's `sale` section, edge/src/i18n) and its locale, for numbers, prices and dates */
+const t = pageJson<Catalogue["sale"]>("texts")!;
+const locale = document.documentElement.lang || "en";
+/** The edge's or origin's own message when the page is in English (they speak English), else the catalogue's words. */
+const english = locale.toLowerCase().startsWith("en");
+const theirs = (message: string | undefined, ours: string) => (english && message) || ours;
+const num = (n: number) => formatNumber(locale, n);
+const mmss = (seconds: number) => Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+const statusWord = (status: SeatStatus) => ({ available: t.available, held: t.held, sold: t.sold })[status];
 const api = "/api/events/" + eventId;
 const payKey = "cu-pay-" + eventId;
 // the order bought in this turn, shared with the fan's other tabs: { orderId, at }
@@ -75,7 +91,7 @@ let changing = false;
 let timer: ReturnType<typeof setInterval> | undefined;
 let poll: ReturnType<typeof setInterval> | undefined;
 
-const money = (cents: number) => (cents / 100).toLocaleString(undefined, { style: "currency", currency: event?.currency || "USD" });
+const money = (cents: number) => new Intl.NumberFormat(locale, { style: "currency", currency: event?.currency || "USD" }).format(cents / 100);
 const say = (text: string, isError = false) => {
   byId("message").textContent = text;
   byId("message").className = isError ? "error" : "muted";
@@ -110,8 +126,8 @@ function seatButton(s: Seat): HTMLButtonElement {
   b.type = "button";
   b.className = "seat " + s.status;
   b.id = "seat-" + s.id;
-  b.dataset.label = "Section " + s.section + ", row " + s.row + ", seat " + s.number + ", " + s.tier + " " + money(s.priceCents);
-  b.setAttribute("aria-label", b.dataset.label + ", " + s.status);
+  b.dataset.label = fill(t.seatLabel, { section: s.section, row: s.row, number: num(s.number), tier: s.tier, price: money(s.priceCents) });
+  b.setAttribute("aria-label", b.dataset.label + ", " + statusWord(s.status));
   b.setAttribute("aria-pressed", "false");
   b.disabled = s.status !== "available";
   b.onclick = () => toggle(s.id);
@@ -119,7 +135,7 @@ function seatButton(s: Seat): HTMLButtonElement {
 }
 
 const showCounts = (counts: Counts) => {
-  byId("counts").textContent = counts.available + " available, " + counts.held + " held, " + counts.sold + " sold";
+  byId("counts").textContent = fill(t.counts, { available: num(counts.available), held: num(counts.held), sold: num(counts.sold) });
 };
 
 function draw(map: { seats: Seat[]; counts: Counts }): void {
@@ -138,7 +154,7 @@ function draw(map: { seats: Seat[]; counts: Counts }): void {
     wrap.className = "section";
     const width = Math.max(...list.map((s) => s.number));
     const heading = document.createElement("h3");
-    heading.textContent = "Section " + section + " \u00b7 " + list[0]!.tier + " " + money(list[0]!.priceCents);
+    heading.textContent = fill(t.section, { section, tier: list[0]!.tier, price: money(list[0]!.priceCents) });
     wrap.appendChild(heading);
     const grid = document.createElement("div");
     grid.className = "rows";
@@ -150,7 +166,7 @@ function draw(map: { seats: Seat[]; counts: Counts }): void {
         const label = document.createElement("span");
         label.className = "row-label";
         label.setAttribute("aria-hidden", "true");
-        label.textContent = "Row " + row;
+        label.textContent = fill(t.row, { row });
         label.style.gridColumn = "1";
         grid.appendChild(label);
       }
@@ -172,7 +188,7 @@ function refreshStatuses(statuses: Array<[string, SeatStatus | undefined]>, coun
     const mine = hold !== null && hold.seatIds.includes(id);
     if (status !== "available" && picked.has(id) && !mine) picked.delete(id);
     paint(id, status ?? "sold");
-    b.setAttribute("aria-label", b.dataset.label + ", " + (mine ? "held by you" : status));
+    b.setAttribute("aria-label", b.dataset.label + ", " + (mine ? t.heldByYou : status ? statusWord(status) : ""));
   }
   showCounts(counts);
   summary();
@@ -193,7 +209,7 @@ function toggle(id: string): void {
   if ((hold && !changing) || !event) return;
   const limit = event.perOrderLimit ?? 0;
   if (picked.has(id)) picked.delete(id);
-  else if (picked.size >= limit) return say("You can choose up to " + limit + " seats.", true);
+  else if (picked.size >= limit) return say(fill(t.upTo, { limit: num(limit) }), true);
   else picked.add(id);
   paint(id, "available");
   summary();
@@ -206,7 +222,7 @@ function startChange(): void {
   picked.clear();
   for (const id of hold.seatIds) picked.add(id);
   summary();
-  say("Choose the seats you want instead; yours stay held until you confirm, and the time left does not change.");
+  say(t.changeStart);
 }
 
 function endChange(): void {
@@ -215,7 +231,7 @@ function endChange(): void {
   picked.clear();
   for (const id of was) paint(id, "held");
   summary();
-  say("Your seats are unchanged.");
+  say(t.changeKept);
   void loadMap();
 }
 
@@ -234,23 +250,23 @@ async function changeSeats(): Promise<void> {
     for (const id of old) paint(id, "available");
     countdown();
     summary();
-    say("Seats changed. They are held until the same time as before.");
+    say(t.changeDone);
   } else if (body.code === "SEAT_HELD" || body.code === "SEAT_SOLD") {
     await loadMap();
-    say((body.message || "Someone else got a seat first.") + " Your seats are unchanged; choose another seat.", true);
+    say(theirs(body.message, t.seatTaken) + " " + t.changeTaken, true);
     return;
   } else if (body.code === "HOLD_EXPIRED") {
     changing = false;
     dropHold();
-    say("Your hold ended before the change; the seats are free again. Choose again.", true);
-  } else if (!ended(body)) say(body.message || "The seats could not be changed; yours are unchanged.", true);
+    say(t.changeHoldEnded, true);
+  } else if (!ended(body)) say(theirs(body.message, t.changeFailed), true);
   await loadMap();
 }
 
 function summary(): void {
   const ids = hold && !changing ? hold.seatIds : [...picked];
   const total = ids.reduce((sum, id) => sum + (seats.get(id)?.priceCents ?? 0), 0);
-  byId("picked").textContent = ids.length ? ids.join(", ") + " (" + money(total) + ")" : "none yet";
+  byId("picked").textContent = ids.length ? ids.join(", ") + " (" + money(total) + ")" : t.noneYet;
   byId<HTMLButtonElement>("hold").hidden = Boolean(hold);
   byId("best-form").hidden = Boolean(hold);
   byId<HTMLButtonElement>("hold").disabled = picked.size === 0;
@@ -287,7 +303,11 @@ async function loadMap(): Promise<void> {
 
 function countdown(): void {
   clearInterval(timer);
-  byId("extend").hidden = !hold || !(hold.extendBySeconds! > 0);
+  // after its one use the button stays, disabled, saying the time was given
+  const extendButton = byId<HTMLButtonElement>("extend");
+  extendButton.hidden = !hold || !(hold.extended || hold.extendBySeconds! > 0);
+  extendButton.disabled = !!hold?.extended;
+  extendButton.textContent = hold?.extended ? t.moreTimeUsed : t.moreTimeButton;
   if (!hold) {
     byId("countdown").textContent = "";
     return;
@@ -295,10 +315,10 @@ function countdown(): void {
   const expiresAt = Date.parse(hold.expiresAt);
   const tick = () => {
     const left = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
-    byId("countdown").textContent = "Held for you for " + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    byId("countdown").textContent = fill(t.heldFor, { time: mmss(left) });
     if (left === 0) {
       dropHold();
-      say("Your hold expired; the seats are free again. Choose again.", true);
+      say(t.holdExpired, true);
       void loadMap();
     }
   };
@@ -319,15 +339,15 @@ async function holdSeats(): Promise<void> {
   const { res, body } = await call<Hold>(api + "/holds", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds: [...picked] }) });
   if (res.status === 201) {
     hold = body;
-    say("Seats held. Pay before the time runs out.");
+    say(t.seatsHeld);
     countdown();
   } else if (body.code === "SEAT_HELD" || body.code === "SEAT_SOLD") {
     picked.clear();
     // redraw first, so the seat shows as taken by the time the fan reads why
     await loadMap();
-    say((body.message || "Someone else got a seat first.") + " Choose another seat.", true);
+    say(theirs(body.message, t.seatTaken) + " " + t.chooseAnother, true);
     return;
-  } else if (!ended(body)) say(body.message || "The seats could not be held.", true);
+  } else if (!ended(body)) say(theirs(body.message, t.holdFailed), true);
   await loadMap();
 }
 
@@ -349,12 +369,9 @@ async function holdBest(e: Event): Promise<void> {
     picked.clear();
     hold = body;
     summary();
-    say(
-      (body.adjacent === false ? "No row had " + quantity + " seats side by side; these are the closest together. " : "The best seats free, side by side. ") +
-        "Pay before the time runs out, or release them and choose again.",
-    );
+    say((body.adjacent === false ? fill(t.notSideBySide, { quantity: num(quantity) }) : t.sideBySide) + " " + t.payOrRelease);
     countdown();
-  } else if (!ended(body)) say(body.message || "No seats could be held.", true);
+  } else if (!ended(body)) say(theirs(body.message, t.noSeatsHeld), true);
   await loadMap();
 }
 
@@ -364,35 +381,35 @@ async function extend(): Promise<void> {
   const button = byId<HTMLButtonElement>("extend");
   button.disabled = true;
   const { res, body } = await call<{ expiresAt: string }>(api + "/holds/" + hold.holdId + "/extend", { method: "POST" });
-  button.disabled = false;
   if (!hold) return;
   if (res.ok) {
     const added = Math.round((Date.parse(body.expiresAt) - Date.parse(hold.expiresAt)) / 1000);
-    hold = { ...hold, expiresAt: body.expiresAt, extendBySeconds: 0 };
+    hold = { ...hold, expiresAt: body.expiresAt, extendBySeconds: 0, extended: true };
     countdown();
     // focus stays on the map's side of the page: the button is gone, the status line says why
-    say("You have " + Math.floor(added / 60) + ":" + String(added % 60).padStart(2, "0") + " more. Your seats are held until " + new Date(body.expiresAt).toLocaleTimeString() + ".");
+    say(fill(t.moreTimeGiven, { time: mmss(added), until: new Date(body.expiresAt).toLocaleTimeString(locale) }));
     byId("pay").focus();
     return;
   }
+  button.disabled = false;
   if (ended(body)) return;
   hold = { ...hold, extendBySeconds: 0 };
   countdown();
-  say(body.message || "No more time can be given.", true);
+  say(theirs(body.message, t.moreTimeRefused), true);
 }
 
 async function release(): Promise<void> {
   if (!hold) return;
   await call(api + "/holds/" + hold.holdId, { method: "DELETE" });
   dropHold();
-  say("Seats released.");
+  say(t.released);
   void loadMap();
 }
 
 async function pay(): Promise<void> {
   if (!hold) return;
   byId<HTMLButtonElement>("pay").disabled = true;
-  say("Paying...");
+  say(t.paying);
   // the same key for this hold across retries and reloads: paying twice buys once
   const keys = JSON.parse(sessionStorage.getItem(payKey) || "{}") as Record<string, string>;
   const key = keys[hold.holdId] || (keys[hold.holdId] = crypto.randomUUID());
@@ -404,17 +421,18 @@ async function pay(): Promise<void> {
     body: JSON.stringify({ paymentMethod: method }),
   });
   byId<HTMLButtonElement>("pay").disabled = false;
-  if (res.status === 503 && body.code === "PURCHASE_PENDING") return say(body.message ?? "", true);
+  if (res.status === 503 && body.code === "PURCHASE_PENDING") return say(theirs(body.message, t.paying), true);
   sessionStorage.removeItem(payKey);
   if (res.status === 201) {
     history.replaceState(null, "", location.pathname + "?order=" + encodeURIComponent(body.orderId));
+    keepQueryInSwitcher();
     try {
       localStorage.setItem(boughtKey, JSON.stringify({ orderId: body.orderId, at: Date.now() }));
     } catch {}
     return confirmation(body);
   }
   dropHold();
-  say(body.message || "The payment did not go through; your seats were released.", true);
+  say(theirs(body.message, t.paymentFailed), true);
   void loadMap();
 }
 
@@ -430,7 +448,7 @@ function confirmation(bought: Order, note?: string): void {
   byId("order-total").textContent = money(bought.amountCents);
   const released = bought.releasedSeatIds || [];
   byId("order-note").textContent =
-    note || (released.length ? "Buying ends your turn, so your other held seats (" + released.join(", ") + ") were released for other fans." : "");
+    note || (released.length ? fill(t.otherHeldReleased, { seats: released.join(", ") }) : "");
 }
 
 const orderPath = (orderId: string) => "/api/orders/" + encodeURIComponent(orderId) + "?eventId=" + encodeURIComponent(eventId);
@@ -448,7 +466,7 @@ async function boughtElsewhere(): Promise<boolean> {
   event = event || { currency: body.currency };
   const here = hold ? hold.seatIds.filter((id) => !body.seats.some((s) => s.seatId === id)) : [];
   hold = null;
-  confirmation(body, "You bought these seats in another tab; that ends your turn" + (here.length ? ", so the seats held in this tab (" + here.join(", ") + ") were released." : "."));
+  confirmation(body, here.length ? fill(t.boughtElsewhereReleased, { seats: here.join(", ") }) : t.boughtElsewhere);
   return true;
 }
 
@@ -477,7 +495,17 @@ byId("extend").onclick = extend;
 byId("pay").onclick = pay;
 byId("best-form").onsubmit = holdBest;
 
+/** The language switcher's links keep the page's own query (?order=, ?seats=), so a change of language shows the same step. */
+function keepQueryInSwitcher(): void {
+  for (const a of document.querySelectorAll<HTMLAnchorElement>("nav.languages a[hreflang]")) {
+    const query = new URLSearchParams(location.search);
+    query.set("lang", a.hreflang);
+    a.href = "?" + query.toString();
+  }
+}
+
 async function start(): Promise<void> {
+  keepQueryInSwitcher();
   const orderId = new URLSearchParams(location.search).get("order");
   if (orderId) {
     const { res, body } = await call<Order>(orderPath(orderId));
@@ -488,23 +516,23 @@ async function start(): Promise<void> {
   }
   const { res, body } = await call<SaleEvent>(api);
   if (!res.ok) {
-    if (!ended(body)) say(body.message || "The sale could not be loaded.", true);
+    if (!ended(body)) say(theirs(body.message, t.loadFailed), true);
     return;
   }
   event = body;
   byId("title").textContent = body.name ?? "";
-  byId("venue").textContent = body.venue + " \u00b7 " + new Date(body.startsAt ?? "").toLocaleString();
+  byId("venue").textContent = body.venue + (body.startsAt ? " \u00b7 " + dateTime(locale, new Date(body.startsAt)) : "");
   byId("tiers").textContent = (body.tiers ?? []).map((t) => t.tier + " " + money(t.priceCents)).join(" \u00b7 ");
-  byId("limit").textContent = String(body.perOrderLimit);
-  for (let n = 1; n <= (body.perOrderLimit ?? 1); n++) byId("best-qty").appendChild(new Option(String(n), String(n), n === Math.min(2, body.perOrderLimit ?? 1), n === Math.min(2, body.perOrderLimit ?? 1)));
+  byId("limit").textContent = num(body.perOrderLimit ?? 0);
+  for (let n = 1; n <= (body.perOrderLimit ?? 1); n++) byId("best-qty").appendChild(new Option(num(n), String(n), n === Math.min(2, body.perOrderLimit ?? 1), n === Math.min(2, body.perOrderLimit ?? 1)));
   for (const t of body.tiers ?? []) byId("best-tier").appendChild(new Option(t.tier + " " + money(t.priceCents), t.tier));
   const mine = await call<{ holds: Hold[] }>(api + "/holds");
   if (mine.res.ok && mine.body.holds.length > 0) {
     hold = mine.body.holds[0]!;
-    say("Your seats are still held. Pay before the time runs out.");
+    say(t.stillHeld);
   } else if (new URLSearchParams(location.search).get("seats") === "none") {
     // the choice declared while waiting could not be held at the turn (routes/claim.ts)
-    say("The seats you chose while waiting could not be held: none matching them are free now. Choose again: another tier, fewer seats, or seats on the map.", true);
+    say(t.choiceNotHeld, true);
   }
   await loadMap();
   countdown();

@@ -117,7 +117,8 @@ function show(v: FanView): void {
   progress.parentElement?.setAttribute("aria-valuenow", String(done));
   const note = labels[v.status];
   byId("notice").hidden = !note;
-  byId("notice").textContent = note || "";
+  // a status region: written only when it changes, so a screen reader is not told it again at every update
+  if (byId("notice").textContent !== (note || "")) byId("notice").textContent = note || "";
   opensAt = v.status === "prequeue" && v.opensAt ? Date.parse(v.opensAt) : null;
   countdown();
   clearInterval(clock);
@@ -140,24 +141,30 @@ let turnClock: ReturnType<typeof setInterval> | undefined;
 let claiming = false;
 /** the claim deadline (ms) the turn's countdown counts to; "I need more time" moves it */
 let deadline = 0;
+/** redraws the turn's countdown now (set once the turn came) */
+let showTurnLeft = () => {};
 
 /**
  * "I need more time" (WCAG 2.2.1 Timing Adjustable): the claim window runs longer once, from
- * the event's budget; the countdown moves to the new deadline and the button goes. A refusal
- * (none given, used, budget spent) hides it too; both are said politely.
+ * the event's budget; the countdown moves to the new deadline and the button stays, disabled,
+ * saying the time was given. A refusal (none given, used, budget spent) hides it; both are
+ * said politely.
  */
 async function moreTime(): Promise<void> {
   const button = byId<HTMLButtonElement>("more-time");
   button.disabled = true;
   const res = await post("/queue/" + eventId + "/extend");
   const body = await jsonBody<ApiBody & { claimDeadline?: string }>(res);
-  button.hidden = true;
   const moved = Date.parse(body.claimDeadline ?? "");
   if (res.ok && moved) {
     const added = Math.round((moved - deadline) / 1000);
     deadline = moved;
+    showTurnLeft();
+    // the button stays where it was, saying it was used (it can be used once)
+    button.textContent = t.moreTimeUsed;
     say(fill(t.moreTimeGiven, { time: mmss(added) }));
   } else {
+    button.hidden = true;
     say(theirs(body.message, t.moreTimeRefused));
   }
 }
@@ -183,6 +190,7 @@ function turn(claimDeadline: string | undefined): void {
     document.title = fill(t.titleTurn, { time: mmss(left()) });
     if (left() === 0) void claim();
   };
+  showTurnLeft = tick;
   tick();
   turnClock = setInterval(tick, 1000);
   chime();

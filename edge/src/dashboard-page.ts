@@ -159,9 +159,10 @@ export function dashboardPage(eventId: string): string {
 </section>
 <section class="controls" aria-labelledby="pages-heading">
 <h2 id="pages-heading">Fan pages</h2>
-<p class="muted">Your own page for a state of the line, shown to fans above the line's figures. HTML with {{position}}, {{wait}} and {{eventName}}; scripts, styles, handlers and unsafe links are removed. Empty: the built-in page.</p>
+<p class="muted">Your own page for a state of the line, shown to fans above the line's figures. HTML with {{position}}, {{wait}} and {{eventName}}; scripts, styles, handlers and unsafe links are removed. A page for one language is shown to fans reading it instead of the default one. Empty: the default page, or the built-in one.</p>
 <form id="pages-form">
-<div class="row"><label for="page-kind">State</label><select id="page-kind"><option value="waiting">Waiting (line open)</option><option value="prequeue">Pre-queue</option><option value="paused">Paused</option><option value="soldout">Sold out</option><option value="closed">Closed</option></select></div>
+<div class="row"><label for="page-kind">State</label><select id="page-kind"><option value="waiting">Waiting (line open)</option><option value="prequeue">Pre-queue</option><option value="paused">Paused</option><option value="soldout">Sold out</option><option value="closed">Closed</option></select>
+<label for="page-lang">Fans' language</label><select id="page-lang"><option value="">Every language (default)</option><option value="en">English only</option><option value="ko">Korean (한국어) only</option></select></div>
 <div><label for="page-html">Page HTML</label><textarea id="page-html" class="page-html" rows="6" maxlength="20000" spellcheck="false"></textarea></div>
 <button type="submit" id="page-save">Save page</button> <a id="page-preview" href="#" target="_blank" rel="noopener" hidden>Preview</a>
 </form>

@@ -871,7 +871,30 @@ export const edgeOpenApi: Json = {
     },
     "/admin/events/{eventId}/dashboard": { get: { ...adminProxy("The organiser dashboard's live data"), operationId: "adminDashboard" } },
     "/admin/events/{eventId}/stats": { get: { ...adminProxy("Seats, orders and sessions of the event"), operationId: "adminStats" } },
-    "/admin/events/{eventId}/report": { get: { ...adminProxy("The sale report (JSON): fans joined, admitted, abandoned and bought, time in line, outcome per tenth of the line, the whole sale"), operationId: "adminReport" } },
+    "/admin/events/{eventId}/report": {
+      get: {
+        ...adminProxy("The sale report (JSON): fans joined, admitted, abandoned and bought, time in line, outcome per tenth of the line, the whole sale"),
+        operationId: "adminReport",
+        parameters: [
+          eventIdParameter,
+          {
+            name: "format",
+            in: "query",
+            required: false,
+            description: "`json` (the default): the JSON report; `csv`: the CSV of /report.csv. Any other value: 400 INVALID_REQUEST",
+            schema: { type: "string", enum: ["json", "csv"] },
+          },
+        ],
+        responses: {
+          "200": {
+            description: "The origin's answer: the report as JSON, or with ?format=csv as CSV (section,key,metric,value)",
+            headers: { "X-Request-Id": header("RequestId") },
+            content: { ...json({ type: "object", description: "the origin's body, as its document says" }), "text/csv": { schema: { type: "string" } } },
+          },
+          ...adminErrors,
+        },
+      },
+    },
     "/admin/events/{eventId}/report.csv": {
       get: {
         ...adminProxy("The sale report as CSV (section,key,metric,value)"),
@@ -910,11 +933,19 @@ export const edgeOpenApi: Json = {
     },
     "/admin/events/{eventId}/page-templates/{kind}": {
       put: {
-        ...adminProxy("Upload the organiser's page for one state of the line (HTML with {{position}}, {{wait}}, {{eventName}}; sanitised)", "required"),
+        ...adminProxy("Upload the organiser's page for one state of the line (HTML with {{position}}, {{wait}}, {{eventName}}; sanitised), the default one or, with `lang`, one language's", "required"),
         operationId: "adminPutPageTemplate",
         parameters: [eventIdParameter, templateKindParameter],
       },
-      delete: { ...adminProxy("Remove the organiser's page for one state: fans see the built-in one"), operationId: "adminDeletePageTemplate", parameters: [eventIdParameter, templateKindParameter] },
+      delete: {
+        ...adminProxy("Remove the organiser's page for one state (?lang=: one language's): fans see the default or the built-in one"),
+        operationId: "adminDeletePageTemplate",
+        parameters: [
+          eventIdParameter,
+          templateKindParameter,
+          { name: "lang", in: "query", required: false, description: "the language whose page goes; absent: the default page", schema: { type: "string", enum: ["en", "ko"] } },
+        ],
+      },
     },
     "/admin/events/{eventId}/access-codes/{codeId}": {
       delete: {

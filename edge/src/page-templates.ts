@@ -1,11 +1,12 @@
 /**
  * The organiser's own pages for the line's states (common/page-template.ts) on the fan's
- * page: read from Redis with the page (one HGETALL), sanitised again here, their
+ * page: read from Redis with the page (one HGETALL), the fan's language's own or else the
+ * default one of each state, sanitised again here, their
  * placeholders filled, each in a section the waiting room's script shows when the line is
  * in that state. `{{position}}` and `{{wait}}` are spans the script keeps up to date.
  */
 import { eventKeys } from "../../common/keys.ts";
-import { fillTemplate, sanitizeTemplate, TEMPLATE_KINDS, type TemplateKind } from "../../common/page-template.ts";
+import { fillTemplate, sanitizeTemplate, templateField, TEMPLATE_KINDS, TEMPLATE_LANGS, type TemplateKind, type TemplateLang } from "../../common/page-template.ts";
 import type { Env } from "./env.ts";
 import { escapeHtml } from "./html.ts";
 import { client } from "./redis.ts";
@@ -13,16 +14,26 @@ import { client } from "./redis.ts";
 export type Templates = Partial<Record<TemplateKind, string>>;
 
 const isKind = (k: string): k is TemplateKind => (TEMPLATE_KINDS as readonly string[]).includes(k);
+const isLang = (l: string): l is TemplateLang => (TEMPLATE_LANGS as readonly string[]).includes(l);
 
-/** The event's templates, sanitised; none when Redis has none or cannot be read (the built-in page is shown then). */
-export async function readTemplates(env: Env, eventId: string): Promise<Templates> {
+/**
+ * The event's templates for a fan reading `lang`, sanitised: for each state the page of
+ * that language, else the default one; none when Redis has none or cannot be read (the
+ * built-in page is shown then).
+ */
+export async function readTemplates(env: Env, eventId: string, lang: string): Promise<Templates> {
   const stored: unknown = await client(env).redis.hgetall(eventKeys(eventId).pageTemplates).catch(() => null);
   // the client answers HGETALL as it came (name, value, name, value...)
   const flat = Array.isArray(stored) ? stored : Object.entries(stored ?? {}).flat();
-  const out: Templates = {};
+  const fields = new Map<string, string>();
   for (let i = 0; i + 1 < flat.length; i += 2) {
-    const [kind, html] = [String(flat[i]), flat[i + 1]];
-    if (isKind(kind) && typeof html === "string" && html.trim()) out[kind] = sanitizeTemplate(html);
+    const html = flat[i + 1];
+    if (typeof html === "string" && html.trim()) fields.set(String(flat[i]), html);
+  }
+  const out: Templates = {};
+  for (const kind of TEMPLATE_KINDS) {
+    const html = (isLang(lang) ? fields.get(templateField(kind, lang)) : undefined) ?? fields.get(templateField(kind, null));
+    if (html !== undefined) out[kind] = sanitizeTemplate(html);
   }
   return out;
 }

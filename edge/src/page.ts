@@ -19,7 +19,7 @@ import type { TierPrice } from "./routes/choice.ts";
 export const fillHtml = (text: string, markup: Record<string, string>) => fill(escapeHtml(text), markup);
 
 /** The language switcher: plain links (`?lang=`), remembered by the page's cookie, each name in its own language. */
-function switcher(l: Language): string {
+export function switcher(l: Language): string {
   const links = LANGS.map((lang) => `<a href="?lang=${lang}" hreflang="${lang}" lang="${lang}"${lang === l.lang ? ' aria-current="true"' : ""}>${escapeHtml(LANG_NAMES[lang])}</a>`);
   return `<nav class="languages" aria-label="${escapeHtml(l.t.page.languages)}">${links.join(" ")}</nav>`;
 }

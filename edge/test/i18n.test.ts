@@ -13,7 +13,7 @@ import { chanceLine, waitLine } from "../src/i18n/format.ts";
 import { CATALOGUES, chooseLanguage, LANGS } from "../src/i18n/index.ts";
 import { ko } from "../src/i18n/ko.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
-import { redis } from "./helpers/redis.ts";
+import { admitHead, redis } from "./helpers/redis.ts";
 import { call } from "./helpers/worker.ts";
 
 const edge = useEdgeWorker();
@@ -119,5 +119,53 @@ describe("the waiting room page in the fan's language", () => {
     const html = await res.text();
     expect(html).toStartWith('<!doctype html><html lang="ko-KR">');
     expect(html).toMatch(new RegExp(`${ko.page.notFoundTitle}|${ko.page.waitTitle}`));
+  });
+});
+
+describe("the sale page in the fan's language", () => {
+  /** A fan whose turn came and was claimed: the next page is the sale. */
+  async function admittedFan(label: string, headers: Record<string, string>) {
+    const eventId = await edge.freshEvent(label);
+    const jar = new Map<string, string>();
+    expect((await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar, headers })).status).toBe(201);
+    await admitHead(eventId, 1);
+    expect((await call(edge.env, `/queue/${eventId}/claim`, { method: "POST", jar, headers })).status).toBe(200);
+    return { eventId, jar };
+  }
+  const textsOf = (html: string) => JSON.parse(html.match(/ data-texts="([^"]+)"/)![1]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c))));
+
+  test("a Korean browser gets the sale page in Korean, with the switcher and the script's catalogue; English stays the default", async () => {
+    const korean = { "accept-language": "ko-KR,ko;q=0.9" };
+    const fan = await admittedFan("i18n-sale-ko", korean);
+    const res = await call(edge.env, `/events/${fan.eventId}`, { jar: fan.jar, headers: korean });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toStartWith('<!doctype html><html lang="ko-KR">');
+    expect(html).toContain(`<title>${ko.sale.title}</title>`);
+    expect(html).toContain(`<button id="hold" class="primary" type="button" disabled>${ko.sale.holdButton}</button>`);
+    expect(html).toContain(`<div id="map" role="group" aria-label="${ko.sale.seatMap}">`);
+    expect(html).toContain(`<p>가격: <span id="tiers"></span>. 최대 <b id="limit">?</b>석까지 고를 수 있습니다.</p>`);
+    expect(html).toContain(`<a href="?lang=ko" hreflang="ko" lang="ko" aria-current="true">한국어</a>`);
+    expect(textsOf(html)).toEqual(ko.sale);
+    for (const english of [en.sale.holdButton, en.sale.payButton, en.sale.doneHeading, en.sale.yourSeats]) expect(html).not.toContain(english);
+
+    // no language named anywhere: English
+    const plain = await admittedFan("i18n-sale-en", {});
+    const page = await (await call(edge.env, `/events/${plain.eventId}`, { jar: plain.jar })).text();
+    expect(page).toStartWith('<!doctype html><html lang="en">');
+    expect(page).toContain(`<h1 id="title">${en.sale.title}</h1>`);
+    expect(textsOf(page)).toEqual(en.sale);
+  });
+
+  test("?lang= on the sale page switches it and is remembered by cu_lang, as on the waiting page", async () => {
+    const korean = { "accept-language": "ko" };
+    const fan = await admittedFan("i18n-sale-switch", korean);
+    const switched = await call(edge.env, `/events/${fan.eventId}?lang=en`, { jar: fan.jar, headers: korean });
+    expect(switched.headers.getSetCookie().some((c) => c.startsWith("cu_lang=en;"))).toBe(true);
+    expect(await switched.text()).toContain(en.sale.holdButton);
+    expect(await (await call(edge.env, `/events/${fan.eventId}`, { jar: fan.jar, headers: korean })).text()).toContain(en.sale.holdButton);
+    const back = await (await call(edge.env, `/events/${fan.eventId}?lang=ko`, { jar: fan.jar })).text();
+    expect(back).toContain(ko.sale.holdButton);
+    expect(await (await call(edge.env, `/events/${fan.eventId}`, { jar: fan.jar })).text()).toContain(ko.sale.holdButton);
   });
 });

@@ -371,10 +371,13 @@ describe("the edge's OpenAPI document", () => {
     const a = `/admin/events/${e}`;
     expect((await edge(`${a}/dashboard`, { headers: admin })).status).toBe(200);
     expect((await edge(`${a}/dashboard`)).status).toBe(401);
-    for (const report of ["report", "report.csv", "report.jws"]) {
+    for (const report of ["report", "report.csv", "report.jws", "report?format=csv", "report?format=json"]) {
       expect((await edge(`${a}/${report}`, { headers: admin })).status).toBe(200);
       expect((await edge(`/admin/events/${uniqueEventId("contract-none")}/${report}`, { headers: admin })).status).toBe(404);
     }
+    const unknownFormat = await edge(`${a}/report?format=xml`, { headers: admin });
+    expect(unknownFormat.status).toBe(400);
+    expect(unknownFormat.body.code).toBe("INVALID_REQUEST");
     expect((await edge(`${a}/stats`, { headers: admin })).status).toBe(200);
     expect((await edge(`${a}/stats`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
     expect((await edge(`${a}/stats`, { method: "DELETE", headers: admin, operation: "adminStats" })).status).toBe(405);
@@ -407,6 +410,11 @@ describe("the edge's OpenAPI document", () => {
     const eventOfA = a.split("/")[3]!;
     expect((await edge(`/events/${eventOfA}/preview/paused`)).status).toBe(200);
     expect((await edge(`/events/${eventOfA}/preview/closed`)).status).toBe(404);
+    expect((await putPage("paused", { lang: "ko", html: "<p>잠시 쉬어 갑니다</p>" })).status).toBe(200);
+    expect((await putPage("paused", { lang: "xx", html: "<p>x</p>" })).status).toBe(400);
+    expect((await edge(`/events/${eventOfA}/preview/paused?lang=ko`)).status).toBe(200);
+    expect((await edge(`${a}/page-templates/paused?lang=ko`, { method: "DELETE", headers: admin })).status).toBe(200);
+    expect((await edge(`${a}/page-templates/paused?lang=xx`, { method: "DELETE", headers: admin })).status).toBe(400);
     expect((await edge(`${a}/page-templates/paused`, { method: "DELETE", headers: admin })).status).toBe(200);
     expect((await edge(`${a}/page-templates/paused`, { method: "DELETE", headers: {} })).status).toBe(401);
     expect((await edge(`${a}/queue/close`, { method: "POST", headers: { ...admin, "content-type": "text/plain" }, body: '{"reason":"closed"}' })).status).toBe(400);

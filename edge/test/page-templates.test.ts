@@ -61,4 +61,37 @@ describe("organiser page templates on the fan's pages", () => {
       expect((await missing.json()).code).toBe("NO_SUCH_TEMPLATE");
     }
   });
+
+  test("a fan sees the page of their language, else the default one, else the built-in page", async () => {
+    const eventId = await edge.freshEvent("tpl-lang", { eventName: "Spring" });
+    await setStatus(eventId, "paused");
+    await redis.hset(eventKeys(eventId).pageTemplates, {
+      paused: `<p>Short break, number {{position}}.</p>`,
+      "paused:ko": `<p>잠시 쉬어 갑니다. {{position}}번째입니다.</p><script>alert(1)</script>`,
+      "closed:ko": `<p>판매가 끝났습니다.</p>`,
+    });
+    const page = async (headers: Record<string, string>, query = "") => (await call(edge.env, `/events/${eventId}${query}`, { headers })).text();
+    const korean = await page({ "accept-language": "ko-KR" });
+    expect(korean).toContain(`<section class="organiser-page" data-page-kind="paused"><p>잠시 쉬어 갑니다. <span data-live="position">1</span>번째입니다.</p></section>`);
+    expect(korean).toContain(`<section class="organiser-page" data-page-kind="closed" hidden><p>판매가 끝났습니다.</p></section>`);
+    expect(korean).not.toContain("Short break");
+    expect(korean).not.toContain("alert(1)");
+    // English (no language of its own): the default page; and no closed page, as there is no default one
+    const english = await page({ "accept-language": "en-GB" });
+    expect(english).toContain(`<p>Short break, number <span data-live="position">`);
+    expect(english).not.toContain("잠시");
+    expect(english).not.toContain(`data-page-kind="closed"`);
+    // ?lang= picks it as it picks the texts
+    expect(await page({ "accept-language": "en" }, "?lang=ko")).toContain("잠시 쉬어 갑니다.");
+    // the preview follows the same choice
+    const preview = await (await call(edge.env, `/events/${eventId}/preview/closed?lang=ko`)).text();
+    expect(preview).toContain("<p>판매가 끝났습니다.</p>");
+    expect((await call(edge.env, `/events/${eventId}/preview/closed?lang=en`)).status).toBe(404);
+    // the Korean page gone: Korean fans see the default one
+    await redis.hdel(eventKeys(eventId).pageTemplates, "paused:ko");
+    expect(await page({ "accept-language": "ko" })).toContain(`<p>Short break, number <span data-live="position">`);
+    // the default gone too: the built-in page only
+    await redis.hdel(eventKeys(eventId).pageTemplates, "paused");
+    expect(await page({ "accept-language": "ko" })).not.toContain(`data-page-kind="paused"`);
+  });
 });

@@ -181,6 +181,33 @@ describe("the sale report", () => {
     expect(rows.filter((r) => r[0] === "timeline" && r[2] === "waiting").length).toBe(report.timeline.length);
   });
 
+  test("?format=csv answers as /report.csv and ?format=json as /report; another format is a 400 JSON", async () => {
+    // generatedAt is the one number that differs between two reports of a finished sale
+    const csvRows = async (path: string) => {
+      const res = await reportOf(path);
+      expect(res.headers.get("content-type")).toStartWith("text/csv");
+      expect(res.headers.get("content-disposition")).toBe(`attachment; filename="sale-report-${eventId}.csv"`);
+      return (await res.text()).split("\r\n").filter((line) => !line.includes("generatedAt"));
+    };
+    expect(await csvRows("report?format=csv")).toEqual(await csvRows("report.csv"));
+    const jsonOf = async (path: string) => {
+      const res = await reportOf(path);
+      expect(res.headers.get("content-type")).toStartWith("application/json");
+      const { generatedAt, ...rest } = (await res.json()) as SaleReport;
+      expect(generatedAt).toBeGreaterThan(0);
+      return rest;
+    };
+    expect(await jsonOf("report?format=json")).toEqual(await jsonOf("report"));
+    for (const format of ["xml", "CSV", "", "csv,json"]) {
+      const res = await call(env, `/admin/events/${eventId}/report?format=${format}`, { headers: admin() });
+      expect(res.status, format).toBe(400);
+      expect(res.headers.get("content-type")).toStartWith("application/json");
+      const body = (await res.json()) as { code: string; message: string };
+      expect(body.code).toBe("INVALID_REQUEST");
+      expect(body.message).toContain("format");
+    }
+  });
+
   test("the signed report verifies against the edge's JWKS, and not once one byte of it changes", async () => {
     const signed = (await (await reportOf("report.jws")).json()) as { payload: string; protected: string; signature: string; detached: string };
     const jwks = createLocalJWKSet((await (await call(env, "/.well-known/jwks.json")).json()) as JSONWebKeySet);

@@ -160,6 +160,9 @@ describe("the origin answers as its OpenAPI document says", () => {
     // the sale report, as JSON and CSV
     expect((await call("GET", `/admin/events/${e}/report`, { admin: true })).status).toBe(200);
     expect((await call("GET", `/admin/events/${e}/report.csv`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${e}/report?format=csv`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${e}/report?format=json`, { admin: true })).status).toBe(200);
+    expect((await call("GET", `/admin/events/${e}/report?format=xml`, { admin: true })).status).toBe(400);
     expect((await call("GET", `/admin/events/${uniqueEventId("contract-none")}/report`, { admin: true })).status).toBe(404);
     expect((await call("GET", `/admin/events/${uniqueEventId("contract-none")}/report.csv`, { admin: true })).status).toBe(404);
     // access codes: the organiser's routes, and the edge recording a redemption
@@ -227,6 +230,10 @@ describe("the origin answers as its OpenAPI document says", () => {
     expect((await call("GET", pages, { admin: true })).status).toBe(200);
     expect((await call("GET", pages)).status).toBe(401);
     expect((await call("GET", "/admin/events/bad%20id/page-templates", { admin: true })).status).toBe(400);
+    expect((await call("PUT", `${pages}/paused`, { admin: true, body: { lang: "ko", html: "<p>잠시 쉬어 갑니다</p>" } })).status).toBe(200);
+    expect((await call("PUT", `${pages}/paused`, { admin: true, body: { lang: "fr", html: "<p>Pause</p>" } })).status).toBe(400);
+    expect((await call("DELETE", `${pages}/paused?lang=ko`, { admin: true })).status).toBe(200);
+    expect((await call("DELETE", `${pages}/paused?lang=fr`, { admin: true })).status).toBe(400);
     expect((await call("DELETE", `${pages}/paused`, { admin: true })).status).toBe(200);
     expect((await call("DELETE", `${pages}/paused`)).status).toBe(401);
     expect((await call("POST", `${queue}/close`, { admin: true, body: { reason: "later" } })).status).toBe(400);

@@ -1,12 +1,13 @@
 /**
  * The organiser's page templates through the admin API: kept sanitised in MySQL and Redis
- * (the edge's copy), listed with their preview paths, removed again; bad kinds and bodies
- * are 4xx JSON.
+ * (the edge's copy), listed with their preview paths, removed again; a page per language
+ * beside the default one; bad kinds, languages and bodies are 4xx JSON.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventKeys } from "../../common/keys.ts";
-import { TEMPLATE_KINDS } from "../../common/page-template.ts";
-import { templateKind } from "../src/modules/templates/model.ts";
+import { TEMPLATE_KINDS, TEMPLATE_LANGS } from "../../common/page-template.ts";
+import { LANGS } from "../../edge/src/i18n/index.ts";
+import { templateKind, templateLang } from "../src/modules/templates/model.ts";
 import { publishTemplates } from "../src/modules/templates/service.ts";
 import { Harness } from "./support/harness.ts";
 
@@ -23,7 +24,7 @@ describe("page templates (admin API)", () => {
     const path = `/admin/events/${h.eventId}/page-templates/paused`;
     const saved = await h.call("PUT", path, { headers: admin(), body: { html: `<h2 onload="alert(1)">Short break</h2><script>alert(2)</script><p>You stay number {{position}}.</p>` } });
     expect(saved.status).toBe(200);
-    expect(saved.body).toMatchObject({ kind: "paused", html: `<h2>Short break</h2><p>You stay number {{position}}.</p>`, sanitized: true, previewPath: `/events/${h.eventId}/preview/paused` });
+    expect(saved.body).toMatchObject({ kind: "paused", lang: null, html: `<h2>Short break</h2><p>You stay number {{position}}.</p>`, sanitized: true, previewPath: `/events/${h.eventId}/preview/paused` });
     expect(await h.redis.hget(eventKeys(h.eventId).pageTemplates, "paused")).toBe(saved.body.html);
     const [rows] = (await h.database.pool.query("SELECT html FROM page_templates WHERE event_id = ? AND kind = 'paused'", [h.eventId])) as unknown as [Array<{ html: string }>];
     expect(rows).toEqual([{ html: saved.body.html }]);
@@ -40,9 +41,9 @@ describe("page templates (admin API)", () => {
     expect(await h.redis.hget(eventKeys(h.eventId).pageTemplates, "paused")).toBe("<p>Back soon, {{eventName}}</p>");
 
     const removed = await h.call("DELETE", path, { headers: admin() });
-    expect(removed.body).toEqual({ kind: "paused", removed: true });
+    expect(removed.body).toEqual({ kind: "paused", lang: null, removed: true });
     expect(await h.redis.hget(eventKeys(h.eventId).pageTemplates, "paused")).toBeNull();
-    expect((await h.call("DELETE", path, { headers: admin() })).body).toEqual({ kind: "paused", removed: false });
+    expect((await h.call("DELETE", path, { headers: admin() })).body).toEqual({ kind: "paused", lang: null, removed: false });
   });
 
   test("an unknown kind, a missing or too long html, or no admin key is refused with a JSON error", async () => {
@@ -61,7 +62,46 @@ describe("page templates (admin API)", () => {
     expect(await h.redis.exists(eventKeys(h.eventId).pageTemplates)).toBe(0);
   });
 
-  test("the API's kinds are the shared ones", () => {
+  test("the API's kinds are the shared ones, and its languages the fan pages' catalogues", () => {
     expect(templateKind.anyOf.map((k: { const: string }) => k.const)).toEqual([...TEMPLATE_KINDS]);
+    expect(templateLang.anyOf.map((k: { const: string }) => k.const)).toEqual([...TEMPLATE_LANGS]);
+    expect([...TEMPLATE_LANGS]).toEqual(LANGS);
+  });
+
+  test("a page per language sits beside the default one: each kept in MySQL and Redis, listed with its language and preview, removed alone", async () => {
+    const eventId = `${h.eventId}-lang`;
+    const base = `/admin/events/${eventId}/page-templates/paused`;
+    const put = (body: object) => h.call("PUT", base, { headers: admin(), body });
+    expect((await put({ html: "<p>Short break.</p>" })).body).toMatchObject({ kind: "paused", lang: null, previewPath: `/events/${eventId}/preview/paused` });
+    const korean = await put({ lang: "ko", html: "<p>잠시 쉬어 갑니다. {{position}}번째입니다.</p>" });
+    expect(korean.status).toBe(200);
+    expect(korean.body).toMatchObject({ kind: "paused", lang: "ko", sanitized: false, previewPath: `/events/${eventId}/preview/paused?lang=ko` });
+    // uploading the Korean one again replaces it, and only it
+    expect((await put({ lang: "ko", html: "<p>잠시 쉬어 갑니다.</p>" })).status).toBe(200);
+    expect(await h.redis.hgetall(eventKeys(eventId).pageTemplates)).toEqual({ paused: "<p>Short break.</p>", "paused:ko": "<p>잠시 쉬어 갑니다.</p>" });
+    const [rows] = (await h.database.pool.query("SELECT lang, html FROM page_templates WHERE event_id = ? ORDER BY lang", [eventId])) as unknown as [Array<{ lang: string; html: string }>];
+    expect(rows).toEqual([{ lang: "", html: "<p>Short break.</p>" }, { lang: "ko", html: "<p>잠시 쉬어 갑니다.</p>" }]);
+    const list = await h.call("GET", `/admin/events/${eventId}/page-templates`, { headers: admin() });
+    expect(list.body.templates.map((x: { kind: string; lang: string | null }) => [x.kind, x.lang])).toEqual([["paused", null], ["paused", "ko"]]);
+
+    // Redis lost them: both written back from MySQL, each in its field
+    await h.redis.del(eventKeys(eventId).pageTemplates);
+    expect(await publishTemplates(h.redis, h.database.db, eventId)).toBe(2);
+    expect(await h.redis.hgetall(eventKeys(eventId).pageTemplates)).toEqual({ paused: "<p>Short break.</p>", "paused:ko": "<p>잠시 쉬어 갑니다.</p>" });
+
+    // a language there is no catalogue for is a 400 JSON, nothing kept
+    for (const lang of ["fr", "KO", "", 5]) {
+      const r = await put({ lang, html: "<p>x</p>" });
+      expect(r.status, String(lang)).toBe(400);
+      expect(r.body.code).toBe("INVALID_REQUEST");
+    }
+    expect((await h.call("DELETE", `${base}?lang=fr`, { headers: admin() })).status).toBe(400);
+
+    // removing the Korean one leaves the default; removing the default leaves nothing
+    expect((await h.call("DELETE", `${base}?lang=ko`, { headers: admin() })).body).toEqual({ kind: "paused", lang: "ko", removed: true });
+    expect(await h.redis.hgetall(eventKeys(eventId).pageTemplates)).toEqual({ paused: "<p>Short break.</p>" });
+    expect((await h.call("DELETE", `${base}?lang=ko`, { headers: admin() })).body).toEqual({ kind: "paused", lang: "ko", removed: false });
+    expect((await h.call("DELETE", base, { headers: admin() })).body).toEqual({ kind: "paused", lang: null, removed: true });
+    expect(await h.redis.exists(eventKeys(eventId).pageTemplates)).toBe(0);
   });
 });

@@ -2,9 +2,11 @@
  * The waiting room in the fan's language, in a real browser (Chromium via playwright-core)
  * through the edge in workerd to the origin and Redis: a browser set to Korean sees the
  * page in Korean while it waits (the texts the stream changes too) and when its turn comes,
- * dates in its locale; the switcher changes the language and keeps the place. The
+ * dates in its locale; the switcher changes the language and keeps the place; the sale
+ * page that follows is in Korean too, its prices, counts and date through Intl. The
  * organiser's own page for a state, uploaded on the dashboard, is kept sanitised and shown
- * to the waiting fan with its placeholders kept up to date.
+ * to the waiting fan with its placeholders kept up to date; a page for Korean readers beside
+ * it is what a Korean browser sees.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
@@ -77,9 +79,30 @@ describe("the waiting room in the fan's language", () => {
     await screenshot(page, "11-your-turn-ko");
     expect(await accessibilityProblems(page)).toEqual([]);
 
-    // back: the page claims the turn and moves to the seat map
+    // back: the page claims the turn and moves to the seat map, in Korean too
     await page.evaluate(() => (window as unknown as { cuBehind: (h: boolean) => void }).cuBehind(false));
     await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe("ko-KR");
+    await page.getByRole("button", { name: ko.sale.holdButton }).waitFor();
+    // numbers, prices and the date through Intl in the fan's locale
+    const intl = await page.evaluate(() => ({
+      price: new Intl.NumberFormat("ko-KR", { style: "currency", currency: "EUR" }).format(95),
+      date: new Intl.DateTimeFormat("ko-KR", { dateStyle: "full", timeStyle: "short" }).format(new Date("2031-06-01T19:30:00.000Z")),
+    }));
+    expect(await page.locator("#map h3").first().textContent()).toBe(`A구역 \u00b7 front ${intl.price}`);
+    expect(await page.locator("#venue").textContent()).toBe(`Test Hall \u00b7 ${intl.date}`);
+    expect(await page.locator("#counts").textContent()).toBe("선택 가능 48석, 선점됨 0석, 판매됨 0석");
+    await page.locator("#map .seat.available").first().click();
+    await page.getByRole("button", { name: ko.sale.holdButton }).click();
+    await page.locator("#countdown").filter({ hasText: /^선점 남은 시간 \d:\d\d$/ }).waitFor();
+    await page.locator("#message").filter({ hasText: ko.sale.seatsHeld }).waitFor();
+    expect(await page.getByRole("button", { name: ko.sale.payButton }).isVisible()).toBe(true);
+    await screenshot(page, "13-sale-ko");
+    expect(await accessibilityProblems(page)).toEqual([]);
+    // the switcher on the sale page: English, the hold kept
+    await page.getByRole("link", { name: "English" }).click();
+    await page.getByRole("button", { name: en.sale.payButton }).waitFor();
+    await page.locator("#countdown").filter({ hasText: /^Held for you for \d:\d\d$/ }).waitFor();
     expect(await policyViolations(page)).toEqual([]);
     await page.context().close();
   });
@@ -99,6 +122,16 @@ describe("the waiting room in the fan's language", () => {
     expect(await page.getByLabel("Page HTML").inputValue()).toBe(`<h2>{{eventName}} takes a short break</h2><p>You stay number {{position}}.</p>`);
     const previewPath = await page.getByRole("link", { name: "Preview" }).getAttribute("href");
     expect(previewPath).toBe(`/events/${eventId}/preview/paused`);
+    // a page for Korean readers beside it: the default one stays
+    await page.getByLabel("Fans' language").selectOption("ko");
+    expect(await page.getByLabel("Page HTML").inputValue()).toBe("");
+    expect(await page.getByRole("link", { name: "Preview" }).isHidden()).toBe(true);
+    await page.getByLabel("Page HTML").fill(`<h2>{{eventName}}: 잠시 쉬어 갑니다</h2><p>{{position}}번째 그대로입니다.</p>`);
+    await page.getByRole("button", { name: "Save page" }).click();
+    await page.locator("#pages-notice").filter({ hasText: "Page saved: fans see it" }).waitFor();
+    expect(await page.getByRole("link", { name: "Preview" }).getAttribute("href")).toBe(`/events/${eventId}/preview/paused?lang=ko`);
+    await page.getByLabel("Fans' language").selectOption("");
+    expect(await page.getByLabel("Page HTML").inputValue()).toBe(`<h2>{{eventName}} takes a short break</h2><p>You stay number {{position}}.</p>`);
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(await policyViolations(page)).toEqual([]);
     await page.goto(stack.edgeUrl + previewPath);
@@ -115,6 +148,14 @@ describe("the waiting room in the fan's language", () => {
     await screenshot(fan, "12-organiser-page");
     expect(await accessibilityProblems(fan)).toEqual([]);
     expect(await policyViolations(fan)).toEqual([]);
+    // a Korean browser gets the Korean page, with its place
+    const korean = await fanPage(browser, { locale: "ko-KR" });
+    await korean.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await korean.getByRole("heading", { name: "Browser test: fan-pages: 잠시 쉬어 갑니다" }).waitFor();
+    await korean.getByText(ko.live.paused).waitFor();
+    expect(await korean.locator("[data-page-kind=paused] [data-live=position]").textContent()).toBe("2");
+    expect(await korean.getByText("takes a short break").count()).toBe(0);
+    await korean.context().close();
     // the line opens again: the paused page goes, there is no waiting page of the organiser's
     expect((await stack.admin("POST", `/admin/events/${eventId}/queue/resume`)).status).toBe(200);
     await fan.locator("#map .seat").first().waitFor({ timeout: 30_000 });

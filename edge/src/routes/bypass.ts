@@ -18,6 +18,7 @@ import { countUse, pathRule, type Rules } from "../bypass-rules.ts";
 import { config, type Env } from "../env.ts";
 import { htmlResponse as html } from "../html.ts";
 import { cookie, error, json } from "../http.ts";
+import { chooseLanguage } from "../i18n/index.ts";
 import { messagePage } from "../page.ts";
 import { forward } from "../proxy.ts";
 import { redisScripts, runScript } from "../redis.ts";
@@ -61,7 +62,10 @@ export async function staffPage(request: Request, env: Env, ctx: ExecutionContex
   if (s.kind === "no-queue") return html(messagePage("Event not found", "There is no sale for this event."), 404);
   if (s.kind === "sale-ended") return html(messagePage("Sale ended", "This sale has ended. Thank you for your patience."), 410);
   countUse(env, ctx, eventId, match.id);
-  return html(request.method === "HEAD" ? null : salePage(eventId), 200, s.setCookie ? { "set-cookie": s.setCookie } : {});
+  const l = chooseLanguage(request);
+  const res = html(request.method === "HEAD" ? null : salePage(eventId, l), 200, s.setCookie ? { "set-cookie": s.setCookie } : {});
+  if (l.setCookie) res.headers.append("set-cookie", l.setCookie);
+  return res;
 }
 
 /** POST /queue/:eventId/join for staff: the active token at once, as a claim answers it (no ticket, no claim). */

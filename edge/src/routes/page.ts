@@ -78,7 +78,7 @@ export async function page(request: Request, env: Env, ctx: ExecutionContext, ev
 async function pageIn(l: Language, request: Request, env: Env, eventId: string): Promise<Response> {
   const { page: p } = l.t;
   const active = await readActive(request, env, eventId);
-  if (active) return html(salePage(eventId));
+  if (active) return html(salePage(eventId, l));
 
   if (await placeMoved(request, env, eventId)) return html(messagePage(p.movedTitle, p.movedText, l), 409);
   let place: Awaited<ReturnType<typeof findOrMakePlace>>;
@@ -113,7 +113,7 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      const [code, templates, choice] = await Promise.all([resumeCode(env, eventId, place.tid, held?.claims.tid === place.tid ? (held.claims.cus ?? null) : null), readTemplates(env, eventId), choiceForm(env, eventId, place.tid)]);
+      const [code, templates, choice] = await Promise.all([resumeCode(env, eventId, place.tid, held?.claims.tid === place.tid ? (held.claims.cus ?? null) : null), readTemplates(env, eventId, l.lang), choiceForm(env, eventId, place.tid)]);
       const resume = resumePath(eventId, code);
       // the organiser's queueing status code (200, 202 or 429), for clients that read the status
       const status = (await hubFor(eventId).ensureFresh(env)).queueingStatusCode;
@@ -185,7 +185,7 @@ async function waitlistForm(env: Env, eventId: string): Promise<WaitlistForm> {
 
 /** The organiser's sold-out or closed page for a sale that ended, when they made one. */
 async function endedPage(env: Env, eventId: string, l: Language): Promise<string> {
-  const [templates, snapshot] = await Promise.all([readTemplates(env, eventId), hubFor(eventId).ensureFresh(env).catch(() => null)]);
+  const [templates, snapshot] = await Promise.all([readTemplates(env, eventId, l.lang), hubFor(eventId).ensureFresh(env).catch(() => null)]);
   const kind = kindOf(snapshot?.status ?? "closed") ?? "closed";
   if (!templates[kind]) return "";
   return templateSections({ [kind]: templates[kind] }, { eventName: snapshot?.about?.name ?? "", position: "", wait: l.t.live.waitEstimating }, kind);

@@ -1,6 +1,7 @@
 /**
  * GET /events/:eventId/preview/:kind: the organiser's page for one of the line's states as a
- * fan would see it (sanitised, in the fan's language, the strict policy on), with sample
+ * fan would see it (sanitised, in the fan's language: that language's page, else the default
+ * one; the strict policy on), with sample
  * values in its placeholders. It runs no script, takes no place and needs no key: what it
  * shows is what any fan of the event is shown.
  */
@@ -21,7 +22,7 @@ export const PREVIEW_WAIT_SECONDS = 180;
 export async function preview(request: Request, env: Env, eventId: string, kind: string): Promise<Response> {
   if (!(TEMPLATE_KINDS as readonly string[]).includes(kind)) return error(404, "NO_SUCH_TEMPLATE", `There is no page kind "${kind}": one of ${TEMPLATE_KINDS.join(", ")}.`);
   const l = chooseLanguage(request);
-  const [templates, snapshot] = await Promise.all([readTemplates(env, eventId), hubFor(eventId).ensureFresh(env).catch(() => null)]);
+  const [templates, snapshot] = await Promise.all([readTemplates(env, eventId, l.lang), hubFor(eventId).ensureFresh(env).catch(() => null)]);
   const template = templates[kind as TemplateKind];
   if (!template) return error(404, "NO_SUCH_TEMPLATE", `The event has no ${kind} page of its own: fans see the built-in one.`);
   const values = { eventName: snapshot?.about?.name ?? eventId, position: formatNumber(l.locale, PREVIEW_POSITION), wait: waitLine(l.t.live, l.locale, PREVIEW_WAIT_SECONDS) };

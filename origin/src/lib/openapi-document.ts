@@ -2,12 +2,13 @@
  * Turns the document @elysiajs/swagger generates from the routes into the one the origin
  * publishes, true to what the origin does and clean under Spectral's `spectral:oas` rules:
  *
- * - TypeBox's `$id` (which the generator also copies onto Response Objects) is dropped;
+ * - TypeBox's `$id` (which the generator also copies onto Response Objects) is dropped; a
+ *   `$ref` naming a model (`t.Ref("report.view")` in a union) points at its component;
  * - Elysia's numeric-string unions (`t.Numeric`, a query string parsed to a number) are
  *   documented as the number they become;
  * - bodies and responses are `application/json` only (the generator lists JSON, multipart
  *   and text/plain for every one), except plain-text responses (`/metrics`, and text/csv where
- *   a string schema names its `contentMediaType`);
+ *   a string schema names its `contentMediaType`, also as one branch of a union beside JSON);
  * - every object schema is closed (`additionalProperties: false`): request bodies are
  *   refused with any other property, and Elysia (normalisation off) closes response
  *   schemas when it compiles a route, so the generated document said so only for routes
@@ -28,7 +29,11 @@ function withoutIds(value: Json): Json {
   if (Array.isArray(value)) return value.map(withoutIds);
   if (typeof value !== "object" || value === null) return value;
   const out: Record<string, Json> = {};
-  for (const [key, inner] of Object.entries(value)) if (key !== "$id") out[key] = withoutIds(inner);
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === "$id") continue;
+    // a model named inside a schema (`t.Ref("report.view")`) is a reference to the component of that name
+    out[key] = key === "$ref" && typeof inner === "string" && !inner.includes("/") ? `#/components/schemas/${inner}` : withoutIds(inner);
+  }
   return out;
 }
 
@@ -63,12 +68,26 @@ function closedObjects(value: Json): Json {
 
 type Content = Record<string, OpenAPIV3_1.MediaTypeObject>;
 
-/** One media type: JSON, or for a plain string schema its `contentMediaType` (text/plain without one). */
+/** A string schema that names its media type (`t.String({ contentMediaType: "text/csv" })`). */
+const isTextSchema = (s: Record<string, Json>) => s.type === "string" && typeof s.contentMediaType === "string";
+
+/**
+ * One media type: JSON, or for a plain string schema its `contentMediaType` (text/plain
+ * without one); a union of JSON and such strings (a route whose `?format=` picks) is JSON
+ * and each string's media type.
+ */
 function onlyJson(content: Content | undefined): Content | undefined {
   if (!content) return content;
   const media = content["application/json"] ?? Object.values(content)[0];
   if (!media) return content;
   const schema = media.schema as Record<string, Json> | undefined;
+  const anyOf = schema?.anyOf as Array<Record<string, Json>> | undefined;
+  if (Array.isArray(anyOf) && anyOf.some(isTextSchema) && !anyOf.every(isTextSchema)) {
+    const others = anyOf.filter((s) => !isTextSchema(s));
+    const split: Content = { "application/json": { schema: (others.length === 1 ? others[0] : { anyOf: others }) as OpenAPIV3_1.SchemaObject } };
+    for (const text of anyOf.filter(isTextSchema)) split[text.contentMediaType as string] = { schema: text as OpenAPIV3_1.SchemaObject };
+    return split;
+  }
   const plainText = schema?.type === "string" && !("$ref" in schema);
   const text = typeof schema?.contentMediaType === "string" ? schema.contentMediaType : "text/plain";
   return { [plainText ? text : "application/json"]: media };
@@ -102,8 +121,8 @@ export function tidyDocument(generated: Document, { optionalBody, servers, error
       if (!operation) continue;
       for (const [status, response] of Object.entries(operation.responses ?? {}) as Array<[string, OpenAPIV3_1.ResponseObject]>) {
         response.content = onlyJson(response.content);
-        // the generator copies a response schema's keywords onto the response; this one is the schema's alone
-        delete (response as { contentMediaType?: unknown }).contentMediaType;
+        // the generator copies a response schema's keywords onto the response; they are the schema's alone
+        for (const key of Object.keys(response)) if (!["description", "headers", "content", "links"].includes(key)) delete (response as unknown as Record<string, unknown>)[key];
         if (!response.content) delete response.content;
         else if (isErrorAnswer(response)) Object.assign(response, errorAnswer(Number(status)));
       }

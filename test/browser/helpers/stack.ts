@@ -35,9 +35,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** more of the origin's environment (e.g. SMTP_HOST and SMTP_PORT of a local SMTP server), read when the stack starts */
+  originEnv?: () => Record<string, string>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   // the same presence grace on both sides (common/shared-settings.ts): 30 s, shorter than the default
-  const origin: OriginProcess = await startOrigin({ env: { LOG_REQUESTS: "0", PRESENCE_GRACE_SECONDS: "30" }, port: await freePort() });
+  const origin: OriginProcess = await startOrigin({ env: { LOG_REQUESTS: "0", PRESENCE_GRACE_SECONDS: "30", ...opts.originEnv?.() }, port: await freePort() });
   let edge: RunningEdge;
   try {
     edge = await startEdge({
@@ -95,14 +100,15 @@ export async function reservationsOf(db: Pool, eventId: string): Promise<Array<{
 
 /**
  * One stack and one browser per test file, started before its tests and stopped after.
- * The returned object's fields are set once the file's beforeAll has run.
+ * The returned object's fields are set once the file's beforeAll has run; a beforeAll the
+ * file registers before calling this runs first (a local SMTP server whose port `originEnv` names).
  */
-export function useBrowserStack(): { stack: Stack; browser: Browser } {
+export function useBrowserStack(opts: StackOptions = {}): { stack: Stack; browser: Browser } {
   setDefaultTimeout(60_000);
   const fixture = {} as { stack: Stack; browser: Browser };
   beforeAll(async () => {
     // both are started even if one fails, and what did start is kept for afterAll to stop
-    const [stack, browser] = await Promise.allSettled([startStack(), launchBrowser()]);
+    const [stack, browser] = await Promise.allSettled([startStack(opts), launchBrowser()]);
     if (stack.status === "fulfilled") fixture.stack = stack.value;
     if (browser.status === "fulfilled") fixture.browser = browser.value;
     for (const result of [stack, browser]) if (result.status === "rejected") throw result.reason;

@@ -1,4 +1,5 @@
-import { Elysia } from "elysia";
+/** The sale report's admin routes: the JSON report (or, with ?format=csv, its CSV) and the CSV download; the edge signs the JSON (report.jws). */
+import { Elysia, t } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { adminKeyPlugin } from "../../plugins/admin-key.ts";
 import { adminRoutes } from "../shared/guards.ts";
@@ -22,11 +23,20 @@ export const reportController = (deps: Deps) =>
     .guard(adminRoutes(404))
     .get(
       "/events/:eventId/report",
-      ({ params }) => readReport(deps, params.eventId),
+      async ({ params, query, set }) => {
+        const report = await readReport(deps, params.eventId);
+        if (query.format !== "csv") return report;
+        Object.assign(set.headers, csvHeaders(params.eventId));
+        return reportCsv(report);
+      },
       {
         params: "report.params",
-        response: { 200: "report.view" },
-        detail: { summary: "The sale report: fans joined, admitted, abandoned and bought, time in line, outcome per tenth of the line, the whole sale", description },
+        query: "report.query",
+        response: { 200: t.Union([t.Ref("report.view"), reportCsvSchema], { description: "the JSON report, or with ?format=csv the CSV of /report.csv" }) },
+        detail: {
+          summary: "The sale report: fans joined, admitted, abandoned and bought, time in line, outcome per tenth of the line, the whole sale",
+          description: `${description} ?format=csv answers as /report.csv, ?format=json (the default) as here.`,
+        },
       },
     )
     .get(

@@ -104,5 +104,12 @@ export const reportCsvSchema = t.String({ contentMediaType: "text/csv", descript
 
 export const reportModels = new Elysia({ name: "models.report" }).model({
   "report.params": t.Object({ eventId: eventIdSchema }),
+  "report.query": t.Object({
+    format: t.Optional(
+      t.UnionEnum(["json", "csv"], {
+        description: "`json` (the default): the report as JSON, as /report; `csv`: as /report.csv. Anything else is 400 INVALID_REQUEST",
+      }),
+    ),
+  }),
   "report.view": saleReport,
 });
