@@ -186,6 +186,32 @@ describe("one waiting room for several events and paths", () => {
     expect((await admin.call("GET", `/admin/events/${second}/queue/covers`)).body.events).toEqual([{ value: shared, room: shared }]);
   });
 
+  test("the organiser reads and sets what a room covers through the edge, as the dashboard does", async () => {
+    const host = await room("rooms-edge", 1);
+    const night2 = await plainEvent("rooms-edge-n2");
+    const viaEdge = async (method: string, body?: unknown, key = process.env.ADMIN_KEY) => {
+      const res = await fetch(`${edge.url}/admin/events/${host}/queue/covers`, {
+        method,
+        headers: { "cf-connecting-ip": "2001:db8:7:eeee::1", ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, cache: res.headers.get("cache-control"), body: (await res.json()) as Record<string, any> };
+    };
+    const set = await viaEdge("PUT", { events: [night2], paths: [`/events/${night2}/presale`] });
+    expect(set.status).toBe(200);
+    expect(set.cache).toBe("no-store");
+    expect(set.body).toEqual({ eventId: host, events: [{ value: night2, room: host }], paths: [{ value: `/events/${night2}/presale`, room: host }] });
+    expect((await viaEdge("GET")).body).toEqual(set.body);
+    await pageInLine(`/events/${night2}`, host, ipOf(5001));
+    // the origin's refusal reaches the organiser as it is; no key, no answer
+    const refused = await viaEdge("PUT", { events: [host] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe("INVALID_REQUEST");
+    expect(refused.body.message).toContain("own event");
+    expect((await viaEdge("GET", undefined, "")).status).toBe(401);
+    expect((await viaEdge("DELETE")).status).toBe(405);
+  });
+
   test("covers that are not are refused with 400 JSON and change nothing", async () => {
     const host = await room("rooms-bad", 1);
     const night2 = await plainEvent("rooms-bad-n2");
