@@ -11,6 +11,7 @@ import { bypassPanel } from "./bypass-panel.ts";
 import { pagesPanel } from "./pages-panel.ts";
 import { byId, pageData } from "./dom.ts";
 import { reportPanel } from "./report-panel.ts";
+import { roomsPanel } from "./rooms-panel.ts";
 import { waitlistPanel } from "./waitlist-panel.ts";
 
 type Chart = uPlotClass;
@@ -288,6 +289,7 @@ function start(): void {
   access.load().catch((e: Error) => showError(e.message));
   bypass.load().catch((e: Error) => showError(e.message));
   pages.load().catch((e: Error) => showError(e.message));
+  rooms.load().catch((e: Error) => (byId("rooms-notice").textContent = e.message));
   report.load().catch((e: Error) => (byId("report-notice").textContent = e.message));
   waitlist.load().catch((e: Error) => (byId("wl-notice").textContent = e.message));
 }
@@ -333,6 +335,9 @@ const bypass = bypassPanel(call, base, (message) => {
 });
 const pages = pagesPanel(call, base, (message) => {
   byId("pages-notice").textContent = message;
+});
+const rooms = roomsPanel(call, base, eventId, (message) => {
+  byId("rooms-notice").textContent = message;
 });
 
 /** A file of the admin API (the report's downloads), with the key. */

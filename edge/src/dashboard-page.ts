@@ -7,8 +7,8 @@
  * and clears the fragment from the address bar at once; it polls
  * GET /admin/events/:eventId/dashboard once a second (only newer samples after the first
  * call), draws the last ten minutes as charts and offers the waiting room controls, the presale
- * codes, the waiting list (edge/browser/waitlist-panel.ts) and the sale report
- * (edge/browser/report-panel.ts).
+ * codes, what the room covers (edge/browser/rooms-panel.ts), the waiting list
+ * (edge/browser/waitlist-panel.ts) and the sale report (edge/browser/report-panel.ts).
  */
 import { assetUrl } from "./assets.ts";
 import { escapeHtml, renderPage } from "./html.ts";
@@ -167,6 +167,24 @@ export function dashboardPage(eventId: string): string {
 <button type="submit" id="page-save">Save page</button> <a id="page-preview" href="#" target="_blank" rel="noopener" hidden>Preview</a>
 </form>
 <p id="pages-notice" role="status"></p>
+</section>
+<section class="controls" aria-labelledby="rooms-heading">
+<h2 id="rooms-heading">Rooms</h2>
+<p class="muted">Covered events and paths: a fan who opens a covered event's page, or a page under a covered path, waits in this room's line, and the access this room gives opens everything it covers. Where rooms overlap one decides: an event's own room, then the room that covered it first; for a path, the longest prefix.</p>
+<form id="covers-form">
+<div><label for="covered-events">Covered events (event ids, one a line)</label>
+<textarea id="covered-events" class="page-html" rows="3" spellcheck="false" aria-describedby="covered-events-problem"></textarea>
+<p id="covered-events-problem" class="error" hidden></p></div>
+<div><label for="covered-paths">Covered paths (prefixes under /events/&lt;id&gt;/, one a line)</label>
+<textarea id="covered-paths" class="page-html" rows="3" spellcheck="false" aria-describedby="covered-paths-problem"></textarea>
+<p id="covered-paths-problem" class="error" hidden></p></div>
+<button type="submit" id="covers-submit">Set covered events and paths</button>
+</form>
+<p id="rooms-notice" role="status"></p>
+<div class="table-wrap"><table class="codes-table"><caption>Covered events and paths</caption>
+<thead><tr><th scope="col">Covered</th><th scope="col">Kind</th><th scope="col">Room deciding now</th></tr></thead>
+<tbody id="covers-body"></tbody></table></div>
+<p id="covers-empty" class="muted">This room covers only its own event.</p>
 </section>
 <section class="controls" aria-labelledby="waitlist-heading">
 <h2 id="waitlist-heading">Waiting list</h2>

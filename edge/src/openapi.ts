@@ -916,6 +916,14 @@ export const edgeOpenApi: Json = {
       get: { ...adminProxy("The waiting room"), operationId: "adminQueue" },
       patch: { ...adminProxy("Change the waiting room's settings", "required"), operationId: "adminQueueSettings" },
     },
+    "/admin/events/{eventId}/queue/covers": {
+      get: { ...adminProxy("What the waiting room covers besides its event (other events, path prefixes), and which room's line each is in now"), operationId: "adminRoomCovers" },
+      put: {
+        ...adminProxy("Set what the waiting room covers: other events (`events`) and path prefixes under /events/<id>/ (`paths`), replacing what it covered", "required"),
+        operationId: "adminSetRoomCovers",
+        description: `${adminNote} The edge follows the new covers within ROOM_ROUTES_FRESH_MS. The origin refuses, changing nothing, the room's own event, an unknown event, a value twice or a path that is not canonical (400 INVALID_REQUEST).`,
+      },
+    },
     "/admin/events/{eventId}/limits": { patch: { ...adminProxy("Set the limit of tickets per customer over all their orders and sessions", "required"), operationId: "adminLimits" } },
     "/admin/events/{eventId}/queue/pause": { post: { ...adminProxy("Pause admissions"), operationId: "adminPause" } },
     "/admin/events/{eventId}/queue/resume": { post: { ...adminProxy("Resume admissions"), operationId: "adminResume" } },

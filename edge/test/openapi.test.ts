@@ -393,6 +393,12 @@ describe("the edge's OpenAPI document", () => {
     expect((await edge(`${a}/limits`, { method: "PATCH", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ customerLimit: 0 }) })).status).toBe(400);
     expect((await edge(`${a}/queue/pause`, { method: "POST", headers: admin })).status).toBe(200);
     expect((await edge(`${a}/queue/resume`, { method: "POST", headers: admin })).status).toBe(200);
+    // what the room covers: read, set (nothing more here: the rest of the file keeps its routes), a refusal
+    const putCovers = (body: unknown) => edge(`${a}/queue/covers`, { method: "PUT", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await edge(`${a}/queue/covers`, { headers: admin })).body).toEqual({ eventId: e, events: [], paths: [] });
+    expect((await edge(`/admin/events/${uniqueEventId("contract-none")}/queue/covers`, { headers: admin })).status).toBe(404);
+    expect((await putCovers({ events: [] })).status).toBe(200);
+    expect((await putCovers({ events: [e] })).body.code).toBe("INVALID_REQUEST");
     const created = await edge(`${a}/access-codes`, { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ uses: 2 }) });
     expect(created.status).toBe(201);
     expect((await edge(`${a}/access-codes`, { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ uses: 0 }) })).status).toBe(400);

@@ -3,7 +3,8 @@
  * the Upstash bridge, the real origin and MySQL: a covered event's page puts a fan in the
  * room's line; joins through the room and two covered events make one ordered line; the
  * room's token opens a covered event's /api and sale page and no other event's; overlapping
- * rooms are decided one way (own room, then the first cover, then the longest path); and the
+ * rooms are decided one way (own room, then the first cover, then the longest path); the
+ * room's staff secret opens covered pages; the organiser sets covers through the edge; and the
  * admin API refuses covers that are not, changing nothing.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -24,7 +25,7 @@ let admin: AdminApi;
 let events: string[];
 
 beforeAll(async () => {
-  stack = await startEdgeStack({ vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_TIMEOUT_MS: "20000", ROOM_ROUTES_FRESH_MS: "200" } });
+  stack = await startEdgeStack({ vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_TIMEOUT_MS: "20000", ROOM_ROUTES_FRESH_MS: "200", BYPASS_RULES_FRESH_MS: "200" } });
   ({ redis, edge, admin, events } = stack);
 }, 120_000);
 
@@ -184,6 +185,67 @@ describe("one waiting room for several events and paths", () => {
     expect(opened.status).toBe(201);
     await pageInLine(`/events/${shared}`, shared, ipOf(4006));
     expect((await admin.call("GET", `/admin/events/${second}/queue/covers`)).body.events).toEqual([{ value: shared, room: shared }]);
+  });
+
+  test("the organiser reads and sets what a room covers through the edge, as the dashboard does", async () => {
+    const host = await room("rooms-edge", 1);
+    const night2 = await plainEvent("rooms-edge-n2");
+    const viaEdge = async (method: string, body?: unknown, key = process.env.ADMIN_KEY) => {
+      const res = await fetch(`${edge.url}/admin/events/${host}/queue/covers`, {
+        method,
+        headers: { "cf-connecting-ip": "2001:db8:7:eeee::1", ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, cache: res.headers.get("cache-control"), body: (await res.json()) as Record<string, any> };
+    };
+    const set = await viaEdge("PUT", { events: [night2], paths: [`/events/${night2}/presale`] });
+    expect(set.status).toBe(200);
+    expect(set.cache).toBe("no-store");
+    expect(set.body).toEqual({ eventId: host, events: [{ value: night2, room: host }], paths: [{ value: `/events/${night2}/presale`, room: host }] });
+    expect((await viaEdge("GET")).body).toEqual(set.body);
+    await pageInLine(`/events/${night2}`, host, ipOf(5001));
+    // the origin's refusal reaches the organiser as it is; no key, no answer
+    const refused = await viaEdge("PUT", { events: [host] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe("INVALID_REQUEST");
+    expect(refused.body.message).toContain("own event");
+    expect((await viaEdge("GET", undefined, "")).status).toBe(401);
+    expect((await viaEdge("DELETE")).status).toBe(405);
+  });
+
+  test("the room's staff secret opens a covered event's page and path as it opens the room's own, taking no place in line", async () => {
+    const host = await room("rooms-staff", 1);
+    const night2 = await plainEvent("rooms-staff-n2");
+    const secret = "staff-secret-for-the-tour-box-office-01";
+    const made = await admin.call("POST", `/admin/events/${host}/bypass-rules`, { kind: "header", label: "box office", secret });
+    expect(made.status).toBe(201);
+    await cover(host, { events: [night2], paths: [`/events/${night2}/presale`] });
+    // a fan fills the room, the next one waits: the room is full when staff come
+    await pageInLine(`/events/${night2}`, host, ipOf(6001));
+    const waiting = await join(night2, ipOf(6002));
+    expect(waiting.body.admitted).toBe(false);
+    const seqBefore = await redis.get(eventKeys(host).seq);
+
+    const staff = await page(`/events/${night2}`, ipOf(6003), { "x-concert-u-bypass": secret });
+    expect(staff.status).toBe(200);
+    expect(staff.text).toContain(SALE_PAGE);
+    expect(staff.text).toContain(`data-event-id="${night2}"`);
+    expect(staff.setCookie).toContain(`cu_act_${host}=`);
+    // the session's token is the room's and holds the covered night's seats
+    const token = /cu_act_[A-Za-z0-9_-]+=([^;]+)/.exec(staff.setCookie)![1]!;
+    expect((await holdSeat(night2, token, "A-1-2")).status).toBe(201);
+    // under a covered path: through to the origin with the session, never the room's line
+    const path = await page(`/events/${night2}/presale/info`, ipOf(6004), { "x-concert-u-bypass": secret });
+    expect(path.setCookie).toContain(`cu_act_${host}=`);
+    expect(lineOfPage(path.setCookie)).toBeNull();
+
+    // a wrong secret is a fan: the line; staff took no number
+    const wrong = await page(`/events/${night2}`, ipOf(6005), { "x-concert-u-bypass": `${secret}-not` });
+    expect(wrong.text).not.toContain(SALE_PAGE);
+    expect(lineOfPage(wrong.setCookie)).toBe(host);
+    expect(Number(await redis.get(eventKeys(host).seq))).toBe(Number(seqBefore) + 1);
+    // both staff uses show on the room's dashboard list
+    await waitUntil("both staff uses are counted", async () => (await admin.call("GET", `/admin/events/${host}/bypass-rules`)).body.rules[0].uses === 2);
   });
 
   test("covers that are not are refused with 400 JSON and change nothing", async () => {

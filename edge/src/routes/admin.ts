@@ -1,7 +1,7 @@
 /**
  * /admin/*: the organiser's calls, passed to the origin with the caller's own
  * Authorization header; the origin checks the admin key. Only the routes the organiser
- * dashboard uses are forwarded (live data, waiting room controls, stats, access codes, bypass
+ * dashboard uses are forwarded (live data, waiting room controls, what a room covers, stats, access codes, bypass
  * rules, page templates, the sale report), never event creation, refunds or capacity runs. The
  * signed report (`/report.jws`) is the origin's JSON report signed here with the active-token
  * key (report-signature.ts). Every call counts against a per-IP limit per event (fail closed),
@@ -22,6 +22,7 @@ const ADMIN_ROUTES: Array<[RegExp, string[]]> = [
   [/^\/admin\/events\/([^/]+)\/waitlist$/, ["GET"]],
   [/^\/admin\/events\/([^/]+)\/limits$/, ["PATCH"]],
   [/^\/admin\/events\/([^/]+)\/queue\/(?:pause|resume|close)$/, ["POST"]],
+  [/^\/admin\/events\/([^/]+)\/queue\/covers$/, ["GET", "PUT"]],
   [/^\/admin\/events\/([^/]+)\/access-codes$/, ["GET", "POST"]],
   [/^\/admin\/events\/([^/]+)\/access-codes\/[A-Za-z0-9_-]{1,40}$/, ["DELETE"]],
   [/^\/admin\/events\/([^/]+)\/bypass-rules$/, ["GET", "POST"]],

@@ -9,6 +9,9 @@
  *   that holds a valid active token of the event keeps it. An IP range's machine has one
  *   session per address (its id is derived from rule and address), so a monitor polling
  *   without cookies never piles sessions up; a secret's holder gets a session of their own.
+ * - on a page another event's room covers (an event or a path prefix: routes/covered.ts), the
+ *   room's secrets and ranges, as on the room's own page: a staff session of the room, whose
+ *   token opens the covered event.
  * - a path prefix (strictly under /events/<eventId>/): GET and HEAD there are forwarded to
  *   the origin with no credential of any kind (no ticket, no token, cookies and Authorization
  *   dropped as always). It never opens /api: seat holds still need an active token.
@@ -56,15 +59,30 @@ async function staffSession(request: Request, env: Env, eventId: string, match: 
   return { kind: "session", token, sid, expiresAt, setCookie: cookie(request, activeCookieName(eventId), token, maxAge) };
 }
 
-/** GET /events/:eventId for staff: the sale page, with the staff session's cookie. */
-export async function staffPage(request: Request, env: Env, ctx: ExecutionContext, eventId: string, match: StaffMatch): Promise<Response> {
+/**
+ * GET /events/:eventId for staff: the sale page, with the staff session's cookie. `saleOf` is
+ * the event whose sale page it is: a covered event's page is matched against its room's rules
+ * (`eventId`, whose session and token open the covered event too).
+ */
+export async function staffPage(request: Request, env: Env, ctx: ExecutionContext, eventId: string, match: StaffMatch, saleOf = eventId): Promise<Response> {
   const s = await staffSession(request, env, eventId, match);
   if (s.kind === "no-queue") return html(messagePage("Event not found", "There is no sale for this event."), 404);
   if (s.kind === "sale-ended") return html(messagePage("Sale ended", "This sale has ended. Thank you for your patience."), 410);
   countUse(env, ctx, eventId, match.id);
   const l = chooseLanguage(request);
-  const res = html(request.method === "HEAD" ? null : salePage(eventId, l), 200, s.setCookie ? { "set-cookie": s.setCookie } : {});
+  const res = html(request.method === "HEAD" ? null : salePage(saleOf, l), 200, s.setCookie ? { "set-cookie": s.setCookie } : {});
   if (l.setCookie) res.headers.append("set-cookie", l.setCookie);
+  return res;
+}
+
+/** GET/HEAD under a room's covered path prefix for the room's staff: to the origin with the staff session's token (and its cookie). */
+export async function staffCoveredPath(request: Request, env: Env, ctx: ExecutionContext, room: string, match: StaffMatch, url: URL): Promise<Response> {
+  const s = await staffSession(request, env, room, match);
+  if (s.kind === "no-queue") return html(messagePage("Event not found", "There is no sale for this event."), 404);
+  if (s.kind === "sale-ended") return html(messagePage("Sale ended", "This sale has ended. Thank you for your patience."), 410);
+  countUse(env, ctx, room, match.id);
+  const res = await forward(request, env, s.token, url.pathname + url.search);
+  if (s.setCookie) res.headers.append("set-cookie", s.setCookie);
   return res;
 }
 

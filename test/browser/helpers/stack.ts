@@ -21,6 +21,8 @@ export interface EventLayout {
   seatsPerRow?: number;
   perOrderLimit?: number;
   holdSeconds?: number;
+  /** an event with no waiting room of its own (one another room may cover) */
+  noQueue?: boolean;
   /** waiting room settings (see POST /admin/events/:eventId/queue) */
   queue?: { rate?: number; maxActive?: number; sessionSeconds?: number; claimSeconds?: number; opensAt?: string; adaptive?: boolean; challenge?: "off" | "pow"; challengeFailure?: "refuse" | "infinite"; presenceGraceSeconds?: number; inviteOnly?: boolean; choiceMarginSeats?: number };
 }
@@ -48,7 +50,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     edge = await startEdge({
       originUrl: origin.url,
       redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      vars: { TICK_MS: "250", HEARTBEAT_SECONDS: "2", PRESENCE_GRACE_SECONDS: "30", JOIN_LIMIT_PER_MINUTE: "1000", TICKET_LIMIT_PER_MINUTE: "10000" },
+      vars: { TICK_MS: "250", HEARTBEAT_SECONDS: "2", PRESENCE_GRACE_SECONDS: "30", JOIN_LIMIT_PER_MINUTE: "1000", TICKET_LIMIT_PER_MINUTE: "10000", ROOM_ROUTES_FRESH_MS: "500" },
     });
   } catch (error) {
     await origin.stop();
@@ -67,21 +69,19 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async createEvent(layout) {
       const eventId = uniqueEventId(layout.label);
       events.push(eventId);
-      return admin.createEventWithQueue(
-        {
-          id: eventId,
-          name: `Browser test: ${layout.label}`,
-          venue: "Test Hall",
-          startsAt: "2031-06-01T19:30:00.000Z",
-          perOrderLimit: layout.perOrderLimit ?? 4,
-          holdSeconds: layout.holdSeconds ?? 120,
-          sections: [
-            { name: "A", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "front", priceCents: 9500 },
-            { name: "B", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "standard", priceCents: 4500 },
-          ],
-        },
-        { rate: 5, ...layout.queue },
-      );
+      const event = {
+        id: eventId,
+        name: `Browser test: ${layout.label}`,
+        venue: "Test Hall",
+        startsAt: "2031-06-01T19:30:00.000Z",
+        perOrderLimit: layout.perOrderLimit ?? 4,
+        holdSeconds: layout.holdSeconds ?? 120,
+        sections: [
+          { name: "A", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "front", priceCents: 9500 },
+          { name: "B", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "standard", priceCents: 4500 },
+        ],
+      };
+      return layout.noQueue ? admin.createEvent(event) : admin.createEventWithQueue(event, { rate: 5, ...layout.queue });
     },
     async stop() {
       await Promise.all(events.map((id) => dropEvent(id).catch(() => {})));
