@@ -108,7 +108,7 @@ async function unseal(secret: string, middle: string): Promise<{ cus: string | n
     const tierTo = plain.length - (flags & FLAG_PADDED ? 1 : 0);
     if (tierTo < tierFrom) return null;
     const cus = flags & FLAG_CUSTOMER ? base64url(plain.slice(1, 1 + CUSTOMER_BYTES)) : null;
-    const tier = tierTo > tierFrom ? new TextDecoder("utf-8", { fatal: true }).decode(plain.slice(tierFrom, tierTo)) : null;
+    const tier = tierTo > tierFrom ? new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(plain.slice(tierFrom, tierTo)) : null;
     if (tier !== null && !TIER.test(tier)) return null;
     return { cus, tier };
   } catch {
