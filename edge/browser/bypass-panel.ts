@@ -2,7 +2,9 @@
  * The dashboard's staff and monitoring panel: the event's bypass rules (a path prefix that
  * never queues, a staff secret, an IP range), with how many requests each let through; add
  * one, switch it on or off, remove it. A new secret is shown once, as the API answers it:
- * only its hash is kept. The dashboard (./dashboard.ts) hands it its authorised `call`.
+ * only its hash is kept. A value the API refuses (a bad range, path or secret) is said beside
+ * its field, not in the panel's notice. The dashboard (./dashboard.ts) hands it its authorised
+ * `call`.
  */
 import type { Call } from "./access-panel.ts";
 import { byId } from "./dom.ts";
@@ -85,9 +87,23 @@ export function bypassPanel(call: Call, base: string, said: (message: string) =>
   kind.addEventListener("change", showValue);
   showValue();
 
+  // the value field's own error: shown beside it, marked on it, cleared once it is edited
+  const valueInput = byId<HTMLInputElement>("rule-value");
+  const valueError = byId("rule-value-error");
+  const sayAtValue = (message: string | null) => {
+    valueError.textContent = message ?? "";
+    valueError.hidden = !message;
+    if (message) valueInput.setAttribute("aria-invalid", "true");
+    else valueInput.removeAttribute("aria-invalid");
+  };
+  valueInput.addEventListener("input", () => sayAtValue(null));
+  kind.addEventListener("change", () => sayAtValue(null));
+  /** A refusal about the value field (the API names `cidr`, `path` or `secret`), not about the rule as a whole. */
+  const aboutValue = (e: unknown) => (e as { status?: number }).status === 400 && /\b(cidr|path|secret)\b/i.test((e as Error).message);
+
   byId("rules-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const value = byId<HTMLInputElement>("rule-value").value.trim();
+    const value = valueInput.value.trim();
     const body: Record<string, unknown> = { kind: kind.value, label: byId<HTMLInputElement>("rule-label").value.trim() };
     if (kind.value === "path") body.path = value;
     else if (kind.value === "ip") body.cidr = value;
@@ -99,10 +115,15 @@ export function bypassPanel(call: Call, base: string, said: (message: string) =>
       byId("new-secret").hidden = !created.secret;
       byId("new-secret-text").textContent = created.secret ?? "";
       said(created.secret ? "Rule added; copy the secret now: it is not shown again. Staff send it as X-Concert-U-Bypass." : "Rule added.");
-      byId<HTMLInputElement>("rule-value").value = "";
+      valueInput.value = "";
       await load();
+      sayAtValue(null);
     } catch (e) {
-      said((e as Error).message);
+      if (aboutValue(e)) {
+        sayAtValue((e as Error).message);
+        said("");
+        valueInput.focus();
+      } else said((e as Error).message);
     } finally {
       submit.disabled = false;
     }

@@ -146,7 +146,7 @@ export function dashboardPage(eventId: string): string {
 <h2 id="bypass-heading">Staff and monitoring</h2>
 <form id="rules-form" class="row">
 <div><label for="rule-kind">Kind</label><select id="rule-kind"><option value="header">Staff secret</option><option value="ip">IP range</option><option value="path">Path</option></select></div>
-<div><label for="rule-value" id="rule-value-label">Secret (empty: generated)</label><input id="rule-value" maxlength="200" autocomplete="off"></div>
+<div><label for="rule-value" id="rule-value-label">Secret (empty: generated)</label><input id="rule-value" maxlength="200" autocomplete="off" aria-describedby="rule-value-error"><p id="rule-value-error" class="notice" role="alert" hidden></p></div>
 <div><label for="rule-label">Rule label</label><input id="rule-label" maxlength="100" required autocomplete="off"></div>
 <button type="submit" id="rules-submit">Add rule</button>
 </form>

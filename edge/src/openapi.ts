@@ -80,8 +80,8 @@ const resumeCodeParameter: Json = {
   name: "code",
   in: "path",
   required: true,
-  description: "the resume code: `<ticket id>.<signature>`, signed by the edge for this event",
-  schema: { type: "string", maxLength: 100 },
+  description: "the resume code: `<ticket id>.<signature>`, or `<ticket id>.<sealed>.<signature>` when the place carries an identity or a seat tier (encrypted: the link shows neither), signed by the edge for this event",
+  schema: { type: "string", maxLength: 300 },
 };
 
 const turnCodeParameter: Json = {
@@ -497,7 +497,7 @@ export const edgeOpenApi: Json = {
           "Takes no body. The place's number passes to a fresh ticket, set as this browser's ticket cookie and returned; the ticket that held it is told " +
           "(its stream's `moved` event; PLACE_MOVED from /status). Only one device holds a place at a time: the latest one to open the link. Only a waiting place moves. " +
           "The device now holding the place shows a resume link of its own; after Redis lost the line, whichever of the two tickets comes back first is put back at the number. " +
-          "The new ticket keeps the identity the place was proved with (`cus`; the link names it, signed), so the identity still holds one place. " +
+          "The new ticket keeps the identity the place was proved with (`cus`) and the seat tier its access code unlocked (`tier`), both sealed into the link (encrypted and signed), so the identity still holds one place and the session still holds only that tier's seats. " +
           "With a `DPoP` proof (no `ath`: no ticket is sent) the new ticket is bound to the proof's key when the sale's deviceBinding is optional or required; " +
           "in a required sale a move without one is refused before anything moves (DEVICE_BINDING_REQUIRED).",
         parameters: [eventIdParameter, resumeCodeParameter, dpopParameter],

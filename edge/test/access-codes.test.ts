@@ -176,6 +176,44 @@ describe("access codes, through the Worker in workerd", () => {
     expect((await hold(["A-1-1", "A-1-2"])).status).toBe(201);
   });
 
+  test("a tier code's place moved to another device by its resume link keeps the tier: the new device's session holds that tier's seats only", async () => {
+    const sections = [
+      { name: "A", rows: 1, seatsPerRow: 4, tier: "front", priceCents: 9000 },
+      { name: "B", rows: 1, seatsPerRow: 4, tier: "standard", priceCents: 4000 },
+    ];
+    // nobody is admitted until the place has moved
+    const eventId = await openEvent("code-tier-move", { rate: 0.001 }, { sections });
+    const { code } = await createCode(eventId, { uses: 1, tier: "front" });
+    const placed = await join(eventId, 0, { accessCode: code });
+    expect(placed.status).toBe(201);
+    // the laptop's waiting page shows the place's link; the phone opens it
+    const laptopPage = await fetch(`${edge.url}/events/${eventId}`, { headers: { cookie: `cu_q_${eventId}=${placed.body.ticket}`, "cf-connecting-ip": ipOf(0) } });
+    const link = /data-resume-path="([^"]+)"/.exec(await laptopPage.text())![1]!;
+    expect(link).not.toContain("front");
+    const moved = await fetch(`${edge.url}${link}`, { method: "POST", headers: { "cf-connecting-ip": ipOf(1) } });
+    expect(moved.status).toBe(200);
+    const { ticket } = (await moved.json()) as { ticket: string };
+    const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { tid: string; tier?: string };
+    expect(claimsOf(ticket).tier).toBe("front");
+    expect(claimsOf(ticket).tid).not.toBe(claimsOf(placed.body.ticket).tid);
+
+    expect((await admin.call("PATCH", `/admin/events/${eventId}/queue`, { rate: 50 })).status).toBe(200);
+    let claimed: Response | null = null;
+    for (const until = Date.now() + 20_000; Date.now() < until; await Bun.sleep(100)) {
+      claimed = await fetch(`${edge.url}/queue/${eventId}/claim`, { method: "POST", headers: { "x-queue-ticket": ticket, "cf-connecting-ip": ipOf(1) } });
+      if (claimed.status !== 409) break;
+    }
+    expect(claimed!.status).toBe(200);
+    const { activeToken } = (await claimed!.json()) as { activeToken: string };
+    expect(claimsOf(activeToken).tier).toBe("front");
+    const hold = (seatIds: string[]) =>
+      fetch(`${edge.url}/api/events/${eventId}/holds`, { method: "POST", headers: { authorization: `Bearer ${activeToken}`, "content-type": "application/json" }, body: JSON.stringify({ seatIds }) });
+    const other = await hold(["B-1-1"]);
+    expect(other.status).toBe(403);
+    expect(((await other.json()) as { code: string }).code).toBe("TIER_NOT_UNLOCKED");
+    expect((await hold(["A-1-1"])).status).toBe(201);
+  });
+
   test("a code redeemed for a join that is then refused (the sale ended) is given back", async () => {
     const eventId = await openEvent("code-undo");
     const { id, code } = await createCode(eventId, { uses: 1 });

@@ -7,12 +7,13 @@
  * shared read (started by another fan's stream) decides who left.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { createHmac } from "node:crypto";
 
 setDefaultTimeout(30_000);
 import { identitySubject, signIdentityProof } from "../../common/identity.ts";
 import { eventKeys } from "../../common/keys.ts";
 import { hubFor } from "../src/hub.ts";
-import { resumeCode } from "../src/resume.ts";
+import { readResumeCode, resumeCode } from "../src/resume.ts";
 import { useEdgeWorker } from "./helpers/fixture.ts";
 import { admitHead, redis } from "./helpers/redis.ts";
 import { call, SseReader } from "./helpers/worker.ts";
@@ -157,7 +158,13 @@ describe("the resume link", () => {
     expect(customer).toBe(subject.slice("email:".length));
 
     // the laptop's page shows its link; the phone takes the place with it
-    const link = /data-resume-path="([^"]+)"/.exec(await (await call(edge.env, `/events/${eventId}`, { jar: laptop })).text())![1]!;
+    const linkOnPage = async () => /data-resume-path="([^"]+)"/.exec(await (await call(edge.env, `/events/${eventId}`, { jar: laptop })).text())![1]!;
+    const link = await linkOnPage();
+    // the link shows nothing stable about the fan: not the customer, and another one each time it is drawn
+    expect(link).not.toContain(customer);
+    const again = await linkOnPage();
+    expect(again).not.toBe(link);
+    expect(again.split(".")[0]).toBe(link.split(".")[0]);
     const phone: Jar = new Map();
     const moved = await call(edge.env, link, { method: "POST", jar: phone });
     expect(moved.status).toBe(200);
@@ -174,6 +181,43 @@ describe("the resume link", () => {
     const claimed = await call(edge.env, `/queue/${eventId}/claim`, { method: "POST", jar: phone });
     expect(claimed.status).toBe(200);
     expect(claimsOf(((await claimed.json()) as { activeToken: string }).activeToken).cus).toBe(customer);
+  });
+
+  test("a link made before the customer was sealed (its keyed hash in the clear) still moves the place with its identity", async () => {
+    const eventId = await edge.freshEvent("resume-legacy", { identity: "email" });
+    const secret = edge.env.IDENTITY_SECRET!;
+    const subject = await identitySubject(secret, "email", "old-link@example.com");
+    const laptop: Jar = new Map();
+    const joined = await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar: laptop, ip: "198.51.100.41", headers: { "content-type": "application/json" }, body: JSON.stringify({ identityProof: await signIdentityProof(secret, eventId, subject) }) });
+    expect(joined.status).toBe(201);
+    const { tid, cus } = claimsOf(((await joined.json()) as { ticket: string }).ticket);
+    // the older form: `<ticket id>.<customer>.<HMAC of event/ticket id/customer>`, as earlier pages showed it
+    const mac = createHmac("sha256", `concert-u/resume/${edge.env.TICKET_SECRET.split(",")[0]!.trim()}`).update(`${eventId}/${tid}/${cus}`).digest().subarray(0, 12).toString("base64url");
+    const phone: Jar = new Map();
+    const moved = await call(edge.env, `/queue/${eventId}/resume/${tid}.${cus}.${mac}`, { method: "POST", jar: phone });
+    expect(moved.status).toBe(200);
+    expect(claimsOf(((await moved.json()) as { ticket: string }).ticket).cus).toBe(cus);
+    expect(await redis.hget(eventKeys(eventId).identities, subject)).toBe(ticketId(phone.get(`cu_q_${eventId}`)!));
+    // another customer in the old form, with the first one's signature, moves nothing
+    const tampered = await call(edge.env, `/queue/${eventId}/resume/${tid}.${"A".repeat(43)}.${mac}`, { method: "POST", jar: new Map() });
+    expect(tampered.status).toBe(404);
+  });
+
+  test("what a link carries comes back exactly, for every tier length with and without a customer; a changed sealed part is refused", async () => {
+    const cus = Buffer.alloc(32, 7).toString("base64url");
+    for (let n = 0; n <= 64; n++) {
+      for (const customer of [null, cus]) {
+        const tier = n === 0 ? null : "t".repeat(n - 1) + "é";
+        if (!customer && !tier) continue;
+        const code = await resumeCode(edge.env, "sealed-event", "ticket-id-0123456789", { cus: customer, tier });
+        expect(code.split(".")[1]!.length).not.toBe(43);
+        expect(await readResumeCode(edge.env, "sealed-event", code)).toEqual({ tid: "ticket-id-0123456789", cus: customer, tier });
+        expect(await readResumeCode(edge.env, "other-event", code)).toBeNull();
+        const [tid, middle, mac] = code.split(".") as [string, string, string];
+        const flipped = (middle[12] === "A" ? "B" : "A");
+        expect(await readResumeCode(edge.env, "sealed-event", `${tid}.${middle.slice(0, 12)}${flipped}${middle.slice(13)}.${mac}`)).toBeNull();
+      }
+    }
   });
 
   test("a hundred devices opening one link at once: exactly one holds the place", async () => {

@@ -25,7 +25,7 @@ import { eventKeys } from "../../../common/keys.ts";
 import { waitlistPage, type WaitlistForm } from "../waitlist-page.ts";
 import { PAGE_CSP } from "../html.ts";
 import { claimTurn, touchTicket } from "../queue.ts";
-import { resumeCode, resumePath } from "../resume.ts";
+import { carriedBy, resumeCode, resumePath } from "../resume.ts";
 import type { ChallengeMode } from "../../../common/queue-state.ts";
 import { findOrMakePlace, type Place } from "./place.ts";
 
@@ -94,7 +94,7 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
       if (snapshot.status !== "restoring" || held) {
         // what the script's join must bring (a solution for a new place, the device key's
         // proof), and the held place's own resume link, shown once the join finds it waiting
-        const [challenge, code] = await Promise.all([challengeModeOf(env, eventId), held ? resumeCode(env, eventId, held.claims.tid, held.claims.cus ?? null) : null]);
+        const [challenge, code] = await Promise.all([challengeModeOf(env, eventId), held ? resumeCode(env, eventId, held.claims.tid, carriedBy(held.claims)) : null]);
         const options = { deviceBinding: mode === "bound" ? snapshot.deviceBinding : mode, joining: true, challenge, turnstileSiteKey: turnstileKey(env, challenge), resumePath: code ? resumePath(eventId, code) : null };
         return waitingRoom(env, waitingRoomPage(eventId, null, snapshot.about, false, options, l), challenge);
       }
@@ -113,7 +113,7 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     case "joined":
     case "waiting": {
       const headers: Record<string, string> = place.setCookie ? { "set-cookie": place.setCookie } : {};
-      const [code, templates, choice] = await Promise.all([resumeCode(env, eventId, place.tid, held?.claims.tid === place.tid ? (held.claims.cus ?? null) : null), readTemplates(env, eventId, l.lang), choiceForm(env, eventId, place.tid)]);
+      const [code, templates, choice] = await Promise.all([resumeCode(env, eventId, place.tid, held?.claims.tid === place.tid ? carriedBy(held.claims) : {}), readTemplates(env, eventId, l.lang), choiceForm(env, eventId, place.tid)]);
       const resume = resumePath(eventId, code);
       // the organiser's queueing status code (200, 202 or 429), for clients that read the status
       const status = (await hubFor(eventId).ensureFresh(env)).queueingStatusCode;

@@ -4,7 +4,8 @@
  * waiting place to this device: a fresh ticket for the same number, set as this browser's
  * ticket cookie. The latest device to open the link holds the place; the one that held it
  * is told (its stream's `moved` event, PLACE_MOVED on its next call). The new ticket keeps
- * the identity the place was proved with (the link names it, signed: `cus`), and is bound
+ * the identity the place was proved with (`cus`) and the seat tier its access code unlocked
+ * (`tier`), both sealed into the link (../resume.ts), and is bound
  * to the new device's own key when the POST carries a DPoP proof (the resume page's script
  * makes the key in a sale that binds places): in a `required` sale a POST without one
  * moves nothing (403 DEVICE_BINDING_REQUIRED), so a moved place can always claim.
@@ -51,7 +52,7 @@ export async function resume(request: Request, env: Env, ctx: ExecutionContext, 
   }
   switch (moved.kind) {
     case "moved": {
-      const ticket = await mintTicket(env, eventId, newTid, moved.num, { cus: place.cus, jkt: binding.jkt });
+      const ticket = await mintTicket(env, eventId, newTid, moved.num, { cus: place.cus, tier: place.tier, jkt: binding.jkt });
       const headers = { "set-cookie": cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
       return json({ eventId, ticketNumber: moved.num, ticket, redirect: `/events/${eventId}` }, 200, headers);
     }
