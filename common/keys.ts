@@ -60,6 +60,8 @@ export function eventKeys(eventId: string) {
     claimExtensions: `${p}claim:ext`,
     /** hash: what a fan declared they want at their turn, `<quantity>|<tier>|<maxPriceCents>` (tier and cap may be empty), by waiting ticket id (declareChoice), moved to the session id at the claim (claimTurn); the seat budgets count it (admitFans); a dropped ticket's entry is deleted, the rest go with the event */
     choices: `${p}choices`,
+    /** zset: waiting ticket id -> when (ms) its declared choice last changed (declareChoice); each edge isolate's shared read hands the new choice to that ticket's open streams; trimmed to the last minute */
+    choiceChanges: `${p}choices:changed`,
     /** list: claim log, `<ticketId> <sessionId> <session expiry ms>` per claim, oldest first; the scheduling leader copies it to MySQL (`admissions`) and pops what it wrote */
     claimLog: `${p}claims`,
     /** (ratelimit): prefix of the @upstash/ratelimit keys of one of the edge's limiters: `join` (per IP), `ticket`, `admin` (per IP), `code` (per IP), `mail` (the turn email: per ticket and per IP) */

@@ -69,7 +69,7 @@ export type TouchCode = (typeof TouchCode)[keyof typeof TouchCode];
 export const MoveCode = { NOT_WAITING: 0, MOVED: 1, ADMITTED: 2, RESTORING: 3, ALREADY: 4 } as const;
 export type MoveCode = (typeof MoveCode)[keyof typeof MoveCode];
 
-/** declareChoice-2.lua */
+/** declareChoice-3.lua */
 export const ChoiceCode = { DECLARED: 0, NOT_WAITING: -1 } as const;
 export type ChoiceCode = (typeof ChoiceCode)[keyof typeof ChoiceCode];
 

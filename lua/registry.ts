@@ -18,7 +18,7 @@ import applyRoom from "./applyRoom-1.lua";
 import beginPurchase from "./beginPurchase-4.lua";
 import claimPurchase from "./claimPurchase-2.lua";
 import claimTurn from "./claimTurn-6.lua";
-import declareChoice from "./declareChoice-2.lua";
+import declareChoice from "./declareChoice-3.lua";
 import completePurchase from "./completePurchase-6.lua";
 import extendClaim from "./extendClaim-3.lua";
 import extendHold from "./extendHold-5.lua";
@@ -32,7 +32,7 @@ import openSale from "./openSale-3.lua";
 import publishAccessCode from "./publishAccessCode-1.lua";
 import redeemAccessCode from "./redeemAccessCode-3.lua";
 import releaseAccessCode from "./releaseAccessCode-2.lua";
-import readQueueState from "./readQueueState-8.lua";
+import readQueueState from "./readQueueState-10.lua";
 import releaseHold from "./releaseHold-4.lua";
 import renewLease from "./renewLease-1.lua";
 import restoreLine from "./restoreLine-10.lua";
@@ -148,7 +148,7 @@ export const redisScripts = {
     decode: reply.decodeTouch,
   }),
   readQueueState: script("readQueueState", readQueueState, {
-    keys: (k) => [k.seq, k.serving, k.queue, k.seen, k.gone, k.admitted, k.queueState, k.moved],
+    keys: (k) => [k.seq, k.serving, k.queue, k.seen, k.gone, k.admitted, k.queueState, k.moved, k.choices, k.choiceChanges],
     codes: {},
     decode: reply.decodeLineRead,
   }),
@@ -158,7 +158,7 @@ export const redisScripts = {
     decode: reply.decodeMove,
   }),
   declareChoice: script("declareChoice", declareChoice, {
-    keys: (k) => [k.queue, k.choices],
+    keys: (k) => [k.queue, k.choices, k.choiceChanges],
     codes: ChoiceCode,
     decode: reply.decodeChoice,
   }),

@@ -12,6 +12,13 @@ type Raw = unknown;
 const list = (raw: Raw): unknown[] => (Array.isArray(raw) ? raw : []);
 const numbers = (raw: Raw): number[] => list(raw).map(Number);
 const text = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
+/** A flat `key, value, key, value, ...` reply as a map. */
+const pairs = (raw: unknown): Map<string, string> => {
+  const flat = list(raw);
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) map.set(text(flat[i]), text(flat[i + 1]));
+  return map;
+};
 
 /** holdSeats, releaseHold, beginPurchase, completePurchase: `{ code, detail }`. */
 export function decodeSeatReply(raw: Raw): SeatScriptReply {
@@ -103,6 +110,8 @@ export interface LineRead extends Announced {
   queueingStatusCode: QueueingStatusCode;
   /** tier -> the first queue number at which the tier runs out for the seats declared ahead (seat budgets); {} when none */
   choiceCutoffs: Record<string, number>;
+  /** ticket id -> its declared choice ("" once deleted), for the tickets whose choice changed since the time the read was asked about */
+  changedChoices: Map<string, string>;
 }
 
 function decodeCutoffs(raw: unknown): Record<string, number> {
@@ -116,7 +125,7 @@ function decodeCutoffs(raw: unknown): Record<string, number> {
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode, cutoffs] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode, cutoffs, changed] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -134,6 +143,7 @@ export function decodeLineRead(raw: Raw): LineRead {
     deviceBinding: deviceBinding(binding),
     queueingStatusCode: queueingStatusCode(statusCode),
     choiceCutoffs: decodeCutoffs(cutoffs),
+    changedChoices: pairs(changed),
   };
 }
 

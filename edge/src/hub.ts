@@ -8,6 +8,10 @@
  * snapshot stale performs the read in its own context and stores plain data; the others
  * read that data on their next tick.
  *
+ * A fan's declared choice is read once when their stream connects; afterwards a change
+ * reaches the stream through the shared read (the choices changed since the last one) or,
+ * when the fan declared it through this isolate, at once: no stream reads it per frame.
+ *
  * A read that fails drops the snapshot for every stream of the isolate, not only the one
  * that made it: until a read succeeds again, every caller of the tick is told the state
  * cannot be read (SnapshotUnavailable) instead of being handed the last, stale positions,
@@ -42,6 +46,12 @@ const STUCK_MS = 5000;
  * moved a place stamped it with its own clock, which may be a little behind this one's.
  */
 const MOVED_SLACK_MS = 10_000;
+/**
+ * Choices are asked for from this long before the isolate's last read (the declaring isolate
+ * stamped them with its own clock): a change is handed out by this many seconds of reads,
+ * so a read's cost grows with the choices changed in the last seconds, never with streams.
+ */
+const CHOICE_SLACK_MS = 2000;
 /** Window over which the admission rate is measured when the scheduler does not announce one. */
 const RATE_WINDOW_MS = 60_000;
 
@@ -62,6 +72,12 @@ export class Hub {
   readonly lookups = new Map<string, string>();
   /** present tickets whose place moved to another device (movePlace): their streams say so and end */
   readonly moved = new Set<string>();
+  /**
+   * The newest declared choice of present tickets whose fan changed it (declareChoice), as
+   * stored (common/choice.ts; "" once deleted): from the shared read, or from a choice
+   * declared through this isolate. Their streams show it on their next frame.
+   */
+  readonly choices = new Map<string, string>();
   /** when the last good read was made: the next one asks for the moves since (minus a slack) */
   private movedSince = 0;
   /** the presence grace the last read applied (the event's own, else the edge's default), ms */
@@ -127,6 +143,8 @@ export class Hub {
         SWEEP_LIMIT,
         // the first read asks only for the last few seconds' moves: a stream opened after a move is told by its touch
         this.movedSince === 0 ? now - MOVED_SLACK_MS : this.movedSince - MOVED_SLACK_MS,
+        // the first read asks for the changes since a little before any of its streams read their choice at connect
+        this.movedSince === 0 ? now - MOVED_SLACK_MS : this.movedSince - CHOICE_SLACK_MS,
         touch.length,
         ...touch,
         ...lookups,
@@ -139,6 +157,7 @@ export class Hub {
         if (value !== "w") this.pendingLookups.delete(tid);
       });
       for (const tid of read.moved) if (this.present.has(tid)) this.moved.add(tid);
+      for (const [tid, choice] of read.changedChoices) this.noteChoice(tid, choice);
       this.movedSince = now;
       if (read.presenceGraceMs !== null) this.graceMs = read.presenceGraceMs;
       this.snapshot = { at: now, ...read, lookups: results };
@@ -171,6 +190,11 @@ export class Hub {
     return seconds > 0 && last[1] > first[1] ? (last[1] - first[1]) / seconds : null;
   }
 
+  /** A ticket's choice changed: its open streams in this isolate show `choice` (as stored) from their next frame. */
+  noteChoice(tid: string, choice: string) {
+    if (this.present.has(tid)) this.choices.set(tid, choice);
+  }
+
   open(tid: string) {
     this.present.set(tid, (this.present.get(tid) ?? 0) + 1);
   }
@@ -183,6 +207,7 @@ export class Hub {
       this.pendingLookups.delete(tid);
       this.lookups.delete(tid);
       this.moved.delete(tid);
+      this.choices.delete(tid);
     }
   }
 }

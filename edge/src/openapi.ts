@@ -148,7 +148,7 @@ const fanView: Schema = {
       items: { type: "string" },
       description: "tiers whose unsold seats the fans ahead have already declared (seat budgets, when the organiser set choiceMarginSeats): a fan who chose one is offered another before their turn",
     },
-    choice: { oneOf: [ref("Choice"), { type: "null" }], description: "status only: the fan's declared choice (PUT /queue/{eventId}/choice), null without one" },
+    choice: { oneOf: [ref("Choice"), { type: "null" }], description: "status and the stream's position event: the fan's declared choice (PUT /queue/{eventId}/choice), null without one; a change shows in the next position event" },
     ticket: { type: "string", description: "join only: the queue ticket, for apps that send X-Queue-Ticket instead of keeping the cookie" },
     admitted: { type: "boolean", const: false },
   },

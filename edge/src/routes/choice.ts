@@ -2,8 +2,9 @@
  * PUT /queue/:eventId/choice: a waiting fan says what they want when their turn comes
  * (how many seats, and a tier or a price cap). Checked against the event's per-order limit
  * and tiers (the origin's copy in the `config` hash), stored per ticket in Redis while the
- * ticket waits (declareChoice-2.lua). The scheduler's seat budgets count it, and the claim
- * holds the best seats matching it (claim.ts). The join path is untouched.
+ * ticket waits (declareChoice-3.lua); the fan's open streams show it on their next frame.
+ * The scheduler's seat budgets count it, and the claim holds the best seats matching it
+ * (claim.ts). The join path is untouched.
  */
 import { encodeChoice, type DeclaredChoice } from "../../../common/choice.ts";
 import { ChoiceCode } from "../../../lua/codes.ts";
@@ -11,6 +12,7 @@ import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
 import { client, redisScripts, runScript } from "../redis.ts";
 import { eventKeys } from "../../../common/keys.ts";
+import { hubFor } from "../hub.ts";
 import { ticketCaller } from "./ticket-caller.ts";
 import { redisUnavailable } from "./status.ts";
 
@@ -79,10 +81,12 @@ export async function declareChoice(request: Request, env: Env, ctx: ExecutionCo
   if (choice.maxPriceCents !== undefined && !tiers.some((t) => t.lowestPriceCents <= choice.maxPriceCents!)) return error(400, "NO_SEATS_UNDER_PRICE", "No seat of this event costs that little.");
   let result;
   try {
-    result = await runScript(env, redisScripts.declareChoice, eventId, [held.claims.tid, encodeChoice(choice)]);
+    result = await runScript(env, redisScripts.declareChoice, eventId, [held.claims.tid, encodeChoice(choice), Date.now()]);
   } catch {
     return redisUnavailable();
   }
   if (result.code === ChoiceCode.NOT_WAITING) return error(409, "NOT_WAITING", "This ticket is not in line any more (its turn came, or it left): choose seats on the sale page.");
+  // this isolate's streams of the ticket show it on their next frame (others learn it from their next shared read)
+  hubFor(eventId).noteChoice(held.claims.tid, encodeChoice(choice));
   return json({ eventId, ticketNumber: result.number, choice });
 }

@@ -1,6 +1,7 @@
 /**
  * GET /queue/:eventId/events: Server-Sent Events for one waiting fan.
- *   event: position  the fan's view (as /status), with an id (the state version)
+ *   event: position  the fan's view (as /status: with the fan's declared `choice` and the
+ *                    `tiersRunningOut`), with an id (the state version)
  *   event: admitted  the fan's turn: claim before `claimDeadline`; the stream ends
  *   event: expired   the ticket is no longer in line; the stream ends
  *   event: closed    the sale is over (sold out or closed); nobody else will be admitted; the stream ends
@@ -12,7 +13,8 @@
  *                    number for back at it) and resumes with true positions
  *   : heartbeat      a comment at least every HEARTBEAT_SECONDS (max 15 s)
  * The current state is sent at once; afterwards each tick reads the isolate's shared
- * snapshot and writes only when the fan's view changed. A stream opened during a
+ * snapshot and writes only when the fan's view changed. The fan's choice is read once at
+ * connect; a change reaches the stream through the hub (hub.ts), never by a read per frame. A stream opened during a
  * pre-queue ends when the sale opens, so the client reconnects and learns its drawn number.
  *
  * Ending: the three final events carry `id: end`. A standard EventSource reconnects after
@@ -31,7 +33,8 @@ import { limit } from "../ratelimit.ts";
 import { restoringEvent } from "../restoring.ts";
 import type { LineStatus } from "../../../common/queue-state.ts";
 import { fanView, sawWaiting, type Snapshot } from "../snapshot.ts";
-import { noTicket, PLACE_MOVED_MESSAGE } from "./status.ts";
+import { parseChoice, type DeclaredChoice } from "../../../common/choice.ts";
+import { declaredChoice, noTicket, PLACE_MOVED_MESSAGE } from "./status.ts";
 import { refreshIntervalSeconds } from "./view.ts";
 
 const RETRY_MS = 3000;
@@ -86,10 +89,11 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
     }
   };
   // null: Redis could not be reached. A 200 stream that says so, never an error status,
-  // which would make a standard EventSource give up for good.
-  const where = await touch();
-  // what this request has sent upstream: the limiter and the touch so far, then its shared reads
-  const usage = { subrequests: 2 };
+  // which would make a standard EventSource give up for good. The fan's declared choice is
+  // read alongside, once; the hub hands the stream any later change.
+  const [where, choiceAtConnect] = await Promise.all([touch(), declaredChoice(env, eventId, tid).catch(() => null)]);
+  // what this request has sent upstream: the limiter, the touch and the choice so far, then its shared reads
+  const usage = { subrequests: 3 };
 
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -113,6 +117,9 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
   const { tickMs, heartbeatMs, streamMaxSubrequests } = config(env);
   const refresh = refreshIntervalSeconds(env);
   hub.open(tid);
+  let choice: DeclaredChoice | null = choiceAtConnect;
+  /** the hub's entry for this ticket the stream last applied */
+  let choiceSeen = hub.choices.get(tid);
 
   const away = whenGone(request, writer);
 
@@ -204,7 +211,13 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
           }
           continue;
         }
-        const { lastUpdated: _at, ...view } = fanView(snapshot, eventId, num, hub.admitRate(), refresh);
+        const changed = hub.choices.get(tid);
+        if (changed !== choiceSeen) {
+          choiceSeen = changed;
+          if (changed !== undefined) choice = parseChoice(changed);
+        }
+        const { lastUpdated: _at, ...line } = fanView(snapshot, eventId, num, hub.admitRate(), refresh);
+        const view = { ...line, choice };
         const key = JSON.stringify(view);
         if (key !== lastKey) {
           await write(frame("position", { ...view, lastUpdated: new Date(snapshot.at).toISOString() }, String(snapshot.at)));

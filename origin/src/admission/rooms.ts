@@ -37,6 +37,8 @@ export interface RoomSettings {
   extensionBudgetMinutes?: number;
   /** seats over each tier's unsold ones, or null to count fans only */
   choiceMarginSeats?: number | null;
+  /** when the sale closes, or null for no closing time */
+  closesAt?: Date | null;
 }
 
 /** The queue-state fields a room defines, as Redis holds them; `remove` lists fields it leaves unset. */
@@ -66,6 +68,7 @@ export function roomFields(room: Room): { set: Record<string, string | number>; 
   put("extensionSeconds", room.extensionSeconds);
   put("extensionBudgetMinutes", room.extensionBudgetMinutes);
   put("choiceMarginSeats", room.choiceMarginSeats);
+  put("closesAt", room.closesAt ? room.closesAt.getTime() : null);
   return { set, remove };
 }
 
@@ -99,6 +102,7 @@ export function roomFromHash(eventId: string, hash: Record<string, string>, now:
     extensionSeconds: whole(hash.extensionSeconds),
     extensionBudgetMinutes: whole(hash.extensionBudgetMinutes),
     choiceMarginSeats: n(hash.choiceMarginSeats),
+    closesAt: n(hash.closesAt) === null ? null : new Date(n(hash.closesAt)!),
     opensAt: new Date(n(hash.opensAt) ?? now),
     statusAt: new Date(n(hash.statusAt) ?? now),
     closeReason: status === "soldout" || status === "closed" ? status : null,

@@ -44,6 +44,8 @@ export interface QueueSettings {
   extensionsGranted: number;
   /** seat budgets' margin (seats over the unsold ones per tier); null = admissions count fans only */
   choiceMarginSeats: number | null;
+  /** when the sale closes (ms); null = no closing time */
+  closesAt: number | null;
 }
 
 /** A field's whole number when it is one at or above zero; else null. */
@@ -79,6 +81,7 @@ export function parseSettings(hash: Record<string, string>, config: SchedulerCon
     standbyMode: hash.standbyMode === "passing" || hash.standbyMode === "queueing" ? hash.standbyMode : null,
     queueingStatusCode: queueingStatusCode(hash.queueingStatusCode),
     choiceMarginSeats: wholeOrNull(hash.choiceMarginSeats),
+    closesAt: positive(hash.closesAt),
     ...extensionSettings(hash),
   };
 }

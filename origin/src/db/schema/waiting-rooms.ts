@@ -51,6 +51,8 @@ export const waitingRooms = mysqlTable("waiting_rooms", {
   extensionBudgetMinutes: int("extension_budget_minutes"),
   /** seat budgets: seats admitted fans may declare over each tier's unsold ones; null = admissions count fans only (migration 0019) */
   choiceMarginSeats: int("choice_margin_seats"),
+  /** when the sale closes (the leader closes it then); a hold that outlasts it cannot come back in time, so it counts as gone for sold out; null = no closing time (migration 0022) */
+  closesAt: datetime("closes_at", { mode: "date", fsp: 3 }),
   opensAt: datetime("opens_at", { mode: "date", fsp: 3 }).notNull(),
   statusAt: datetime("status_at", { mode: "date", fsp: 3 }).notNull(),
   /** soldout | closed once the sale is over */

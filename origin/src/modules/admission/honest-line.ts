@@ -7,11 +7,14 @@
  * chance. With the organiser's `minChance`, it also publishes `honestStop`: the first position
  * whose chance is below it, where the edge takes no new place. When every seat is sold the
  * sale moves to sold out by itself (as an organiser's close would), and every waiting fan's
- * stream is told on the isolate's next tick.
+ * stream is told on the isolate's next tick. With the organiser's closing time (`closesAt`),
+ * a held seat that cannot come back before it counts as sold (held-past-closing.ts), and at
+ * the closing time the sale closes.
  */
 import { encodeEstimate, estimate, positionBelow, type SaleFacts } from "../../../../common/honest-line.ts";
 import type { Deps } from "../../deps.ts";
-import { soldOutWhenAllSold } from "./service.ts";
+import { seatsGoneForGood } from "./held-past-closing.ts";
+import { moveQueue, soldOutWhenAllSold } from "./service.ts";
 
 /** Orders are counted again at most this often per event. */
 const ORDERS_EVERY_MS = 2000;
@@ -49,6 +52,17 @@ export class HonestLine {
       await soldOutWhenAllSold(this.deps, eventId, total);
       return;
     }
+    const [minChanceRaw, closesAtRaw] = await this.deps.redis.hmget(entry.keys.queueState, "minChance", "closesAt");
+    const closesAt = Number(closesAtRaw) || 0;
+    if (closesAt > 0 && this.deps.clock.now() >= closesAt) {
+      await moveQueue(this.deps, eventId, "closed");
+      return;
+    }
+    // no seat is free: if none of the held ones can come back before the closing time, nothing is left to sell
+    if (closesAt > 0 && sample.sold + sample.held >= total && (await seatsGoneForGood(this.deps.redis, entry, closesAt)) >= total) {
+      await moveQueue(this.deps, eventId, "soldout");
+      return;
+    }
     const stats = await this.orderStats(eventId);
     const undecided = sample.active + sample.unclaimed;
     const facts: SaleFacts = {
@@ -63,7 +77,7 @@ export class HonestLine {
     };
     const e = estimate(facts);
     // the organiser's threshold: the first position whose chance is below it takes no new place
-    const minChance = Number(await this.deps.redis.hget(entry.keys.queueState, "minChance")) || 0;
+    const minChance = Number(minChanceRaw) || 0;
     const stop = minChance > 0 ? positionBelow(e, minChance / 100) : null;
     const write = this.deps.redis.multi().hset(entry.keys.queueState, "honest", encodeEstimate(e));
     if (stop === null) write.hdel(entry.keys.queueState, "honestStop");

@@ -42,6 +42,11 @@ const standby = t.Boolean({
 });
 const standbyNewPerMinute = integer({ minimum: 1, maximum: 10_000_000, description: "standby: new fans per minute (passed or queued, a sliding minute) under which fans go straight through" });
 const standbyActiveSessions = integer({ minimum: 1, maximum: 10_000_000, description: "standby: live sessions plus unclaimed admissions under which fans go straight through (keep it at or below maxActive)" });
+const closesAt = t.String({
+  format: "date-time",
+  description:
+    "when the sale closes: the leader closes it then, and a held seat whose hold outlasts it (or whose purchase is in progress) counts as gone, so the sale is sold out by itself once every seat is sold or so held. Left out or null = no closing time",
+});
 const choiceMarginSeats = integer({
   minimum: 0,
   maximum: 1_000_000,
@@ -88,6 +93,7 @@ export const queueOpenBody = t.Optional(t.Object(
     extensionSeconds: t.Optional(extensionSeconds),
     extensionBudgetMinutes: t.Optional(extensionBudgetMinutes),
     choiceMarginSeats: t.Optional(t.Union([choiceMarginSeats, t.Null()])),
+    closesAt: t.Optional(t.Union([closesAt, t.Null()])),
   },
   { additionalProperties: false },
 ));
@@ -114,6 +120,7 @@ export const queueSettingsBody = t.Object(
     extensionSeconds: t.Optional(extensionSeconds),
     extensionBudgetMinutes: t.Optional(extensionBudgetMinutes),
     choiceMarginSeats: t.Optional(t.Union([choiceMarginSeats, t.Null()], { description: "seats; null: seat budgets off" })),
+    closesAt: t.Optional(t.Union([closesAt, t.Null()], { description: "when the sale closes; null: no closing time" })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -152,6 +159,7 @@ export const queueView = t.Object(
       extensionSeconds,
       extensionBudgetMinutes,
       choiceMarginSeats: t.Union([integer(), t.Null()], { description: "seat budgets' margin; null: admissions count fans only" }),
+      closesAt: t.Union([t.String({ format: "date-time" }), t.Null()], { description: "when the sale closes; null: no closing time" }),
     }),
     extensions: t.Object(
       {

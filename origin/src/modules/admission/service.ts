@@ -73,6 +73,7 @@ export async function readQueue(deps: Deps, eventId: string): Promise<QueueView>
       standbyActiveSessions: settings.standbyActiveSessions,
       queueingStatusCode: settings.queueingStatusCode,
       choiceMarginSeats: settings.choiceMarginSeats,
+      closesAt: settings.closesAt === null ? null : new Date(settings.closesAt).toISOString(),
       extensionSeconds: settings.extensionSeconds,
       extensionBudgetMinutes: settings.extensionBudgetMinutes,
     },
@@ -111,8 +112,9 @@ export async function openQueue(deps: Deps, eventId: string, body: Static<typeof
   const entry = await deps.catalog.get(eventId);
   const now = deps.clock.now();
   const opensAt = body.opensAt ? Date.parse(body.opensAt) : entry.event.saleOpensAt.getTime();
-  const { opensAt: _, ...settings } = body;
-  const created = await openWaitingRoom(deps.redis, deps.database.db, eventId, { opensAt, now, settings: { maxActive: entry.event.maxActive, ...settings }, about: entry.event });
+  const { opensAt: _, closesAt, ...settings } = body;
+  const room = { maxActive: entry.event.maxActive, ...settings, closesAt: closesAt ? new Date(closesAt) : null };
+  const created = await openWaitingRoom(deps.redis, deps.database.db, eventId, { opensAt, now, settings: room, about: entry.event });
   if (!created) throw new QueueExistsError(eventId);
   // an event with a room of its own leaves any room that covered it
   await publishRoutes(deps);
@@ -158,6 +160,7 @@ export async function openWaitingRoom(
     extensionSeconds: settings.extensionSeconds ?? null,
     extensionBudgetMinutes: settings.extensionBudgetMinutes ?? null,
     choiceMarginSeats: settings.choiceMarginSeats ?? null,
+    closesAt: settings.closesAt ? new Date(settings.closesAt) : null,
     opensAt: new Date(opensAt),
     statusAt: new Date(now),
     closeReason: null,
@@ -223,6 +226,7 @@ export async function updateSettings(deps: Deps, eventId: string, body: Static<t
     if (body.extensionSeconds !== undefined) values.extensionSeconds = body.extensionSeconds;
     if (body.extensionBudgetMinutes !== undefined) values.extensionBudgetMinutes = body.extensionBudgetMinutes;
     if (body.choiceMarginSeats !== undefined) values.choiceMarginSeats = body.choiceMarginSeats;
+    if (body.closesAt !== undefined) values.closesAt = body.closesAt === null ? null : new Date(body.closesAt);
     checkStandby({ ...room, ...values });
     return values;
   });

@@ -6,10 +6,13 @@
   the choice against the event's per-order limit and tiers.
 
   KEYS[1] queue    zset  waiting ticketId -> queue number
-  KEYS[2] choices  hash  ticketId -> declared choice "<quantity>|<tier>|<maxPriceCents>"
+  KEYS[2] choices        hash  ticketId -> declared choice "<quantity>|<tier>|<maxPriceCents>"
+  KEYS[3] choiceChanges  zset  ticketId -> when (ms) its choice last changed: the edge's shared
+                               read hands the new choice to the ticket's open streams; kept a minute
 
   ARGV[1] ticket id
   ARGV[2] the choice, "<quantity>|<tier>|<maxPriceCents>" (tier and cap may be empty)
+  ARGV[3] now (ms)
 
   Returns { code, number }
     0  DECLARED     stored; number = the ticket's queue number
@@ -18,4 +21,7 @@
 local number = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not number then return { -1, 0 } end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local now = tonumber(ARGV[3])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (now - 60000))
 return { 0, tonumber(number) }

@@ -6,7 +6,8 @@
   fans left (not seen within the grace period), and looks up whether the listed
   tickets the serving pointer has passed were admitted, and lists the tickets whose
   places moved to another device (movePlace) since the isolate's last read, so the
-  streams of those tickets are told at once.
+  streams of those tickets are told at once, and the choices declared since then
+  (declareChoice), so a fan's open streams show the new one on their next frame.
 
   KEYS[1] seq         string  ticket counter: the newest queue number
   KEYS[2] serving     string  serving pointer
@@ -16,6 +17,8 @@
   KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
   KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, presenceGraceSeconds, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs
   KEYS[8] moved       zset    old ticketId -> when its place moved to another device (ms)
+  KEYS[9] choices     hash    ticketId -> declared choice "<quantity>|<tier>|<maxPriceCents>"
+  KEYS[10] choiceChanges zset ticketId -> when (ms) its choice last changed
 
   ARGV[1] now (ms)
   ARGV[2] default presence grace (ms): waiting tickets not seen since now - grace have left;
@@ -23,11 +26,12 @@
   ARGV[3] how many gone numbers to return at most
   ARGV[4] how many left tickets to retire at most in this call
   ARGV[5] moved since (ms): list the tickets moved after this
-  ARGV[6] n = how many ticket ids to mark present follow
-  ARGV[7 .. 6+n]    ticket ids present now
-  ARGV[7+n .. ]     ticket ids to look up in admitted
+  ARGV[6] choices changed since (ms): list the tickets whose choice changed after this
+  ARGV[7] n = how many ticket ids to mark present follow
+  ARGV[8 .. 7+n]    ticket ids present now
+  ARGV[8+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, graceMs, {moved ticket ids}, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs }
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, graceMs, {moved ticket ids}, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs, {changed choices} }
     status "" = the line is being restored (includes/lineRestoring.lua; never read as open):
       nothing else is read or written, presence and departures wait for the restore
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
@@ -43,25 +47,27 @@
     queueingStatusCode = the waiting page's HTTP status for a queued fan (200 | 202 | 429; "" = 200)
     choiceCutoffs = JSON tier -> the first queue number at which that tier runs out for the
       seats declared ahead (the leader's seat budgets), "" if none
+    changed choices = ticketId, choice, ticketId, choice, ... for the tickets whose choice
+      changed after ARGV[6] (at most ARGV[3] tickets; "" for a choice since deleted)
 ]]
 -- @include lineRestoring
 -- @include earlyNumbers
 local guard = redis.call('HMGET', KEYS[7], 'status', 'vouchedRun', 'ahead')
 if lineRestoring(guard[1], guard[2], guard[3]) then
-  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, 0, {}, '', '', '', '', '' }
+  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, 0, {}, '', '', '', '', '', {} }
 end
 local now = tonumber(ARGV[1])
-local n = tonumber(ARGV[6])
+local n = tonumber(ARGV[7])
 local graceMs = tonumber(ARGV[2])
 local eventGrace = tonumber(redis.call('HGET', KEYS[7], 'presenceGraceSeconds') or '')
 if eventGrace and eventGrace > 0 then graceMs = eventGrace * 1000 end
 local serving = tonumber(redis.call('GET', KEYS[2]) or '0')
 
 -- presence: only tickets that still wait (XX), in chunks that stay below Lua's stack limit
-local i = 7
-while i <= 6 + n do
+local i = 8
+while i <= 7 + n do
   local args = { 'XX' }
-  local last = math.min(6 + n, i + 499)
+  local last = math.min(7 + n, i + 499)
   for j = i, last do
     args[#args + 1] = ARGV[1]
     args[#args + 1] = ARGV[j]
@@ -81,7 +87,7 @@ end
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', serving)
 
 local lookups = {}
-for j = 7 + n, #ARGV do
+for j = 8 + n, #ARGV do
   local deadline = redis.call('ZSCORE', KEYS[6], ARGV[j])
   if deadline then
     lookups[#lookups + 1] = deadline
@@ -93,6 +99,12 @@ for j = 7 + n, #ARGV do
 end
 
 local early = earlyNumbers(KEYS[3], serving, tonumber(ARGV[3]))
+
+local changed = {}
+for _, tid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[10], '(' .. ARGV[6], '+inf', 'LIMIT', 0, tonumber(ARGV[3]))) do
+  changed[#changed + 1] = tid
+  changed[#changed + 1] = redis.call('HGET', KEYS[9], tid) or ''
+end
 
 local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt', 'honest', 'honestStop', 'deviceBinding', 'queueingStatusCode', 'choiceCutoffs')
 return {
@@ -118,4 +130,5 @@ return {
   state[11] or '',
   state[12] or '',
   state[13] or '',
+  changed,
 }

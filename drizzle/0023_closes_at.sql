@@ -1,0 +1,1 @@
+ALTER TABLE `waiting_rooms` ADD `closes_at` datetime(3);

@@ -1,0 +1,118 @@
+/**
+ * Sold out by itself when the held seats cannot come back before the sale closes, through the
+ * production Worker in workerd, the Upstash bridge, a real origin and its scheduler, MySQL and
+ * Redis: the last free seats held past the organiser's `closesAt` make the sale sold out within
+ * about a second, and the waiting fan's open stream is told; while the hold can still expire
+ * before closing, the sale stays open.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { EventSource } from "eventsource";
+import Redis from "ioredis";
+import mysql from "mysql2/promise";
+import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
+import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { adminApi, type AdminApi } from "../../test/kit/events.ts";
+import { freePort } from "../../test/kit/free-port.ts";
+import { obliterateEvent } from "../../test/kit/obliterate.ts";
+import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
+import { waitUntil } from "../../test/kit/wait.ts";
+import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
+
+setDefaultTimeout(120_000);
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+let pool: mysql.Pool;
+let redis: Redis;
+let bridge: TestBridge;
+let origin: OriginProcess;
+let edge: WorkerdEdge;
+let admin: AdminApi;
+const events: string[] = [];
+const sources: EventSource[] = [];
+
+beforeAll(async () => {
+  pool = mysql.createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
+  redis = new Redis(REDIS_URL);
+  bridge = await startBridge({ redisUrl: REDIS_URL });
+  origin = await startOrigin({ env: { REDIS_URL, ADMISSION_TICK_MS: "100" }, port: await freePort() });
+  edge = await startWorkerdEdge({ upstashUrl: bridge.url, originUrl: origin.url, vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", PRESENCE_GRACE_SECONDS: "30" } });
+  admin = adminApi(origin.url);
+}, 120_000);
+
+afterAll(async () => {
+  for (const s of sources) s.close();
+  for (const eventId of events) await obliterateEvent(redis, pool, eventId).catch(() => {});
+  await edge?.stop();
+  await origin?.stop();
+  await bridge?.stop();
+  redis?.disconnect();
+  await pool?.end();
+});
+
+const ipOf = (i: number) => `2001:db8::${(i + 1).toString(16)}`;
+
+async function call(method: string, path: string, opts: { fan?: number; ticket?: string; token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = { "cf-connecting-ip": ipOf(opts.fan ?? 0) };
+  if (opts.ticket) headers["x-queue-ticket"] = opts.ticket;
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(edge.url + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+}
+
+const queueStatus = async (eventId: string) => (await admin.call("GET", `/admin/events/${eventId}/queue`)).body?.status as string;
+
+describe("sold out by itself when the held seats cannot come back before closing", () => {
+  test("the last free seats held past closesAt: sold out within a second and the waiting fan's stream is told; a hold that expires before closing keeps the sale open", async () => {
+    const eventId = uniqueEventId("closing");
+    events.push(eventId);
+    const holdSeconds = 300;
+    await admin.createEventWithQueue(
+      { id: eventId, holdSeconds, sections: [{ name: "A", rows: 1, seatsPerRow: 2, tier: "standard", priceCents: 5000 }] },
+      { opensAt: new Date(Date.now() - 1000).toISOString(), maxActive: 1, closesAt: new Date(Date.now() + 2 * 3600_000).toISOString() },
+    );
+
+    // fan 1 is admitted and holds both seats; fan 2 waits behind, watching the stream
+    const first = await call("POST", `/queue/${eventId}/join`, { fan: 1 });
+    expect(first.status).toBe(201);
+    await waitUntil("fan 1 admitted", async () => (await call("GET", `/queue/${eventId}/status`, { fan: 1, ticket: first.body.ticket })).body?.admitted === true);
+    const claimed = await call("POST", `/queue/${eventId}/claim`, { fan: 1, ticket: first.body.ticket });
+    expect(claimed.status).toBe(200);
+    const held = await call("POST", `/api/events/${eventId}/holds/best-available`, { fan: 1, token: claimed.body.activeToken, body: { quantity: 2 } });
+    expect(held.status).toBe(201);
+    const second = await call("POST", `/queue/${eventId}/join`, { fan: 2 });
+    expect(second.status).toBe(201);
+    const withTicket: typeof fetch = ((input: RequestInfo | URL, init: RequestInit = {}) =>
+      fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), "x-queue-ticket": second.body.ticket, "cf-connecting-ip": ipOf(2) } })) as typeof fetch;
+    const source = new EventSource(`${edge.url}/queue/${eventId}/events`, { fetch: withTicket });
+    sources.push(source);
+    const told: Array<{ event: string; data: any; at: number }> = [];
+    for (const name of ["position", "closed", "admitted"]) source.addEventListener(name, (e) => told.push({ event: name, data: JSON.parse((e as MessageEvent).data), at: Date.now() }));
+    await waitUntil("fan 2's first position", async () => told.some((e) => e.event === "position"));
+
+    // the hold expires (in 5 minutes) before the sale closes (in 2 hours): the seats may come back
+    await Bun.sleep(3000);
+    expect(await queueStatus(eventId)).toBe("open");
+    expect(told.some((e) => e.event === "closed")).toBe(false);
+
+    // the organiser moves the closing time before the hold's expiry: nothing can come back in time
+    const changed = await admin.call("PATCH", `/admin/events/${eventId}/queue`, { closesAt: new Date(Date.now() + 60_000).toISOString() });
+    expect(changed.status).toBe(200);
+    expect(changed.body.settings.closesAt).not.toBeNull();
+    const changedAt = Date.now();
+    await waitUntil("sold out by itself", async () => (await queueStatus(eventId)) === "soldout", 5000, 50);
+    const soldOutAfter = Date.now() - changedAt;
+    await waitUntil("fan 2's stream told", async () => told.some((e) => e.event === "closed"), 5000, 50);
+    console.log(`sold out ${soldOutAfter} ms after the closing time moved; the stream told ${told.find((e) => e.event === "closed")!.at - changedAt} ms after`);
+    expect(soldOutAfter).toBeLessThan(1500);
+    expect(told.find((e) => e.event === "closed")!.data).toMatchObject({ eventId, status: "soldout", code: "SOLD_OUT" });
+    // not one seat was sold: they are held, past the closing time
+    expect(await redis.scard(`cu:{${eventId}}:sold`)).toBe(0);
+  });
+
+  test("closesAt is refused unless it is a date-time or null", async () => {
+    const res = await admin.call("PATCH", `/admin/events/${events[0] ?? "nope"}/queue`, { closesAt: "tomorrow" });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+});
