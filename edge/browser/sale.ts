@@ -270,8 +270,6 @@ function summary(): void {
   byId<HTMLButtonElement>("hold").hidden = Boolean(hold);
   byId("best-form").hidden = Boolean(hold);
   byId<HTMLButtonElement>("hold").disabled = picked.size === 0;
-  byId("pay").hidden = !hold;
-  byId("payment").hidden = !hold;
   byId("release").hidden = !hold || changing;
   byId("pay").hidden = !hold || changing;
   byId("payment").hidden = !hold || changing;
@@ -339,6 +337,8 @@ async function holdSeats(): Promise<void> {
   const { res, body } = await call<Hold>(api + "/holds", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ seatIds: [...picked] }) });
   if (res.status === 201) {
     hold = body;
+    // the pay button shows with the message, not after the map's redraw
+    summary();
     say(t.seatsHeld);
     countdown();
   } else if (body.code === "SEAT_HELD" || body.code === "SEAT_SOLD") {

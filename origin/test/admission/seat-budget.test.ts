@@ -41,7 +41,7 @@ afterAll(() => h.close());
 
 async function declare(eventId: string, tid: string, choice: DeclaredChoice): Promise<number> {
   const keys = redisScripts.declareChoice.keys(eventKeys(eventId));
-  const [code] = (await h.redis.eval(forPlainRedis(redisScripts.declareChoice.source), keys.length, ...keys, tid, encodeChoice(choice))) as [number];
+  const [code] = (await h.redis.eval(forPlainRedis(redisScripts.declareChoice.source), keys.length, ...keys, tid, encodeChoice(choice), Date.now())) as [number];
   return code;
 }
 
