@@ -40,7 +40,7 @@ interface QueueView {
   waiting: number;
   activeSessions: number;
   rates: { measured: number; target?: number | null; ceiling: number; ceilingSource: string };
-  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; identity?: string; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number; extensionSeconds?: number; extensionBudgetMinutes?: number; choiceMarginSeats?: number | null };
+  settings: { maxActive: number; rate: number; minChance?: number | null; challenge?: string; challengeFailure?: string; presenceGraceSeconds?: number; inviteOnly?: boolean; identity?: string; deviceBinding?: string; standby?: boolean; standbyNewPerMinute?: number | null; standbyActiveSessions?: number | null; queueingStatusCode?: number; extensionSeconds?: number; extensionBudgetMinutes?: number; choiceMarginSeats?: number | null; closesAt?: string | null };
   /** the budget of extra time (accessible timing), as used so far */
   extensions?: { granted: number; usedSeconds: number; leftSeconds: number };
   /** passing: new fans go straight through; queueing: a threshold was passed; null: standby off */
@@ -194,6 +194,8 @@ function showQueue(q: QueueView): void {
     byId<HTMLSelectElement>("challenge-failure").value = q.settings.challengeFailure ?? "refuse";
   }
   if (document.activeElement !== byId("margin")) byId<HTMLInputElement>("margin").placeholder = q.settings.choiceMarginSeats === null || q.settings.choiceMarginSeats === undefined ? "off" : String(q.settings.choiceMarginSeats);
+  const closes = byId("closes-form");
+  if (!closes.contains(document.activeElement) && !closes.dataset.dirty) byId<HTMLInputElement>("closes-at").value = q.settings.closesAt ? localInputValue(new Date(q.settings.closesAt)) : "";
   if (document.activeElement !== byId("grace") && q.settings.presenceGraceSeconds) byId<HTMLInputElement>("grace").placeholder = fmt(q.settings.presenceGraceSeconds / 60, 1);
   showExtensions(q);
   access.showInviteOnly(q.settings.inviteOnly);
@@ -441,6 +443,24 @@ byId("margin-form").addEventListener("submit", async (ev) => {
   const said = (q: QueueView) =>
     q.settings.choiceMarginSeats === null || q.settings.choiceMarginSeats === undefined ? "Seat budgets off: admissions count fans only." : "Seat budgets on: declared seats may pass each tier's unsold seats by " + q.settings.choiceMarginSeats + ".";
   if (await act(byId("margin-submit"), "PATCH", "/queue", { choiceMarginSeats }, said)) byId<HTMLInputElement>("margin").value = "";
+});
+/** A date as a datetime-local field shows it: the browser's own time zone, to the minute. */
+function localInputValue(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + "T" + two(d.getHours()) + ":" + two(d.getMinutes());
+}
+
+byId("closes-at").addEventListener("input", () => (byId("closes-form").dataset.dirty = "1"));
+byId("closes-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const raw = byId<HTMLInputElement>("closes-at").value;
+  // the field holds the organiser's local time; the origin takes an instant
+  const at = raw === "" ? null : new Date(raw);
+  if (at && Number.isNaN(at.getTime())) return showError("The closing time is not a date and time.");
+  const closesAt = at ? at.toISOString() : null;
+  const said = (q: QueueView) =>
+    q.settings.closesAt ? "The sale closes at " + new Date(q.settings.closesAt).toLocaleString() + "; seats held past it count as gone for sold out." : "No closing time: the sale stays open until it is closed or sold out.";
+  if (await act(byId("closes-submit"), "PATCH", "/queue", { closesAt }, said)) delete byId("closes-form").dataset.dirty;
 });
 byId("customer-limit-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();

@@ -96,6 +96,9 @@ export function dashboardPage(eventId: string): string {
 <form id="margin-form"><div><label for="margin">Seat budgets: seats fans may choose over the unsold ones per tier (empty: count fans only)</label>
 <input id="margin" name="margin" type="number" min="0" max="1000000" step="1" inputmode="numeric"></div>
 <button type="submit" id="margin-submit">Set seat margin</button></form>
+<form id="closes-form"><div><label for="closes-at">Sale closes at, your local time (empty: no closing time)</label>
+<input id="closes-at" name="closes-at" type="datetime-local" step="60"></div>
+<button type="submit" id="closes-submit">Set closing time</button></form>
 <form id="customer-limit-form"><div><label for="customer-limit">Tickets per customer, over all their orders (empty: no limit)</label>
 <input id="customer-limit" name="customer-limit" type="number" min="1" max="1000" step="1" inputmode="numeric"></div>
 <button type="submit" id="customer-limit-submit">Set ticket limit</button></form>

@@ -129,6 +129,37 @@ describe("organiser dashboard in a browser", () => {
     await page.context().close();
   });
 
+  test("the organiser sets the sale's closing time in their own time zone; the admin API and the queue state hold that instant; emptying the field takes it away", async () => {
+    const eventId = await stack.createEvent({ label: "dash-closes", queue: { rate: 2 } });
+    const context = await browser.newContext({ timezoneId: "Asia/Seoul" });
+    const page = await context.newPage();
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await page.locator("#s-status").filter({ hasText: "open" }).waitFor();
+    const field = page.getByLabel("Sale closes at, your local time (empty: no closing time)");
+    expect(await field.inputValue()).toBe("");
+
+    // 21:30 in Seoul (UTC+9) is 12:30 UTC
+    await field.fill("2031-06-01T21:30");
+    await page.getByRole("button", { name: "Set closing time" }).click();
+    await page.locator("#notice").filter({ hasText: "The sale closes at" }).waitFor();
+    expect((await stack.admin("GET", `/admin/events/${eventId}/queue`)).body.settings.closesAt).toBe("2031-06-01T12:30:00.000Z");
+    expect(Number(await redis.hget(eventKeys(eventId).queueState, "closesAt"))).toBe(Date.parse("2031-06-01T12:30:00.000Z"));
+    // a reload shows it again, in the organiser's time
+    await page.reload();
+    await page.locator("#s-status").filter({ hasText: "open" }).waitFor();
+    await page.waitForFunction(() => (document.getElementById("closes-at") as HTMLInputElement | null)?.value === "2031-06-01T21:30");
+
+    await field.fill("");
+    await page.getByRole("button", { name: "Set closing time" }).click();
+    await page.locator("#notice").filter({ hasText: "No closing time" }).waitFor();
+    expect((await stack.admin("GET", `/admin/events/${eventId}/queue`)).body.settings.closesAt).toBeNull();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await policyViolations(page)).toEqual([]);
+    await context.close();
+  });
+
   test("the organiser turns standby on with its thresholds and the queueing status code; the room then lets fans straight through and the dashboard says so", async () => {
     const eventId = await stack.createEvent({ label: "dash-standby", queue: { rate: 2 } });
     const page = await fanPage(browser);
