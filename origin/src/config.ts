@@ -36,6 +36,7 @@ export const originVariables = declareVariables("origin", {
   MAIL_CONCURRENCY: { default: 8, min: 1, max: 256, doc: "turn emails sent at once per origin instance (the leader of an event sends its fans')" },
   MAIL_RETRIES: { default: 3, min: 0, max: 10, doc: "times a turn email that failed is tried again (1 s, 2 s, 4 s... later), never after its claim window" },
   MAIL_TIME_ZONE: { default: "UTC", doc: "the IANA time zone the turn email's claim deadline is written in (`Europe/Paris`)" },
+  EDGE_PUBLIC_URL: { unset: "the first of WEBAUTHN_ORIGINS, else `http://localhost:8787` (the dev edge)", doc: "the fans' public edge URL (`https://tickets.example.com`): the waiting-list offer email links to `<it>/events/<eventId>`" },
   IDENTITY_SECRET: { unset: "identity routes answer 503 IDENTITY_UNAVAILABLE; generated for local dev", doc: "HMAC secret (at least 16 characters, the same as the edge's) that signs identity proofs and keys the hashes of addresses and passkey user handles; changing it makes every identity a new customer" },
   WEBAUTHN_RP_ID: { unset: "the host the fan's browser shows (the request's Origin header)", doc: "the WebAuthn relying party id passkeys are made for: the fan-facing domain (e.g. `tickets.example.com`)" },
   WEBAUTHN_ORIGINS: { unset: "the request's Origin header, when its host is the relying party id", doc: "comma-separated origins a passkey ceremony may come from (e.g. `https://tickets.example.com`)" },
@@ -75,6 +76,8 @@ export interface Config {
   seatReadIntervalMs: number;
   /** the turn email: null when no SMTP_HOST is set (none is sent) */
   mail: MailConfig | null;
+  /** the fans' public edge URL, no trailing slash: the waiting-list offer email's links start with it */
+  edgePublicUrl: string;
   /** the fans' identity step (modules/identity): proof and hash secret, the WebAuthn relying party; its codes go through the same SMTP as the turn email */
   identity: IdentityConfig;
   production: boolean;
@@ -195,6 +198,12 @@ function identityConfig(env: Env): IdentityConfig {
   return { secret, rpId: env.WEBAUTHN_RP_ID?.trim() || null, origins };
 }
 
+/** EDGE_PUBLIC_URL, else the first passkey origin, else the dev edge; without a trailing slash. */
+function edgePublicUrl(env: Env): string {
+  const fallback = identityConfig(env).origins[0] ?? "http://localhost:8787";
+  return url(env, "EDGE_PUBLIC_URL", fallback, ["http:", "https:"]).replace(/\/+$/, "");
+}
+
 function clusterNodes(env: Env): Config["redisClusterNodes"] {
   const list = (env.REDIS_CLUSTER_NODES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return list.map((node) => {
@@ -255,6 +264,7 @@ export function parseConfig(env: Env): Config {
     tokenCacheSize: integer(env, "TOKEN_CACHE_SIZE"),
     seatReadIntervalMs: integer(env, "SEAT_READ_INTERVAL_MS"),
     mail: mail(env),
+    edgePublicUrl: edgePublicUrl(env),
     identity: identityConfig(env),
     production: env.NODE_ENV === "production",
   };

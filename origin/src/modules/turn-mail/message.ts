@@ -21,7 +21,7 @@ export interface TurnMail {
 }
 
 /** "14:05" in the zone, and the zone's short name ("UTC", "CET"). */
-function clock(at: number, timeZone: string): string {
+export function clock(at: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone, timeZoneName: "short" }).formatToParts(new Date(at));
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   return `${part("hour")}:${part("minute")} ${part("timeZoneName")}`.trim();

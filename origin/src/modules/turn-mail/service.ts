@@ -5,7 +5,8 @@
  * left are taken from Redis (takeTurnAddresses-1.lua, which deletes what it answers, so an
  * admission mails once) and sent over SMTP, a bounded number at a time. A failed send is
  * tried again a bounded number of times, later each time and never after its claim window;
- * what is given up on is logged and counted in /metrics.
+ * what is given up on is logged and counted in /metrics. The waiting list's offer email
+ * (modules/waitlist/offer-mail.ts) goes through the same queue, sends and retries (`compose`).
  */
 import type Redis from "ioredis";
 import { eventKeys } from "../../../../common/keys.ts";
@@ -35,7 +36,13 @@ export interface TurnMailerOptions {
   warn?: (message: string, fields: Record<string, unknown>) => void;
 }
 
-type Job = { kind: "take"; eventId: string; tids: string[]; deadline: number } | { kind: "send"; eventId: string; mail: TurnMail; deadline: number; attempt: number };
+/** Writes a mail once the event's name is known, at `now` (ms). */
+export type ComposeMail = (eventName: string, now: number) => TurnMail;
+
+type Job =
+  | { kind: "take"; eventId: string; tids: string[]; deadline: number }
+  | { kind: "compose"; eventId: string; compose: ComposeMail; deadline: number }
+  | { kind: "send"; eventId: string; mail: TurnMail; deadline: number; attempt: number };
 
 /** ids per takeTurnAddresses call: one tick's admissions are rarely more */
 const TAKE_BATCH = 500;
@@ -53,6 +60,13 @@ export class TurnMailer {
   /** The tickets a tick admitted, with their claim deadline: queued for mail, nothing awaited. */
   admitted(eventId: string, tids: string[], deadline: number): void {
     for (let i = 0; i < tids.length; i += TAKE_BATCH) this.queue.push({ kind: "take", eventId, tids: tids.slice(i, i + TAKE_BATCH), deadline });
+    this.pump();
+  }
+
+  /** One more mail, written off the tick and sent like a turn email until `deadline`: queued, nothing awaited. */
+  compose(eventId: string, deadline: number, compose: ComposeMail): void {
+    if (this.queue.length >= MAX_QUEUED) return this.giveUp(eventId, "the send queue is full");
+    this.queue.push({ kind: "compose", eventId, compose, deadline });
     this.pump();
   }
 
@@ -94,6 +108,11 @@ export class TurnMailer {
 
   private async run(job: Job): Promise<void> {
     if (job.kind === "take") return this.take(job);
+    if (job.kind === "compose") {
+      const eventName = (await this.o.eventName(job.eventId).catch(() => null)) ?? job.eventId;
+      this.queue.push({ kind: "send", eventId: job.eventId, deadline: job.deadline, attempt: 0, mail: job.compose(eventName, this.o.clock.now()) });
+      return;
+    }
     const { eventId, mail, deadline, attempt } = job;
     if (this.o.clock.now() >= deadline) return this.giveUp(eventId, "claim window passed before the mail went out");
     try {

@@ -8,7 +8,9 @@
  *   3. while the sale is sold out, settles the offers (claimed, or passed once the claim
  *      window ran out: endOffer releases the seats), then offers the free seats to the
  *      entries in order, each to the first whose request they can serve (offerSeats holds
- *      the best group, as best available ranks them, and admits the entry's ticket).
+ *      the best group, as best available ranks them, and admits the entry's ticket); an entry
+ *      that left an email address is mailed the offer (offer-mail.ts), queued on the turn
+ *      email's mailer so the tick never waits on SMTP.
  * One run per event at a time; a tick that finds one running skips it.
  */
 import { sessionIdFor } from "../../../../common/tokens.ts";
@@ -18,7 +20,9 @@ import { redisScripts } from "../../../../lua/registry.ts";
 import type { Deps } from "../../deps.ts";
 import { randomId } from "../../lib/ids.ts";
 import { runScript } from "../../redis/scripts.ts";
+import type { CatalogEvent } from "../events/catalog.ts";
 import { bestGroups } from "../holds/service.ts";
+import { eventPageUrl, offerAddress, offerMail } from "./offer-mail.ts";
 import { askText, highestPlace, insertEntries, listEntries, parseAsk, recordOffer, recordOutcome } from "./store.ts";
 
 /** What the leader passes on each tick. */
@@ -175,7 +179,19 @@ export class WaitlistKeeper {
       for (const id of seatIds) states[entry.seats.findIndex((seat) => seat.seatId === id)] = "held";
       await recordOffer(database.db, eventId, tid, now, offered.deadline, seatIds);
       this.log("info", "waiting list offer", { event: eventId, place: ask.place, seats: seatIds.length });
+      this.mailOffer(entry, ask.contact, seatIds, offered.deadline);
       if (!states.includes("available")) return;
     }
+  }
+
+  /** Queues the offer's one mail when the entry left an address and SMTP is set; nothing awaited. */
+  private mailOffer(entry: CatalogEvent, contact: string | null, seatIds: string[], deadline: number): void {
+    const to = offerAddress(contact);
+    const { turnMailer, config } = this.deps;
+    if (!to || !turnMailer || !config.mail) return;
+    const { timeZone } = config.mail;
+    const link = eventPageUrl(config.edgePublicUrl, entry.event.id);
+    const seats = seatIds.map((id) => entry.seatById.get(id)).filter((seat) => seat !== undefined);
+    turnMailer.compose(entry.event.id, deadline, (eventName, now) => offerMail({ to, link, eventName, seats, deadline, now, timeZone }));
   }
 }
