@@ -32,6 +32,8 @@ const LENT: Record<string, string[]> = {
   events: ["catalog.ts", "sync.ts"],
   orders: ["repository.ts"],
   holds: ["session-holds.ts"],
+  // the mail's shape and its clock in the fan's time zone: the waiting list's offer mail goes out on the turn email's mailer
+  "turn-mail": ["message.ts"],
 };
 
 interface Arrow {
