@@ -269,10 +269,15 @@ export class Scheduler {
       durable ? redis.mget(s.keys.serving, s.keys.seq) : Promise.resolve([null, null]),
     ]);
     let hash = state;
+    // leading again after another instance led: its checkpoints since are in MySQL, not in
+    // what this instance last listed or committed (a Redis back from a snapshot may even
+    // hand this instance its old lease), so the line is judged against MySQL as it is now
+    const regained = !s.token && lease.code === LeaseCode.LEADER;
     this.setToken(eventId, s, lease.code === LeaseCode.LEADER ? lease.token : null);
     if (!s.token) return null;
-    if (durable && this.listedOn !== this.connections) {
-      // Redis reconnected while this tick waited on it: judge it against MySQL as it is now
+    if (durable && (this.listedOn !== this.connections || regained)) {
+      // Redis reconnected while this tick waited on it, or the lease came (back) to this
+      // instance: judge it against MySQL as it is now
       const fresh = await this.o.durable!.line.room(eventId);
       if (fresh) this.rooms.set(eventId, (durable = fresh));
     }
