@@ -1,29 +1,18 @@
 /** POST /queue/:eventId/claim: an admitted ticket becomes a session and its active token, once. */
-import { activeCookieName, mintActive, readTicket, ticketCookieName } from "../auth.ts";
-import { bindingOf, proofError, proveBound, readProof } from "../dpop.ts";
+import { activeCookieName, mintActive, ticketCookieName } from "../auth.ts";
 import { config, type Env } from "../env.ts";
 import { infinitePlace } from "../infinite.ts";
 import { cookie, error, json } from "../http.ts";
 import { preHold } from "../pre-hold.ts";
 import { claimTurn } from "../queue.ts";
-import { limit } from "../ratelimit.ts";
 import { RESTORING_CLAIM_MESSAGE, restoringError } from "../restoring.ts";
-import { noTicket } from "./status.ts";
+import { ticketCaller } from "./ticket-caller.ts";
 
 export async function claim(request: Request, env: Env, ctx: ExecutionContext, eventId: string): Promise<Response> {
-  const held = await readTicket(request, env, eventId);
-  if (!held) return noTicket(eventId);
   // an infinite place's turn never comes
-  if (await infinitePlace(env, held.claims.tid)) return notYourTurn();
-  const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
-  if (limited) return limited;
+  const held = await ticketCaller(request, env, ctx, eventId, async (tid) => ((await infinitePlace(env, tid)) ? notYourTurn() : null));
+  if (held instanceof Response) return held;
   const boundTo = held.claims.cnf?.jkt ?? null;
-  if (boundTo) {
-    const refused = await proveBound(env, eventId, await readProof(request, held.token), boundTo, true);
-    if (refused) return refused;
-  } else if ((await bindingOf(env, eventId)) === "required") {
-    return proofError.bindingRequired();
-  }
   const { sessionTtlSeconds } = config(env);
   const result = await claimTurn(env, eventId, held.claims.tid, sessionTtlSeconds);
   switch (result.kind) {
