@@ -30,3 +30,13 @@ export function reachOf(c: DeclaredChoice | null, tiers: ReadonlyArray<{ tier: s
   if (c.maxPriceCents !== undefined) return { quantity: c.quantity, reach: tiers.filter((t) => t.lowestPriceCents <= c.maxPriceCents!).map((t) => t.tier) };
   return { quantity: c.quantity, reach: tiers.map((t) => t.tier) };
 }
+
+/**
+ * The tiers of a reach that can still serve the choice: those with at least `quantity` unsold
+ * seats. Only these count the fan's seats; a tier with fewer unsold seats than the fan declared
+ * cannot serve them, so it neither counts them nor holds them back (an any-tier fan for 4 is not
+ * stopped by a tier with 1 seat left). Empty: no tier can serve the choice as declared.
+ */
+export function servingTiers(quantity: number, reach: readonly string[], unsold: Readonly<Record<string, number>>): string[] {
+  return reach.filter((t) => (unsold[t] ?? 0) >= quantity);
+}

@@ -24,7 +24,8 @@
        With standby off the mode is forgotten.
     8. seat budgets (the organiser's choiceMarginSeats, when ARGV[10] is given): the fan at the
        head is admitted only while, for every tier their choice may take (`choices`: a tier,
-       the tiers with a seat at or under a price cap, or every tier when undeclared), the
+       the tiers with a seat at or under a price cap, or every tier when undeclared; of
+       those, the tiers with at least their declared seats unsold), the
        tier's room (ARGV: unsold seats + margin - the seats declared by admitted fans who have
        not finished, computed by the leader) still holds their declared seats (undeclared:
        ARGV[10], the per-order limit); each admission takes its seats from those rooms. The
@@ -119,17 +120,17 @@ local function reachOf(choice)
   for _, t in ipairs(tiers) do if lowest[t] <= tonumber(cap) then reach[#reach + 1] = t end end
   return tonumber(q), reach
 end
--- true when the fan may be admitted; takes the seats from each tier of the reach
+-- true when the fan may be admitted; takes the seats from each tier of the reach that can
+-- still serve them (at least q unsold: common/choice.ts servingTiers); none: counts nothing
 local function takeSeats(q, reach)
-  local servable = false
+  local serving = {}
   for _, t in ipairs(reach) do
-    if (unsold[t] or 0) >= q then servable = true end
+    if (unsold[t] or 0) >= q then serving[#serving + 1] = t end
   end
-  if not servable then return true end
-  for _, t in ipairs(reach) do
+  for _, t in ipairs(serving) do
     if (room[t] or 0) < q then return false end
   end
-  for _, t in ipairs(reach) do room[t] = room[t] - q end
+  for _, t in ipairs(serving) do room[t] = room[t] - q end
   return true
 end
 

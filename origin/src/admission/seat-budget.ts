@@ -8,9 +8,10 @@
  * where "not finished" is an admission not yet claimed (`admitted`) or a live session that is
  * not staff (`active`: a purchase ends it), unsold(T) is T's seats not in `sold` (free, or held
  * by those same fans), an undeclared fan counts the per-order limit, and a fan may take T when
- * they named T, or set a price cap at or above T's lowest price, or named neither (every tier).
- * A fan whose every such tier has fewer unsold seats than they declared cannot be served as
- * declared and counts no seats (they choose again at the sale). This step reads the fans in
+ * they named T, or set a price cap at or above T's lowest price, or named neither (every tier),
+ * and T still has at least the seats they declared unsold (a tier too short for the fan cannot
+ * serve them, so it neither counts them nor holds them back: common/choice.ts servingTiers).
+ * A fan no tier can serve as declared counts no seats (they choose again at the sale). This step reads the fans in
  * the area in one MULTI and hands each tier's room to admitFans, which admits from the head
  * of the line while the rooms hold and takes each admitted fan's seats from them in the same
  * atomic call. Between this read and the script, rooms only grow (sessions end; purchases
@@ -18,7 +19,7 @@
  */
 import type Redis from "ioredis";
 import type { EventKeys } from "../../../common/keys.ts";
-import { parseChoice, reachOf } from "../../../common/choice.ts";
+import { parseChoice, reachOf, servingTiers } from "../../../common/choice.ts";
 import type { SeatBudgetArgs } from "./scripts.ts";
 
 /** An event's tiers as the seat budgets see them (from the event catalogue, through compose.ts). */
@@ -58,9 +59,8 @@ export async function readSeatBudget(redis: Redis, k: EventKeys, now: number, ma
   const choices = members.length > 0 ? await redis.hmget(k.choices, ...members) : [];
   for (const raw of choices) {
     const { quantity, reach } = reachOf(parseChoice(raw), layout.tiers, undeclared);
-    // a choice no tier can serve counts nothing (admitFans admits it so)
-    if (!reach.some((t) => (unsold[t] ?? 0) >= quantity)) continue;
-    for (const t of reach) used[t] = (used[t] ?? 0) + quantity;
+    // only the tiers that can still serve the choice count it (none: admitFans admits it so)
+    for (const t of servingTiers(quantity, reach, unsold)) used[t] = (used[t] ?? 0) + quantity;
   }
   return {
     used,
@@ -84,7 +84,11 @@ const CUTOFF_WALK = 5000;
  */
 export async function tierCutoffs(redis: Redis, k: EventKeys, read: BudgetRead, margin: number, layout: TierLayout): Promise<Record<string, number>> {
   const left: Record<string, number> = {};
-  for (const t of read.args.tiers) left[t.tier] = t.room - margin;
+  const unsold: Record<string, number> = {};
+  for (const t of read.args.tiers) {
+    left[t.tier] = t.room - margin;
+    unsold[t.tier] = t.unsold;
+  }
   const cutoffs: Record<string, number> = {};
   const mark = (number: number) => {
     for (const t of layout.tiers) if (cutoffs[t.tier] === undefined && left[t.tier]! <= 0) cutoffs[t.tier] = number;
@@ -98,7 +102,7 @@ export async function tierCutoffs(redis: Redis, k: EventKeys, read: BudgetRead, 
     mark(number);
     if (Object.keys(cutoffs).length === layout.tiers.length) break;
     const { quantity, reach } = reachOf(parseChoice(choices[i]), layout.tiers, read.args.undeclared);
-    for (const t of reach) left[t] = (left[t] ?? 0) - quantity;
+    for (const t of servingTiers(quantity, reach, unsold)) left[t] = (left[t] ?? 0) - quantity;
   }
   return cutoffs;
 }
