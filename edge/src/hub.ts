@@ -160,10 +160,13 @@ export class Hub {
       for (const [tid, choice] of read.changedChoices) this.noteChoice(tid, choice);
       this.movedSince = now;
       if (read.presenceGraceMs !== null) this.graceMs = read.presenceGraceMs;
-      this.snapshot = { at: now, ...read, lookups: results };
+      // stamped when the answer came, not when it was asked: a read that waited on a Redis
+      // coming back, or on a restore, shows what Redis held when it answered (lastUpdated)
+      const answeredAt = Date.now();
+      this.snapshot = { at: answeredAt, ...read, lookups: results };
       this.failedAt = 0;
       this.lastFailure = null;
-      this.recordServing(now, read.serving);
+      this.recordServing(answeredAt, read.serving);
     } catch (e) {
       this.snapshot = null;
       this.failedAt = Date.now();
