@@ -94,6 +94,7 @@ export const QUEUE_STATE_FIELDS = {
   eventName: "what the waiting room page shows: the event's name",
   venue: "what the waiting room page shows: the venue",
   startsAt: "what the waiting room page shows: when the event starts (ms)",
+  closesAt: "setting: when the sale closes (ms): the leader closes it then and counts a seat held past it as gone (honest line); the waiting page shows it (readQueueState); absent = no closing time",
   admitRate: "admissions per second over the last minute, for fans' wait estimates (admitFans)",
   targetRate: "the rate the scheduler aims for (below the ceiling while adaptive mode backs off)",
   ceilingRate: "the rate admissions may not pass",
@@ -179,11 +180,13 @@ export interface Announced {
   maxWaiting: number | null;
   /** when the sale opens (ms), if set */
   opensAt: number | null;
+  /** when the sale closes (ms), the organiser's closing time, if set */
+  closesAt: number | null;
   /** what the waiting room shows about the event, when the origin wrote it */
   about: { name: string; venue: string; startsAt: number | null } | null;
 }
 
-type AnnouncedFields = Partial<Record<"status" | "admitRate" | "maxWaiting" | "opensAt" | "eventName" | "venue" | "startsAt", unknown>>;
+type AnnouncedFields = Partial<Record<"status" | "admitRate" | "maxWaiting" | "opensAt" | "closesAt" | "eventName" | "venue" | "startsAt", unknown>>;
 
 /** The one reading of the announced fields, as a script's reply or HGETALL gives them (text; "" or absent when unset). */
 export function parseAnnounced(f: AnnouncedFields): Announced {
@@ -192,6 +195,7 @@ export function parseAnnounced(f: AnnouncedFields): Announced {
     admitRate: positiveNumber(f.admitRate),
     maxWaiting: positiveNumber(f.maxWaiting),
     opensAt: positiveNumber(f.opensAt),
+    closesAt: positiveNumber(f.closesAt),
     about: f.eventName ? { name: String(f.eventName), venue: String(f.venue ?? ""), startsAt: Number(f.startsAt) || null } : null,
   };
 }

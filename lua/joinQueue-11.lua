@@ -59,7 +59,7 @@
   KEYS[2] queue         zset    waiting ticketId -> queue number
   KEYS[3] seen          zset    waiting ticketId -> last seen (ms)
   KEYS[4] admitted      zset    admitted ticketId -> claim deadline (ms)
-  KEYS[5] queueState    hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt, challenge, challengeFailure, honestStop, inviteOnly, identity,
+  KEYS[5] queueState    hash    status, vouchedRun, ahead, maxWaiting, admitRate, opensAt, eventName, venue, startsAt, challenge, challengeFailure, honestStop, inviteOnly, identity, closesAt,
                                 standby, standbyNewPerMinute, standbyActiveSessions, standbyMode, standbyClaimMs, standbyMinute, standbyNew, standbyNewBefore;
                                 replacedTotal, passedTotal (HINCRBY)
   KEYS[6] serving       string  serving pointer
@@ -93,7 +93,7 @@
 
   Returns { state, codes, numbers, details, next }
     state = { status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt,
-              eventName, venue, startsAt, {early numbers}, challenge, challengeFailure }
+              eventName, venue, startsAt, {early numbers}, challenge, challengeFailure, closesAt }
               after the batch; early numbers = numbers at or below the serving pointer that
               wait again (fans put back after a restore once the pointer had passed them),
               ascending, at most 2000
@@ -132,7 +132,7 @@ local baseDifficulty = tonumber(ARGV[6])
 local freePlaces = tonumber(ARGV[7])
 local maxDifficulty = tonumber(ARGV[8])
 
-local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'challenge', 'challengeFailure', 'honestStop', 'inviteOnly', 'identity')
+local state = redis.call('HMGET', KEYS[5], 'status', 'maxWaiting', 'admitRate', 'opensAt', 'eventName', 'venue', 'startsAt', 'vouchedRun', 'ahead', 'challenge', 'challengeFailure', 'honestStop', 'inviteOnly', 'identity', 'closesAt')
 local sb = redis.call('HMGET', KEYS[5], 'standby', 'standbyNewPerMinute', 'standbyActiveSessions', 'standbyMode', 'standbyClaimMs', 'standbyMinute', 'standbyNew', 'standbyNewBefore')
 local status = state[1]
 local restoring = lineRestoring(status, state[8], state[9])
@@ -175,7 +175,7 @@ if restoring then
     codes[i + 1] = (not status and ARGV[9 + 7 * i] == '') and -1 or -5
     numbers[i + 1], details[i + 1] = 0, 0
   end
-  return { { status or '', serving, 0, waiting, goneTotal, '', '', '', '', '', '', {}, state[10] or '', state[11] or '' }, codes, numbers, details, {} }
+  return { { status or '', serving, 0, waiting, goneTotal, '', '', '', '', '', '', {}, state[10] or '', state[11] or '', '' }, codes, numbers, details, {} }
 end
 if #heldTids > 0 then
   for j, i in ipairs(heldAt) do
@@ -430,7 +430,7 @@ end
 local early = earlyNumbers(KEYS[2], serving, 2000)
 
 return {
-  { status or '', serving, tail, waiting, goneTotal, state[3] or '', state[2] or '', state[4] or '', state[5] or '', state[6] or '', state[7] or '', early, state[10] or '', state[11] or '' },
+  { status or '', serving, tail, waiting, goneTotal, state[3] or '', state[2] or '', state[4] or '', state[5] or '', state[6] or '', state[7] or '', early, state[10] or '', state[11] or '', state[15] or '' },
   codes,
   numbers,
   details,

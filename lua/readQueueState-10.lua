@@ -15,7 +15,7 @@
   KEYS[4] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[5] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[6] admitted    zset    admitted ticketId -> claim deadline (ms)
-  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, presenceGraceSeconds, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs
+  KEYS[7] queueState  hash    status, vouchedRun, ahead, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, restoredAt, presenceGraceSeconds, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs, closesAt
   KEYS[8] moved       zset    old ticketId -> when its place moved to another device (ms)
   KEYS[9] choices     hash    ticketId -> declared choice "<quantity>|<tier>|<maxPriceCents>"
   KEYS[10] choiceChanges zset ticketId -> when (ms) its choice last changed
@@ -31,7 +31,7 @@
   ARGV[8 .. 7+n]    ticket ids present now
   ARGV[8+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, graceMs, {moved ticket ids}, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs, {changed choices} }
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, graceMs, {moved ticket ids}, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs, {changed choices}, closesAt }
     status "" = the line is being restored (includes/lineRestoring.lua; never read as open):
       nothing else is read or written, presence and departures wait for the restore
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
@@ -49,12 +49,13 @@
       seats declared ahead (the leader's seat budgets), "" if none
     changed choices = ticketId, choice, ticketId, choice, ... for the tickets whose choice
       changed after ARGV[6] (at most ARGV[3] tickets; "" for a choice since deleted)
+    closesAt = when the sale closes (ms, the organiser's closing time), "" if none
 ]]
 -- @include lineRestoring
 -- @include earlyNumbers
 local guard = redis.call('HMGET', KEYS[7], 'status', 'vouchedRun', 'ahead')
 if lineRestoring(guard[1], guard[2], guard[3]) then
-  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, 0, {}, '', '', '', '', '', {} }
+  return { 0, 0, 0, 0, '', '', '', {}, {}, '', '', '', '', '', {}, 0, {}, '', '', '', '', '', {}, '' }
 end
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[7])
@@ -106,7 +107,7 @@ for _, tid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[10], '(' .. ARGV[6], '+inf
   changed[#changed + 1] = redis.call('HGET', KEYS[9], tid) or ''
 end
 
-local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt', 'honest', 'honestStop', 'deviceBinding', 'queueingStatusCode', 'choiceCutoffs')
+local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt', 'honest', 'honestStop', 'deviceBinding', 'queueingStatusCode', 'choiceCutoffs', 'closesAt')
 return {
   tonumber(redis.call('GET', KEYS[1]) or '0'),
   serving,
@@ -131,4 +132,5 @@ return {
   state[12] or '',
   state[13] or '',
   changed,
+  state[14] or '',
 }

@@ -66,9 +66,9 @@ export interface JoinReply {
 
 export function decodeJoin(raw: Raw): JoinReply {
   const [state, codes, nums, details, next] = list(raw);
-  const [status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, early, challenge, failure] = list(state);
+  const [status, serving, tail, waiting, goneTotal, admitRate, maxWaiting, opensAt, eventName, venue, startsAt, early, challenge, failure, closesAt] = list(state);
   const line: JoinLine = {
-    ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
+    ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, closesAt, eventName, venue, startsAt }),
     serving: Number(serving),
     tail: Number(tail),
     waiting: Number(waiting),
@@ -125,9 +125,9 @@ function decodeCutoffs(raw: unknown): Record<string, number> {
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode, cutoffs, changed] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode, cutoffs, changed, closesAt] = list(raw);
   return {
-    ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, eventName, venue, startsAt }),
+    ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, closesAt, eventName, venue, startsAt }),
     tail: Number(tail),
     serving: Number(serving),
     waiting: Number(waiting),

@@ -20,7 +20,7 @@
  * carry a proof signed with it, and the ticket it was given.
  */
 import type { LiveTexts } from "../src/i18n/en.ts";
-import { chanceLine, dateTime, fill, formatNumber, waitLine, waitWords } from "../src/i18n/format.ts";
+import { chanceLine, dateTime, fill, formatNumber, momentWithZone, waitLine, waitWords } from "../src/i18n/format.ts";
 import type { FanView } from "../src/snapshot.ts";
 import { deviceKey, learnClock, proof, remember, type DeviceKey } from "./device-key.ts";
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
@@ -109,6 +109,15 @@ function show(v: FanView): void {
   showTiers(v);
   byId("chance-line").hidden = !v.chance;
   if (v.chance) byId("chance").textContent = chanceLine(t, locale, v.chance);
+  // the organiser's closing time in the fan's own zone, and whether the wait runs past it
+  byId("closes-line").hidden = !v.closesAt;
+  const closes = byId("closes-at");
+  if (v.closesAt && closes.dataset.shown !== v.closesAt) {
+    closes.setAttribute("datetime", v.closesAt);
+    closes.textContent = momentWithZone(locale, new Date(v.closesAt));
+    closes.dataset.shown = v.closesAt;
+  }
+  byId("closes-warning").hidden = !v.turnAfterClosing;
   const start = Math.max(Number(sessionStorage.getItem(startKey)) || 0, v.position);
   sessionStorage.setItem(startKey, String(start));
   const done = start > 1 ? Math.round((100 * (start - v.position)) / (start - 1)) : 100;
@@ -414,7 +423,7 @@ function connect(): void {
   };
 }
 
-for (const el of document.querySelectorAll("time[datetime]")) el.textContent = dateTime(locale, new Date(el.getAttribute("datetime")!));
+for (const el of document.querySelectorAll("time[datetime]:not(#closes-at)")) el.textContent = dateTime(locale, new Date(el.getAttribute("datetime")!));
 const initial = pageJson<FanView>("initialView");
 byId("claim").addEventListener("click", () => void claim());
 byId("more-time").addEventListener("click", () => void moreTime());

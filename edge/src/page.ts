@@ -8,7 +8,7 @@ import type { ChallengeMode } from "../../common/queue-state.ts";
 import { assetUrl } from "./assets.ts";
 import { escapeHtml, renderPage } from "./html.ts";
 import { ENGLISH, LANG_NAMES, LANGS, type Language } from "./i18n/index.ts";
-import { chanceLine, dateTime, fill, formatNumber, waitLine } from "./i18n/format.ts";
+import { chanceLine, dateTime, fill, formatNumber, momentWithZone, waitLine } from "./i18n/format.ts";
 import type { DeviceBinding } from "../../common/queue-state.ts";
 import { kindOf, templateSections, type Templates } from "./page-templates.ts";
 import type { FanView, Snapshot } from "./snapshot.ts";
@@ -132,6 +132,7 @@ ${challenge === "turnstile" ? '<div id="turnstile"></div>' : ""}
 <p>${fillHtml(p.aheadBehind, { ahead: `<b id="ahead">${n(initial?.ahead)}</b>`, behind: `<b id="behind">${n(initial?.behind)}</b>` })}</p>
 <p>${fillHtml(p.estimatedWait, { wait: `<b id="wait">${escapeHtml(wait)}</b>` })}</p>
 <p id="chance-line"${initial?.chance ? "" : " hidden"}>${fillHtml(p.chanceLine, { chance: `<b id="chance">${initial?.chance ? escapeHtml(chanceLine(live, l.locale, initial.chance)) : ""}</b>` })}</p>
+${closingLines(initial, l)}
 ${choice ? choiceSection(choice, l) : ""}
 <p class="muted">${escapeHtml(p.autoNote)}</p>
 <p><button id="notify" type="button" class="primary">${escapeHtml(p.notifyButton)}</button> <span id="notify-state" class="muted"></span></p>
@@ -144,6 +145,18 @@ ${resumePath ? emailForm(l) : ""}</div>
 <p id="announce" class="visually-hidden" role="status" aria-live="polite"></p>
 ${resumePath ? resumeSection(l) : ""}`,
   });
+}
+
+/**
+ * The organiser's closing time, and a plain warning when the wait estimate runs past it. The
+ * edge writes the time in UTC; the page's script writes it again in the fan's own zone.
+ */
+function closingLines(initial: FanView | null | undefined, l: Language): string {
+  const p = l.t.page;
+  const at = initial?.closesAt ? new Date(initial.closesAt) : null;
+  const time = `<time id="closes-at"${at ? ` datetime="${at.toISOString()}"` : ""}>${at ? escapeHtml(momentWithZone(l.locale, at, "UTC")) : ""}</time>`;
+  return `<p id="closes-line"${at ? "" : " hidden"}>${fillHtml(p.closesLine, { time })}</p>
+<p id="closes-warning" class="notice"${initial?.turnAfterClosing ? "" : " hidden"}>${escapeHtml(p.turnAfterClosing)}</p>`;
 }
 
 /** The optional address for the turn email (edge/browser/turn-email.ts sends it to POST /queue/:eventId/notify). */

@@ -61,6 +61,10 @@ export interface FanView {
   status: LineStatus;
   /** when the sale opens (ISO), so a pre-queue page can count down */
   opensAt: string | null;
+  /** when the sale closes (ISO), the organiser's closing time; null when none */
+  closesAt: string | null;
+  /** the wait estimate runs past the closing time: the fan's turn may come after the sale closed */
+  turnAfterClosing: boolean;
   /** 1 = next in line */
   position: number;
   ahead: number;
@@ -107,6 +111,8 @@ export function fanView(s: Snapshot, eventId: string, n: number, admitRate: numb
     ticketNumber: n,
     status: s.status,
     opensAt: s.opensAt === null ? null : new Date(s.opensAt).toISOString(),
+    closesAt: s.closesAt === null ? null : new Date(s.closesAt).toISOString(),
+    turnAfterClosing: s.closesAt !== null && waitTimeSeconds !== null && s.at + waitTimeSeconds * 1000 > s.closesAt,
     position,
     ahead: position - 1,
     behind: Math.max(0, s.waiting - position),

@@ -110,6 +110,37 @@ describe("sold out by itself when the held seats cannot come back before closing
     expect(await redis.scard(`cu:{${eventId}}:sold`)).toBe(0);
   });
 
+  test("a waiting fan is shown the closing time, and told when at the present pace their turn would come after it", async () => {
+    const eventId = uniqueEventId("closes-warn");
+    events.push(eventId);
+    const closesAt = new Date(Date.now() + 25_000);
+    await admin.createEventWithQueue(
+      { id: eventId, sections: [{ name: "A", rows: 1, seatsPerRow: 50, tier: "standard", priceCents: 5000 }] },
+      { opensAt: new Date(Date.now() - 1000).toISOString(), rate: 1, maxActive: 1000, closesAt: closesAt.toISOString() },
+    );
+    const tickets: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const joined = await call("POST", `/queue/${eventId}/join`, { fan: 100 + i });
+      expect(joined.status).toBe(201);
+      expect(joined.body.closesAt).toBe(closesAt.toISOString());
+      tickets.push(joined.body.ticket);
+    }
+    const status = async (i: number) => (await call("GET", `/queue/${eventId}/status`, { fan: 100 + i, ticket: tickets[i] })).body;
+    // admissions at one a second give the wait its estimate
+    await waitUntil("a wait estimate", async () => (await status(29)).waitTimeKnown === true, 15_000, 200);
+    const far = await status(29);
+    expect(far).toMatchObject({ closesAt: closesAt.toISOString(), turnAfterClosing: true });
+    expect(Date.now() + far.waitTimeSeconds * 1000).toBeGreaterThan(closesAt.getTime());
+    // a fan near the front is served well before it
+    const near = (await Promise.all(tickets.map((_, i) => status(i)))).find((v) => v.inWaitingRoom && v.position <= 3);
+    expect(near).toMatchObject({ closesAt: closesAt.toISOString(), turnAfterClosing: false });
+    // the waiting page says both, in words
+    const page = await fetch(`${edge.url}/events/${eventId}`, { headers: { "x-queue-ticket": tickets[29]!, "cf-connecting-ip": ipOf(129), "accept-language": "en" } });
+    const html = await page.text();
+    expect(html).toContain(`<time id="closes-at" datetime="${closesAt.toISOString()}">`);
+    expect(html).toMatch(/<p id="closes-warning" class="notice">At the present pace your turn may come after the sale closes\.<\/p>/);
+  });
+
   test("closesAt is refused unless it is a date-time or null", async () => {
     const res = await admin.call("PATCH", `/admin/events/${events[0] ?? "nope"}/queue`, { closesAt: "tomorrow" });
     expect(res.status).toBeGreaterThanOrEqual(400);

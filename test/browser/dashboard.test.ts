@@ -146,6 +146,15 @@ describe("organiser dashboard in a browser", () => {
     await page.locator("#notice").filter({ hasText: "The sale closes at" }).waitFor();
     expect((await stack.admin("GET", `/admin/events/${eventId}/queue`)).body.settings.closesAt).toBe("2031-06-01T12:30:00.000Z");
     expect(Number(await redis.hget(eventKeys(eventId).queueState, "closesAt"))).toBe(Date.parse("2031-06-01T12:30:00.000Z"));
+    // a fan in Seoul, waiting behind a crowd, sees the closing time on the waiting page in their own time
+    await crowd(eventId, 40);
+    const fan = await context.newPage();
+    await fan.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await fan.locator("#closes-line").filter({ hasText: "GMT+9" }).waitFor();
+    expect(await fan.locator("#closes-line").textContent()).toMatch(/^The sale closes Sunday, June 1, 2031(,| at) 9:30\sPM GMT\+9\.$/);
+    expect(await fan.locator("#closes-warning").isHidden()).toBe(true);
+    await screenshot(fan, "closes-at");
+    await fan.close();
     // a reload shows it again, in the organiser's time
     await page.reload();
     await page.locator("#s-status").filter({ hasText: "open" }).waitFor();

@@ -16,6 +16,8 @@ export const en = {
     aheadBehind: "Fans ahead of you: {ahead} · behind you: {behind}",
     estimatedWait: "Estimated wait: {wait}",
     chanceLine: "Chance of getting a ticket at your place: {chance}",
+    closesLine: "The sale closes {time}.",
+    turnAfterClosing: "At the present pace your turn may come after the sale closes.",
     choiceHeading: "Your seats, ready at your turn",
     choiceQuantity: "Seats",
     choiceTier: "Tier",

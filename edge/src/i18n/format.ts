@@ -31,6 +31,10 @@ export function chanceLine(t: LiveTexts, locale: string, c: Chance): string {
   return fill(c.label === "very likely" ? t.chanceVeryLikely : t.chanceUnlikely, { percent: formatNumber(locale, c.percent) });
 }
 
+/** A moment that matters to the minute (the sale's closing), with its zone: "Wednesday, December 2, 2026 at 9:00 PM GMT+9". */
+export const momentWithZone = (locale: string, at: Date, timeZone?: string) =>
+  new Intl.DateTimeFormat(locale, { weekday: "long", year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short", ...(timeZone ? { timeZone } : {}) }).format(at);
+
 /** A date and time in the locale (the event's start), in the zone given (the page's script uses the fan's own). */
 export const dateTime = (locale: string, at: Date, timeZone?: string) =>
   new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short", ...(timeZone ? { timeZone } : {}) }).format(at);

@@ -16,6 +16,8 @@ export const ko: Catalogue = {
     aheadBehind: "내 앞: {ahead}명 · 내 뒤: {behind}명",
     estimatedWait: "예상 대기 시간: {wait}",
     chanceLine: "현재 순번에서 티켓을 구할 가능성: {chance}",
+    closesLine: "판매 마감: {time}",
+    turnAfterClosing: "지금 속도라면 판매가 마감된 뒤에 차례가 올 수 있습니다.",
     choiceHeading: "내 차례에 바로 잡아 둘 좌석",
     choiceQuantity: "좌석 수",
     choiceTier: "등급",
