@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { createChallenge } from "altcha-lib/v1";
 import Redis from "ioredis";
-import { PrivateRedis } from "../chaos/support/redis-server.ts";
+import { PrivateRedis } from "../test/kit/private-redis.ts";
 import { eventKeys } from "../common/keys.ts";
 import { admitNextFans } from "../test/kit/admit.ts";
 import { startBridge } from "../test/kit/bridge.ts";

@@ -9,7 +9,7 @@ import { eventKeys } from "../common/keys.ts";
 import { FaultProxy } from "../origin/test/support/fault-proxy.ts";
 import { Harness, testConfig } from "../origin/test/support/harness.ts";
 import { buyers, checkInvariants, newResult, waitNoHeldSeats } from "./support/load.ts";
-import { PrivateRedis } from "./support/redis-server.ts";
+import { PrivateRedis } from "../test/kit/private-redis.ts";
 
 setDefaultTimeout(60_000);
 

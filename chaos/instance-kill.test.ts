@@ -9,7 +9,7 @@ import { Harness } from "../origin/test/support/harness.ts";
 import { freePort } from "../test/kit/free-port.ts";
 import { readSale } from "../test/kit/invariants.ts";
 import { waitNoHeldSeats } from "./support/load.ts";
-import { PrivateRedis } from "./support/redis-server.ts";
+import { PrivateRedis } from "../test/kit/private-redis.ts";
 
 setDefaultTimeout(60_000);
 

@@ -11,7 +11,7 @@ import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 import { freePort } from "../../test/kit/free-port.ts";
 import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
-import { PrivateRedis } from "./redis-server.ts";
+import { PrivateRedis } from "../../test/kit/private-redis.ts";
 
 export interface LineStack {
   redis: PrivateRedis;

@@ -16,7 +16,7 @@ import { spectralProblems } from "../../test/helpers/spectral.ts";
 import { startBridge } from "../../test/kit/bridge.ts";
 import Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
-import { PrivateRedis } from "../../chaos/support/redis-server.ts";
+import { PrivateRedis } from "../../test/kit/private-redis.ts";
 import { admitHead, dropEvent, openQueue, redis, register } from "./helpers/redis.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { call, SseReader, testEnv } from "./helpers/worker.ts";

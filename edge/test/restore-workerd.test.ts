@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { EventSource } from "eventsource";
 import Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
-import { PrivateRedis } from "../../chaos/support/redis-server.ts";
+import { PrivateRedis } from "../../test/kit/private-redis.ts";
 import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";

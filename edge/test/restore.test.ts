@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import Redis from "ioredis";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
 import { sessionIdFor } from "../../common/tokens.ts";
-import { PrivateRedis } from "../../chaos/support/redis-server.ts";
+import { PrivateRedis } from "../../test/kit/private-redis.ts";
 import type { Env } from "../src/env.ts";
 import { hubFor, SnapshotUnavailable } from "../src/hub.ts";
 import { startBridge } from "../../test/kit/bridge.ts";

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
-import { PrivateRedis } from "../../chaos/support/redis-server.ts";
+import { PrivateRedis } from "../../test/kit/private-redis.ts";
 import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { adminApi, type AdminApi } from "../../test/kit/events.ts";

@@ -4,7 +4,7 @@
  * (read by wrangler dev). Never used in production: there, secrets come from the
  * environment and `wrangler secret put`.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import { ACTIVE_ALG, publicJwk, type SigningJwk } from "../../common/tokens.ts";
@@ -44,16 +44,41 @@ function parseEnv(text: string): Record<string, string> {
 const serialize = (vars: Record<string, string>) =>
   Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n";
 
-/** Returns the local secrets, creating them (and the files) if missing. */
+/** `text` into `file` unless it holds it already; written whole (a temporary file renamed), so a reader never sees half of it. */
+function writeWhole(file: string, text: string): void {
+  if (existsSync(file) && readFileSync(file, "utf8") === text) return;
+  const part = `${file}.${process.pid}.part`;
+  writeFileSync(part, text, { mode: 0o600 });
+  renameSync(part, file);
+}
+
+/**
+ * Returns the local secrets, creating them (and the files) if missing. Processes starting at
+ * once (parallel test workers) agree on one set: the first to create `.env.local` wins, the
+ * others read what it wrote.
+ */
 export async function ensureDevSecrets(): Promise<Record<string, string>> {
   let secrets = existsSync(envFile) ? parseEnv(readFileSync(envFile, "utf8")) : {};
   const fresh = await generateSecrets();
+  if (Object.keys(secrets).length === 0) {
+    try {
+      writeFileSync(envFile, serialize(fresh), { mode: 0o600, flag: "wx" });
+      secrets = fresh;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // another process created it a moment ago: wait until it holds every secret
+      for (let i = 0; i < 100 && Object.keys(fresh).some((k) => !secrets[k]); i++) {
+        await Bun.sleep(20);
+        secrets = parseEnv(readFileSync(envFile, "utf8"));
+      }
+    }
+  }
   const missing = Object.keys(fresh).filter((k) => !secrets[k]);
   if (missing.length > 0) {
     secrets = { ...fresh, ...secrets };
-    writeFileSync(envFile, serialize(secrets), { mode: 0o600 });
+    writeWhole(envFile, serialize(secrets));
   }
   const edgeVars = ["TICKET_SECRET", "ACTIVE_SIGNING_KEYS", "ORIGIN_AUTH_SECRET", "IDENTITY_SECRET", "UPSTASH_REDIS_REST_TOKEN"];
-  writeFileSync(devVarsFile, serialize(Object.fromEntries(edgeVars.map((k) => [k, secrets[k]!]))), { mode: 0o600 });
+  writeWhole(devVarsFile, serialize(Object.fromEntries(edgeVars.map((k) => [k, secrets[k]!]))));
   return secrets;
 }

@@ -7,7 +7,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freeStablePort } from "../../test/kit/free-port.ts";
+import { freeStablePort } from "./free-port.ts";
 
 export class PrivateRedis {
   private proc: ReturnType<typeof Bun.spawn> | undefined;

@@ -14,7 +14,7 @@ import { redisScripts, seedJoinArgs } from "../../../lua/registry.ts";
 import { signingKeyFromEnv } from "../../../test/kit/dev-sessions.ts";
 import type { Scheduler } from "../../src/admission/scheduler.ts";
 import { Harness } from "../support/harness.ts";
-import { PrivateRedis } from "../../../chaos/support/redis-server.ts";
+import { PrivateRedis } from "../../../test/kit/private-redis.ts";
 
 let server: PrivateRedis;
 let h: Harness;
