@@ -32,7 +32,9 @@ function answer(step: Step, status: number, code: string) {
 /**
  * A browser sends a request again, once, when the kept-alive connection it reused was reset
  * before any answer came (Chromium's HttpNetworkTransaction does this for every method): the
- * server closed that idle connection as the request left. Each such resend is counted.
+ * server closed that idle connection as the request left. The resend goes on a new
+ * connection, as the browser's does (another idle one from the pool may be just as stale),
+ * so a reset of the resend is a real failure. Each such resend is counted.
  */
 async function fetchAsBrowsers(step: Step, url: string, init: RequestInit): Promise<Response> {
   try {
@@ -40,7 +42,7 @@ async function fetchAsBrowsers(step: Step, url: string, init: RequestInit): Prom
   } catch (e) {
     if ((e as { code?: string })?.code !== "ECONNRESET") throw e;
     answers.set(`${step} resent ECONNRESET`, (answers.get(`${step} resent ECONNRESET`) ?? 0) + 1);
-    return await fetch(url, init);
+    return await fetch(url, { ...init, keepalive: false });
   }
 }
 

@@ -365,8 +365,10 @@ async function rejoin(again = true): Promise<void> {
     connect();
     return;
   }
-  const body = await jsonBody(res);
+  const body = await jsonBody<ApiBody & { waitlistUrl?: string }>(res);
   if (refused(body)) return;
+  // sold out, or the line stopped: the page with the waiting list on it (the edge's page route)
+  if (body.waitlistUrl && !location.search.includes("waitlist")) return void location.replace("/events/" + eventId + "?waitlist");
   if (body.code === "RESTORING") {
     restoring(body.message);
     setTimeout(() => void rejoin(again), retryAfterMs(res));

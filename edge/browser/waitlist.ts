@@ -7,9 +7,14 @@
  * claims them with the ordinary POST /queue/:eventId/claim and opens the sale on them; then
  * what became of the offer. A reload finds the entry again. Screen readers hear the place
  * when it changes and the offer at once (the polite region #waitlist-announce).
+ *
+ * Where the organiser binds places to the device (`data-device-binding`), so is the list's
+ * ticket: the page makes or finds the event's device key (./device-key.ts, the one the
+ * waiting page uses), and the join and the claim carry a proof signed with it.
  */
 import type { LiveTexts } from "../src/i18n/en.ts";
 import { fill, formatNumber } from "../src/i18n/format.ts";
+import { deviceKey, learnClock, proof, remember, type DeviceKey } from "./device-key.ts";
 import { byId, jsonBody, pageData, pageJson, type ApiBody } from "./dom.ts";
 
 const POLL_EVERY_MS = 2000;
@@ -32,6 +37,8 @@ const path = "/queue/" + eventId + "/waitlist";
 const pageTitle = document.title;
 const mmss = (seconds: number) => Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
 
+const binding = document.body.dataset.deviceBinding || "off";
+let key: DeviceKey | null = null;
 let poll: ReturnType<typeof setTimeout> | undefined;
 let clock: ReturnType<typeof setInterval> | undefined;
 let said = "";
@@ -99,6 +106,18 @@ function show(e: Entry): void {
   }
 }
 
+/** A POST of this page, with the device key's proof and the ticket bound to it when there is a key; a stale proof is made again once, on the edge's clock. */
+async function post(url: string, body?: unknown, retried = false): Promise<Response | null> {
+  const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+  if (key) {
+    headers.dpop = await proof(key, "POST", url, key.ticket);
+    if (key.ticket) headers["x-queue-ticket"] = key.ticket;
+  }
+  const res = await fetch(url, { method: "POST", credentials: "same-origin", headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }).catch(() => null);
+  if (!retried && res?.status === 401 && key && (await jsonBody(res.clone())).code === "DPOP_STALE" && learnClock(res)) return post(url, body, true);
+  return res;
+}
+
 /** The entry as the edge has it; no entry (no ticket, or a ticket not on the list): the form. */
 async function read(): Promise<void> {
   const res = await fetch(path, { credentials: "same-origin" }).catch(() => null);
@@ -124,12 +143,16 @@ async function join(e: SubmitEvent): Promise<void> {
   let res: Response | null = null;
   // 503: the list is being checked against its durable copy; it opens in a moment
   for (let attempt = 0; attempt < 10; attempt++) {
-    res = await fetch(path, { method: "POST", credentials: "same-origin", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).catch(() => null);
+    res = await post(path, body);
     if (res?.status !== 503) break;
     await new Promise((r) => setTimeout(r, 1000 * (Number(res!.headers.get("retry-after")) || 1)));
   }
   button.disabled = false;
-  if (res?.ok) return read();
+  if (res?.ok) {
+    const ticket = (await jsonBody<ApiBody & { ticket?: string }>(res)).ticket;
+    if (key && ticket && ticket !== key.ticket) await remember(key, { ticket });
+    return read();
+  }
   failed(theirs(res ? (await jsonBody<ApiBody>(res)).message : undefined, t.waitlistFailed));
 }
 
@@ -139,9 +162,11 @@ async function claim(): Promise<void> {
   const button = byId<HTMLButtonElement>("waitlist-claim");
   button.disabled = true;
   say(t.claiming);
-  const res = await fetch("/queue/" + eventId + "/claim", { method: "POST", credentials: "same-origin" }).catch(() => null);
-  const body = res ? await jsonBody<ApiBody & { redirect?: string }>(res) : {};
+  const res = await post("/queue/" + eventId + "/claim");
+  const body = res ? await jsonBody<ApiBody & { redirect?: string; activeToken?: string }>(res) : {};
   if (res?.ok) {
+    // the sale page signs its calls with the same key and this token
+    if (key && body.activeToken) await remember(key, { activeToken: body.activeToken });
     location.replace(body.redirect || "/events/" + eventId);
     return;
   }
@@ -154,4 +179,11 @@ async function claim(): Promise<void> {
 byId<HTMLFormElement>("waitlist-form").hidden = true;
 byId<HTMLFormElement>("waitlist-form").addEventListener("submit", (e) => void join(e));
 byId("waitlist-claim").addEventListener("click", () => void claim());
-void read();
+// the device key first where places are bound (made now if the fan has none for this event)
+void deviceKey(eventId, binding !== "off").then(
+  (found) => {
+    key = found;
+    void read();
+  },
+  () => void read(),
+);

@@ -698,8 +698,10 @@ export const edgeOpenApi: Json = {
         description:
           "Body `{quantity, tier?, contact?}`. One entry per ticket: a caller bringing a ticket (header or cookie) that is on the list gets its entry back (200). " +
           "Seats that come back (refunds, holds that ran out) are offered to the entries in order, each to the first whose request they can serve; GET this path to see the offer and claim it at /queue/{eventId}/claim. " +
-          "Limited per client IP like joins (JOIN_LIMIT_PER_MINUTE, fail closed).",
-        parameters: [eventIdParameter],
+          "Limited per client IP like joins (JOIN_LIMIT_PER_MINUTE, fail closed). " +
+          "In a sale whose deviceBinding is optional or required, a DPoP proof binds the list's ticket to its key (the offer is then claimed with that key's proof); with required, a join without one is refused; a held bound ticket needs its own key's proof. " +
+          proofNote,
+        parameters: [eventIdParameter, dpopParameter],
         requestBody: {
           required: true,
           content: json({
@@ -717,6 +719,8 @@ export const edgeOpenApi: Json = {
           "200": { description: "Your entry, already on the list", content: json(ref("WaitlistJoined")) },
           "201": { description: "A new entry; the ticket cookie is set", headers: { "Set-Cookie": header("TicketCookie") }, content: json(ref("WaitlistJoined")) },
           "400": failure("The body is not {quantity, tier?, contact?} as described, or asks more seats than one order may have", ["INVALID_BODY", "TOO_MANY_SEATS", "BAD_PATH", "BAD_EVENT_ID"]),
+          "401": proofRefused(),
+          "403": deviceRefused(),
           "404": noEvent,
           "405": failure("Use GET or POST", ["METHOD_NOT_ALLOWED"], { Allow: header("Allow") }),
           "409": failure("The sale is neither sold out nor stopped: join the line instead", ["WAITLIST_NOT_OPEN"]),

@@ -5,6 +5,7 @@
  * entry (GET on the same path): the place on the list, and, when seats come back, the seats
  * held for the fan with the claim window counting down and the button that claims them.
  */
+import type { DeviceBinding } from "../../common/queue-state.ts";
 import { escapeHtml } from "./html.ts";
 import type { Language } from "./i18n/index.ts";
 import { formatNumber } from "./i18n/format.ts";
@@ -16,6 +17,8 @@ export interface WaitlistForm {
   tiers: TierPrice[];
   /** the event's per-order limit (the origin's copy), null when Redis has none */
   perOrderLimit: number | null;
+  /** the organiser's device binding: where places are bound, so is the list's ticket (its join and claim carry the device key's proof) */
+  deviceBinding: DeviceBinding;
 }
 
 function waitlistSection(f: WaitlistForm, l: Language): string {
@@ -54,7 +57,7 @@ function waitlistSection(f: WaitlistForm, l: Language): string {
 export function waitlistPage(eventId: string, title: string, message: string, form: WaitlistForm, l: Language, organiser = ""): string {
   return fanPage(l, {
     title,
-    data: { "event-id": eventId, texts: l.t.live },
+    data: { "event-id": eventId, texts: l.t.live, "device-binding": form.deviceBinding },
     scripts: ["waitlist.js"],
     body: `<h1>${escapeHtml(title)}</h1>${organiser || `<p>${escapeHtml(message)}</p>`}
 ${waitlistSection(form, l)}`,

@@ -111,4 +111,45 @@ describe("the waiting list", () => {
     expect(await policyViolations(page)).toEqual([]);
     await page.close();
   }, 120_000);
+
+  test("in a sale that binds places to the device: the list's ticket is bound to the page's device key, the offer is claimed with its proof and paid for at checkout; a copy of the ticket cannot claim it", async () => {
+    const eventId = await stack.createEvent({ label: "waitlist-bound", rows: 1, seatsPerRow: 2 });
+    await buyTwo(eventId, "front");
+    const standard = await buyTwo(eventId, "standard");
+    await waitUntil("sold out by itself", async () => (await stack.admin("GET", `/admin/events/${eventId}/queue`)).body?.status === "soldout");
+    expect((await stack.admin("PATCH", `/admin/events/${eventId}/queue`, { deviceBinding: "required" })).status).toBe(200);
+
+    const page = await fanPage(browser);
+    expect((await page.goto(`${stack.edgeUrl}/events/${eventId}`))?.status()).toBe(410);
+    await page.getByLabel("Seats wanted").selectOption("2");
+    await page.getByLabel("Tier wanted").selectOption("standard");
+    await page.getByRole("button", { name: "Join the waiting list" }).click();
+    await page.getByText("You are on the waiting list for 2 seats of standard.").waitFor({ timeout: 20_000 });
+    const cookie = (await page.context().cookies()).find((c) => c.name === `cu_q_${eventId}`)!;
+    expect(JSON.parse(Buffer.from(cookie.value.split(".")[1]!, "base64url").toString()).cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // a join without the device's proof is refused in this sale
+    const bare = await edgeCall("POST", `/queue/${eventId}/waitlist`, { body: { quantity: 1 } });
+    expect(bare).toMatchObject({ status: 403, body: { code: "DEVICE_BINDING_REQUIRED" } });
+
+    expect((await stack.admin("POST", `/admin/orders/${standard.orderId}/cancel`)).status).toBe(200);
+    await page.getByRole("heading", { name: "Seats came back for you" }).waitFor({ timeout: 30_000 });
+    // the ticket copied out of the browser has no key to sign with: its claim is refused
+    const copied = await edgeCall("POST", `/queue/${eventId}/claim`, { ticket: cookie.value });
+    expect(copied).toMatchObject({ status: 401, body: { code: "DPOP_REQUIRED" } });
+
+    await page.getByRole("button", { name: "Claim these seats" }).click();
+    await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    await page.getByText(/Held for you for \d+:\d\d/).waitFor();
+    const token = (await page.context().cookies()).find((c) => c.name === `cu_act_${eventId}`)!;
+    expect(JSON.parse(Buffer.from(token.value.split(".")[1]!, "base64url").toString()).cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // the sale page signs its calls with the same key: the offered seats are paid for
+    await page.getByLabel("Card that is approved").check();
+    await page.getByRole("button", { name: "Pay now" }).click();
+    await page.getByRole("heading", { name: "You're going!" }).waitFor();
+    const orderId = (await page.locator("#order-id").textContent())!;
+    const [rows] = (await stack.db.query("SELECT seat_id AS seatId FROM reservations WHERE order_id = ? ORDER BY seat_id", [orderId])) as [Array<{ seatId: string }>, unknown];
+    expect(rows.map((r) => r.seatId)).toEqual([...standard.seatIds].sort());
+    expect(await policyViolations(page)).toEqual([]);
+    await page.close();
+  }, 120_000);
 });

@@ -91,6 +91,13 @@ async function pageIn(l: Language, request: Request, env: Env, eventId: string):
     if (mode !== "off" && !(held && !held.claims.cnf)) {
       // the event's name and venue for the page; the join comes after, from the script
       const snapshot = await hubFor(eventId).ensureFresh(env);
+      // sold out, or (`?waitlist`: the script's join was told so) a line that stopped before a
+      // fan without a place in it (none, or the list's own ticket, number 0): the waiting
+      // list's page, whose script joins or follows the list with the device key's proof
+      if (snapshot.status === "soldout") return html(waitlistPage(eventId, p.soldOutTitle, p.soldOutText, await waitlistForm(env, eventId), l, await endedPage(env, eventId, l)), 410);
+      if ((!held || held.claims.num === 0) && snapshot.honestStop !== null && snapshot.status === "open" && new URL(request.url).searchParams.has("waitlist")) {
+        return html(waitlistPage(eventId, p.stoppedTitle, p.stoppedText, await waitlistForm(env, eventId), l), 409);
+      }
       if (snapshot.status !== "restoring" || held) {
         // what the script's join must bring (a solution for a new place, the device key's
         // proof), and the held place's own resume link, shown once the join finds it waiting
@@ -176,10 +183,10 @@ async function choiceForm(env: Env, eventId: string, tid: string): Promise<Choic
 /** What the waiting list's form offers: the event's tiers and per-order limit (the origin's copy); none known when Redis does not answer. */
 async function waitlistForm(env: Env, eventId: string): Promise<WaitlistForm> {
   try {
-    const [limit, raw] = await choiceSettings(env, eventId);
-    return { tiers: parseTiers(raw), perOrderLimit: Number(limit) || null };
+    const [[limit, raw], deviceBinding] = await Promise.all([choiceSettings(env, eventId), bindingOf(env, eventId)]);
+    return { tiers: parseTiers(raw), perOrderLimit: Number(limit) || null, deviceBinding };
   } catch {
-    return { tiers: [], perOrderLimit: null };
+    return { tiers: [], perOrderLimit: null, deviceBinding: "off" };
   }
 }
 

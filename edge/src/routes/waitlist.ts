@@ -9,6 +9,7 @@
  */
 import { randomId, mintTicket, readTicket, ticketCookieName } from "../auth.ts";
 import { WaitlistJoinCode, WaitlistReadCode } from "../../../lua/codes.ts";
+import { joinBinding } from "../dpop.ts";
 import { config, type Env } from "../env.ts";
 import { clientIp, cookie, error, json } from "../http.ts";
 import { limit } from "../ratelimit.ts";
@@ -60,6 +61,10 @@ export async function joinWaitlist(request: Request, env: Env, ctx: ExecutionCon
   if (limited) return limited;
   // one entry per ticket: a fan who brings one (a place in line, or the list's own) keeps it
   const held = await readTicket(request, env, eventId);
+  // where the organiser binds places to the device, so is the list's ticket (its offer is
+  // claimed with the same key's proof): a held bound ticket needs its key's proof
+  const binding = await joinBinding(env, eventId, request, held);
+  if (binding instanceof Response) return binding;
   const tid = held?.claims.tid ?? randomId();
   let result;
   try {
@@ -70,7 +75,7 @@ export async function joinWaitlist(request: Request, env: Env, ctx: ExecutionCon
   switch (result.code) {
     case WaitlistJoinCode.JOINED:
     case WaitlistJoinCode.ALREADY: {
-      const ticket = held?.token ?? (await mintTicket(env, eventId, tid, 0));
+      const ticket = held?.token ?? (await mintTicket(env, eventId, tid, 0, { jkt: binding.jkt }));
       const headers: Record<string, string> = held ? {} : { "set-cookie": cookie(request, ticketCookieName(eventId), ticket, config(env).ticketTtlSeconds) };
       const body = { eventId, ticket, place: result.place, position: result.position, statusUrl: `/queue/${eventId}/waitlist` };
       return json(body, result.code === WaitlistJoinCode.JOINED ? 201 : 200, headers);
