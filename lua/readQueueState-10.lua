@@ -31,7 +31,7 @@
   ARGV[8 .. 7+n]    ticket ids present now
   ARGV[8+n .. ]     ticket ids to look up in admitted
 
-  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, graceMs, {moved ticket ids}, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs, {changed choices}, closesAt }
+  Returns { tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, {gone numbers}, {lookups}, opensAt, eventName, venue, startsAt, restoredAt, {early numbers}, graceMs, {moved ticket ids}, honest, honestStop, deviceBinding, queueingStatusCode, choiceCutoffs, {changed choices}, closesAt, readAt }
     status "" = the line is being restored (includes/lineRestoring.lua; never read as open):
       nothing else is read or written, presence and departures wait for the restore
     each lookup is the claim deadline (ms) as a string, "w" while still waiting, "" when neither
@@ -50,6 +50,7 @@
     changed choices = ticketId, choice, ticketId, choice, ... for the tickets whose choice
       changed after ARGV[6] (at most ARGV[3] tickets; "" for a choice since deleted)
     closesAt = when the sale closes (ms, the organiser's closing time), "" if none
+    readAt = Redis's own clock (TIME, ms) at this read: when the state it answers was read
 ]]
 -- @include lineRestoring
 -- @include earlyNumbers
@@ -107,6 +108,7 @@ for _, tid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[10], '(' .. ARGV[6], '+inf
   changed[#changed + 1] = redis.call('HGET', KEYS[9], tid) or ''
 end
 
+local clock = redis.call('TIME')
 local state = redis.call('HMGET', KEYS[7], 'status', 'admitRate', 'maxWaiting', 'opensAt', 'eventName', 'venue', 'startsAt', 'restoredAt', 'honest', 'honestStop', 'deviceBinding', 'queueingStatusCode', 'choiceCutoffs', 'closesAt')
 return {
   tonumber(redis.call('GET', KEYS[1]) or '0'),
@@ -133,4 +135,5 @@ return {
   state[13] or '',
   changed,
   state[14] or '',
+  clock[1] * 1000 + math.floor(clock[2] / 1000),
 }

@@ -112,6 +112,8 @@ export interface LineRead extends Announced {
   choiceCutoffs: Record<string, number>;
   /** ticket id -> its declared choice ("" once deleted), for the tickets whose choice changed since the time the read was asked about */
   changedChoices: Map<string, string>;
+  /** when Redis read this state, by its own clock (ms); null from an older script */
+  readAt: number | null;
 }
 
 function decodeCutoffs(raw: unknown): Record<string, number> {
@@ -125,7 +127,7 @@ function decodeCutoffs(raw: unknown): Record<string, number> {
 }
 
 export function decodeLineRead(raw: Raw): LineRead {
-  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode, cutoffs, changed, closesAt] = list(raw);
+  const [tail, serving, waiting, goneTotal, status, admitRate, maxWaiting, gone, found, opensAt, eventName, venue, startsAt, restoredAt, early, graceMs, moved, honest, honestStop, binding, statusCode, cutoffs, changed, closesAt, readAt] = list(raw);
   return {
     ...parseAnnounced({ status, admitRate, maxWaiting, opensAt, closesAt, eventName, venue, startsAt }),
     tail: Number(tail),
@@ -144,6 +146,7 @@ export function decodeLineRead(raw: Raw): LineRead {
     queueingStatusCode: queueingStatusCode(statusCode),
     choiceCutoffs: decodeCutoffs(cutoffs),
     changedChoices: pairs(changed),
+    readAt: positiveNumber(readAt),
   };
 }
 

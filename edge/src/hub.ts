@@ -160,8 +160,8 @@ export class Hub {
       for (const [tid, choice] of read.changedChoices) this.noteChoice(tid, choice);
       this.movedSince = now;
       if (read.presenceGraceMs !== null) this.graceMs = read.presenceGraceMs;
-      // stamped when the answer came, not when it was asked: a read that waited on a Redis
-      // coming back, or on a restore, shows what Redis held when it answered (lastUpdated)
+      // fresh from when the answer came, not when it was asked (a read may wait on a Redis
+      // coming back); what fans are shown as lastUpdated is Redis's own time of the read (readAt)
       const answeredAt = Date.now();
       this.snapshot = { at: answeredAt, ...read, lookups: results };
       this.failedAt = 0;

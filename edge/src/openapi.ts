@@ -134,7 +134,7 @@ const fanView: Schema = {
     queueIsFull: { type: "boolean", description: "the line has reached the event's maxWaiting" },
     queueAll: { type: "boolean", const: true, description: "every fan waits in line (there is no bypass)" },
     inWaitingRoom: { type: "boolean", const: true },
-    lastUpdated: { type: "string", format: "date-time", description: "when the line's state this view is drawn from was read (the moment Redis answered)" },
+    lastUpdated: { type: "string", format: "date-time", description: "when the line's state this view is drawn from was read, by Redis's own clock" },
     refreshIntervalSeconds: { type: "integer", minimum: 1, description: "how often a client without the stream should poll /status" },
     chance: {
       type: ["object", "null"],

@@ -124,7 +124,7 @@ export function fanView(s: Snapshot, eventId: string, n: number, admitRate: numb
     queueIsFull: s.maxWaiting !== null && s.waiting >= s.maxWaiting,
     queueAll: true,
     inWaitingRoom: true,
-    lastUpdated: new Date(s.at).toISOString(),
+    lastUpdated: new Date(s.readAt ?? s.at).toISOString(),
     refreshIntervalSeconds,
     chance: s.honest && (s.status === "open" || s.status === "paused") ? describeChance(chanceAt(s.honest, position)) : null,
     tiersRunningOut: Object.entries(s.choiceCutoffs ?? {}).filter(([, at]) => n >= at).map(([tier]) => tier),

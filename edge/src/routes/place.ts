@@ -36,7 +36,7 @@ export type ChallengeReason = Extract<SolutionCheck, { ok: false }>["reason"] | 
 function viewAfterJoin(env: Env, eventId: string, state: LineState, num: number, goneAhead: number): FanView {
   // the join's own read does not carry the leader's estimate: the isolate's last read does
   const last = hubFor(eventId).snapshot;
-  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, presenceGraceMs: null, moved: [], honest: last?.honest ?? null, honestStop: last?.honestStop ?? null, deviceBinding: "off", queueingStatusCode: last?.queueingStatusCode ?? 200, choiceCutoffs: last?.choiceCutoffs ?? {}, changedChoices: new Map() };
+  const snapshot: Snapshot = { ...state, gone: [], lookups: new Map(), restoredAt: null, presenceGraceMs: null, moved: [], honest: last?.honest ?? null, honestStop: last?.honestStop ?? null, deviceBinding: "off", queueingStatusCode: last?.queueingStatusCode ?? 200, choiceCutoffs: last?.choiceCutoffs ?? {}, changedChoices: new Map(), readAt: null };
   return fanView(snapshot, eventId, num, state.admitRate ?? hubFor(eventId).admitRate(), refreshIntervalSeconds(env), goneAhead);
 }
 

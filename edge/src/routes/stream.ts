@@ -220,7 +220,7 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
         const view = { ...line, choice };
         const key = JSON.stringify(view);
         if (key !== lastKey) {
-          await write(frame("position", { ...view, lastUpdated: new Date(snapshot.at).toISOString() }, String(snapshot.at)));
+          await write(frame("position", { ...view, lastUpdated: new Date(snapshot.readAt ?? snapshot.at).toISOString() }, String(snapshot.at)));
           lastKey = key;
           lastWrite = Date.now();
         }
@@ -286,7 +286,7 @@ function infiniteStream(request: Request, env: Env, eventId: string, num: number
         const { lastUpdated: _at, ...view } = infiniteView(snapshot, eventId, num, position, hub.admitRate(), refresh);
         const key = JSON.stringify(view);
         if (key !== lastKey) {
-          await write(frame("position", { ...view, lastUpdated: new Date(snapshot.at).toISOString() }, String(snapshot.at)));
+          await write(frame("position", { ...view, lastUpdated: new Date(snapshot.readAt ?? snapshot.at).toISOString() }, String(snapshot.at)));
           lastKey = key;
           lastWrite = Date.now();
         }
