@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import Redis from "ioredis";
 import { createPool, type Pool } from "mysql2/promise";
 import { eventKeys } from "../common/keys.ts";
-import { dropEvent } from "../edge/test/helpers/redis.ts";
 import { LineFan, uncleanAnswers } from "./support/line-fans.ts";
 import { startLineStack, type LineStack } from "./support/line-stack.ts";
 import { heldSeatKeys, readSale } from "../test/kit/invariants.ts";
@@ -24,17 +23,15 @@ setDefaultTimeout(120_000);
 let stack: LineStack;
 let db: Pool;
 let ipCounter = 0;
-const events: string[] = [];
 
 beforeAll(async () => {
   // the same presence grace on both sides, as they must have it (common/shared-settings.ts)
   stack = await startLineStack({ PURCHASE_WINDOW_SECONDS: "5", PRESENCE_GRACE_SECONDS: "30" }, { PRESENCE_GRACE_SECONDS: "30" });
-  db = createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
+  db = createPool({ uri: stack.databaseUrl, connectionLimit: 2 });
 }, 120_000);
 afterAll(async () => {
   await db?.end();
   await stack?.stop();
-  for (const id of events) await dropEvent(id).catch(() => {});
 });
 
 const sleep = (ms: number) => Bun.sleep(ms);
@@ -150,7 +147,6 @@ async function closeSale(eventId: string, fans: LineFan[]) {
 async function lossUnderLoad(label: string, lose: (redis: Redis, eventId: string) => Promise<{ killedAt: number; answeringAt: number }>, opts: { waves: number[] }) {
   const seats = 400;
   const eventId = await stack.createEvent(label, { seats, queue: { rate: 25, maxActive: 50, claimSeconds: 30, sessionSeconds: 60 } });
-  events.push(eventId);
   const redis = probe();
   const k = eventKeys(eventId);
   const runUntil = Date.now() + 60_000;
@@ -286,7 +282,6 @@ describe("the line survives losing Redis", () => {
   test("Redis down for 30 s: requests that need it get clean 503 JSON with Retry-After, streams say they are restoring, and everything resumes afterwards", async () => {
     const seats = 200;
     const eventId = await stack.createEvent("down30", { seats, queue: { rate: 20, maxActive: 30, claimSeconds: 60, sessionSeconds: 120 } });
-    events.push(eventId);
     const redis = probe();
     const k = eventKeys(eventId);
     const fans = Array.from({ length: 120 }, () => newFan(eventId));

@@ -2,8 +2,14 @@
  * The whole waiting room on a Redis the test owns: a private redis-server, the Upstash
  * REST bridge in front of it, two origin processes (each with its scheduler; one leads,
  * either may) behind one round-robin address, and the production Worker in workerd. What
- * the line-loss tests kill and restart is that Redis; MySQL is the shared one.
+ * the line-loss tests kill and restart is that Redis. MySQL is the shared server, with a
+ * database of the stack's own: origins on an empty Redis restore every room their database
+ * holds, and another file's rooms (or a long-lived `demo` line) would be restored beside
+ * this one's and slow its restores.
  */
+import mysql from "mysql2/promise";
+import { migrateDatabase } from "../../origin/src/db/migrate.ts";
+import { DEFAULT_DATABASE_URL } from "../../test/kit/worker-services.ts";
 import { adminApi } from "../../test/kit/events.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { startBalancer } from "../../test/kit/balancer.ts";
@@ -15,6 +21,8 @@ import { PrivateRedis } from "../../test/kit/private-redis.ts";
 
 export interface LineStack {
   redis: PrivateRedis;
+  /** the stack's own MySQL database (dropped at stop) */
+  databaseUrl: string;
   edgeUrl: string;
   origins: OriginProcess[];
   /** an admin API call on one of the origins */
@@ -25,13 +33,22 @@ export interface LineStack {
 
 export async function startLineStack(originEnv: Record<string, string> = {}, edgeVars: Record<string, string> = {}): Promise<LineStack> {
   const redis = await PrivateRedis.start();
-  const stops: Array<() => Promise<unknown>> = [() => redis.kill()];
+  const base = new URL(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+  const database = `${base.pathname.slice(1)}_line_${process.pid}`;
+  const databaseUrl = Object.assign(new URL(base), { pathname: `/${database}` }).toString();
+  const dropDatabase = async () => {
+    const server = await mysql.createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username || "root"), password: decodeURIComponent(base.password) });
+    await server.query(`DROP DATABASE IF EXISTS \`${database}\``).finally(() => server.end());
+  };
+  const stops: Array<() => Promise<unknown>> = [dropDatabase, () => redis.kill()];
   // a part that hangs on its way down (a client quitting a Redis that is gone) never holds up the rest
   const stop = async () => {
     for (const s of stops) await Promise.race([s().catch(() => {}), Bun.sleep(15_000)]);
   };
   try {
-    const env = { REDIS_URL: redis.url, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "100", PAYMENT_LATENCY_MS: "200", ...originEnv };
+    await dropDatabase();
+    await migrateDatabase(databaseUrl);
+    const env = { REDIS_URL: redis.url, DATABASE_URL: databaseUrl, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "100", PAYMENT_LATENCY_MS: "200", ...originEnv };
     const started = await Promise.allSettled([0, 1].map(async () => startOrigin({ env, port: await freePort() })));
     const origins: OriginProcess[] = [];
     for (const s of started) if (s.status === "fulfilled") origins.push(s.value);
@@ -53,6 +70,7 @@ export async function startLineStack(originEnv: Record<string, string> = {}, edg
 
     return {
       redis,
+      databaseUrl,
       edgeUrl: edge.url,
       origins,
       admin: admin.call,
