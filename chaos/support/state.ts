@@ -18,8 +18,8 @@ async function redisDump(redis: Redis, eventId: string): Promise<Record<string, 
   const keys = (await eventRedisKeys(redis, eventId)).sort();
   const out: Record<string, unknown> = {};
   for (const key of keys) {
-    // request latencies are telemetry, not state a fan could change
-    if (key.endsWith(":lat:purchase") || LEADER_KEYS.some((k) => key.endsWith(k))) continue;
+    // request latencies (the purchase and its database transaction) are telemetry, not state a fan could change
+    if (key.includes(":lat:") || LEADER_KEYS.some((k) => key.endsWith(k))) continue;
     const type = await redis.type(key);
     if (type === "string") out[key] = await redis.get(key);
     else if (type === "hash") {
