@@ -321,10 +321,55 @@ describe("a proof is good for one request, once, for a minute", () => {
   });
 });
 
+describe("the waiting list of a bound sale", () => {
+  test("a join of the list with a proof gets a ticket bound to the key; without one it is refused; a bound ticket proves its own key; the line-stopped page serves the list to a script that asks", async () => {
+    const eventId = await sale("bound-list", "required");
+    // sold out, and the leader has checked the list against MySQL on this Redis run
+    const runId = /run_id:(\w+)/.exec(await redis.info("server"))![1]!;
+    await redis.hset(eventKeys(eventId).queueState, { status: "soldout", waitlistRun: runId });
+    const app = new App(await makeDeviceKey());
+    const joined = await app.send("POST", `/queue/${eventId}/waitlist`, { body: { quantity: 2 } });
+    expect(joined.status).toBe(201);
+    app.ticket = ((await joined.json()) as { ticket: string }).ticket;
+    expect(decodeJwt(app.ticket).cnf).toEqual({ jkt: app.key!.jkt });
+    // the same ticket again, with its key's proof: the same entry
+    expect((await app.send("POST", `/queue/${eventId}/waitlist`, { body: { quantity: 2 } })).status).toBe(200);
+    // that ticket without a proof, or with another key's: refused
+    const thief = new App(null);
+    thief.ticket = app.ticket;
+    const copied = await thief.send("POST", `/queue/${eventId}/waitlist`, { body: { quantity: 2 } });
+    expect({ status: copied.status, code: await code(copied) }).toEqual({ status: 401, code: "DPOP_REQUIRED" });
+    const other = new App(await makeDeviceKey());
+    other.ticket = app.ticket;
+    const wrong = await other.send("POST", `/queue/${eventId}/waitlist`, { body: { quantity: 2 } });
+    expect({ status: wrong.status, code: await code(wrong) }).toEqual({ status: 403, code: "DPOP_WRONG_KEY" });
+    // no ticket and no proof: a required sale gives no entry
+    const bare = await new App(null).send("POST", `/queue/${eventId}/waitlist`, { body: { quantity: 1 } });
+    expect({ status: bare.status, code: await code(bare) }).toEqual({ status: 403, code: "DEVICE_BINDING_REQUIRED" });
+
+    // the sold-out page carries the list's form and the sale's binding, for its script
+    const soldOut = await fetch(`${edge.url}/events/${eventId}`);
+    expect(soldOut.status).toBe(410);
+    const html = await soldOut.text();
+    expect(html).toContain('id="waitlist-form"');
+    expect(html).toContain('data-device-binding="required"');
+
+    // a line stopped by the honest line: the page a script opens when its join is told so
+    const stopped = await sale("bound-stopped", "required");
+    await redis.hset(eventKeys(stopped).queueState, { honestStop: 1 });
+    const plain = await fetch(`${edge.url}/events/${stopped}`);
+    expect(plain.status).toBe(200);
+    expect(await plain.text()).not.toContain('id="waitlist-form"');
+    const asked = await fetch(`${edge.url}/events/${stopped}?waitlist`);
+    expect(asked.status).toBe(409);
+    expect(await asked.text()).toContain('id="waitlist-form"');
+  });
+});
+
 describe("the edge's OpenAPI document", () => {
   test("describes the DPoP header and every refusal above as it was answered, and still passes Spectral", async () => {
     const document = (await (await fetch(`${edge.url}/openapi.json`)).json()) as any;
-    for (const [path, method] of [["/queue/{eventId}/join", "post"], ["/queue/{eventId}/claim", "post"], ["/api/events/{eventId}/holds", "post"], ["/api/events/{eventId}/seats", "get"]] as const) {
+    for (const [path, method] of [["/queue/{eventId}/join", "post"], ["/queue/{eventId}/waitlist", "post"], ["/queue/{eventId}/claim", "post"], ["/api/events/{eventId}/holds", "post"], ["/api/events/{eventId}/seats", "get"]] as const) {
       expect(document.paths[path][method].parameters.map((p: { name?: string }) => p.name)).toContain("DPoP");
     }
     expect(problems).toEqual([]);
