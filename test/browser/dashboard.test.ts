@@ -190,6 +190,7 @@ describe("organiser dashboard in a browser", () => {
     expect(await redis.hmget(eventKeys(eventId).queueState, "standby", "standbyNewPerMinute", "standbyActiveSessions", "queueingStatusCode")).toEqual(["1", "50", "20", "429"]);
     expect((await stack.admin("GET", `/admin/events/${eventId}/queue`)).body.settings).toMatchObject({ standby: true, standbyNewPerMinute: 50, standbyActiveSessions: 20, queueingStatusCode: 429 });
     await page.locator("#s-standby").filter({ hasText: "straight to the sale" }).waitFor();
+    await screenshotOf(page.locator("section").filter({ has: page.getByRole("heading", { name: "Controls" }) }), "controls-panel");
     const join = await fetch(`${stack.edgeUrl}/queue/${eventId}/join`, { method: "POST", headers: { "x-forwarded-for": "198.51.100.7" } });
     expect(((await join.json()) as { admitted: boolean }).admitted).toBe(true);
     expect(await accessibilityProblems(page)).toEqual([]);
@@ -262,6 +263,7 @@ describe("organiser dashboard in a browser", () => {
     const joined = page.locator("#report-summary div").filter({ hasText: "Joined the line" }).locator("dd");
     await joined.filter({ hasText: "12" }).waitFor();
     expect(await page.locator("#deciles-body tr").count()).toBe(10);
+    await screenshotOf(page.locator("section").filter({ has: page.getByRole("heading", { name: "Sale report" }) }), "report-panel");
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(await policyViolations(page)).toEqual([]);
 
