@@ -11,8 +11,7 @@ import type mysql from "mysql2/promise";
 import { accessCodeHash } from "../../common/access.ts";
 import { eventKeys } from "../../common/keys.ts";
 import type { TestBridge } from "../../test/kit/bridge.ts";
-import { startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
-import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { fanIp, startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
 import type { AdminApi } from "../../test/kit/events.ts";
 import type { OriginProcess } from "../../test/kit/origin-process.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
@@ -36,12 +35,7 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-async function openEvent(label: string, queue: Record<string, unknown> = {}, event: Record<string, unknown> = {}): Promise<string> {
-  const eventId = uniqueEventId(label);
-  events.push(eventId);
-  await admin.createEventWithQueue({ id: eventId, ...event }, { opensAt: new Date(Date.now() - 1000).toISOString(), ...queue });
-  return eventId;
-}
+const openEvent = (label: string, queue: Record<string, unknown> = {}, event: Record<string, unknown> = {}) => stack.openEvent(label, queue, event);
 
 async function createCode(eventId: string, body: Record<string, unknown>): Promise<{ id: string; code: string }> {
   const res = await admin.call("POST", `/admin/events/${eventId}/access-codes`, body);
@@ -49,8 +43,7 @@ async function createCode(eventId: string, body: Record<string, unknown>): Promi
   return res.body.codes[0];
 }
 
-/** A documentation-range IPv6 address per fan: every fan comes from its own network. */
-const ipOf = (i: number) => `2001:db8::${(i + 1).toString(16)}`;
+const ipOf = fanIp;
 
 async function join(eventId: string, i: number, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${edge.url}/queue/${eventId}/join`, {

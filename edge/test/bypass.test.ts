@@ -12,8 +12,7 @@ import type mysql from "mysql2/promise";
 import { bypassSecretHash } from "../../common/bypass.ts";
 import { eventKeys } from "../../common/keys.ts";
 import type { TestBridge } from "../../test/kit/bridge.ts";
-import { startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
-import { uniqueEventId } from "../../test/kit/event-ids.ts";
+import { fanIp, startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
 import type { AdminApi } from "../../test/kit/events.ts";
 import type { OriginProcess } from "../../test/kit/origin-process.ts";
 import { waitUntil } from "../../test/kit/wait.ts";
@@ -38,12 +37,7 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** A room that admits `maxActive` fans at once (1: the first fan fills it, everyone after waits). */
-async function openEvent(label: string, maxActive = 1): Promise<string> {
-  const eventId = uniqueEventId(label);
-  events.push(eventId);
-  await admin.createEventWithQueue({ id: eventId }, { opensAt: new Date(Date.now() - 1000).toISOString(), maxActive, rate: 50 });
-  return eventId;
-}
+const openEvent = (label: string, maxActive = 1) => stack.openEvent(label, { maxActive, rate: 50 });
 
 async function createRule(eventId: string, body: Record<string, unknown>): Promise<{ rule: Record<string, any>; secret?: string }> {
   const res = await admin.call("POST", `/admin/events/${eventId}/bypass-rules`, body);
@@ -51,8 +45,7 @@ async function createRule(eventId: string, body: Record<string, unknown>): Promi
   return res.body;
 }
 
-/** A documentation-range IPv6 address per fan: every fan comes from its own network. */
-const ipOf = (i: number) => `2001:db8::${(i + 1).toString(16)}`;
+const ipOf = fanIp;
 
 async function join(eventId: string, ip: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${edge.url}/queue/${eventId}/join`, { method: "POST", headers: { "cf-connecting-ip": ip, ...headers } });

@@ -31,12 +31,7 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-async function room(label: string, maxActive: number): Promise<string> {
-  const eventId = uniqueEventId(label);
-  events.push(eventId);
-  await admin.createEventWithQueue({ id: eventId }, { opensAt: new Date(Date.now() - 1000).toISOString(), maxActive, rate: 50 });
-  return eventId;
-}
+const room = (label: string, maxActive: number) => stack.openEvent(label, { maxActive, rate: 50 });
 
 async function plainEvent(label: string): Promise<string> {
   const eventId = uniqueEventId(label);

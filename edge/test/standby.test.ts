@@ -12,7 +12,7 @@ import type Redis from "ioredis";
 import type mysql from "mysql2/promise";
 import { eventKeys } from "../../common/keys.ts";
 import type { TestBridge } from "../../test/kit/bridge.ts";
-import { startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
+import { fanIp, startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import type { AdminApi } from "../../test/kit/events.ts";
 import type { OriginProcess } from "../../test/kit/origin-process.ts";
@@ -36,15 +36,8 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-async function openEvent(label: string, queue: Record<string, unknown>): Promise<string> {
-  const eventId = uniqueEventId(label);
-  events.push(eventId);
-  await admin.createEventWithQueue({ id: eventId }, { opensAt: new Date(Date.now() - 1000).toISOString(), ...queue });
-  return eventId;
-}
-
-/** A documentation-range IPv6 address per fan: every fan comes from its own network. */
-const ipOf = (i: number) => `2001:db8::${(i + 1).toString(16)}`;
+const openEvent = (label: string, queue: Record<string, unknown>) => stack.openEvent(label, queue);
+const ipOf = fanIp;
 
 type Joined = { status: number; body: { ticket: string; ticketNumber: number; admitted: boolean } };
 

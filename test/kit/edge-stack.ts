@@ -7,6 +7,7 @@
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
 import { startBridge, type TestBridge } from "./bridge.ts";
+import { uniqueEventId } from "./event-ids.ts";
 import { adminApi, type AdminApi } from "./events.ts";
 import { freePort } from "./free-port.ts";
 import { obliterateEvent } from "./obliterate.ts";
@@ -22,8 +23,16 @@ export interface EdgeStack {
   admin: AdminApi;
   /** events to drop when the stack stops */
   events: string[];
+  /**
+   * A new event with its waiting room already open (opened a second ago), through the origin's
+   * admin API: `queue` the room's settings, `event` the event's fields. Dropped at stop.
+   */
+  openEvent(label: string, queue?: Record<string, unknown>, event?: Record<string, unknown>): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** A documentation-range IPv6 address per fan: every fan comes from its own network. */
+export const fanIp = (i: number) => `2001:db8::${(i + 1).toString(16)}`;
 
 /** Starts the stack; `vars` override the Worker's variables, `originEnv` the origin's environment. */
 export async function startEdgeStack(opts: { vars?: Record<string, string>; originEnv?: Record<string, string> } = {}): Promise<EdgeStack> {
@@ -33,14 +42,21 @@ export async function startEdgeStack(opts: { vars?: Record<string, string>; orig
   const origin = await startOrigin({ env: opts.originEnv ?? {}, port: await freePort() });
   const edge = await startWorkerdEdge({ upstashUrl: bridge.url, originUrl: origin.url, vars: opts.vars });
   const events: string[] = [];
+  const admin = adminApi(origin.url);
   return {
     redis,
     pool,
     bridge,
     origin,
     edge,
-    admin: adminApi(origin.url),
+    admin,
     events,
+    async openEvent(label, queue = {}, event = {}) {
+      const eventId = uniqueEventId(label);
+      events.push(eventId);
+      await admin.createEventWithQueue({ id: eventId, ...event }, { opensAt: new Date(Date.now() - 1000).toISOString(), ...queue });
+      return eventId;
+    },
     async stop() {
       await edge.stop();
       await origin.stop();
