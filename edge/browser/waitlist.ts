@@ -1,8 +1,9 @@
 /**
  * The waiting list on the sold-out and line-stopped pages (edge/src/waitlist-page.ts): the
  * form posts the fan's request to POST /queue/:eventId/waitlist, and the entry is then
- * followed by polling GET on the same path (the ticket cookie says whose), every
- * POLL_EVERY_MS: the place on the list while it waits; when seats come back, the seats held
+ * followed by polling GET on the same path (the ticket cookie says whose), as often as the
+ * answer's `refreshIntervalSeconds` says (every 2 s near the head and while offered, every 10 s
+ * further back; POLL_EVERY_MS when it says nothing): the place on the list while it waits; when seats come back, the seats held
  * for the fan, the claim window counting down (also in the title) and the button that
  * claims them with the ordinary POST /queue/:eventId/claim and opens the sale on them; then
  * what became of the offer. A reload finds the entry again. Screen readers hear the place
@@ -26,6 +27,7 @@ interface Entry {
   position?: number;
   seatIds?: string[];
   claimDeadline?: string;
+  refreshIntervalSeconds?: number;
 }
 
 const eventId = pageData("eventId");
@@ -40,6 +42,8 @@ const mmss = (seconds: number) => Math.floor(seconds / 60) + ":" + String(second
 const binding = document.body.dataset.deviceBinding || "off";
 let key: DeviceKey | null = null;
 let poll: ReturnType<typeof setTimeout> | undefined;
+/** how long until the next read, as the edge last said */
+let pollMs: number = POLL_EVERY_MS;
 let clock: ReturnType<typeof setInterval> | undefined;
 let said = "";
 let claiming = false;
@@ -58,7 +62,7 @@ function failed(words: string): void {
 
 function later(): void {
   clearTimeout(poll);
-  poll = setTimeout(() => void read(), POLL_EVERY_MS);
+  poll = setTimeout(() => void read(), pollMs);
 }
 
 function countdown(deadline: number): void {
@@ -73,6 +77,7 @@ function countdown(deadline: number): void {
 }
 
 function show(e: Entry): void {
+  pollMs = e.refreshIntervalSeconds ? e.refreshIntervalSeconds * 1000 : POLL_EVERY_MS;
   byId("waitlist-form").hidden = true;
   byId("waitlist-error").hidden = true;
   const tier = e.tier || t.choiceAny;

@@ -6,6 +6,7 @@
  * edge/test/openapi.test.ts lints it with Spectral and drives every operation against it.
  */
 import { QUEUE_STATUSES } from "../../common/queue-state.ts";
+import { WAITLIST_POLL } from "./routes/waitlist.ts";
 
 /** plain JSON objects: the document is data, checked by Spectral and by the contract test rather than by types */
 type Json = Record<string, unknown>;
@@ -1125,6 +1126,11 @@ export const edgeOpenApi: Json = {
           seatIds: { type: "array", items: { type: "string" }, description: "while offered: the seats held for you" },
           claimDeadline: { type: "string", format: "date-time", description: "while offered: claim before this at claimUrl, or the offer passes to the next entry" },
           claimUrl: { type: "string" },
+          refreshIntervalSeconds: {
+            type: "integer",
+            minimum: 1,
+            description: `while waiting or offered: when to ask again. ${WAITLIST_POLL.nearSeconds} s within the first ${WAITLIST_POLL.nearPlaces} places and while offered, ${WAITLIST_POLL.farSeconds} s further back (each ask is a limiter call and a Redis script)`,
+          },
         },
       },
       Claimed: {

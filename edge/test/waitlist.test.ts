@@ -186,6 +186,14 @@ describe("the waiting list after sell-out", () => {
     expect([...places].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i + 2));
     // position follows place: the list is in the order the places were given
     for (const j of joins) expect(j.body.position).toBeLessThanOrEqual(j.body.place);
+    // a page near the head asks again every 2 s, one further back every 10 s
+    const byPlace = [...joins].sort((x, y) => x.body.place - y.body.place);
+    const near = await call(s, "GET", `/queue/${eventId}/waitlist`, { fan: 2000, ticket: byPlace[0]!.body.ticket });
+    const far = await call(s, "GET", `/queue/${eventId}/waitlist`, { fan: 2001, ticket: byPlace[50]!.body.ticket });
+    expect(near.body).toMatchObject({ state: "waiting", refreshIntervalSeconds: 2 });
+    expect(near.body.position).toBeLessThanOrEqual(20);
+    expect(far.body).toMatchObject({ state: "waiting", refreshIntervalSeconds: 10 });
+    expect(far.body.position).toBeGreaterThan(20);
     const again = await joinList(s, eventId, 1000, { quantity: 1 });
     expect(again.status).toBe(201);
     const same = await call(s, "POST", `/queue/${eventId}/waitlist`, { fan: 1000, ticket: joins[0]!.body.ticket, body: { quantity: 1 } });

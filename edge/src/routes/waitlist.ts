@@ -17,6 +17,16 @@ import { redisScripts, runScript } from "../redis.ts";
 import { RESTORING_NEW_FAN_MESSAGE, restoringError } from "../restoring.ts";
 import { noTicket, redisUnavailable } from "./status.ts";
 
+/**
+ * How often a page following its entry should ask again (`refreshIntervalSeconds`): often near
+ * the head of the list and while an offer is open, seldom further back, so a long list costs
+ * the shared Redis a fraction of what polling every entry every 2 s would (each poll is a
+ * limiter call and a script call). A fan far back who is offered seats still hears of it well
+ * inside the claim window, and by email when they left an address.
+ */
+export const WAITLIST_POLL = { nearSeconds: 2, farSeconds: 10, nearPlaces: 20 } as const;
+export const waitlistPollSeconds = (position: number | null) => (position !== null && position > WAITLIST_POLL.nearPlaces ? WAITLIST_POLL.farSeconds : WAITLIST_POLL.nearSeconds);
+
 /** Most seats one entry may ask for (the event's per-order limit may be lower; the list says so). */
 export const WAITLIST_MAX_QUANTITY = 20;
 const MAX_BODY = 1024;
@@ -107,9 +117,9 @@ export async function waitlistStatus(request: Request, env: Env, ctx: ExecutionC
   const base = { eventId, place: r.place, quantity: r.quantity, tier: r.tier, waiting: r.waiting };
   switch (r.code) {
     case WaitlistReadCode.WAITING:
-      return json({ ...base, state: "waiting", position: r.position });
+      return json({ ...base, state: "waiting", position: r.position, refreshIntervalSeconds: waitlistPollSeconds(r.position) });
     case WaitlistReadCode.OFFERED:
-      return json({ ...base, state: "offered", seatIds: r.seatIds, claimDeadline: new Date(r.deadline).toISOString(), claimUrl: `/queue/${eventId}/claim` });
+      return json({ ...base, state: "offered", seatIds: r.seatIds, claimDeadline: new Date(r.deadline).toISOString(), claimUrl: `/queue/${eventId}/claim`, refreshIntervalSeconds: waitlistPollSeconds(null) });
     case WaitlistReadCode.CLAIMED:
       return json({ ...base, state: "claimed" });
     case WaitlistReadCode.PASSED:
