@@ -153,6 +153,8 @@ describe("organiser dashboard in a browser", () => {
     await fan.locator("#closes-line").filter({ hasText: "GMT+9" }).waitFor();
     expect(await fan.locator("#closes-line").textContent()).toMatch(/^The sale closes Sunday, June 1, 2031(,| at) 9:30\sPM GMT\+9\.$/);
     expect(await fan.locator("#closes-warning").isHidden()).toBe(true);
+    expect(await accessibilityProblems(fan)).toEqual([]);
+    expect(await policyViolations(fan)).toEqual([]);
     await screenshot(fan, "closes-at");
     await fan.close();
     // a reload shows it again, in the organiser's time
