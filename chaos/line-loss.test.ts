@@ -156,6 +156,9 @@ async function lossUnderLoad(label: string, lose: (redis: Redis, eventId: string
 
   // hundreds waiting, dozens admitted and buying
   await until("dozens of fans admitted", async () => Number(await redis.hget(k.queueState, "admittedTotal")) >= 40, 30_000);
+  // every fan's stream is open and has said something before Redis goes (on a busy machine
+  // a stream can take seconds to connect, and one opened after the restore never had to restore)
+  await until("every fan's stream open", async () => first.every((f) => f.seen.length > 0), 30_000);
   const { killedAt, answeringAt } = await lose(redis, eventId);
   const fans = [...first];
   const issuedBefore = Math.max(...fans.map((f) => f.num));
@@ -288,6 +291,7 @@ describe("the line survives losing Redis", () => {
     await joinAll(fans);
     const running = journeys(fans, seats, Date.now() + 90_000);
     await until("some fans admitted", async () => Number(await redis.hget(k.queueState, "admittedTotal")) >= 20, 30_000);
+    await until("every fan's stream open", async () => fans.every((f) => f.seen.length > 0), 30_000);
 
     await stack.redis.kill();
     const killedAt = Date.now();

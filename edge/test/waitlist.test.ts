@@ -190,8 +190,10 @@ describe("the waiting list after sell-out", () => {
     const byPlace = [...joins].sort((x, y) => x.body.place - y.body.place);
     const near = await call(s, "GET", `/queue/${eventId}/waitlist`, { fan: 2000, ticket: byPlace[0]!.body.ticket });
     const far = await call(s, "GET", `/queue/${eventId}/waitlist`, { fan: 2001, ticket: byPlace[50]!.body.ticket });
-    expect(near.body).toMatchObject({ state: "waiting", refreshIntervalSeconds: 2 });
-    expect(near.body.position).toBeLessThanOrEqual(20);
+    // (the head may be offered seats by now: an open offer is followed as closely)
+    expect(near.body.refreshIntervalSeconds).toBe(2);
+    if (near.body.state === "waiting") expect(near.body.position).toBeLessThanOrEqual(20);
+    else expect(near.body.state).toBe("offered");
     expect(far.body).toMatchObject({ state: "waiting", refreshIntervalSeconds: 10 });
     expect(far.body.position).toBeGreaterThan(20);
     const again = await joinList(s, eventId, 1000, { quantity: 1 });
