@@ -124,7 +124,10 @@ describe("the waiting list", () => {
     await page.getByLabel("Seats wanted").selectOption("2");
     await page.getByLabel("Tier wanted").selectOption("standard");
     await page.getByRole("button", { name: "Join the waiting list" }).click();
-    await page.getByText("You are on the waiting list for 2 seats of standard.").waitFor({ timeout: 20_000 });
+    // the entry, or the words of a refusal (shown in the failure)
+    await page.waitForFunction(() => !document.getElementById("waitlist-entry")!.hidden || !document.getElementById("waitlist-error")!.hidden, undefined, { timeout: 30_000 });
+    expect(await page.locator("#waitlist-error").isHidden() ? "" : await page.locator("#waitlist-error").textContent()).toBe("");
+    await page.getByText("You are on the waiting list for 2 seats of standard.").waitFor();
     const cookie = (await page.context().cookies()).find((c) => c.name === `cu_q_${eventId}`)!;
     expect(JSON.parse(Buffer.from(cookie.value.split(".")[1]!, "base64url").toString()).cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // a join without the device's proof is refused in this sale
