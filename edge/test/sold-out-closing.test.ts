@@ -89,6 +89,8 @@ describe("sold out by itself when the held seats cannot come back before closing
     const told: Array<{ event: string; data: any; at: number }> = [];
     for (const name of ["position", "closed", "admitted"]) source.addEventListener(name, (e) => told.push({ event: name, data: JSON.parse((e as MessageEvent).data), at: Date.now() }));
     await waitUntil("fan 2's first position", async () => told.some((e) => e.event === "position"));
+    // the standard client's frames carry the closing time the organiser set
+    expect(Date.parse(told.find((e) => e.event === "position")!.data.closesAt)).toBeGreaterThan(Date.now() + 3600_000);
 
     // the hold expires (in 5 minutes) before the sale closes (in 2 hours): the seats may come back
     await Bun.sleep(3000);
