@@ -31,7 +31,7 @@ async function load(untilMs: number) {
     Array.from({ length: 64 }, async () => {
       while (Date.now() < untilMs) {
         ip++;
-        const res = await fetch(`${edge.url}/queue/${eventId}/join`, { method: "POST", headers: { "cf-connecting-ip": `2001:db8:${(ip >> 16).toString(16)}:${(ip & 0xffff).toString(16)}::1` } });
+        const res = process.env.BARE ? await fetch(`${edge.url}/healthz`) : await fetch(`${edge.url}/queue/${eventId}/join`, { method: "POST", headers: { "cf-connecting-ip": `2001:db8:${(ip >> 16).toString(16)}:${(ip & 0xffff).toString(16)}::1` } });
         await res.arrayBuffer();
         done++;
       }
@@ -72,6 +72,22 @@ for (const [id, n] of self) {
   byName.set(name, (byName.get(name) ?? 0) + n);
 }
 for (const [name, n] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`${((100 * n) / total).toFixed(1).padStart(5)} %  ${name}`);
+// inclusive time: a function's samples and its callees' (a function counted once per stack)
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const inclusive = new Map<string, number>();
+for (const [id, n] of self) {
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const f = byId.get(at).callFrame;
+    const name = `${f.functionName || "(anon)"} ${f.url.split("/").pop()}:${f.lineNumber}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    inclusive.set(name, (inclusive.get(name) ?? 0) + n);
+  }
+}
+console.log("inclusive:");
+for (const [name, n] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 45)) console.log(`${((100 * n) / total).toFixed(1).padStart(5)} %  ${name}`);
 ws.close();
 await edge.stop();
 bridge.stop?.();
