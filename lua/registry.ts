@@ -39,7 +39,7 @@ import restoreLine from "./restoreLine-10.lua";
 import saveTurnAddress from "./saveTurnAddress-2.lua";
 import setQueueStatus from "./setQueueStatus-1.lua";
 import takeTurnAddresses from "./takeTurnAddresses-1.lua";
-import touchTicket from "./touchTicket-8.lua";
+import touchTicket from "./touchTicket-9.lua";
 import joinWaitlist from "./joinWaitlist-5.lua";
 import readWaitlist from "./readWaitlist-4.lua";
 import offerSeats from "./offerSeats-9.lua";
@@ -143,7 +143,7 @@ export const redisScripts = {
     decode: reply.decodeJoin,
   }),
   touchTicket: script("touchTicket", touchTicket, {
-    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.lost, k.gone, k.seq, k.moved],
+    keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.lost, k.gone, k.seq, k.moved, k.choices],
     codes: TouchCode,
     decode: reply.decodeTouch,
   }),

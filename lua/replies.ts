@@ -150,9 +150,11 @@ export function decodeLineRead(raw: Raw): LineRead {
   };
 }
 
-export function decodeTouch(raw: Raw): { code: TouchCode; value: number } {
+/** `choice`: a waiting fan's declared choice as stored ('' when none). */
+export function decodeTouch(raw: Raw): { code: TouchCode; value: number; choice: string } {
   const [code, value] = numbers(raw);
-  return { code: code as TouchCode, value: value ?? 0 };
+  const choice = Array.isArray(raw) && typeof raw[2] === "string" ? raw[2] : "";
+  return { code: code as TouchCode, value: value ?? 0, choice };
 }
 
 export function decodeMove(raw: Raw): { code: MoveCode; value: number } {

@@ -5,12 +5,13 @@ import { ClaimCode, MoveCode, TouchCode } from "../../lua/codes.ts";
 import type { Env } from "./env.ts";
 import { redisScripts, runScript } from "./redis.ts";
 
-export type TouchResult = { kind: "waiting"; num: number } | { kind: "admitted"; deadline: number } | { kind: "unknown" } | { kind: "restoring" } | { kind: "moved"; at: number };
+/** `choice`: what a waiting fan declared they want (PUT /queue/:eventId/choice), read in the same call. */
+export type TouchResult = { kind: "waiting"; num: number; choice: DeclaredChoice | null } | { kind: "admitted"; deadline: number } | { kind: "unknown" } | { kind: "restoring" } | { kind: "moved"; at: number };
 
 /** Marks the fan present; a ticket whose number a restore kept in `lost` is put back at it (answered as waiting). */
 export async function touchTicket(env: Env, eventId: string, tid: string, num: number): Promise<TouchResult> {
-  const { code, value } = await runScript(env, redisScripts.touchTicket, eventId, [tid, Date.now(), num]);
-  if (code === TouchCode.WAITING) return { kind: "waiting", num: value };
+  const { code, value, choice } = await runScript(env, redisScripts.touchTicket, eventId, [tid, Date.now(), num]);
+  if (code === TouchCode.WAITING) return { kind: "waiting", num: value, choice: parseChoice(choice) };
   if (code === TouchCode.ADMITTED) return { kind: "admitted", deadline: value };
   if (code === TouchCode.RESTORING) return { kind: "restoring" };
   if (code === TouchCode.MOVED) return { kind: "moved", at: value };

@@ -173,4 +173,24 @@ describe("the declared choice on the stream", () => {
     expect(few).toBeGreaterThan(10);
     expect(many).toBeLessThanOrEqual(few * 1.3 + 10);
   }, 90_000);
+  test("a status poll of a fan with a choice is two Upstash requests, the ticket's limiter and the touch, and answers the choice", async () => {
+    const eventId = await openEvent("poll-cost");
+    const a = await join(eventId, 0);
+    await choose(eventId, a.ticket, { quantity: 3, tier: "standard" });
+    const poll = async () => {
+      const res = await fetch(`${edge.url}/queue/${eventId}/status`, { headers: { "x-queue-ticket": a.ticket } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { choice: unknown; position: number };
+    };
+    // the first poll may read the line for the isolate (a shared read, not the poll's own cost)
+    await poll();
+    const before = bridge.stats.requests;
+    const started = Date.now();
+    const polls = 20;
+    for (let i = 0; i < polls; i++) expect(await poll()).toMatchObject({ position: 1, choice: { quantity: 3, tier: "standard" } });
+    // besides the polls' own calls, the isolate reads the line at most once a tick
+    const sharedReads = Math.ceil((Date.now() - started) / TICK_MS) + 1;
+    expect(bridge.stats.requests - before).toBeGreaterThanOrEqual(2 * polls);
+    expect(bridge.stats.requests - before).toBeLessThanOrEqual(2 * polls + sharedReads);
+  });
 });

@@ -34,13 +34,14 @@ export async function status(request: Request, env: Env, ctx: ExecutionContext, 
   // the line is being restored: the fan keeps their place, but no position is true yet
   if (where.kind === "restoring") return json(restoringView(eventId, held.claims.num, refreshIntervalSeconds(env)));
   if (where.kind === "waiting") {
-    let view, choice;
+    let view;
     try {
-      [view, choice] = await Promise.all([viewFor(env, eventId, where.num), declaredChoice(env, eventId, held.claims.tid)]);
+      view = await viewFor(env, eventId, where.num);
     } catch {
       return redisUnavailable();
     }
-    return json({ ...view, choice, admitted: false });
+    // the declared choice came with the touch: a poll is the limiter and one script call
+    return json({ ...view, choice: where.choice, admitted: false });
   }
   if (where.kind === "admitted") {
     return json({

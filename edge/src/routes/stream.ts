@@ -34,7 +34,7 @@ import { restoringEvent } from "../restoring.ts";
 import type { LineStatus } from "../../../common/queue-state.ts";
 import { fanView, sawWaiting, type Snapshot } from "../snapshot.ts";
 import { parseChoice, type DeclaredChoice } from "../../../common/choice.ts";
-import { declaredChoice, noTicket, PLACE_MOVED_MESSAGE } from "./status.ts";
+import { noTicket, PLACE_MOVED_MESSAGE } from "./status.ts";
 import { refreshIntervalSeconds } from "./view.ts";
 
 const RETRY_MS = 3000;
@@ -89,11 +89,12 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
     }
   };
   // null: Redis could not be reached. A 200 stream that says so, never an error status,
-  // which would make a standard EventSource give up for good. The fan's declared choice is
-  // read alongside, once; the hub hands the stream any later change.
-  const [where, choiceAtConnect] = await Promise.all([touch(), declaredChoice(env, eventId, tid).catch(() => null)]);
-  // what this request has sent upstream: the limiter, the touch and the choice so far, then its shared reads
-  const usage = { subrequests: 3 };
+  // which would make a standard EventSource give up for good. The fan's declared choice
+  // comes with the touch, once; the hub hands the stream any later change.
+  const where = await touch();
+  const choiceAtConnect = where?.kind === "waiting" ? where.choice : null;
+  // what this request has sent upstream: the limiter and the touch so far, then its shared reads
+  const usage = { subrequests: 2 };
 
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();

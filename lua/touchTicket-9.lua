@@ -8,6 +8,8 @@
   back in time: the number is recorded in `ahead`, so every answer says restoring until
   the leader has restored the line from MySQL. A ticket whose place moved to another
   device (movePlace) is told MOVED: the latest device to open the resume link holds it.
+  A waiting fan's declared choice (declareChoice) comes with the answer, so a status poll
+  or a stream's connect needs no second call to show it.
 
   KEYS[1] queue       zset    waiting ticketId -> queue number
   KEYS[2] seen        zset    waiting ticketId -> last seen (ms)
@@ -17,12 +19,14 @@
   KEYS[6] gone        zset    queue numbers of tickets that left, above the serving pointer
   KEYS[7] seq         string  ticket counter: the newest queue number
   KEYS[8] moved       zset    old ticketId -> when its place moved to another device (ms)
+  KEYS[9] choices     hash    ticketId -> the fan's declared choice (common/choice.ts)
 
   ARGV[1] ticket id
   ARGV[2] now (ms)
   ARGV[3] the ticket's queue number (from the signed ticket)
 
-  Returns { code, value }
+  Returns { code, value, choice }: choice is the declared choice's text ('' when none; only
+  with WAITING)
     1  WAITING    value = queue number; presence refreshed (or put back at its number from lost)
     2  ADMITTED   value = claim deadline (ms), still open
     0  UNKNOWN    the ticket left the line (gone, claimed, or its claim window passed)
@@ -35,7 +39,7 @@ if lineRestoring(state[1], state[2], state[3]) then return { 3, 0 } end
 local number = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if number then
   redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-  return { 1, tonumber(number) }
+  return { 1, tonumber(number), redis.call('HGET', KEYS[9], ARGV[1]) or '' }
 end
 local deadline = redis.call('ZSCORE', KEYS[3], ARGV[1])
 if deadline then
@@ -51,7 +55,7 @@ if num > 0 and redis.call('ZSCORE', KEYS[5], num) then
   redis.call('ZADD', KEYS[1], num, ARGV[1])
   redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
   redis.call('HINCRBY', KEYS[4], 'replacedTotal', 1)
-  return { 1, num }
+  return { 1, num, redis.call('HGET', KEYS[9], ARGV[1]) or '' }
 end
 if num > tonumber(redis.call('GET', KEYS[7]) or '0') then
   redis.call('HSET', KEYS[4], 'ahead', num)
