@@ -62,7 +62,7 @@ export const JoinCode = {
 export type JoinCode = (typeof JoinCode)[keyof typeof JoinCode];
 
 /** WAITING also answers a ticket put back at its own number after Redis lost the line */
-export const TouchCode = { UNKNOWN: 0, WAITING: 1, ADMITTED: 2, RESTORING: 3, MOVED: 4 } as const;
+export const TouchCode = { UNKNOWN: 0, WAITING: 1, ADMITTED: 2, RESTORING: 3, MOVED: 4, RATE_LIMITED: 5 } as const;
 export type TouchCode = (typeof TouchCode)[keyof typeof TouchCode];
 
 /** A place moving to another device (the resume link): only a waiting place moves. */

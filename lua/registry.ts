@@ -144,6 +144,7 @@ export const redisScripts = {
   }),
   touchTicket: script("touchTicket", touchTicket, {
     keys: (k) => [k.queue, k.seen, k.admitted, k.queueState, k.lost, k.gone, k.seq, k.moved, k.choices],
+    moreKeys: "rate-limit buckets",
     codes: TouchCode,
     decode: reply.decodeTouch,
   }),

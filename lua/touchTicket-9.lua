@@ -11,6 +11,11 @@
   A waiting fan's declared choice (declareChoice) comes with the answer, so a status poll
   or a stream's connect needs no second call to show it.
 
+  Polls and stream connects are limited per ticket here, with @upstash/ratelimit's sliding
+  window on its own keys (`<prefix>:<ticketId>:<window>`, the previous window weighted
+  exactly as its script does), so `Ratelimit.getRemaining` and `resetUsedTokens` still
+  read and reset the record; a call over the limit is RATE_LIMITED and touches nothing.
+
   KEYS[1] queue       zset    waiting ticketId -> queue number
   KEYS[2] seen        zset    waiting ticketId -> last seen (ms)
   KEYS[3] admitted    zset    admitted ticketId -> claim deadline (ms)
@@ -20,10 +25,14 @@
   KEYS[7] seq         string  ticket counter: the newest queue number
   KEYS[8] moved       zset    old ticketId -> when its place moved to another device (ms)
   KEYS[9] choices     hash    ticketId -> the fan's declared choice (common/choice.ts)
+  KEYS[10 ..]         string  the ticket's rate-limit buckets: its current window, then its
+                              previous window (none: not limited)
 
   ARGV[1] ticket id
   ARGV[2] now (ms)
   ARGV[3] the ticket's queue number (from the signed ticket)
+  ARGV[4] calls allowed per ticket per window (with the buckets)
+  ARGV[5] window (ms)
 
   Returns { code, value, choice }: choice is the declared choice's text ('' when none; only
   with WAITING)
@@ -32,8 +41,17 @@
     0  UNKNOWN    the ticket left the line (gone, claimed, or its claim window passed)
     3  RESTORING  the line is being restored
     4  MOVED      the place moved to another device; value = when (ms)
+    5  RATE_LIMITED  the ticket used its calls for the window; value = when the window resets (ms)
 ]]
 -- @include lineRestoring
+if #KEYS >= 11 then
+  -- the sliding window of @upstash/ratelimit: this window's calls and the previous one's, weighted
+  local now, limit, window = tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5])
+  local current = tonumber(redis.call('GET', KEYS[10]) or '0')
+  local previous = math.floor((1 - (now % window) / window) * tonumber(redis.call('GET', KEYS[11]) or '0'))
+  if current + previous >= limit then return { 5, (math.floor(now / window) + 1) * window } end
+  if redis.call('INCRBY', KEYS[10], 1) == 1 then redis.call('PEXPIRE', KEYS[10], window * 2 + 1000) end
+end
 local state = redis.call('HMGET', KEYS[4], 'status', 'vouchedRun', 'ahead')
 if lineRestoring(state[1], state[2], state[3]) then return { 3, 0 } end
 local number = redis.call('ZSCORE', KEYS[1], ARGV[1])

@@ -1,8 +1,9 @@
 /**
- * IPs the join limiter refused, until their window resets: what @upstash/ratelimit's
- * ephemeral cache does for its own limiters. Kept per isolate (in front of the
- * JoinBatcher) and per JoinBatcher (which sees every isolate's joins of its shard), so a
- * client flooding the door is answered 429 without a Redis call.
+ * IPs the join limiter refused, or tickets the poll limiter refused, until their window
+ * resets: what @upstash/ratelimit's ephemeral cache does for its own limiters. Kept per
+ * isolate (in front of the JoinBatcher, and for polls), and per JoinBatcher (which sees
+ * every isolate's joins of its shard), so a client flooding the door is answered 429
+ * without a Redis call.
  */
 /** Entries above which expired ones are swept on the next insert. */
 const SWEEP_AT = 10_000;

@@ -60,10 +60,10 @@ export type JoinOutcome =
 /** A join's outcome and the difficulty its IP needs for its next new place (0: none asked). */
 export type JoinAnswer = JoinOutcome & { next?: number };
 
-/** The limiter's bucket keys for one IP, named as @upstash/ratelimit's sliding window names them (`prefix` = the event's join limiter prefix). */
-export function joinLimitKeys(prefix: string, ip: string, now: number): [current: string, previous: string] {
+/** A limiter's bucket keys for one identifier (a client IP for joins, a ticket id for polls), named as @upstash/ratelimit's sliding window of JOIN_WINDOW_MS names them (`prefix` = the event's limiter prefix). */
+export function joinLimitKeys(prefix: string, id: string, now: number): [current: string, previous: string] {
   const window = Math.floor(now / JOIN_WINDOW_MS);
-  return [`${prefix}:${ip}:${window}`, `${prefix}:${ip}:${window - 1}`];
+  return [`${prefix}:${id}:${window}`, `${prefix}:${id}:${window - 1}`];
 }
 
 /** Places a batch of joins of one event in one script call; answers in the batch's order. */

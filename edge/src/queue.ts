@@ -2,15 +2,46 @@
 import { parseChoice, type DeclaredChoice } from "../../common/choice.ts";
 import { sessionIdFor } from "../../common/tokens.ts";
 import { ClaimCode, MoveCode, TouchCode } from "../../lua/codes.ts";
-import type { Env } from "./env.ts";
+import { BlockList } from "./block-list.ts";
+import { config, type Env } from "./env.ts";
+import { JOIN_WINDOW_MS, joinLimitKeys } from "./joins.ts";
 import { redisScripts, runScript } from "./redis.ts";
+import { eventKeys } from "../../common/keys.ts";
 
 /** `choice`: what a waiting fan declared they want (PUT /queue/:eventId/choice), read in the same call. */
-export type TouchResult = { kind: "waiting"; num: number; choice: DeclaredChoice | null } | { kind: "admitted"; deadline: number } | { kind: "unknown" } | { kind: "restoring" } | { kind: "moved"; at: number };
+export type TouchResult =
+  | { kind: "waiting"; num: number; choice: DeclaredChoice | null }
+  | { kind: "admitted"; deadline: number }
+  | { kind: "unknown" }
+  | { kind: "restoring" }
+  | { kind: "moved"; at: number }
+  /** the ticket used its calls of the window (TICKET_LIMIT_PER_MINUTE): nothing was touched */
+  | { kind: "rate-limited"; resetAt: number };
 
-/** Marks the fan present; a ticket whose number a restore kept in `lost` is put back at it (answered as waiting). */
-export async function touchTicket(env: Env, eventId: string, tid: string, num: number): Promise<TouchResult> {
-  const { code, value, choice } = await runScript(env, redisScripts.touchTicket, eventId, [tid, Date.now(), num]);
+/** Tickets the poll limiter refused, per event, in this isolate: answered again without Redis until their window resets. */
+const limitedTickets = new Map<string, BlockList>();
+
+/**
+ * Marks the fan present; a ticket whose number a restore kept in `lost` is put back at it
+ * (answered as waiting). `limited`: the call is a status poll or a stream's connect, which
+ * count against the ticket's limit (TICKET_LIMIT_PER_MINUTE, the `ticket` limiter's sliding
+ * window and keys, ./ratelimit.ts) in the same script call.
+ */
+export async function touchTicket(env: Env, eventId: string, tid: string, num: number, limited = false): Promise<TouchResult> {
+  const now = Date.now();
+  let blocked = limitedTickets.get(eventId);
+  if (limited) {
+    const until = blocked?.blockedUntil(tid, now) ?? null;
+    if (until !== null) return { kind: "rate-limited", resetAt: until };
+  }
+  const args = [tid, now, num, ...(limited ? [config(env).ticketLimitPerMinute, JOIN_WINDOW_MS] : [])];
+  const buckets = limited ? joinLimitKeys(eventKeys(eventId).rateLimit("ticket"), tid, now) : [];
+  const { code, value, choice } = await runScript(env, redisScripts.touchTicket, eventId, args, buckets);
+  if (code === TouchCode.RATE_LIMITED) {
+    if (!blocked) limitedTickets.set(eventId, (blocked = new BlockList()));
+    blocked.block(tid, value);
+    return { kind: "rate-limited", resetAt: value };
+  }
   if (code === TouchCode.WAITING) return { kind: "waiting", num: value, choice: parseChoice(choice) };
   if (code === TouchCode.ADMITTED) return { kind: "admitted", deadline: value };
   if (code === TouchCode.RESTORING) return { kind: "restoring" };

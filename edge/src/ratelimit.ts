@@ -1,8 +1,9 @@
 /**
  * Abuse control with @upstash/ratelimit: organiser (admin) calls and access-code attempts
- * per client IP (fail closed: a limiter that cannot answer in time refuses the call), status polls and claims
+ * per client IP (fail closed: a limiter that cannot answer in time refuses the call), claims
  * per ticket (fail open: the ticket is already verified and these calls do not change
- * anyone's place), addresses for the turn email per ticket and per client IP (fail open too). Limiters and their ephemeral cache live at module scope so a hot
+ * anyone's place; status polls and stream connects count against the same per-ticket
+ * record inside the touch script, ./queue.ts, so a poll is one Redis call), addresses for the turn email per ticket and per client IP (fail open too). Limiters and their ephemeral cache live at module scope so a hot
  * isolate blocks a limited caller without asking Redis.
  *
  * New entries on the waiting list are limited per IP like new places (JOIN_LIMIT_PER_MINUTE,
@@ -46,6 +47,9 @@ function retryAfter(resetMs: number): string {
   return String(Math.max(1, Math.ceil((resetMs - Date.now()) / 1000)));
 }
 
+/** The 429 of a caller over its limit, until `resetMs`. */
+export const tooManyRequests = (resetMs: number) => error(429, "RATE_LIMITED", "Too many requests; slow down.", { "retry-after": retryAfter(resetMs) });
+
 /** null when the request may go on, else the response to send. */
 export async function limit(env: Env, ctx: ExecutionContext, eventId: string, kind: Kind, identifier: string): Promise<Response | null> {
   // admin calls and access codes fail closed: neither a key nor a code may be guessable by retrying
@@ -61,7 +65,7 @@ export async function limit(env: Env, ctx: ExecutionContext, eventId: string, ki
     return failClosed ? error(503, "RATE_LIMIT_UNAVAILABLE", "The waiting room is busy; try again in a few seconds.", { "retry-after": "5" }) : null;
   }
   if (!result.success) {
-    return error(429, "RATE_LIMITED", "Too many requests; slow down.", { "retry-after": retryAfter(result.reset) });
+    return tooManyRequests(result.reset);
   }
   return null;
 }

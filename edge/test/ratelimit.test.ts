@@ -122,6 +122,43 @@ describe("rate limits", () => {
     expect((await limiter.getRemaining("198.51.100.41")).remaining).toBe(3);
   });
 
+  test("polls and stream connects count in @upstash/ratelimit's own per-ticket record: getRemaining reads them, and over the limit a poll is 429 and touches nothing", async () => {
+    const eventId = await freshEvent("rl-poll-record");
+    const limiter = new Ratelimit({
+      redis: new Redis({ url: edge.bridgeUrl, token: process.env.UPSTASH_REDIS_REST_TOKEN!, enableTelemetry: false }),
+      limiter: Ratelimit.slidingWindow(2, "60 s"),
+      prefix: eventKeys(eventId).rateLimit("ticket"),
+    });
+    const jar = new Map<string, string>();
+    const joined = (await (await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar, ip: "198.51.100.50" })).json()) as { ticket: string };
+    const tid = JSON.parse(Buffer.from(joined.ticket.split(".")[1]!, "base64url").toString()).tid as string;
+    expect((await call(edge.env, `/queue/${eventId}/status`, { jar })).status).toBe(200);
+    expect((await limiter.getRemaining(tid)).remaining).toBe(1);
+    // the stream's connect takes the last one
+    const stream = await call(edge.env, `/queue/${eventId}/events`, { jar });
+    expect(stream.status).toBe(200);
+    await stream.body?.cancel();
+    expect((await limiter.getRemaining(tid)).remaining).toBe(0);
+    const seenBefore = await redis.zscore(eventKeys(eventId).seen, tid);
+    await Bun.sleep(5);
+    const limited = await call(edge.env, `/queue/${eventId}/status`, { jar });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await limited.json()).toMatchObject({ code: "RATE_LIMITED" });
+    // refused before the touch: the fan's presence was not refreshed by it
+    expect(await redis.zscore(eventKeys(eventId).seen, tid)).toBe(seenBefore);
+    const refusedStream = await call(edge.env, `/queue/${eventId}/events`, { jar });
+    expect(refusedStream.status).toBe(429);
+    // what the limiter counts itself limits polls too
+    const other = new Map<string, string>();
+    const second = (await (await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar: other, ip: "198.51.100.51" })).json()) as { ticket: string };
+    const tid2 = JSON.parse(Buffer.from(second.ticket.split(".")[1]!, "base64url").toString()).tid as string;
+    expect((await limiter.limit(tid2)).success).toBe(true);
+    expect((await call(edge.env, `/queue/${eventId}/status`, { jar: other })).status).toBe(200);
+    expect((await limiter.limit(tid2)).success).toBe(false);
+    expect((await call(edge.env, `/queue/${eventId}/status`, { jar: other })).status).toBe(429);
+  });
+
   test("when Redis cannot be reached at all, fans get 503 JSON with Retry-After, never a 500; a stream says it is restoring", async () => {
     const dead = testEnv("http://127.0.0.1:9", { RATE_LIMIT_TIMEOUT_MS: "300" });
     const eventId = await freshEvent("rl-dead");

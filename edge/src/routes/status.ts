@@ -6,7 +6,7 @@ import type { Env } from "../env.ts";
 import { error, json } from "../http.ts";
 import { en } from "../i18n/en.ts";
 import { touchTicket } from "../queue.ts";
-import { limit } from "../ratelimit.ts";
+import { tooManyRequests } from "../ratelimit.ts";
 import { restoringView } from "../restoring.ts";
 import { refreshIntervalSeconds, viewFor } from "./view.ts";
 import { parseChoice, type DeclaredChoice } from "../../../common/choice.ts";
@@ -23,14 +23,14 @@ export async function status(request: Request, env: Env, ctx: ExecutionContext, 
   if (!held) return noTicket(eventId);
   const endless = await infinitePlace(env, held.claims.tid);
   if (endless) return infiniteStatus(env, eventId, held.claims.num, endless.position);
-  const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
-  if (limited) return limited;
   let where: Awaited<ReturnType<typeof touchTicket>>;
   try {
-    where = await touchTicket(env, eventId, held.claims.tid, held.claims.num);
+    // the per-ticket limit is applied in the same script call
+    where = await touchTicket(env, eventId, held.claims.tid, held.claims.num, true);
   } catch {
     return redisUnavailable();
   }
+  if (where.kind === "rate-limited") return tooManyRequests(where.resetAt);
   // the line is being restored: the fan keeps their place, but no position is true yet
   if (where.kind === "restoring") return json(restoringView(eventId, held.claims.num, refreshIntervalSeconds(env)));
   if (where.kind === "waiting") {

@@ -29,7 +29,7 @@ import { config, type Env } from "../env.ts";
 import { hubFor, SnapshotUnavailable } from "../hub.ts";
 import { infinitePlace, infiniteView } from "../infinite.ts";
 import { touchTicket, type TouchResult } from "../queue.ts";
-import { limit } from "../ratelimit.ts";
+import { tooManyRequests } from "../ratelimit.ts";
 import { restoringEvent } from "../restoring.ts";
 import type { LineStatus } from "../../../common/queue-state.ts";
 import { fanView, sawWaiting, type Snapshot } from "../snapshot.ts";
@@ -78,23 +78,23 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
   if (!held) return noTicket(eventId);
   const endless = await infinitePlace(env, held.claims.tid);
   if (endless) return infiniteStream(request, env, eventId, held.claims.num, endless.position);
-  const limited = await limit(env, ctx, eventId, "ticket", held.claims.tid);
-  if (limited) return limited;
   const tid = held.claims.tid;
-  const touch = async (): Promise<TouchResult | null> => {
+  const touch = async (limited = false): Promise<TouchResult | null> => {
     try {
-      return await touchTicket(env, eventId, tid, held.claims.num);
+      return await touchTicket(env, eventId, tid, held.claims.num, limited);
     } catch {
       return null; // Redis cannot be reached: told as restoring, and tried again
     }
   };
   // null: Redis could not be reached. A 200 stream that says so, never an error status,
-  // which would make a standard EventSource give up for good. The fan's declared choice
-  // comes with the touch, once; the hub hands the stream any later change.
-  const where = await touch();
+  // which would make a standard EventSource give up for good. The connect counts against
+  // the ticket's limit in the same call, and the fan's declared choice comes with it, once;
+  // the hub hands the stream any later change.
+  const where = await touch(true);
+  if (where?.kind === "rate-limited") return tooManyRequests(where.resetAt);
   const choiceAtConnect = where?.kind === "waiting" ? where.choice : null;
-  // what this request has sent upstream: the limiter and the touch so far, then its shared reads
-  const usage = { subrequests: 2 };
+  // what this request has sent upstream: the touch (with the limiter) so far, then its shared reads
+  const usage = { subrequests: 1 };
 
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -135,7 +135,8 @@ export async function stream(request: Request, env: Env, ctx: ExecutionContext, 
     const retouch = async (): Promise<"go-on" | "ended" | null> => {
       usage.subrequests++;
       const again = await touch();
-      if (again === null || again.kind === "restoring") return null;
+      // an unlimited touch is never rate-limited: told as not placed yet, and asked again
+      if (again === null || again.kind === "restoring" || again.kind === "rate-limited") return null;
       if (again.kind === "admitted" || again.kind === "unknown" || again.kind === "moved") {
         await write(again.kind === "admitted" ? admittedFrame(eventId, again.deadline) : again.kind === "moved" ? movedFrame(eventId) : expiredFrame(eventId));
         return "ended";
