@@ -11,6 +11,17 @@ import { call, countRequestsTo, SseReader, testEnv } from "./helpers/worker.ts";
 
 
 const edge = useEdgeWorker({ JOIN_LIMIT_PER_MINUTE: "3", TICKET_LIMIT_PER_MINUTE: "2" });
+
+/** @upstash/ratelimit itself, reading and writing the record an event's `kind` limiter keeps (the edge's own keys). */
+const limiterRecord = (eventId: string, kind: "join" | "ticket", perMinute: number) =>
+  new Ratelimit({
+    redis: new Redis({ url: edge.bridgeUrl, token: process.env.UPSTASH_REDIS_REST_TOKEN!, enableTelemetry: false }),
+    limiter: Ratelimit.slidingWindow(perMinute, "60 s"),
+    prefix: eventKeys(eventId).rateLimit(kind),
+  });
+
+/** The ticket id a queue ticket carries (its payload, unverified: the test reads its own ticket). */
+const ticketIdOf = (ticket: string) => JSON.parse(Buffer.from(ticket.split(".")[1]!, "base64url").toString()).tid as string;
 const { freshEvent } = edge;
 
 describe("rate limits", () => {
@@ -107,11 +118,7 @@ describe("rate limits", () => {
 
   test("the join limit is @upstash/ratelimit's own record: its getRemaining reads the joins, and what it counts limits joins", async () => {
     const eventId = await freshEvent("rl-record");
-    const limiter = new Ratelimit({
-      redis: new Redis({ url: edge.bridgeUrl, token: process.env.UPSTASH_REDIS_REST_TOKEN!, enableTelemetry: false }),
-      limiter: Ratelimit.slidingWindow(3, "60 s"),
-      prefix: eventKeys(eventId).rateLimit("join"),
-    });
+    const limiter = limiterRecord(eventId, "join", 3);
     const ip = "198.51.100.40";
     const join = () => call(edge.env, `/queue/${eventId}/join`, { method: "POST", ip });
     expect((await join()).status).toBe(201);
@@ -124,14 +131,10 @@ describe("rate limits", () => {
 
   test("polls and stream connects count in @upstash/ratelimit's own per-ticket record: getRemaining reads them, and over the limit a poll is 429 and touches nothing", async () => {
     const eventId = await freshEvent("rl-poll-record");
-    const limiter = new Ratelimit({
-      redis: new Redis({ url: edge.bridgeUrl, token: process.env.UPSTASH_REDIS_REST_TOKEN!, enableTelemetry: false }),
-      limiter: Ratelimit.slidingWindow(2, "60 s"),
-      prefix: eventKeys(eventId).rateLimit("ticket"),
-    });
+    const limiter = limiterRecord(eventId, "ticket", 2);
     const jar = new Map<string, string>();
     const joined = (await (await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar, ip: "198.51.100.50" })).json()) as { ticket: string };
-    const tid = JSON.parse(Buffer.from(joined.ticket.split(".")[1]!, "base64url").toString()).tid as string;
+    const tid = ticketIdOf(joined.ticket);
     expect((await call(edge.env, `/queue/${eventId}/status`, { jar })).status).toBe(200);
     expect((await limiter.getRemaining(tid)).remaining).toBe(1);
     // the stream's connect takes the last one
@@ -152,7 +155,7 @@ describe("rate limits", () => {
     // what the limiter counts itself limits polls too
     const other = new Map<string, string>();
     const second = (await (await call(edge.env, `/queue/${eventId}/join`, { method: "POST", jar: other, ip: "198.51.100.51" })).json()) as { ticket: string };
-    const tid2 = JSON.parse(Buffer.from(second.ticket.split(".")[1]!, "base64url").toString()).tid as string;
+    const tid2 = ticketIdOf(second.ticket);
     expect((await limiter.limit(tid2)).success).toBe(true);
     expect((await call(edge.env, `/queue/${eventId}/status`, { jar: other })).status).toBe(200);
     expect((await limiter.limit(tid2)).success).toBe(false);
