@@ -40,7 +40,7 @@ export async function status(request: Request, env: Env, ctx: ExecutionContext, 
     } catch {
       return redisUnavailable();
     }
-    // the declared choice came with the touch: a poll is the limiter and one script call
+    // the declared choice came with the touch (which applied the limit): a poll is one script call
     return json({ ...view, choice: where.choice, admitted: false });
   }
   if (where.kind === "admitted") {
