@@ -45,6 +45,7 @@ import { forPlainRedis } from "../lua/flags.ts";
 import { redisScripts, seedJoinArgs } from "../lua/registry.ts";
 import { Meter, slice, warm } from "./origin-load.ts";
 import { startDurableObjectCeiling } from "./lib/durable-object-ceiling.ts";
+import { requireWrk, WrkMeter } from "./lib/wrk.ts";
 
 export const settings = declareSettings("crowd", {
   BENCH_FANS: int({ min: 1, max: 1_000_000, derived: "10 x the capacity measured in the run, at least 20,000", doc: "fans in the crowd" }),
@@ -55,7 +56,7 @@ export const settings = declareSettings("crowd", {
   BENCH_MAX_ACTIVE: int({ default: 1500, min: 1, max: 1_000_000, doc: "fans in the purchase area at once" }),
   BENCH_HOLD_SECONDS: int({ default: 60, min: 1, max: 3600, doc: "how long a hold lasts (the invariants are read once unbought holds expired); longer than a purchase takes through the crowd's saturated edges (p99 about 30 s here), else holds expire before their purchase arrives" }),
   BENCH_FAN_TIMEOUT_SECONDS: num({ default: 400, min: 1, max: 86_400, doc: "a fan still waiting after this long gives up" }),
-  BENCH_CEILING_SECONDS: int({ default: 3, min: 1, max: 600, doc: "seconds each same-run ceiling is measured for" }),
+  BENCH_CEILING_SECONDS: int({ default: 10, min: 1, max: 600, doc: "rounds of one second each of the bare route, the Durable Object floor and the join (wrk, interleaved); half as many of the two through Bun's fetch, and up to 5 s each of the bridge and Redis" }),
   BENCH_STREAMS: int({ default: 10_000, min: 1, max: 20_000, doc: "open streams of the memory phase (one workerd holds them all)" }),
   BENCH_LEVEL_MS: int({ default: 2000, min: 100, max: 600_000, doc: "milliseconds each capacity level runs" }),
   ...measurementSettings,
@@ -109,6 +110,7 @@ export async function run(_args: string[] = []): Promise<void> {
   const ceilingSeconds = v.BENCH_CEILING_SECONDS;
   const name = v.BENCH_RESULTS_NAME;
   const startedAt = new Date().toISOString();
+  requireWrk();
   await migrateDatabase(databaseUrl);
   const log = (line: string) => console.log(line);
   await withStack(async (stack) => {
@@ -171,12 +173,15 @@ export async function run(_args: string[] = []): Promise<void> {
     // the join's own floor here: one call to a Durable Object that does nothing (its own workerd)
     const nothing = await startDurableObjectCeiling();
     stack.defer("Durable Object ceiling", () => nothing.stop());
+    // the front door's routes through wrk (bench/lib/wrk.ts: a client that leaves the second
+    // core to the bridge and Redis), a second at a time, interleaved so they share the
+    // machine's noise; the bare route and the join once more through Bun's fetch, for comparison
+    const wrk = {
+      bare: new WrkMeter("bare", `${edge.url}/healthz`, "GET", concurrency),
+      durableObject: new WrkMeter("durable object", nothing.url, "POST", concurrency),
+      join: new WrkMeter("join", `${edge.url}/queue/${joinEvent}/join`, "POST", concurrency),
+    };
     const ops = {
-      durableObject: async (i) => {
-        const r = await fetch(nothing.url, { method: "POST", headers: { "cf-connecting-ip": ipOf(1, i) } });
-        await r.arrayBuffer();
-        return r.ok;
-      },
       bare: async () => {
         const r = await fetch(`${edge.url}/healthz`);
         await r.arrayBuffer();
@@ -190,17 +195,21 @@ export async function run(_args: string[] = []): Promise<void> {
       bridge: restSha,
       redis: async () => ((await redis.evalsha(sha, 1, `cu:{${joinEvent}}:ceiling`)) as number) > 0,
     } satisfies Record<string, (i: number) => Promise<boolean>>;
-    const meters = { bare: new Meter("bare", concurrency), durableObject: new Meter("durable object", concurrency), join: new Meter("join", concurrency), bridge: new Meter("bridge", concurrency), redis: new Meter("redis", concurrency) };
+    const meters = { bareFetch: new Meter("bare (Bun's fetch)", concurrency), joinFetch: new Meter("join (Bun's fetch)", concurrency), bridge: new Meter("bridge", concurrency), redis: new Meter("redis", concurrency) };
     for (const op of Object.values(ops)) await warm(concurrency, 200, (i) => op(10_000_000 + i));
-    // bare route and joins interleaved, a second at a time, so they share the machine's noise
+    for (const m of Object.values(wrk)) await m.slice(1);
     for (let s = 0; s < ceilingSeconds; s++) {
-      await slice(meters.bare, 1, ops.bare);
-      await slice(meters.durableObject, 1, ops.durableObject);
-      await slice(meters.join, 1, (i) => ops.join(meters.join.next + i));
+      await wrk.bare.slice(1);
+      await wrk.durableObject.slice(1);
+      await wrk.join.slice(1);
     }
-    await slice(meters.bridge, ceilingSeconds, ops.bridge);
-    await slice(meters.redis, ceilingSeconds, ops.redis);
-    const ceilings = Object.fromEntries(Object.entries(meters).map(([k, m]) => [k, m.print()]));
+    for (let s = 0; s < Math.ceil(ceilingSeconds / 2); s++) {
+      await slice(meters.bareFetch, 1, ops.bare);
+      await slice(meters.joinFetch, 1, (i) => ops.join(meters.joinFetch.next + i));
+    }
+    await slice(meters.bridge, Math.min(ceilingSeconds, 5), ops.bridge);
+    await slice(meters.redis, Math.min(ceilingSeconds, 5), ops.redis);
+    const ceilings = Object.fromEntries([...Object.entries(wrk), ...Object.entries(meters)].map(([k, m]) => [k, m.print()]));
     const bareRouteRps = ceilings.bare!.perSecond;
     const joinsPerSecond = ceilings.join!.perSecond;
 
@@ -420,6 +429,8 @@ export async function run(_args: string[] = []): Promise<void> {
       durableObjectRouteRps: ceilings.durableObject!.perSecond,
       durableObjectRatio: round(ceilings.durableObject!.perSecond / bareRouteRps),
       joinOfDurableObjectCeiling: round(joinsPerSecond / ceilings.durableObject!.perSecond),
+      loadGenerator: "wrk -t1 -c64, Accept-Encoding gzip (bench/lib/wrk.ts)",
+      joinRatioThroughBunFetch: round(ceilings.joinFetch!.perSecond / ceilings.bareFetch!.perSecond),
       acceptedJoinsPerSecond,
       redisCommandsPerJoin,
       upstashRequestsPerJoin,
@@ -472,6 +483,8 @@ function writeResults(r: any, name: string) {
     `Edge: ${r.runtime}. The fans' driver processes, workerd, the Upstash bridge, the origin, Redis and MariaDB share the machine.`,
     "",
     "## Ceilings and the join, same run (closed loop, concurrency 64)",
+    "",
+    `Load from ${r.loadGenerator}, one-second slices of the three Worker routes interleaved; the bridge and Redis from Bun. The same bare route and join through Bun's fetch, interleaved too, gave a ratio of ${r.joinRatioThroughBunFetch} (${c.joinFetch!.perSecond} against ${c.bareFetch!.perSecond} req/s): that client takes a share of the core the bridge and Redis need.`,
     "",
     "| what | req/s | p50 ms | p95 ms | ratio |",
     "|---|---:|---:|---:|---:|",
