@@ -2,10 +2,10 @@
  * Closed-loop load through wrk (Debian's `wrk`), for the front door's same-run ceilings. On a
  * 2-core machine the load generator shares the second core with the Upstash bridge and Redis,
  * which a join needs and a bare route does not: Bun's fetch takes about a fifth of a core at
- * 3,000 requests/s, wrk a few percent, so with wrk the ratio of a join to the bare route
- * measures the Worker rather than the client. Every request asks for gzip as browsers do
- * (Miniflare then compresses as Cloudflare's front line would). A meter adds up slices run
- * at different times, so routes can be interleaved and share the machine's noise.
+ * 3,000 requests/s, wrk under a tenth of one at 4,000, so with wrk the ratio of a join to the
+ * bare route measures the Worker rather than the client. Every request asks for gzip as
+ * browsers do (Miniflare then compresses as Cloudflare's front line would). A meter adds up
+ * slices run at different times, so routes can be interleaved and share the machine's noise.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
