@@ -17,11 +17,17 @@ let bundled: Promise<string> | undefined;
 
 /** `wrangler deploy --dry-run` into a temporary folder, once per process. */
 function bundle(): Promise<string> {
-  bundled ??= (async () => {
+  bundled ??= bundleEdge(root);
+  return bundled;
+}
+
+/** The edge of the checkout at `from` bundled as `wrangler deploy` would (an experiment compares two checkouts so). */
+export function bundleEdge(from: string): Promise<string> {
+  return (async () => {
     const outdir = mkdtempSync(join(tmpdir(), "cu-edge-"));
     process.once("exit", () => rmSync(outdir, { recursive: true, force: true }));
-    const build = Bun.spawn([join(root, "node_modules", ".bin", "wrangler"), "deploy", "--dry-run", "--outdir", outdir, "--config", join(root, "edge", "wrangler.toml")], {
-      cwd: join(root, "edge"),
+    const build = Bun.spawn([join(root, "node_modules", ".bin", "wrangler"), "deploy", "--dry-run", "--outdir", outdir, "--config", join(from, "edge", "wrangler.toml")], {
+      cwd: join(from, "edge"),
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1" },
       stdout: "ignore",
       stderr: "pipe",
@@ -29,12 +35,13 @@ function bundle(): Promise<string> {
     if ((await build.exited) !== 0) throw new Error(`wrangler deploy --dry-run failed: ${await new Response(build.stderr).text()}`);
     return outdir;
   })();
-  return bundled;
 }
 
 export interface WorkerdEdgeOptions {
   upstashUrl: string;
   originUrl?: string;
+  /** a folder bundleEdge made: that Worker instead of this checkout's */
+  bundle?: string;
   /** Worker vars overriding the defaults (durations, limits) */
   vars?: Record<string, string>;
   /** false: no JoinBatcher binding, each join is its own script call */
@@ -51,7 +58,7 @@ export interface WorkerdEdge {
 }
 
 export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<WorkerdEdge> {
-  const outdir = await bundle();
+  const outdir = opts.bundle ?? (await bundle());
   const secrets = await ensureDevSecrets();
   // the local [vars] of wrangler.toml, as `wrangler dev` would bind them (Miniflare reads no config)
   const wrangler = Bun.TOML.parse(await Bun.file(join(root, "edge", "wrangler.toml")).text()) as { vars?: Record<string, string> };
