@@ -37,6 +37,21 @@ export function detectLoss(hash: Record<string, string>, redisServing: number, r
 }
 
 /**
+ * How long a room MySQL has just created may be missing from Redis before the leader takes
+ * it for a lost line. An open writes MySQL first, then Redis (modules/admission/service.ts):
+ * a tick between the two saw no status and "restored" a room still being opened, which
+ * marked it restored, put its first number at 1,001, and could make the open's own write
+ * find a status and undo the room in MySQL. Should the open's Redis write never come, the
+ * leader builds the room once this has passed.
+ */
+export const OPENING_GRACE_MS = 2_000;
+
+/** A room being opened: MySQL's first version, no checkpoint yet, its status set within OPENING_GRACE_MS. */
+export function beingOpened(durable: DurableRoom, now: number): boolean {
+  return durable.checkpoint === null && durable.room.version === 1 && now - durable.room.statusAt.getTime() < OPENING_GRACE_MS;
+}
+
+/**
  * Numbers added above the highest known one: every number issued after the checkpoint
  * must stay unused. Numbers are issued at most at the peak rate, for at most the time
  * since the checkpoint (Redis answered for part of it at best, capped), plus a margin; at

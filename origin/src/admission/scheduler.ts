@@ -23,7 +23,7 @@ import { markOpened, roomFields } from "./rooms.ts";
 import { parseClaim, type CheckpointWrite, type DurableLine, type DurableRoom } from "./durable.ts";
 import { IssueRate } from "./issue-rate.ts";
 import { JoinTimes } from "./join-times.ts";
-import { detectLoss, restoreEvent, type DurableCounters, type LossKind, type RestoreHooks } from "./restore.ts";
+import { beingOpened, detectLoss, restoreEvent, type DurableCounters, type LossKind, type RestoreHooks } from "./restore.ts";
 import { ceilingRate, parseSettings, type Ceiling, type QueueSettings } from "./settings.ts";
 import { readSeatBudget, tierCutoffs, type TierLayout } from "./seat-budget.ts";
 
@@ -375,11 +375,14 @@ export class Scheduler {
 
   /**
    * Restores the line when Redis lost it. Returns true when it restored, false when
-   * nothing was lost, null when this instance is no longer the leader.
+   * nothing was lost, null when this tick is to do nothing more: this instance is no
+   * longer the leader, or the room is still being opened.
    */
   private async restoreIfLost(eventId: string, s: EventState, durable: DurableRoom, hash: Record<string, string>, serving: number, seq: number): Promise<boolean | null> {
     const kind = detectLoss(hash, serving, seq, this.durableCounters(s, durable));
     if (!kind) return false;
+    // a room whose open has written MySQL and not yet Redis is not lost: this tick skips it
+    if (kind === "full" && beingOpened(durable, this.o.clock.now())) return null;
     // admissions still on their way to MySQL go first: the restore reads them back
     await s.writing;
     if (s.pending) await this.flush(eventId, s);

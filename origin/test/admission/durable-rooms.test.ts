@@ -9,7 +9,7 @@ import { RestoreCode } from "../../../lua/codes.ts";
 import { changeRoom } from "../../src/admission/rooms.ts";
 import { parseSchedulerConfig } from "../../src/admission/config.ts";
 import { IssueRate } from "../../src/admission/issue-rate.ts";
-import { reserveFor } from "../../src/admission/restore.ts";
+import { OPENING_GRACE_MS, reserveFor } from "../../src/admission/restore.ts";
 import { acquireLease, restoreLine } from "../../src/admission/scripts.ts";
 import { Harness } from "../support/harness.ts";
 
@@ -83,6 +83,40 @@ describe("the waiting room in MySQL", () => {
       await Bun.sleep(50);
     }
     expect(await h.redis.hmget(eventKeys(eventId).queueState, "status", "maxActive", "roomVersion")).toEqual(["paused", "3", "2"]);
+    await scheduler.stop();
+  });
+});
+
+describe("a room being opened", () => {
+  test("one whose open has written MySQL and not yet Redis is not taken for a lost line; if its Redis write never comes, the leader builds it after the grace", async () => {
+    const eventId = `${h.eventId}-opening`;
+    await h.createEvent({ id: eventId });
+    // the room's status time is no earlier than this
+    const openedAt = Date.now();
+    expect((await h.call("POST", `/admin/events/${eventId}/queue`, { headers: admin(), body: { rate: 5 } })).status).toBe(201);
+    const k = eventKeys(eventId);
+    // the moment between the open's MySQL insert and its Redis write: MySQL has version 1
+    // and no checkpoint, Redis nothing
+    await h.redis.del(k.queueState);
+    await h.redis.srem("cu:queues", eventId);
+    const scheduler = h.app.deps.admission.scheduler;
+    while (Date.now() - openedAt < OPENING_GRACE_MS - 500) {
+      await scheduler.tick();
+      await Bun.sleep(50);
+    }
+    // nothing was restored, no number skipped: the open's own write still finds no status
+    expect(await h.redis.hmget(k.queueState, "status", "restoredAt")).toEqual([null, null]);
+    expect(await h.redis.get(k.seq)).toBeNull();
+    expect(await h.redis.hsetnx(k.queueState, "status", "open")).toBe(1);
+    await h.redis.del(k.queueState);
+
+    // the open's Redis write never came: once the grace has passed the leader builds the room
+    for (let i = 0; i < 100 && (await h.redis.hget(k.queueState, "restoredAt")) === null; i++) {
+      await scheduler.tick();
+      await Bun.sleep(50);
+    }
+    expect(Date.now() - openedAt).toBeGreaterThanOrEqual(OPENING_GRACE_MS);
+    expect(await h.redis.hmget(k.queueState, "status", "restoreKind")).toEqual(["open", "full"]);
     await scheduler.stop();
   });
 });
