@@ -64,10 +64,12 @@ export async function obliterateEventRows(sql: SqlRunner, eventId: string): Prom
 }
 
 /**
- * Both halves: nothing of the event is left in Redis or MySQL. Redis first: once the event
- * is out of `cu:queues`, a scheduler still running no longer writes its room back to MySQL.
+ * Both halves: nothing of the event is left in Redis or MySQL. MySQL first: a scheduler
+ * still running that found the room in MySQL with its Redis keys gone would take it for a
+ * lost line and restore it (no scheduler writes a room into MySQL, so the other order
+ * leaves nothing to bring back).
  */
 export async function obliterateEvent(redis: Redis | Cluster, sql: SqlRunner, eventId: string): Promise<void> {
-  await obliterateEventKeys(redis, eventId);
   await obliterateEventRows(sql, eventId);
+  await obliterateEventKeys(redis, eventId);
 }

@@ -11,6 +11,7 @@ import { parseSchedulerConfig } from "../../src/admission/config.ts";
 import { IssueRate } from "../../src/admission/issue-rate.ts";
 import { OPENING_GRACE_MS, reserveFor } from "../../src/admission/restore.ts";
 import { acquireLease, restoreLine } from "../../src/admission/scripts.ts";
+import { obliterateEvent } from "../../../test/kit/obliterate.ts";
 import { Harness } from "../support/harness.ts";
 
 let h: Harness;
@@ -117,6 +118,34 @@ describe("a room being opened", () => {
     }
     expect(Date.now() - openedAt).toBeGreaterThanOrEqual(OPENING_GRACE_MS);
     expect(await h.redis.hmget(k.queueState, "status", "restoreKind")).toEqual(["open", "full"]);
+    await scheduler.stop();
+  });
+});
+
+describe("a room removed", () => {
+  test("an event removed by the test kit while its leader ticks is not restored: nothing of it is left in Redis", async () => {
+    const eventId = `${h.eventId}-removed`;
+    await h.createEvent({ id: eventId });
+    expect((await h.call("POST", `/admin/events/${eventId}/queue`, { headers: admin(), body: { rate: 5 } })).status).toBe(201);
+    // a second version: the room is past its opening
+    expect((await h.call("POST", `/admin/events/${eventId}/queue/pause`, { headers: admin() })).status).toBe(200);
+    const k = eventKeys(eventId);
+    const scheduler = h.app.deps.admission.scheduler;
+    const leading = async () => (await h.redis.get(k.schedulerLease))?.startsWith(`${scheduler.instanceId}:`) ?? false;
+    for (let i = 0; i < 60 && !(await leading()); i++) {
+      await scheduler.tick();
+      await Bun.sleep(50);
+    }
+    expect(await leading()).toBe(true);
+    // the leader ticks at every step of the removal: before each of its MySQL statements
+    const ticking = { query: async (sql: string, values?: unknown[]) => (await scheduler.tick(), h.database.pool.query(sql, values)) };
+    await obliterateEvent(h.redis, ticking, eventId);
+    for (let i = 0; i < 10; i++) {
+      await scheduler.tick();
+      await Bun.sleep(20);
+    }
+    expect(await h.redis.hgetall(k.queueState)).toEqual({});
+    expect(await h.redis.sismember("cu:queues", eventId)).toBe(0);
     await scheduler.stop();
   });
 });
