@@ -7,9 +7,6 @@
  * holds, and another file's rooms (or a long-lived `demo` line) would be restored beside
  * this one's and slow its restores.
  */
-import mysql from "mysql2/promise";
-import { migrateDatabase } from "../../origin/src/db/migrate.ts";
-import { DEFAULT_DATABASE_URL } from "../../test/kit/worker-services.ts";
 import { adminApi } from "../../test/kit/events.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import { startBalancer } from "../../test/kit/balancer.ts";
@@ -17,6 +14,7 @@ import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
 import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 import { freePort } from "../../test/kit/free-port.ts";
 import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
+import { createPrivateDatabase } from "../../test/kit/private-database.ts";
 import { PrivateRedis } from "../../test/kit/private-redis.ts";
 
 export interface LineStack {
@@ -32,22 +30,15 @@ export interface LineStack {
 }
 
 export async function startLineStack(originEnv: Record<string, string> = {}, edgeVars: Record<string, string> = {}): Promise<LineStack> {
+  const database = await createPrivateDatabase("line");
   const redis = await PrivateRedis.start();
-  const base = new URL(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
-  const database = `${base.pathname.slice(1)}_line_${process.pid}`;
-  const databaseUrl = Object.assign(new URL(base), { pathname: `/${database}` }).toString();
-  const dropDatabase = async () => {
-    const server = await mysql.createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username || "root"), password: decodeURIComponent(base.password) });
-    await server.query(`DROP DATABASE IF EXISTS \`${database}\``).finally(() => server.end());
-  };
-  const stops: Array<() => Promise<unknown>> = [dropDatabase, () => redis.kill()];
+  const databaseUrl = database.url;
+  const stops: Array<() => Promise<unknown>> = [database.drop, () => redis.kill()];
   // a part that hangs on its way down (a client quitting a Redis that is gone) never holds up the rest
   const stop = async () => {
     for (const s of stops) await Promise.race([s().catch(() => {}), Bun.sleep(15_000)]);
   };
   try {
-    await dropDatabase();
-    await migrateDatabase(databaseUrl);
     const env = { REDIS_URL: redis.url, DATABASE_URL: databaseUrl, LOG_REQUESTS: "0", ADMISSION_TICK_MS: "100", PAYMENT_LATENCY_MS: "200", ...originEnv };
     const started = await Promise.allSettled([0, 1].map(async () => startOrigin({ env, port: await freePort() })));
     const origins: OriginProcess[] = [];

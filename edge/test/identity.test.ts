@@ -11,55 +11,43 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
 import { eventKeys } from "../../common/keys.ts";
-import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
+import type { TestBridge } from "../../test/kit/bridge.ts";
+import { startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
-import { adminApi, type AdminApi } from "../../test/kit/events.ts";
-import { freePort } from "../../test/kit/free-port.ts";
-import { obliterateEvent } from "../../test/kit/obliterate.ts";
-import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
+import type { AdminApi } from "../../test/kit/events.ts";
+import type { OriginProcess } from "../../test/kit/origin-process.ts";
 import { startSmtpInbox, type SmtpInbox } from "../../test/kit/smtp-inbox.ts";
 import { softPasskey } from "../../test/kit/soft-passkey.ts";
 import { waitUntil } from "../../test/kit/wait.ts";
-import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
+import type { WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 
 setDefaultTimeout(120_000);
 
 let redis: Redis;
+let stack: EdgeStack;
 let pool: mysql.Pool;
 let bridge: TestBridge;
 let origin: OriginProcess;
 let edge: WorkerdEdge;
 let admin: AdminApi;
 let inbox: SmtpInbox;
-const events: string[] = [];
 
 beforeAll(async () => {
-  redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-  pool = mysql.createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
   inbox = await startSmtpInbox();
-  bridge = await startBridge();
-  origin = await startOrigin({ env: { SMTP_HOST: "127.0.0.1", SMTP_PORT: String(new URL(inbox.url).port), LOG_REQUESTS: "0" }, port: await freePort() });
-  edge = await startWorkerdEdge({
-    upstashUrl: bridge.url,
-    originUrl: origin.url,
+  stack = await startEdgeStack({
+    originEnv: { SMTP_HOST: "127.0.0.1", SMTP_PORT: String(new URL(inbox.url).port), LOG_REQUESTS: "0" },
     vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", TICKET_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_TIMEOUT_MS: "20000" },
   });
-  admin = adminApi(origin.url);
+  ({ redis, pool, bridge, origin, edge, admin } = stack);
 }, 120_000);
 
 afterAll(async () => {
-  await edge?.stop();
-  await origin?.stop();
-  for (const eventId of events) await obliterateEvent(redis, pool, eventId).catch(() => {});
-  await bridge?.stop();
+  await stack?.stop();
   await inbox?.stop();
-  redis?.disconnect();
-  await pool?.end();
 });
 
 async function openEvent(label: string, queue: Record<string, unknown> = {}, event: Record<string, unknown> = {}): Promise<string> {
   const eventId = uniqueEventId(label);
-  events.push(eventId);
   await admin.createEventWithQueue({ id: eventId, ...event }, { opensAt: new Date(Date.now() - 1000).toISOString(), identity: "email", ...queue });
   return eventId;
 }

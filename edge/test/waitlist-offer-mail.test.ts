@@ -8,50 +8,39 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import Redis from "ioredis";
 import mysql from "mysql2/promise";
-import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
+import type { TestBridge } from "../../test/kit/bridge.ts";
+import { startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
-import { adminApi, type AdminApi } from "../../test/kit/events.ts";
-import { freePort } from "../../test/kit/free-port.ts";
-import { obliterateEvent } from "../../test/kit/obliterate.ts";
-import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
+import type { AdminApi } from "../../test/kit/events.ts";
+import type { OriginProcess } from "../../test/kit/origin-process.ts";
 import { startSmtp, type LocalSmtp } from "../../test/kit/smtp.ts";
 import { waitUntil } from "../../test/kit/wait.ts";
-import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
+import type { WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 
 setDefaultTimeout(120_000);
 
 const PUBLIC_EDGE = "https://tickets.example.test";
 let pool: mysql.Pool;
+let stack: EdgeStack;
 let redis: Redis;
 let smtp: LocalSmtp;
 let bridge: TestBridge;
 let origin: OriginProcess;
 let edge: WorkerdEdge;
 let admin: AdminApi;
-const events: string[] = [];
 
 beforeAll(async () => {
-  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  pool = mysql.createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
-  redis = new Redis(redisUrl);
   smtp = await startSmtp();
-  bridge = await startBridge({ redisUrl });
-  origin = await startOrigin({
-    env: { REDIS_URL: redisUrl, ADMISSION_TICK_MS: "100", SMTP_HOST: "127.0.0.1", SMTP_PORT: String(smtp.port), SMTP_SECURE: "0", MAIL_TIME_ZONE: "UTC", EDGE_PUBLIC_URL: `${PUBLIC_EDGE}/` },
-    port: await freePort(),
+  stack = await startEdgeStack({
+    originEnv: { ADMISSION_TICK_MS: "100", SMTP_HOST: "127.0.0.1", SMTP_PORT: String(smtp.port), SMTP_SECURE: "0", MAIL_TIME_ZONE: "UTC", EDGE_PUBLIC_URL: `${PUBLIC_EDGE}/` },
+    vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_TIMEOUT_MS: "20000" },
   });
-  edge = await startWorkerdEdge({ upstashUrl: bridge.url, originUrl: origin.url, vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_TIMEOUT_MS: "20000" } });
-  admin = adminApi(origin.url);
+  ({ redis, pool, bridge, origin, edge, admin } = stack);
 }, 120_000);
 
 afterAll(async () => {
-  for (const eventId of events) await obliterateEvent(redis, pool, eventId).catch(() => {});
-  await edge?.stop();
-  await origin?.stop();
-  await bridge?.stop();
+  await stack?.stop();
   await smtp?.stop();
-  redis?.disconnect();
-  await pool?.end();
 });
 
 const ipOf = (i: number) => `2001:db8::${(i + 1).toString(16)}`;
@@ -106,7 +95,6 @@ const mailsTo = (eventId: string) => smtp.mails.filter((m) => m.text.includes(`$
 describe("the waiting list's offer email", () => {
   test("an offered fan with an address gets one mail naming the seats and deadline; one without gets none; a passed offer mails the next fan", async () => {
     const eventId = uniqueEventId("wl-mail");
-    events.push(eventId);
     await admin.createEventWithQueue({ id: eventId, sections: [{ name: "A", rows: 1, seatsPerRow: 2, tier: "standard", priceCents: 5000 }] }, { opensAt: new Date(Date.now() - 1000).toISOString(), claimSeconds: 5 });
     const orderId = await buyThroughLine(eventId, 1, 2);
     await waitUntil("sold out by itself", async () => (await admin.call("GET", `/admin/events/${eventId}/queue`)).body?.status === "soldout");

@@ -9,9 +9,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, BrowserContext } from "playwright-core";
 import { eventKeys } from "../../common/keys.ts";
-import { redis } from "../../edge/test/helpers/redis.ts";
 import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
-import { reservationsOf, useBrowserStack, type Stack } from "./helpers/stack.ts";
+import { redis, reservationsOf, useBrowserStack, type Stack } from "./helpers/stack.ts";
 
 const fixture = useBrowserStack();
 let stack: Stack;

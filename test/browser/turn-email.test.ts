@@ -9,11 +9,10 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { eventKeys } from "../../common/keys.ts";
 import { sessionIdFor } from "../../common/tokens.ts";
-import { redis } from "../../edge/test/helpers/redis.ts";
 import { en } from "../../edge/src/i18n/en.ts";
 import { startSmtp, type LocalSmtp } from "../kit/smtp.ts";
 import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
-import { useBrowserStack, type Stack } from "./helpers/stack.ts";
+import { redis, useBrowserStack, type Stack } from "./helpers/stack.ts";
 
 let smtp: LocalSmtp;
 // before the stack: the origin is started with this server's port

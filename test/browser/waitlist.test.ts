@@ -9,10 +9,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { eventKeys } from "../../common/keys.ts";
-import { redis } from "../../edge/test/helpers/redis.ts";
 import { waitUntil } from "../kit/wait.ts";
 import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
-import { useBrowserStack, type Stack } from "./helpers/stack.ts";
+import { redis, useBrowserStack, type Stack } from "./helpers/stack.ts";
 
 const fixture = useBrowserStack();
 let stack: Stack;
