@@ -57,6 +57,8 @@ let opensAt: number | null = null;
 let clock: ReturnType<typeof setInterval> | undefined;
 
 const retryAfterMs = (res: Response) => 1000 * (Number(res.headers.get("retry-after")) || 3);
+/** how long the page waits before asking again when a request got no answer at all */
+const UNREACHABLE_RETRY_MS = 2000;
 
 function countdown(): void {
   const left = opensAt === null ? 0 : Math.max(0, Math.ceil((opensAt - Date.now()) / 1000));
@@ -246,7 +248,17 @@ async function claim(): Promise<void> {
   document.title = pageTitle;
   byId("turn").hidden = true;
   byId("state").textContent = t.takingYouIn;
-  const res = await post("/queue/" + eventId + "/claim");
+  let res: Response;
+  try {
+    res = await post("/queue/" + eventId + "/claim");
+  } catch {
+    // no answer came (the network dropped the request): the turn is still the fan's, so the
+    // page asks again; an answer that came and was lost says NOT_ADMITTED, and the page rejoins
+    claiming = false;
+    byId("state").textContent = t.reconnectingKeep;
+    setTimeout(() => void claim(), UNREACHABLE_RETRY_MS);
+    return;
+  }
   const body = await jsonBody<ApiBody & { redirect?: string; activeToken?: string }>(res);
   if (res.ok) {
     if (key && body.activeToken) await remember(key, { activeToken: body.activeToken });
@@ -351,7 +363,15 @@ function ticketIdOf(ticket: string): string | null {
 /** `again`: the old place is gone (expired, not admitted): the progress starts over. */
 async function rejoin(again = true): Promise<void> {
   if (again) sessionStorage.removeItem(startKey);
-  const res = await postJoin();
+  let res: Response;
+  try {
+    res = await postJoin();
+  } catch {
+    // no answer came (the network dropped the request): the page asks again
+    byId("state").textContent = t.reconnecting;
+    setTimeout(() => void rejoin(again), UNREACHABLE_RETRY_MS);
+    return;
+  }
   if (res.ok) {
     const v = (await res.json()) as FanView & { admitted?: boolean; ticket?: string };
     // the page's resume link names the place this device held: good while the join kept it

@@ -6,11 +6,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { eventKeys } from "../../common/keys.ts";
-import { redis } from "../../edge/test/helpers/redis.ts";
 import { mintActiveSessions, signingKeyFromEnv } from "../kit/dev-sessions.ts";
 import { SseReader } from "../kit/sse.ts";
 import { accessibilityProblems, fanPage, policyViolations, screenshot } from "./helpers/browser.ts";
-import { reservationsOf, useBrowserStack, type Stack } from "./helpers/stack.ts";
+import { redis, reservationsOf, useBrowserStack, type Stack } from "./helpers/stack.ts";
 
 const fixture = useBrowserStack();
 let stack: Stack;
@@ -285,6 +284,21 @@ describe("fan journey in a browser", () => {
     const fetched = await page.request.get(`${stack.edgeUrl}${icon}`);
     expect(fetched.status()).toBe(200);
     expect(fetched.headers()["content-type"]).toContain("image/svg+xml");
+    await page.context().close();
+  });
+
+  test("a claim the network drops is sent again: the fan is told it is reconnecting, keeps the turn and reaches the seat map", async () => {
+    const eventId = await stack.createEvent({ label: "dropped-claim" });
+    const page = await fanPage(browser);
+    const claims: string[] = [];
+    await page.route(`**/queue/${eventId}/claim`, (route) => {
+      claims.push(claims.length === 0 ? "dropped" : "sent");
+      return claims.length === 1 ? route.abort("connectionreset") : route.continue();
+    });
+    await page.goto(`${stack.edgeUrl}/events/${eventId}`);
+    await page.locator("#state").filter({ hasText: "Reconnecting... you keep your place." }).waitFor();
+    await page.locator("#map .seat").first().waitFor({ timeout: 30_000 });
+    expect(claims).toEqual(["dropped", "sent"]);
     await page.context().close();
   });
 
