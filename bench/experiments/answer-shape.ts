@@ -5,10 +5,10 @@
  * and a join-shaped answer to a POST; with workerd's CPU per request of each.
  * `bun bench/experiments/answer-shape.ts [rounds]`
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { freePort } from "../../test/kit/free-port.ts";
+import { cpuSeconds } from "../lib/process-cpu.ts";
 import { WrkMeter } from "../lib/wrk.ts";
 
 const rounds = Number(process.argv[2] ?? 6);
@@ -16,10 +16,7 @@ const miniflare = new Miniflare({ modules: true, scriptPath: join(import.meta.di
 const url = String(await miniflare.ready).replace(/\/$/, "");
 // the workerd Miniflare started last: this one
 const pid = Number(Bun.spawnSync(["pgrep", "-n", "-x", "workerd"]).stdout.toString().trim());
-const cpu = () => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
+const cpu = () => cpuSeconds(pid) ?? 0;
 const meters = [new WrkMeter("GET ok", `${url}/ok`, "GET", 64, "identity"), new WrkMeter("POST ok", `${url}/ok`, "POST", 64, "identity"), new WrkMeter("POST join-shaped", `${url}/join-shaped`, "POST", 64, "identity")];
 const spent = meters.map(() => 0);
 for (const m of meters) await new WrkMeter(m.name, m.url, m.method, 64, "identity").slice(1);

@@ -11,13 +11,14 @@
  * up to 15 % in CPU per request here, and the host's noise moves a ratio by about ±0.05.
  */
 import Redis from "ioredis";
-import { existsSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, symlinkSync } from "node:fs";
 import { join as joinPath } from "node:path";
 import { eventKeys, globalKeys } from "../../common/keys.ts";
 import { startBridgeProcess } from "../../test/kit/bridge.ts";
 import { ensureDevSecrets } from "../../test/kit/dev-secrets.ts";
 import { PrivateRedis } from "../../test/kit/private-redis.ts";
 import { bundleEdge, startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
+import { cpuSeconds } from "../lib/process-cpu.ts";
 import { WrkMeter } from "../lib/wrk.ts";
 
 const rounds = Number(process.argv[2] ?? 8);
@@ -52,11 +53,7 @@ function workerdPids(): number[] {
   const out = Bun.spawnSync(["pgrep", "-x", "workerd"]).stdout.toString().trim();
   return out ? out.split("\n").map(Number) : [];
 }
-const cpuOf = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-const cpu = () => workerdPids().reduce((a, p) => a + cpuOf(p), 0);
+const cpu = () => workerdPids().reduce((a, p) => a + (cpuSeconds(p) ?? 0), 0);
 
 const runs = edges.map(({ label, edge }) => ({
   label,

@@ -9,7 +9,8 @@ import { readdirSync, readFileSync } from "node:fs";
 /** clock ticks per second of /proc's utime/stime (USER_HZ; 100 on Linux) */
 const TICKS_PER_SECOND = 100;
 
-function cpuSeconds(pid: number): number | null {
+/** CPU seconds (user + system) the process spent so far, or null when it is gone or there is no /proc. */
+export function cpuSeconds(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
