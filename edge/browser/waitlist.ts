@@ -152,6 +152,11 @@ async function join(e: SubmitEvent): Promise<void> {
     if (res?.status !== 503) break;
     await new Promise((r) => setTimeout(r, 1000 * (Number(res!.headers.get("retry-after")) || 1)));
   }
+  // the organiser began binding places after this page was served: the key is made now, and asked again with it
+  if (!key && res?.status === 403 && (await jsonBody<ApiBody>(res.clone())).code === "DEVICE_BINDING_REQUIRED") {
+    key = await deviceKey(eventId, true);
+    if (key) res = await post(path, body);
+  }
   button.disabled = false;
   if (res?.ok) {
     const ticket = (await jsonBody<ApiBody & { ticket?: string }>(res)).ticket;

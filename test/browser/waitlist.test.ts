@@ -111,6 +111,24 @@ describe("the waiting list", () => {
     await page.close();
   }, 120_000);
 
+  test("a page served before the organiser began binding places still joins the list: it makes its device key when the edge asks for one", async () => {
+    const eventId = await stack.createEvent({ label: "waitlist-late-bind", rows: 1, seatsPerRow: 2 });
+    await buyTwo(eventId, "front");
+    await buyTwo(eventId, "standard");
+    await waitUntil("sold out by itself", async () => (await stack.admin("GET", `/admin/events/${eventId}/queue`)).body?.status === "soldout");
+    const page = await fanPage(browser);
+    expect((await page.goto(`${stack.edgeUrl}/events/${eventId}`))?.status()).toBe(410);
+    expect(await page.locator("body").getAttribute("data-device-binding")).toBe("off");
+    expect((await stack.admin("PATCH", `/admin/events/${eventId}/queue`, { deviceBinding: "required" })).status).toBe(200);
+    await waitUntil("the edge asks joins for a device key", async () => (await edgeCall("POST", `/queue/${eventId}/waitlist`, { body: { quantity: 1 } })).body?.code === "DEVICE_BINDING_REQUIRED");
+    await page.getByLabel("Seats wanted").selectOption("2");
+    await page.getByRole("button", { name: "Join the waiting list" }).click();
+    await page.getByText("You are on the waiting list for 2 seats").waitFor();
+    const cookie = (await page.context().cookies()).find((c) => c.name === `cu_q_${eventId}`)!;
+    expect(JSON.parse(Buffer.from(cookie.value.split(".")[1]!, "base64url").toString()).cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await page.context().close();
+  });
+
   test("in a sale that binds places to the device: the list's ticket is bound to the page's device key, the offer is claimed with its proof and paid for at checkout; a copy of the ticket cannot claim it", async () => {
     const eventId = await stack.createEvent({ label: "waitlist-bound", rows: 1, seatsPerRow: 2 });
     await buyTwo(eventId, "front");
