@@ -1,12 +1,13 @@
 /**
  * A MySQL database of a test's own on the shared server, migrated, and dropped at the end.
- * An origin's scheduler leads every waiting room its database holds and every one Redis
- * lists, so a stack whose origin must lead only its own rooms (its settings, its mail
- * server) gets a database and a Redis of its own: on shared ones, the origin of another
- * file running beside it could take a room's lease and admit with other settings, or
- * restore a room that file's cleanup had just removed from Redis.
+ * An origin's scheduler leads every waiting room its database holds and every one its Redis
+ * lists, so a stack whose origin must lead its own rooms and no others (its settings, its
+ * mail server) gets a database and a Redis of its own. On the shared pair of a test worker
+ * (test/kit/worker-services.ts) a room an earlier file left behind would be led by this
+ * origin, and this file's rooms by any origin of the worker that outlives it.
  */
 import mysql from "mysql2/promise";
+import { connectionOptions } from "../../origin/src/db/client.ts";
 import { migrateDatabase } from "../../origin/src/db/migrate.ts";
 import { DEFAULT_DATABASE_URL } from "./worker-services.ts";
 
@@ -23,11 +24,11 @@ export async function createPrivateDatabase(label: string): Promise<PrivateDatab
   const base = new URL(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
   const name = `${base.pathname.slice(1)}_${label}_${process.pid}_${made++}`;
   const url = Object.assign(new URL(base), { pathname: `/${name}` }).toString();
-  const onServer = async (sql: string) => {
-    const server = await mysql.createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username || "root"), password: decodeURIComponent(base.password) });
-    await server.query(sql).finally(() => server.end());
+  const drop = async () => {
+    const { database: _, ...server } = connectionOptions(url);
+    const connection = await mysql.createConnection(server);
+    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``).finally(() => connection.end());
   };
-  const drop = () => onServer(`DROP DATABASE IF EXISTS \`${name}\``);
   await drop();
   await migrateDatabase(url);
   return { name, url, drop };
