@@ -13,7 +13,6 @@ import mysql from "mysql2/promise";
 import { eventKeys } from "../../common/keys.ts";
 import type { TestBridge } from "../../test/kit/bridge.ts";
 import { startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
-import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import type { AdminApi } from "../../test/kit/events.ts";
 import type { OriginProcess } from "../../test/kit/origin-process.ts";
 import { startSmtpInbox, type SmtpInbox } from "../../test/kit/smtp-inbox.ts";
@@ -46,11 +45,8 @@ afterAll(async () => {
   await inbox?.stop();
 });
 
-async function openEvent(label: string, queue: Record<string, unknown> = {}, event: Record<string, unknown> = {}): Promise<string> {
-  const eventId = uniqueEventId(label);
-  await admin.createEventWithQueue({ id: eventId, ...event }, { opensAt: new Date(Date.now() - 1000).toISOString(), identity: "email", ...queue });
-  return eventId;
-}
+/** An open event whose sale asks an email before a new place (the stack's openEvent, with the identity step on). */
+const openEvent = (label: string, queue: Record<string, unknown> = {}, event: Record<string, unknown> = {}) => stack.openEvent(label, { identity: "email", ...queue }, event);
 
 /** A documentation-range IPv6 address per caller: every fan comes from its own network. */
 const ipOf = (i: number) => `2001:db8::${(i + 1).toString(16)}`;

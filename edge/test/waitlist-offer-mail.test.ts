@@ -10,7 +10,6 @@ import Redis from "ioredis";
 import mysql from "mysql2/promise";
 import type { TestBridge } from "../../test/kit/bridge.ts";
 import { startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
-import { uniqueEventId } from "../../test/kit/event-ids.ts";
 import type { AdminApi } from "../../test/kit/events.ts";
 import type { OriginProcess } from "../../test/kit/origin-process.ts";
 import { startSmtp, type LocalSmtp } from "../../test/kit/smtp.ts";
@@ -94,8 +93,7 @@ const mailsTo = (eventId: string) => smtp.mails.filter((m) => m.text.includes(`$
 
 describe("the waiting list's offer email", () => {
   test("an offered fan with an address gets one mail naming the seats and deadline; one without gets none; a passed offer mails the next fan", async () => {
-    const eventId = uniqueEventId("wl-mail");
-    await admin.createEventWithQueue({ id: eventId, sections: [{ name: "A", rows: 1, seatsPerRow: 2, tier: "standard", priceCents: 5000 }] }, { opensAt: new Date(Date.now() - 1000).toISOString(), claimSeconds: 5 });
+    const eventId = await stack.openEvent("wl-mail", { claimSeconds: 5 }, { sections: [{ name: "A", rows: 1, seatsPerRow: 2, tier: "standard", priceCents: 5000 }] });
     const orderId = await buyThroughLine(eventId, 1, 2);
     await waitUntil("sold out by itself", async () => (await admin.call("GET", `/admin/events/${eventId}/queue`)).body?.status === "soldout");
 
