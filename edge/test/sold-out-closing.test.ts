@@ -8,48 +8,31 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { EventSource } from "eventsource";
 import Redis from "ioredis";
-import mysql from "mysql2/promise";
-import { startBridge, type TestBridge } from "../../test/kit/bridge.ts";
+import { fanIp, startEdgeStack, type EdgeStack } from "../../test/kit/edge-stack.ts";
 import { uniqueEventId } from "../../test/kit/event-ids.ts";
-import { adminApi, type AdminApi } from "../../test/kit/events.ts";
-import { freePort } from "../../test/kit/free-port.ts";
-import { obliterateEvent } from "../../test/kit/obliterate.ts";
-import { startOrigin, type OriginProcess } from "../../test/kit/origin-process.ts";
+import type { AdminApi } from "../../test/kit/events.ts";
 import { waitUntil } from "../../test/kit/wait.ts";
-import { startWorkerdEdge, type WorkerdEdge } from "../../test/kit/workerd-edge.ts";
+import type { WorkerdEdge } from "../../test/kit/workerd-edge.ts";
 
 setDefaultTimeout(120_000);
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-let pool: mysql.Pool;
+let stack: EdgeStack;
 let redis: Redis;
-let bridge: TestBridge;
-let origin: OriginProcess;
 let edge: WorkerdEdge;
 let admin: AdminApi;
-const events: string[] = [];
 const sources: EventSource[] = [];
 
 beforeAll(async () => {
-  pool = mysql.createPool({ uri: process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test", connectionLimit: 2 });
-  redis = new Redis(REDIS_URL);
-  bridge = await startBridge({ redisUrl: REDIS_URL });
-  origin = await startOrigin({ env: { REDIS_URL, ADMISSION_TICK_MS: "100" }, port: await freePort() });
-  edge = await startWorkerdEdge({ upstashUrl: bridge.url, originUrl: origin.url, vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", PRESENCE_GRACE_SECONDS: "30" } });
-  admin = adminApi(origin.url);
+  stack = await startEdgeStack({ originEnv: { ADMISSION_TICK_MS: "100" }, vars: { TICK_MS: "200", JOIN_LIMIT_PER_MINUTE: "100000", PRESENCE_GRACE_SECONDS: "30" } });
+  ({ redis, edge, admin } = stack);
 }, 120_000);
 
 afterAll(async () => {
   for (const s of sources) s.close();
-  for (const eventId of events) await obliterateEvent(redis, pool, eventId).catch(() => {});
-  await edge?.stop();
-  await origin?.stop();
-  await bridge?.stop();
-  redis?.disconnect();
-  await pool?.end();
+  await stack?.stop();
 });
 
-const ipOf = (i: number) => `2001:db8::${(i + 1).toString(16)}`;
+const ipOf = fanIp;
 
 async function call(method: string, path: string, opts: { fan?: number; ticket?: string; token?: string; body?: unknown } = {}) {
   const headers: Record<string, string> = { "cf-connecting-ip": ipOf(opts.fan ?? 0) };
@@ -65,7 +48,6 @@ const queueStatus = async (eventId: string) => (await admin.call("GET", `/admin/
 describe("sold out by itself when the held seats cannot come back before closing", () => {
   test("the last free seats held past closesAt: sold out within a second and the waiting fan's stream is told; a hold that expires before closing keeps the sale open", async () => {
     const eventId = uniqueEventId("closing");
-    events.push(eventId);
     const holdSeconds = 300;
     await admin.createEventWithQueue(
       { id: eventId, holdSeconds, sections: [{ name: "A", rows: 1, seatsPerRow: 2, tier: "standard", priceCents: 5000 }] },
@@ -114,7 +96,6 @@ describe("sold out by itself when the held seats cannot come back before closing
 
   test("a waiting fan is shown the closing time, and told when at the present pace their turn would come after it", async () => {
     const eventId = uniqueEventId("closes-warn");
-    events.push(eventId);
     const closesAt = new Date(Date.now() + 25_000);
     await admin.createEventWithQueue(
       { id: eventId, sections: [{ name: "A", rows: 1, seatsPerRow: 50, tier: "standard", priceCents: 5000 }] },
@@ -144,8 +125,16 @@ describe("sold out by itself when the held seats cannot come back before closing
   });
 
   test("closesAt is refused unless it is a date-time or null", async () => {
-    const res = await admin.call("PATCH", `/admin/events/${events[0] ?? "nope"}/queue`, { closesAt: "tomorrow" });
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
+    const eventId = await stack.openEvent("closes-bad");
+    const res = await admin.call("PATCH", `/admin/events/${eventId}/queue`, { closesAt: "tomorrow" });
+    expect(res).toMatchObject({ status: 400, body: { code: "INVALID_REQUEST" } });
+    expect(res.body.message).toContain("closesAt");
+    // nothing changed: the room has no closing time, and null clears one set before
+    expect((await admin.call("GET", `/admin/events/${eventId}/queue`)).body.settings.closesAt).toBeNull();
+    const at = new Date(Date.now() + 3600_000).toISOString();
+    expect((await admin.call("PATCH", `/admin/events/${eventId}/queue`, { closesAt: at })).status).toBe(200);
+    expect((await admin.call("GET", `/admin/events/${eventId}/queue`)).body.settings.closesAt).toBe(at);
+    expect((await admin.call("PATCH", `/admin/events/${eventId}/queue`, { closesAt: null })).status).toBe(200);
+    expect((await admin.call("GET", `/admin/events/${eventId}/queue`)).body.settings.closesAt).toBeNull();
   });
 });
