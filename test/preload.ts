@@ -23,6 +23,10 @@ if (process.env.CU_TEST_PREPARED !== String(process.pid)) {
   const worker = testWorker();
   process.env.REDIS_URL = workerRedisUrl(process.env.REDIS_URL ?? DEFAULT_REDIS_URL, worker);
   process.env.DATABASE_URL = workerDatabaseUrl(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, worker);
+  // on a machine busy enough to starve a test process for seconds, production's 3 s command
+  // timer can expire with Redis up (a loaded CI run failed the fuzz test so): the origins
+  // under test give Redis 15 s (no test relies on a command timing out)
+  process.env.REDIS_COMMAND_TIMEOUT_MS ??= "15000";
 
   // The pages' browser files, which the edge Worker imports as text, are built from
   // edge/browser (wrangler builds them too, before each bundle); written atomically, so

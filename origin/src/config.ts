@@ -9,6 +9,7 @@ import { declareVariables, numberBounds } from "../../common/env-variables.ts";
 export const originVariables = declareVariables("origin", {
   REDIS_URL: { default: "redis://127.0.0.1:6379", doc: "the Redis the origin (and the dev bridge) uses; `redis://` or `rediss://`" },
   REDIS_CLUSTER_NODES: { unset: "a single Redis at REDIS_URL", doc: "`host:port,host:port`: use an ioredis Cluster client seeded with these nodes (credentials and TLS from REDIS_URL)" },
+  REDIS_COMMAND_TIMEOUT_MS: { default: 3000, min: 100, max: 60_000, doc: "a Redis command not answered within this fails as Redis unavailable (503 SERVICE_UNAVAILABLE)" },
   DATABASE_URL: { default: "mysql://root@127.0.0.1:3306/test", doc: "the MySQL/MariaDB database (`mysql://`, naming the database)" },
   ORIGIN_PORT: { default: 3000, min: 0, max: 65535, doc: "port the origin listens on" },
   ORIGIN_HOST: { default: "0.0.0.0", doc: "address the origin listens on" },
@@ -50,6 +51,8 @@ export interface Config {
   redisUrl: string;
   /** REDIS_CLUSTER_NODES (`host:port,host:port`): use a Redis Cluster client seeded with these */
   redisClusterNodes: { host: string; port: number }[];
+  /** REDIS_COMMAND_TIMEOUT_MS: a command not answered within this rejects as Redis unavailable */
+  redisCommandTimeoutMs: number;
   databaseUrl: string;
   port: number;
   hostname: string;
@@ -248,6 +251,7 @@ export function parseConfig(env: Env): Config {
   return {
     redisUrl: url(env, "REDIS_URL", originVariables.REDIS_URL.default, ["redis:", "rediss:"]),
     redisClusterNodes: clusterNodes(env),
+    redisCommandTimeoutMs: integer(env, "REDIS_COMMAND_TIMEOUT_MS"),
     databaseUrl: url(env, "DATABASE_URL", originVariables.DATABASE_URL.default, ["mysql:"], true),
     port: integer(env, "ORIGIN_PORT"),
     hostname: text(env, "ORIGIN_HOST", originVariables.ORIGIN_HOST.default),

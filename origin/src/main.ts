@@ -15,7 +15,7 @@ const config = loadConfig();
 
 let redis: Redis;
 try {
-  redis = await connectRedis(config.redisUrl, config.redisClusterNodes);
+  redis = await connectRedis(config.redisUrl, config.redisClusterNodes, config.redisCommandTimeoutMs);
 } catch (error) {
   console.error(`cannot reach Redis at REDIS_URL (${config.redisUrl}): ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { Elysia, t } from "elysia";
 import { ReplyError } from "ioredis";
+import { parseConfig } from "../src/config.ts";
 import { RedisUnavailableError } from "../src/errors.ts";
 import { errorsPlugin } from "../src/plugins/errors.ts";
 import { createRedis } from "../src/redis/client.ts";
@@ -30,6 +31,37 @@ describe("error plugin", () => {
 });
 
 describe("store failures are told apart by type", () => {
+  test("a command Redis has not answered within REDIS_COMMAND_TIMEOUT_MS rejects as Redis unavailable, and not before", async () => {
+    const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+    const config = parseConfig({ ADMIN_KEY: "k".repeat(16), ACTIVE_JWKS: process.env.ACTIVE_JWKS!, REDIS_COMMAND_TIMEOUT_MS: "300" });
+    expect(config.redisCommandTimeoutMs).toBe(300);
+    const quick = createRedis(url, [], config.redisCommandTimeoutMs);
+    const patient = createRedis(url, [], 5000);
+    const other = createRedis(url);
+    try {
+      await Promise.all([quick.connect(), patient.connect(), other.connect()]);
+      // a pop that waits for a list nobody fills: only the timer ends it
+      const key = `cu:test:never:${crypto.randomUUID()}`;
+      const started = Date.now();
+      const waited = await quick.blpop(key, 0).catch((e: unknown) => e);
+      expect(waited).toBeInstanceOf(RedisUnavailableError);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      // its connection still waits on the server, first in line for the key: gone now
+      quick.disconnect();
+      let answer: unknown = "pending";
+      const still = patient.blpop(key, 0).then((v) => (answer = v), (e: unknown) => (answer = e));
+      await Bun.sleep(600);
+      expect(answer).toBe("pending");
+      await other.lpush(key, "x");
+      await still;
+      expect(answer).toEqual([key, "x"]);
+    } finally {
+      quick.disconnect();
+      patient.disconnect();
+      other.disconnect();
+    }
+  });
+
   test("a Redis that does not answer rejects with RedisUnavailableError (a 503), an error Redis answers stays a ReplyError", async () => {
     const down = createRedis("redis://127.0.0.1:1");
     const up = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");

@@ -11,11 +11,14 @@ import { defineScripts } from "./scripts.ts";
  * Redis did not answer (connection closed or refused, not writable, timed out) rejects
  * with a RedisUnavailableError; Redis's own error replies stay ReplyErrors.
  */
+/** REDIS_COMMAND_TIMEOUT_MS's default (config.ts) */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
+
 const connectionOptions = {
   enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 0,
-  commandTimeout: 3000,
+  commandTimeout: DEFAULT_COMMAND_TIMEOUT_MS,
   connectTimeout: 3000,
   // reconnect attempts at most 250 ms apart: once Redis answers again the scheduler is back
   // within a tick or two and rebuilds a lost line well within a second (a few cheap
@@ -56,7 +59,8 @@ class TypedCluster extends Cluster {
  * pipelines of one event go to one shard; the Cluster client has the same command API,
  * hence the `Redis` type for both.
  */
-export function createRedis(url: string, clusterNodes: ClusterNode[] = []): Redis {
+export function createRedis(url: string, clusterNodes: ClusterNode[] = [], commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Redis {
+  const options = { ...connectionOptions, commandTimeout: commandTimeoutMs };
   const redis =
     clusterNodes.length > 0
       ? (new TypedCluster(clusterNodes, {
@@ -64,10 +68,10 @@ export function createRedis(url: string, clusterNodes: ClusterNode[] = []): Redi
           enableOfflineQueue: false,
           lazyConnect: true,
           scaleReads: "master",
-          clusterRetryStrategy: connectionOptions.retryStrategy,
-          redisOptions: { ...connectionOptions, ...credentials(url) },
+          clusterRetryStrategy: options.retryStrategy,
+          redisOptions: { ...options, ...credentials(url) },
         }) as unknown as Redis)
-      : new TypedRedis(url, { ...connectionOptions, enableAutoPipelining: true, lazyConnect: true });
+      : new TypedRedis(url, { ...options, enableAutoPipelining: true, lazyConnect: true });
   defineScripts(redis);
   // Connection errors surface on the commands that hit them; keep the process alive.
   redis.on("error", () => {});
@@ -75,8 +79,8 @@ export function createRedis(url: string, clusterNodes: ClusterNode[] = []): Redi
 }
 
 /** Connects and waits until Redis answers. */
-export async function connectRedis(url: string, clusterNodes: ClusterNode[] = []): Promise<Redis> {
-  const redis = createRedis(url, clusterNodes);
+export async function connectRedis(url: string, clusterNodes: ClusterNode[] = [], commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<Redis> {
+  const redis = createRedis(url, clusterNodes, commandTimeoutMs);
   await redis.connect();
   await redis.ping();
   return redis;

@@ -46,7 +46,7 @@ export class Harness {
 
   static async create(label: string, options: HarnessOptions = {}): Promise<Harness> {
     const config = testConfig({ ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}), ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...options.config });
-    const redis = await connectRedis(config.redisUrl, config.redisClusterNodes);
+    const redis = await connectRedis(config.redisUrl, config.redisClusterNodes, config.redisCommandTimeoutMs);
     const database = createDatabase(config.databaseUrl, options.poolSize ?? 8);
     const payments = new SimulatedPaymentProvider("approve", 0);
     const app = createApp({ config, redis, database, payments });
