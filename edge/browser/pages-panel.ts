@@ -27,21 +27,31 @@ export function pagesPanel(call: Call, base: string, said: (message: string) => 
   const preview = byId<HTMLAnchorElement>("page-preview");
   let kept = new Map<string, TemplateView>();
 
-  function showKind(): void {
+  /** The chosen page as kept: its text in the field (unless the organiser's own text stays there) and its preview link. */
+  function showKind(keepText = false): void {
     const t = kept.get(chosen());
-    html.value = t?.html ?? "";
+    if (!keepText) html.value = t?.html ?? "";
     preview.hidden = !t;
     if (t) preview.href = t.previewPath;
   }
 
+  // what the organiser typed stays until they save it or pick another page: a load that
+  // answers later (the panel's first one, on a slow connection) does not replace it
+  let typed = false;
+  html.addEventListener("input", () => (typed = true));
+
   async function load(): Promise<void> {
     const { templates } = await call<{ templates: TemplateView[] }>("GET", base + "/page-templates");
     kept = new Map(templates.map((t) => [keyOf(t.kind, t.lang), t]));
-    showKind();
+    showKind(typed);
   }
 
-  kind.addEventListener("change", showKind);
-  lang.addEventListener("change", showKind);
+  const pick = () => {
+    typed = false;
+    showKind();
+  };
+  kind.addEventListener("change", pick);
+  lang.addEventListener("change", pick);
   byId("pages-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const button = byId<HTMLButtonElement>("page-save");
@@ -56,6 +66,7 @@ export function pagesPanel(call: Call, base: string, said: (message: string) => 
         kept.delete(chosen());
         said(lang.value ? "Page removed: fans reading this language see the default page, or the built-in one." : "Page removed: fans see the built-in one, or their language's own page.");
       }
+      typed = false;
       showKind();
     } catch (e) {
       said((e as Error).message);

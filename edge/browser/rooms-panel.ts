@@ -40,9 +40,16 @@ export function roomsPanel(call: Call, base: string, eventId: string, said: (mes
     }
   }
 
+  // what the organiser typed is theirs until it is set: a load that answers later (the
+  // panel's first one, on a slow connection) fills the table, not the fields
+  let typed = false;
+  for (const field of Object.values(fields)) field.addEventListener("input", () => (typed = true));
+
   function show(view: CoversView): void {
-    fields.events.value = view.events.map((c) => c.value).join("\n");
-    fields.paths.value = view.paths.map((c) => c.value).join("\n");
+    if (!typed) {
+      fields.events.value = view.events.map((c) => c.value).join("\n");
+      fields.paths.value = view.paths.map((c) => c.value).join("\n");
+    }
     table.replaceChildren();
     for (const [kind, covers] of [["Event", view.events], ["Path", view.paths]] as const) {
       for (const c of covers) {
@@ -67,6 +74,7 @@ export function roomsPanel(call: Call, base: string, eventId: string, said: (mes
     try {
       const view = await call<CoversView>("PUT", base + "/queue/covers", body);
       showProblem(null);
+      typed = false;
       show(view);
       const lost = [...view.events, ...view.paths].filter((c) => c.room !== eventId).length;
       said(

@@ -107,6 +107,35 @@ describe("the waiting room in the fan's language", () => {
     await page.context().close();
   });
 
+  test("a page the organiser typed before the pages panel loaded is kept, and is what Save page saves", async () => {
+    const eventId = await stack.createEvent({ label: "fan-pages-early" });
+    expect((await stack.admin("PUT", `/admin/events/${eventId}/page-templates/waiting`, { html: "<p>The page kept before.</p>" })).status).toBe(200);
+    const page = await fanPage(browser);
+    // the panel's first read of the pages answers only once the organiser has typed
+    let release = () => {};
+    const typedFirst = new Promise<void>((r) => (release = r));
+    await page.route(`**/admin/events/${eventId}/page-templates`, async (route) => {
+      if (route.request().method() === "GET") await typedFirst;
+      await route.continue();
+    });
+    await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
+    await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await page.locator("#dashboard").waitFor();
+    const loaded = page.waitForResponse((r) => r.url().endsWith(`/admin/events/${eventId}/page-templates`) && r.request().method() === "GET");
+    await page.getByLabel("Page HTML").fill("<p>Typed while the panel loaded.</p>");
+    release();
+    await loaded;
+    // the late answer is in: the preview link of the kept page shows, the typed text stays
+    await page.getByRole("link", { name: "Preview" }).waitFor();
+    expect(await page.getByLabel("Page HTML").inputValue()).toBe("<p>Typed while the panel loaded.</p>");
+    await page.getByRole("button", { name: "Save page" }).click();
+    await page.locator("#pages-notice").filter({ hasText: "Page saved: fans see it" }).waitFor();
+    const kept = (await stack.admin("GET", `/admin/events/${eventId}/page-templates`)).body.templates as Array<{ kind: string; html: string }>;
+    expect(kept.find((t) => t.kind === "waiting")?.html).toBe("<p>Typed while the panel loaded.</p>");
+    await page.context().close();
+  });
+
   test("the organiser uploads a paused page on the dashboard (its script removed), previews it, and a waiting fan sees it with their position", async () => {
     const eventId = await stack.createEvent({ label: "fan-pages" });
     expect((await stack.admin("POST", `/admin/events/${eventId}/queue/pause`)).status).toBe(200);

@@ -18,8 +18,8 @@ beforeAll(() => {
   ({ stack, browser } = fixture);
 });
 
-async function signedIn(eventId: string): Promise<Page> {
-  const page = await fanPage(browser);
+async function signedIn(eventId: string, page?: Page): Promise<Page> {
+  page ??= await fanPage(browser);
   await page.goto(`${stack.edgeUrl}/organiser/events/${eventId}`);
   await page.getByLabel("Admin key").fill(process.env.ADMIN_KEY!);
   await page.getByRole("button", { name: "Open dashboard" }).click();
@@ -37,6 +37,34 @@ async function lineOfPage(eventId: string): Promise<string | null> {
 }
 
 describe("several events in one waiting room, in a browser", () => {
+  test("what the organiser typed before the rooms panel loaded is kept, and is what the button sets", async () => {
+    const host = await stack.createEvent({ label: "rooms-early" });
+    const before = await stack.createEvent({ label: "rooms-early-a", noQueue: true });
+    const typed = await stack.createEvent({ label: "rooms-early-b", noQueue: true });
+    expect((await stack.admin("PUT", `/admin/events/${host}/queue/covers`, { events: [before], paths: [] })).status).toBe(200);
+    const page = await fanPage(browser);
+    // the panel's first read of the covers answers only once the organiser has typed
+    let release = () => {};
+    const typedFirst = new Promise<void>((r) => (release = r));
+    await page.route(`**/admin/events/${host}/queue/covers`, async (route) => {
+      if (route.request().method() === "GET") await typedFirst;
+      await route.continue();
+    });
+    await signedIn(host, page);
+    const events = page.getByLabel("Covered events (event ids, one a line)", { exact: true });
+    await events.fill(typed);
+    release();
+    // the late answer drew the table, and left the field as typed
+    await page.locator("#covers-body tr").filter({ hasText: before }).waitFor();
+    expect(await events.inputValue()).toBe(typed);
+    await page.getByRole("button", { name: "Set covered events and paths" }).click();
+    await page.locator("#rooms-notice").filter({ hasText: "Covers set" }).waitFor();
+    expect((await coversOf(host)).events).toEqual([{ value: typed, room: host }]);
+    // set: the fields show what the origin holds again
+    expect(await events.inputValue()).toBe(typed);
+    await page.context().close();
+  });
+
   test("the organiser sets the covered events and paths on the dashboard, sees a refusal beside its field, and which room decides each cover", async () => {
     const host = await stack.createEvent({ label: "rooms-dash" });
     const night2 = await stack.createEvent({ label: "rooms-dash-n2", noQueue: true });
