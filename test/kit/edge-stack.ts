@@ -36,41 +36,52 @@ export interface EdgeStack {
 /** A documentation-range IPv6 address per fan: every fan comes from its own network. */
 export const fanIp = (i: number) => `2001:db8::${(i + 1).toString(16)}`;
 
-/** Starts the stack; `vars` override the Worker's variables, `originEnv` the origin's environment. */
-export async function startEdgeStack(opts: { vars?: Record<string, string>; originEnv?: Record<string, string> } = {}): Promise<EdgeStack> {
-  // a Redis and a database of the stack's own (test/kit/private-database.ts says why)
-  const database = await createPrivateDatabase("edge");
-  const server = await PrivateRedis.start();
-  const redis = new Redis(server.url);
-  const pool = mysql.createPool({ uri: database.url, connectionLimit: 2 });
-  const bridge = await startBridge({ redisUrl: server.url });
-  const origin = await startOrigin({ env: { REDIS_URL: server.url, DATABASE_URL: database.url, ...opts.originEnv }, port: await freePort() });
-  const edge = await startWorkerdEdge({ upstashUrl: bridge.url, originUrl: origin.url, vars: opts.vars });
-  const events: string[] = [];
-  const admin = adminApi(origin.url);
-  return {
-    redis,
-    pool,
-    bridge,
-    origin,
-    edge,
-    admin,
-    events,
-    async openEvent(label, queue = {}, event = {}) {
-      const eventId = uniqueEventId(label);
-      events.push(eventId);
-      await admin.createEventWithQueue({ id: eventId, ...event }, { opensAt: new Date(Date.now() - 1000).toISOString(), ...queue });
-      return eventId;
-    },
-    // the events go with the stack's Redis and database
-    async stop() {
-      await edge.stop();
-      await origin.stop();
-      await bridge.stop();
-      redis.disconnect();
-      await pool.end();
-      await server.kill();
-      await database.drop();
-    },
+/**
+ * Starts the stack; `vars` override the Worker's variables, `originEnv` the origin's
+ * environment, `label` names its database. What started is stopped again if a later part fails.
+ */
+export async function startEdgeStack(opts: { vars?: Record<string, string>; originEnv?: Record<string, string>; label?: string } = {}): Promise<EdgeStack> {
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.splice(0)) await s().catch(() => {});
   };
+  try {
+    // a Redis and a database of the stack's own (test/kit/private-database.ts says why)
+    const database = await createPrivateDatabase(opts.label ?? "edge");
+    stops.unshift(database.drop);
+    const server = await PrivateRedis.start();
+    stops.unshift(() => server.kill());
+    const redis = new Redis(server.url);
+    stops.unshift(async () => redis.disconnect());
+    const pool = mysql.createPool({ uri: database.url, connectionLimit: 2 });
+    stops.unshift(() => pool.end());
+    const bridge = await startBridge({ redisUrl: server.url });
+    stops.unshift(() => bridge.stop());
+    const origin = await startOrigin({ env: { REDIS_URL: server.url, DATABASE_URL: database.url, ...opts.originEnv }, port: await freePort() });
+    stops.unshift(() => origin.stop());
+    const edge = await startWorkerdEdge({ upstashUrl: bridge.url, originUrl: origin.url, vars: opts.vars });
+    stops.unshift(() => edge.stop());
+    const events: string[] = [];
+    const admin = adminApi(origin.url);
+    return {
+      redis,
+      pool,
+      bridge,
+      origin,
+      edge,
+      admin,
+      events,
+      async openEvent(label, queue = {}, event = {}) {
+        const eventId = uniqueEventId(label);
+        events.push(eventId);
+        await admin.createEventWithQueue({ id: eventId, ...event }, { opensAt: new Date(Date.now() - 1000).toISOString(), ...queue });
+        return eventId;
+      },
+      // the events go with the stack's Redis and database
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -3,24 +3,17 @@
  * scheduler) and the production edge bundle in workerd (Miniflare, test/kit/workerd-edge.ts,
  * without wrangler dev's proxy, which drops requests when the machine is busy; the
  * quickstart test runs `wrangler dev` itself) behind the dev Upstash bridge, on a
- * redis-server and a MariaDB database of the stack's own, so no other file's origin leads
- * this file's rooms. Events are created and their waiting rooms opened through the
- * origin's admin API, exactly as an organiser would; they go with the stack's Redis and
- * database at the end.
+ * redis-server and a MariaDB database of the stack's own (test/kit/edge-stack.ts), so no
+ * other file's origin leads this file's rooms. Events are created and their waiting rooms
+ * opened through the origin's admin API, exactly as an organiser would; they go with the
+ * stack's Redis and database at the end.
  */
 import { afterAll, beforeAll, setDefaultTimeout } from "bun:test";
-import { createPool, type Pool } from "mysql2/promise";
+import type { Pool } from "mysql2/promise";
 import type { Browser } from "playwright-core";
-import Redis from "ioredis";
+import type Redis from "ioredis";
+import { startEdgeStack } from "../../kit/edge-stack.ts";
 import { uniqueEventId } from "../../kit/event-ids.ts";
-import { adminApi } from "../../kit/events.ts";
-import { startBridge, type TestBridge } from "../../kit/bridge.ts";
-import { ensureDevSecrets } from "../../kit/dev-secrets.ts";
-import { startWorkerdEdge, type WorkerdEdge } from "../../kit/workerd-edge.ts";
-import { freePort } from "../../kit/free-port.ts";
-import { startOrigin, type OriginProcess } from "../../kit/origin-process.ts";
-import { createPrivateDatabase } from "../../kit/private-database.ts";
-import { PrivateRedis } from "../../kit/private-redis.ts";
 import { launchBrowser } from "./browser.ts";
 
 export interface EventLayout {
@@ -57,62 +50,39 @@ export interface StackOptions {
 export let redis: Redis;
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const stops: Array<() => Promise<unknown>> = [];
-  const stop = async () => {
-    for (const s of stops) await s().catch(() => {});
+  // the edge tests' stack (its own Redis and database); the same presence grace on both
+  // sides (common/shared-settings.ts): 30 s, shorter than the default
+  const stack = await startEdgeStack({
+    label: "browser",
+    originEnv: { LOG_REQUESTS: "0", PRESENCE_GRACE_SECONDS: "30", ...opts.originEnv?.() },
+    vars: { TICK_MS: "250", HEARTBEAT_SECONDS: "2", PRESENCE_GRACE_SECONDS: "30", JOIN_LIMIT_PER_MINUTE: "1000", TICKET_LIMIT_PER_MINUTE: "10000", ROOM_ROUTES_FRESH_MS: "500" },
+  });
+  redis = stack.redis;
+  const { admin } = stack;
+  return {
+    edgeUrl: stack.edge.url,
+    originUrl: stack.origin.url,
+    db: stack.pool,
+    admin: admin.call,
+    async createEvent(layout) {
+      const eventId = uniqueEventId(layout.label);
+      const event = {
+        id: eventId,
+        name: `Browser test: ${layout.label}`,
+        venue: "Test Hall",
+        startsAt: "2031-06-01T19:30:00.000Z",
+        perOrderLimit: layout.perOrderLimit ?? 4,
+        holdSeconds: layout.holdSeconds ?? 120,
+        sections: [
+          { name: "A", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "front", priceCents: 9500 },
+          { name: "B", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "standard", priceCents: 4500 },
+        ],
+      };
+      return layout.noQueue ? admin.createEvent(event) : admin.createEventWithQueue(event, { rate: 5, ...layout.queue });
+    },
+    // the events go with the stack's Redis and database
+    stop: () => stack.stop(),
   };
-  try {
-    // a Redis and a database of the stack's own (test/kit/private-database.ts says why)
-    const database = await createPrivateDatabase("browser");
-    stops.unshift(database.drop);
-    const server = await PrivateRedis.start();
-    stops.unshift(() => server.kill());
-    const client = new Redis(server.url);
-    stops.unshift(async () => client.disconnect());
-    redis = client;
-    // the same presence grace on both sides (common/shared-settings.ts): 30 s, shorter than the default
-    const origin: OriginProcess = await startOrigin({ env: { REDIS_URL: server.url, DATABASE_URL: database.url, LOG_REQUESTS: "0", PRESENCE_GRACE_SECONDS: "30", ...opts.originEnv?.() }, port: await freePort() });
-    stops.unshift(() => origin.stop());
-    const bridge: TestBridge = await startBridge({ redisUrl: server.url, token: (await ensureDevSecrets()).UPSTASH_REDIS_REST_TOKEN });
-    stops.unshift(() => bridge.stop());
-    const edge: WorkerdEdge = await startWorkerdEdge({
-      upstashUrl: bridge.url,
-      originUrl: origin.url,
-      vars: { TICK_MS: "250", HEARTBEAT_SECONDS: "2", PRESENCE_GRACE_SECONDS: "30", JOIN_LIMIT_PER_MINUTE: "1000", TICKET_LIMIT_PER_MINUTE: "10000", ROOM_ROUTES_FRESH_MS: "500" },
-    });
-    stops.unshift(() => edge.stop());
-    const db = createPool({ uri: database.url, connectionLimit: 2 });
-    stops.unshift(() => db.end());
-    const admin = adminApi(origin.url);
-
-    return {
-      edgeUrl: edge.url,
-      originUrl: origin.url,
-      db,
-      admin: admin.call,
-      async createEvent(layout) {
-        const eventId = uniqueEventId(layout.label);
-        const event = {
-          id: eventId,
-          name: `Browser test: ${layout.label}`,
-          venue: "Test Hall",
-          startsAt: "2031-06-01T19:30:00.000Z",
-          perOrderLimit: layout.perOrderLimit ?? 4,
-          holdSeconds: layout.holdSeconds ?? 120,
-          sections: [
-            { name: "A", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "front", priceCents: 9500 },
-            { name: "B", rows: layout.rows ?? 3, seatsPerRow: layout.seatsPerRow ?? 8, tier: "standard", priceCents: 4500 },
-          ],
-        };
-        return layout.noQueue ? admin.createEvent(event) : admin.createEventWithQueue(event, { rate: 5, ...layout.queue });
-      },
-      // the events go with the stack's Redis and database
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 }
 
 /** The seats sold for an event, read straight from MySQL, with the order each belongs to. */
