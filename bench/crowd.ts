@@ -67,6 +67,11 @@ export const settings = declareSettings("crowd", {
 const root = join(import.meta.dir, "..");
 const SEATS_PER_ROW = 500;
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+/** lowest, median and highest of some measures, to two places */
+function spreadOf(values: number[]): { min: number; median: number; max: number } {
+  const v = [...values].sort((a, b) => a - b);
+  return { min: round(v[0] ?? 0), median: round(v[Math.floor(v.length / 2)] ?? 0), max: round(v.at(-1) ?? 0) };
+}
 const countBy = (keys: string[]) => keys.reduce<Record<string, number>>((acc, k) => ((acc[k] = (acc[k] ?? 0) + 1), acc), {});
 
 interface Sample {
@@ -203,7 +208,19 @@ export async function run(_args: string[] = []): Promise<void> {
     const meters = { bareFetch: new Meter("bare (Bun's fetch)", concurrency), joinFetch: new Meter("join (Bun's fetch)", concurrency), bridge: new Meter("bridge", concurrency), redis: new Meter("redis", concurrency) };
     for (const op of Object.values(ops)) await warm(concurrency, 200, (i) => op(10_000_000 + i));
     for (const m of Object.values(wrk)) await new WrkMeter(m.name, m.url, m.method, m.concurrency, m.encoding).slice(1);
-    for (let s = 0; s < ceilingSeconds; s++) for (const m of Object.values(wrk)) await m.slice(1);
+    // each round's pair of one-second slices, join over bare: how far one such measure moves here
+    const roundRatios: number[] = [];
+    const served = (m: WrkMeter) => {
+      const r = m.result();
+      return { done: r.ops - r.errors, seconds: r.seconds };
+    };
+    for (let s = 0; s < ceilingSeconds; s++) {
+      const before = { bare: served(wrk.bare), join: served(wrk.join) };
+      for (const m of Object.values(wrk)) await m.slice(1);
+      const after = { bare: served(wrk.bare), join: served(wrk.join) };
+      const rate = (k: "bare" | "join") => (after[k].done - before[k].done) / (after[k].seconds - before[k].seconds);
+      roundRatios.push(rate("join") / rate("bare"));
+    }
     for (let s = 0; s < Math.ceil(ceilingSeconds / 2); s++) {
       await slice(meters.bareFetch, 1, ops.bare);
       await slice(meters.joinFetch, 1, (i) => ops.join(meters.joinFetch.next + i));
@@ -437,6 +454,8 @@ export async function run(_args: string[] = []): Promise<void> {
       joinsPerSecond,
       bareRouteRps,
       joinRatio: round(joinsPerSecond / bareRouteRps, 3),
+      /** the same ratio in each round's pair of one-second slices: the noise one measure carries */
+      joinRatioRounds: spreadOf(roundRatios),
       durableObjectRouteRps: ceilings.durableObject!.perSecond,
       durableObjectRatio: round(ceilings.durableObject!.perSecond / bareRouteRps),
       joinOfDurableObjectCeiling: round(joinsPerSecond / ceilings.durableObject!.perSecond),
@@ -505,6 +524,8 @@ function writeResults(r: any, name: string) {
     `| **join** (POST /queue/:e/join, a new IP each, no encoding asked) | ${c.join!.perSecond} | ${c.join!.p50ms} | ${c.join!.p95ms} | **${r.joinRatio}** of the bare route, ${r.joinOfDurableObjectCeiling} of the Durable Object floor |`,
     `| Upstash bridge alone (one trivial script over REST) | ${c.bridge!.perSecond} | ${c.bridge!.p50ms} | ${c.bridge!.p95ms} | |`,
     `| bare Redis script (EVALSHA) | ${c.redis!.perSecond} | ${c.redis!.p50ms} | ${c.redis!.p95ms} | |`,
+    "",
+    `The join's ratio in each round's pair of one-second slices: ${r.joinRatioRounds.min} to ${r.joinRatioRounds.max}, median ${r.joinRatioRounds.median} (how far one such measure moves on this machine; the ratio above is of the rounds' totals).`,
     "",
     `What one join costs, from a burst of ${r.joinBurst.fans} joins alone (${r.joinBurst.placed} placed in ${r.joinBurst.seconds} s; answers ${Object.entries(r.joinBurst.statuses).map(([k, v]) => `${k}: ${v}`).join(", ")}): **${r.redisCommandsPerJoin} Redis commands** (INFO commandstats, every command a script runs included, the ${r.joinBurst.backgroundCommandsPerSecond}/s of background work subtracted) and **${r.upstashRequestsPerJoin} Upstash requests** per join.`,
     "",
